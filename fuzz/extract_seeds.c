@@ -1,0 +1,195 @@
+/* extract_seeds CAPTURE_DIR OUT_DIR
+ *
+ * Turns the shared real-world captures into fuzz seeds at build time, so the
+ * fuzzers and the corpus replay tests start from what real devices send
+ * without any capture bytes being committed:
+ *   OUT/capture/<file>       small capture files as they are (fuzz_capture)
+ *   OUT/link/<file>.<flow>   a flow's TCP/UDP byte stream (fuzz_link)
+ *   OUT/transport/<file>.<n> TPDUs in fuzz_transport's record format
+ *   OUT/app/<file>.<n>       complete application fragments (fuzz_app)
+ * A missing capture directory is not an error: it prints why and writes no
+ * seeds (the committed ones in fuzz/corpus still run). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "dnp3/codec.h"
+
+#define MAX_CAPTURE_SEED (64 * 1024) /* larger captures make slow fuzz inputs */
+#define MAX_LINK_SEED    (8 * 1024)
+#define MAX_FLOWS        8
+#define MAX_APP_SEEDS    24 /* per capture */
+#define MAX_TP_RECORDS   48 /* per transport seed */
+
+typedef struct flow_state {
+    dnp3_link_parser_t link;
+    dnp3_tp_reassembler_t tp;
+    uint8_t frag[DNP3_FRAGMENT_SIZE_MAX];
+    uint8_t stream[MAX_LINK_SEED];
+    size_t stream_len;
+    uint8_t records[MAX_TP_RECORDS * 128];
+    size_t records_len;
+    unsigned record_count;
+} flow_state_t;
+
+static int write_file(const char *dir, const char *name, const uint8_t *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "extract_seeds: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t n = fwrite(data, 1, len, f);
+    int rc = fclose(f);
+    return (n == len && rc == 0) ? 0 : -1;
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "extract_seeds: mkdir %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+typedef struct outdirs {
+    char capture[4096], link[4096], transport[4096], app[4096];
+} outdirs_t;
+
+/* One completed link frame: its TPDU goes to the transport record stream and
+ * the reassembler; a completed fragment becomes an app seed. */
+static void on_frame(const outdirs_t *o, const char *base, flow_state_t *fs,
+                     const dnp3_link_frame_t *fr, unsigned *app_seeds)
+{
+    if (fr->user_len == 0)
+        return;
+    if (fs->record_count < MAX_TP_RECORDS) {
+        size_t n = fr->user_len > 127 ? 127 : fr->user_len;
+        fs->records[fs->records_len++] = (uint8_t)n;
+        memcpy(fs->records + fs->records_len, fr->user, n);
+        fs->records_len += n;
+        fs->record_count++;
+    }
+    dnp3_tp_result_t res;
+    int rc = dnp3_tp_reassembler_feed(&fs->tp, fr->hdr.src, fr->hdr.dst, fr->user, fr->user_len,
+                                      &res);
+    if (rc == 1 && *app_seeds < MAX_APP_SEEDS) {
+        char name[512];
+        snprintf(name, sizeof name, "%s.%u", base, (*app_seeds)++);
+        write_file(o->app, name, res.fragment, res.len);
+    }
+}
+
+static void extract_one(const outdirs_t *o, const char *dir, const char *file, flow_state_t *flows)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size <= MAX_CAPTURE_SEED) {
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            static uint8_t buf[MAX_CAPTURE_SEED];
+            size_t n = fread(buf, 1, sizeof buf, f);
+            fclose(f);
+            write_file(o->capture, file, buf, n);
+        }
+    }
+
+    char err[256];
+    capture_t *c = capture_open(path, 20000, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "extract_seeds: %s: %s (skipped)\n", file, err);
+        return;
+    }
+    for (unsigned i = 0; i < MAX_FLOWS; i++) {
+        dnp3_link_parser_init(&flows[i].link, DNP3_LINK_POLICY_DISCARD);
+        dnp3_tp_reassembler_init(&flows[i].tp, flows[i].frag, sizeof flows[i].frag);
+        flows[i].stream_len = flows[i].records_len = 0;
+        flows[i].record_count = 0;
+    }
+    unsigned app_seeds = 0;
+    cap_chunk_t ch;
+    while (capture_next(c, &ch) == 1) {
+        if (ch.flow_id >= MAX_FLOWS)
+            continue;
+        flow_state_t *fs = &flows[ch.flow_id];
+        size_t room = sizeof fs->stream - fs->stream_len;
+        size_t take = ch.len < room ? ch.len : room;
+        memcpy(fs->stream + fs->stream_len, ch.data, take);
+        fs->stream_len += take;
+
+        size_t off = 0;
+        while (off < ch.len) {
+            dnp3_link_event_t ev;
+            off += dnp3_link_parser_feed(&fs->link, ch.data + off, ch.len - off, &ev);
+            if (ev.kind == DNP3_LINK_EV_FRAME)
+                on_frame(o, file, fs, &ev.frame, &app_seeds);
+        }
+    }
+    capture_close(c);
+
+    for (unsigned i = 0; i < MAX_FLOWS; i++) {
+        char name[512];
+        if (flows[i].stream_len > 0) {
+            snprintf(name, sizeof name, "%s.%u", file, i);
+            write_file(o->link, name, flows[i].stream, flows[i].stream_len);
+        }
+        if (flows[i].records_len > 0) {
+            snprintf(name, sizeof name, "%s.%u", file, i);
+            write_file(o->transport, name, flows[i].records, flows[i].records_len);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s CAPTURE_DIR OUT_DIR\n", argv[0]);
+        return 2;
+    }
+    outdirs_t o;
+    snprintf(o.capture, sizeof o.capture, "%s/capture", argv[2]);
+    snprintf(o.link, sizeof o.link, "%s/link", argv[2]);
+    snprintf(o.transport, sizeof o.transport, "%s/transport", argv[2]);
+    snprintf(o.app, sizeof o.app, "%s/app", argv[2]);
+    if (make_dir(argv[2]) || make_dir(o.capture) || make_dir(o.link) || make_dir(o.transport) ||
+        make_dir(o.app))
+        return 1;
+
+    DIR *d = opendir(argv[1]);
+    if (!d) {
+        printf("extract_seeds: %s: %s; no seeds extracted (set DNP3C_CAPTURES)\n", argv[1],
+               strerror(errno));
+        return 0;
+    }
+    flow_state_t *flows = calloc(MAX_FLOWS, sizeof *flows);
+    if (!flows) {
+        closedir(d);
+        return 1;
+    }
+    unsigned files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!has_suffix(e->d_name, ".pcap") && !has_suffix(e->d_name, ".pcapng"))
+            continue;
+        extract_one(&o, argv[1], e->d_name, flows);
+        files++;
+    }
+    closedir(d);
+    free(flows);
+    printf("extract_seeds: seeds from %u captures in %s\n", files, argv[2]);
+    return 0;
+}

@@ -1,0 +1,93 @@
+/* dnp3c: common types and error codes.
+ *
+ * Every fallible function returns an int: 0 (DNP3_OK) or a non-negative
+ * count on success, a negative DNP3_E_* code on failure. dnp3_strerror()
+ * turns any code into a one-line message. */
+#ifndef DNP3_TYPES_H
+#define DNP3_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One table gives the enum and the messages (src/util/error.c), so a code
+ * can never exist without its text. Codes are grouped by layer; numbers are
+ * part of the ABI and are never reused. */
+#define DNP3_ERROR_TABLE(X)                                                                        \
+    X(DNP3_OK, 0, "success")                                                                       \
+    X(DNP3_E_INVALID_ARG, -1, "invalid argument")                                                  \
+    X(DNP3_E_NOSPACE, -2, "output buffer too small")                                               \
+    X(DNP3_E_TRUNCATED, -3, "input ends before the structure is complete")                         \
+    X(DNP3_E_UNSUPPORTED, -4, "not supported")                                                     \
+    X(DNP3_E_IO, -5, "input/output error")                                                         \
+    X(DNP3_E_FORMAT, -6, "malformed input")                                                        \
+    /* link layer (IEEE 1815-2012 clause 9) */                                                     \
+    X(DNP3_E_LINK_START, -10, "link: bytes before a 0x05 0x64 start sequence")                     \
+    X(DNP3_E_LINK_LENGTH, -11, "link: LENGTH field below 5")                                       \
+    X(DNP3_E_LINK_HEADER_CRC, -12, "link: header CRC mismatch")                                    \
+    X(DNP3_E_LINK_BLOCK_CRC, -13, "link: user data block CRC mismatch")                            \
+    X(DNP3_E_LINK_CLOSED, -14, "link: channel closed after a framing error (close policy)")        \
+    X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
+    X(DNP3_E_LINK_FUNCTION, -16, "link: unknown link function code")                               \
+    /* transport function (clause 8) */                                                            \
+    X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
+    X(DNP3_E_TP_NO_FIR, -21, "transport: non-FIR segment with no fragment in progress")            \
+    X(DNP3_E_TP_SEQUENCE, -22, "transport: segment out of sequence")                               \
+    X(DNP3_E_TP_OVERFLOW, -23, "transport: fragment exceeds the maximum fragment size")            \
+    X(DNP3_E_TP_ADDRESS, -24, "transport: segment from another address than the fragment")         \
+    X(DNP3_E_TP_FIR_RESTART, -25, "transport: FIR segment discarded an unfinished fragment")       \
+    X(DNP3_E_TP_DUPLICATE, -26, "transport: repeated segment (same sequence number) discarded")    \
+    /* application layer (clause 4) */                                                             \
+    X(DNP3_E_APP_SHORT, -30, "app: fragment shorter than its header")                              \
+    X(DNP3_E_APP_FUNCTION, -31, "app: unknown function code")                                      \
+    X(DNP3_E_APP_QUALIFIER, -32, "app: reserved or invalid qualifier code")                        \
+    X(DNP3_E_APP_RANGE, -33, "app: range stop is below start")                                     \
+    X(DNP3_E_APP_OBJECT_UNKNOWN, -34, "app: unknown object group/variation")                       \
+    X(DNP3_E_APP_OBJECT_DATA, -35, "app: object data runs past the end of the fragment")           \
+    X(DNP3_E_APP_HEADER_TRUNCATED, -36, "app: object header runs past the end of the fragment")    \
+    X(DNP3_E_APP_QUALIFIER_OBJECT, -37, "app: qualifier not valid for this object")                \
+    X(DNP3_E_APP_COUNT, -38, "app: object count is zero or too large")                             \
+    X(DNP3_E_APP_ATTRIBUTE, -39, "app: malformed device attribute")                                \
+    X(DNP3_E_APP_FREE_FORMAT, -40, "app: malformed free-format object")                            \
+    X(DNP3_E_APP_NO_CTO, -41, "app: relative-time object without a preceding CTO")                 \
+    X(DNP3_E_APP_VALUE, -42, "app: value does not fit the object variation")                       \
+    X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                      \
+    /* captures (tools) */                                                                         \
+    X(DNP3_E_PCAP_LINKTYPE, -60, "capture: unsupported link-layer type")                           \
+    X(DNP3_E_PCAP_PACKET, -61, "capture: malformed packet headers")                                \
+    X(DNP3_E_PCAP_GAP, -62, "capture: hole in the TCP stream")                                     \
+    X(DNP3_E_PCAP_READ, -63, "capture: file damaged or cut short")                                 \
+    X(DNP3_E_PCAP_MEMORY, -64, "capture: out of memory")
+
+typedef enum dnp3_error {
+#define DNP3_X_ENUM(name, value, text) name = (value),
+    DNP3_ERROR_TABLE(DNP3_X_ENUM)
+#undef DNP3_X_ENUM
+} dnp3_error_t;
+
+/* Message for any DNP3_E_* code (or DNP3_OK); never NULL, never allocates. */
+const char *dnp3_strerror(int code);
+
+/* Symbolic name of a code ("DNP3_E_LINK_HEADER_CRC"); "DNP3_E_UNKNOWN" if none. */
+const char *dnp3_error_name(int code);
+
+/* A parse diagnostic: what went wrong and where (byte offset into the input
+ * the parser was given). */
+typedef struct dnp3_diag {
+    int code;      /* DNP3_E_* */
+    size_t offset; /* byte offset of the offending field */
+} dnp3_diag_t;
+
+/* DNP3 absolute time: milliseconds since 1970-01-01T00:00:00Z in 48 bits
+ * (IEEE 1815-2012 11.9.4 DNP3TIME). Held in a uint64_t. */
+typedef uint64_t dnp3_time_t;
+#define DNP3_TIME_MAX ((dnp3_time_t)0xFFFFFFFFFFFFull)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+/* decode_session: the per-flow stack behind `dnp3 decode`.
+ *
+ * Bytes arrive as chunks tagged with a flow label (one per direction of a
+ * TCP connection or UDP pair: "10.0.0.1:49152>10.0.0.2:20000"; "" for plain
+ * hex or file input) and the number of the packet that brought them. Each
+ * label has its own streaming link parser (discard-and-resynchronise
+ * policy). Each valid frame with user data goes to a transport reassembler
+ * keyed by (flow label, link source, link destination) with a 65535-byte
+ * fragment buffer (DNP3_FRAGMENT_SIZE_MAX), so interleaved frames of
+ * different associations on one connection never mix. For every link event
+ * the session hands one record to the caller's callback: a valid frame (with
+ * the transport header and, when it completed a fragment, the fragment) or a
+ * discarded run of bytes with its reason.
+ *
+ * Memory is bounded: at most DS_MAX_FLOWS link parsers (~900 bytes each) and
+ * DS_MAX_REASSEMBLERS fragment buffers (64 KiB each); when a table is full the
+ * least recently used entry is dropped (its partial data is lost, counted in
+ * decode_session_stats_t.evictions). */
+#ifndef DNP3_TOOL_DECODE_SESSION_H
+#define DNP3_TOOL_DECODE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnp3/link.h"
+#include "dnp3/transport.h"
+
+#define DS_MAX_FLOWS        4096
+#define DS_MAX_REASSEMBLERS 256
+#define DS_FLOW_LABEL_MAX   128
+
+/* Chunk flags (same meaning as the capture reader's). */
+#define DS_CHUNK_GAP   0x1u /* bytes were lost before this chunk: resynchronise */
+#define DS_CHUNK_START 0x2u /* first chunk of a new connection: forget the old state */
+/* A whole datagram (UDP): frames never continue from one datagram to the
+ * next, so whatever is left at its end is reported at once. */
+#define DS_CHUNK_DATAGRAM 0x4u
+
+typedef enum ds_record_kind {
+    DS_REC_FRAME = 0, /* a valid link frame */
+    DS_REC_DISCARD,   /* a run of bytes the link parser dropped */
+    DS_REC_APP        /* a bare application fragment (no link or transport layer) */
+} ds_record_kind_t;
+
+/* One link event. Pointers are valid only during the callback. */
+typedef struct ds_record {
+    ds_record_kind_t kind;
+    uint64_t frame_no; /* packet (or input position) that completed the frame / run */
+    const char *flow;  /* flow label; NULL when the input has no flows */
+
+    /* DS_REC_FRAME */
+    dnp3_link_header_t link;
+    const uint8_t *user; /* link user data (CRCs removed) */
+    size_t user_len;
+    bool has_transport;  /* the frame carries user data (a transport segment) */
+    uint8_t tp_header;   /* transport header octet */
+    int tp_error;        /* DNP3_E_TP_* when the segment (or a partial fragment) was dropped */
+    size_t tp_dropped;   /* APDU octets dropped by this segment */
+    const uint8_t *apdu; /* non-NULL when this frame completed a fragment (and for DS_REC_APP) */
+    size_t apdu_len;
+
+    /* DS_REC_DISCARD */
+    int link_error;   /* DNP3_E_LINK_START, _LENGTH, _HEADER_CRC, _BLOCK_CRC, DNP3_E_TRUNCATED */
+    size_t discarded; /* bytes dropped */
+    unsigned block;   /* DNP3_E_LINK_BLOCK_CRC: 0-based block index */
+    uint64_t offset;  /* stream offset of the run in its flow */
+} ds_record_t;
+
+typedef void (*ds_emit_fn)(void *ctx, const ds_record_t *rec);
+
+typedef struct decode_session_stats {
+    uint64_t frames;    /* valid link frames */
+    uint64_t discards;  /* discarded runs */
+    uint64_t fragments; /* application fragments completed */
+    uint64_t tp_drops;  /* segments / partial fragments dropped by transport */
+    uint64_t evictions; /* table entries dropped to stay within the bounds */
+} decode_session_stats_t;
+
+typedef struct decode_session decode_session_t;
+
+/* NULL on allocation failure. fragment_cap 0 means DNP3_FRAGMENT_SIZE_MAX. */
+decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void *ctx);
+void decode_session_free(decode_session_t *s);
+
+/* Feed one chunk of a flow's byte stream. flow NULL or "" is the anonymous
+ * stream. With DS_CHUNK_GAP or DS_CHUNK_START the flow's parser first
+ * reports whatever it held (as a truncated run) and restarts; START also
+ * forgets the flow's partial fragments. Records are emitted before return.
+ * Returns 0, or DNP3_E_INVALID_ARG / DNP3_E_NOSPACE (allocation). */
+int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no,
+                        const uint8_t *data, size_t len, unsigned flags);
+
+/* End of input for every flow: pending partial frames and garbage runs are
+ * reported (numbered with the last packet that fed their flow). */
+void decode_session_finish(decode_session_t *s);
+
+const decode_session_stats_t *decode_session_stats(const decode_session_t *s);
+
+#endif

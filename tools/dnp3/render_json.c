@@ -1,0 +1,420 @@
+/* render_json: `dnp3 decode --json`, JSON Lines, one object per link frame
+ * (or discarded run, or --app fragment). Keys and types (docs/decode.md):
+ *   frame (int), flow (string, captures only),
+ *   link {dir, prm, fcb, fcv, dfc (bool), func, dst, src, len (int), func_name},
+ *   transport {fir, fin (bool), seq} on frames carrying user data,
+ *   app {fir, fin, con, uns (bool), seq, func, func_name, iin (responses only),
+ *        objects [{group, variation, qualifier, name, start, stop, count, points [...]}]}
+ *        on the frame that completes a fragment,
+ *   error (string) only where something could not be decoded,
+ *   discarded (int) bytes for a discarded run.
+ * Strings are escaped per RFC 8259; non-finite floats are strings. */
+#include "render.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnp3/app.h"
+#include "dnp3/objects.h"
+
+/* Minimal streaming writer: remembers whether the current container needs a
+ * comma before its next member. */
+typedef struct jw {
+    FILE *out;
+    int depth;
+    bool need_comma[16];
+} jw_t;
+
+static void jw_sep(jw_t *w)
+{
+    if (w->need_comma[w->depth])
+        fputc(',', w->out);
+    w->need_comma[w->depth] = true;
+}
+
+static void jw_str_raw(jw_t *w, const char *s, size_t n)
+{
+    fputc('"', w->out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            fputs("\\\"", w->out);
+            break;
+        case '\\':
+            fputs("\\\\", w->out);
+            break;
+        case '\n':
+            fputs("\\n", w->out);
+            break;
+        case '\r':
+            fputs("\\r", w->out);
+            break;
+        case '\t':
+            fputs("\\t", w->out);
+            break;
+        default:
+            /* Control bytes and anything outside ASCII (the bytes are not
+             * known to be UTF-8) as \u00XX: always valid JSON. */
+            if (c < 0x20 || c >= 0x7F)
+                fprintf(w->out, "\\u%04x", c);
+            else
+                fputc(c, w->out);
+        }
+    }
+    fputc('"', w->out);
+}
+
+static void jw_key(jw_t *w, const char *k)
+{
+    jw_sep(w);
+    jw_str_raw(w, k, strlen(k));
+    fputc(':', w->out);
+}
+
+static void jw_open(jw_t *w, char c)
+{
+    fputc(c, w->out);
+    if (w->depth < 15)
+        w->depth++;
+    w->need_comma[w->depth] = false;
+}
+
+static void jw_close(jw_t *w, char c)
+{
+    if (w->depth > 0)
+        w->depth--;
+    fputc(c, w->out);
+}
+
+static void jw_obj_key(jw_t *w, const char *k)
+{
+    jw_key(w, k);
+    jw_open(w, '{');
+}
+
+static void jw_arr_key(jw_t *w, const char *k)
+{
+    jw_key(w, k);
+    jw_open(w, '[');
+}
+
+static void jw_elem_obj(jw_t *w)
+{
+    jw_sep(w);
+    jw_open(w, '{');
+}
+
+static void kv_bool(jw_t *w, const char *k, bool v)
+{
+    jw_key(w, k);
+    fputs(v ? "true" : "false", w->out);
+}
+
+static void kv_u64(jw_t *w, const char *k, uint64_t v)
+{
+    jw_key(w, k);
+    fprintf(w->out, "%" PRIu64, v);
+}
+
+static void kv_i64(jw_t *w, const char *k, int64_t v)
+{
+    jw_key(w, k);
+    fprintf(w->out, "%" PRId64, v);
+}
+
+static void kv_str(jw_t *w, const char *k, const char *v)
+{
+    jw_key(w, k);
+    jw_str_raw(w, v, strlen(v));
+}
+
+static void kv_float(jw_t *w, const char *k, double v, bool single)
+{
+    char buf[64];
+    render_format_float(buf, sizeof buf, v, single);
+    jw_key(w, k);
+    if (isnan(v) || isinf(v))
+        fprintf(w->out, "\"%s\"", buf);
+    else
+        fputs(buf, w->out);
+}
+
+static void kv_hex(jw_t *w, const char *k, const uint8_t *p, size_t n)
+{
+    jw_key(w, k);
+    fputc('"', w->out);
+    for (size_t i = 0; i < n; i++)
+        fprintf(w->out, "%02x", p[i]);
+    fputc('"', w->out);
+}
+
+static void json_attribute(jw_t *w, const dnp3_point_t *pt)
+{
+    dnp3_attr_value_t av;
+    const char *tn = dnp3_attr_type_name(pt->v.bytes.attr_type);
+    kv_u64(w, "attribute", pt->variation);
+    kv_u64(w, "attr_type", pt->v.bytes.attr_type);
+    if (tn)
+        kv_str(w, "attr_type_name", tn);
+    if (dnp3_attr_decode(pt, &av) < 0) {
+        kv_hex(w, "hex", pt->v.bytes.data, pt->v.bytes.len);
+        return;
+    }
+    switch (av.type) {
+    case DNP3_ATTR_UINT:
+        kv_u64(w, "value", av.n.u);
+        break;
+    case DNP3_ATTR_INT:
+        kv_i64(w, "value", av.n.i);
+        break;
+    case DNP3_ATTR_FLT:
+        kv_float(w, "value", av.n.f, pt->v.bytes.len == 4);
+        break;
+    case DNP3_ATTR_TIME:
+        kv_u64(w, "time", av.n.t);
+        break;
+    case DNP3_ATTR_VSTR:
+    case DNP3_ATTR_UNCD:
+        jw_key(w, "value");
+        jw_str_raw(w, (const char *)av.data, av.len);
+        kv_hex(w, "hex", av.data, av.len);
+        break;
+    default:
+        kv_hex(w, "hex", av.data, av.len);
+        break;
+    }
+}
+
+static void json_point(jw_t *w, const dnp3_point_t *pt)
+{
+    jw_elem_obj(w);
+    kv_u64(w, "index", pt->index);
+    switch (pt->type) {
+    case DNP3_VT_BINARY:
+    case DNP3_VT_IIN_BIT:
+    case DNP3_VT_BO_CMD_EVENT:
+        kv_u64(w, "value", pt->v.binary ? 1 : 0);
+        break;
+    case DNP3_VT_DOUBLE_BIT:
+        kv_u64(w, "value", pt->v.double_bit);
+        break;
+    case DNP3_VT_COUNTER:
+    case DNP3_VT_DEADBAND_INT:
+    case DNP3_VT_UINT8:
+        kv_u64(w, "value", pt->v.counter);
+        break;
+    case DNP3_VT_ANALOG_INT:
+    case DNP3_VT_AO_INT:
+    case DNP3_VT_AO_CMD_EVENT_INT:
+        kv_i64(w, "value", pt->v.analog_i);
+        break;
+    case DNP3_VT_ANALOG_FLOAT:
+    case DNP3_VT_DEADBAND_FLOAT:
+    case DNP3_VT_AO_FLOAT:
+    case DNP3_VT_AO_CMD_EVENT_FLOAT:
+        kv_float(w, "value", pt->v.analog_f, render_point_is_f32(pt));
+        break;
+    case DNP3_VT_CROB:
+        kv_u64(w, "code", pt->v.crob.code);
+        kv_u64(w, "count", pt->v.crob.count);
+        kv_u64(w, "on_ms", pt->v.crob.on_ms);
+        kv_u64(w, "off_ms", pt->v.crob.off_ms);
+        break;
+    case DNP3_VT_TIME_INTERVAL:
+        kv_u64(w, "interval", pt->v.interval.interval);
+        if (pt->variation == 4)
+            kv_u64(w, "units", pt->v.interval.units);
+        break;
+    case DNP3_VT_DELAY:
+        kv_u64(w, "delay_ms", pt->v.delay.ms);
+        break;
+    case DNP3_VT_SEC_STAT:
+        kv_u64(w, "assoc", pt->v.sec_stat.assoc);
+        kv_u64(w, "value", pt->v.sec_stat.count);
+        break;
+    case DNP3_VT_ATTRIBUTE:
+        json_attribute(w, pt);
+        break;
+    case DNP3_VT_OCTETS:
+    case DNP3_VT_FREE_FORMAT:
+    case DNP3_VT_BCD:
+    case DNP3_VT_NONE:
+        if (pt->v.bytes.data || pt->v.bytes.len)
+            kv_hex(w, "hex", pt->v.bytes.data, pt->v.bytes.len);
+        break;
+    default:
+        break;
+    }
+    if (pt->has_flags)
+        kv_u64(w, "flags", pt->flags);
+    if (pt->has_status)
+        kv_u64(w, "status", pt->status);
+    if (pt->has_time)
+        kv_u64(w, "time", pt->time);
+    if (pt->has_rel)
+        kv_u64(w, "rel_ms", pt->rel_ms);
+    jw_close(w, '}');
+}
+
+static void json_object_header(jw_t *w, const dnp3_obj_header_t *oh, const dnp3_obj_iter_t *it,
+                               int *code, size_t *offset)
+{
+    jw_elem_obj(w);
+    kv_u64(w, "group", oh->group);
+    kv_u64(w, "variation", oh->variation);
+    kv_u64(w, "qualifier", oh->qualifier);
+    if (oh->info)
+        kv_str(w, "name", oh->info->name);
+    if (oh->partial) {
+        kv_bool(w, "partial", true);
+        jw_close(w, '}');
+        return;
+    }
+    if (oh->has_range) {
+        kv_u64(w, "start", oh->start);
+        kv_u64(w, "stop", oh->stop);
+    }
+    kv_u64(w, "count", oh->count);
+    if (oh->has_data) {
+        jw_arr_key(w, "points");
+        dnp3_point_iter_t pi;
+        dnp3_point_iter_init(&pi, oh, it);
+        dnp3_point_t pt;
+        int prc;
+        while ((prc = dnp3_point_iter_next(&pi, &pt)) == 1)
+            json_point(w, &pt);
+        jw_close(w, ']');
+        if (prc < 0 && !*code) {
+            *code = pi.diag.code;
+            *offset = pi.diag.offset;
+        }
+    }
+    jw_close(w, '}');
+}
+
+/* Writes the "app" member; returns true if the header parsed. */
+static bool json_app(jw_t *w, const uint8_t *apdu, size_t len, int *code, size_t *offset)
+{
+    dnp3_app_header_t h;
+    int n = dnp3_app_header_parse(apdu, len, &h);
+    if (n < 0) {
+        *code = n;
+        *offset = 0;
+        return false;
+    }
+    const char *fname = dnp3_fc_name(h.func);
+    jw_obj_key(w, "app");
+    kv_bool(w, "fir", (h.control & DNP3_AC_FIR) != 0);
+    kv_bool(w, "fin", (h.control & DNP3_AC_FIN) != 0);
+    kv_bool(w, "con", (h.control & DNP3_AC_CON) != 0);
+    kv_bool(w, "uns", (h.control & DNP3_AC_UNS) != 0);
+    kv_u64(w, "seq", h.control & DNP3_AC_SEQ_MASK);
+    kv_u64(w, "func", h.func);
+    kv_str(w, "func_name", fname ? fname : "UNKNOWN");
+    if (h.has_iin)
+        kv_u64(w, "iin", h.iin);
+    kv_u64(w, "len", len);
+    jw_arr_key(w, "objects");
+    dnp3_obj_iter_t it;
+    dnp3_obj_iter_init(&it, apdu, len, &h);
+    dnp3_obj_header_t oh;
+    int rc;
+    while ((rc = dnp3_obj_iter_next(&it, &oh)) == 1) {
+        json_object_header(w, &oh, &it, code, offset);
+        if (!oh.info && !*code) {
+            /* Headers-only objects of unknown groups parse, but nothing
+             * can say what they mean: report them. */
+            *code = DNP3_E_APP_OBJECT_UNKNOWN;
+            *offset = oh.offset;
+        }
+    }
+    if (rc < 0) {
+        /* Show what was parsed of the failing header (tshark does too). */
+        if (oh.offset + 3 <= len)
+            json_object_header(w, &oh, &it, code, offset);
+        if (!*code) {
+            *code = it.diag.code;
+            *offset = it.diag.offset;
+        }
+    }
+    jw_close(w, ']');
+    if (rc >= 0 && it.opaque) {
+        if (!*code) {
+            *code = DNP3_E_APP_FUNCTION;
+            *offset = 1;
+        }
+        if (it.pos < len)
+            kv_hex(w, "data", apdu + it.pos, len - it.pos);
+    }
+    jw_close(w, '}');
+    return true;
+}
+
+unsigned render_json_record(FILE *out, const ds_record_t *rec)
+{
+    jw_t w;
+    memset(&w, 0, sizeof(w));
+    w.out = out;
+    unsigned res = 0;
+    int app_code = 0;
+    size_t app_off = 0;
+    char err[256];
+
+    jw_open(&w, '{');
+    kv_u64(&w, "frame", rec->frame_no);
+    if (rec->flow)
+        kv_str(&w, "flow", rec->flow);
+    if (rec->kind == DS_REC_DISCARD) {
+        render_record_error(rec, 0, 0, err, sizeof err);
+        kv_str(&w, "error", err);
+        kv_u64(&w, "discarded", rec->discarded);
+        kv_u64(&w, "offset", rec->offset);
+        jw_close(&w, '}');
+        fputc('\n', out);
+        return RENDER_ERROR;
+    }
+    if (rec->kind == DS_REC_APP) {
+        if (json_app(&w, rec->apdu, rec->apdu_len, &app_code, &app_off))
+            res |= RENDER_DECODED;
+    } else {
+        const dnp3_link_header_t *lh = &rec->link;
+        bool prm = dnp3_link_hdr_prm(lh);
+        res |= RENDER_DECODED;
+        jw_obj_key(&w, "link");
+        kv_bool(&w, "dir", dnp3_link_hdr_dir(lh));
+        kv_bool(&w, "prm", prm);
+        /* FCB/FCV belong to primary frames, DFC to secondary ones (the same
+         * bit as FCV); the bit that does not apply is reported false. */
+        kv_bool(&w, "fcb", prm && dnp3_link_hdr_fcb(lh));
+        kv_bool(&w, "fcv", prm && dnp3_link_hdr_fcv(lh));
+        kv_bool(&w, "dfc", !prm && dnp3_link_hdr_dfc(lh));
+        kv_u64(&w, "func", dnp3_link_hdr_func(lh));
+        kv_str(&w, "func_name", render_link_func_name(lh));
+        kv_u64(&w, "dst", lh->dst);
+        kv_u64(&w, "src", lh->src);
+        kv_u64(&w, "len", lh->length);
+        kv_u64(&w, "control", lh->control);
+        jw_close(&w, '}');
+        if (rec->has_transport) {
+            jw_obj_key(&w, "transport");
+            kv_bool(&w, "fir", (rec->tp_header & DNP3_TP_FIR) != 0);
+            kv_bool(&w, "fin", (rec->tp_header & DNP3_TP_FIN) != 0);
+            kv_u64(&w, "seq", rec->tp_header & DNP3_TP_SEQ_MASK);
+            jw_close(&w, '}');
+        } else if (rec->user_len > 0) {
+            kv_hex(&w, "user_data", rec->user, rec->user_len);
+        }
+        if (rec->apdu)
+            json_app(&w, rec->apdu, rec->apdu_len, &app_code, &app_off);
+    }
+    if (render_record_error(rec, app_code, app_off, err, sizeof err)) {
+        kv_str(&w, "error", err);
+        res |= RENDER_ERROR;
+    }
+    jw_close(&w, '}');
+    fputc('\n', out);
+    return res;
+}
