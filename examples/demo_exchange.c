@@ -40,10 +40,9 @@ static int send_fragment(demo_t *d, bool from_master, const uint8_t *apdu, size_
     while ((n = dnp3_tp_segmenter_next(&seg, tpdu, sizeof tpdu)) > 0) {
         uint8_t ctl =
             dnp3_link_control(from_master, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
-        int flen = dnp3_link_frame_write(frame, sizeof frame, ctl,
-                                         from_master ? OUTSTATION_ADDR : MASTER_ADDR,
-                                         from_master ? MASTER_ADDR : OUTSTATION_ADDR, tpdu,
-                                         (size_t)n);
+        int flen = dnp3_link_frame_write(
+            frame, sizeof frame, ctl, from_master ? OUTSTATION_ADDR : MASTER_ADDR,
+            from_master ? MASTER_ADDR : OUTSTATION_ADDR, tpdu, (size_t)n);
         if (flen < 0)
             return flen;
         d->ts_us += 1500;

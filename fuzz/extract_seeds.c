@@ -84,8 +84,8 @@ static void on_frame(const outdirs_t *o, const char *base, flow_state_t *fs,
         fs->record_count++;
     }
     dnp3_tp_result_t res;
-    int rc = dnp3_tp_reassembler_feed(&fs->tp, fr->hdr.src, fr->hdr.dst, fr->user, fr->user_len,
-                                      &res);
+    int rc =
+        dnp3_tp_reassembler_feed(&fs->tp, fr->hdr.src, fr->hdr.dst, fr->user, fr->user_len, &res);
     if (rc == 1 && *app_seeds < MAX_APP_SEEDS) {
         char name[512];
         snprintf(name, sizeof name, "%s.%u", base, (*app_seeds)++);
