@@ -14,28 +14,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "dnp3/link.h"
 
 #define STREAM_BYTES (8u * 1000u * 1000u)
 #define REPS         15
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static volatile uint64_t sink;
-
 static double time_crc(const uint8_t *b, size_t n)
 {
     double best = 1e30;
     for (int r = 0; r < REPS; r++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
         uint16_t c = dnp3_crc16(b, n);
-        double t = now_s() - t0;
-        sink += c;
+        double t = bench_now_s() - t0;
+        bench_sink += c;
         if (t < best)
             best = t;
     }
@@ -52,7 +45,7 @@ static double time_parse(const uint8_t *b, size_t n, size_t chunk, uint64_t want
         dnp3_link_parser_t p;
         dnp3_link_parser_init(&p, DNP3_LINK_POLICY_DISCARD);
         uint64_t frames = 0, user_sum = 0, bad = 0;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         size_t off = 0;
         while (off < n) {
             size_t end = chunk == 0 || n - off < chunk ? n : off + chunk;
@@ -67,7 +60,7 @@ static double time_parse(const uint8_t *b, size_t n, size_t chunk, uint64_t want
                 }
             }
         }
-        double t = now_s() - t0;
+        double t = bench_now_s() - t0;
         dnp3_link_event_t ev;
         while (dnp3_link_parser_finish(&p, &ev))
             bad++;

@@ -231,6 +231,7 @@ typedef struct dnp3_point_iter {
     const dnp3_obj_header_t *h;
     size_t pos; /* within h->data */
     uint32_t i; /* objects produced */
+    int ps;     /* prefix size, checked once at init; -1 for an invalid qualifier */
     bool has_cto;
     dnp3_time_t cto;
     dnp3_diag_t diag; /* offset is into the fragment */

@@ -68,7 +68,14 @@ static inline void app_wrn(uint8_t *p, int n, uint32_t v)
 
 /* Size in bytes of the value part of one object (pre + val + post) for
  * FIXED and BY_VARIATION objects; 0 for the other kinds. */
-size_t app_obj_size(const dnp3_obj_info_t *info, uint8_t variation);
+static inline size_t app_obj_size(const dnp3_obj_info_t *info, uint8_t variation)
+{
+    if (info->size_kind == DNP3_SK_FIXED)
+        return info->size;
+    if (info->size_kind == DNP3_SK_BY_VARIATION)
+        return variation;
+    return 0;
+}
 
 /* Sum of the layout fields (independent of the declared size; tests compare
  * the two). BYTES counts as `bytes`. */
@@ -84,5 +91,14 @@ void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
  * Returns DNP3_OK or DNP3_E_APP_VALUE. */
 int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point_t *pt,
                       bool has_cto, dnp3_time_t cto, uint8_t *out);
+
+/* Prefix size of a qualifier that dnp3_qualifier_check() has already
+ * accepted (header parse or write time): the per-object hot paths skip the
+ * re-check. */
+static inline int app_prefix_size(uint8_t qualifier)
+{
+    static const int8_t sizes[8] = {0, 1, 2, 4, 1, 2, 4, 0};
+    return sizes[DNP3_QUAL_PREFIX(qualifier)];
+}
 
 #endif

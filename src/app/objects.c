@@ -56,15 +56,6 @@ size_t dnp3_obj_fixed_size(const dnp3_obj_info_t *info)
     return app_obj_size(info, info->variation);
 }
 
-size_t app_obj_size(const dnp3_obj_info_t *info, uint8_t variation)
-{
-    if (info->size_kind == DNP3_SK_FIXED)
-        return info->size;
-    if (info->size_kind == DNP3_SK_BY_VARIATION)
-        return variation;
-    return 0;
-}
-
 const char *dnp3_value_type_name(dnp3_value_type_t vt)
 {
     static const char *const names[DNP3_VT_COUNT_] = {

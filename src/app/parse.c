@@ -225,6 +225,9 @@ void dnp3_point_iter_init(dnp3_point_iter_t *pi, const dnp3_obj_header_t *h,
 {
     memset(pi, 0, sizeof *pi);
     pi->h = h;
+    /* Headers from dnp3_obj_iter_next are already checked; one the caller
+     * built is checked here, once, rather than for every object. */
+    pi->ps = h ? dnp3_qualifier_prefix_size(h->qualifier) : -1;
     if (h && h->has_cto) {
         pi->has_cto = true;
         pi->cto = h->cto;
@@ -252,7 +255,7 @@ int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt)
     const dnp3_obj_header_t *h = pi->h;
     if (pi->i >= h->count || h->partial)
         return 0;
-    const int ps = dnp3_qualifier_prefix_size(h->qualifier);
+    const int ps = pi->ps;
     if (ps < 0)
         return 0;
     const bool index_prefix =

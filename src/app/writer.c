@@ -178,7 +178,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
         return werr(w, DNP3_E_APP_COUNT);
 
     const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
-    const int ps = dnp3_qualifier_prefix_size(w->qualifier);
+    const int ps = app_prefix_size(w->qualifier); /* checked by write_header */
     const bool index_prefix = prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32;
     const dnp3_obj_info_t *info = w->info;
     uint8_t *p;
