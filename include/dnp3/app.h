@@ -63,11 +63,11 @@ enum dnp3_fc {
 };
 
 /* Standard upper-snake name ("DIRECT_OPERATE"), NULL for an undefined code. */
-const char *dnp3_fc_name(uint8_t fc);
+DNP3_API const char *dnp3_fc_name(uint8_t fc);
 /* True for 0x81, 0x82, 0x83 (headers with IIN). */
-bool dnp3_fc_is_response(uint8_t fc);
+DNP3_API bool dnp3_fc_is_response(uint8_t fc);
 /* True if the code is defined by IEEE 1815-2012 (the names above). */
-bool dnp3_fc_is_defined(uint8_t fc);
+DNP3_API bool dnp3_fc_is_defined(uint8_t fc);
 
 /* ---- internal indications (4.2.2.7.2), IIN1 in the high byte ---------- */
 #define DNP3_IIN_BROADCAST             0x0100
@@ -91,7 +91,7 @@ bool dnp3_fc_is_defined(uint8_t fc);
  * 8..15 = IIN2.0..IIN2.7. DNP3_IIN_MASK(bit) gives the uint16 mask above. */
 #define DNP3_IIN_MASK(bit) ((uint16_t)((bit) < 8 ? (0x100u << (bit)) : (1u << ((bit)-8))))
 /* "DEVICE_RESTART", "RESERVED_2_6", ...; NULL if bit > 15. */
-const char *dnp3_iin_bit_name(unsigned bit);
+DNP3_API const char *dnp3_iin_bit_name(unsigned bit);
 
 /* ---- command status of CROB / analog output blocks (FACTS 7.3) -------- */
 enum dnp3_command_status {
@@ -118,7 +118,7 @@ enum dnp3_command_status {
     DNP3_CS_UNDEFINED = 127
 };
 /* "SUCCESS", ...; NULL for reserved codes. Bit 7 is ignored (reserved). */
-const char *dnp3_command_status_name(uint8_t status);
+DNP3_API const char *dnp3_command_status_name(uint8_t status);
 
 /* ---- application header (4.2.2) --------------------------------------- */
 typedef struct dnp3_app_header {
@@ -131,7 +131,7 @@ typedef struct dnp3_app_header {
 /* Parse the 2-byte request / 4-byte response header. Returns the header size
  * or DNP3_E_APP_SHORT (fragment shorter than its header; also for len < 2).
  * An undefined function code still parses (the caller decides). */
-int dnp3_app_header_parse(const uint8_t *frag, size_t len, dnp3_app_header_t *h);
+DNP3_API int dnp3_app_header_parse(const uint8_t *frag, size_t len, dnp3_app_header_t *h);
 
 /* ---- qualifiers (4.2.2.7.3 / 4.2.2.7.4) -------------------------------- */
 #define DNP3_QUAL_PREFIX(q)      ((uint8_t)(((q) >> 4) & 0x07))
@@ -164,11 +164,11 @@ enum dnp3_range_code {
 /* Validate a qualifier: DNP3_OK, or DNP3_E_APP_QUALIFIER for bit 7 set,
  * prefix 7, range 0xA/0xC-0xF, range 0x6 with a prefix, or range 0xB
  * without a size prefix (4-6). */
-int dnp3_qualifier_check(uint8_t qualifier);
+DNP3_API int dnp3_qualifier_check(uint8_t qualifier);
 /* Bytes of the range field (0, 1, 2, 4 or 8); -1 for an invalid qualifier. */
-int dnp3_qualifier_range_size(uint8_t qualifier);
+DNP3_API int dnp3_qualifier_range_size(uint8_t qualifier);
 /* Bytes of each object prefix (0, 1, 2 or 4); -1 for an invalid qualifier. */
-int dnp3_qualifier_prefix_size(uint8_t qualifier);
+DNP3_API int dnp3_qualifier_prefix_size(uint8_t qualifier);
 
 /* Whether the objects of a header carry data in a fragment with this
  * function code (see app.c for the rules and why): responses and
@@ -178,7 +178,8 @@ int dnp3_qualifier_prefix_size(uint8_t qualifier);
  * any header whose qualifier has a size prefix (self-describing, e.g. READ
  * g70v5 with 0x5B). Qualifier 0x06, variation 0 (except g110-g113 which
  * are sized by variation and never 0 with data), g60 and g0v254 never do. */
-bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier);
+DNP3_API bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation,
+                                    uint8_t qualifier);
 
 /* ---- object headers and their iterator --------------------------------- */
 typedef struct dnp3_obj_header {
@@ -213,8 +214,8 @@ typedef struct dnp3_obj_iter {
 
 /* Iterate the object headers after the application header `h` (as parsed
  * from frag by dnp3_app_header_parse). */
-void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_t len,
-                        const dnp3_app_header_t *h);
+DNP3_API void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_t len,
+                                 const dnp3_app_header_t *h);
 /* 1: *out holds the next header (its objects validated for length: point
  * iteration of a returned header cannot run past the data). 0: end (also
  * at once for an undefined function code: it->opaque is set and the bytes
@@ -224,7 +225,7 @@ void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_t len,
  * DNP3_E_APP_RANGE, DNP3_E_APP_COUNT, DNP3_E_APP_OBJECT_UNKNOWN (data of an
  * unknown size), DNP3_E_APP_OBJECT_DATA, DNP3_E_APP_QUALIFIER_OBJECT,
  * DNP3_E_APP_ATTRIBUTE, DNP3_E_APP_FREE_FORMAT. */
-int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out);
+DNP3_API int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out);
 
 /* ---- points of one header ------------------------------------------------ */
 typedef struct dnp3_point_iter {
@@ -240,14 +241,14 @@ typedef struct dnp3_point_iter {
 /* ctx (may be NULL) supplies the CTO when h itself has none (h->has_cto is
  * filled by dnp3_obj_iter_next, so ctx is only needed for headers built by
  * hand). The header must outlive the iterator. */
-void dnp3_point_iter_init(dnp3_point_iter_t *pi, const dnp3_obj_header_t *h,
-                          const dnp3_obj_iter_t *ctx);
+DNP3_API void dnp3_point_iter_init(dnp3_point_iter_t *pi, const dnp3_obj_header_t *h,
+                                   const dnp3_obj_iter_t *ctx);
 /* 1: *pt filled; 0: no more (immediately for headers without data); <0 error
  * (pi->diag). g0: index = attribute set (range start or prefix), the variation
  * (the attribute) is pt->variation, v.bytes = value with attr_type. Packed
  * bits with an index prefix: one byte per point, value in its low bits.
  * Relative time without a CTO: has_rel true, has_time false. */
-int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt);
+DNP3_API int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt);
 
 /* ---- writer --------------------------------------------------------------- */
 typedef struct dnp3_app_writer {
@@ -268,38 +269,39 @@ typedef struct dnp3_app_writer {
     dnp3_time_t cto;
 } dnp3_app_writer_t;
 
-void dnp3_app_writer_init(dnp3_app_writer_t *w, uint8_t *buf, size_t cap);
+DNP3_API void dnp3_app_writer_init(dnp3_app_writer_t *w, uint8_t *buf, size_t cap);
 /* First call: the 2-byte request header. */
-int dnp3_app_write_request(dnp3_app_writer_t *w, uint8_t control, uint8_t func);
+DNP3_API int dnp3_app_write_request(dnp3_app_writer_t *w, uint8_t control, uint8_t func);
 /* First call: the 4-byte response header (func 0x81/0x82/0x83). */
-int dnp3_app_write_response(dnp3_app_writer_t *w, uint8_t control, uint8_t func, uint16_t iin);
+DNP3_API int dnp3_app_write_response(dnp3_app_writer_t *w, uint8_t control, uint8_t func,
+                                     uint16_t iin);
 /* Object header: range codes 0-2 a = start, b = stop; 3-5 a = address;
  * 7-9 and 0xB a = count; 0x06 neither. Checks the previous header got all
  * its objects (DNP3_E_APP_COUNT). Errors also: DNP3_E_APP_QUALIFIER,
  * DNP3_E_APP_RANGE, DNP3_E_APP_VALUE (a or b too big for the field),
  * DNP3_E_NOSPACE, DNP3_E_APP_STATE. */
-int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation, uint8_t qualifier,
-                          uint32_t a, uint32_t b);
+DNP3_API int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                                   uint8_t qualifier, uint32_t a, uint32_t b);
 /* Range header with the narrowest no-prefix qualifier (0x00, 0x01, 0x02). */
-int dnp3_app_write_range(dnp3_app_writer_t *w, uint8_t group, uint8_t variation, uint32_t start,
-                         uint32_t stop);
+DNP3_API int dnp3_app_write_range(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                                  uint32_t start, uint32_t stop);
 /* Count header with index prefixes: 0x17 when count and max_index fit a
  * byte, else 0x28 when they fit 16 bits, else 0x39. */
-int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t variation, uint32_t count,
-                           uint32_t max_index);
+DNP3_API int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                                    uint32_t count, uint32_t max_index);
 /* One object of the current header: its prefix (index = pt->index, size =
  * the object size) then the object. Packed-bit objects accumulate bits.
  * pt->type must match the variation's value type. Errors: DNP3_E_APP_STATE
  * (no header, or the header carries no data), DNP3_E_APP_COUNT (more objects
  * than announced), DNP3_E_APP_VALUE (value/index does not fit), DNP3_E_NOSPACE. */
-int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt);
+DNP3_API int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt);
 /* A whole free-format header: group/variation, qualifier 0x5B, count 1, u16
  * size, then obj. */
-int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
-                               const uint8_t *obj, size_t len);
+DNP3_API int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                                        const uint8_t *obj, size_t len);
 /* Check the last header is complete; total length or the first error. */
-int dnp3_app_writer_finish(dnp3_app_writer_t *w);
-size_t dnp3_app_writer_len(const dnp3_app_writer_t *w);
+DNP3_API int dnp3_app_writer_finish(dnp3_app_writer_t *w);
+DNP3_API size_t dnp3_app_writer_len(const dnp3_app_writer_t *w);
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,7 @@ extern "C" {
 #define DNP3_ADDR_BROADCAST_OPTIONAL   0xFFFF /* application confirm optional */
 
 /* True for the three broadcast destinations 0xFFFD..0xFFFF. */
-bool dnp3_link_addr_is_broadcast(uint16_t addr);
+DNP3_API bool dnp3_link_addr_is_broadcast(uint16_t addr);
 
 /* ---- control byte (9.2.4.1.3) --------------------------------------------- */
 #define DNP3_LINK_CTL_DIR  0x80 /* 1: sent by the master */
@@ -63,12 +63,12 @@ enum {
 
 /* Upper snake case name of a function code ("UNCONFIRMED_USER_DATA",
  * "LINK_STATUS", ...); NULL when the code is undefined for that PRM. */
-const char *dnp3_link_func_name(bool prm, uint8_t func);
+DNP3_API const char *dnp3_link_func_name(bool prm, uint8_t func);
 
 /* Builds a control byte. fcv_dfc is FCV for a primary frame, DFC for a
  * secondary one; fcb is only meaningful for a primary frame. func is masked
  * to 4 bits. */
-uint8_t dnp3_link_control(bool dir, bool prm, bool fcb, bool fcv_dfc, uint8_t func);
+DNP3_API uint8_t dnp3_link_control(bool dir, bool prm, bool fcb, bool fcv_dfc, uint8_t func);
 
 /* ---- header and frame ------------------------------------------------------ */
 typedef struct dnp3_link_header {
@@ -114,12 +114,12 @@ typedef struct dnp3_link_frame {
 /* Polynomial 0x3D65 (reflected 0xA6BC), init 0, input/output reflected, final
  * XOR 0xFFFF; check value crc("123456789") = 0xEA82. Placed low byte first.
  * Table-driven, slicing-by-16 over const tables. */
-uint16_t dnp3_crc16(const uint8_t *data, size_t len);
+DNP3_API uint16_t dnp3_crc16(const uint8_t *data, size_t len);
 
 /* ---- writer ---------------------------------------------------------------- */
 /* Bytes on the wire for a frame carrying user_len user bytes:
  * 10 + n + 2 * ceil(n / 16). Returns 0 when user_len > 250. */
-size_t dnp3_link_frame_size(size_t user_len);
+DNP3_API size_t dnp3_link_frame_size(size_t user_len);
 
 /* Writes one complete frame (header, CRCs, blocks) into out[0..cap).
  * Returns the number of bytes written, or
@@ -127,8 +127,8 @@ size_t dnp3_link_frame_size(size_t user_len);
  *   DNP3_E_NOSPACE         cap < dnp3_link_frame_size(user_len),
  *   DNP3_E_INVALID_ARG     out NULL, or user NULL with user_len > 0.
  * Nothing is written on error. */
-int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t dst, uint16_t src,
-                          const uint8_t *user, size_t user_len);
+DNP3_API int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t dst,
+                                   uint16_t src, const uint8_t *user, size_t user_len);
 
 /* One-shot decoder of a frame that starts at in[0] (no scanning for a
  * start). On success fills *frame (frame->user points into user_buf, which
@@ -138,8 +138,8 @@ int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t ds
  * short for the frame its header announces), DNP3_E_INVALID_ARG. When diag
  * is not NULL it receives the code and the offset of the offending field
  * (for a block CRC: the offset of that block's first byte). */
-int dnp3_link_frame_read(const uint8_t *in, size_t len, dnp3_link_frame_t *frame,
-                         uint8_t user_buf[DNP3_LINK_MAX_USER_DATA], dnp3_diag_t *diag);
+DNP3_API int dnp3_link_frame_read(const uint8_t *in, size_t len, dnp3_link_frame_t *frame,
+                                  uint8_t user_buf[DNP3_LINK_MAX_USER_DATA], dnp3_diag_t *diag);
 
 /* ---- streaming parser -------------------------------------------------------- */
 /* What to do on a framing error. DISCARD (serial links): drop the bad bytes,
@@ -208,8 +208,8 @@ typedef struct dnp3_link_event {
 /* init: policy set, state and stats cleared. reset: a new stream (stream
  * offsets restart at 0, buffered bytes and the closed flag are dropped);
  * keeps the policy and the stats. */
-void dnp3_link_parser_init(dnp3_link_parser_t *p, dnp3_link_policy_t policy);
-void dnp3_link_parser_reset(dnp3_link_parser_t *p);
+DNP3_API void dnp3_link_parser_init(dnp3_link_parser_t *p, dnp3_link_policy_t policy);
+DNP3_API void dnp3_link_parser_reset(dnp3_link_parser_t *p);
 
 /* Consumes bytes of data[0..len) until it has one event to report, fills *ev
  * and returns the number of bytes consumed (possibly 0 when the event comes
@@ -227,8 +227,8 @@ void dnp3_link_parser_reset(dnp3_link_parser_t *p);
  * first framing error is reported at once as CLOSED, together with the rest
  * of that input; later calls consume everything and report CLOSED with
  * reason DNP3_E_LINK_CLOSED. len 0 is allowed (data may then be NULL). */
-size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t len,
-                             dnp3_link_event_t *ev);
+DNP3_API size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t len,
+                                      dnp3_link_event_t *ev);
 
 /* End of stream: reports what is still pending, one event per call.
  * DISCARD policy: a pending run as DISCARD (its reason), a partial frame as
@@ -239,10 +239,10 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
  * nothing once closed. Returns 1 when *ev was filled, 0 when nothing is
  * left; call until it returns 0. Afterwards the parser holds nothing;
  * use dnp3_link_parser_reset() before feeding a new stream. */
-int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev);
+DNP3_API int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev);
 
 /* True once a CLOSE-policy parser met a framing error (until reset). */
-bool dnp3_link_parser_closed(const dnp3_link_parser_t *p);
+DNP3_API bool dnp3_link_parser_closed(const dnp3_link_parser_t *p);
 
 #ifdef __cplusplus
 }

@@ -106,17 +106,17 @@ typedef struct dnp3_obj_info {
 /* The table line for group/variation, or NULL when the codec does not know
  * it. g110-g113 answer for every variation 0..255 (the variation is the
  * length). O(1). */
-const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation);
+DNP3_API const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation);
 
 /* Every line of the table (g110-g113 appear once each with variation 0 as
  * the representative of all their variations); returns the number of lines. */
-size_t dnp3_obj_table(const dnp3_obj_info_t **out);
+DNP3_API size_t dnp3_obj_table(const dnp3_obj_info_t **out);
 
 /* Byte size of one object of a variation when it is computable from the
  * table alone (FIXED, BY_VARIATION); 0 otherwise. */
-size_t dnp3_obj_fixed_size(const dnp3_obj_info_t *info);
+DNP3_API size_t dnp3_obj_fixed_size(const dnp3_obj_info_t *info);
 
-const char *dnp3_value_type_name(dnp3_value_type_t vt);
+DNP3_API const char *dnp3_value_type_name(dnp3_value_type_t vt);
 
 /* A decoded point, or a point to encode. Only the fields that the object's
  * layout carries are meaningful; has_* say which were present. */
@@ -174,7 +174,7 @@ typedef struct dnp3_point {
 #define DNP3_ATTR_EXLIST 255 /* same; wire length = real length - 256 */
 
 /* Name of an attribute data type ("VSTR", ...), NULL if undefined. */
-const char *dnp3_attr_type_name(uint8_t type);
+DNP3_API const char *dnp3_attr_type_name(uint8_t type);
 
 /* A g0 attribute value in printable form. */
 typedef struct dnp3_attr_value {
@@ -192,7 +192,7 @@ typedef struct dnp3_attr_value {
 /* Interpret a DNP3_VT_ATTRIBUTE point's bytes by its type. Errors:
  * DNP3_E_INVALID_ARG (not an attribute point), DNP3_E_APP_ATTRIBUTE (length
  * not valid for the type, e.g. UINT of 3 bytes, TIME not 6, odd LIST). */
-int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out);
+DNP3_API int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 
 #ifdef __cplusplus
 }

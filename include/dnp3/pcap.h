@@ -52,40 +52,41 @@ typedef struct dnp3_pcap_writer dnp3_pcap_writer_t;
 
 /* Create (truncate) path and write the global header. Returns NULL on
  * failure with a message in err (when err is not NULL). */
-dnp3_pcap_writer_t *dnp3_pcap_writer_open(const char *path, char *err, size_t errlen);
+DNP3_API dnp3_pcap_writer_t *dnp3_pcap_writer_open(const char *path, char *err, size_t errlen);
 
 /* Choose the conversation (addresses and ports in host byte order; udp
  * selects UDP instead of TCP). Starts a new conversation: for TCP the next
  * packet is preceded by a fresh handshake. Returns 0 or DNP3_E_INVALID_ARG
  * (NULL writer, port 0, equal client and server endpoints). A TCP
  * conversation in progress is not closed (no FIN is written). */
-int dnp3_pcap_writer_set_endpoints(dnp3_pcap_writer_t *w, uint32_t client_ip, uint16_t client_port,
-                                   uint32_t server_ip, uint16_t server_port, bool udp);
+DNP3_API int dnp3_pcap_writer_set_endpoints(dnp3_pcap_writer_t *w, uint32_t client_ip,
+                                            uint16_t client_port, uint32_t server_ip,
+                                            uint16_t server_port, bool udp);
 
 /* Whether TCP conversations get the SYN handshake (written before the next
  * conversation's first payload, stamped with its time) and the closing FIN
  * exchange (stamped with the last packet's time). Default false: a
  * dissector then picks the stream up at the first payload. Call before the
  * first packet of a conversation. Returns 0 or DNP3_E_INVALID_ARG. */
-int dnp3_pcap_writer_set_tcp_control(dnp3_pcap_writer_t *w, bool on);
+DNP3_API int dnp3_pcap_writer_set_tcp_control(dnp3_pcap_writer_t *w, bool on);
 
 /* Write payload[0..len) as sent by the client (from_client) or the server,
  * at ts_us microseconds since the Unix epoch. len 0 writes nothing.
  * Returns 0, DNP3_E_INVALID_ARG (NULL writer, NULL payload with len > 0,
  * UDP payload above DNP3_PCAP_UDP_MAX) or DNP3_E_IO. */
-int dnp3_pcap_writer_packet(dnp3_pcap_writer_t *w, bool from_client, uint64_t ts_us,
-                            const uint8_t *payload, size_t len);
+DNP3_API int dnp3_pcap_writer_packet(dnp3_pcap_writer_t *w, bool from_client, uint64_t ts_us,
+                                     const uint8_t *payload, size_t len);
 
 /* Push buffered records to the file. Returns 0 or DNP3_E_IO. */
-int dnp3_pcap_writer_flush(dnp3_pcap_writer_t *w);
+DNP3_API int dnp3_pcap_writer_flush(dnp3_pcap_writer_t *w);
 
 /* Packets (records) written so far, handshake and ACKs included. */
-uint64_t dnp3_pcap_writer_count(const dnp3_pcap_writer_t *w);
+DNP3_API uint64_t dnp3_pcap_writer_count(const dnp3_pcap_writer_t *w);
 
 /* End the TCP stream with the FIN exchange (when TCP control is on and a
  * stream was started), close the file and free the writer. Returns 0 or
  * DNP3_E_IO (the writer is freed either way). NULL is accepted. */
-int dnp3_pcap_writer_close(dnp3_pcap_writer_t *w);
+DNP3_API int dnp3_pcap_writer_close(dnp3_pcap_writer_t *w);
 
 #ifdef __cplusplus
 }

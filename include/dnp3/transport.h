@@ -65,20 +65,20 @@ typedef struct dnp3_tp_segmenter {
 } dnp3_tp_segmenter_t;
 
 /* Prepare to segment apdu[0..len). first_seq is taken modulo 64. */
-void dnp3_tp_segmenter_init(dnp3_tp_segmenter_t *s, const uint8_t *apdu, size_t len,
-                            uint8_t first_seq);
+DNP3_API void dnp3_tp_segmenter_init(dnp3_tp_segmenter_t *s, const uint8_t *apdu, size_t len,
+                                     uint8_t first_seq);
 
 /* Write the next segment (header + up to 249 APDU octets) to out.
  * Returns the segment length (2..250), 0 when every segment has been
  * written, DNP3_E_NOSPACE if cap cannot hold this segment (nothing is
  * consumed; retry with a larger buffer), DNP3_E_INVALID_ARG on NULL. */
-int dnp3_tp_segmenter_next(dnp3_tp_segmenter_t *s, uint8_t *out, size_t cap);
+DNP3_API int dnp3_tp_segmenter_next(dnp3_tp_segmenter_t *s, uint8_t *out, size_t cap);
 
 /* Sequence number the next segment will carry (0..63). */
-uint8_t dnp3_tp_segmenter_next_seq(const dnp3_tp_segmenter_t *s);
+DNP3_API uint8_t dnp3_tp_segmenter_next_seq(const dnp3_tp_segmenter_t *s);
 
 /* True when every segment has been written. */
-bool dnp3_tp_segmenter_done(const dnp3_tp_segmenter_t *s);
+DNP3_API bool dnp3_tp_segmenter_done(const dnp3_tp_segmenter_t *s);
 
 /* ---- reassembler (receiving, clause 8.2) --------------------------------------
  *
@@ -144,11 +144,11 @@ typedef struct dnp3_tp_result {
  * size accepted: 1..DNP3_FRAGMENT_SIZE_MAX (DNP3_FRAGMENT_SIZE_DEFAULT is the
  * usual choice). Returns 0, or DNP3_E_INVALID_ARG (NULL, cap 0 or above
  * 65535). Counters start at zero. */
-int dnp3_tp_reassembler_init(dnp3_tp_reassembler_t *r, uint8_t *buf, size_t cap);
+DNP3_API int dnp3_tp_reassembler_init(dnp3_tp_reassembler_t *r, uint8_t *buf, size_t cap);
 
 /* Forget any fragment in progress (for example when the link or the TCP
  * connection is reset). Counters are kept. */
-void dnp3_tp_reassembler_reset(dnp3_tp_reassembler_t *r);
+DNP3_API void dnp3_tp_reassembler_reset(dnp3_tp_reassembler_t *r);
 
 /* Feed one TPDU (the user data of one link frame) received from link
  * address src for link address dst. res may be NULL. Returns:
@@ -159,11 +159,11 @@ void dnp3_tp_reassembler_reset(dnp3_tp_reassembler_t *r);
  *      DNP3_E_INVALID_ARG for a NULL r / tpdu with len > 0.
  * res->dropped is also DNP3_E_TP_FIR_RESTART when a FIR threw away a partial
  * fragment (the return value then describes the new segment). */
-int dnp3_tp_reassembler_feed(dnp3_tp_reassembler_t *r, uint16_t src, uint16_t dst,
-                             const uint8_t *tpdu, size_t len, dnp3_tp_result_t *res);
+DNP3_API int dnp3_tp_reassembler_feed(dnp3_tp_reassembler_t *r, uint16_t src, uint16_t dst,
+                                      const uint8_t *tpdu, size_t len, dnp3_tp_result_t *res);
 
 /* Counters since init. */
-const dnp3_tp_counters_t *dnp3_tp_reassembler_counters(const dnp3_tp_reassembler_t *r);
+DNP3_API const dnp3_tp_counters_t *dnp3_tp_reassembler_counters(const dnp3_tp_reassembler_t *r);
 
 #ifdef __cplusplus
 }

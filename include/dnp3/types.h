@@ -14,6 +14,15 @@
 extern "C" {
 #endif
 
+/* Marks the public API: the shared library is built with hidden visibility,
+ * so only what carries DNP3_API is exported (internal helpers stay private
+ * even though they are not static). */
+#if defined(__GNUC__) || defined(__clang__)
+#define DNP3_API __attribute__((visibility("default")))
+#else
+#define DNP3_API
+#endif
+
 /* One table gives the enum and the messages (src/util/error.c), so a code
  * can never exist without its text. Codes are grouped by layer; numbers are
  * part of the ABI and are never reused. */
@@ -70,10 +79,10 @@ typedef enum dnp3_error {
 } dnp3_error_t;
 
 /* Message for any DNP3_E_* code (or DNP3_OK); never NULL, never allocates. */
-const char *dnp3_strerror(int code);
+DNP3_API const char *dnp3_strerror(int code);
 
 /* Symbolic name of a code ("DNP3_E_LINK_HEADER_CRC"); "DNP3_E_UNKNOWN" if none. */
-const char *dnp3_error_name(int code);
+DNP3_API const char *dnp3_error_name(int code);
 
 /* A parse diagnostic: what went wrong and where (byte offset into the input
  * the parser was given). */
