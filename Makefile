@@ -38,7 +38,7 @@ bench: build
 	@bash scripts/bench.sh $(BUILD)
 
 valgrind: build
-	cd $(BUILD) && ctest -j $(JOBS) -R '^unit\.' -T memcheck --output-on-failure
+	@bash scripts/valgrind.sh $(BUILD)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)

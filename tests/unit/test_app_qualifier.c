@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -234,13 +233,13 @@ static int first_header(const uint8_t *f, size_t n, dnp3_obj_iter_t *it)
     return dnp3_obj_iter_next(it, &oh);
 }
 
-/* Counts far beyond the bytes present are rejected before any loop: the
- * whole batch takes well under a second even for 2^32-1 objects. */
+/* Counts far beyond the bytes present are rejected before any loop. No
+ * timing is asserted (the machine is shared): an implementation that walked
+ * 2^32-1 objects would instead hang here until ctest's timeout fails it. */
 static void test_absurd_counts(void **state)
 {
     (void)state;
     dnp3_obj_iter_t it;
-    clock_t t0 = clock();
     /* g30v1 count32 = 0xFFFFFFFF */
     static const uint8_t a[] = {0xC0, 0x81, 0, 0, 30, 1, 0x09, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3};
     assert_int_equal(first_header(a, sizeof a, &it), DNP3_E_APP_OBJECT_DATA);
@@ -265,7 +264,6 @@ static void test_absurd_counts(void **state)
     static const uint8_t r[] = {0xC0, 0x01, 30, 1, 0x00, 5, 4};
     assert_int_equal(first_header(r, sizeof r, &it), DNP3_E_APP_RANGE);
     assert_int_equal(it.diag.offset, 5);
-    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
 }
 
 /* Qualifiers that do not fit the object. */
