@@ -15,8 +15,10 @@ echo "== 2. decode: $build/dnp3 decode --pcap $pcap"
 "$build/dnp3" decode --pcap "$pcap"
 
 echo
-echo "== 3. the same capture as JSON Lines (first 3 frames of $("$build/dnp3" decode --pcap "$pcap" --json | wc -l))"
-"$build/dnp3" decode --pcap "$pcap" --json | head -3
+json="$build/demo.jsonl"
+"$build/dnp3" decode --pcap "$pcap" --json > "$json"
+echo "== 3. the same capture as JSON Lines ($json: first 3 of $(wc -l < "$json") frames)"
+head -n 3 "$json"
 
 if command -v tshark >/dev/null 2>&1; then
   echo
