@@ -7,6 +7,7 @@
  *   OUT/link/<file>.<flow>   a flow's TCP/UDP byte stream (fuzz_link)
  *   OUT/transport/<file>.<n> TPDUs in fuzz_transport's record format
  *   OUT/app/<file>.<n>       complete application fragments (fuzz_app)
+ *   OUT/decode/<file>.<flow> a flow's bytes in fuzz_decode's record format
  * A missing capture directory is not an error: it prints why and writes no
  * seeds (the committed ones in fuzz/corpus still run). */
 #include <dirent.h>
@@ -66,7 +67,7 @@ static bool has_suffix(const char *s, const char *suffix)
 }
 
 typedef struct outdirs {
-    char capture[4096], link[4096], transport[4096], app[4096];
+    char capture[4096], link[4096], transport[4096], app[4096], decode[4096];
 } outdirs_t;
 
 /* One completed link frame: its TPDU goes to the transport record stream and
@@ -91,6 +92,21 @@ static void on_frame(const outdirs_t *o, const char *base, flow_state_t *fs,
         snprintf(name, sizeof name, "%s.%u", base, (*app_seeds)++);
         write_file(o->app, name, res.fragment, res.len);
     }
+}
+
+/* fuzz_decode's format: records of a control byte (bits 0-5 length) and up
+ * to 63 bytes, all on flow 0 with no flags. */
+static void write_decode_seed(const outdirs_t *o, const char *name, const uint8_t *b, size_t n)
+{
+    static uint8_t rec[MAX_LINK_SEED + MAX_LINK_SEED / 63 + 1];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i += 63) {
+        size_t k = n - i < 63 ? n - i : 63;
+        rec[len++] = (uint8_t)k;
+        memcpy(rec + len, b + i, k);
+        len += k;
+    }
+    write_file(o->decode, name, rec, len);
 }
 
 static void extract_one(const outdirs_t *o, const char *dir, const char *file, flow_state_t *flows)
@@ -146,6 +162,7 @@ static void extract_one(const outdirs_t *o, const char *dir, const char *file, f
         if (flows[i].stream_len > 0) {
             snprintf(name, sizeof name, "%s.%u", file, i);
             write_file(o->link, name, flows[i].stream, flows[i].stream_len);
+            write_decode_seed(o, name, flows[i].stream, flows[i].stream_len);
         }
         if (flows[i].records_len > 0) {
             snprintf(name, sizeof name, "%s.%u", file, i);
@@ -165,8 +182,9 @@ int main(int argc, char **argv)
     snprintf(o.link, sizeof o.link, "%s/link", argv[2]);
     snprintf(o.transport, sizeof o.transport, "%s/transport", argv[2]);
     snprintf(o.app, sizeof o.app, "%s/app", argv[2]);
+    snprintf(o.decode, sizeof o.decode, "%s/decode", argv[2]);
     if (make_dir(argv[2]) || make_dir(o.capture) || make_dir(o.link) || make_dir(o.transport) ||
-        make_dir(o.app))
+        make_dir(o.app) || make_dir(o.decode))
         return 1;
 
     DIR *d = opendir(argv[1]);
