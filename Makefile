@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build test test-asan fuzz-smoke bench demo install clean format valgrind
+.PHONY: all deps build test asan-build test-asan fuzz-smoke bench demo install clean format valgrind
 
 all: build
 

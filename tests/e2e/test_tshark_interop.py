@@ -64,6 +64,7 @@ FOUND_BLIND_OBJECTS = {
     (4, 3): "g4v3 (double-bit event, relative time): value not decoded, packet malformed",
     (70, 1): "g70v1 (file identifier, obsolete): Unknown Object",
     (91, 1): "g91v1 (activate configuration status): Unknown Object",
+    (90, 1): "g90v1 (application identifier): Unknown Object",
     (102, 1): "g102v1 (unsigned integer 8): Unknown Object, packet malformed",
 }
 for _g in (12, 13, 31, 33, 41, 43, 121, 122):
