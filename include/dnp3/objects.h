@@ -194,6 +194,30 @@ typedef struct dnp3_attr_value {
  * not valid for the type, e.g. UINT of 3 bytes, TIME not 6, odd LIST). */
 DNP3_API int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 
+/* ---- quality flags (IEEE 1815-2012 11.9.x; FACTS 6) --------------------- */
+#define DNP3_FLAG_ONLINE        0x01
+#define DNP3_FLAG_RESTART       0x02
+#define DNP3_FLAG_COMM_LOST     0x04
+#define DNP3_FLAG_REMOTE_FORCED 0x08
+#define DNP3_FLAG_LOCAL_FORCED  0x10
+
+/* Name of flag bit 0..7 as it means for objects of `group`: bits 0-4 are the
+ * same everywhere; bits 5-7 depend on the point type ("CHATTER_FILTER",
+ * "ROLLOVER", "OVER_RANGE", "DISCONTINUITY", "REFERENCE_ERR", "STATE",
+ * "STATE_LOW"/"STATE_HIGH" for double-bit). NULL for a reserved bit. */
+DNP3_API const char *dnp3_flag_name(uint8_t group, unsigned bit);
+
+/* ---- CROB control code (g12v1; FACTS 7.1) ------------------------------- */
+#define DNP3_CROB_OP_MASK  0x0F
+#define DNP3_CROB_QUEUE    0x10
+#define DNP3_CROB_CLEAR    0x20
+#define DNP3_CROB_TCC_MASK 0xC0
+
+/* "NUL", "PULSE_ON", "PULSE_OFF", "LATCH_ON", "LATCH_OFF"; NULL if undefined. */
+DNP3_API const char *dnp3_crob_op_name(uint8_t code);
+/* Trip-close code: "NUL", "CLOSE", "TRIP"; NULL for the reserved value 3. */
+DNP3_API const char *dnp3_crob_tcc_name(uint8_t code);
+
 #ifdef __cplusplus
 }
 #endif

@@ -219,6 +219,10 @@ static void json_point(jw_t *w, const dnp3_point_t *pt)
         break;
     case DNP3_VT_CROB:
         kv_u64(w, "code", pt->v.crob.code);
+        if (dnp3_crob_op_name(pt->v.crob.code))
+            kv_str(w, "op", dnp3_crob_op_name(pt->v.crob.code));
+        if (dnp3_crob_tcc_name(pt->v.crob.code))
+            kv_str(w, "tcc", dnp3_crob_tcc_name(pt->v.crob.code));
         kv_u64(w, "count", pt->v.crob.count);
         kv_u64(w, "on_ms", pt->v.crob.on_ms);
         kv_u64(w, "off_ms", pt->v.crob.off_ms);

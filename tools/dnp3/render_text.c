@@ -157,6 +157,45 @@ static void text_attribute(FILE *out, const dnp3_point_t *pt)
     }
 }
 
+/* " [ONLINE STATE]": the set bits by their meaning for this point type. */
+static void text_flags(FILE *out, uint8_t group, uint8_t flags)
+{
+    const char *sep = " [";
+    for (unsigned bit = 0; bit < 8; bit++) {
+        if (!(flags & (1u << bit)))
+            continue;
+        const char *name = dnp3_flag_name(group, bit);
+        if (name)
+            fprintf(out, "%s%s", sep, name);
+        else
+            fprintf(out, "%sRESERVED_%u", sep, bit);
+        sep = " ";
+    }
+    if (flags)
+        fputc(']', out);
+}
+
+/* " [TRIP PULSE_ON CLEAR]" */
+static void text_crob_code(FILE *out, uint8_t code)
+{
+    const char *tcc = dnp3_crob_tcc_name(code);
+    const char *op = dnp3_crob_op_name(code);
+    fputs(" [", out);
+    if (!tcc)
+        fputs("TCC_RESERVED ", out);
+    else if (code & DNP3_CROB_TCC_MASK)
+        fprintf(out, "%s ", tcc);
+    if (op)
+        fputs(op, out);
+    else
+        fprintf(out, "OP_%u", code & DNP3_CROB_OP_MASK);
+    if (code & DNP3_CROB_QUEUE)
+        fputs(" QUEUE", out);
+    if (code & DNP3_CROB_CLEAR)
+        fputs(" CLEAR", out);
+    fputc(']', out);
+}
+
 static void text_point(FILE *out, const dnp3_point_t *pt)
 {
     fprintf(out, "      [%" PRIu32 "]", pt->index);
@@ -187,8 +226,10 @@ static void text_point(FILE *out, const dnp3_point_t *pt)
         text_float(out, pt->v.analog_f, render_point_is_f32(pt));
         break;
     case DNP3_VT_CROB:
-        fprintf(out, " code=0x%02X count=%u on=%" PRIu32 "ms off=%" PRIu32 "ms", pt->v.crob.code,
-                pt->v.crob.count, pt->v.crob.on_ms, pt->v.crob.off_ms);
+        fprintf(out, " code=0x%02X", pt->v.crob.code);
+        text_crob_code(out, pt->v.crob.code);
+        fprintf(out, " count=%u on=%" PRIu32 "ms off=%" PRIu32 "ms", pt->v.crob.count,
+                pt->v.crob.on_ms, pt->v.crob.off_ms);
         break;
     case DNP3_VT_TIME_INTERVAL:
         fprintf(out, " interval=%" PRIu32, pt->v.interval.interval);
@@ -216,8 +257,10 @@ static void text_point(FILE *out, const dnp3_point_t *pt)
     default:
         break;
     }
-    if (pt->has_flags)
+    if (pt->has_flags) {
         fprintf(out, " flags=0x%02X", pt->flags);
+        text_flags(out, pt->group, pt->flags);
+    }
     if (pt->has_status) {
         const char *sn = dnp3_command_status_name(pt->status);
         fprintf(out, " status=%u%s%s", pt->status, sn ? " " : "", sn ? sn : "");
