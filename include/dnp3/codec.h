@@ -9,5 +9,6 @@
 #include "dnp3/transport.h"
 #include "dnp3/app.h"
 #include "dnp3/objects.h"
+#include "dnp3/freeformat.h"
 
 #endif

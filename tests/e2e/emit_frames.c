@@ -461,11 +461,15 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
         return;
     }
     if (g == 70 && v == 2) { /* authentication: AUTHENTICATE_FILE */
-        le16(body, 4);
+        /* FACTS 5.8: name offset, name length, password offset, password
+         * length, auth key u32, then the strings. */
+        le16(body, 12);
         le16(body + 2, 4);
-        memcpy(body + 4, "userpass", 8);
-        le32(body + 12, 0);
-        len = 16;
+        le16(body + 4, 16);
+        le16(body + 6, 4);
+        le32(body + 8, 0);
+        memcpy(body + 12, "userpass", 8);
+        len = 20;
         frag_request(&f, em, DNP3_FC_AUTHENTICATE_FILE);
         frag_free(&f, g, v, body, len);
         send_request(em, &f);
@@ -490,6 +494,18 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
         body[6] = 4;       /* MAC algorithm: HMAC-SHA256 trunc 16 */
         body[7] = 1;       /* reason: critical */
         len = 24;
+        /* Length fields must add up to the 24-byte body (FACTS 10). */
+        if (v == 5)
+            le16(body + 9, 4); /* challenge 4, MAC the remaining 9 */
+        else if (v == 10) {
+            le16(body + 10, 3); /* user name, public key, certification data */
+            le16(body + 12, 3);
+            le16(body + 14, 2);
+        } else if (v == 11) {
+            le16(body + 1, 4); /* user name, challenge */
+            le16(body + 3, 15);
+        } else if (v == 12 || v == 13)
+            le16(body + 6, 16); /* challenge / encrypted key */
         if (from_out)
             frag_response(&f, em, DNP3_FC_AUTH_RESPONSE, 0);
         else

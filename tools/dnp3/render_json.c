@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dnp3/app.h"
+#include "dnp3/freeformat.h"
 #include "dnp3/objects.h"
 
 /* Minimal streaming writer: remembers whether the current container needs a
@@ -188,7 +189,55 @@ static void json_attribute(jw_t *w, const dnp3_point_t *pt)
     }
 }
 
-static void json_point(jw_t *w, const dnp3_point_t *pt)
+/* A g70/g120 object: "kind" and its typed fields (dnp3_ff_fields) as keys
+ * of the point, strings as JSON strings, binary as hex, times in ms since
+ * 1970, named values with a "<key>_name" beside them; "hex" (the whole body)
+ * always, so nothing is lost. Returns DNP3_E_APP_FREE_FORMAT (with *bad =
+ * offset in the body) when the body contradicts its layout, else 0. */
+static int json_free_format(jw_t *w, const dnp3_point_t *pt, size_t *bad)
+{
+    dnp3_ff_t ff;
+    memset(&ff, 0, sizeof ff);
+    int rc = dnp3_ff_decode(pt, &ff);
+    if (rc == 0) {
+        const char *kind = dnp3_ff_kind_name(ff.group, ff.variation);
+        if (kind)
+            kv_str(w, "kind", kind);
+        dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS];
+        size_t n = dnp3_ff_fields(&ff, f, DNP3_FF_MAX_FIELDS);
+        if (n > DNP3_FF_MAX_FIELDS)
+            n = DNP3_FF_MAX_FIELDS;
+        char nk[64];
+        for (size_t i = 0; i < n; i++) {
+            switch (f[i].kind) {
+            case DNP3_FF_F_BOOL:
+                kv_bool(w, f[i].key, f[i].u != 0);
+                break;
+            case DNP3_FF_F_STRING:
+                jw_key(w, f[i].key);
+                jw_str_raw(w, (const char *)f[i].b.data, f[i].b.len);
+                break;
+            case DNP3_FF_F_BYTES:
+                kv_hex(w, f[i].key, f[i].b.data, f[i].b.len);
+                break;
+            default: /* UINT, PERMS, TIME */
+                kv_u64(w, f[i].key, f[i].u);
+                if (f[i].name) {
+                    snprintf(nk, sizeof nk, "%s_name", f[i].key);
+                    kv_str(w, nk, f[i].name);
+                }
+                break;
+            }
+        }
+    }
+    if (pt->v.bytes.data || pt->v.bytes.len)
+        kv_hex(w, "hex", pt->v.bytes.data, pt->v.bytes.len);
+    *bad = ff.err_offset;
+    return rc == DNP3_E_APP_FREE_FORMAT ? rc : 0;
+}
+
+static void json_point(jw_t *w, const dnp3_point_t *pt, const uint8_t *frag, int *code,
+                       size_t *offset)
 {
     jw_elem_obj(w);
     kv_u64(w, "index", pt->index);
@@ -242,8 +291,16 @@ static void json_point(jw_t *w, const dnp3_point_t *pt)
     case DNP3_VT_ATTRIBUTE:
         json_attribute(w, pt);
         break;
+    case DNP3_VT_FREE_FORMAT: {
+        size_t bad = 0;
+        int rc = json_free_format(w, pt, &bad);
+        if (rc < 0 && !*code) {
+            *code = rc;
+            *offset = (pt->v.bytes.data ? (size_t)(pt->v.bytes.data - frag) : 0) + bad;
+        }
+        break;
+    }
     case DNP3_VT_OCTETS:
-    case DNP3_VT_FREE_FORMAT:
     case DNP3_VT_BCD:
     case DNP3_VT_NONE:
         if (pt->v.bytes.data || pt->v.bytes.len)
@@ -289,7 +346,7 @@ static void json_object_header(jw_t *w, const dnp3_obj_header_t *oh, const dnp3_
         dnp3_point_t pt;
         int prc;
         while ((prc = dnp3_point_iter_next(&pi, &pt)) == 1)
-            json_point(w, &pt);
+            json_point(w, &pt, it->frag, code, offset);
         jw_close(w, ']');
         if (prc < 0 && !*code) {
             *code = pi.diag.code;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "dnp3/app.h"
+#include "dnp3/freeformat.h"
 #include "dnp3/objects.h"
 
 void render_format_time(char *buf, size_t len, dnp3_time_t ms)
@@ -196,7 +197,82 @@ static void text_crob_code(FILE *out, uint8_t code)
     fputc(']', out);
 }
 
-static void text_point(FILE *out, const dnp3_point_t *pt)
+/* Compact hex of a binary field, cut at 64 bytes. */
+static void text_hex(FILE *out, const uint8_t *p, size_t n)
+{
+    size_t shown = n > 64 ? 64 : n;
+    for (size_t i = 0; i < shown; i++)
+        fprintf(out, "%02x", p[i]);
+    if (shown < n)
+        fprintf(out, "... (%zu bytes)", n);
+    else if (n == 0)
+        fputs("\"\"", out);
+}
+
+/* A g70/g120 object by its typed fields (dnp3_ff_fields), e.g.
+ * " g70v3 file command: name=\"/data/log.txt\" mode=READ(1) ...". Objects
+ * without a typed layout show their bytes as before; a body that
+ * contradicts its layout shows the bytes and returns DNP3_E_APP_FREE_FORMAT
+ * with *bad = the offending offset in the body. */
+static int text_free_format(FILE *out, const dnp3_point_t *pt, size_t *bad)
+{
+    dnp3_ff_t ff;
+    memset(&ff, 0, sizeof ff);
+    int rc = dnp3_ff_decode(pt, &ff);
+    if (rc < 0) {
+        if (pt->v.bytes.data || pt->v.bytes.len) {
+            fputs(" bytes=", out);
+            text_bytes(out, pt->v.bytes.data, pt->v.bytes.len);
+        }
+        *bad = ff.err_offset;
+        return rc == DNP3_E_APP_FREE_FORMAT ? rc : 0;
+    }
+    const char *kind = dnp3_ff_kind_name(ff.group, ff.variation);
+    if (kind && strncmp(kind, "sa_", 3) == 0)
+        kind += 3;
+    fprintf(out, " g%uv%u ", ff.group, ff.variation);
+    for (const char *c = kind ? kind : "?"; *c; c++)
+        fputc(*c == '_' ? ' ' : *c, out);
+    fputc(':', out);
+    dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS];
+    size_t n = dnp3_ff_fields(&ff, f, DNP3_FF_MAX_FIELDS);
+    if (n > DNP3_FF_MAX_FIELDS)
+        n = DNP3_FF_MAX_FIELDS;
+    char tb[40];
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].detail)
+            continue;
+        fprintf(out, " %s=", f[i].key);
+        switch (f[i].kind) {
+        case DNP3_FF_F_UINT:
+            if (f[i].name)
+                fprintf(out, "%s(%" PRIu64 ")", f[i].name, f[i].u);
+            else
+                fprintf(out, "%" PRIu64, f[i].u);
+            break;
+        case DNP3_FF_F_BOOL:
+            fputs(f[i].u ? "true" : "false", out);
+            break;
+        case DNP3_FF_F_PERMS:
+            fprintf(out, "0o%03" PRIo64, f[i].u);
+            break;
+        case DNP3_FF_F_TIME:
+            render_format_time(tb, sizeof tb, f[i].u);
+            fputs(tb, out);
+            break;
+        case DNP3_FF_F_STRING:
+            text_printable(out, f[i].b.data, f[i].b.len);
+            break;
+        default:
+            text_hex(out, f[i].b.data, f[i].b.len);
+            break;
+        }
+    }
+    return 0;
+}
+
+static void text_point(FILE *out, const dnp3_point_t *pt, const uint8_t *frag, int *code,
+                       size_t *offset)
 {
     fprintf(out, "      [%" PRIu32 "]", pt->index);
     switch (pt->type) {
@@ -245,8 +321,16 @@ static void text_point(FILE *out, const dnp3_point_t *pt)
     case DNP3_VT_ATTRIBUTE:
         text_attribute(out, pt);
         break;
+    case DNP3_VT_FREE_FORMAT: {
+        size_t bad = 0;
+        int rc = text_free_format(out, pt, &bad);
+        if (rc < 0 && !*code) {
+            *code = rc;
+            *offset = (pt->v.bytes.data ? (size_t)(pt->v.bytes.data - frag) : 0) + bad;
+        }
+        break;
+    }
     case DNP3_VT_OCTETS:
-    case DNP3_VT_FREE_FORMAT:
     case DNP3_VT_BCD:
     case DNP3_VT_NONE:
         if (pt->v.bytes.data || pt->v.bytes.len) {
@@ -335,7 +419,7 @@ static bool text_app(FILE *out, const uint8_t *apdu, size_t len, int *code, size
         dnp3_point_t pt;
         int prc;
         while ((prc = dnp3_point_iter_next(&pi, &pt)) == 1)
-            text_point(out, &pt);
+            text_point(out, &pt, apdu, code, offset);
         if (prc < 0 && !*code) {
             *code = pi.diag.code;
             *offset = pi.diag.offset;
