@@ -1,0 +1,216 @@
+/* `dnp3 decode` on a capture, against tshark decoding the same file.
+ *
+ * Builds a capture of realistic polling traffic with our encoders (integrity
+ * polls answered by 2 KiB 9-segment responses and event polls with 20 stamped
+ * events; 9,336 link frames over one TCP connection), then times
+ *   ours:      cmd_decode("--pcap F --json") in process, output to /dev/null
+ *   reference: tshark -r F -d tcp.port==20000,dnp3 -T json > /dev/null
+ * tshark's start-up (timed on a one-packet capture) is subtracted, so the
+ * ratio compares decoding rates, not process start. Both produce a full
+ * JSON decode of every frame. Prints a table and
+ *   BENCH decode.capture_json <frames/s> frames/s reference=<tshark> ratio=<ours/ref>
+ * (higher is better). Without tshark the reference is left out. Exits
+ * non-zero if our decode does not exit 0 (every frame decoded) so a broken
+ * decoder cannot post a figure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "cmd_decode.h"
+#include "dnp3/codec.h"
+#include "dnp3/pcap.h"
+
+#define ROUNDS 2000 /* every third an integrity poll (9-segment response), else an event poll */
+#define REPS   3
+
+typedef struct gen {
+    dnp3_pcap_writer_t *w;
+    uint64_t ts;
+    uint8_t tp_seq[2];
+    uint8_t app_seq;
+    unsigned frames;
+} gen_t;
+
+static int send_apdu(gen_t *g, bool master, const uint8_t *apdu, size_t len)
+{
+    dnp3_tp_segmenter_t s;
+    dnp3_tp_segmenter_init(&s, apdu, len, g->tp_seq[master]);
+    uint8_t seg[DNP3_TP_MAX_SEGMENT], frame[DNP3_LINK_MAX_FRAME];
+    int n;
+    while ((n = dnp3_tp_segmenter_next(&s, seg, sizeof seg)) > 0) {
+        uint8_t ctl =
+            dnp3_link_control(master, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+        int f = dnp3_link_frame_write(frame, sizeof frame, ctl, master ? 10 : 1, master ? 1 : 10,
+                                      seg, (size_t)n);
+        if (f < 0 || dnp3_pcap_writer_packet(g->w, master, g->ts += 250, frame, (size_t)f) < 0)
+            return -1;
+        g->frames++;
+    }
+    g->tp_seq[master] = dnp3_tp_segmenter_next_seq(&s);
+    return n;
+}
+
+static int round_trip(gen_t *g, uint32_t r)
+{
+    uint8_t buf[DNP3_FRAGMENT_SIZE_DEFAULT];
+    dnp3_app_writer_t w;
+    uint8_t seq = g->app_seq;
+    g->app_seq = (uint8_t)((seq + 1) & DNP3_AC_SEQ_MASK);
+    uint8_t ctl = DNP3_AC_FIR | DNP3_AC_FIN | seq;
+
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, ctl, DNP3_FC_READ);
+    dnp3_app_write_header(&w, 60, (uint8_t)(r % 3 == 0 ? 1 : 2), 0x06, 0, 0);
+    int len = dnp3_app_writer_finish(&w);
+    if (len < 0 || send_apdu(g, true, buf, (size_t)len) < 0)
+        return -1;
+
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, ctl, DNP3_FC_RESPONSE, 0);
+    if (r % 3 == 0) { /* integrity poll: 400 analogs, g30v1 (5 bytes each) */
+        dnp3_app_write_range(&w, 30, 1, 0, 399);
+        for (uint32_t i = 0; i < 400; i++) {
+            dnp3_point_t p;
+            memset(&p, 0, sizeof p);
+            p.type = DNP3_VT_ANALOG_INT;
+            p.index = i;
+            p.has_flags = true;
+            p.flags = 0x01;
+            p.v.analog_i = (int32_t)(r * 7 + i);
+            dnp3_app_write_point(&w, &p);
+        }
+    } else { /* event poll: 20 time-stamped binary events */
+        dnp3_app_write_indexed(&w, 2, 2, 20, 255);
+        for (uint32_t i = 0; i < 20; i++) {
+            dnp3_point_t p;
+            memset(&p, 0, sizeof p);
+            p.type = DNP3_VT_BINARY;
+            p.index = (r + i) % 256;
+            p.has_flags = true;
+            p.flags = 0x81;
+            p.v.binary = true;
+            p.has_time = true;
+            p.time = 1700000000000ull + r * 1000u + i;
+            dnp3_app_write_point(&w, &p);
+        }
+    }
+    len = dnp3_app_writer_finish(&w);
+    if (len < 0 || send_apdu(g, false, buf, (size_t)len) < 0)
+        return -1;
+    return 0;
+}
+
+static int make_capture(const char *path, unsigned rounds, unsigned *frames)
+{
+    char err[256];
+    gen_t g;
+    memset(&g, 0, sizeof g);
+    g.w = dnp3_pcap_writer_open(path, err, sizeof err);
+    if (!g.w) {
+        fprintf(stderr, "bench_decode: %s\n", err);
+        return -1;
+    }
+    g.ts = 1700000000000000ull;
+    for (unsigned r = 0; r < rounds; r++)
+        if (round_trip(&g, r) < 0) {
+            dnp3_pcap_writer_close(g.w);
+            return -1;
+        }
+    *frames = g.frames;
+    return dnp3_pcap_writer_close(g.w);
+}
+
+static double time_ours(const char *path, int *status)
+{
+    FILE *out = fopen("/dev/null", "w");
+    if (!out)
+        return -1;
+    char *argv[] = {"decode", "--pcap", (char *)path, "--json", NULL};
+    double t0 = bench_now_s();
+    *status = cmd_decode(4, argv, stdin, out, stderr);
+    double t = bench_now_s() - t0;
+    fclose(out);
+    return t;
+}
+
+/* Wall time of tshark's full JSON decode of path, or -1 if tshark is absent. */
+static double time_tshark(const char *path)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    double t0 = bench_now_s();
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(126);
+        execlp("tshark", "tshark", "-n", "-r", path, "-d", "tcp.port==20000,dnp3", "-T", "json",
+               (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    return bench_now_s() - t0;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/dnp3c-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char big[64], small[64];
+    snprintf(big, sizeof big, "%s/big.pcap", dir);
+    snprintf(small, sizeof small, "%s/small.pcap", dir);
+    unsigned frames = 0, small_frames = 0;
+    if (make_capture(big, ROUNDS, &frames) < 0 || make_capture(small, 1, &small_frames) < 0)
+        return 1;
+
+    double ours = 1e30;
+    for (int r = 0; r < REPS; r++) {
+        int status = -1;
+        double t = time_ours(big, &status);
+        if (t < 0 || status != DECODE_EXIT_OK) {
+            fprintf(stderr, "bench_decode: our decode exited %d\n", status);
+            return 1;
+        }
+        if (t < ours)
+            ours = t;
+    }
+    double ts_big = 1e30, ts_small = 1e30;
+    bool have_tshark = true;
+    for (int r = 0; r < 2 && have_tshark; r++) {
+        double a = time_tshark(big), b = time_tshark(small);
+        if (a < 0 || b < 0)
+            have_tshark = false;
+        if (a < ts_big)
+            ts_big = a;
+        if (b < ts_small)
+            ts_small = b;
+    }
+    unlink(big);
+    unlink(small);
+    rmdir(dir);
+
+    const double our_rate = frames / ours;
+    printf("capture: %u link frames (%u rounds of poll + response), JSON decode of every frame\n",
+           frames, ROUNDS);
+    printf("  %-34s %10s %14s\n", "decoder", "seconds", "frames/s");
+    printf("  %-34s %10.3f %14.0f\n", "dnp3 decode --json", ours, our_rate);
+    if (!have_tshark) {
+        printf("  tshark not installed: no reference\n");
+        printf("BENCH decode.capture_json %.0f frames/s\n", our_rate);
+        return 0;
+    }
+    double net = ts_big - ts_small; /* tshark start-up removed */
+    if (net <= 0)
+        net = ts_big;
+    const double ref_rate = frames / net;
+    printf("  %-34s %10.3f %14.0f\n", "tshark -T json (start-up removed)", net, ref_rate);
+    printf("  (tshark start-up on a one-round capture: %.3f s)\n", ts_small);
+    printf("BENCH decode.capture_json %.0f frames/s reference=%.0f ratio=%.1f\n", our_rate,
+           ref_rate, our_rate / ref_rate);
+    return 0;
+}
