@@ -189,7 +189,7 @@ static void text_crob_code(FILE *out, uint8_t code)
     if (op)
         fputs(op, out);
     else
-        fprintf(out, "OP_%u", code & DNP3_CROB_OP_MASK);
+        fprintf(out, "OP_%u", (unsigned)(code & DNP3_CROB_OP_MASK));
     if (code & DNP3_CROB_QUEUE)
         fputs(" QUEUE", out);
     if (code & DNP3_CROB_CLEAR)
@@ -393,7 +393,7 @@ static bool text_app(FILE *out, const uint8_t *apdu, size_t len, int *code, size
     fprintf(out, "  Application:%s%s%s%s seq=%u func=%u %s",
             (h.control & DNP3_AC_FIR) ? " FIR" : "", (h.control & DNP3_AC_FIN) ? " FIN" : "",
             (h.control & DNP3_AC_CON) ? " CON" : "", (h.control & DNP3_AC_UNS) ? " UNS" : "",
-            h.control & DNP3_AC_SEQ_MASK, h.func, fname ? fname : "UNKNOWN");
+            (unsigned)(h.control & DNP3_AC_SEQ_MASK), h.func, fname ? fname : "UNKNOWN");
     if (h.has_iin) {
         fprintf(out, "  IIN=0x%04X", h.iin);
         for (unsigned bit = 0; bit < 16; bit++) {
