@@ -59,6 +59,22 @@ static int seq_views(dnp3_ff_t *out, const uint8_t *p, size_t len, size_t at, co
     return DNP3_OK;
 }
 
+/* g70v3 / g70v7: name offset u16 and length u16 first, the name the only
+ * variable part and the last thing in the body (which it must end exactly). */
+static int only_name(const uint8_t *p, size_t len, size_t fixed, dnp3_ff_t *out, uint16_t *noff,
+                     dnp3_ff_bytes_t *name)
+{
+    uint16_t off = app_rd16(p), n = app_rd16(p + 2);
+    if (!string_ok(off, n, fixed, len))
+        return ff_fail(out, 0);
+    size_t end = n ? (size_t)off + n : fixed;
+    if (end != len)
+        return ff_fail(out, end);
+    *noff = off;
+    *name = view(p, off, n);
+    return DNP3_OK;
+}
+
 static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
 {
     switch (out->variation) {
@@ -90,13 +106,10 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 3: { /* file command: A.23.3 */
         if (len < DNP3_FF_G70V3_FIXED)
             return ff_fail(out, len);
-        uint16_t noff = app_rd16(p), nlen = app_rd16(p + 2);
-        if (!string_ok(noff, nlen, DNP3_FF_G70V3_FIXED, len))
-            return ff_fail(out, 0);
-        size_t end = nlen ? (size_t)noff + nlen : DNP3_FF_G70V3_FIXED;
-        if (end != len)
-            return ff_fail(out, end);
-        out->u.file_cmd.name_offset = noff;
+        int rc = only_name(p, len, DNP3_FF_G70V3_FIXED, out, &out->u.file_cmd.name_offset,
+                           &out->u.file_cmd.name);
+        if (rc < 0)
+            return rc;
         out->u.file_cmd.created = app_rd48(p + 4);
         out->u.file_cmd.permissions = app_rd16(p + 10);
         out->u.file_cmd.auth_key = app_rd32(p + 12);
@@ -104,7 +117,6 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
         out->u.file_cmd.mode = app_rd16(p + 20);
         out->u.file_cmd.max_block = app_rd16(p + 22);
         out->u.file_cmd.request_id = app_rd16(p + 24);
-        out->u.file_cmd.name = view(p, noff, nlen);
         return DNP3_OK;
     }
     case 4: /* file command status: A.23.4 */
@@ -141,19 +153,15 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 7: { /* file descriptor: A.23.7 */
         if (len < DNP3_FF_G70V7_FIXED)
             return ff_fail(out, len);
-        uint16_t noff = app_rd16(p), nlen = app_rd16(p + 2);
-        if (!string_ok(noff, nlen, DNP3_FF_G70V7_FIXED, len))
-            return ff_fail(out, 0);
-        size_t end = nlen ? (size_t)noff + nlen : DNP3_FF_G70V7_FIXED;
-        if (end != len)
-            return ff_fail(out, end);
-        out->u.file_desc.name_offset = noff;
+        int rc = only_name(p, len, DNP3_FF_G70V7_FIXED, out, &out->u.file_desc.name_offset,
+                           &out->u.file_desc.name);
+        if (rc < 0)
+            return rc;
         out->u.file_desc.type = app_rd16(p + 4);
         out->u.file_desc.size = app_rd32(p + 6);
         out->u.file_desc.created = app_rd48(p + 10);
         out->u.file_desc.permissions = app_rd16(p + 16);
         out->u.file_desc.request_id = app_rd16(p + 18);
-        out->u.file_desc.name = view(p, noff, nlen);
         return DNP3_OK;
     }
     case 8: /* file specification string: A.23.8 */
