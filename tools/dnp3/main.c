@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd_decode.h"
+#include "cmd_objects.h"
 
 #ifndef DNP3C_VERSION
 #define DNP3C_VERSION "0.1.0"
@@ -18,6 +19,7 @@ typedef struct command {
 
 static const command_t commands[] = {
     {"decode", cmd_decode, cmd_decode_summary},
+    {"objects", cmd_objects, cmd_objects_summary},
 };
 
 static void help(FILE *f)
