@@ -241,6 +241,14 @@ DNP3_API size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data
  * use dnp3_link_parser_reset() before feeding a new stream. */
 DNP3_API int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev);
 
+/* Reports the pending discarded run now, instead of when its end becomes
+ * known (the next 05 64, or finish). For callers that show a stream packet
+ * by packet, such as a capture decoder: garbage is reported with the packet
+ * that carried it, and bytes fed afterwards start a new run. A partial frame
+ * held for more bytes is left alone. Returns 1 when *ev was filled (a
+ * DISCARD), 0 when no run is pending. */
+DNP3_API int dnp3_link_parser_flush_run(dnp3_link_parser_t *p, dnp3_link_event_t *ev);
+
 /* True once a CLOSE-policy parser met a framing error (until reset). */
 DNP3_API bool dnp3_link_parser_closed(const dnp3_link_parser_t *p);
 

@@ -279,6 +279,18 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
     return used;
 }
 
+int dnp3_link_parser_flush_run(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+{
+    clear_event(ev);
+    /* A pending run only ever covers consumed bytes (held bytes start at a
+     * 05 the run stops before), so emitting it keeps the stream covered
+     * exactly once. */
+    if (p->closed || p->run_len == 0)
+        return 0;
+    run_emit(p, ev);
+    return 1;
+}
+
 int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
 {
     clear_event(ev);

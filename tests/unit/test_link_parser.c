@@ -549,6 +549,56 @@ static void test_stats(void **state)
 
 /* CLOSE: the first framing error closes; everything after is ignored and
  * reported as CLOSED until reset, which keeps the stats. */
+/* flush_run: a pending discarded run is reported at once (a capture
+ * decoder shows garbage with its packet), later bytes start a new run, a
+ * held partial frame is untouched, and the stream is still tiled exactly. */
+static void test_flush_run(void **state)
+{
+    (void)state;
+    dnp3_link_parser_t p;
+    dnp3_link_event_t ev;
+    log_t l;
+    memset(&l, 0, sizeof l);
+    dnp3_link_parser_init(&p, DNP3_LINK_POLICY_DISCARD);
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
+    assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
+
+    static const uint8_t garbage[] = {0xAA, 0xBB, 0xCC};
+    assert_int_equal(dnp3_link_parser_feed(&p, garbage, sizeof garbage, &ev), sizeof garbage);
+    assert_int_equal(ev.kind, DNP3_LINK_EV_NONE); /* the run's end is not known yet */
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 1);
+    record(&l, &ev);
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
+
+    /* DD then a lone 05: DD is a new run; the 05 is held as a candidate. */
+    static const uint8_t more[] = {0xDD, 0x05};
+    assert_int_equal(dnp3_link_parser_feed(&p, more, sizeof more, &ev), sizeof more);
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 1);
+    record(&l, &ev);
+    /* The rest of the link status request completes the held 05. */
+    size_t used =
+        dnp3_link_parser_feed(&p, STATUS_REQ_M1_O10 + 1, sizeof STATUS_REQ_M1_O10 - 1, &ev);
+    assert_int_equal(used, sizeof STATUS_REQ_M1_O10 - 1);
+    record(&l, &ev);
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
+    assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
+    l.stats = p.stats;
+
+    assert_int_equal(l.n, 3);
+    expect_discard(&l, 0, 0, DNP3_E_LINK_START, 3);
+    expect_discard(&l, 1, 3, DNP3_E_LINK_START, 1);
+    expect_frame(&l, 2, 4, 0xC9, 0);
+    expect_tiling(&l, sizeof garbage + sizeof more + sizeof STATUS_REQ_M1_O10 - 1);
+    assert_int_equal(p.stats.bad_start, 2);
+    assert_int_equal(p.stats.frames, 1);
+
+    /* Nothing to flush once a CLOSE-policy parser has closed. */
+    dnp3_link_parser_init(&p, DNP3_LINK_POLICY_CLOSE);
+    dnp3_link_parser_feed(&p, garbage, sizeof garbage, &ev);
+    assert_int_equal(ev.kind, DNP3_LINK_EV_CLOSED);
+    assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
+}
+
 static void test_close_policy(void **state)
 {
     (void)state;
@@ -675,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_facts_frames),
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_garbage_runs),
+        cmocka_unit_test(test_flush_run),
         cmocka_unit_test(test_bad_length),
         cmocka_unit_test(test_header_crc),
         cmocka_unit_test(test_block_crc),

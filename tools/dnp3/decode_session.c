@@ -260,6 +260,11 @@ int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no
         else if (n == 0)
             break; /* defensive: no progress and nothing to report */
     }
+    /* Garbage is shown with the packet that carried it, as Wireshark shows
+     * it, not when the flow next resynchronises (maybe only at the end). */
+    dnp3_link_event_t run;
+    if (dnp3_link_parser_flush_run(&f->parser, &run) == 1)
+        handle_event(s, f, &run);
     if (flags & DS_CHUNK_DATAGRAM)
         flow_drain(s, f);
     return 0;
