@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build test asan-build test-asan fuzz-smoke bench demo install clean format valgrind
+.PHONY: all deps build test asan-build test-asan fuzz-smoke bench demo install clean format valgrind coverage
 
 all: build
 
@@ -37,6 +37,9 @@ fuzz-smoke: asan-build
 bench: build
 	@bash scripts/bench.sh $(BUILD)
 
+coverage: deps
+	@bash scripts/coverage.sh build-cov
+
 valgrind: build
 	@bash scripts/valgrind.sh $(BUILD)
 
@@ -50,4 +53,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-cov
