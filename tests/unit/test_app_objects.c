@@ -524,6 +524,70 @@ static void test_table_sizes_from_facts(void **state)
 
 /* Attribute values decode to numbers, strings and times; the extended list
  * carries length + 256. */
+/* dnp3_attr_decode on every type and value length, built directly as points
+ * (the wire path is covered above): valid lengths give the value, every
+ * other length is DNP3_E_APP_ATTRIBUTE, and a non-attribute point is refused. */
+static void test_attribute_every_type_and_length(void **state)
+{
+    (void)state;
+    static const uint8_t v[8] = {0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBF};
+    static const struct {
+        uint8_t type;
+        size_t len;
+        int rc;
+    } cases[] = {
+        {DNP3_ATTR_UINT, 1, 0},    {DNP3_ATTR_UINT, 2, 0},  {DNP3_ATTR_UINT, 4, 0},
+        {DNP3_ATTR_UINT, 3, -1},   {DNP3_ATTR_UINT, 8, -1}, {DNP3_ATTR_INT, 1, 0},
+        {DNP3_ATTR_INT, 2, 0},     {DNP3_ATTR_INT, 4, 0},   {DNP3_ATTR_INT, 0, -1},
+        {DNP3_ATTR_INT, 3, -1},    {DNP3_ATTR_FLT, 4, 0},   {DNP3_ATTR_FLT, 8, 0},
+        {DNP3_ATTR_FLT, 2, -1},    {DNP3_ATTR_TIME, 6, 0},  {DNP3_ATTR_TIME, 4, -1},
+        {DNP3_ATTR_LIST, 4, 0},    {DNP3_ATTR_LIST, 3, -1}, {DNP3_ATTR_EXLIST, 2, 0},
+        {DNP3_ATTR_EXLIST, 1, -1}, {DNP3_ATTR_VSTR, 0, 0},  {DNP3_ATTR_OSTR, 8, 0},
+        {DNP3_ATTR_BSTR, 3, 0},    {DNP3_ATTR_UNCD, 2, 0},  {9, 1, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dnp3_point_t pt;
+        memset(&pt, 0, sizeof pt);
+        pt.type = DNP3_VT_ATTRIBUTE;
+        pt.v.bytes.attr_type = cases[i].type;
+        pt.v.bytes.data = v;
+        pt.v.bytes.len = cases[i].len;
+        dnp3_attr_value_t av;
+        int rc = dnp3_attr_decode(&pt, &av);
+        assert_int_equal(rc, cases[i].rc ? DNP3_E_APP_ATTRIBUTE : DNP3_OK);
+        if (rc != 0)
+            continue;
+        assert_int_equal(av.type, cases[i].type);
+        assert_ptr_equal(av.data, v);
+        assert_int_equal(av.len, cases[i].len);
+        if (cases[i].type == DNP3_ATTR_UINT)
+            assert_int_equal(av.n.u, cases[i].len == 1   ? 0xFEu
+                                     : cases[i].len == 2 ? 0xFFFEu
+                                                         : 0xFFFFFFFEu);
+        if (cases[i].type == DNP3_ATTR_INT) /* sign-extended: all -2 */
+            assert_int_equal(av.n.i, -2);
+        if (cases[i].type == DNP3_ATTR_TIME)
+            assert_int_equal(av.n.t, 0xFFFFFFFFFFFEull);
+        if (cases[i].type == DNP3_ATTR_FLT && cases[i].len == 8) {
+            uint64_t bits;
+            memcpy(&bits, &av.n.f, sizeof bits);
+            assert_int_equal(bits, 0xBFFFFFFFFFFFFFFEull);
+        }
+    }
+    /* every named type has a name; an undefined one does not */
+    static const uint8_t named[] = {1, 2, 3, 4, 5, 6, 7, 8, 254, 255};
+    for (size_t i = 0; i < sizeof named; i++)
+        assert_non_null(dnp3_attr_type_name(named[i]));
+    assert_null(dnp3_attr_type_name(9));
+
+    dnp3_point_t not_attr;
+    memset(&not_attr, 0, sizeof not_attr);
+    not_attr.type = DNP3_VT_COUNTER;
+    dnp3_attr_value_t av;
+    assert_int_equal(dnp3_attr_decode(&not_attr, &av), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_attr_decode(NULL, &av), DNP3_E_INVALID_ARG);
+}
+
 static void test_attribute_values(void **state)
 {
     (void)state;
@@ -616,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_table_sizes_from_facts),
         cmocka_unit_test(test_roundtrip_every_table_entry),
         cmocka_unit_test(test_attribute_values),
+        cmocka_unit_test(test_attribute_every_type_and_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
