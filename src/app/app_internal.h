@@ -77,10 +77,6 @@ static inline size_t app_obj_size(const dnp3_obj_info_t *info, uint8_t variation
     return 0;
 }
 
-/* Sum of the layout fields (independent of the declared size; tests compare
- * the two). BYTES counts as `bytes`. */
-size_t app_layout_size(const dnp3_obj_info_t *info, size_t bytes);
-
 /* Decode one fixed-layout object (len bytes at p) into pt's value fields.
  * cto (if has_cto) resolves relative times. */
 void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len, bool has_cto,

@@ -8,39 +8,6 @@ static size_t pre_size(uint8_t pre)
     return pre == DNP3_PRE_NONE ? 0 : 1;
 }
 
-static size_t val_size(uint8_t val, size_t bytes)
-{
-    switch (val) {
-    case DNP3_VAL_U16:
-    case DNP3_VAL_I16:
-    case DNP3_VAL_DELAY_S:
-    case DNP3_VAL_DELAY_MS:
-        return 2;
-    case DNP3_VAL_U32:
-    case DNP3_VAL_I32:
-    case DNP3_VAL_F32:
-        return 4;
-    case DNP3_VAL_F64:
-        return 8;
-    case DNP3_VAL_U8:
-        return 1;
-    case DNP3_VAL_CROB:
-        return 10;
-    case DNP3_VAL_TIME48:
-        return 6;
-    case DNP3_VAL_TIME_U32:
-        return 10;
-    case DNP3_VAL_TIME_U32_U8:
-        return 11;
-    case DNP3_VAL_SEC_STAT:
-        return 6;
-    case DNP3_VAL_BYTES:
-        return bytes;
-    default:
-        return 0;
-    }
-}
-
 static size_t post_size(uint8_t post)
 {
     switch (post) {
@@ -53,11 +20,6 @@ static size_t post_size(uint8_t post)
     default:
         return 0;
     }
-}
-
-size_t app_layout_size(const dnp3_obj_info_t *info, size_t bytes)
-{
-    return pre_size(info->pre) + val_size(info->val, bytes) + post_size(info->post);
 }
 
 static double rd_f32(const uint8_t *p)
