@@ -20,16 +20,9 @@
 
 #include "decode_session.h"
 #include "render.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_decode: check failed at line %d: %s\n", __LINE__, #c);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 typedef struct ctx {
     FILE *text;

@@ -19,14 +19,7 @@
 #include <string.h>
 
 #include "dnp3/link.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_link: check failed at line %d: %s\n", __LINE__, #c);             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 

@@ -18,14 +18,7 @@
 #include <string.h>
 
 #include "tcp_stream.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_tcp_stream: check failed at line %d: %s\n", __LINE__, #c);       \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 #define BYTE(s) ((uint8_t)(((s)*2654435761u) >> 24))
 
