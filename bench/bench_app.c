@@ -3,7 +3,7 @@
  * time48, qualifier 0x28: 13 bytes per event with its index).
  *
  * decode = application header + every object header + every point
- *          (dnp3_app_header_parse, dnp3_obj_iter_next, dnp3_point_iter_next)
+ *          (dnp3_app_header_read, dnp3_obj_iter_next, dnp3_point_iter_next)
  * encode = dnp3_app_write_response + write_header + one write_point per event
  *          + dnp3_app_writer_finish
  * The reference beside each figure is the floor for this one shape: a
@@ -59,7 +59,7 @@ static int encode(uint8_t *buf, const dnp3_point_t *ev, uint32_t n)
 static long decode(const uint8_t *buf, size_t len, const dnp3_point_t *ev, bool check)
 {
     dnp3_app_header_t ah;
-    if (dnp3_app_header_parse(buf, len, &ah) < 0)
+    if (dnp3_app_header_read(buf, len, &ah) < 0)
         return -1;
     dnp3_obj_iter_t it;
     dnp3_obj_header_t oh;

@@ -41,7 +41,7 @@ static bool exact_point(const dnp3_obj_header_t *oh, const dnp3_point_t *pt)
 static void check_free_format(const dnp3_point_t *pt)
 {
     dnp3_ff_t ff, back;
-    if (dnp3_ff_decode(pt, &ff) != 0)
+    if (dnp3_ff_read(pt, &ff) != 0)
         return;
     dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS], g[DNP3_FF_MAX_FIELDS];
     size_t n = dnp3_ff_fields(&ff, f, DNP3_FF_MAX_FIELDS);
@@ -52,13 +52,13 @@ static void check_free_format(const dnp3_point_t *pt)
         if (f[i].b.len && (f[i].b.data < lo || f[i].b.data + f[i].b.len > hi))
             abort();
     uint8_t buf[65536];
-    int len = dnp3_ff_encode(&ff, buf, sizeof buf);
+    int len = dnp3_ff_write(&ff, buf, sizeof buf);
     if (len < 0)
         abort();
     dnp3_point_t p2 = *pt;
     p2.v.bytes.data = buf;
     p2.v.bytes.len = (size_t)len;
-    if (dnp3_ff_decode(&p2, &back) != 0 || dnp3_ff_fields(&back, g, DNP3_FF_MAX_FIELDS) != n)
+    if (dnp3_ff_read(&p2, &back) != 0 || dnp3_ff_fields(&back, g, DNP3_FF_MAX_FIELDS) != n)
         abort();
     for (size_t i = 0; i < n; i++) {
         if (f[i].detail)
@@ -72,7 +72,7 @@ static void check_free_format(const dnp3_point_t *pt)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dnp3_app_header_t ah;
-    int hs = dnp3_app_header_parse(data, size, &ah);
+    int hs = dnp3_app_header_read(data, size, &ah);
     if (hs < 0)
         return 0;
     (void)dnp3_fc_name(ah.func);
@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n++;
             if (pt.type == DNP3_VT_ATTRIBUTE) {
                 dnp3_attr_value_t av;
-                (void)dnp3_attr_decode(&pt, &av);
+                (void)dnp3_attr_read(&pt, &av);
             }
             if (pt.type == DNP3_VT_FREE_FORMAT)
                 check_free_format(&pt);

@@ -35,8 +35,8 @@ static void read_capture(const uint8_t *data, size_t size, uint16_t port)
         CHECK(ch.len > 0 && ch.data != NULL);
         CHECK(ch.flow_id < capture_flow_count(c));
         CHECK(ch.flow_name == capture_flow_name(c, ch.flow_id));
-        cap_stats_t st;
-        capture_get_stats(c, &st);
+        cap_counters_t st;
+        capture_get_counters(c, &st);
         CHECK(ch.packet_no >= 1 && ch.packet_no <= st.packets);
         /* Touch every byte so a bad pointer shows under ASan. */
         volatile uint8_t sink = 0;
@@ -46,8 +46,8 @@ static void read_capture(const uint8_t *data, size_t size, uint16_t port)
         bytes += ch.len;
         chunks++;
     }
-    cap_stats_t st;
-    capture_get_stats(c, &st);
+    cap_counters_t st;
+    capture_get_counters(c, &st);
     CHECK(st.bytes_delivered == bytes);
     CHECK(st.chunks == chunks);
     /* Every packet is matched, non-matching, or skipped as malformed / a

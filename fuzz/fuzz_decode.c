@@ -12,7 +12,7 @@
  *
  * Checked: the renderers' JSON output is balanced (every line opens and
  * closes as many braces and brackets outside strings as it closes) and has
- * no raw control characters; session stats agree with the records seen. */
+ * no raw control characters; session counters agree with the records seen. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += n;
     }
     decode_session_finish(s);
-    const decode_session_stats_t *st = decode_session_stats(s);
+    const decode_session_counters_t *st = decode_session_counters(s);
     CHECK(st->frames == c.frames);
     CHECK(st->discards == c.discards);
     decode_session_free(s);

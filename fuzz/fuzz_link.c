@@ -5,11 +5,11 @@
  * - feed never consumes more than it was given, and reports NONE only once
  *   it has consumed everything; finish terminates;
  * - frames and discarded runs tile the stream (offsets contiguous, sizes add
- *   up to the input length, stats agree with the events);
+ *   up to the input length, counters agree with the events);
  * - every FRAME re-encodes with dnp3_link_frame_write to exactly the bytes it
  *   was parsed from, and dnp3_link_frame_read gives back the same frame;
  * - DISCARD policy: whole-buffer, chunked and one-byte feeding give the same
- *   events (compared by digest) and the same stats;
+ *   events (compared by digest) and the same counters;
  * - CLOSE policy: the same frames up to the first error, which is reported
  *   at the same offset with the same reason.
  * Checks abort() (not assert(), which NDEBUG builds compile out). */
@@ -29,7 +29,7 @@ typedef struct outcome {
     uint64_t first_bad_offset;
     int first_bad_reason; /* DNP3_OK if none */
     uint64_t frames_before_bad;
-    dnp3_link_stats_t stats;
+    dnp3_link_counters_t counters;
 } outcome_t;
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -160,9 +160,9 @@ static void run(const uint8_t *d, size_t n, dnp3_link_policy_t policy, chunker_t
         CHECK(++guard <= (int)n + 1);
     }
     CHECK(at == n);
-    CHECK(p.stats.bytes_in == n);
-    CHECK(p.stats.frames == o->frames);
-    o->stats = p.stats;
+    CHECK(p.counters.bytes_in == n);
+    CHECK(p.counters.frames == o->frames);
+    o->counters = p.counters;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -173,17 +173,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
     outcome_t whole, other, closed;
     run(d, n, DNP3_LINK_POLICY_DISCARD, (chunker_t){0, seed}, &whole);
-    uint64_t frame_bytes = whole.stats.bytes_in - whole.stats.discarded_bytes;
-    CHECK(whole.stats.discarded_bytes <= n);
+    uint64_t frame_bytes = whole.counters.bytes_in - whole.counters.discarded_bytes;
+    CHECK(whole.counters.discarded_bytes <= n);
     (void)frame_bytes;
 
     run(d, n, DNP3_LINK_POLICY_DISCARD, (chunker_t){2, seed | 1}, &other);
     CHECK(other.digest == whole.digest);
-    CHECK(memcmp(&other.stats, &whole.stats, sizeof whole.stats) == 0);
+    CHECK(memcmp(&other.counters, &whole.counters, sizeof whole.counters) == 0);
     if (n <= 65536) {
         run(d, n, DNP3_LINK_POLICY_DISCARD, (chunker_t){1, seed}, &other);
         CHECK(other.digest == whole.digest);
-        CHECK(memcmp(&other.stats, &whole.stats, sizeof whole.stats) == 0);
+        CHECK(memcmp(&other.counters, &whole.counters, sizeof whole.counters) == 0);
     }
 
     for (int mode = 0; mode < 3; mode++) {

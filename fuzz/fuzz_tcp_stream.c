@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     tcp_stream_flush(&s, on_chunk, &h);
     CHECK(s.nheld == 0 && s.held_bytes == 0);
-    CHECK(s.stats.bytes_delivered == h.delivered);
+    CHECK(s.counters.bytes_delivered == h.delivered);
     tcp_stream_free(&s);
     return 0;
 }

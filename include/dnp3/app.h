@@ -93,7 +93,8 @@ DNP3_API bool dnp3_fc_is_defined(uint8_t fc);
 /* "DEVICE_RESTART", "RESERVED_2_6", ...; NULL if bit > 15. */
 DNP3_API const char *dnp3_iin_bit_name(unsigned bit);
 
-/* ---- command status of CROB / analog output blocks (FACTS 7.3) -------- */
+/* ---- command status of CROB / analog output blocks (IEEE 1815-2012 Annex A, group 12 status
+ * codes) -------- */
 enum dnp3_command_status {
     DNP3_CS_SUCCESS = 0,
     DNP3_CS_TIMEOUT = 1,
@@ -131,7 +132,7 @@ typedef struct dnp3_app_header {
 /* Parse the 2-byte request / 4-byte response header. Returns the header size
  * or DNP3_E_APP_SHORT (fragment shorter than its header; also for len < 2).
  * An undefined function code still parses (the caller decides). */
-DNP3_API int dnp3_app_header_parse(const uint8_t *frag, size_t len, dnp3_app_header_t *h);
+DNP3_API int dnp3_app_header_read(const uint8_t *frag, size_t len, dnp3_app_header_t *h);
 
 /* ---- qualifiers (4.2.2.7.3 / 4.2.2.7.4) -------------------------------- */
 #define DNP3_QUAL_PREFIX(q)      ((uint8_t)(((q) >> 4) & 0x07))
@@ -213,7 +214,7 @@ typedef struct dnp3_obj_iter {
 } dnp3_obj_iter_t;
 
 /* Iterate the object headers after the application header `h` (as parsed
- * from frag by dnp3_app_header_parse). */
+ * from frag by dnp3_app_header_read). */
 DNP3_API void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_t len,
                                  const dnp3_app_header_t *h);
 /* 1: *out holds the next header (its objects validated for length: point

@@ -1,11 +1,11 @@
 /* dnp3c: typed views of free-format objects (qualifier 0x5B, u16 size
  * prefix): g70 file transfer (IEEE 1815-2012 A.23) and g120 secure
- * authentication (A.45; DNP3-FACTS 5.8 and 10).
+ * authentication (IEEE 1815-2012 Annex A, groups 70 and 120; clause 7).
  *
- * dnp3_ff_decode() reads a DNP3_VT_FREE_FORMAT point (whose v.bytes is the
+ * dnp3_ff_read() reads a DNP3_VT_FREE_FORMAT point (whose v.bytes is the
  * whole object body) into a dnp3_ff_t. Every string and byte field is a
  * view into the point's bytes (zero-copy: valid while the fragment is);
- * nothing is read outside pt->v.bytes. dnp3_ff_encode() writes a body back
+ * nothing is read outside pt->v.bytes. dnp3_ff_write() writes a body back
  * (for dnp3_app_write_free_format). No allocation, no global state. */
 #ifndef DNP3_FREEFORMAT_H
 #define DNP3_FREEFORMAT_H
@@ -23,10 +23,10 @@ typedef struct dnp3_ff_bytes {
     size_t len;
 } dnp3_ff_bytes_t;
 
-/* g70v5/g70v6 block field: bit 31 marks the last block (FACTS 5.8). */
+/* g70v5/g70v6 block field: bit 31 marks the last block (Annex A, group 70). */
 #define DNP3_FILE_LAST_BLOCK 0x80000000u
 
-/* g70v3 mode (FACTS 5.8). */
+/* g70v3 mode (Annex A, group 70). */
 #define DNP3_FILE_MODE_NULL   0
 #define DNP3_FILE_MODE_READ   1
 #define DNP3_FILE_MODE_WRITE  2
@@ -165,7 +165,7 @@ typedef struct dnp3_ff {
  * or offset points outside it, strings overlap the fixed part or each other,
  * or bytes are left over where the layout has no "rest" field
  * (out->err_offset says where). */
-DNP3_API int dnp3_ff_decode(const dnp3_point_t *pt, dnp3_ff_t *out);
+DNP3_API int dnp3_ff_read(const dnp3_point_t *pt, dnp3_ff_t *out);
 
 /* Encode ff's fields as an object body into out[cap]; returns the body
  * length (>= 0). Strings go right after the fixed part in field order (the
@@ -173,7 +173,7 @@ DNP3_API int dnp3_ff_decode(const dnp3_point_t *pt, dnp3_ff_t *out);
  * DNP3_E_UNSUPPORTED (no layout), DNP3_E_APP_VALUE (a field does not fit:
  * block >= 2^31, time > 48 bits, a length > 65535, len without data),
  * DNP3_E_NOSPACE. */
-DNP3_API int dnp3_ff_encode(const dnp3_ff_t *ff, uint8_t *out, size_t cap);
+DNP3_API int dnp3_ff_write(const dnp3_ff_t *ff, uint8_t *out, size_t cap);
 
 /* ---- fields for display --------------------------------------------------- */
 /* A decoded object as a flat list of named fields, in wire order, so every
@@ -203,7 +203,7 @@ typedef struct dnp3_ff_field {
 DNP3_API size_t dnp3_ff_fields(const dnp3_ff_t *ff, dnp3_ff_field_t *out, size_t cap);
 
 /* Short name of the layout ("file_command", "sa_challenge", ...), NULL if
- * dnp3_ff_decode has none for group/variation. */
+ * dnp3_ff_read has none for group/variation. */
 DNP3_API const char *dnp3_ff_kind_name(uint8_t group, uint8_t variation);
 
 /* Name tables: upper-snake names, NULL for an undefined value. */
@@ -221,7 +221,7 @@ DNP3_API const char *dnp3_sa_user_operation_name(uint8_t op);   /* "ADD", "DELET
 DNP3_API const char *dnp3_sa_cert_type_name(uint8_t type);      /* "ID_CERTIFICATE", ... */
 
 /* MAC length in bytes for a MAC algorithm (4, 10, 8, 16, 8, 12), 0 if
- * unknown or none (FACTS 10). */
+ * unknown or none (clause 7, Secure Authentication). */
 DNP3_API size_t dnp3_sa_mac_len(uint8_t algo);
 
 #ifdef __cplusplus

@@ -156,7 +156,7 @@ typedef enum dnp3_link_policy {
  * CLOSED event) by reason; discarded_bytes counts every byte not delivered
  * in a frame, including those ignored after a close. Once the stream has
  * been finished: bytes_in == sum of frame sizes + discarded_bytes. */
-typedef struct dnp3_link_stats {
+typedef struct dnp3_link_counters {
     uint64_t frames;          /* valid frames delivered */
     uint64_t bytes_in;        /* bytes consumed by feed */
     uint64_t discarded_bytes; /* bytes dropped, any reason */
@@ -165,14 +165,14 @@ typedef struct dnp3_link_stats {
     uint64_t header_crc;      /* DNP3_E_LINK_HEADER_CRC */
     uint64_t block_crc;       /* DNP3_E_LINK_BLOCK_CRC */
     uint64_t truncated;       /* partial frame at finish (DNP3_E_TRUNCATED) */
-} dnp3_link_stats_t;
+} dnp3_link_counters_t;
 
 /* All parser state; the caller owns it (stack, struct member, ...). Treat
  * the fields as private. 664 bytes on LP64. */
 typedef struct dnp3_link_parser {
     dnp3_link_policy_t policy;
     bool closed;
-    dnp3_link_stats_t stats;
+    dnp3_link_counters_t counters;
     uint64_t pos;       /* stream offset of buf[0] (or of the next input byte when have == 0) */
     uint64_t run_off;   /* pending discarded run: stream offset of its first byte */
     uint64_t run_len;   /* pending discarded run: bytes so far (0: none pending) */
@@ -205,9 +205,9 @@ typedef struct dnp3_link_event {
     uint64_t offset;  /* stream offset (bytes since init/reset) where the frame or run starts */
 } dnp3_link_event_t;
 
-/* init: policy set, state and stats cleared. reset: a new stream (stream
+/* init: policy set, state and counters cleared. reset: a new stream (stream
  * offsets restart at 0, buffered bytes and the closed flag are dropped);
- * keeps the policy and the stats. */
+ * keeps the policy and the counters. */
 DNP3_API void dnp3_link_parser_init(dnp3_link_parser_t *p, dnp3_link_policy_t policy);
 DNP3_API void dnp3_link_parser_reset(dnp3_link_parser_t *p);
 

@@ -147,7 +147,7 @@ typedef struct dnp3_point {
         } delay;
         struct {
             uint32_t interval; /* g50v2: ms; g50v4: count of units */
-            uint8_t units;     /* g50v4 only (FACTS 8.2) */
+            uint8_t units;     /* g50v4 only (Annex A, group 50) */
         } interval;
         struct {
             uint16_t assoc;
@@ -161,7 +161,7 @@ typedef struct dnp3_point {
     } v;
 } dnp3_point_t;
 
-/* g0 attribute data types (FACTS 5.1). */
+/* g0 attribute data types (IEEE 1815-2012 Annex A, group 0). */
 #define DNP3_ATTR_VSTR   1
 #define DNP3_ATTR_UINT   2
 #define DNP3_ATTR_INT    3
@@ -192,9 +192,9 @@ typedef struct dnp3_attr_value {
 /* Interpret a DNP3_VT_ATTRIBUTE point's bytes by its type. Errors:
  * DNP3_E_INVALID_ARG (not an attribute point), DNP3_E_APP_ATTRIBUTE (length
  * not valid for the type, e.g. UINT of 3 bytes, TIME not 6, odd LIST). */
-DNP3_API int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out);
+DNP3_API int dnp3_attr_read(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 
-/* ---- quality flags (IEEE 1815-2012 11.9.x; FACTS 6) --------------------- */
+/* ---- quality flags (IEEE 1815-2012 Annex A, per group) --------------------- */
 #define DNP3_FLAG_ONLINE        0x01
 #define DNP3_FLAG_RESTART       0x02
 #define DNP3_FLAG_COMM_LOST     0x04
@@ -207,7 +207,8 @@ DNP3_API int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out);
  * "STATE_LOW"/"STATE_HIGH" for double-bit). NULL for a reserved bit. */
 DNP3_API const char *dnp3_flag_name(uint8_t group, unsigned bit);
 
-/* ---- CROB control code (g12v1; FACTS 7.1) ------------------------------- */
+/* ---- CROB control code (g12v1; IEEE 1815-2012 Annex A, group 12) -------------------------------
+ */
 #define DNP3_CROB_OP_MASK  0x0F
 #define DNP3_CROB_QUEUE    0x10
 #define DNP3_CROB_CLEAR    0x20

@@ -25,7 +25,8 @@ extern "C" {
 
 /* One table gives the enum and the messages (src/util/error.c), so a code
  * can never exist without its text. Codes are grouped by layer; numbers are
- * part of the ABI and are never reused. */
+ * part of the ABI and are never reused. Retired (returned by nothing):
+ * -16 (link function), -41 (CTO), -60..-64 (captures: the tool's own now). */
 #define DNP3_ERROR_TABLE(X)                                                                        \
     X(DNP3_OK, 0, "success")                                                                       \
     X(DNP3_E_INVALID_ARG, -1, "invalid argument")                                                  \
@@ -34,6 +35,8 @@ extern "C" {
     X(DNP3_E_UNSUPPORTED, -4, "not supported")                                                     \
     X(DNP3_E_IO, -5, "input/output error")                                                         \
     X(DNP3_E_FORMAT, -6, "malformed input")                                                        \
+    X(DNP3_E_NOMEM, -7, "out of memory")                                                           \
+    X(DNP3_E_STATE, -8, "call not valid in the object's current state")                            \
     /* link layer (IEEE 1815-2012 clause 9) */                                                     \
     X(DNP3_E_LINK_START, -10, "link: bytes before a 0x05 0x64 start sequence")                     \
     X(DNP3_E_LINK_LENGTH, -11, "link: LENGTH field below 5")                                       \
@@ -41,7 +44,6 @@ extern "C" {
     X(DNP3_E_LINK_BLOCK_CRC, -13, "link: user data block CRC mismatch")                            \
     X(DNP3_E_LINK_CLOSED, -14, "link: channel closed after a framing error (close policy)")        \
     X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
-    X(DNP3_E_LINK_FUNCTION, -16, "link: unknown link function code")                               \
     /* transport function (clause 8) */                                                            \
     X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
     X(DNP3_E_TP_NO_FIR, -21, "transport: non-FIR segment with no fragment in progress")            \
@@ -62,15 +64,8 @@ extern "C" {
     X(DNP3_E_APP_COUNT, -38, "app: object count is zero or too large")                             \
     X(DNP3_E_APP_ATTRIBUTE, -39, "app: malformed device attribute")                                \
     X(DNP3_E_APP_FREE_FORMAT, -40, "app: malformed free-format object")                            \
-    X(DNP3_E_APP_NO_CTO, -41, "app: relative-time object without a preceding CTO")                 \
     X(DNP3_E_APP_VALUE, -42, "app: value does not fit the object variation")                       \
-    X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                      \
-    /* captures (tools) */                                                                         \
-    X(DNP3_E_PCAP_LINKTYPE, -60, "capture: unsupported link-layer type")                           \
-    X(DNP3_E_PCAP_PACKET, -61, "capture: malformed packet headers")                                \
-    X(DNP3_E_PCAP_GAP, -62, "capture: hole in the TCP stream")                                     \
-    X(DNP3_E_PCAP_READ, -63, "capture: file damaged or cut short")                                 \
-    X(DNP3_E_PCAP_MEMORY, -64, "capture: out of memory")
+    X(DNP3_E_APP_STATE, -43, "app: writer call out of order")
 
 typedef enum dnp3_error {
 #define DNP3_X_ENUM(name, value, text) name = (value),
@@ -95,6 +90,20 @@ typedef struct dnp3_diag {
  * (IEEE 1815-2012 11.9.4 DNP3TIME). Held in a uint64_t. */
 typedef uint64_t dnp3_time_t;
 #define DNP3_TIME_MAX ((dnp3_time_t)0xFFFFFFFFFFFFull)
+
+/* Session time: a monotonic clock in milliseconds, from any origin the
+ * caller picks (CLOCK_MONOTONIC in the runtime, a counter in tests). The
+ * core never reads a clock: every session call that depends on time takes
+ * "now" as a dnp3_timestamp_t, and reports its next deadline in the same
+ * unit, DNP3_TIMESTAMP_NEVER when nothing is pending (as ngtcp2's expiry). */
+typedef uint64_t dnp3_timestamp_t;
+#define DNP3_TIMESTAMP_NEVER UINT64_MAX
+
+/* Earlier of two deadlines (NEVER is later than every time). */
+static inline dnp3_timestamp_t dnp3_timestamp_min(dnp3_timestamp_t a, dnp3_timestamp_t b)
+{
+    return a < b ? a : b;
+}
 
 #ifdef __cplusplus
 }

@@ -111,7 +111,7 @@ const char *dnp3_command_status_name(uint8_t status)
     return NULL;
 }
 
-int dnp3_app_header_parse(const uint8_t *frag, size_t len, dnp3_app_header_t *h)
+int dnp3_app_header_read(const uint8_t *frag, size_t len, dnp3_app_header_t *h)
 {
     if (!frag || !h)
         return DNP3_E_INVALID_ARG;

@@ -24,7 +24,7 @@ static size_t post_size(uint8_t post)
 
 static double rd_f32(const uint8_t *p)
 {
-    uint32_t b = app_rd32(p);
+    uint32_t b = dnp3i_get_le32(p);
     float f;
     memcpy(&f, &b, sizeof f);
     return f;
@@ -32,13 +32,13 @@ static double rd_f32(const uint8_t *p)
 
 static double rd_f64(const uint8_t *p)
 {
-    uint64_t b = app_rd64(p);
+    uint64_t b = dnp3i_get_le64(p);
     double d;
     memcpy(&d, &b, sizeof d);
     return d;
 }
 
-void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len, bool has_cto,
+void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len, bool has_cto,
                        dnp3_time_t cto, dnp3_point_t *pt)
 {
     const uint8_t *q = p;
@@ -69,22 +69,22 @@ void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
 
     switch (info->val) {
     case DNP3_VAL_U16:
-        pt->v.counter = app_rd16(q);
+        pt->v.counter = dnp3i_get_le16(q);
         q += 2;
         break;
     case DNP3_VAL_U32:
-        pt->v.counter = app_rd32(q);
+        pt->v.counter = dnp3i_get_le32(q);
         q += 4;
         break;
     case DNP3_VAL_U8:
         pt->v.counter = *q++;
         break;
     case DNP3_VAL_I16:
-        pt->v.analog_i = (int16_t)app_rd16(q);
+        pt->v.analog_i = (int16_t)dnp3i_get_le16(q);
         q += 2;
         break;
     case DNP3_VAL_I32:
-        pt->v.analog_i = (int32_t)app_rd32(q);
+        pt->v.analog_i = (int32_t)dnp3i_get_le32(q);
         q += 4;
         break;
     case DNP3_VAL_F32:
@@ -98,40 +98,40 @@ void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
     case DNP3_VAL_CROB:
         pt->v.crob.code = q[0];
         pt->v.crob.count = q[1];
-        pt->v.crob.on_ms = app_rd32(q + 2);
-        pt->v.crob.off_ms = app_rd32(q + 6);
+        pt->v.crob.on_ms = dnp3i_get_le32(q + 2);
+        pt->v.crob.off_ms = dnp3i_get_le32(q + 6);
         q += 10;
         break;
     case DNP3_VAL_TIME48:
         pt->has_time = true;
-        pt->time = app_rd48(q);
+        pt->time = dnp3i_get_le48(q);
         q += 6;
         break;
     case DNP3_VAL_TIME_U32:
         pt->has_time = true;
-        pt->time = app_rd48(q);
-        pt->v.interval.interval = app_rd32(q + 6);
+        pt->time = dnp3i_get_le48(q);
+        pt->v.interval.interval = dnp3i_get_le32(q + 6);
         pt->v.interval.units = 0;
         q += 10;
         break;
     case DNP3_VAL_TIME_U32_U8:
         pt->has_time = true;
-        pt->time = app_rd48(q);
-        pt->v.interval.interval = app_rd32(q + 6);
+        pt->time = dnp3i_get_le48(q);
+        pt->v.interval.interval = dnp3i_get_le32(q + 6);
         pt->v.interval.units = q[10];
         q += 11;
         break;
     case DNP3_VAL_DELAY_S:
-        pt->v.delay.ms = (uint32_t)app_rd16(q) * 1000u;
+        pt->v.delay.ms = (uint32_t)dnp3i_get_le16(q) * 1000u;
         q += 2;
         break;
     case DNP3_VAL_DELAY_MS:
-        pt->v.delay.ms = app_rd16(q);
+        pt->v.delay.ms = dnp3i_get_le16(q);
         q += 2;
         break;
     case DNP3_VAL_SEC_STAT:
-        pt->v.sec_stat.assoc = app_rd16(q);
-        pt->v.sec_stat.count = app_rd32(q + 2);
+        pt->v.sec_stat.assoc = dnp3i_get_le16(q);
+        pt->v.sec_stat.count = dnp3i_get_le32(q + 2);
         q += 6;
         break;
     case DNP3_VAL_BYTES: {
@@ -152,11 +152,11 @@ void app_decode_fields(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
         break;
     case DNP3_POST_TIME48:
         pt->has_time = true;
-        pt->time = app_rd48(q);
+        pt->time = dnp3i_get_le48(q);
         break;
     case DNP3_POST_REL16:
         pt->has_rel = true;
-        pt->rel_ms = app_rd16(q);
+        pt->rel_ms = dnp3i_get_le16(q);
         if (has_cto) {
             pt->has_time = true;
             pt->time = (cto + pt->rel_ms) & DNP3_TIME_MAX;
@@ -172,18 +172,18 @@ static void wr_f32(uint8_t *p, double d)
     float f = (float)d;
     uint32_t b;
     memcpy(&b, &f, sizeof b);
-    app_wr32(p, b);
+    dnp3i_put_le32(p, b);
 }
 
 static void wr_f64(uint8_t *p, double d)
 {
     uint64_t b;
     memcpy(&b, &d, sizeof b);
-    app_wr64(p, b);
+    dnp3i_put_le64(p, b);
 }
 
-int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point_t *pt,
-                      bool has_cto, dnp3_time_t cto, uint8_t *out)
+int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_point_t *pt,
+                       bool has_cto, dnp3_time_t cto, uint8_t *out)
 {
     uint8_t *q = out;
 
@@ -218,11 +218,11 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_VAL_U16:
         if (pt->v.counter > 0xFFFF)
             return DNP3_E_APP_VALUE;
-        app_wr16(q, (uint16_t)pt->v.counter);
+        dnp3i_put_le16(q, (uint16_t)pt->v.counter);
         q += 2;
         break;
     case DNP3_VAL_U32:
-        app_wr32(q, pt->v.counter);
+        dnp3i_put_le32(q, pt->v.counter);
         q += 4;
         break;
     case DNP3_VAL_U8:
@@ -233,11 +233,11 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_VAL_I16:
         if (pt->v.analog_i < INT16_MIN || pt->v.analog_i > INT16_MAX)
             return DNP3_E_APP_VALUE;
-        app_wr16(q, (uint16_t)(int16_t)pt->v.analog_i);
+        dnp3i_put_le16(q, (uint16_t)(int16_t)pt->v.analog_i);
         q += 2;
         break;
     case DNP3_VAL_I32:
-        app_wr32(q, (uint32_t)pt->v.analog_i);
+        dnp3i_put_le32(q, (uint32_t)pt->v.analog_i);
         q += 4;
         break;
     case DNP3_VAL_F32:
@@ -251,8 +251,8 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_VAL_CROB:
         q[0] = pt->v.crob.code;
         q[1] = pt->v.crob.count;
-        app_wr32(q + 2, pt->v.crob.on_ms);
-        app_wr32(q + 6, pt->v.crob.off_ms);
+        dnp3i_put_le32(q + 2, pt->v.crob.on_ms);
+        dnp3i_put_le32(q + 6, pt->v.crob.off_ms);
         q += 10;
         break;
     case DNP3_VAL_TIME48:
@@ -260,10 +260,10 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_VAL_TIME_U32_U8:
         if (pt->time > DNP3_TIME_MAX)
             return DNP3_E_APP_VALUE;
-        app_wr48(q, pt->time);
+        dnp3i_put_le48(q, pt->time);
         q += 6;
         if (info->val != DNP3_VAL_TIME48) {
-            app_wr32(q, pt->v.interval.interval);
+            dnp3i_put_le32(q, pt->v.interval.interval);
             q += 4;
             if (info->val == DNP3_VAL_TIME_U32_U8)
                 *q++ = pt->v.interval.units;
@@ -272,18 +272,18 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_VAL_DELAY_S:
         if (pt->v.delay.ms % 1000u || pt->v.delay.ms / 1000u > 0xFFFF)
             return DNP3_E_APP_VALUE;
-        app_wr16(q, (uint16_t)(pt->v.delay.ms / 1000u));
+        dnp3i_put_le16(q, (uint16_t)(pt->v.delay.ms / 1000u));
         q += 2;
         break;
     case DNP3_VAL_DELAY_MS:
         if (pt->v.delay.ms > 0xFFFF)
             return DNP3_E_APP_VALUE;
-        app_wr16(q, (uint16_t)pt->v.delay.ms);
+        dnp3i_put_le16(q, (uint16_t)pt->v.delay.ms);
         q += 2;
         break;
     case DNP3_VAL_SEC_STAT:
-        app_wr16(q, pt->v.sec_stat.assoc);
-        app_wr32(q + 2, pt->v.sec_stat.count);
+        dnp3i_put_le16(q, pt->v.sec_stat.assoc);
+        dnp3i_put_le32(q + 2, pt->v.sec_stat.count);
         q += 6;
         break;
     case DNP3_VAL_BYTES: {
@@ -306,7 +306,7 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
     case DNP3_POST_TIME48:
         if (pt->time > DNP3_TIME_MAX)
             return DNP3_E_APP_VALUE;
-        app_wr48(q, pt->time);
+        dnp3i_put_le48(q, pt->time);
         break;
     case DNP3_POST_REL16: {
         uint16_t rel = pt->rel_ms;
@@ -317,7 +317,7 @@ int app_encode_fields(const dnp3_obj_info_t *info, size_t size, const dnp3_point
                 return DNP3_E_APP_VALUE;
             rel = (uint16_t)(pt->time - cto);
         }
-        app_wr16(q, rel);
+        dnp3i_put_le16(q, rel);
         break;
     }
     default:

@@ -64,7 +64,7 @@ static int seq_views(dnp3_ff_t *out, const uint8_t *p, size_t len, size_t at, co
 static int only_name(const uint8_t *p, size_t len, size_t fixed, dnp3_ff_t *out, uint16_t *noff,
                      dnp3_ff_bytes_t *name)
 {
-    uint16_t off = app_rd16(p), n = app_rd16(p + 2);
+    uint16_t off = dnp3i_get_le16(p), n = dnp3i_get_le16(p + 2);
     if (!string_ok(off, n, fixed, len))
         return ff_fail(out, 0);
     size_t end = n ? (size_t)off + n : fixed;
@@ -81,8 +81,8 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 2: { /* authentication: A.23.2 */
         if (len < DNP3_FF_G70V2_FIXED)
             return ff_fail(out, len);
-        uint16_t noff = app_rd16(p), nlen = app_rd16(p + 2);
-        uint16_t poff = app_rd16(p + 4), plen = app_rd16(p + 6);
+        uint16_t noff = dnp3i_get_le16(p), nlen = dnp3i_get_le16(p + 2);
+        uint16_t poff = dnp3i_get_le16(p + 4), plen = dnp3i_get_le16(p + 6);
         if (!string_ok(noff, nlen, DNP3_FF_G70V2_FIXED, len))
             return ff_fail(out, 0);
         if (!string_ok(poff, plen, DNP3_FF_G70V2_FIXED, len))
@@ -98,7 +98,7 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
             return ff_fail(out, end);
         out->u.file_auth.name_offset = noff;
         out->u.file_auth.pwd_offset = poff;
-        out->u.file_auth.auth_key = app_rd32(p + 8);
+        out->u.file_auth.auth_key = dnp3i_get_le32(p + 8);
         out->u.file_auth.user_name = view(p, noff, nlen);
         out->u.file_auth.password = view(p, poff, plen);
         return DNP3_OK;
@@ -110,30 +110,30 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
                            &out->u.file_cmd.name);
         if (rc < 0)
             return rc;
-        out->u.file_cmd.created = app_rd48(p + 4);
-        out->u.file_cmd.permissions = app_rd16(p + 10);
-        out->u.file_cmd.auth_key = app_rd32(p + 12);
-        out->u.file_cmd.file_size = app_rd32(p + 16);
-        out->u.file_cmd.mode = app_rd16(p + 20);
-        out->u.file_cmd.max_block = app_rd16(p + 22);
-        out->u.file_cmd.request_id = app_rd16(p + 24);
+        out->u.file_cmd.created = dnp3i_get_le48(p + 4);
+        out->u.file_cmd.permissions = dnp3i_get_le16(p + 10);
+        out->u.file_cmd.auth_key = dnp3i_get_le32(p + 12);
+        out->u.file_cmd.file_size = dnp3i_get_le32(p + 16);
+        out->u.file_cmd.mode = dnp3i_get_le16(p + 20);
+        out->u.file_cmd.max_block = dnp3i_get_le16(p + 22);
+        out->u.file_cmd.request_id = dnp3i_get_le16(p + 24);
         return DNP3_OK;
     }
     case 4: /* file command status: A.23.4 */
         if (len < DNP3_FF_G70V4_FIXED)
             return ff_fail(out, len);
-        out->u.file_cmd_status.handle = app_rd32(p);
-        out->u.file_cmd_status.file_size = app_rd32(p + 4);
-        out->u.file_cmd_status.max_block = app_rd16(p + 8);
-        out->u.file_cmd_status.request_id = app_rd16(p + 10);
+        out->u.file_cmd_status.handle = dnp3i_get_le32(p);
+        out->u.file_cmd_status.file_size = dnp3i_get_le32(p + 4);
+        out->u.file_cmd_status.max_block = dnp3i_get_le16(p + 8);
+        out->u.file_cmd_status.request_id = dnp3i_get_le16(p + 10);
         out->u.file_cmd_status.status = p[12];
         out->u.file_cmd_status.text = rest(p, len, DNP3_FF_G70V4_FIXED);
         return DNP3_OK;
     case 5: { /* file transport: A.23.5 */
         if (len < DNP3_FF_G70V5_FIXED)
             return ff_fail(out, len);
-        uint32_t blk = app_rd32(p + 4);
-        out->u.file_transport.handle = app_rd32(p);
+        uint32_t blk = dnp3i_get_le32(p + 4);
+        out->u.file_transport.handle = dnp3i_get_le32(p);
         out->u.file_transport.block = blk & ~DNP3_FILE_LAST_BLOCK;
         out->u.file_transport.last = (blk & DNP3_FILE_LAST_BLOCK) != 0;
         out->u.file_transport.data = rest(p, len, DNP3_FF_G70V5_FIXED);
@@ -142,8 +142,8 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 6: { /* file transport status: A.23.6 */
         if (len < DNP3_FF_G70V6_FIXED)
             return ff_fail(out, len);
-        uint32_t blk = app_rd32(p + 4);
-        out->u.file_transport_status.handle = app_rd32(p);
+        uint32_t blk = dnp3i_get_le32(p + 4);
+        out->u.file_transport_status.handle = dnp3i_get_le32(p);
         out->u.file_transport_status.block = blk & ~DNP3_FILE_LAST_BLOCK;
         out->u.file_transport_status.last = (blk & DNP3_FILE_LAST_BLOCK) != 0;
         out->u.file_transport_status.status = p[8];
@@ -157,11 +157,11 @@ static int decode_g70(const uint8_t *p, size_t len, dnp3_ff_t *out)
                            &out->u.file_desc.name);
         if (rc < 0)
             return rc;
-        out->u.file_desc.type = app_rd16(p + 4);
-        out->u.file_desc.size = app_rd32(p + 6);
-        out->u.file_desc.created = app_rd48(p + 10);
-        out->u.file_desc.permissions = app_rd16(p + 16);
-        out->u.file_desc.request_id = app_rd16(p + 18);
+        out->u.file_desc.type = dnp3i_get_le16(p + 4);
+        out->u.file_desc.size = dnp3i_get_le32(p + 6);
+        out->u.file_desc.created = dnp3i_get_le48(p + 10);
+        out->u.file_desc.permissions = dnp3i_get_le16(p + 16);
+        out->u.file_desc.request_id = dnp3i_get_le16(p + 18);
         return DNP3_OK;
     }
     case 8: /* file specification string: A.23.8 */
@@ -178,8 +178,8 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 1:
         if (len < DNP3_FF_G120V1_FIXED)
             return ff_fail(out, len);
-        out->u.sa_challenge.csq = app_rd32(p);
-        out->u.sa_challenge.user = app_rd16(p + 4);
+        out->u.sa_challenge.csq = dnp3i_get_le32(p);
+        out->u.sa_challenge.user = dnp3i_get_le16(p + 4);
         out->u.sa_challenge.mac_algo = p[6];
         out->u.sa_challenge.reason = p[7];
         out->u.sa_challenge.challenge = rest(p, len, DNP3_FF_G120V1_FIXED);
@@ -187,29 +187,29 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 2:
         if (len < 6)
             return ff_fail(out, len);
-        out->u.sa_reply.csq = app_rd32(p);
-        out->u.sa_reply.user = app_rd16(p + 4);
+        out->u.sa_reply.csq = dnp3i_get_le32(p);
+        out->u.sa_reply.user = dnp3i_get_le16(p + 4);
         out->u.sa_reply.mac = rest(p, len, 6);
         return DNP3_OK;
     case 3: /* fixed size (qualifier 0x07): exactly CSQ + user */
         if (len != 6)
             return ff_fail(out, len < 6 ? len : 6);
-        out->u.sa_aggressive.csq = app_rd32(p);
-        out->u.sa_aggressive.user = app_rd16(p + 4);
+        out->u.sa_aggressive.csq = dnp3i_get_le32(p);
+        out->u.sa_aggressive.user = dnp3i_get_le16(p + 4);
         return DNP3_OK;
     case 4:
         if (len != 2)
             return ff_fail(out, len < 2 ? len : 2);
-        out->u.sa_key_status_req.user = app_rd16(p);
+        out->u.sa_key_status_req.user = dnp3i_get_le16(p);
         return DNP3_OK;
     case 5: {
         if (len < DNP3_FF_G120V5_FIXED)
             return ff_fail(out, len);
-        size_t clen = app_rd16(p + 9);
+        size_t clen = dnp3i_get_le16(p + 9);
         if (clen > len - DNP3_FF_G120V5_FIXED)
             return ff_fail(out, 9);
-        out->u.sa_key_status.ksq = app_rd32(p);
-        out->u.sa_key_status.user = app_rd16(p + 4);
+        out->u.sa_key_status.ksq = dnp3i_get_le32(p);
+        out->u.sa_key_status.user = dnp3i_get_le16(p + 4);
         out->u.sa_key_status.key_wrap = p[6];
         out->u.sa_key_status.key_status = p[7];
         out->u.sa_key_status.mac_algo = p[8];
@@ -223,18 +223,18 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
     case 6:
         if (len < 6)
             return ff_fail(out, len);
-        out->u.sa_key_change.ksq = app_rd32(p);
-        out->u.sa_key_change.user = app_rd16(p + 4);
+        out->u.sa_key_change.ksq = dnp3i_get_le32(p);
+        out->u.sa_key_change.user = dnp3i_get_le16(p + 4);
         out->u.sa_key_change.wrapped_key = rest(p, len, 6);
         return DNP3_OK;
     case 7:
         if (len < DNP3_FF_G120V7_FIXED)
             return ff_fail(out, len);
-        out->u.sa_error.seq = app_rd32(p);
-        out->u.sa_error.user = app_rd16(p + 4);
-        out->u.sa_error.assoc = app_rd16(p + 6);
+        out->u.sa_error.seq = dnp3i_get_le32(p);
+        out->u.sa_error.user = dnp3i_get_le16(p + 4);
+        out->u.sa_error.assoc = dnp3i_get_le16(p + 6);
         out->u.sa_error.error = p[8];
-        out->u.sa_error.time = app_rd48(p + 9);
+        out->u.sa_error.time = dnp3i_get_le48(p + 9);
         out->u.sa_error.text = rest(p, len, DNP3_FF_G120V7_FIXED);
         return DNP3_OK;
     case 8:
@@ -254,10 +254,11 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
             return ff_fail(out, len);
         out->u.sa_user_status.method = p[0];
         out->u.sa_user_status.operation = p[1];
-        out->u.sa_user_status.scsq = app_rd32(p + 2);
-        out->u.sa_user_status.role = app_rd16(p + 6);
-        out->u.sa_user_status.role_expiry_days = app_rd16(p + 8);
-        const size_t lens[3] = {app_rd16(p + 10), app_rd16(p + 12), app_rd16(p + 14)};
+        out->u.sa_user_status.scsq = dnp3i_get_le32(p + 2);
+        out->u.sa_user_status.role = dnp3i_get_le16(p + 6);
+        out->u.sa_user_status.role_expiry_days = dnp3i_get_le16(p + 8);
+        const size_t lens[3] = {dnp3i_get_le16(p + 10), dnp3i_get_le16(p + 12),
+                                dnp3i_get_le16(p + 14)};
         dnp3_ff_bytes_t *dst[3] = {&out->u.sa_user_status.user_name,
                                    &out->u.sa_user_status.user_public_key,
                                    &out->u.sa_user_status.cert_data};
@@ -267,7 +268,7 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
         if (len < 5)
             return ff_fail(out, len);
         out->u.sa_ukc_request.method = p[0];
-        const size_t lens[2] = {app_rd16(p + 1), app_rd16(p + 3)};
+        const size_t lens[2] = {dnp3i_get_le16(p + 1), dnp3i_get_le16(p + 3)};
         dnp3_ff_bytes_t *dst[2] = {&out->u.sa_ukc_request.user_name,
                                    &out->u.sa_ukc_request.challenge};
         return seq_views(out, p, len, 5, lens, 2, 1, dst);
@@ -277,15 +278,15 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
         if (len < 8)
             return ff_fail(out, len);
         /* v12 and v13 share the shape ksq, user, u16 length, data. */
-        const size_t lens[1] = {app_rd16(p + 6)};
+        const size_t lens[1] = {dnp3i_get_le16(p + 6)};
         dnp3_ff_bytes_t *dst[1] = {out->variation == 12 ? &out->u.sa_ukc_reply.challenge
                                                         : &out->u.sa_ukc.encrypted_key};
         if (out->variation == 12) {
-            out->u.sa_ukc_reply.ksq = app_rd32(p);
-            out->u.sa_ukc_reply.user = app_rd16(p + 4);
+            out->u.sa_ukc_reply.ksq = dnp3i_get_le32(p);
+            out->u.sa_ukc_reply.user = dnp3i_get_le16(p + 4);
         } else {
-            out->u.sa_ukc.ksq = app_rd32(p);
-            out->u.sa_ukc.user = app_rd16(p + 4);
+            out->u.sa_ukc.ksq = dnp3i_get_le32(p);
+            out->u.sa_ukc.user = dnp3i_get_le16(p + 4);
         }
         return seq_views(out, p, len, 8, lens, 1, 6, dst);
     }
@@ -294,7 +295,7 @@ static int decode_g120(const uint8_t *p, size_t len, dnp3_ff_t *out)
     }
 }
 
-int dnp3_ff_decode(const dnp3_point_t *pt, dnp3_ff_t *out)
+int dnp3_ff_read(const dnp3_point_t *pt, dnp3_ff_t *out)
 {
     if (!pt || !out || pt->type != DNP3_VT_FREE_FORMAT)
         return DNP3_E_INVALID_ARG;
@@ -344,14 +345,14 @@ static void w_u16(ffw_t *w, uint16_t v)
 {
     uint8_t *q = w_take(w, 2);
     if (q)
-        app_wr16(q, v);
+        dnp3i_put_le16(q, v);
 }
 
 static void w_u32(ffw_t *w, uint32_t v)
 {
     uint8_t *q = w_take(w, 4);
     if (q)
-        app_wr32(q, v);
+        dnp3i_put_le32(q, v);
 }
 
 static void w_time(ffw_t *w, dnp3_time_t t)
@@ -360,7 +361,7 @@ static void w_time(ffw_t *w, dnp3_time_t t)
         w->err = DNP3_E_APP_VALUE;
     uint8_t *q = w_take(w, 6);
     if (q)
-        app_wr48(q, t);
+        dnp3i_put_le48(q, t);
 }
 
 static void w_bytes(ffw_t *w, dnp3_ff_bytes_t b)
@@ -542,7 +543,7 @@ static int encode_g120(const dnp3_ff_t *ff, ffw_t *w)
     }
 }
 
-int dnp3_ff_encode(const dnp3_ff_t *ff, uint8_t *out, size_t cap)
+int dnp3_ff_write(const dnp3_ff_t *ff, uint8_t *out, size_t cap)
 {
     if (!ff || (!out && cap))
         return DNP3_E_INVALID_ARG;

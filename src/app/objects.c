@@ -53,7 +53,7 @@ size_t dnp3_obj_fixed_size(const dnp3_obj_info_t *info)
 {
     if (!info)
         return 0;
-    return app_obj_size(info, info->variation);
+    return dnp3i_obj_size(info, info->variation);
 }
 
 const char *dnp3_value_type_name(dnp3_value_type_t vt)
@@ -118,7 +118,7 @@ const char *dnp3_attr_type_name(uint8_t type)
     }
 }
 
-int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out)
+int dnp3_attr_read(const dnp3_point_t *pt, dnp3_attr_value_t *out)
 {
     if (!pt || !out || pt->type != DNP3_VT_ATTRIBUTE)
         return DNP3_E_INVALID_ARG;
@@ -132,26 +132,26 @@ int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out)
     case DNP3_ATTR_UINT:
         if (n != 1 && n != 2 && n != 4)
             return DNP3_E_APP_ATTRIBUTE;
-        out->n.u = app_rdn(p, (int)n);
+        out->n.u = dnp3i_get_le_n(p, (int)n);
         return DNP3_OK;
     case DNP3_ATTR_INT:
         if (n == 1)
             out->n.i = (int8_t)p[0];
         else if (n == 2)
-            out->n.i = (int16_t)app_rd16(p);
+            out->n.i = (int16_t)dnp3i_get_le16(p);
         else if (n == 4)
-            out->n.i = (int32_t)app_rd32(p);
+            out->n.i = (int32_t)dnp3i_get_le32(p);
         else
             return DNP3_E_APP_ATTRIBUTE;
         return DNP3_OK;
     case DNP3_ATTR_FLT:
         if (n == 4) {
-            uint32_t b = app_rd32(p);
+            uint32_t b = dnp3i_get_le32(p);
             float f;
             memcpy(&f, &b, sizeof f);
             out->n.f = f;
         } else if (n == 8) {
-            uint64_t b = app_rd64(p);
+            uint64_t b = dnp3i_get_le64(p);
             memcpy(&out->n.f, &b, sizeof out->n.f);
         } else {
             return DNP3_E_APP_ATTRIBUTE;
@@ -160,7 +160,7 @@ int dnp3_attr_decode(const dnp3_point_t *pt, dnp3_attr_value_t *out)
     case DNP3_ATTR_TIME:
         if (n != 6)
             return DNP3_E_APP_ATTRIBUTE;
-        out->n.t = app_rd48(p);
+        out->n.t = dnp3i_get_le48(p);
         return DNP3_OK;
     case DNP3_ATTR_LIST:
     case DNP3_ATTR_EXLIST:

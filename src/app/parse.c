@@ -41,7 +41,7 @@ static int walk_sized(const dnp3_obj_iter_t *it, const dnp3_obj_header_t *h, int
     size_t pos = start;
     const bool size_prefix = h->prefix_code >= DNP3_PREFIX_SIZE8;
     const bool attr = !size_prefix && h->info && h->info->size_kind == DNP3_SK_ATTRIBUTE;
-    const size_t fixed = h->info ? app_obj_size(h->info, h->variation) : 0;
+    const size_t fixed = h->info ? dnp3i_obj_size(h->info, h->variation) : 0;
     const bool exact = h->info && (h->info->size_kind == DNP3_SK_FIXED ||
                                    h->info->size_kind == DNP3_SK_BY_VARIATION);
 
@@ -51,7 +51,7 @@ static int walk_sized(const dnp3_obj_iter_t *it, const dnp3_obj_header_t *h, int
             return DNP3_E_APP_OBJECT_DATA;
         size_t n;
         if (size_prefix) {
-            n = app_rdn(it->frag + pos, ps);
+            n = dnp3i_get_le_n(it->frag + pos, ps);
             if (exact && n != fixed)
                 return DNP3_E_APP_FREE_FORMAT; /* size prefix contradicts the variation */
             if (h->info &&
@@ -124,8 +124,8 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
     case DNP3_RANGE_START_STOP32: {
         const int n = rs / 2;
         out->has_range = true;
-        out->start = app_rdn(r, n);
-        out->stop = app_rdn(r + n, n);
+        out->start = dnp3i_get_le_n(r, n);
+        out->stop = dnp3i_get_le_n(r + n, n);
         if (out->stop < out->start)
             return fail(it, out, DNP3_E_APP_RANGE, off + 3);
         uint64_t c = (uint64_t)out->stop - out->start + 1;
@@ -138,13 +138,13 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
     case DNP3_RANGE_ADDRESS16:
     case DNP3_RANGE_ADDRESS32:
         out->has_range = true;
-        out->start = out->stop = app_rdn(r, rs);
+        out->start = out->stop = dnp3i_get_le_n(r, rs);
         out->count = 1;
         break;
     case DNP3_RANGE_ALL:
         break;
     default: /* counts 0x7-0x9, 0xB */
-        out->count = app_rdn(r, rs);
+        out->count = dnp3i_get_le_n(r, rs);
         break;
     }
 
@@ -200,7 +200,7 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
                 need = (uint64_t)out->count * each;
             }
         } else {
-            each = (size_t)ps + app_obj_size(info, out->variation);
+            each = (size_t)ps + dnp3i_obj_size(info, out->variation);
             need = (uint64_t)out->count * each;
         }
         if (need > rem) {
@@ -212,7 +212,7 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
         if (out->group == 51 && out->count > 0) {
             it->has_cto = true;
             it->cto_variation = out->variation;
-            it->cto = app_rd48(f + data_off + span - 6);
+            it->cto = dnp3i_get_le48(f + data_off + span - 6);
         }
     }
     out->data_len = span;
@@ -276,7 +276,7 @@ int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt)
     if (ps) {
         if (len - pos < (size_t)ps)
             return pfail(pi, DNP3_E_APP_OBJECT_DATA, pos);
-        uint32_t v = app_rdn(d + pos, ps);
+        uint32_t v = dnp3i_get_le_n(d + pos, ps);
         if (index_prefix)
             pt->index = v;
         else
@@ -351,10 +351,10 @@ int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt)
         pos += obj_len;
         break;
     default: {
-        size_t n = app_obj_size(info, h->variation);
+        size_t n = dnp3i_obj_size(info, h->variation);
         if ((size_prefix && obj_len != n) || len - pos < n || n == 0)
             return pfail(pi, DNP3_E_APP_OBJECT_DATA, pos);
-        app_decode_fields(info, d + pos, n, pi->has_cto, pi->cto, pt);
+        dnp3i_fields_read(info, d + pos, n, pi->has_cto, pi->cto, pt);
         pos += n;
         break;
     }

@@ -98,8 +98,8 @@ int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation
             return werr(w, DNP3_E_APP_VALUE);
         if (a == 0 && b == UINT32_MAX)
             return werr(w, DNP3_E_APP_COUNT);
-        app_wrn(h + 3, n, a);
-        app_wrn(h + 3 + n, n, b);
+        dnp3i_put_le_n(h + 3, n, a);
+        dnp3i_put_le_n(h + 3 + n, n, b);
         start = a;
         count = b - a + 1;
         break;
@@ -109,7 +109,7 @@ int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation
     default: /* single address or count */
         if (rs < 4 && a >= (1u << (8 * rs)))
             return werr(w, DNP3_E_APP_VALUE);
-        app_wrn(h + 3, rs, a);
+        dnp3i_put_le_n(h + 3, rs, a);
         if (range <= DNP3_RANGE_ADDRESS32) {
             start = a;
             count = 1;
@@ -178,7 +178,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
         return werr(w, DNP3_E_APP_COUNT);
 
     const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
-    const int ps = app_prefix_size(w->qualifier); /* checked by write_header */
+    const int ps = dnp3i_prefix_size(w->qualifier); /* checked by write_header */
     const bool index_prefix = prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32;
     const dnp3_obj_info_t *info = w->info;
     uint8_t *p;
@@ -188,7 +188,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
     if (!w->has_data) { /* index list of a request */
         if (w->cap - w->len < (size_t)ps)
             return werr(w, DNP3_E_NOSPACE);
-        app_wrn(w->buf + w->len, ps, pt->index);
+        dnp3i_put_le_n(w->buf + w->len, ps, pt->index);
         w->len += (size_t)ps;
         w->written++;
         return DNP3_OK;
@@ -210,7 +210,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
                 return werr(w, DNP3_E_APP_QUALIFIER_OBJECT);
             if (w->cap - w->len < (size_t)ps + 1)
                 return werr(w, DNP3_E_NOSPACE);
-            app_wrn(w->buf + w->len, ps, pt->index);
+            dnp3i_put_le_n(w->buf + w->len, ps, pt->index);
             w->buf[w->len + (size_t)ps] = (uint8_t)v;
             w->len += (size_t)ps + 1;
         }
@@ -234,7 +234,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
             return werr(w, DNP3_E_NOSPACE);
         p = w->buf + w->len;
         if (ps)
-            app_wrn(p, ps, pt->index);
+            dnp3i_put_le_n(p, ps, pt->index);
         p += ps;
         p[0] = type;
         p[1] = (uint8_t)(type == DNP3_ATTR_EXLIST ? len - 256 : len);
@@ -255,7 +255,7 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
         if (w->cap - w->len < (size_t)ps + n)
             return werr(w, DNP3_E_NOSPACE);
         p = w->buf + w->len;
-        app_wrn(p, ps, (uint32_t)n);
+        dnp3i_put_le_n(p, ps, (uint32_t)n);
         if (n)
             memcpy(p + ps, pt->v.bytes.data, n);
         w->len += (size_t)ps + n;
@@ -265,15 +265,15 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
         break;
     }
 
-    n = app_obj_size(info, w->variation);
+    n = dnp3i_obj_size(info, w->variation);
     if (n == 0)
         return werr(w, DNP3_E_APP_STATE);
     if (w->cap - w->len < (size_t)ps + n)
         return werr(w, DNP3_E_NOSPACE);
     p = w->buf + w->len;
     if (ps)
-        app_wrn(p, ps, index_prefix ? pt->index : (uint32_t)n);
-    int rc = app_encode_fields(info, n, pt, w->has_cto, w->cto, p + ps);
+        dnp3i_put_le_n(p, ps, index_prefix ? pt->index : (uint32_t)n);
+    int rc = dnp3i_fields_write(info, n, pt, w->has_cto, w->cto, p + ps);
     if (rc < 0)
         return werr(w, rc);
     if (info->group == 51) {
@@ -304,7 +304,7 @@ int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
     p[1] = variation;
     p[2] = 0x5B;
     p[3] = 1;
-    app_wr16(p + 4, (uint16_t)len);
+    dnp3i_put_le16(p + 4, (uint16_t)len);
     if (len)
         memcpy(p + 6, obj, len);
     w->len += 6 + len;

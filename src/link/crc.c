@@ -6,6 +6,6 @@
 uint16_t dnp3_crc16(const uint8_t *data, size_t len)
 {
     if (data == NULL)
-        return link_crc_final(0);
-    return link_crc_final(link_crc_update(0, data, len));
+        return dnp3i_crc_final(0);
+    return dnp3i_crc_final(dnp3i_crc_update(0, data, len));
 }

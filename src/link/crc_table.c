@@ -1,9 +1,9 @@
 /* CRC-16/DNP slicing-by-16 tables (generated, do not edit by hand).
  *
- * link_crc_table[0][i] is the classic reflected table for polynomial 0x3D65
+ * dnp3i_crc_table[0][i] is the classic reflected table for polynomial 0x3D65
  * (reflected 0xA6BC): i shifted through 8 steps of
  * `c = (c & 1) ? (c >> 1) ^ 0xA6BC : c >> 1`.
- * link_crc_table[k][i] = (T[k-1][i] >> 8) ^ T[0][T[k-1][i] & 0xFF]: the
+ * dnp3i_crc_table[k][i] = (T[k-1][i] >> 8) ^ T[0][T[k-1][i] & 0xFF]: the
  * effect of byte i followed by k zero bytes, so 16 input bytes are folded in
  * with 16 independent lookups. Regenerate with this Python:
  *
@@ -17,7 +17,7 @@
  * tests/unit/test_crc.c recomputes every entry bit by bit. */
 #include "link/crc_internal.h"
 
-const uint16_t link_crc_table[16][256] = {
+const uint16_t dnp3i_crc_table[16][256] = {
     {
         0x0000, 0x365E, 0x6CBC, 0x5AE2, 0xD978, 0xEF26, 0xB5C4, 0x839A, 0xFF89, 0xC9D7, 0x9335,
         0xA56B, 0x26F1, 0x10AF, 0x4A4D, 0x7C13, 0xB26B, 0x8435, 0xDED7, 0xE889, 0x6B13, 0x5D4D,

@@ -5,6 +5,7 @@
 #include "dnp3/link.h"
 #include "link/crc_internal.h"
 #include "link/link_internal.h"
+#include "util/byteorder.h"
 
 bool dnp3_link_addr_is_broadcast(uint16_t addr)
 {
@@ -64,9 +65,7 @@ size_t dnp3_link_frame_size(size_t user_len)
 
 static void put_crc(uint8_t *at, uint16_t reg)
 {
-    uint16_t crc = link_crc_final(reg);
-    at[0] = (uint8_t)(crc & 0xFF);
-    at[1] = (uint8_t)(crc >> 8);
+    dnp3i_put_le16(at, dnp3i_crc_final(reg));
 }
 
 int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t dst, uint16_t src,
@@ -84,18 +83,16 @@ int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t ds
     out[1] = DNP3_LINK_START2;
     out[2] = (uint8_t)(DNP3_LINK_MIN_LENGTH + user_len);
     out[3] = control;
-    out[4] = (uint8_t)(dst & 0xFF);
-    out[5] = (uint8_t)(dst >> 8);
-    out[6] = (uint8_t)(src & 0xFF);
-    out[7] = (uint8_t)(src >> 8);
-    put_crc(out + 8, link_crc_fold8(0, out));
+    dnp3i_put_le16(out + 4, dst);
+    dnp3i_put_le16(out + 6, src);
+    put_crc(out + 8, dnp3i_crc_fold8(0, out));
 
     uint8_t *w = out + DNP3_LINK_HEADER_SIZE;
     size_t left = user_len;
     while (left > 0) {
         size_t n = left < DNP3_LINK_BLOCK_SIZE ? left : DNP3_LINK_BLOCK_SIZE;
         memmove(w, user, n); /* memmove: user may alias out (in-place framing) */
-        put_crc(w + n, link_crc_update(0, w, n));
+        put_crc(w + n, dnp3i_crc_update(0, w, n));
         w += n + 2;
         user += n;
         left -= n;
@@ -103,13 +100,8 @@ int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t ds
     return (int)size;
 }
 
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-link_check_t link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
-                              dnp3_link_frame_t *frame, link_check_info_t *info)
+link_check_t dnp3i_link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
+                                    dnp3_link_frame_t *frame, link_check_info_t *info)
 {
     info->block = 0;
     if (avail < 3) {
@@ -126,7 +118,7 @@ link_check_t link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
         info->need = DNP3_LINK_HEADER_SIZE;
         return LINK_CHECK_NEED;
     }
-    if (link_crc_final(link_crc_fold8(0, b)) != get_le16(b + 8)) {
+    if (dnp3i_crc_final(dnp3i_crc_fold8(0, b)) != dnp3i_get_le16(b + 8)) {
         info->reason = DNP3_E_LINK_HEADER_CRC;
         info->field_at = 8;
         return LINK_CHECK_FAIL;
@@ -145,7 +137,7 @@ link_check_t link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
     unsigned block = 0;
     size_t left = user_len;
     while (left >= DNP3_LINK_BLOCK_SIZE) {
-        if (link_crc_final(link_crc_fold16(0, r)) != get_le16(r + DNP3_LINK_BLOCK_SIZE))
+        if (dnp3i_crc_final(dnp3i_crc_fold16(0, r)) != dnp3i_get_le16(r + DNP3_LINK_BLOCK_SIZE))
             goto bad_block;
         memcpy(w, r, DNP3_LINK_BLOCK_SIZE);
         r += DNP3_LINK_BLOCK_SIZE + 2;
@@ -154,15 +146,15 @@ link_check_t link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
         block++;
     }
     if (left > 0) {
-        if (link_crc_final(link_crc_update(0, r, left)) != get_le16(r + left))
+        if (dnp3i_crc_final(dnp3i_crc_update(0, r, left)) != dnp3i_get_le16(r + left))
             goto bad_block;
         memcpy(w, r, left);
     }
 
     frame->hdr.length = length;
     frame->hdr.control = b[3];
-    frame->hdr.dst = get_le16(b + 4);
-    frame->hdr.src = get_le16(b + 6);
+    frame->hdr.dst = dnp3i_get_le16(b + 4);
+    frame->hdr.src = dnp3i_get_le16(b + 6);
     frame->user = user;
     frame->user_len = user_len;
     info->size = size;
@@ -195,7 +187,7 @@ int dnp3_link_frame_read(const uint8_t *in, size_t len, dnp3_link_frame_t *frame
         goto fail;
     }
     link_check_info_t info;
-    switch (link_frame_check(in, len, user_buf, frame, &info)) {
+    switch (dnp3i_link_frame_check(in, len, user_buf, frame, &info)) {
     case LINK_CHECK_FRAME:
         if (diag != NULL) {
             diag->code = DNP3_OK;

@@ -24,7 +24,7 @@ typedef struct link_check_info {
  * (LENGTH), 10 (header CRC) and the whole frame (every block CRC, first
  * failing block wins). On FRAME the user data (CRCs removed) is copied to
  * user[] and frame->user points there. user[] may be overwritten on FAIL. */
-link_check_t link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
-                              dnp3_link_frame_t *frame, link_check_info_t *info);
+link_check_t dnp3i_link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
+                                    dnp3_link_frame_t *frame, link_check_info_t *info);
 
 #endif

@@ -4,7 +4,7 @@
  * caller's input when a frame lies whole inside it (the fast path: CRCs are
  * checked and user data copied straight from the caller's bytes), or the
  * parser's own buffer when a frame straddles feeds. Every decision is taken
- * by link_frame_check() at fixed checkpoints (3 bytes, 10 bytes, whole
+ * by dnp3i_link_frame_check() at fixed checkpoints (3 bytes, 10 bytes, whole
  * frame) and depends only on the bytes, so chunking cannot change the
  * events: the buffer path merely waits until the next checkpoint is filled.
  *
@@ -52,7 +52,7 @@ bool dnp3_link_parser_closed(const dnp3_link_parser_t *p)
     return p->closed;
 }
 
-static void count_reason(dnp3_link_stats_t *s, int reason)
+static void count_reason(dnp3_link_counters_t *s, int reason)
 {
     switch (reason) {
     case DNP3_E_LINK_START:
@@ -94,8 +94,8 @@ static void run_emit(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
     ev->discarded = (size_t)p->run_len;
     ev->block = p->run_block;
     ev->offset = p->run_off;
-    p->stats.discarded_bytes += p->run_len;
-    count_reason(&p->stats, p->run_reason);
+    p->counters.discarded_bytes += p->run_len;
+    count_reason(&p->counters, p->run_reason);
     p->run_len = 0;
     p->run_reason = DNP3_OK;
     p->run_block = 0;
@@ -112,7 +112,7 @@ static size_t close_at(dnp3_link_parser_t *p, uint64_t base, size_t at, size_t n
     ev->block = block;
     ev->offset = base + at;
     ev->discarded = n - at;
-    count_reason(&p->stats, reason);
+    count_reason(&p->counters, reason);
     return n;
 }
 
@@ -160,11 +160,11 @@ static size_t scan(dnp3_link_parser_t *p, const uint8_t *b, size_t n, uint64_t b
         link_check_info_t info;
         int reason;
         unsigned block = 0;
-        switch (link_frame_check(b + i, n - i, p->user, &ev->frame, &info)) {
+        switch (dnp3i_link_frame_check(b + i, n - i, p->user, &ev->frame, &info)) {
         case LINK_CHECK_FRAME:
             ev->kind = DNP3_LINK_EV_FRAME;
             ev->offset = base + i;
-            p->stats.frames++;
+            p->counters.frames++;
             return i + info.size;
         case LINK_CHECK_NEED:
             if (!eof) {
@@ -201,8 +201,8 @@ static size_t close_rest(dnp3_link_parser_t *p, size_t used, size_t len, dnp3_li
 {
     size_t extra = len - used;
     ev->discarded += extra;
-    p->stats.bytes_in += extra;
-    p->stats.discarded_bytes += ev->discarded;
+    p->counters.bytes_in += extra;
+    p->counters.discarded_bytes += ev->discarded;
     p->pos = ev->offset + ev->discarded;
     p->have = 0;
     p->need = 0;
@@ -223,8 +223,8 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
         ev->discarded = len;
         ev->offset = p->pos;
         p->pos += len;
-        p->stats.bytes_in += len;
-        p->stats.discarded_bytes += len;
+        p->counters.bytes_in += len;
+        p->counters.discarded_bytes += len;
         return len;
     }
 
@@ -242,7 +242,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
             memcpy(p->buf + p->have, data + used, take);
             p->have += take;
             used += take;
-            p->stats.bytes_in += take;
+            p->counters.bytes_in += take;
             if (p->have < p->need)
                 return used; /* input exhausted */
         }
@@ -261,7 +261,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
         return used;
     /* Fast path: scan the caller's bytes in place. */
     size_t u = scan(p, data + used, len - used, p->pos, false, ev, &need);
-    p->stats.bytes_in += u;
+    p->counters.bytes_in += u;
     p->pos += u;
     used += u;
     if (ev->kind == DNP3_LINK_EV_CLOSED)
@@ -273,7 +273,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
         memcpy(p->buf, data + used, rest);
         p->have = rest;
         p->need = need;
-        p->stats.bytes_in += rest;
+        p->counters.bytes_in += rest;
         used = len;
     }
     return used;

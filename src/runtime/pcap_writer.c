@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dnp3/pcap.h"
+#include "util/byteorder.h"
 
 enum { CLIENT = 0, SERVER = 1 };
 
@@ -40,34 +41,6 @@ struct dnp3_pcap_writer {
     uint64_t last_ts;
     uint64_t count;
 };
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put16le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
 
 /* RFC 1071 one's-complement sum, continued from sum. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
@@ -109,37 +82,37 @@ static int write_packet(dnp3_pcap_writer_t *w, int side, uint8_t tcp_flags, uint
     eth[5] = (uint8_t)(peer + 1);
     eth[6] = 0x02;
     eth[11] = (uint8_t)(side + 1);
-    put16(eth + 12, 0x0800);
+    dnp3i_put_be16(eth + 12, 0x0800);
 
     uint8_t *ip = h + ETH_LEN;
     ip[0] = 0x45; /* version 4, 5 words */
-    put16(ip + 2, (uint32_t)ip_total);
-    put16(ip + 4, w->ip_id[side]++);
-    put16(ip + 6, 0x4000); /* don't fragment */
-    ip[8] = 64;            /* TTL */
+    dnp3i_put_be16(ip + 2, (uint32_t)ip_total);
+    dnp3i_put_be16(ip + 4, w->ip_id[side]++);
+    dnp3i_put_be16(ip + 6, 0x4000); /* don't fragment */
+    ip[8] = 64;                     /* TTL */
     ip[9] = (uint8_t)(w->udp ? PROTO_UDP : PROTO_TCP);
-    put32(ip + 12, w->ip[side]);
-    put32(ip + 16, w->ip[peer]);
-    put16(ip + 10, csum_fold(csum_add(0, ip, IP_LEN)));
+    dnp3i_put_be32(ip + 12, w->ip[side]);
+    dnp3i_put_be32(ip + 16, w->ip[peer]);
+    dnp3i_put_be16(ip + 10, csum_fold(csum_add(0, ip, IP_LEN)));
 
     uint8_t *l4h = ip + IP_LEN;
-    put16(l4h, w->port[side]);
-    put16(l4h + 2, w->port[peer]);
+    dnp3i_put_be16(l4h, w->port[side]);
+    dnp3i_put_be16(l4h + 2, w->port[peer]);
     if (w->udp) {
-        put16(l4h + 4, (uint32_t)(UDP_LEN + len));
+        dnp3i_put_be16(l4h + 4, (uint32_t)(UDP_LEN + len));
     } else {
-        put32(l4h + 4, seq);
-        put32(l4h + 8, ack);
+        dnp3i_put_be32(l4h + 4, seq);
+        dnp3i_put_be32(l4h + 8, ack);
         l4h[12] = (uint8_t)((TCP_LEN / 4) << 4);
         l4h[13] = tcp_flags;
-        put16(l4h + 14, TCP_WINDOW);
+        dnp3i_put_be16(l4h + 14, TCP_WINDOW);
     }
     /* Pseudo-header (RFC 793 / RFC 768): src, dst, zero, protocol, length. */
     uint8_t pseudo[12];
     memcpy(pseudo, ip + 12, 8);
     pseudo[8] = 0;
     pseudo[9] = ip[9];
-    put16(pseudo + 10, (uint32_t)(l4 + len));
+    dnp3i_put_be16(pseudo + 10, (uint32_t)(l4 + len));
     uint32_t sum = csum_add(0, pseudo, sizeof pseudo);
     sum = csum_add(sum, l4h, l4);
     /* The header length is even, so the payload's byte pairs line up. */
@@ -147,13 +120,13 @@ static int write_packet(dnp3_pcap_writer_t *w, int side, uint8_t tcp_flags, uint
     uint16_t c = csum_fold(sum);
     if (w->udp && c == 0)
         c = 0xFFFF; /* RFC 768: a computed 0 is sent as all ones */
-    put16(l4h + (w->udp ? 6 : 16), c);
+    dnp3i_put_be16(l4h + (w->udp ? 6 : 16), c);
 
     uint8_t rec[16];
-    put32le(rec, (uint32_t)(ts_us / 1000000u));
-    put32le(rec + 4, (uint32_t)(ts_us % 1000000u));
-    put32le(rec + 8, (uint32_t)(hdr_len + len));
-    put32le(rec + 12, (uint32_t)(hdr_len + len));
+    dnp3i_put_le32(rec, (uint32_t)(ts_us / 1000000u));
+    dnp3i_put_le32(rec + 4, (uint32_t)(ts_us % 1000000u));
+    dnp3i_put_le32(rec + 8, (uint32_t)(hdr_len + len));
+    dnp3i_put_le32(rec + 12, (uint32_t)(hdr_len + len));
     if (write_all(w, rec, sizeof rec) || write_all(w, h, hdr_len) ||
         (len && write_all(w, payload, len)))
         return DNP3_E_IO;
@@ -222,13 +195,13 @@ dnp3_pcap_writer_t *dnp3_pcap_writer_open(const char *path, char *err, size_t er
         return NULL;
     }
     uint8_t gh[24];
-    put32le(gh, 0xA1B2C3D4u); /* microsecond timestamps */
-    put16le(gh + 4, 2);
-    put16le(gh + 6, 4);
-    put32le(gh + 8, 0);  /* thiszone: UTC */
-    put32le(gh + 12, 0); /* sigfigs */
-    put32le(gh + 16, DNP3_PCAP_SNAPLEN);
-    put32le(gh + 20, DNP3_PCAP_LINKTYPE_ETHERNET);
+    dnp3i_put_le32(gh, 0xA1B2C3D4u); /* microsecond timestamps */
+    dnp3i_put_le16(gh + 4, 2);
+    dnp3i_put_le16(gh + 6, 4);
+    dnp3i_put_le32(gh + 8, 0);  /* thiszone: UTC */
+    dnp3i_put_le32(gh + 12, 0); /* sigfigs */
+    dnp3i_put_le32(gh + 16, DNP3_PCAP_SNAPLEN);
+    dnp3i_put_le32(gh + 20, DNP3_PCAP_LINKTYPE_ETHERNET);
     if (write_all(w, gh, sizeof gh)) {
         if (err && errlen)
             snprintf(err, errlen, "pcap: cannot write %s", path);

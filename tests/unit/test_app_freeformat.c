@@ -159,7 +159,7 @@ static int decode_hex(uint8_t g, uint8_t v, const char *hex, dnp3_ff_t *ff, body
 {
     *keep = body_from_hex(hex);
     dnp3_point_t pt = ff_point(g, v, keep->p, keep->len);
-    return dnp3_ff_decode(&pt, ff);
+    return dnp3_ff_read(&pt, ff);
 }
 
 static void assert_bytes(dnp3_ff_bytes_t b, const char *s, size_t n)
@@ -356,18 +356,18 @@ static void test_round_trip(void **state)
         body_t b;
         assert_int_equal(decode_hex(VALID[i].g, VALID[i].v, VALID[i].hex, &ff, &b), 0);
         uint8_t out[256];
-        int n = dnp3_ff_encode(&ff, out, sizeof out);
+        int n = dnp3_ff_write(&ff, out, sizeof out);
         if (n != (int)b.len)
             fail_msg("g%uv%u: encode %d, expected %zu", VALID[i].g, VALID[i].v, n, b.len);
         if (b.len)
             assert_memory_equal(out, b.p, b.len);
         dnp3_point_t pt = ff_point(VALID[i].g, VALID[i].v, out, (size_t)n);
-        assert_int_equal(dnp3_ff_decode(&pt, &back), 0);
+        assert_int_equal(dnp3_ff_read(&pt, &back), 0);
         assert_same_fields(&ff, &back);
         for (size_t cap = 0; cap < b.len; cap++) {
             uint8_t *small = malloc(cap ? cap : 1);
             assert_non_null(small);
-            assert_int_equal(dnp3_ff_encode(&ff, small, cap), DNP3_E_NOSPACE);
+            assert_int_equal(dnp3_ff_write(&ff, small, cap), DNP3_E_NOSPACE);
             free(small);
         }
         free(b.p);
@@ -387,10 +387,10 @@ static void test_encode_from_values(void **state)
     x.u.file_auth.user_name = (dnp3_ff_bytes_t){(const uint8_t *)"admin", 5};
     x.u.file_auth.password = (dnp3_ff_bytes_t){(const uint8_t *)"secret", 6};
     uint8_t out[64];
-    int n = dnp3_ff_encode(&x, out, sizeof out);
+    int n = dnp3_ff_write(&x, out, sizeof out);
     assert_int_equal(n, 12 + 5 + 6);
     dnp3_point_t pt = ff_point(70, 2, out, (size_t)n);
-    assert_int_equal(dnp3_ff_decode(&pt, &y), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &y), 0);
     assert_int_equal(y.u.file_auth.name_offset, 12);
     assert_int_equal(y.u.file_auth.pwd_offset, 17);
     ASSERT_STR(y.u.file_auth.user_name, "admin");
@@ -402,10 +402,10 @@ static void test_encode_from_values(void **state)
     x.group = 70;
     x.variation = 5;
     x.u.file_transport.block = 0x80000000u;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), DNP3_E_APP_VALUE);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), DNP3_E_APP_VALUE);
     x.u.file_transport.block = 0x7FFFFFFFu;
     x.u.file_transport.last = true;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), 8);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), 8);
     assert_memory_equal(out + 4, "\xff\xff\xff\xff", 4);
 
     /* Times beyond 48 bits, and a length without data. */
@@ -413,10 +413,10 @@ static void test_encode_from_values(void **state)
     x.group = 70;
     x.variation = 3;
     x.u.file_cmd.created = DNP3_TIME_MAX + 1;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), DNP3_E_APP_VALUE);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), DNP3_E_APP_VALUE);
     x.u.file_cmd.created = 0;
     x.u.file_cmd.name.len = 3;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), DNP3_E_APP_VALUE);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), DNP3_E_APP_VALUE);
 
     /* A body longer than the u16 size prefix can carry. */
     static uint8_t big[70000];
@@ -425,25 +425,25 @@ static void test_encode_from_values(void **state)
     x.group = 120;
     x.variation = 9;
     x.u.sa_value.value = (dnp3_ff_bytes_t){big, 65536};
-    assert_int_equal(dnp3_ff_encode(&x, bigout, sizeof bigout), DNP3_E_APP_VALUE);
+    assert_int_equal(dnp3_ff_write(&x, bigout, sizeof bigout), DNP3_E_APP_VALUE);
     x.u.sa_value.value.len = 65535;
-    assert_int_equal(dnp3_ff_encode(&x, bigout, sizeof bigout), 65535);
+    assert_int_equal(dnp3_ff_write(&x, bigout, sizeof bigout), 65535);
 
     /* A g120v5 challenge longer than its u16 length field. */
     memset(&x, 0, sizeof x);
     x.group = 120;
     x.variation = 5;
     x.u.sa_key_status.challenge = (dnp3_ff_bytes_t){big, 65536};
-    assert_int_equal(dnp3_ff_encode(&x, bigout, sizeof bigout), DNP3_E_APP_VALUE);
+    assert_int_equal(dnp3_ff_write(&x, bigout, sizeof bigout), DNP3_E_APP_VALUE);
 
     /* No layout. */
     memset(&x, 0, sizeof x);
     x.group = 70;
     x.variation = 1;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), DNP3_E_UNSUPPORTED);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), DNP3_E_UNSUPPORTED);
     x.group = 91;
-    assert_int_equal(dnp3_ff_encode(&x, out, sizeof out), DNP3_E_UNSUPPORTED);
-    assert_int_equal(dnp3_ff_encode(NULL, out, sizeof out), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_ff_write(&x, out, sizeof out), DNP3_E_UNSUPPORTED);
+    assert_int_equal(dnp3_ff_write(NULL, out, sizeof out), DNP3_E_INVALID_ARG);
 }
 
 typedef struct bad {
@@ -618,7 +618,7 @@ static void test_truncation_sweep(void **state)
                 p[k] = k < full.len ? full.p[k] : 0x00;
             dnp3_point_t pt = ff_point(VALID[i].g, VALID[i].v, p, n);
             dnp3_ff_t ff;
-            int rc = dnp3_ff_decode(&pt, &ff);
+            int rc = dnp3_ff_read(&pt, &ff);
             assert_true(rc == 0 || rc == DNP3_E_APP_FREE_FORMAT);
             if (rc == 0) {
                 dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS];
@@ -644,35 +644,35 @@ static void test_invalid_and_unsupported(void **state)
     dnp3_ff_t ff;
     uint8_t one[1] = {0};
     dnp3_point_t pt = ff_point(70, 1, one, 1);
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), DNP3_E_UNSUPPORTED); /* g70v1: obsolete */
+    assert_int_equal(dnp3_ff_read(&pt, &ff), DNP3_E_UNSUPPORTED); /* g70v1: obsolete */
     static const uint8_t others[][2] = {{85, 1}, {86, 1}, {87, 1},   {88, 1}, {90, 1},
                                         {91, 1}, {70, 9}, {120, 16}, {120, 0}};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         pt = ff_point(others[i][0], others[i][1], one, 1);
-        assert_int_equal(dnp3_ff_decode(&pt, &ff), DNP3_E_UNSUPPORTED);
+        assert_int_equal(dnp3_ff_read(&pt, &ff), DNP3_E_UNSUPPORTED);
         assert_null(dnp3_ff_kind_name(others[i][0], others[i][1]));
     }
     pt.type = DNP3_VT_OCTETS;
     pt.group = 70;
     pt.variation = 3;
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), DNP3_E_INVALID_ARG);
     pt.type = DNP3_VT_FREE_FORMAT;
-    assert_int_equal(dnp3_ff_decode(NULL, &ff), DNP3_E_INVALID_ARG);
-    assert_int_equal(dnp3_ff_decode(&pt, NULL), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_ff_read(NULL, &ff), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_ff_read(&pt, NULL), DNP3_E_INVALID_ARG);
     pt.v.bytes.data = NULL; /* a length without bytes */
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), DNP3_E_INVALID_ARG);
     /* Empty bodies: fine where everything is "rest". */
     pt = ff_point(70, 8, NULL, 0);
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), 0);
     assert_int_equal(ff.u.file_spec.spec.len, 0);
     pt = ff_point(120, 9, NULL, 0);
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), 0);
     pt = ff_point(120, 1, NULL, 0);
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), DNP3_E_APP_FREE_FORMAT);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), DNP3_E_APP_FREE_FORMAT);
     /* An empty name may carry any offset (nothing is read). */
     uint8_t v3[26] = {0xff, 0xff, 0, 0};
     pt = ff_point(70, 3, v3, sizeof v3);
-    assert_int_equal(dnp3_ff_decode(&pt, &ff), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &ff), 0);
     assert_int_equal(ff.u.file_cmd.name.len, 0);
     assert_int_equal(ff.u.file_cmd.name_offset, 0xffff);
 }
@@ -695,7 +695,7 @@ static void test_through_app_layer(void **state)
     x.u.file_cmd.file_size = 12345;
     x.u.file_cmd.created = 1700000000000ull;
     uint8_t body[64], frag[128];
-    int n = dnp3_ff_encode(&x, body, sizeof body);
+    int n = dnp3_ff_write(&x, body, sizeof body);
     assert_int_equal(n, 26 + 13);
     dnp3_app_writer_t w;
     dnp3_app_writer_init(&w, frag, sizeof frag);
@@ -705,7 +705,7 @@ static void test_through_app_layer(void **state)
     assert_int_equal(flen, 2 + 6 + n);
 
     dnp3_app_header_t h;
-    assert_int_equal(dnp3_app_header_parse(frag, (size_t)flen, &h), 2);
+    assert_int_equal(dnp3_app_header_read(frag, (size_t)flen, &h), 2);
     dnp3_obj_iter_t it;
     dnp3_obj_header_t oh;
     dnp3_obj_iter_init(&it, frag, (size_t)flen, &h);
@@ -715,7 +715,7 @@ static void test_through_app_layer(void **state)
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
     assert_int_equal(pt.type, DNP3_VT_FREE_FORMAT);
-    assert_int_equal(dnp3_ff_decode(&pt, &y), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &y), 0);
     x.u.file_cmd.name_offset = 26;
     assert_same_fields(&x, &y);
     assert_ptr_equal(y.u.file_cmd.name.data, frag + 8 + 26); /* zero-copy */
@@ -723,12 +723,12 @@ static void test_through_app_layer(void **state)
     /* Aggressive mode request as iti_operate_aggressive_mode sends it. */
     static const uint8_t agg[] = {0xCC, 0x05, 0x78, 0x03, 0x07, 0x01,
                                   0x09, 0x00, 0x00, 0x00, 0x01, 0x00};
-    assert_int_equal(dnp3_app_header_parse(agg, sizeof agg, &h), 2);
+    assert_int_equal(dnp3_app_header_read(agg, sizeof agg, &h), 2);
     dnp3_obj_iter_init(&it, agg, sizeof agg, &h);
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
-    assert_int_equal(dnp3_ff_decode(&pt, &y), 0);
+    assert_int_equal(dnp3_ff_read(&pt, &y), 0);
     assert_int_equal(y.u.sa_aggressive.csq, 9);
     assert_int_equal(y.u.sa_aggressive.user, 1);
 }

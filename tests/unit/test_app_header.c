@@ -14,7 +14,7 @@ static void test_request_header(void **state)
     (void)state;
     static const uint8_t f[] = {0xC3, 0x01, 0x3C, 0x02, 0x06};
     dnp3_app_header_t h;
-    assert_int_equal(dnp3_app_header_parse(f, sizeof f, &h), 2);
+    assert_int_equal(dnp3_app_header_read(f, sizeof f, &h), 2);
     assert_int_equal(h.control, 0xC3);
     assert_int_equal(h.control & DNP3_AC_SEQ_MASK, 3);
     assert_true(h.control & DNP3_AC_FIR);
@@ -24,7 +24,7 @@ static void test_request_header(void **state)
     assert_false(h.has_iin);
     /* a bare CONFIRM is a complete 2-byte fragment */
     static const uint8_t c[] = {0xD5, 0x00};
-    assert_int_equal(dnp3_app_header_parse(c, sizeof c, &h), 2);
+    assert_int_equal(dnp3_app_header_read(c, sizeof c, &h), 2);
     assert_true(h.control & DNP3_AC_UNS);
 }
 
@@ -33,13 +33,13 @@ static void test_response_header(void **state)
     (void)state;
     static const uint8_t f[] = {0xE1, 0x82, 0x90, 0x04};
     dnp3_app_header_t h;
-    assert_int_equal(dnp3_app_header_parse(f, sizeof f, &h), 4);
+    assert_int_equal(dnp3_app_header_read(f, sizeof f, &h), 4);
     assert_true(h.has_iin);
     assert_int_equal(h.iin,
                      DNP3_IIN_DEVICE_RESTART | DNP3_IIN_NEED_TIME | DNP3_IIN_PARAMETER_ERROR);
     assert_int_equal(h.func, DNP3_FC_UNSOLICITED_RESPONSE);
     static const uint8_t a[] = {0xC0, 0x83, 0x00, 0x00};
-    assert_int_equal(dnp3_app_header_parse(a, sizeof a, &h), 4);
+    assert_int_equal(dnp3_app_header_read(a, sizeof a, &h), 4);
 }
 
 static void test_short_header(void **state)
@@ -48,8 +48,8 @@ static void test_short_header(void **state)
     static const uint8_t f[] = {0xC0, 0x81, 0x00, 0x00};
     dnp3_app_header_t h;
     for (size_t n = 0; n < 4; n++)
-        assert_int_equal(dnp3_app_header_parse(f, n, &h), DNP3_E_APP_SHORT);
-    assert_int_equal(dnp3_app_header_parse(NULL, 4, &h), DNP3_E_INVALID_ARG);
+        assert_int_equal(dnp3_app_header_read(f, n, &h), DNP3_E_APP_SHORT);
+    assert_int_equal(dnp3_app_header_read(NULL, 4, &h), DNP3_E_INVALID_ARG);
 }
 
 /* An undefined function code still parses; its objects are left opaque. */
@@ -58,7 +58,7 @@ static void test_unknown_function(void **state)
     (void)state;
     static const uint8_t f[] = {0xC0, 0x70, 0x01, 0x02, 0x03};
     dnp3_app_header_t h;
-    assert_int_equal(dnp3_app_header_parse(f, sizeof f, &h), 2);
+    assert_int_equal(dnp3_app_header_read(f, sizeof f, &h), 2);
     assert_false(dnp3_fc_is_defined(0x70));
     dnp3_obj_iter_t it;
     dnp3_obj_header_t oh;

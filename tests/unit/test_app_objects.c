@@ -199,7 +199,7 @@ static void assert_point_eq(const dnp3_point_t *want, const dnp3_point_t *got)
 static void parse_one(const uint8_t *buf, size_t len, dnp3_obj_iter_t *it, dnp3_obj_header_t *oh)
 {
     dnp3_app_header_t ah;
-    assert_true(dnp3_app_header_parse(buf, len, &ah) > 0);
+    assert_true(dnp3_app_header_read(buf, len, &ah) > 0);
     dnp3_obj_iter_init(it, buf, len, &ah);
     assert_int_equal(dnp3_obj_iter_next(it, oh), 1);
 }
@@ -524,7 +524,7 @@ static void test_table_sizes_from_facts(void **state)
 
 /* Attribute values decode to numbers, strings and times; the extended list
  * carries length + 256. */
-/* dnp3_attr_decode on every type and value length, built directly as points
+/* dnp3_attr_read on every type and value length, built directly as points
  * (the wire path is covered above): valid lengths give the value, every
  * other length is DNP3_E_APP_ATTRIBUTE, and a non-attribute point is refused. */
 static void test_attribute_every_type_and_length(void **state)
@@ -553,7 +553,7 @@ static void test_attribute_every_type_and_length(void **state)
         pt.v.bytes.data = v;
         pt.v.bytes.len = cases[i].len;
         dnp3_attr_value_t av;
-        int rc = dnp3_attr_decode(&pt, &av);
+        int rc = dnp3_attr_read(&pt, &av);
         assert_int_equal(rc, cases[i].rc ? DNP3_E_APP_ATTRIBUTE : DNP3_OK);
         if (rc != 0)
             continue;
@@ -584,8 +584,8 @@ static void test_attribute_every_type_and_length(void **state)
     memset(&not_attr, 0, sizeof not_attr);
     not_attr.type = DNP3_VT_COUNTER;
     dnp3_attr_value_t av;
-    assert_int_equal(dnp3_attr_decode(&not_attr, &av), DNP3_E_INVALID_ARG);
-    assert_int_equal(dnp3_attr_decode(NULL, &av), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_attr_read(&not_attr, &av), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_attr_read(NULL, &av), DNP3_E_INVALID_ARG);
 }
 
 static void test_attribute_values(void **state)
@@ -600,7 +600,7 @@ static void test_attribute_values(void **state)
         0xF8, 0xB8, 0x6C, 0xAA, 0xF0, 0x00, 0x00, 0xDB, 0x00, 0x00, 0x00, 0x03, 0x01, 0xFF,
     };
     dnp3_app_header_t ah;
-    assert_int_equal(dnp3_app_header_parse(frag, sizeof frag, &ah), 4);
+    assert_int_equal(dnp3_app_header_read(frag, sizeof frag, &ah), 4);
     dnp3_obj_iter_t it;
     dnp3_obj_iter_init(&it, frag, sizeof frag, &ah);
     dnp3_obj_header_t oh;
@@ -613,40 +613,40 @@ static void test_attribute_values(void **state)
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
     assert_int_equal(pt.variation, 240);
     assert_int_equal(pt.index, 0);
-    assert_int_equal(dnp3_attr_decode(&pt, &av), 0);
+    assert_int_equal(dnp3_attr_read(&pt, &av), 0);
     assert_int_equal(av.type, DNP3_ATTR_UINT);
     assert_int_equal(av.n.u, 2048);
 
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
-    assert_int_equal(dnp3_attr_decode(&pt, &av), 0);
+    assert_int_equal(dnp3_attr_read(&pt, &av), 0);
     assert_int_equal(av.len, 4);
     assert_memory_equal(av.data, "ACME", 4);
 
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
-    assert_int_equal(dnp3_attr_decode(&pt, &av), 0);
+    assert_int_equal(dnp3_attr_read(&pt, &av), 0);
     assert_true(av.n.f == 1.5);
 
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
-    assert_int_equal(dnp3_attr_decode(&pt, &av), 0);
+    assert_int_equal(dnp3_attr_read(&pt, &av), 0);
     assert_true(av.n.t == 0x00F0AA6CB8F8ull);
 
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     dnp3_point_iter_init(&pi, &oh, &it);
     assert_int_equal(dnp3_point_iter_next(&pi, &pt), 1);
-    assert_int_equal(dnp3_attr_decode(&pt, &av), 0);
+    assert_int_equal(dnp3_attr_read(&pt, &av), 0);
     assert_int_equal(av.n.i, -1);
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 0);
 
     /* UINT of 3 bytes is malformed; decode says so */
     pt.v.bytes.attr_type = DNP3_ATTR_UINT;
     pt.v.bytes.len = 3;
-    assert_int_equal(dnp3_attr_decode(&pt, &av), DNP3_E_APP_ATTRIBUTE);
+    assert_int_equal(dnp3_attr_read(&pt, &av), DNP3_E_APP_ATTRIBUTE);
     assert_string_equal(dnp3_attr_type_name(DNP3_ATTR_LIST), "U8BS8LIST");
     assert_null(dnp3_attr_type_name(9));
 

@@ -42,7 +42,7 @@ static void test_every_qualifier_byte(void **state)
             /* a reserved qualifier stops parsing at the qualifier byte */
             uint8_t f[] = {0xC0, 0x81, 0x00, 0x00, 30, 1, (uint8_t)q, 0, 0, 0, 0, 0, 0, 0, 0};
             dnp3_app_header_t h;
-            dnp3_app_header_parse(f, sizeof f, &h);
+            dnp3_app_header_read(f, sizeof f, &h);
             dnp3_obj_iter_t it;
             dnp3_obj_header_t oh;
             dnp3_obj_iter_init(&it, f, sizeof f, &h);
@@ -114,7 +114,7 @@ static void test_every_valid_combination(void **state)
                 for (uint32_t i = 0; i < count; i++) /* 1-byte indices */
                     f[7 + rs + i * 6] = (uint8_t)(10 + i);
             dnp3_app_header_t h;
-            int hs = dnp3_app_header_parse(f, n, &h);
+            int hs = dnp3_app_header_read(f, n, &h);
             assert_true(hs > 0);
             dnp3_obj_iter_t it;
             dnp3_obj_header_t oh;
@@ -154,7 +154,7 @@ static int parse_all(const uint8_t *f, size_t n, dnp3_obj_iter_t *it, unsigned *
                      unsigned *points)
 {
     dnp3_app_header_t h;
-    int rc = dnp3_app_header_parse(f, n, &h);
+    int rc = dnp3_app_header_read(f, n, &h);
     if (rc < 0)
         return rc;
     dnp3_obj_header_t oh;
@@ -228,7 +228,7 @@ static int first_header(const uint8_t *f, size_t n, dnp3_obj_iter_t *it)
 {
     dnp3_app_header_t h;
     dnp3_obj_header_t oh;
-    dnp3_app_header_parse(f, n, &h);
+    dnp3_app_header_read(f, n, &h);
     dnp3_obj_iter_init(it, f, n, &h);
     return dnp3_obj_iter_next(it, &oh);
 }
@@ -288,7 +288,7 @@ static void test_qualifier_object_mismatch(void **state)
     static const uint8_t e[] = {0xC0, 0x81, 0, 0, 99, 1, 0x5B, 1, 2, 0, 0xAB, 0xCD, 60, 1, 6};
     dnp3_app_header_t h;
     dnp3_obj_header_t oh;
-    dnp3_app_header_parse(e, sizeof e, &h);
+    dnp3_app_header_read(e, sizeof e, &h);
     dnp3_obj_iter_init(&it, e, sizeof e, &h);
     assert_int_equal(dnp3_obj_iter_next(&it, &oh), 1);
     assert_null(oh.info);

@@ -21,7 +21,7 @@ typedef struct {
 
 static void open_frag(parser_t *p, const uint8_t *f, size_t n)
 {
-    assert_true(dnp3_app_header_parse(f, n, &p->ah) > 0);
+    assert_true(dnp3_app_header_read(f, n, &p->ah) > 0);
     dnp3_obj_iter_init(&p->it, f, n, &p->ah);
 }
 

@@ -228,7 +228,7 @@ typedef struct got {
     char name[MAXC][120];
     size_t n;
     int rc;
-    cap_stats_t st;
+    cap_counters_t st;
     unsigned flows;
     unsigned notes;
 } got_t;
@@ -259,7 +259,7 @@ static got_t *read_all(const buf_t *b, uint16_t port)
         snprintf(g->name[g->n], sizeof g->name[0], "%s", ch.flow_name);
         g->n++;
     }
-    capture_get_stats(c, &g->st);
+    capture_get_counters(c, &g->st);
     g->flows = capture_flow_count(c);
     capture_close(c);
     return g;
@@ -625,9 +625,9 @@ static void test_bad_files(void **state)
     cap_chunk_t ch;
     assert_int_equal(capture_next(c, &ch), 1);
     assert_int_equal(ch.len, 8);
-    assert_int_equal(capture_next(c, &ch), DNP3_E_PCAP_READ);
+    assert_int_equal(capture_next(c, &ch), CAPTURE_E_READ);
     assert_true(strlen(capture_error(c)) > 0);
-    assert_int_equal(capture_next(c, &ch), DNP3_E_PCAP_READ);
+    assert_int_equal(capture_next(c, &ch), CAPTURE_E_READ);
     capture_close(c);
     free(b.p);
 }
@@ -661,8 +661,8 @@ static void test_flow_table_bound(void **state)
     assert_int_equal(capture_flow_count(c), CAP_MAX_FLOWS);
     assert_null(capture_flow_name(c, CAP_MAX_FLOWS));
     assert_string_equal(capture_flow_name(c, 0), "10.0.0.1:1024>10.0.0.2:20000");
-    cap_stats_t st;
-    capture_get_stats(c, &st);
+    cap_counters_t st;
+    capture_get_counters(c, &st);
     assert_int_equal(st.flow_overflow, extra);
     capture_close(c);
     free(b.p);

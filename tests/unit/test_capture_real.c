@@ -114,8 +114,8 @@ static void test_real_captures(void **state)
             assert_true(ch.packet_no >= last_pkt);
             last_pkt = ch.packet_no;
         }
-        cap_stats_t st;
-        capture_get_stats(c, &st);
+        cap_counters_t st;
+        capture_get_counters(c, &st);
         if (rc != 0 || bytes != REAL[i].bytes || capture_flow_count(c) != REAL[i].flows ||
             st.retrans_segments != REAL[i].retrans_segments || st.malformed != 0)
             fail_msg("%s: rc %d, %llu bytes (want %llu), %u flows (want %u), %llu retransmitted "

@@ -29,10 +29,10 @@ static void test_check_value(void **state)
 static void test_table_sanity(void **state)
 {
     (void)state;
-    assert_int_equal(link_crc_table[0][0], 0x0000);
-    assert_int_equal(link_crc_table[0][1], 0x365E);
-    assert_int_equal(link_crc_table[0][2], 0x6CBC);
-    assert_int_equal(link_crc_table[0][255], 0x1235);
+    assert_int_equal(dnp3i_crc_table[0][0], 0x0000);
+    assert_int_equal(dnp3i_crc_table[0][1], 0x365E);
+    assert_int_equal(dnp3i_crc_table[0][2], 0x6CBC);
+    assert_int_equal(dnp3i_crc_table[0][255], 0x1235);
 }
 
 /* Every entry of every slice: table[k][i] is the raw register after byte i
@@ -45,9 +45,10 @@ static void test_slicing_tables_bitwise(void **state)
         for (unsigned i = 0; i < 256; i++) {
             memset(msg, 0, sizeof msg);
             msg[0] = (uint8_t)i;
-            uint16_t raw = (uint16_t)~link_crc_bitwise(msg, k + 1);
-            if (link_crc_table[k][i] != raw)
-                fail_msg("table[%u][%u] = 0x%04X, bitwise 0x%04X", k, i, link_crc_table[k][i], raw);
+            uint16_t raw = (uint16_t)~dnp3i_crc_bitwise(msg, k + 1);
+            if (dnp3i_crc_table[k][i] != raw)
+                fail_msg("table[%u][%u] = 0x%04X, bitwise 0x%04X", k, i, dnp3i_crc_table[k][i],
+                         raw);
         }
     }
 }
@@ -55,7 +56,7 @@ static void test_slicing_tables_bitwise(void **state)
 static void check_vector(const uint8_t *bytes, size_t n, uint16_t want)
 {
     assert_int_equal(dnp3_crc16(bytes, n), want);
-    assert_int_equal(link_crc_bitwise(bytes, n), want);
+    assert_int_equal(dnp3i_crc_bitwise(bytes, n), want);
 }
 
 static void test_facts_vectors(void **state)
@@ -89,7 +90,7 @@ static void test_all_lengths_and_alignments(void **state)
     for (size_t align = 0; align < 8; align++) {
         for (size_t len = 0; len <= 300; len++) {
             uint16_t got = dnp3_crc16(data + align, len);
-            uint16_t want = link_crc_bitwise(data + align, len);
+            uint16_t want = dnp3i_crc_bitwise(data + align, len);
             if (got != want)
                 fail_msg("len %zu align %zu: 0x%04X != 0x%04X", len, align, got, want);
         }
@@ -104,9 +105,9 @@ static void test_incremental(void **state)
     size_t n = strlen((const char *)m);
     uint16_t whole = dnp3_crc16(m, n);
     for (size_t cut = 0; cut <= n; cut++) {
-        uint16_t reg = link_crc_update(0, m, cut);
-        reg = link_crc_update(reg, m + cut, n - cut);
-        assert_int_equal(link_crc_final(reg), whole);
+        uint16_t reg = dnp3i_crc_update(0, m, cut);
+        reg = dnp3i_crc_update(reg, m + cut, n - cut);
+        assert_int_equal(dnp3i_crc_final(reg), whole);
     }
 }
 

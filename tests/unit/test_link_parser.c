@@ -1,5 +1,5 @@
 /* Streaming link parser: frames, resynchronisation, discarded runs, policies,
- * stats, and chunk independence (one byte at a time == whole buffer). */
+ * counters, and chunk independence (one byte at a time == whole buffer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,7 +70,7 @@ typedef struct rec {
 typedef struct log {
     rec_t ev[256];
     size_t n;
-    dnp3_link_stats_t stats;
+    dnp3_link_counters_t counters;
 } log_t;
 
 static void record(log_t *l, const dnp3_link_event_t *ev)
@@ -133,8 +133,8 @@ static void run(log_t *l, dnp3_link_policy_t policy, const uint8_t *b, size_t n,
     }
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    l->stats = p.stats;
-    assert_int_equal(p.stats.bytes_in, n);
+    l->counters = p.counters;
+    assert_int_equal(p.counters.bytes_in, n);
 }
 
 static void expect_frame(const log_t *l, size_t i, uint64_t offset, uint8_t control,
@@ -173,7 +173,7 @@ static void expect_same(const log_t *a, const log_t *b)
         assert_int_equal(x->user_len, y->user_len);
         assert_memory_equal(x->user, y->user, sizeof x->user);
     }
-    assert_memory_equal(&a->stats, &b->stats, sizeof a->stats);
+    assert_memory_equal(&a->counters, &b->counters, sizeof a->counters);
 }
 
 /* Frames and discarded runs tile the stream: each starts where the previous
@@ -192,7 +192,7 @@ static void expect_tiling(const log_t *l, size_t n)
         }
     }
     assert_int_equal(at, n);
-    assert_int_equal(l->stats.discarded_bytes, dropped);
+    assert_int_equal(l->counters.discarded_bytes, dropped);
 }
 
 static const size_t ONE[] = {1, 0};
@@ -226,9 +226,9 @@ static void test_facts_frames(void **state)
     assert_int_equal(l.ev[3].hdr.dst, 1024);
     assert_int_equal(l.ev[3].hdr.src, 1);
     assert_memory_equal(l.ev[3].user, TWO_BLOCK_USER, 20);
-    assert_int_equal(l.stats.frames, 4);
-    assert_int_equal(l.stats.bytes_in, 64);
-    assert_int_equal(l.stats.discarded_bytes, 0);
+    assert_int_equal(l.counters.frames, 4);
+    assert_int_equal(l.counters.bytes_in, 64);
+    assert_int_equal(l.counters.discarded_bytes, 0);
 
     static log_t one;
     run(&one, DNP3_LINK_POLICY_DISCARD, s.b, s.n, ONE);
@@ -277,9 +277,9 @@ static void test_garbage_runs(void **state)
     expect_discard(&l, 2, 13, DNP3_E_LINK_START, 4);
     expect_frame(&l, 3, 17, 0xC9, 0);
     expect_discard(&l, 4, 27, DNP3_E_LINK_START, 2);
-    assert_int_equal(l.stats.bad_start, 3);
-    assert_int_equal(l.stats.discarded_bytes, 9);
-    assert_int_equal(l.stats.frames, 2);
+    assert_int_equal(l.counters.bad_start, 3);
+    assert_int_equal(l.counters.discarded_bytes, 9);
+    assert_int_equal(l.counters.frames, 2);
     expect_tiling(&l, s.n);
     run(&one, DNP3_LINK_POLICY_DISCARD, s.b, s.n, ONE);
     expect_same(&l, &one);
@@ -299,8 +299,8 @@ static void test_bad_length(void **state)
     assert_int_equal(l.n, 2);
     expect_discard(&l, 0, 0, DNP3_E_LINK_LENGTH, 10);
     expect_frame(&l, 1, 10, 0xC0, 0);
-    assert_int_equal(l.stats.bad_length, 1);
-    assert_int_equal(l.stats.bad_start, 0);
+    assert_int_equal(l.counters.bad_length, 1);
+    assert_int_equal(l.counters.bad_start, 0);
     run(&one, DNP3_LINK_POLICY_DISCARD, s.b, s.n, ONE);
     expect_same(&l, &one);
 }
@@ -322,8 +322,8 @@ static void test_header_crc(void **state)
     /* The whole bad frame is one run: its body holds no 05 64. */
     expect_discard(&l, 1, 10, DNP3_E_LINK_HEADER_CRC, sizeof TWO_BLOCK);
     expect_frame(&l, 2, 10 + sizeof TWO_BLOCK, 0x0B, 0);
-    assert_int_equal(l.stats.header_crc, 1);
-    assert_int_equal(l.stats.discarded_bytes, sizeof TWO_BLOCK);
+    assert_int_equal(l.counters.header_crc, 1);
+    assert_int_equal(l.counters.discarded_bytes, sizeof TWO_BLOCK);
     run(&one, DNP3_LINK_POLICY_DISCARD, s.b, s.n, ONE);
     expect_same(&l, &one);
 }
@@ -344,8 +344,8 @@ static void test_block_crc(void **state)
         expect_discard(&l, 0, 0, DNP3_E_LINK_BLOCK_CRC, size);
         assert_int_equal(l.ev[0].block, blk);
         expect_frame(&l, 1, size, 0x0B, 0);
-        assert_int_equal(l.stats.block_crc, 1);
-        assert_int_equal(l.stats.frames, 1);
+        assert_int_equal(l.counters.block_crc, 1);
+        assert_int_equal(l.counters.frames, 1);
         run(&one, DNP3_LINK_POLICY_DISCARD, s.b, s.n, ONE);
         expect_same(&l, &one);
     }
@@ -430,9 +430,9 @@ static void test_truncated_at_finish(void **state)
     assert_int_equal(ev.discarded, 15);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
-    assert_int_equal(p.stats.truncated, 1);
-    assert_int_equal(p.stats.discarded_bytes, 15);
-    assert_int_equal(p.stats.frames, 1);
+    assert_int_equal(p.counters.truncated, 1);
+    assert_int_equal(p.counters.discarded_bytes, 15);
+    assert_int_equal(p.counters.frames, 1);
 
     /* Two bytes of a start, and a lone 05 after garbage. */
     static log_t l;
@@ -479,7 +479,7 @@ static void test_unknown_function_is_a_frame(void **state)
         dnp3_link_func_name(dnp3_link_hdr_prm(&l.ev[1].hdr), dnp3_link_hdr_func(&l.ev[1].hdr)));
 }
 
-/* A mixed stream fed in many chunkings gives identical events and stats. */
+/* A mixed stream fed in many chunkings gives identical events and counters. */
 static void test_chunking_invariance(void **state)
 {
     (void)state;
@@ -502,13 +502,13 @@ static void test_chunking_invariance(void **state)
     expect_discard(&whole, 0, 0, DNP3_E_LINK_START, 1);
     expect_discard(&whole, 1, 1, DNP3_E_LINK_HEADER_CRC, 3);
     expect_frame(&whole, 2, 4, 0xF3, 100);
-    assert_int_equal(whole.stats.frames, 4);
-    assert_int_equal(whole.stats.bad_start, 2);
-    assert_int_equal(whole.stats.bad_length, 1);
+    assert_int_equal(whole.counters.frames, 4);
+    assert_int_equal(whole.counters.bad_start, 2);
+    assert_int_equal(whole.counters.bad_length, 1);
     /* 2: the false start 05 64 05 at offset 1, and the cut status request. */
-    assert_int_equal(whole.stats.header_crc, 2);
-    assert_int_equal(whole.stats.block_crc, 1);
-    assert_int_equal(whole.stats.truncated, 1);
+    assert_int_equal(whole.counters.header_crc, 2);
+    assert_int_equal(whole.counters.block_crc, 1);
+    assert_int_equal(whole.counters.truncated, 1);
     static const size_t patterns[][6] = {{1, 0},      {2, 0},     {3, 0},
                                          {7, 0},      {16, 0},    {17, 0},
                                          {291, 0},    {293, 0},   {1, 2, 3, 5, 8, 0},
@@ -520,7 +520,7 @@ static void test_chunking_invariance(void **state)
 }
 
 /* Counters: one run per reason, bytes add up. */
-static void test_stats(void **state)
+static void test_counters(void **state)
 {
     (void)state;
     stream_t s = {.n = 0};
@@ -535,20 +535,20 @@ static void test_stats(void **state)
     put(&s, TWO_BLOCK, sizeof TWO_BLOCK); /* frame */
     static log_t l;
     run(&l, DNP3_LINK_POLICY_DISCARD, s.b, s.n, NULL);
-    assert_int_equal(l.stats.frames, 3);
-    assert_int_equal(l.stats.bytes_in, s.n);
-    assert_int_equal(l.stats.discarded_bytes, 15);
-    assert_int_equal(l.stats.bad_start, 1);
-    assert_int_equal(l.stats.bad_length, 1);
-    assert_int_equal(l.stats.header_crc, 1);
-    assert_int_equal(l.stats.block_crc, 0);
-    assert_int_equal(l.stats.truncated, 0);
+    assert_int_equal(l.counters.frames, 3);
+    assert_int_equal(l.counters.bytes_in, s.n);
+    assert_int_equal(l.counters.discarded_bytes, 15);
+    assert_int_equal(l.counters.bad_start, 1);
+    assert_int_equal(l.counters.bad_length, 1);
+    assert_int_equal(l.counters.header_crc, 1);
+    assert_int_equal(l.counters.block_crc, 0);
+    assert_int_equal(l.counters.truncated, 0);
     assert_int_equal(l.n, 6);
     expect_tiling(&l, s.n);
 }
 
 /* CLOSE: the first framing error closes; everything after is ignored and
- * reported as CLOSED until reset, which keeps the stats. */
+ * reported as CLOSED until reset, which keeps the counters. */
 /* flush_run: a pending discarded run is reported at once (a capture
  * decoder shows garbage with its packet), later bytes start a new run, a
  * held partial frame is untouched, and the stream is still tiled exactly. */
@@ -582,15 +582,15 @@ static void test_flush_run(void **state)
     record(&l, &ev);
     assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    l.stats = p.stats;
+    l.counters = p.counters;
 
     assert_int_equal(l.n, 3);
     expect_discard(&l, 0, 0, DNP3_E_LINK_START, 3);
     expect_discard(&l, 1, 3, DNP3_E_LINK_START, 1);
     expect_frame(&l, 2, 4, 0xC9, 0);
     expect_tiling(&l, sizeof garbage + sizeof more + sizeof STATUS_REQ_M1_O10 - 1);
-    assert_int_equal(p.stats.bad_start, 2);
-    assert_int_equal(p.stats.frames, 1);
+    assert_int_equal(p.counters.bad_start, 2);
+    assert_int_equal(p.counters.frames, 1);
 
     /* Nothing to flush once a CLOSE-policy parser has closed. */
     dnp3_link_parser_init(&p, DNP3_LINK_POLICY_CLOSE);
@@ -626,18 +626,18 @@ static void test_close_policy(void **state)
     assert_int_equal(dnp3_link_parser_feed(&p, NULL, 0, &ev), 0);
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    assert_int_equal(p.stats.frames, 1);
-    assert_int_equal(p.stats.bad_start, 1);
-    assert_int_equal(p.stats.bytes_in, 31);
-    assert_int_equal(p.stats.discarded_bytes, 21);
+    assert_int_equal(p.counters.frames, 1);
+    assert_int_equal(p.counters.bad_start, 1);
+    assert_int_equal(p.counters.bytes_in, 31);
+    assert_int_equal(p.counters.discarded_bytes, 21);
 
     dnp3_link_parser_reset(&p);
     assert_false(dnp3_link_parser_closed(&p));
     assert_int_equal(p.policy, DNP3_LINK_POLICY_CLOSE);
     assert_int_equal(dnp3_link_parser_feed(&p, TWO_BLOCK, sizeof TWO_BLOCK, &ev), sizeof TWO_BLOCK);
     assert_int_equal(ev.kind, DNP3_LINK_EV_FRAME);
-    assert_int_equal(ev.offset, 0);      /* offsets restart */
-    assert_int_equal(p.stats.frames, 2); /* stats kept */
+    assert_int_equal(ev.offset, 0);         /* offsets restart */
+    assert_int_equal(p.counters.frames, 2); /* counters kept */
 }
 
 /* CLOSE with one-byte feeding on a header CRC error held across feeds. */
@@ -666,8 +666,8 @@ static void test_close_policy_one_byte(void **state)
         assert_int_equal(l.ev[i].offset, sizeof TWO_BLOCK + 10 + (i - 2));
         assert_int_equal(l.ev[i].discarded, 1);
     }
-    assert_int_equal(l.stats.header_crc, 1);
-    assert_int_equal(l.stats.discarded_bytes, 20);
+    assert_int_equal(l.counters.header_crc, 1);
+    assert_int_equal(l.counters.discarded_bytes, 20);
 
     /* Whole-buffer feeding: one CLOSED event covering both frames. */
     run(&l, DNP3_LINK_POLICY_CLOSE, s.b, s.n, NULL);
@@ -735,7 +735,7 @@ int main(void)
         cmocka_unit_test(test_truncated_hides_frame),
         cmocka_unit_test(test_unknown_function_is_a_frame),
         cmocka_unit_test(test_chunking_invariance),
-        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_counters),
         cmocka_unit_test(test_close_policy),
         cmocka_unit_test(test_close_policy_one_byte),
         cmocka_unit_test(test_user_data_is_copied),

@@ -87,7 +87,7 @@ static void test_in_order(void **state)
     assert_int_equal(k->chunk[0].flags, TCP_STREAM_START); /* first chunk after the SYN */
     assert_int_equal(k->chunk[1].flags, 0);
     assert_int_equal(k->chunk[1].packet_no, 3);
-    assert_int_equal(s.stats.streams, 1);
+    assert_int_equal(s.counters.streams, 1);
     tcp_stream_free(&s);
     free(k);
 }
@@ -130,7 +130,7 @@ static void test_out_of_order(void **state)
     }
     assert_int_equal(s.nheld, 0);
     assert_int_equal(s.held_bytes, 0);
-    assert_int_equal(s.stats.gaps, 0);
+    assert_int_equal(s.counters.gaps, 0);
     tcp_stream_free(&s);
     free(k);
 }
@@ -148,8 +148,8 @@ static void test_retransmission_full(void **state)
     feed(&s, k, 0xFFFFFF00u, 50, 50, 5);
     assert_int_equal(k->n, 100);
     assert_memory_equal(k->bytes, msg, 100);
-    assert_int_equal(s.stats.retrans_segments, 2);
-    assert_int_equal(s.stats.retrans_bytes, 100);
+    assert_int_equal(s.counters.retrans_segments, 2);
+    assert_int_equal(s.counters.retrans_bytes, 100);
     tcp_stream_free(&s);
     free(k);
 }
@@ -165,7 +165,7 @@ static void test_retransmission_partial(void **state)
     feed(&s, k, 100, 30, 30, 3); /* 10 old + 20 new */
     assert_int_equal(k->n, 60);
     assert_memory_equal(k->bytes, msg, 60);
-    assert_int_equal(s.stats.retrans_bytes, 10);
+    assert_int_equal(s.counters.retrans_bytes, 10);
     /* Overlaps between held segments are trimmed too. */
     feed(&s, k, 100, 80, 20, 4); /* held [80,100) */
     feed(&s, k, 100, 70, 40, 5); /* held [70,110), overlaps */
@@ -174,7 +174,7 @@ static void test_retransmission_partial(void **state)
     assert_int_equal(k->n, 110);
     assert_memory_equal(k->bytes, msg, 110);
     /* 10 + 5 (pkt 7) + 20 (repeat) + 5 ([70,75) of pkt 5) + 20 ([80,100) of pkt 4) */
-    assert_int_equal(s.stats.retrans_bytes, 60);
+    assert_int_equal(s.counters.retrans_bytes, 60);
     assert_int_equal(s.nheld, 0);
     tcp_stream_free(&s);
     free(k);
@@ -199,7 +199,7 @@ static void test_hole_flushed_at_end(void **state)
     assert_int_equal(k->chunk[1].packet_no, 3); /* given up: tagged with its own packet */
     assert_int_equal(k->chunk[2].flags, 0);
     assert_int_equal(k->chunk[2].packet_no, 4);
-    assert_int_equal(s.stats.gaps, 1);
+    assert_int_equal(s.counters.gaps, 1);
     /* Later in-order data continues after the gap. */
     feed(&s, k, 1, 40, 5, 5);
     assert_int_equal(k->n, 35);
@@ -224,7 +224,7 @@ static void test_hole_bound_segments(void **state)
     assert_int_equal(k->n, TCP_STREAM_MAX_SEGS + 1);
     assert_memory_equal(k->bytes, msg + 1, TCP_STREAM_MAX_SEGS + 1);
     assert_int_equal(k->chunk[0].flags, TCP_STREAM_GAP | TCP_STREAM_START);
-    assert_int_equal(s.stats.gaps, 1);
+    assert_int_equal(s.counters.gaps, 1);
     assert_int_equal(s.nheld, 0);
     /* The lost byte turning up late is a retransmission now, not data. */
     feed(&s, k, 42, 0, 1, 101);
@@ -290,8 +290,8 @@ static void test_seq_wrap(void **state)
     feed(&s, k, isn, 5, 10, 5);  /* retransmission across it */
     assert_int_equal(k->n, 40);
     assert_memory_equal(k->bytes, msg, 40);
-    assert_int_equal(s.stats.retrans_bytes, 10);
-    assert_int_equal(s.stats.gaps, 0);
+    assert_int_equal(s.counters.retrans_bytes, 10);
+    assert_int_equal(s.counters.gaps, 0);
     tcp_stream_free(&s);
     free(k);
 }
@@ -306,12 +306,12 @@ static void test_new_syn_new_stream(void **state)
     feed(&s, k, 100, 0, 10, 2);
     feed(&s, k, 100, 20, 10, 3); /* hole: held */
     syn(&s, k, 100, 4);          /* retransmitted SYN: same stream */
-    assert_int_equal(s.stats.streams, 1);
+    assert_int_equal(s.counters.streams, 1);
     /* Port reuse: a SYN with another ISN. The old stream's held bytes are
      * delivered past their hole first, then the new stream starts. */
     syn(&s, k, 90000, 5);
     feed(&s, k, 90000, 0, 10, 6);
-    assert_int_equal(s.stats.streams, 2);
+    assert_int_equal(s.counters.streams, 2);
     assert_int_equal(k->nchunks, 3);
     assert_int_equal(k->chunk[1].flags, TCP_STREAM_GAP);
     assert_int_equal(k->chunk[2].flags, TCP_STREAM_START);
@@ -351,7 +351,7 @@ static void test_truncated_segment(void **state)
     assert_int_equal(k->n, 40);
     assert_memory_equal(k->bytes + 30, msg + 100, 10);
     assert_int_equal(k->chunk[1].flags, TCP_STREAM_GAP);
-    assert_int_equal(s.stats.gaps, 1);
+    assert_int_equal(s.counters.gaps, 1);
     tcp_stream_free(&s);
     free(k);
 }

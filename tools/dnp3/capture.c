@@ -63,7 +63,7 @@ struct capture {
     bool oom;
 
     size_t held_total;
-    cap_stats_t stats;
+    cap_counters_t counters;
 };
 
 /* ---- notes and errors ------------------------------------------------------ */
@@ -382,7 +382,7 @@ static void tcp_feed(capture_t *c, cap_flow_t *f, const nd_packet_t *pk, size_t 
     c->held_total = c->held_total - before + f->tcp.held_bytes;
     if (c->held_total > CAP_MAX_HELD_TOTAL) {
         /* Over the global bound: this flow gives up its holes now. */
-        c->stats.held_overflow++;
+        c->counters.held_overflow++;
         note(c, c->packet_no, "%s: too much out-of-order data held; giving up on a hole", f->name);
         before = f->tcp.held_bytes;
         tcp_stream_flush(&f->tcp, on_tcp_chunk, &e);
@@ -393,7 +393,7 @@ static void tcp_feed(capture_t *c, cap_flow_t *f, const nd_packet_t *pk, size_t 
 static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *data)
 {
     c->packet_no++;
-    c->stats.packets++;
+    c->counters.packets++;
     c->ts_us = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
     nd_packet_t pk;
     nd_result_t r = nd_dissect(c->linktype, data, h->caplen, &pk);
@@ -402,39 +402,39 @@ static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *
         break;
     case ND_NOT_IP:
     case ND_NOT_TCPUDP:
-        c->stats.non_matching++;
+        c->counters.non_matching++;
         return;
     case ND_FRAGMENT:
-        c->stats.fragments++;
+        c->counters.fragments++;
         note(c, c->packet_no, "%s", pk.reason);
         return;
     case ND_MALFORMED:
     case ND_BAD_LINKTYPE:
     default:
-        c->stats.malformed++;
+        c->counters.malformed++;
         note(c, c->packet_no, "%s", pk.reason);
         return;
     }
     if (c->port != 0 && pk.sport != c->port && pk.dport != c->port) {
-        c->stats.non_matching++;
+        c->counters.non_matching++;
         return;
     }
-    c->stats.matched++;
+    c->counters.matched++;
     size_t wire_len = pk.payload_wire_len;
     if (pk.first_fragment) {
-        c->stats.fragments++;
+        c->counters.fragments++;
         note(c, c->packet_no, "first IP fragment: only %zu payload bytes of the %s are here",
              pk.payload_len, pk.proto == ND_PROTO_TCP ? "segment" : "datagram");
         if (pk.proto == ND_PROTO_TCP)
             wire_len = pk.payload_len; /* the segment's real length is unknown */
     } else if (pk.payload_len < pk.payload_wire_len) {
         if (h->caplen < h->len) {
-            c->stats.truncated++;
+            c->counters.truncated++;
             note(c, c->packet_no, "snap length kept %zu of %zu payload bytes", pk.payload_len,
                  pk.payload_wire_len);
         } else {
             /* The frame was captured whole: the IP length lies. Trust the frame. */
-            c->stats.malformed++;
+            c->counters.malformed++;
             note(c, c->packet_no, "IP length claims %zu payload bytes, the frame has %zu",
                  pk.payload_wire_len, pk.payload_len);
             wire_len = pk.payload_len;
@@ -444,16 +444,16 @@ static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *
     cap_flow_t *f = flow_get(c, &pk, &full);
     if (!f) {
         if (full) {
-            if (c->stats.flow_overflow == 0)
+            if (c->counters.flow_overflow == 0)
                 note(c, c->packet_no, "more than %u flows: packets of new flows are dropped",
                      CAP_MAX_FLOWS);
-            c->stats.flow_overflow++;
+            c->counters.flow_overflow++;
         }
         return;
     }
     if (pk.proto == ND_PROTO_UDP) {
         if (pk.payload_len > 0) {
-            c->stats.udp_datagrams++;
+            c->counters.udp_datagrams++;
             push(c, f, pk.payload, pk.payload_len, true, false, false, c->packet_no, c->ts_us);
         }
         return;
@@ -487,7 +487,7 @@ int capture_next(capture_t *c, cap_chunk_t *out)
             } else {
                 snprintf(c->errmsg, sizeof c->errmsg, "after packet %llu: %s",
                          (unsigned long long)c->packet_no, pcap_geterr(c->pcap));
-                c->fail_code = DNP3_E_PCAP_READ;
+                c->fail_code = CAPTURE_E_READ;
                 flush_all(c);
                 c->state = CAP_FAILED;
             }
@@ -495,7 +495,7 @@ int capture_next(capture_t *c, cap_chunk_t *out)
         if (c->oom) {
             snprintf(c->errmsg, sizeof c->errmsg, "out of memory");
             c->state = CAP_FAILED;
-            c->fail_code = DNP3_E_PCAP_MEMORY;
+            c->fail_code = DNP3_E_NOMEM;
             c->qhead = c->qlen = 0;
             return c->fail_code;
         }
@@ -513,18 +513,18 @@ int capture_next(capture_t *c, cap_chunk_t *out)
     out->stream_start = e->start;
     out->data = c->arena + e->off;
     out->len = e->len;
-    c->stats.chunks++;
-    c->stats.bytes_delivered += e->len;
+    c->counters.chunks++;
+    c->counters.bytes_delivered += e->len;
     return 1;
 }
 
 /* ---- queries ------------------------------------------------------------------------- */
 
-void capture_get_stats(const capture_t *c, cap_stats_t *out)
+void capture_get_counters(const capture_t *c, cap_counters_t *out)
 {
-    *out = c->stats;
+    *out = c->counters;
     for (unsigned i = 0; i < c->nflows; i++) {
-        const tcp_stream_stats_t *s = &c->flows[i]->tcp.stats;
+        const tcp_stream_counters_t *s = &c->flows[i]->tcp.counters;
         out->tcp_streams += s->streams;
         out->retrans_bytes += s->retrans_bytes;
         out->retrans_segments += s->retrans_segments;

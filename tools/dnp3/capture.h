@@ -44,7 +44,7 @@ typedef struct cap_chunk {
     size_t len;          /* > 0 */
 } cap_chunk_t;
 
-typedef struct cap_stats {
+typedef struct cap_counters {
     uint64_t packets;          /* records read from the file */
     uint64_t matched;          /* TCP/UDP packets with either port == the selected port */
     uint64_t non_matching;     /* not IP, not TCP/UDP, or another port */
@@ -62,7 +62,7 @@ typedef struct cap_stats {
     uint64_t retrans_segments; /* TCP segments with payload that brought no new byte */
     uint64_t gaps;             /* TCP holes given up on (chunks flagged gap_before) */
     uint64_t held_overflow;    /* times CAP_MAX_HELD_TOTAL forced a hole to be given up */
-} cap_stats_t;
+} cap_counters_t;
 
 typedef struct capture capture_t;
 
@@ -80,18 +80,22 @@ capture_t *capture_open(const char *path, uint16_t port, char *err, size_t errle
 capture_t *capture_open_memory(const uint8_t *data, size_t len, uint16_t port, char *err,
                                size_t errlen);
 
+/* The capture file is damaged or cut short (capture_error() has libpcap's
+ * text). The tool's own code, outside the library's DNP3_E_* range. */
+#define CAPTURE_E_READ (-1000)
+
 /* Optional: receive notes about skipped/damaged packets. */
 void capture_set_note_fn(capture_t *c, cap_note_fn fn, void *ctx);
 
 /* Next chunk in capture order. Returns 1 and fills *out, 0 at the end of the
  * capture (after the held TCP data has been flushed), or a negative DNP3_E_*
- * code: DNP3_E_PCAP_READ (file damaged or cut short: every chunk read before
+ * code: CAPTURE_E_READ (file damaged or cut short: every chunk read before
  * the damage has been returned first; capture_error() has libpcap's text) or
- * DNP3_E_PCAP_MEMORY. After 0 or an error, further calls return the same. */
+ * DNP3_E_NOMEM. After 0 or an error, further calls return the same. */
 int capture_next(capture_t *c, cap_chunk_t *out);
 
 /* Counters so far. */
-void capture_get_stats(const capture_t *c, cap_stats_t *out);
+void capture_get_counters(const capture_t *c, cap_counters_t *out);
 
 /* Flows seen so far (ids are 0..count-1) and the name of one (NULL if out of range). */
 unsigned capture_flow_count(const capture_t *c);

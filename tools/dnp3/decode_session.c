@@ -33,7 +33,7 @@ struct decode_session {
     ds_flow_t *flows;
     size_t nflows; /* slots in use or used before (high-water mark) */
     ds_tp_t tps[DS_MAX_REASSEMBLERS];
-    decode_session_stats_t stats;
+    decode_session_counters_t counters;
 };
 
 decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void *ctx)
@@ -59,9 +59,9 @@ void decode_session_free(decode_session_t *s)
     free(s);
 }
 
-const decode_session_stats_t *decode_session_stats(const decode_session_t *s)
+const decode_session_counters_t *decode_session_counters(const decode_session_t *s)
 {
-    return &s->stats;
+    return &s->counters;
 }
 
 static void copy_label(char dst[DS_FLOW_LABEL_MAX], const char *label)
@@ -105,7 +105,7 @@ static ds_flow_t *flow_get(decode_session_t *s, const char *label)
             if (s->flows[i].last_use < f->last_use)
                 f = &s->flows[i];
         }
-        s->stats.evictions++;
+        s->counters.evictions++;
     }
     memset(f, 0, sizeof(*f));
     f->used = true;
@@ -134,7 +134,7 @@ static ds_tp_t *tp_get(decode_session_t *s, const char *label, uint16_t src, uin
     ds_tp_t *t = free_slot;
     if (!t) {
         t = lru;
-        s->stats.evictions++;
+        s->counters.evictions++;
     }
     if (!t->buf) {
         t->buf = malloc(s->fragment_cap);
@@ -171,7 +171,7 @@ static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_even
         rec.link_error = ev->reason;
         rec.discarded = ev->discarded;
         rec.block = ev->block;
-        s->stats.discards++;
+        s->counters.discards++;
         emit_record(s, &rec);
         return;
     }
@@ -181,7 +181,7 @@ static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_even
     rec.link = ev->frame.hdr;
     rec.user = ev->frame.user;
     rec.user_len = ev->frame.user_len;
-    s->stats.frames++;
+    s->counters.frames++;
     /* Only user-data frames carry a transport segment (9.2.4.1.3: primary
      * functions 3 and 4); other frames with stray user data show it raw. */
     uint8_t func = dnp3_link_hdr_func(&ev->frame.hdr);
@@ -191,7 +191,7 @@ static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_even
         /* A user-data frame must carry at least the transport header
          * (8.2): LENGTH 5 here means the sender got LENGTH wrong. */
         rec.tp_error = DNP3_E_TP_EMPTY;
-        s->stats.tp_drops++;
+        s->counters.tp_drops++;
     } else if (user_data) {
         rec.has_transport = true;
         rec.tp_header = ev->frame.user[0];
@@ -205,15 +205,15 @@ static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_even
             if (res.dropped) {
                 rec.tp_error = res.dropped;
                 rec.tp_dropped = res.dropped_bytes;
-                s->stats.tp_drops++;
+                s->counters.tp_drops++;
             } else if (rc < 0) {
                 rec.tp_error = rc;
-                s->stats.tp_drops++;
+                s->counters.tp_drops++;
             }
             if (rc == 1) {
                 rec.apdu = res.fragment;
                 rec.apdu_len = res.len;
-                s->stats.fragments++;
+                s->counters.fragments++;
             }
         }
     }

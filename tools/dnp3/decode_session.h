@@ -15,7 +15,7 @@
  * Memory is bounded: at most DS_MAX_FLOWS link parsers (~900 bytes each) and
  * DS_MAX_REASSEMBLERS fragment buffers (64 KiB each); when a table is full the
  * least recently used entry is dropped (its partial data is lost, counted in
- * decode_session_stats_t.evictions). */
+ * decode_session_counters_t.evictions). */
 #ifndef DNP3_TOOL_DECODE_SESSION_H
 #define DNP3_TOOL_DECODE_SESSION_H
 
@@ -69,13 +69,13 @@ typedef struct ds_record {
 
 typedef void (*ds_emit_fn)(void *ctx, const ds_record_t *rec);
 
-typedef struct decode_session_stats {
+typedef struct decode_session_counters {
     uint64_t frames;    /* valid link frames */
     uint64_t discards;  /* discarded runs */
     uint64_t fragments; /* application fragments completed */
     uint64_t tp_drops;  /* segments / partial fragments dropped by transport */
     uint64_t evictions; /* table entries dropped to stay within the bounds */
-} decode_session_stats_t;
+} decode_session_counters_t;
 
 typedef struct decode_session decode_session_t;
 
@@ -95,6 +95,6 @@ int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no
  * reported (numbered with the last packet that fed their flow). */
 void decode_session_finish(decode_session_t *s);
 
-const decode_session_stats_t *decode_session_stats(const decode_session_t *s);
+const decode_session_counters_t *decode_session_counters(const decode_session_t *s);
 
 #endif

@@ -160,7 +160,7 @@ static void json_attribute(jw_t *w, const dnp3_point_t *pt)
     kv_u64(w, "attr_type", pt->v.bytes.attr_type);
     if (tn)
         kv_str(w, "attr_type_name", tn);
-    if (dnp3_attr_decode(pt, &av) < 0) {
+    if (dnp3_attr_read(pt, &av) < 0) {
         kv_hex(w, "hex", pt->v.bytes.data, pt->v.bytes.len);
         return;
     }
@@ -198,7 +198,7 @@ static int json_free_format(jw_t *w, const dnp3_point_t *pt, size_t *bad)
 {
     dnp3_ff_t ff;
     memset(&ff, 0, sizeof ff);
-    int rc = dnp3_ff_decode(pt, &ff);
+    int rc = dnp3_ff_read(pt, &ff);
     if (rc == 0) {
         const char *kind = dnp3_ff_kind_name(ff.group, ff.variation);
         if (kind)
@@ -360,7 +360,7 @@ static void json_object_header(jw_t *w, const dnp3_obj_header_t *oh, const dnp3_
 static bool json_app(jw_t *w, const uint8_t *apdu, size_t len, int *code, size_t *offset)
 {
     dnp3_app_header_t h;
-    int n = dnp3_app_header_parse(apdu, len, &h);
+    int n = dnp3_app_header_read(apdu, len, &h);
     if (n < 0) {
         *code = n;
         *offset = 0;

@@ -125,7 +125,7 @@ static void text_attribute(FILE *out, const dnp3_point_t *pt)
     dnp3_attr_value_t av;
     const char *tn = dnp3_attr_type_name(pt->v.bytes.attr_type);
     fprintf(out, " attribute=%u type=%s", pt->variation, tn ? tn : "?");
-    if (dnp3_attr_decode(pt, &av) < 0) {
+    if (dnp3_attr_read(pt, &av) < 0) {
         fputs(" value=", out);
         text_bytes(out, pt->v.bytes.data, pt->v.bytes.len);
         return;
@@ -218,7 +218,7 @@ static int text_free_format(FILE *out, const dnp3_point_t *pt, size_t *bad)
 {
     dnp3_ff_t ff;
     memset(&ff, 0, sizeof ff);
-    int rc = dnp3_ff_decode(pt, &ff);
+    int rc = dnp3_ff_read(pt, &ff);
     if (rc < 0) {
         if (pt->v.bytes.data || pt->v.bytes.len) {
             fputs(" bytes=", out);
@@ -383,7 +383,7 @@ static void text_object_header(FILE *out, const dnp3_obj_header_t *oh)
 static bool text_app(FILE *out, const uint8_t *apdu, size_t len, int *code, size_t *offset)
 {
     dnp3_app_header_t h;
-    int n = dnp3_app_header_parse(apdu, len, &h);
+    int n = dnp3_app_header_read(apdu, len, &h);
     if (n < 0) {
         *code = n;
         *offset = 0;

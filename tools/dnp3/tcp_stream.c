@@ -43,7 +43,7 @@ static void mark_gap(tcp_stream_t *s)
 {
     if (!s->pending_gap) {
         s->pending_gap = true;
-        s->stats.gaps++;
+        s->counters.gaps++;
     }
 }
 
@@ -56,7 +56,7 @@ static void deliver(tcp_stream_t *s, const uint8_t *data, uint32_t cap_len, uint
             (s->pending_gap ? TCP_STREAM_GAP : 0u) | (s->pending_start ? TCP_STREAM_START : 0u);
         s->pending_gap = false;
         s->pending_start = false;
-        s->stats.bytes_delivered += cap_len;
+        s->counters.bytes_delivered += cap_len;
         emit(ctx, data, cap_len, flags, tag);
     }
     s->next_seq += wire_len;
@@ -87,15 +87,15 @@ static void drain(tcp_stream_t *s, bool own_tags, tcp_stream_tag_t tag, tcp_stre
             break;
         uint64_t old = (uint64_t)(-d);
         if (old >= g->wire_len) {
-            s->stats.retrans_bytes += g->wire_len;
-            s->stats.retrans_segments++;
+            s->counters.retrans_bytes += g->wire_len;
+            s->counters.retrans_segments++;
             remove_first(s);
             continue;
         }
         const uint8_t *data = g->data;
         uint32_t cap = g->cap_len, wire = g->wire_len;
         trim_front(&data, &cap, &wire, (uint32_t)old);
-        s->stats.retrans_bytes += old;
+        s->counters.retrans_bytes += old;
         deliver(s, data, cap, wire, own_tags ? g->tag : tag, emit, ctx);
         remove_first(s);
     }
@@ -128,8 +128,8 @@ static void hold(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t ca
         /* An exact repeat of a held segment brings nothing. */
         if (s->held[i].seq == seq && s->held[i].wire_len == wire_len &&
             s->held[i].cap_len >= cap_len) {
-            s->stats.retrans_bytes += wire_len;
-            s->stats.retrans_segments++;
+            s->counters.retrans_bytes += wire_len;
+            s->counters.retrans_segments++;
             return;
         }
         i++;
@@ -137,13 +137,13 @@ static void hold(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t ca
     if (!s->held) {
         s->held = malloc(TCP_STREAM_MAX_SEGS * sizeof *s->held);
         if (!s->held) {
-            s->stats.alloc_failures++;
+            s->counters.alloc_failures++;
             return;
         }
     }
     uint8_t *copy = malloc(cap_len ? cap_len : 1);
     if (!copy) {
-        s->stats.alloc_failures++;
+        s->counters.alloc_failures++;
         if (s->nheld == 0) {
             free(s->held);
             s->held = NULL;
@@ -166,12 +166,12 @@ static void on_payload(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint3
         if (d <= 0) {
             uint64_t old = (uint64_t)(-d);
             if (old >= wire_len) {
-                s->stats.retrans_bytes += wire_len;
-                s->stats.retrans_segments++;
+                s->counters.retrans_bytes += wire_len;
+                s->counters.retrans_segments++;
                 return;
             }
             trim_front(&data, &cap_len, &wire_len, (uint32_t)old);
-            s->stats.retrans_bytes += old;
+            s->counters.retrans_bytes += old;
             deliver(s, data, cap_len, wire_len, tag, emit, ctx);
             drain(s, false, tag, emit, ctx);
             return;
@@ -210,7 +210,7 @@ void tcp_stream_segment(tcp_stream_t *s, uint32_t seq, unsigned flags, const uin
             s->next_seq = seq + 1u;
             s->pending_gap = false;
             s->pending_start = true;
-            s->stats.streams++;
+            s->counters.streams++;
         }
         seq += 1u; /* data on a SYN starts after it */
     } else if (!s->have_origin) {

@@ -57,14 +57,14 @@ typedef struct tcp_stream_seg {
     tcp_stream_tag_t tag;
 } tcp_stream_seg_t;
 
-typedef struct tcp_stream_stats {
+typedef struct tcp_stream_counters {
     uint64_t bytes_delivered;
     uint64_t retrans_bytes;    /* bytes trimmed because they were already delivered/held */
     uint64_t retrans_segments; /* segments with payload that brought nothing new */
     uint64_t gaps;             /* holes given up on (chunks flagged TCP_STREAM_GAP) */
     uint64_t streams;          /* streams started by a SYN */
     uint64_t alloc_failures;   /* segments that could not be held (out of memory) */
-} tcp_stream_stats_t;
+} tcp_stream_counters_t;
 
 typedef struct tcp_stream {
     bool have_origin;
@@ -76,7 +76,7 @@ typedef struct tcp_stream {
     tcp_stream_seg_t *held; /* sorted by seq relative to next_seq; NULL when empty */
     size_t nheld;
     size_t held_bytes;
-    tcp_stream_stats_t stats;
+    tcp_stream_counters_t counters;
 } tcp_stream_t;
 
 void tcp_stream_init(tcp_stream_t *s);
