@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config make
   clang libclang-rt-14-dev          # libFuzzer + sanitizers (make test-asan, fuzz-smoke)
+  libuv1-dev                         # event loop of the network runtime (src/runtime)
   libpcap-dev                        # capture reading/writing (dnp3 decode --pcap)
   libcmocka-dev                      # unit tests
   tshark                             # independent decoder our frames are checked against

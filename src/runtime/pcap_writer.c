@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dnp3/pcap.h"
+#include "runtime/pcap_internal.h"
 #include "util/byteorder.h"
 
 enum { CLIENT = 0, SERVER = 1 };
@@ -282,19 +283,47 @@ uint64_t dnp3_pcap_writer_count(const dnp3_pcap_writer_t *w)
     return w ? w->count : 0;
 }
 
+void dnp3i_pcap_writer_get_conv(const dnp3_pcap_writer_t *w, dnp3i_pcap_conv_t *out)
+{
+    memcpy(out->ip, w->ip, sizeof out->ip);
+    memcpy(out->port, w->port, sizeof out->port);
+    out->udp = w->udp;
+    out->started = w->started;
+    memcpy(out->next_seq, w->next_seq, sizeof out->next_seq);
+    memcpy(out->acked, w->acked, sizeof out->acked);
+    memcpy(out->ip_id, w->ip_id, sizeof out->ip_id);
+}
+
+void dnp3i_pcap_writer_set_conv(dnp3_pcap_writer_t *w, const dnp3i_pcap_conv_t *conv)
+{
+    memcpy(w->ip, conv->ip, sizeof w->ip);
+    memcpy(w->port, conv->port, sizeof w->port);
+    w->udp = conv->udp;
+    w->started = conv->started;
+    memcpy(w->next_seq, conv->next_seq, sizeof w->next_seq);
+    memcpy(w->acked, conv->acked, sizeof w->acked);
+    memcpy(w->ip_id, conv->ip_id, sizeof w->ip_id);
+}
+
+int dnp3i_pcap_writer_fin(dnp3_pcap_writer_t *w, uint64_t ts_us)
+{
+    int rc = 0;
+    if (!w->udp && w->started && w->control) {
+        rc = write_tcp(w, CLIENT, TCP_FIN | TCP_ACK, ts_us, NULL, 0);
+        if (!rc)
+            rc = write_tcp(w, SERVER, TCP_FIN | TCP_ACK, ts_us, NULL, 0);
+        if (!rc)
+            rc = write_tcp(w, CLIENT, TCP_ACK, ts_us, NULL, 0);
+    }
+    w->started = false;
+    return rc;
+}
+
 int dnp3_pcap_writer_close(dnp3_pcap_writer_t *w)
 {
     if (!w)
         return 0;
-    int rc = 0;
-    if (!w->udp && w->started && w->control) {
-        uint64_t ts = w->last_ts;
-        rc = write_tcp(w, CLIENT, TCP_FIN | TCP_ACK, ts, NULL, 0);
-        if (!rc)
-            rc = write_tcp(w, SERVER, TCP_FIN | TCP_ACK, ts, NULL, 0);
-        if (!rc)
-            rc = write_tcp(w, CLIENT, TCP_ACK, ts, NULL, 0);
-    }
+    int rc = dnp3i_pcap_writer_fin(w, w->last_ts);
     if (fclose(w->f) != 0)
         rc = DNP3_E_IO;
     free(w);

@@ -1,0 +1,287 @@
+/* TCP clients: connect to a list of endpoints in order (primary, backups),
+ * with a connect timeout, and reconnect with exponential backoff. Connect
+ * failures are told apart (refused, timed out, unreachable, name). */
+#define _DEFAULT_SOURCE
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+
+void dnp3_tcp_client_config_default(dnp3_tcp_client_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->connect_timeout_ms = 5000;
+    cfg->backoff_min_ms = 1000;
+    cfg->backoff_max_ms = 60000;
+    cfg->keepalive.enabled = true;
+    cfg->keepalive.idle_s = 60;
+    cfg->keepalive.interval_s = 10;
+    cfg->keepalive.count = 6;
+}
+
+static void try_endpoint(dnp3_tcp_client_t *c);
+
+static void set_endpoint_text(dnp3_tcp_client_t *c)
+{
+    const char *host = c->hosts[c->current];
+    bool v6 = strchr(host, ':') != NULL && host[0] != '[';
+    snprintf(c->endpoint_text, sizeof c->endpoint_text, "%s%s%s:%u", v6 ? "[" : "", host,
+             v6 ? "]" : "", (unsigned)c->ports[c->current]);
+}
+
+static void on_retry_timer(uv_timer_t *t)
+{
+    try_endpoint(t->data);
+}
+
+static void schedule(dnp3_tcp_client_t *c, uint64_t delay_ms)
+{
+    uv_timer_stop(&c->timer);
+    uv_timer_start(&c->timer, on_retry_timer, delay_ms, 0);
+}
+
+static void count_failure(dnp3_runtime_t *rt, int code)
+{
+    if (code == DNP3_E_CONN_REFUSED)
+        rt->counters.connect_refused++;
+    else if (code == DNP3_E_CONN_TIMEOUT)
+        rt->counters.connect_timeout++;
+    else if (code == DNP3_E_HOST_UNREACHABLE)
+        rt->counters.connect_unreachable++;
+    else
+        rt->counters.connect_other++;
+}
+
+/* One endpoint failed: the next one now, or after the backoff from the
+ * first again. */
+static void attempt_failed(dnp3_tcp_client_t *c, int code)
+{
+    dnp3_runtime_t *rt = c->rt;
+    count_failure(rt, code);
+    dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", c->endpoint_text,
+              dnp3_strerror(code));
+    if (c->session.ops->on_connect_failed)
+        c->session.ops->on_connect_failed(c->session.ctx, c->endpoint_text, code);
+    if (c->stopping || rt->stopping)
+        return;
+    if (++c->current < c->endpoint_count) {
+        try_endpoint(c);
+        return;
+    }
+    c->current = 0;
+    uint32_t delay = c->backoff_ms;
+    c->backoff_ms = delay > c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
+    dnp3i_log(rt, DNP3_LOG_INFO, "tcp: next connection attempt in %u ms", (unsigned)delay);
+    schedule(c, delay);
+}
+
+static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
+{
+    dnp3_runtime_t *rt = c->rt;
+    dnp3_conn_info_t info = {.outgoing = true, .transport = "tcp"};
+    s->base.ops->address(&s->base, true, &info.peer);
+    s->base.ops->address(&s->base, false, &info.local);
+    dnp3i_tcp_configure(rt, &s->tcp, &c->keepalive);
+    dnp3_conn_t *conn = dnp3i_conn_new(rt, &s->base, c->session, NULL, c, &info);
+    if (!conn) {
+        dnp3i_tcp_stream_discard(s);
+        attempt_failed(c, DNP3_E_NOMEM);
+        return;
+    }
+    rt->counters.connected++;
+    c->conn = conn;
+    c->backoff_ms = c->backoff_min_ms;
+    dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", conn->local_text,
+              c->endpoint_text, (unsigned long long)conn->info.id);
+    dnp3i_conn_start(conn);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    dnp3_tcp_client_t *c = req->data;
+    dnp3i_tcp_stream_t *s = c->attempt;
+    c->attempt = NULL;
+    if (!c->timer_closed)
+        uv_timer_stop(&c->timer);
+    if (c->stopping) {
+        dnp3i_tcp_stream_discard(s);
+        return;
+    }
+    if (status == 0) {
+        connected(c, s);
+        return;
+    }
+    int code = c->timed_out ? DNP3_E_CONN_TIMEOUT : dnp3i_error_from_uv(status);
+    dnp3i_tcp_stream_discard(s);
+    attempt_failed(c, code);
+}
+
+static void on_connect_timeout(uv_timer_t *t)
+{
+    dnp3_tcp_client_t *c = t->data;
+    if (!c->attempt)
+        return;
+    /* Closing the socket cancels the connect: on_connect reports it. */
+    c->timed_out = true;
+    dnp3i_tcp_stream_discard(c->attempt);
+}
+
+static void connect_to(dnp3_tcp_client_t *c, const struct sockaddr *sa)
+{
+    dnp3_runtime_t *rt = c->rt;
+    dnp3i_tcp_stream_t *s = dnp3i_tcp_stream_new(rt);
+    if (!s) {
+        attempt_failed(c, DNP3_E_NOMEM);
+        return;
+    }
+    c->timed_out = false;
+    c->connect_req.data = c;
+    int rc = uv_tcp_connect(&c->connect_req, &s->tcp, sa, on_connect);
+    if (rc != 0) {
+        dnp3i_tcp_stream_discard(s);
+        attempt_failed(c, dnp3i_error_from_uv(rc));
+        return;
+    }
+    c->attempt = s;
+    uv_timer_start(&c->timer, on_connect_timeout, c->connect_timeout_ms, 0);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    dnp3_tcp_client_t *c = req->data;
+    c->resolving = false;
+    if (c->stopping) {
+        uv_freeaddrinfo(res);
+        return;
+    }
+    if (status != 0 || !res) {
+        uv_freeaddrinfo(res);
+        attempt_failed(c, DNP3_E_RESOLVE);
+        return;
+    }
+    connect_to(c, res->ai_addr);
+    uv_freeaddrinfo(res);
+}
+
+static void try_endpoint(dnp3_tcp_client_t *c)
+{
+    dnp3_runtime_t *rt = c->rt;
+    if (c->stopping || rt->stopping)
+        return;
+    set_endpoint_text(c);
+    rt->counters.connect_attempts++;
+    dnp3i_log(rt, DNP3_LOG_INFO, "tcp: connecting to %s", c->endpoint_text);
+    struct sockaddr_storage ss;
+    if (dnp3i_sockaddr_from_text(c->hosts[c->current], c->ports[c->current], &ss) == 0) {
+        connect_to(c, (const struct sockaddr *)&ss);
+        return;
+    }
+    /* A host name: resolved on libuv's thread pool, never blocking the loop. */
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)c->ports[c->current]);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    c->resolve.data = c;
+    int rc =
+        uv_getaddrinfo(&rt->loop, &c->resolve, on_resolved, c->hosts[c->current], port, &hints);
+    if (rc != 0) {
+        attempt_failed(c, DNP3_E_RESOLVE);
+        return;
+    }
+    c->resolving = true;
+}
+
+static bool client_config_ok(const dnp3_tcp_client_config_t *cfg)
+{
+    if (!cfg->endpoints || cfg->endpoint_count == 0 ||
+        cfg->endpoint_count > DNP3_RUNTIME_ENDPOINT_MAX || cfg->backoff_min_ms == 0 ||
+        cfg->backoff_min_ms > cfg->backoff_max_ms || cfg->connect_timeout_ms == 0)
+        return false;
+    const dnp3_session_ops_t *ops = cfg->session.ops;
+    if (!ops || !ops->on_bytes || !ops->take_output)
+        return false;
+    for (size_t i = 0; i < cfg->endpoint_count; i++)
+        if (!cfg->endpoints[i].host || !*cfg->endpoints[i].host)
+            return false;
+    return true;
+}
+
+int dnp3_runtime_add_tcp_client(dnp3_runtime_t *rt, const dnp3_tcp_client_config_t *cfg,
+                                dnp3_tcp_client_t **out)
+{
+    if (!rt || !cfg || !client_config_ok(cfg))
+        return DNP3_E_INVALID_ARG;
+    if (rt->stopping)
+        return DNP3_E_STOPPED;
+    dnp3_tcp_client_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return DNP3_E_NOMEM;
+    c->rt = rt;
+    for (size_t i = 0; i < cfg->endpoint_count; i++) {
+        c->hosts[i] = strdup(cfg->endpoints[i].host);
+        c->ports[i] = cfg->endpoints[i].port ? cfg->endpoints[i].port : 20000;
+        if (!c->hosts[i]) {
+            dnp3i_client_free(c);
+            return DNP3_E_NOMEM;
+        }
+    }
+    c->endpoint_count = cfg->endpoint_count;
+    c->connect_timeout_ms = cfg->connect_timeout_ms;
+    c->backoff_min_ms = c->backoff_ms = cfg->backoff_min_ms;
+    c->backoff_max_ms = cfg->backoff_max_ms;
+    c->keepalive = cfg->keepalive;
+    c->session = cfg->session;
+    uv_timer_init(&rt->loop, &c->timer);
+    c->timer.data = c;
+    dnp3i_list_push(&rt->clients, &c->link);
+    if (out)
+        *out = c;
+    try_endpoint(c);
+    return 0;
+}
+
+void dnp3i_client_conn_closed(dnp3_tcp_client_t *c)
+{
+    c->conn = NULL;
+    if (c->stopping || c->rt->stopping)
+        return;
+    /* The link was up: start again from the primary after the shortest wait. */
+    c->current = 0;
+    c->backoff_ms = c->backoff_min_ms;
+    dnp3i_log(c->rt, DNP3_LOG_INFO, "tcp: reconnecting in %u ms", (unsigned)c->backoff_min_ms);
+    schedule(c, c->backoff_min_ms);
+}
+
+void dnp3i_client_stop(dnp3_tcp_client_t *c)
+{
+    if (c->stopping)
+        return;
+    c->stopping = true;
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, NULL);
+    c->timer_closed = true;
+    if (c->attempt)
+        dnp3i_tcp_stream_discard(c->attempt);
+    if (c->resolving)
+        uv_cancel((uv_req_t *)&c->resolve);
+    if (c->conn)
+        dnp3i_conn_close(c->conn, DNP3_DISCONNECT_STOP, NULL);
+}
+
+void dnp3i_client_free(dnp3_tcp_client_t *c)
+{
+    for (size_t i = 0; i < DNP3_RUNTIME_ENDPOINT_MAX; i++)
+        free(c->hosts[i]);
+    free(c);
+}
+
+dnp3_conn_t *dnp3_tcp_client_conn(const dnp3_tcp_client_t *c)
+{
+    return c ? c->conn : NULL;
+}

@@ -1,0 +1,340 @@
+/* The runtime: its loop, the clock, closures posted from other threads, and
+ * the stop that closes everything cleanly. */
+#define _DEFAULT_SOURCE
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/runtime_internal.h"
+
+void dnp3i_list_init(dnp3i_link_t *head)
+{
+    head->prev = head->next = head;
+}
+
+void dnp3i_list_push(dnp3i_link_t *head, dnp3i_link_t *item)
+{
+    item->prev = head->prev;
+    item->next = head;
+    head->prev->next = item;
+    head->prev = item;
+}
+
+void dnp3i_list_remove(dnp3i_link_t *item)
+{
+    item->prev->next = item->next;
+    item->next->prev = item->prev;
+    item->prev = item->next = item;
+}
+
+void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->logger.level = DNP3_LOG_INFO;
+    cfg->refusal_log_interval_ms = 10000;
+    cfg->post_queue_size = 4096;
+    cfg->write_buffer_size = 16384;
+    cfg->read_buffer_size = 4096;
+    cfg->stop_linger_ms = 2000;
+}
+
+dnp3_timestamp_t dnp3_runtime_now(const dnp3_runtime_t *rt)
+{
+    (void)rt;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (dnp3_timestamp_t)ts.tv_sec * 1000u + (dnp3_timestamp_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t dnp3i_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+}
+
+static void on_stop_async(uv_async_t *h);
+static void on_post_async(uv_async_t *h);
+static void on_summary_timer(uv_timer_t *h);
+static void on_signal(uv_signal_t *h, int signum);
+
+/* The handles every runtime has. The timers are unref'd: they never keep
+ * the loop alive on their own. */
+static int init_handles(dnp3_runtime_t *rt)
+{
+    if (uv_loop_init(&rt->loop))
+        return -1;
+    rt->loop.data = rt;
+    uv_async_init(&rt->loop, &rt->stop_async, on_stop_async);
+    uv_async_init(&rt->loop, &rt->post_async, on_post_async);
+    rt->stop_async.data = rt->post_async.data = rt;
+    uv_timer_init(&rt->loop, &rt->summary_timer);
+    uv_timer_init(&rt->loop, &rt->linger_timer);
+    rt->summary_timer.data = rt->linger_timer.data = rt;
+    uv_unref((uv_handle_t *)&rt->summary_timer);
+    uv_unref((uv_handle_t *)&rt->linger_timer);
+    uint64_t iv = rt->cfg.refusal_log_interval_ms;
+    uv_timer_start(&rt->summary_timer, on_summary_timer, iv, iv);
+    if (rt->cfg.stop_on_signals) {
+        int signums[2] = {SIGINT, SIGTERM};
+        for (int i = 0; i < 2; i++) {
+            uv_signal_init(&rt->loop, &rt->sig[i]);
+            rt->sig[i].data = rt;
+            uv_signal_start(&rt->sig[i], on_signal, signums[i]);
+            uv_unref((uv_handle_t *)&rt->sig[i]);
+        }
+        rt->signals = true;
+    }
+    return 0;
+}
+
+dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, size_t errlen)
+{
+    if (!cfg || cfg->post_queue_size == 0 || cfg->write_buffer_size == 0 ||
+        cfg->read_buffer_size == 0 || cfg->refusal_log_interval_ms == 0) {
+        set_err(err, errlen, "runtime: invalid configuration");
+        return NULL;
+    }
+    dnp3_runtime_t *rt = calloc(1, sizeof *rt);
+    if (!rt) {
+        set_err(err, errlen, "runtime: out of memory");
+        return NULL;
+    }
+    rt->cfg = *cfg;
+    rt->cfg.pcap_path = NULL;
+    rt->logger = cfg->logger;
+    rt->posts = calloc(cfg->post_queue_size, sizeof *rt->posts);
+    if (!rt->posts || uv_mutex_init(&rt->post_lock)) {
+        free(rt->posts);
+        free(rt);
+        set_err(err, errlen, "runtime: out of memory");
+        return NULL;
+    }
+    if (cfg->pcap_path) {
+        rt->pcap = dnp3_pcap_writer_open(cfg->pcap_path, err, errlen);
+        if (!rt->pcap) {
+            uv_mutex_destroy(&rt->post_lock);
+            free(rt->posts);
+            free(rt);
+            return NULL;
+        }
+        /* Each connection is a stream from SYN to FIN. */
+        dnp3_pcap_writer_set_tcp_control(rt->pcap, true);
+    }
+    atomic_init(&rt->stop_requested, false);
+    dnp3i_list_init(&rt->conns);
+    dnp3i_list_init(&rt->listeners);
+    dnp3i_list_init(&rt->clients);
+    rt->next_conn_id = 1;
+    if (init_handles(rt)) {
+        dnp3_pcap_writer_close(rt->pcap);
+        uv_mutex_destroy(&rt->post_lock);
+        free(rt->posts);
+        free(rt);
+        set_err(err, errlen, "runtime: cannot create the event loop");
+        return NULL;
+    }
+    return rt;
+}
+
+int dnp3_runtime_stop(dnp3_runtime_t *rt)
+{
+    if (!rt)
+        return DNP3_E_INVALID_ARG;
+    /* Only the first request signals the loop: after run returned the
+     * handle is closed and must not be touched. */
+    if (atomic_exchange(&rt->stop_requested, true))
+        return 0;
+    uv_async_send(&rt->stop_async);
+    return 0;
+}
+
+int dnp3_runtime_post(dnp3_runtime_t *rt, void (*fn)(void *arg), void *arg)
+{
+    if (!rt || !fn)
+        return DNP3_E_INVALID_ARG;
+    int rc = 0;
+    uv_mutex_lock(&rt->post_lock);
+    if (rt->post_closed) {
+        rc = DNP3_E_STOPPED;
+    } else if (rt->post_count == rt->cfg.post_queue_size) {
+        rc = DNP3_E_QUEUE_FULL;
+    } else {
+        size_t slot = (rt->post_head + rt->post_count) % rt->cfg.post_queue_size;
+        rt->posts[slot].fn = fn;
+        rt->posts[slot].arg = arg;
+        rt->post_count++;
+        /* Sent under the lock: post_closed cannot become true (and the
+         * handle be closed) between the check and the send. */
+        uv_async_send(&rt->post_async);
+    }
+    uv_mutex_unlock(&rt->post_lock);
+    return rc;
+}
+
+/* Run queued closures one at a time, the lock released around each call
+ * (a closure may post again). */
+static void drain_posts(dnp3_runtime_t *rt)
+{
+    for (;;) {
+        uv_mutex_lock(&rt->post_lock);
+        if (rt->post_count == 0) {
+            uv_mutex_unlock(&rt->post_lock);
+            return;
+        }
+        dnp3i_post_t p = rt->posts[rt->post_head];
+        rt->post_head = (rt->post_head + 1) % rt->cfg.post_queue_size;
+        rt->post_count--;
+        uv_mutex_unlock(&rt->post_lock);
+        p.fn(p.arg);
+    }
+}
+
+static void on_post_async(uv_async_t *h)
+{
+    drain_posts(h->data);
+}
+
+static void on_summary_timer(uv_timer_t *h)
+{
+    dnp3i_log_refusal_summary(h->data);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    dnp3_runtime_t *rt = h->data;
+    dnp3i_log(rt, DNP3_LOG_INFO, "runtime: signal %d, stopping", signum);
+    dnp3_runtime_stop(rt);
+}
+
+static void on_linger_timer(uv_timer_t *h)
+{
+    dnp3_runtime_t *rt = h->data;
+    dnp3i_link_t *it = rt->conns.next;
+    while (it != &rt->conns) {
+        dnp3i_link_t *next = it->next;
+        dnp3i_conn_abort(DNP3I_CONTAINER(it, dnp3_conn_t, link));
+        it = next;
+    }
+}
+
+/* Close every listener, client and connection; queued closures still run.
+ * The loop ends when the last handle has closed. */
+static void begin_stop(dnp3_runtime_t *rt)
+{
+    if (rt->stopping)
+        return;
+    rt->stopping = true;
+    dnp3i_log(rt, DNP3_LOG_INFO, "runtime: stopping");
+    for (dnp3i_link_t *it = rt->listeners.next; it != &rt->listeners; it = it->next)
+        dnp3i_listener_stop(DNP3I_CONTAINER(it, dnp3_listener_t, link));
+    for (dnp3i_link_t *it = rt->clients.next; it != &rt->clients; it = it->next)
+        dnp3i_client_stop(DNP3I_CONTAINER(it, dnp3_tcp_client_t, link));
+    dnp3i_link_t *it = rt->conns.next;
+    while (it != &rt->conns) {
+        dnp3i_link_t *next = it->next;
+        dnp3i_conn_close(DNP3I_CONTAINER(it, dnp3_conn_t, link), DNP3_DISCONNECT_STOP, NULL);
+        it = next;
+    }
+    uv_timer_start(&rt->linger_timer, on_linger_timer, rt->cfg.stop_linger_ms, 0);
+    dnp3i_log_refusal_summary(rt);
+
+    uv_mutex_lock(&rt->post_lock);
+    rt->post_closed = true;
+    uv_mutex_unlock(&rt->post_lock);
+    drain_posts(rt);
+    uv_close((uv_handle_t *)&rt->post_async, NULL);
+    uv_close((uv_handle_t *)&rt->stop_async, NULL);
+}
+
+static void on_stop_async(uv_async_t *h)
+{
+    begin_stop(h->data);
+}
+
+/* After the last ref'd handle closed: close the unref'd ones too, so the
+ * loop can be closed. */
+static void close_leftovers(dnp3_runtime_t *rt)
+{
+    uv_handle_t *left[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer,
+                           (uv_handle_t *)&rt->sig[0], (uv_handle_t *)&rt->sig[1]};
+    size_t n = rt->signals ? 4 : 2;
+    for (size_t i = 0; i < n; i++)
+        if (!uv_is_closing(left[i]))
+            uv_close(left[i], NULL);
+    uv_run(&rt->loop, UV_RUN_DEFAULT);
+    if (rt->pcap)
+        dnp3_pcap_writer_flush(rt->pcap);
+}
+
+int dnp3_runtime_run(dnp3_runtime_t *rt)
+{
+    if (!rt)
+        return DNP3_E_INVALID_ARG;
+    if (rt->ran)
+        return DNP3_E_STATE;
+    rt->ran = true;
+    uv_run(&rt->loop, UV_RUN_DEFAULT);
+    close_leftovers(rt);
+    return 0;
+}
+
+void dnp3_runtime_free(dnp3_runtime_t *rt)
+{
+    if (!rt)
+        return;
+    if (!rt->ran) {
+        /* Never run: stop here, on this thread, so handles close. */
+        rt->ran = true;
+        atomic_store(&rt->stop_requested, true);
+        begin_stop(rt);
+        uv_run(&rt->loop, UV_RUN_DEFAULT);
+        close_leftovers(rt);
+    }
+    while (rt->listeners.next != &rt->listeners) {
+        dnp3i_link_t *it = rt->listeners.next;
+        dnp3i_list_remove(it);
+        dnp3i_listener_free(DNP3I_CONTAINER(it, dnp3_listener_t, link));
+    }
+    while (rt->clients.next != &rt->clients) {
+        dnp3i_link_t *it = rt->clients.next;
+        dnp3i_list_remove(it);
+        dnp3i_client_free(DNP3I_CONTAINER(it, dnp3_tcp_client_t, link));
+    }
+    uv_loop_close(&rt->loop);
+    dnp3_pcap_writer_close(rt->pcap);
+    uv_mutex_destroy(&rt->post_lock);
+    free(rt->posts);
+    free(rt);
+}
+
+int dnp3_runtime_counters(const dnp3_runtime_t *rt, dnp3_runtime_counters_t *out)
+{
+    if (!rt || !out)
+        return DNP3_E_INVALID_ARG;
+    *out = rt->counters;
+    return 0;
+}
+
+void dnp3_runtime_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
+{
+    if (!rt || !fmt || !dnp3i_log_enabled(rt, level))
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    dnp3i_log(rt, level, "%s", msg);
+}

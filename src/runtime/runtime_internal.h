@@ -1,0 +1,242 @@
+/* Runtime internals shared by the files of src/runtime (never installed).
+ *
+ * Pieces: runtime.c (loop, stop, post, clock), log.c (logger, refusal
+ * summaries), endpoint.c (addresses, CIDR, error mapping), conn.c (drives a
+ * session over a byte stream), stream_tcp.c (the TCP byte stream),
+ * server.c (listeners), client.c (connect, backoff), capture.c (pcap). */
+#ifndef DNP3I_RUNTIME_INTERNAL_H
+#define DNP3I_RUNTIME_INTERNAL_H
+
+#include <stdatomic.h>
+#include <uv.h>
+
+#include "dnp3/pcap.h"
+#include "dnp3/runtime.h"
+#include "runtime/pcap_internal.h"
+
+/* Intrusive doubly linked list (a ring with a sentinel head). */
+typedef struct dnp3i_link {
+    struct dnp3i_link *prev, *next;
+} dnp3i_link_t;
+
+void dnp3i_list_init(dnp3i_link_t *head);
+void dnp3i_list_push(dnp3i_link_t *head, dnp3i_link_t *item);
+void dnp3i_list_remove(dnp3i_link_t *item);
+#define DNP3I_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- the byte stream interface -------------------------------------------
+ * What a connection needs from its transport. TCP implements it now; TLS,
+ * UDP and serial implement the same functions later, and neither the
+ * connection code nor the sessions change. The stream reports back through
+ * the dnp3i_conn_stream_* functions below. */
+typedef struct dnp3i_stream dnp3i_stream_t;
+typedef struct dnp3i_stream_ops {
+    const char *name; /* "tcp" */
+    /* Begin delivering received bytes (dnp3i_conn_stream_read). */
+    int (*start_read)(dnp3i_stream_t *s);
+    /* Send data[0..len) as one write; the bytes must stay valid until
+     * dnp3i_conn_stream_written. At most one write is in flight. */
+    int (*write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
+    /* Graceful end: after the pending write, FIN, then close. */
+    void (*shutdown)(dnp3i_stream_t *s);
+    /* Abrupt end: close now. Both ends call dnp3i_conn_stream_closed once. */
+    void (*close)(dnp3i_stream_t *s);
+    /* Our address (peer false) or the peer's. */
+    int (*address)(const dnp3i_stream_t *s, bool peer, dnp3_endpoint_t *out);
+} dnp3i_stream_ops_t;
+
+struct dnp3i_stream {
+    const dnp3i_stream_ops_t *ops;
+    dnp3_conn_t *conn; /* set by dnp3i_conn_new */
+};
+
+/* ---- logging and refusal summaries ---------------------------------------- */
+
+#define DNP3I_REFUSAL_SLOTS 32u
+
+typedef struct dnp3i_refusal {
+    bool used;
+    dnp3_endpoint_t source; /* port ignored */
+    uint64_t suppressed[DNP3_REFUSE_REASON_COUNT];
+} dnp3i_refusal_t;
+
+typedef struct dnp3i_post {
+    void (*fn)(void *arg);
+    void *arg;
+} dnp3i_post_t;
+
+struct dnp3_runtime {
+    uv_loop_t loop;
+    dnp3_runtime_config_t cfg;
+    dnp3_logger_t logger;
+    dnp3_pcap_writer_t *pcap;
+
+    uv_async_t stop_async;
+    uv_async_t post_async;
+    uv_timer_t summary_timer; /* unref'd: refusal summaries */
+    uv_timer_t linger_timer;  /* unref'd: abrupt close of what a stop left open */
+    uv_signal_t sig[2];
+    bool signals;
+
+    atomic_bool stop_requested;
+    bool stopping; /* the stop has begun on the loop thread */
+    bool ran;
+
+    uv_mutex_t post_lock;
+    dnp3i_post_t *posts;
+    size_t post_head, post_count;
+    bool post_closed;
+
+    dnp3i_link_t conns, listeners, clients;
+    uint64_t next_conn_id;
+    dnp3_runtime_counters_t counters;
+
+    dnp3i_refusal_t refusals[DNP3I_REFUSAL_SLOTS];
+    uint64_t refused_other[DNP3_REFUSE_REASON_COUNT]; /* sources beyond the slots */
+};
+
+void dnp3i_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool dnp3i_log_enabled(const dnp3_runtime_t *rt, dnp3_log_level_t level);
+/* Log (or fold into the next summary) a refusal at accept. */
+void dnp3i_log_refusal(dnp3_runtime_t *rt, const char *local, const dnp3_endpoint_t *peer,
+                       dnp3_refuse_reason_t reason, const char *why);
+/* Write the summaries of the interval that ended and start a new one. */
+void dnp3i_log_refusal_summary(dnp3_runtime_t *rt);
+
+/* ---- addresses, networks, errors -------------------------------------------- */
+
+typedef struct dnp3i_cidr {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint8_t prefix; /* bits */
+} dnp3i_cidr_t;
+
+/* "a.b.c.d[/n]" or "v6[/n]". Returns 0 or DNP3_E_ADDRESS. */
+int dnp3i_cidr_read(const char *text, dnp3i_cidr_t *out);
+bool dnp3i_cidr_match(const dnp3i_cidr_t *net, const dnp3_endpoint_t *ep);
+/* From a sockaddr_in / sockaddr_in6 (IPv4-mapped IPv6 becomes IPv4). */
+int dnp3i_endpoint_from_sockaddr(const struct sockaddr *sa, dnp3_endpoint_t *out);
+/* Numeric host + port into a sockaddr_storage. Returns 0 or DNP3_E_ADDRESS. */
+int dnp3i_sockaddr_from_text(const char *host, uint16_t port, struct sockaddr_storage *out);
+/* A libuv error code as a DNP3_E_* code (refused, timed out, unreachable,
+ * in use, permission, ... distinct; the rest DNP3_E_IO). */
+int dnp3i_error_from_uv(int uv_code);
+
+/* ---- connections ---------------------------------------------------------- */
+
+struct dnp3_conn {
+    dnp3_runtime_t *rt;
+    dnp3i_link_t link; /* rt->conns */
+    dnp3i_stream_t *stream;
+    dnp3_listener_t *listener; /* accepted here, or NULL */
+    dnp3_tcp_client_t *client; /* connected by this client, or NULL */
+    dnp3_session_t session;
+    dnp3_conn_info_t info;
+    char peer_text[DNP3_ENDPOINT_TEXT_MAX];
+    char local_text[DNP3_ENDPOINT_TEXT_MAX];
+    uv_timer_t timer;
+    int handles; /* stream + timer still open; freed at 0 */
+    uint8_t *rbuf, *wbuf;
+    size_t rcap, wcap;
+    bool opened, closing, write_pending, flush_again;
+    bool in_session, flushing; /* inside a session callback / collecting output */
+    bool pending_close;        /* close asked from inside a session callback */
+    dnp3_disconnect_reason_t reason, pending_reason;
+    char pending_why[128];
+    uint64_t bytes_in, bytes_out;
+    dnp3i_pcap_conv_t capture; /* this connection's TCP stream in the capture */
+};
+
+/* Create a connection over an open stream and open the session. Returns
+ * NULL on allocation failure (the stream is then closed by the caller). */
+dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_session_t session,
+                            dnp3_listener_t *listener, dnp3_tcp_client_t *client,
+                            const dnp3_conn_info_t *info);
+/* Opens the session (on_open), starts reading, first flush. */
+void dnp3i_conn_start(dnp3_conn_t *conn);
+void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const char *why);
+/* Close what is left abruptly (the end of a stop's linger). */
+void dnp3i_conn_abort(dnp3_conn_t *conn);
+
+/* What a stream reports. */
+void dnp3i_conn_stream_buffer(dnp3_conn_t *conn, uint8_t **buf, size_t *cap);
+void dnp3i_conn_stream_read(dnp3_conn_t *conn, const uint8_t *data, size_t len);
+/* End of stream: code 0 = EOF, else a DNP3_E_* code. */
+void dnp3i_conn_stream_ended(dnp3_conn_t *conn, int code);
+void dnp3i_conn_stream_written(dnp3_conn_t *conn, int code);
+void dnp3i_conn_stream_closed(dnp3_conn_t *conn);
+
+/* ---- TCP streams ---------------------------------------------------------- */
+
+typedef struct dnp3i_tcp_stream {
+    dnp3i_stream_t base;
+    uv_tcp_t tcp;
+    uv_write_t write_req;
+    uv_shutdown_t shutdown_req;
+    bool closing;
+} dnp3i_tcp_stream_t;
+
+/* Allocate and uv_tcp_init a stream on rt's loop. NULL if out of memory. */
+dnp3i_tcp_stream_t *dnp3i_tcp_stream_new(dnp3_runtime_t *rt);
+/* Close a stream that never became a connection (frees it). */
+void dnp3i_tcp_stream_discard(dnp3i_tcp_stream_t *s);
+/* TCP_NODELAY and keep-alive on an open socket. */
+void dnp3i_tcp_configure(dnp3_runtime_t *rt, uv_tcp_t *tcp, const dnp3_keepalive_t *ka);
+
+/* ---- listeners and clients ------------------------------------------------ */
+
+struct dnp3_listener {
+    dnp3_runtime_t *rt;
+    dnp3i_link_t link; /* rt->listeners */
+    uv_tcp_t tcp;
+    size_t max_connections;
+    dnp3i_cidr_t allow[DNP3_RUNTIME_ALLOW_MAX];
+    size_t allow_count;
+    dnp3_keepalive_t keepalive;
+    dnp3_accept_fn accept;
+    void *accept_user;
+    dnp3_endpoint_t bound;
+    char text[DNP3_ENDPOINT_TEXT_MAX];
+    size_t open; /* connections now */
+    bool closing;
+};
+
+void dnp3i_listener_conn_closed(dnp3_listener_t *l);
+void dnp3i_listener_stop(dnp3_listener_t *l);
+void dnp3i_listener_free(dnp3_listener_t *l);
+
+struct dnp3_tcp_client {
+    dnp3_runtime_t *rt;
+    dnp3i_link_t link; /* rt->clients */
+    char *hosts[DNP3_RUNTIME_ENDPOINT_MAX];
+    uint16_t ports[DNP3_RUNTIME_ENDPOINT_MAX];
+    size_t endpoint_count;
+    size_t current; /* endpoint being tried */
+    uint32_t connect_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
+    dnp3_keepalive_t keepalive;
+    dnp3_session_t session;
+    uv_timer_t timer; /* connect timeout, or the wait before the next round */
+    uv_getaddrinfo_t resolve;
+    uv_connect_t connect_req;
+    dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
+    bool resolving, timed_out, stopping, timer_closed;
+    dnp3_conn_t *conn;
+    char endpoint_text[DNP3_ENDPOINT_TEXT_MAX + 256];
+};
+
+void dnp3i_client_conn_closed(dnp3_tcp_client_t *c);
+void dnp3i_client_stop(dnp3_tcp_client_t *c);
+void dnp3i_client_free(dnp3_tcp_client_t *c);
+
+/* ---- capture -------------------------------------------------------------- */
+
+void dnp3i_capture_open(dnp3_runtime_t *rt, dnp3_conn_t *conn);
+void dnp3i_capture_bytes(dnp3_runtime_t *rt, dnp3_conn_t *conn, bool sent, const uint8_t *data,
+                         size_t len);
+void dnp3i_capture_close(dnp3_runtime_t *rt, dnp3_conn_t *conn);
+
+/* Wall clock in microseconds since 1970 (capture timestamps). */
+uint64_t dnp3i_wall_us(void);
+
+#endif
