@@ -232,8 +232,8 @@ static void log_disconnect(dnp3_conn_t *conn, const char *why)
 {
     dnp3_runtime_t *rt = conn->rt;
     dnp3_log_level_t level = conn->reason == DNP3_DISCONNECT_RESET ? DNP3_LOG_WARN : DNP3_LOG_INFO;
-    dnp3i_log(rt, level, "%s %s: disconnected %s %s: %s%s%s (in %llu, out %llu bytes)",
-              conn->info.transport, conn->local_text, conn->info.outgoing ? "from" : "by",
+    dnp3i_log(rt, level, "%s %s: connection %llu with %s closed: %s%s%s (in %llu, out %llu bytes)",
+              conn->info.transport, conn->local_text, (unsigned long long)conn->info.id,
               conn->peer_text, dnp3_disconnect_reason_name(conn->reason), why && *why ? ": " : "",
               why ? why : "", (unsigned long long)conn->bytes_in,
               (unsigned long long)conn->bytes_out);

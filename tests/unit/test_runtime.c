@@ -1,0 +1,1114 @@
+/* runtime: the libuv runtime driving fake sessions over loopback (127.0.0.1
+ * and ::1, ephemeral ports). Every test stops itself when what it waits for
+ * has happened; a watchdog thread stops a stuck one after a generous bound
+ * (and the test then fails). No test measures a duration. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "dnp3/runtime.h"
+#include "runtime/runtime_internal.h"
+
+#define WATCHDOG_S 30
+#define MAX_FAKES  32
+#define MAX_LOG    512
+
+/* ---- a scripted session -------------------------------------------------- */
+
+typedef struct fake {
+    bool used;
+    bool server;
+    dnp3_conn_t *conn;
+    dnp3_conn_info_t info;
+    uint8_t out[4096];
+    size_t out_len, out_pos;
+    size_t chunk; /* most bytes per take_output call (0 = all) */
+    uint8_t in[4096];
+    size_t in_len;
+    size_t reply_after;  /* server: once this many bytes came in, answer them upper-cased */
+    uint32_t timer_step; /* deadline every timer_step ms after open ... */
+    int timer_limit;     /* ... this many times */
+    dnp3_timestamp_t deadline;
+    int timer_calls, timer_early;
+    int opens, closes;
+    dnp3_disconnect_reason_t reason;
+    int failures;
+    int failure_codes[16];
+    char failure_endpoint[64];
+} fake_t;
+
+static struct {
+    dnp3_runtime_t *rt;
+    fake_t fakes[MAX_FAKES];
+    char log[MAX_LOG][256];
+    size_t nlog;
+    void (*check)(void); /* after every session event: stop when done */
+    const char *refuse;  /* accept callback refuses with this text */
+    fake_t *server_template;
+    pthread_t watchdog;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done, watchdog_fired;
+    /* test_client_backoff: the server appears after failures */
+    dnp3_tcp_server_config_t late_server;
+    int late_after;
+} T;
+
+static void queue_out(fake_t *f, const void *data, size_t len)
+{
+    assert_true(f->out_len + len <= sizeof f->out);
+    memcpy(f->out + f->out_len, data, len);
+    f->out_len += len;
+}
+
+static void check(void)
+{
+    if (T.check)
+        T.check();
+}
+
+static void fake_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info,
+                      dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->conn = conn;
+    f->info = *info;
+    f->opens++;
+    f->deadline = f->timer_limit ? now + f->timer_step : DNP3_TIMESTAMP_NEVER;
+    check();
+}
+
+static int fake_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    (void)now;
+    fake_t *f = ctx;
+    assert_true(f->in_len + len <= sizeof f->in);
+    memcpy(f->in + f->in_len, data, len);
+    f->in_len += len;
+    if (f->server && f->reply_after && f->in_len == f->reply_after) {
+        for (size_t i = 0; i < f->in_len; i++) {
+            uint8_t c = f->in[i];
+            c = (uint8_t)(c >= 'a' && c <= 'z' ? c - 32 : c);
+            queue_out(f, &c, 1);
+        }
+    }
+    check();
+    return 0;
+}
+
+static int fake_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    (void)now;
+    fake_t *f = ctx;
+    size_t n = f->out_len - f->out_pos;
+    if (f->chunk && n > f->chunk)
+        n = f->chunk;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, f->out + f->out_pos, n);
+    f->out_pos += n;
+    return (int)n;
+}
+
+static bool fake_want(void *ctx)
+{
+    fake_t *f = ctx;
+    return f->out_pos < f->out_len;
+}
+
+static dnp3_timestamp_t fake_deadline(void *ctx)
+{
+    fake_t *f = ctx;
+    return f->deadline;
+}
+
+static int fake_timer(void *ctx, dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->timer_calls++;
+    if (now < f->deadline)
+        f->timer_early++;
+    f->deadline =
+        f->timer_calls < f->timer_limit ? f->deadline + f->timer_step : DNP3_TIMESTAMP_NEVER;
+    check();
+    return 0;
+}
+
+static void fake_close(void *ctx, dnp3_disconnect_reason_t reason)
+{
+    fake_t *f = ctx;
+    f->closes++;
+    f->reason = reason;
+    f->conn = NULL;
+    check();
+}
+
+static void fake_connect_failed(void *ctx, const char *endpoint, int code)
+{
+    fake_t *f = ctx;
+    if (f->failures < 16)
+        f->failure_codes[f->failures] = code;
+    f->failures++;
+    snprintf(f->failure_endpoint, sizeof f->failure_endpoint, "%s", endpoint);
+    if (T.late_after && f->failures == T.late_after)
+        assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &T.late_server, NULL), 0);
+    check();
+}
+
+static const dnp3_session_ops_t FAKE_OPS = {
+    .on_open = fake_open,
+    .on_bytes = fake_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .next_deadline = fake_deadline,
+    .on_timer = fake_timer,
+    .on_close = fake_close,
+    .on_connect_failed = fake_connect_failed,
+};
+
+static fake_t *fake_new(bool server)
+{
+    for (size_t i = 0; i < MAX_FAKES; i++) {
+        if (!T.fakes[i].used) {
+            fake_t *f = &T.fakes[i];
+            memset(f, 0, sizeof *f);
+            f->used = true;
+            f->server = server;
+            f->deadline = DNP3_TIMESTAMP_NEVER;
+            return f;
+        }
+    }
+    fail_msg("no free fake session");
+    return NULL;
+}
+
+/* Server sessions, counted by state. */
+static int count_fakes(bool server, int opens, int closes)
+{
+    int n = 0;
+    for (size_t i = 0; i < MAX_FAKES; i++) {
+        fake_t *f = &T.fakes[i];
+        if (f->used && f->server == server && f->opens >= opens && f->closes >= closes)
+            n++;
+    }
+    return n;
+}
+
+static int accept_fake(void *user, const dnp3_conn_info_t *info, dnp3_session_t *session, char *why,
+                       size_t why_cap)
+{
+    (void)user;
+    (void)info;
+    if (T.refuse) {
+        snprintf(why, why_cap, "%s", T.refuse);
+        return DNP3_E_STATE;
+    }
+    fake_t *f = fake_new(true);
+    if (T.server_template) {
+        f->reply_after = T.server_template->reply_after;
+        f->chunk = T.server_template->chunk;
+        f->timer_step = T.server_template->timer_step;
+        f->timer_limit = T.server_template->timer_limit;
+    }
+    session->ops = &FAKE_OPS;
+    session->ctx = f;
+    return 0;
+}
+
+/* ---- the runtime under test ------------------------------------------------ */
+
+static void test_logger(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    (void)ctx;
+    if (getenv("DNP3C_TEST_VERBOSE"))
+        fprintf(stderr, "[%s] %s\n", dnp3_log_level_name(level), msg);
+    if (T.nlog < MAX_LOG)
+        snprintf(T.log[T.nlog++], sizeof T.log[0], "%s", msg);
+}
+
+static int log_count(const char *needle)
+{
+    int n = 0;
+    for (size_t i = 0; i < T.nlog; i++)
+        if (strstr(T.log[i], needle))
+            n++;
+    return n;
+}
+
+static dnp3_runtime_t *rt_new(const char *pcap)
+{
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    cfg.logger.log = test_logger;
+    cfg.logger.level = DNP3_LOG_DEBUG;
+    /* Long enough that summaries come only at the stop: the lines are exact. */
+    cfg.refusal_log_interval_ms = 600000;
+    cfg.pcap_path = pcap;
+    char err[128];
+    T.rt = dnp3_runtime_new(&cfg, err, sizeof err);
+    assert_non_null(T.rt);
+    return T.rt;
+}
+
+static uint16_t server_add(const char *address, size_t max, const char *const *allow, size_t nallow)
+{
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = address;
+    cfg.port = 0;
+    cfg.max_connections = max;
+    cfg.allow = allow;
+    cfg.allow_count = nallow;
+    cfg.accept = accept_fake;
+    dnp3_listener_t *l = NULL;
+    int rc = dnp3_runtime_add_tcp_server(T.rt, &cfg, &l);
+    if (rc != 0)
+        return 0;
+    dnp3_endpoint_t ep;
+    assert_int_equal(dnp3_listener_endpoint(l, &ep), 0);
+    assert_int_not_equal(ep.port, 0);
+    return ep.port;
+}
+
+static fake_t *client_add(const char *host, uint16_t port, uint32_t backoff_min,
+                          uint32_t backoff_max)
+{
+    fake_t *f = fake_new(false);
+    dnp3_tcp_endpoint_t ep = {.host = host, .port = port};
+    dnp3_tcp_client_config_t cfg;
+    dnp3_tcp_client_config_default(&cfg);
+    cfg.endpoints = &ep;
+    cfg.endpoint_count = 1;
+    cfg.backoff_min_ms = backoff_min;
+    cfg.backoff_max_ms = backoff_max;
+    cfg.session.ops = &FAKE_OPS;
+    cfg.session.ctx = f;
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, NULL), 0);
+    return f;
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WATCHDOG_S;
+    pthread_mutex_lock(&T.lock);
+    while (!T.done) {
+        if (pthread_cond_timedwait(&T.cond, &T.lock, &until) == ETIMEDOUT) {
+            T.watchdog_fired = true;
+            dnp3_runtime_stop(T.rt);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&T.lock);
+    return NULL;
+}
+
+/* Run until the test's check() stops the runtime (or the watchdog does). */
+static void run(void)
+{
+    T.done = false;
+    T.watchdog_fired = false;
+    assert_int_equal(pthread_create(&T.watchdog, NULL, watchdog_main, NULL), 0);
+    assert_int_equal(dnp3_runtime_run(T.rt), 0);
+    pthread_mutex_lock(&T.lock);
+    T.done = true;
+    pthread_cond_signal(&T.cond);
+    pthread_mutex_unlock(&T.lock);
+    pthread_join(T.watchdog, NULL);
+    assert_false(T.watchdog_fired);
+}
+
+static dnp3_runtime_counters_t counters(void)
+{
+    dnp3_runtime_counters_t c;
+    assert_int_equal(dnp3_runtime_counters(T.rt, &c), 0);
+    return c;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(T.fakes, 0, sizeof T.fakes);
+    T.nlog = 0;
+    T.check = NULL;
+    T.refuse = NULL;
+    T.server_template = NULL;
+    T.late_after = 0;
+    pthread_mutex_init(&T.lock, NULL);
+    pthread_cond_init(&T.cond, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dnp3_runtime_free(T.rt);
+    T.rt = NULL;
+    pthread_mutex_destroy(&T.lock);
+    pthread_cond_destroy(&T.cond);
+    return 0;
+}
+
+/* A port nothing listens on: bound, then released. */
+static uint16_t closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* ---- echo: one request, one answer, each in one write --------------------- */
+
+static fake_t *echo_client;
+
+static void check_echo(void)
+{
+    if (echo_client->in_len == 11)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void echo_over(const char *address, const char *host)
+{
+    rt_new(NULL);
+    fake_t tmpl = {.reply_after = 11, .chunk = 5};
+    T.server_template = &tmpl;
+    uint16_t port = server_add(address, 4, NULL, 0);
+    if (port == 0)
+        skip(); /* no IPv6 on this machine */
+    echo_client = client_add(host, port, 1000, 1000);
+    /* "hello world" handed over in pieces of 4: 4 + 4 + 3 bytes ... */
+    echo_client->chunk = 4;
+    queue_out(echo_client, "hello world", 11);
+    T.check = check_echo;
+    run();
+
+    assert_memory_equal(echo_client->in, "HELLO WORLD", 11);
+    fake_t *server = &T.fakes[1];
+    assert_true(server->server);
+    assert_memory_equal(server->in, "hello world", 11);
+    dnp3_runtime_counters_t c = counters();
+    /* ... yet sent in one write each way. */
+    assert_int_equal(c.writes, 2);
+    assert_int_equal(c.bytes_out, 22);
+    assert_int_equal(c.bytes_in, 22);
+    assert_int_equal(c.accepted, 1);
+    assert_int_equal(c.connected, 1);
+    assert_int_equal(c.disconnects[DNP3_DISCONNECT_STOP], 2);
+    assert_int_equal(c.open_connections, 0);
+    assert_int_equal(server->closes, 1);
+    assert_int_equal(server->reason, DNP3_DISCONNECT_STOP);
+    assert_int_equal(echo_client->closes, 1);
+    assert_false(server->info.outgoing);
+    assert_true(echo_client->info.outgoing);
+    assert_int_equal(server->info.peer.port, echo_client->info.local.port);
+    assert_int_equal(server->info.local.port, port);
+    assert_string_equal(server->info.transport, "tcp");
+    assert_int_equal(log_count("accepted connection 1 from"), 1);
+    assert_int_equal(log_count("runtime stopping"), 2);
+}
+
+static void test_echo_ipv4(void **state)
+{
+    (void)state;
+    echo_over("127.0.0.1", "127.0.0.1");
+    assert_int_equal(echo_client->info.peer.family, 4);
+}
+
+static void test_echo_ipv6(void **state)
+{
+    (void)state;
+    echo_over("::1", "::1");
+    assert_int_equal(echo_client->info.peer.family, 6);
+    assert_int_equal(log_count("accepted connection 1 from [::1]:"), 1);
+}
+
+/* ---- refusals at accept ------------------------------------------------------ */
+
+static void check_limit(void)
+{
+    /* Two held, the third closed by the server. */
+    if (count_fakes(true, 1, 0) == 2 && count_fakes(false, 1, 1) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_max_connections(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 2, NULL, 0);
+    for (int i = 0; i < 3; i++)
+        client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_limit;
+    run();
+
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.accepted, 2);
+    assert_int_equal(c.refused[DNP3_REFUSE_LIMIT], 1);
+    assert_int_equal(c.refused[DNP3_REFUSE_ALLOW_LIST], 0);
+    assert_int_equal(c.connected, 3); /* TCP itself connected all three */
+    assert_int_equal(count_fakes(true, 1, 1), 2);
+    assert_int_equal(log_count("refused connection from 127.0.0.1:"), 1);
+    assert_int_equal(log_count(": connection limit reached: 2 of 2 open"), 1);
+    /* The refused client saw its peer close. */
+    for (size_t i = 0; i < MAX_FAKES; i++)
+        if (T.fakes[i].used && !T.fakes[i].server && T.fakes[i].reason != DNP3_DISCONNECT_STOP)
+            assert_int_equal(T.fakes[i].reason, DNP3_DISCONNECT_PEER_CLOSED);
+}
+
+static void check_allow(void)
+{
+    if (count_fakes(true, 1, 0) == 1 && count_fakes(false, 1, 1) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_allow_list(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    static const char *const elsewhere[] = {"10.0.0.0/8", "2001:db8::/32", "127.0.0.2"};
+    static const char *const loopback[] = {"192.168.0.0/16", "127.0.0.0/8"};
+    uint16_t closed = server_add("127.0.0.1", 4, elsewhere, 3);
+    uint16_t open = server_add("127.0.0.1", 4, loopback, 2);
+    client_add("127.0.0.1", closed, 60000, 60000);
+    client_add("127.0.0.1", open, 60000, 60000);
+    T.check = check_allow;
+    run();
+
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.refused[DNP3_REFUSE_ALLOW_LIST], 1);
+    assert_int_equal(c.refused[DNP3_REFUSE_LIMIT], 0);
+    assert_int_equal(c.accepted, 1);
+    assert_int_equal(log_count(": source not in allow-list"), 1);
+}
+
+static void check_session_refused(void)
+{
+    if (count_fakes(false, 1, 1) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_accept_callback_refuses(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    T.refuse = "no association for this port";
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_session_refused;
+    run();
+    assert_int_equal(counters().refused[DNP3_REFUSE_SESSION], 1);
+    assert_int_equal(log_count("refused by session: no association for this port"), 1);
+}
+
+/* A flood from one source: one full line, then one summary with the count. */
+#define FLOOD 12
+
+static void check_flood(void)
+{
+    if (count_fakes(true, 1, 0) == 1 && count_fakes(false, 1, 1) == FLOOD)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_refusal_flood_summarised(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 1, NULL, 0);
+    for (int i = 0; i < FLOOD + 1; i++)
+        client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_flood;
+    run();
+
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.refused[DNP3_REFUSE_LIMIT], FLOOD);
+    assert_int_equal(c.log_suppressed, FLOOD - 1);
+    assert_int_equal(log_count("refused connection from 127.0.0.1:"), 1);
+    assert_int_equal(log_count("refused 11 more connections from 127.0.0.1 in the last 600.0s "
+                               "(limit 11)"),
+                     1);
+}
+
+/* ---- clients ------------------------------------------------------------------ */
+
+static void check_connected(void)
+{
+    if (count_fakes(true, 1, 0) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+/* Nothing listens at first: refused, backoff 20, 40, 80, 80 ms; then the
+ * server appears and the client connects. */
+static void test_client_backoff(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = closed_port();
+    dnp3_tcp_server_config_default(&T.late_server);
+    T.late_server.address = "127.0.0.1";
+    T.late_server.port = port;
+    T.late_server.accept = accept_fake;
+    T.late_after = 4;
+    fake_t *cl = client_add("127.0.0.1", port, 20, 80);
+    T.check = check_connected;
+    run();
+
+    assert_int_equal(cl->failures, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cl->failure_codes[i], DNP3_E_CONN_REFUSED);
+    char expect[64];
+    snprintf(expect, sizeof expect, "127.0.0.1:%u", (unsigned)port);
+    assert_string_equal(cl->failure_endpoint, expect);
+    assert_int_equal(cl->opens, 1);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.connect_attempts, 5);
+    assert_int_equal(c.connect_refused, 4);
+    assert_int_equal(c.connected, 1);
+    assert_int_equal(log_count("next connection attempt in 20 ms"), 1);
+    assert_int_equal(log_count("next connection attempt in 40 ms"), 1);
+    assert_int_equal(log_count("next connection attempt in 80 ms"), 2);
+}
+
+/* The primary refuses: the backup is tried at once. */
+static void test_client_backup_endpoint(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    fake_t *cl = fake_new(false);
+    dnp3_tcp_endpoint_t eps[2] = {{"127.0.0.1", closed_port()}, {"127.0.0.1", port}};
+    dnp3_tcp_client_config_t cfg;
+    dnp3_tcp_client_config_default(&cfg);
+    cfg.endpoints = eps;
+    cfg.endpoint_count = 2;
+    cfg.backoff_min_ms = cfg.backoff_max_ms = 60000;
+    cfg.session.ops = &FAKE_OPS;
+    cfg.session.ctx = cl;
+    dnp3_tcp_client_t *client = NULL;
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, &client), 0);
+    T.check = check_connected;
+    run();
+
+    assert_int_equal(cl->failures, 1);
+    assert_int_equal(cl->failure_codes[0], DNP3_E_CONN_REFUSED);
+    assert_int_equal(cl->opens, 1);
+    assert_int_equal(cl->info.peer.port, port);
+    assert_int_equal(counters().connect_attempts, 2);
+    assert_null(dnp3_tcp_client_conn(client)); /* closed by the stop */
+}
+
+/* A listener whose accept queue is full drops SYNs: the connect times out,
+ * which is reported apart from "refused". */
+static void check_failed_once(void)
+{
+    for (size_t i = 0; i < MAX_FAKES; i++)
+        if (T.fakes[i].used && !T.fakes[i].server && T.fakes[i].failures >= 1)
+            dnp3_runtime_stop(T.rt);
+}
+
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    socklen_t len = sizeof sa;
+    getsockname(lfd, (struct sockaddr *)&sa, &len);
+    /* Fill the queue (never accepted). */
+    int fillers[3];
+    for (int i = 0; i < 3; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM, 0);
+        fcntl(fillers[i], F_SETFL, O_NONBLOCK);
+        connect(fillers[i], (struct sockaddr *)&sa, sizeof sa);
+    }
+    usleep(100000); /* let the handshakes settle (not a timing assertion) */
+
+    rt_new(NULL);
+    fake_t *cl = fake_new(false);
+    dnp3_tcp_endpoint_t ep = {"127.0.0.1", ntohs(sa.sin_port)};
+    dnp3_tcp_client_config_t cfg;
+    dnp3_tcp_client_config_default(&cfg);
+    cfg.endpoints = &ep;
+    cfg.endpoint_count = 1;
+    cfg.connect_timeout_ms = 300;
+    cfg.backoff_min_ms = cfg.backoff_max_ms = 60000;
+    cfg.session.ops = &FAKE_OPS;
+    cfg.session.ctx = cl;
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, NULL), 0);
+    T.check = check_failed_once;
+    run();
+    for (int i = 0; i < 3; i++)
+        close(fillers[i]);
+    close(lfd);
+
+    assert_int_equal(cl->failures, 1);
+    assert_int_equal(cl->failure_codes[0], DNP3_E_CONN_TIMEOUT);
+    assert_int_equal(counters().connect_timeout, 1);
+    assert_int_equal(log_count("connect timed out"), 1);
+}
+
+static void test_connect_refused(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    fake_t *cl = client_add("127.0.0.1", closed_port(), 60000, 60000);
+    T.check = check_failed_once;
+    run();
+    assert_int_equal(cl->failures, 1);
+    assert_int_equal(cl->failure_codes[0], DNP3_E_CONN_REFUSED);
+    assert_int_equal(counters().connect_refused, 1);
+    assert_int_equal(log_count("connection refused (nothing listening on that port)"), 1);
+}
+
+/* The codes a user must tell apart stay apart. Unreachable networks cannot
+ * be made over loopback, so the mapping itself is checked. */
+static void test_error_mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(dnp3i_error_from_uv(UV_ECONNREFUSED), DNP3_E_CONN_REFUSED);
+    assert_int_equal(dnp3i_error_from_uv(UV_ETIMEDOUT), DNP3_E_CONN_TIMEOUT);
+    assert_int_equal(dnp3i_error_from_uv(UV_EHOSTUNREACH), DNP3_E_HOST_UNREACHABLE);
+    assert_int_equal(dnp3i_error_from_uv(UV_ENETUNREACH), DNP3_E_HOST_UNREACHABLE);
+    assert_int_equal(dnp3i_error_from_uv(UV_EADDRINUSE), DNP3_E_ADDR_IN_USE);
+    assert_int_equal(dnp3i_error_from_uv(UV_EACCES), DNP3_E_PERMISSION);
+    assert_int_equal(dnp3i_error_from_uv(UV_EAI_NONAME), DNP3_E_RESOLVE);
+    assert_int_equal(dnp3i_error_from_uv(UV_ECONNRESET), DNP3_E_CONN_RESET);
+    assert_int_equal(dnp3i_error_from_uv(UV_EIO), DNP3_E_IO);
+    assert_int_equal(DNP3_E_CONN_REFUSED, -70); /* part of the ABI */
+    assert_string_not_equal(dnp3_strerror(DNP3_E_CONN_REFUSED),
+                            dnp3_strerror(DNP3_E_HOST_UNREACHABLE));
+}
+
+static void test_listen_errors(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = "127.0.0.1";
+    cfg.port = port;
+    cfg.accept = accept_fake;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, NULL), DNP3_E_ADDR_IN_USE);
+    cfg.address = "not an address";
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, NULL), DNP3_E_ADDRESS);
+    static const char *const bad[] = {"10.0.0.0/33"};
+    cfg.address = "127.0.0.1";
+    cfg.port = 0;
+    cfg.allow = bad;
+    cfg.allow_count = 1;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, NULL), DNP3_E_ADDRESS);
+    cfg.allow_count = 0;
+    cfg.accept = NULL;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, NULL), DNP3_E_INVALID_ARG);
+    assert_int_equal(log_count("address already in use"), 1);
+    /* Freed without running: everything closes. */
+}
+
+/* ---- timers ------------------------------------------------------------------- */
+
+static void check_timers(void)
+{
+    for (size_t i = 0; i < MAX_FAKES; i++)
+        if (T.fakes[i].used && T.fakes[i].server && T.fakes[i].timer_calls == 3)
+            dnp3_runtime_stop(T.rt);
+}
+
+static void test_timer_at_deadline(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    fake_t tmpl = {.timer_step = 30, .timer_limit = 3};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_timers;
+    run();
+    fake_t *server = &T.fakes[1];
+    assert_true(server->server);
+    assert_int_equal(server->timer_calls, 3);
+    assert_int_equal(server->timer_early, 0); /* never before its deadline */
+}
+
+/* ---- closing from inside a session: its last output goes before the FIN ---- */
+
+static int closing_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    fake_t *f = ctx;
+    fake_bytes(ctx, now, data, len);
+    if (f->in_len == 3) {
+        queue_out(f, "bye", 3);
+        dnp3_conn_close(f->conn, DNP3_DISCONNECT_SESSION, "script done");
+    }
+    return 0;
+}
+
+static const dnp3_session_ops_t CLOSING_OPS = {
+    .on_open = fake_open,
+    .on_bytes = closing_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .on_close = fake_close,
+};
+
+static int accept_closing(void *user, const dnp3_conn_info_t *info, dnp3_session_t *session,
+                          char *why, size_t why_cap)
+{
+    accept_fake(user, info, session, why, why_cap);
+    session->ops = &CLOSING_OPS;
+    return 0;
+}
+
+static void check_bye(void)
+{
+    if (count_fakes(false, 1, 1) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_session_closes(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = "127.0.0.1";
+    cfg.port = 0;
+    cfg.accept = accept_closing;
+    dnp3_listener_t *l;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, &l), 0);
+    dnp3_endpoint_t ep;
+    dnp3_listener_endpoint(l, &ep);
+    fake_t *cl = client_add("127.0.0.1", ep.port, 60000, 60000);
+    queue_out(cl, "end", 3);
+    T.check = check_bye;
+    run();
+    assert_int_equal(cl->in_len, 3);
+    assert_memory_equal(cl->in, "bye", 3);
+    assert_int_equal(cl->reason, DNP3_DISCONNECT_PEER_CLOSED);
+    fake_t *server = &T.fakes[1];
+    assert_int_equal(server->reason, DNP3_DISCONNECT_SESSION);
+    assert_int_equal(counters().disconnects[DNP3_DISCONNECT_SESSION], 1);
+    assert_int_equal(log_count("closed by session: script done"), 1);
+}
+
+/* ---- posting from another thread, stop from another thread ------------------ */
+
+#define POSTS 200
+
+static int posted_seen;
+static int posted_out_of_order;
+static int post_indexes[POSTS];
+
+static void posted(void *arg)
+{
+    int i = *(int *)arg;
+    if (i != posted_seen)
+        posted_out_of_order++;
+    posted_seen++;
+    if (posted_seen == POSTS)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void *poster_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < POSTS; i++) {
+        post_indexes[i] = i;
+        while (dnp3_runtime_post(T.rt, posted, &post_indexes[i]) == DNP3_E_QUEUE_FULL)
+            usleep(1000);
+    }
+    return NULL;
+}
+
+static void test_post_from_thread(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    posted_seen = posted_out_of_order = 0;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, poster_main, NULL), 0);
+    run();
+    pthread_join(th, NULL);
+    assert_int_equal(posted_seen, POSTS);
+    assert_int_equal(posted_out_of_order, 0);
+    assert_int_equal(dnp3_runtime_post(T.rt, posted, &post_indexes[0]), DNP3_E_STOPPED);
+    assert_int_equal(dnp3_runtime_run(T.rt), DNP3_E_STATE);
+}
+
+static atomic_bool all_open;
+
+static void check_all_open(void)
+{
+    if (count_fakes(true, 1, 0) == 2 && count_fakes(false, 1, 0) == 2)
+        atomic_store(&all_open, true);
+}
+
+static void *stopper_main(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&all_open))
+        usleep(1000);
+    dnp3_runtime_stop(T.rt);
+    dnp3_runtime_stop(T.rt); /* a second request is harmless */
+    return NULL;
+}
+
+static void test_stop_with_open_connections(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    atomic_store(&all_open, false);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    client_add("127.0.0.1", port, 60000, 60000);
+    client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_all_open;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, stopper_main, NULL), 0);
+    run();
+    pthread_join(th, NULL);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.disconnects[DNP3_DISCONNECT_STOP], 4);
+    assert_int_equal(c.open_connections, 0);
+    assert_int_equal(count_fakes(true, 1, 1), 2);
+    assert_int_equal(count_fakes(false, 1, 1), 2);
+    for (size_t i = 0; i < MAX_FAKES; i++)
+        if (T.fakes[i].used)
+            assert_int_equal(T.fakes[i].reason, DNP3_DISCONNECT_STOP);
+}
+
+/* ---- capture ------------------------------------------------------------------ */
+
+typedef struct raw_client {
+    uint16_t server_port;
+    uint16_t local_port;
+    const char *send;
+    char got[32];
+} raw_client_t;
+
+/* A plain blocking socket: sends, reads the answer, closes. */
+static void *raw_client_main(void *arg)
+{
+    raw_client_t *rc = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                             .sin_port = htons(rc->server_port)};
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        socklen_t len = sizeof sa;
+        getsockname(fd, (struct sockaddr *)&sa, &len);
+        rc->local_port = ntohs(sa.sin_port);
+        size_t n = strlen(rc->send), got = 0;
+        if (write(fd, rc->send, n) == (ssize_t)n) {
+            while (got < n) {
+                ssize_t r = read(fd, rc->got + got, n - got);
+                if (r <= 0)
+                    break;
+                got += (size_t)r;
+            }
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static void check_two_closed(void)
+{
+    if (count_fakes(true, 1, 1) == 2)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void *raw_pair_main(void *arg)
+{
+    raw_client_t *rcs = arg;
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, raw_client_main, &rcs[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    return NULL;
+}
+
+static void test_capture(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/dnp3c_rt_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    rt_new(path);
+    fake_t tmpl = {.reply_after = 5};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    raw_client_t rcs[2] = {{.server_port = port, .send = "ping1"},
+                           {.server_port = port, .send = "ping2"}};
+    pthread_t th;
+    pthread_create(&th, NULL, raw_pair_main, rcs);
+    T.check = check_two_closed;
+    run();
+    pthread_join(th, NULL);
+    assert_string_equal(rcs[0].got, "PING1");
+    assert_string_equal(rcs[1].got, "PING2");
+    dnp3_runtime_free(T.rt);
+    T.rt = NULL;
+
+    /* Read back with the tool's capture reader: four flows (two streams, both
+     * ways), each with exactly its bytes, no gap, no retransmission. */
+    char err[256];
+    capture_t *cap = capture_open(path, port, err, sizeof err);
+    assert_non_null(cap);
+    char flows[4][64] = {{0}};
+    char bytes[4][16] = {{0}};
+    cap_chunk_t ch;
+    int rc;
+    while ((rc = capture_next(cap, &ch)) > 0) {
+        assert_true(ch.flow_id < 4);
+        snprintf(flows[ch.flow_id], sizeof flows[0], "%s", ch.flow_name);
+        strncat(bytes[ch.flow_id], (const char *)ch.data, ch.len);
+    }
+    assert_int_equal(rc, 0);
+    cap_counters_t cc;
+    capture_get_counters(cap, &cc);
+    assert_int_equal(capture_flow_count(cap), 4);
+    assert_int_equal(cc.gaps, 0);
+    assert_int_equal(cc.malformed, 0);
+    assert_int_equal(cc.retrans_bytes, 0);
+    assert_int_equal(cc.bytes_delivered, 20);
+    for (int i = 0; i < 2; i++) {
+        char up[64], down[64], expect_down[8];
+        snprintf(up, sizeof up, "127.0.0.1:%u>127.0.0.1:%u", rcs[i].local_port, port);
+        snprintf(down, sizeof down, "127.0.0.1:%u>127.0.0.1:%u", port, rcs[i].local_port);
+        snprintf(expect_down, sizeof expect_down, "PING%d", i + 1);
+        int seen = 0;
+        for (int f = 0; f < 4; f++) {
+            if (strcmp(flows[f], up) == 0) {
+                assert_string_equal(bytes[f], rcs[i].send);
+                seen++;
+            }
+            if (strcmp(flows[f], down) == 0) {
+                assert_string_equal(bytes[f], expect_down);
+                seen++;
+            }
+        }
+        assert_int_equal(seen, 2);
+    }
+    capture_close(cap);
+    unlink(path);
+}
+
+/* ---- addresses ------------------------------------------------------------------ */
+
+static bool in_net(const char *net, const char *host)
+{
+    dnp3i_cidr_t c;
+    assert_int_equal(dnp3i_cidr_read(net, &c), 0);
+    struct sockaddr_storage ss;
+    assert_int_equal(dnp3i_sockaddr_from_text(host, 1, &ss), 0);
+    dnp3_endpoint_t ep;
+    assert_int_equal(dnp3i_endpoint_from_sockaddr((struct sockaddr *)&ss, &ep), 0);
+    return dnp3i_cidr_match(&c, &ep);
+}
+
+static void test_cidr(void **state)
+{
+    (void)state;
+    assert_true(in_net("10.0.0.0/8", "10.255.1.2"));
+    assert_false(in_net("10.0.0.0/8", "11.0.0.1"));
+    assert_true(in_net("192.168.1.0/25", "192.168.1.127"));
+    assert_false(in_net("192.168.1.0/25", "192.168.1.128"));
+    assert_true(in_net("0.0.0.0/0", "8.8.8.8"));
+    assert_true(in_net("127.0.0.1", "127.0.0.1"));
+    assert_false(in_net("127.0.0.1", "127.0.0.2"));
+    assert_true(in_net("2001:db8::/32", "2001:db8:ffff::1"));
+    assert_false(in_net("2001:db8::/32", "2001:db9::1"));
+    assert_false(in_net("::/0", "10.0.0.1")); /* families never mix */
+    /* A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d. */
+    assert_true(in_net("10.0.0.0/8", "::ffff:10.1.2.3"));
+    dnp3i_cidr_t c;
+    assert_int_equal(dnp3i_cidr_read("10.0.0.0/33", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3i_cidr_read("::/129", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3i_cidr_read("10.0.0.0/", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3i_cidr_read("10.0.0.0/8x", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3i_cidr_read("example.com", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3i_cidr_read("", &c), DNP3_E_ADDRESS);
+}
+
+static void test_endpoint_format(void **state)
+{
+    (void)state;
+    dnp3_endpoint_t v4 = {.family = 4, .addr = {192, 0, 2, 7}, .port = 20000};
+    dnp3_endpoint_t v6 = {.family = 6, .addr = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}, .port = 20000};
+    char buf[DNP3_ENDPOINT_TEXT_MAX];
+    assert_int_equal(dnp3_endpoint_format(&v4, buf, sizeof buf), 15);
+    assert_string_equal(buf, "192.0.2.7:20000");
+    assert_int_equal(dnp3_endpoint_format(&v6, buf, sizeof buf), 19);
+    assert_string_equal(buf, "[2001:db8::1]:20000");
+    assert_int_equal(dnp3_endpoint_format(&v4, buf, 8), DNP3_E_NOSPACE);
+    assert_int_equal(dnp3_endpoint_format(NULL, buf, sizeof buf), DNP3_E_INVALID_ARG);
+}
+
+static void test_config_defaults(void **state)
+{
+    (void)state;
+    dnp3_tcp_server_config_t s;
+    dnp3_tcp_server_config_default(&s);
+    assert_string_equal(s.address, "0.0.0.0");
+    assert_int_equal(s.port, 20000);
+    assert_int_equal(s.max_connections, 4);
+    assert_true(s.keepalive.enabled);
+    dnp3_tcp_client_config_t c;
+    dnp3_tcp_client_config_default(&c);
+    assert_true(c.backoff_min_ms <= c.backoff_max_ms);
+    /* A client with no endpoint or no session is refused. */
+    rt_new(NULL);
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &c, NULL), DNP3_E_INVALID_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_echo_ipv4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accept_callback_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_flood_summarised, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_backup_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_at_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_defaults, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
