@@ -49,6 +49,23 @@ typedef struct dnp3_endpoint {
  * DNP3_E_INVALID_ARG (NULL argument) / DNP3_E_NOSPACE (cap too small). */
 DNP3_API int dnp3_endpoint_format(const dnp3_endpoint_t *ep, char *buf, size_t cap);
 
+/* An IP network in CIDR form, for allow-lists (per listening port here;
+ * per association in the sessions, matched against dnp3_conn_info_t.peer). */
+typedef struct dnp3_network {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint8_t prefix; /* leading bits that must match: 0..32 or 0..128 */
+} dnp3_network_t;
+
+/* Read "a.b.c.d/n", "v6/n", or a plain address (one host: /32 or /128).
+ * Bits beyond the prefix are ignored. Returns 0, DNP3_E_INVALID_ARG (NULL)
+ * or DNP3_E_ADDRESS (not a numeric address, bad or too long prefix). */
+DNP3_API int dnp3_network_read(const char *text, dnp3_network_t *out);
+
+/* Whether ep's address lies in net (port ignored; an IPv4 address never
+ * matches an IPv6 network, and the reverse). NULL arguments: false. */
+DNP3_API bool dnp3_network_contains(const dnp3_network_t *net, const dnp3_endpoint_t *ep);
+
 /* ---- logging -------------------------------------------------------------- */
 
 typedef enum dnp3_log_level {
@@ -67,6 +84,11 @@ typedef struct dnp3_logger {
     void *ctx;              /* passed to log */
     dnp3_log_level_t level; /* messages above this level are dropped */
 } dnp3_logger_t;
+
+/* A dnp3_log_fn that writes to syslog(3) (ctx unused; call openlog() first
+ * to choose the identity and facility). ERROR, WARN, INFO, DEBUG map to
+ * LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+DNP3_API void dnp3_log_syslog(void *ctx, dnp3_log_level_t level, const char *msg);
 
 /* "ERROR", "WARN", "INFO", "DEBUG" (never NULL). */
 DNP3_API const char *dnp3_log_level_name(dnp3_log_level_t level);
@@ -169,11 +191,11 @@ typedef struct dnp3_runtime_config {
     size_t post_queue_size; /* default 4096 */
     /* Per connection: largest single write (output collected per flush)
      * and read buffer. */
-    size_t write_buffer_size; /* default 16384 */
+    size_t write_buffer_size; /* default 8192 (a 2048-octet fragment framed is 2628) */
     size_t read_buffer_size;  /* default 4096 */
     /* How long a stop waits for pending writes before closing abruptly. */
     uint32_t stop_linger_ms; /* default 2000 */
-    /* Stop on SIGINT and SIGTERM (libuv signal handles). Default false. */
+    /* Stop on SIGINT and SIGTERM (as dnp3_runtime_on_signal). Default false. */
     bool stop_on_signals;
 } dnp3_runtime_config_t;
 
@@ -204,6 +226,18 @@ DNP3_API int dnp3_runtime_stop(dnp3_runtime_t *rt);
  * closures pending; try again) or DNP3_E_STOPPED (the loop has finished;
  * fn will never run). Closures posted before the stop completes run. */
 DNP3_API int dnp3_runtime_post(dnp3_runtime_t *rt, void (*fn)(void *arg), void *arg);
+
+/* Most signals dnp3_runtime_on_signal() watches (stop_on_signals uses 2). */
+#define DNP3_RUNTIME_SIGNAL_MAX 8u
+
+/* Call fn(arg, signum) on the loop thread each time signum is delivered
+ * (e.g. SIGUSR1 to print counters). fn runs as an ordinary loop callback,
+ * not in signal context, so it may do anything a session callback may. The
+ * watch does not keep the loop running on its own. Returns 0,
+ * DNP3_E_INVALID_ARG, DNP3_E_NOSPACE (DNP3_RUNTIME_SIGNAL_MAX reached),
+ * DNP3_E_IO (libuv refused the signal) or DNP3_E_STOPPED. */
+DNP3_API int dnp3_runtime_on_signal(dnp3_runtime_t *rt, int signum,
+                                    void (*fn)(void *arg, int signum), void *arg);
 
 /* Free everything. Call after dnp3_runtime_run() returned, or instead of
  * running (then client sessions get no on_close: they were never opened).

@@ -58,9 +58,19 @@ static void count_failure(dnp3_runtime_t *rt, int code)
 
 /* One endpoint failed: the next one now, or after the backoff from the
  * first again. */
+static void connect_to(dnp3_tcp_client_t *c, const struct sockaddr *sa);
+
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
 {
     dnp3_runtime_t *rt = c->rt;
+    if (c->resolved_next < c->nresolved && !c->stopping && !rt->stopping) {
+        /* A host name with several addresses: the next one first. */
+        dnp3i_log(rt, DNP3_LOG_DEBUG, "tcp: %s: address %zu failed (%s), trying the next",
+                  c->endpoint_text, c->resolved_next, dnp3_strerror(code));
+        connect_to(c, (const struct sockaddr *)&c->resolved[c->resolved_next++]);
+        return;
+    }
+    c->nresolved = c->resolved_next = 0;
     count_failure(rt, code);
     dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", c->endpoint_text,
               dnp3_strerror(code));
@@ -158,13 +168,19 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         uv_freeaddrinfo(res);
         return;
     }
-    if (status != 0 || !res) {
-        uv_freeaddrinfo(res);
+    c->nresolved = c->resolved_next = 0;
+    for (struct addrinfo *ai = res; ai && c->nresolved < DNP3I_RESOLVED_MAX; ai = ai->ai_next) {
+        if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+            ai->ai_addrlen <= sizeof c->resolved[0])
+            memcpy(&c->resolved[c->nresolved++], ai->ai_addr, ai->ai_addrlen);
+    }
+    uv_freeaddrinfo(res);
+    if (status != 0 || c->nresolved == 0) {
         attempt_failed(c, DNP3_E_RESOLVE);
         return;
     }
-    connect_to(c, res->ai_addr);
-    uv_freeaddrinfo(res);
+    c->resolved_next = 1;
+    connect_to(c, (const struct sockaddr *)&c->resolved[0]);
 }
 
 static void try_endpoint(dnp3_tcp_client_t *c)
@@ -173,6 +189,7 @@ static void try_endpoint(dnp3_tcp_client_t *c)
     if (c->stopping || rt->stopping)
         return;
     set_endpoint_text(c);
+    c->nresolved = c->resolved_next = 0;
     rt->counters.connect_attempts++;
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp: connecting to %s", c->endpoint_text);
     struct sockaddr_storage ss;

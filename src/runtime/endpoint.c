@@ -85,10 +85,10 @@ int dnp3i_sockaddr_from_text(const char *host, uint16_t port, struct sockaddr_st
     return DNP3_E_ADDRESS;
 }
 
-int dnp3i_cidr_read(const char *text, dnp3i_cidr_t *out)
+int dnp3_network_read(const char *text, dnp3_network_t *out)
 {
     if (!text || !out)
-        return DNP3_E_ADDRESS;
+        return DNP3_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
     char host[INET6_ADDRSTRLEN + 2];
     const char *slash = strchr(text, '/');
@@ -120,9 +120,9 @@ int dnp3i_cidr_read(const char *text, dnp3i_cidr_t *out)
     return 0;
 }
 
-bool dnp3i_cidr_match(const dnp3i_cidr_t *net, const dnp3_endpoint_t *ep)
+bool dnp3_network_contains(const dnp3_network_t *net, const dnp3_endpoint_t *ep)
 {
-    if (net->family != ep->family)
+    if (!net || !ep || net->family != ep->family)
         return false;
     unsigned full = net->prefix / 8u, rest = net->prefix % 8u;
     if (memcmp(net->addr, ep->addr, full) != 0)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "runtime/runtime_internal.h"
@@ -57,6 +58,14 @@ const char *dnp3_refuse_reason_name(dnp3_refuse_reason_t r)
         break;
     }
     return "?";
+}
+
+void dnp3_log_syslog(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    (void)ctx;
+    static const int priority[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    int p = (unsigned)level <= DNP3_LOG_DEBUG ? priority[level] : LOG_DEBUG;
+    syslog(p, "%s", msg ? msg : "");
 }
 
 bool dnp3i_log_enabled(const dnp3_runtime_t *rt, dnp3_log_level_t level)

@@ -38,7 +38,7 @@ void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
     cfg->logger.level = DNP3_LOG_INFO;
     cfg->refusal_log_interval_ms = 10000;
     cfg->post_queue_size = 4096;
-    cfg->write_buffer_size = 16384;
+    cfg->write_buffer_size = 8192;
     cfg->read_buffer_size = 4096;
     cfg->stop_linger_ms = 2000;
 }
@@ -67,7 +67,7 @@ static void set_err(char *err, size_t errlen, const char *msg)
 static void on_stop_async(uv_async_t *h);
 static void on_post_async(uv_async_t *h);
 static void on_summary_timer(uv_timer_t *h);
-static void on_signal(uv_signal_t *h, int signum);
+static void stop_on_signal(void *arg, int signum);
 
 /* The handles every runtime has. The timers are unref'd: they never keep
  * the loop alive on their own. */
@@ -87,14 +87,8 @@ static int init_handles(dnp3_runtime_t *rt)
     uint64_t iv = rt->cfg.refusal_log_interval_ms;
     uv_timer_start(&rt->summary_timer, on_summary_timer, iv, iv);
     if (rt->cfg.stop_on_signals) {
-        int signums[2] = {SIGINT, SIGTERM};
-        for (int i = 0; i < 2; i++) {
-            uv_signal_init(&rt->loop, &rt->sig[i]);
-            rt->sig[i].data = rt;
-            uv_signal_start(&rt->sig[i], on_signal, signums[i]);
-            uv_unref((uv_handle_t *)&rt->sig[i]);
-        }
-        rt->signals = true;
+        dnp3_runtime_on_signal(rt, SIGINT, stop_on_signal, rt);
+        dnp3_runtime_on_signal(rt, SIGTERM, stop_on_signal, rt);
     }
     return 0;
 }
@@ -211,11 +205,43 @@ static void on_summary_timer(uv_timer_t *h)
     dnp3i_log_refusal_summary(h->data);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void stop_on_signal(void *arg, int signum)
 {
-    dnp3_runtime_t *rt = h->data;
+    dnp3_runtime_t *rt = arg;
     dnp3i_log(rt, DNP3_LOG_INFO, "runtime: signal %d, stopping", signum);
     dnp3_runtime_stop(rt);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    dnp3_runtime_t *rt = h->loop->data;
+    size_t i = (size_t)(h - rt->sig);
+    rt->sig_fn[i](rt->sig_arg[i], signum);
+}
+
+int dnp3_runtime_on_signal(dnp3_runtime_t *rt, int signum, void (*fn)(void *arg, int signum),
+                           void *arg)
+{
+    if (!rt || !fn || signum <= 0)
+        return DNP3_E_INVALID_ARG;
+    if (rt->stopping)
+        return DNP3_E_STOPPED;
+    if (rt->nsig == DNP3_RUNTIME_SIGNAL_MAX)
+        return DNP3_E_NOSPACE;
+    uv_signal_t *h = &rt->sig[rt->nsig];
+    if (uv_signal_init(&rt->loop, h) != 0)
+        return DNP3_E_IO;
+    if (uv_signal_start(h, on_signal, signum) != 0) {
+        /* The slot stays used: its memory belongs to the closing handle. */
+        uv_close((uv_handle_t *)h, NULL);
+        rt->sig_fn[rt->nsig++] = NULL;
+        return DNP3_E_IO;
+    }
+    uv_unref((uv_handle_t *)h);
+    rt->sig_fn[rt->nsig] = fn;
+    rt->sig_arg[rt->nsig] = arg;
+    rt->nsig++;
+    return 0;
 }
 
 static void on_linger_timer(uv_timer_t *h)
@@ -267,12 +293,13 @@ static void on_stop_async(uv_async_t *h)
  * loop can be closed. */
 static void close_leftovers(dnp3_runtime_t *rt)
 {
-    uv_handle_t *left[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer,
-                           (uv_handle_t *)&rt->sig[0], (uv_handle_t *)&rt->sig[1]};
-    size_t n = rt->signals ? 4 : 2;
-    for (size_t i = 0; i < n; i++)
-        if (!uv_is_closing(left[i]))
-            uv_close(left[i], NULL);
+    uv_handle_t *timers[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer};
+    for (size_t i = 0; i < 2; i++)
+        if (!uv_is_closing(timers[i]))
+            uv_close(timers[i], NULL);
+    for (size_t i = 0; i < rt->nsig; i++)
+        if (!uv_is_closing((uv_handle_t *)&rt->sig[i]))
+            uv_close((uv_handle_t *)&rt->sig[i], NULL);
     uv_run(&rt->loop, UV_RUN_DEFAULT);
     if (rt->pcap)
         dnp3_pcap_writer_flush(rt->pcap);

@@ -75,8 +75,10 @@ struct dnp3_runtime {
     uv_async_t post_async;
     uv_timer_t summary_timer; /* unref'd: refusal summaries */
     uv_timer_t linger_timer;  /* unref'd: abrupt close of what a stop left open */
-    uv_signal_t sig[2];
-    bool signals;
+    uv_signal_t sig[DNP3_RUNTIME_SIGNAL_MAX];
+    void (*sig_fn[DNP3_RUNTIME_SIGNAL_MAX])(void *arg, int signum);
+    void *sig_arg[DNP3_RUNTIME_SIGNAL_MAX];
+    size_t nsig;
 
     atomic_bool stop_requested;
     bool stopping; /* the stop has begun on the loop thread */
@@ -106,15 +108,6 @@ void dnp3i_log_refusal_summary(dnp3_runtime_t *rt);
 
 /* ---- addresses, networks, errors -------------------------------------------- */
 
-typedef struct dnp3i_cidr {
-    uint8_t family; /* 4 or 6 */
-    uint8_t addr[16];
-    uint8_t prefix; /* bits */
-} dnp3i_cidr_t;
-
-/* "a.b.c.d[/n]" or "v6[/n]". Returns 0 or DNP3_E_ADDRESS. */
-int dnp3i_cidr_read(const char *text, dnp3i_cidr_t *out);
-bool dnp3i_cidr_match(const dnp3i_cidr_t *net, const dnp3_endpoint_t *ep);
 /* From a sockaddr_in / sockaddr_in6 (IPv4-mapped IPv6 becomes IPv4). */
 int dnp3i_endpoint_from_sockaddr(const struct sockaddr *sa, dnp3_endpoint_t *out);
 /* Numeric host + port into a sockaddr_storage. Returns 0 or DNP3_E_ADDRESS. */
@@ -191,7 +184,7 @@ struct dnp3_listener {
     dnp3i_link_t link; /* rt->listeners */
     uv_tcp_t tcp;
     size_t max_connections;
-    dnp3i_cidr_t allow[DNP3_RUNTIME_ALLOW_MAX];
+    dnp3_network_t allow[DNP3_RUNTIME_ALLOW_MAX];
     size_t allow_count;
     dnp3_keepalive_t keepalive;
     dnp3_accept_fn accept;
@@ -206,6 +199,9 @@ void dnp3i_listener_conn_closed(dnp3_listener_t *l);
 void dnp3i_listener_stop(dnp3_listener_t *l);
 void dnp3i_listener_free(dnp3_listener_t *l);
 
+/* Addresses of one host name tried before moving to the next endpoint. */
+#define DNP3I_RESOLVED_MAX 4u
+
 struct dnp3_tcp_client {
     dnp3_runtime_t *rt;
     dnp3i_link_t link; /* rt->clients */
@@ -218,6 +214,8 @@ struct dnp3_tcp_client {
     dnp3_session_t session;
     uv_timer_t timer; /* connect timeout, or the wait before the next round */
     uv_getaddrinfo_t resolve;
+    struct sockaddr_storage resolved[DNP3I_RESOLVED_MAX]; /* addresses of a host name */
+    size_t nresolved, resolved_next;
     uv_connect_t connect_req;
     dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
     bool resolving, timed_out, stopping, timer_closed;

@@ -27,7 +27,7 @@ static bool allowed(const dnp3_listener_t *l, const dnp3_endpoint_t *peer)
     if (l->allow_count == 0)
         return true;
     for (size_t i = 0; i < l->allow_count; i++)
-        if (dnp3i_cidr_match(&l->allow[i], peer))
+        if (dnp3_network_contains(&l->allow[i], peer))
             return true;
     return false;
 }
@@ -110,7 +110,7 @@ static void on_connection(uv_stream_t *server, int status)
 static int read_allow_list(dnp3_listener_t *l, const dnp3_tcp_server_config_t *cfg)
 {
     for (size_t i = 0; i < cfg->allow_count; i++) {
-        if (dnp3i_cidr_read(cfg->allow[i], &l->allow[i]) != 0) {
+        if (dnp3_network_read(cfg->allow[i], &l->allow[i]) != 0) {
             dnp3i_log(l->rt, DNP3_LOG_ERROR, "tcp: bad allowed network \"%s\"",
                       cfg->allow[i] ? cfg->allow[i] : "(null)");
             return DNP3_E_ADDRESS;

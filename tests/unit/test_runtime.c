@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1018,17 +1019,70 @@ static void test_capture(void **state)
     unlink(path);
 }
 
+/* A host name is resolved off the loop; "localhost" may give ::1 first
+ * while only 127.0.0.1 listens: every address is tried. */
+static void test_client_host_name(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    fake_t *cl = client_add("localhost", port, 60000, 60000);
+    T.check = check_connected;
+    run();
+    assert_int_equal(cl->opens, 1);
+    assert_int_equal(cl->failures, 0);
+    assert_int_equal(cl->info.peer.family, 4);
+    assert_int_equal(counters().connect_attempts, 1);
+}
+
+static int usr1_seen;
+
+static void on_usr1(void *arg, int signum)
+{
+    assert_ptr_equal(arg, &usr1_seen);
+    assert_int_equal(signum, SIGUSR1);
+    usr1_seen++;
+    raise(SIGTERM); /* stop_on_signals: the runtime stops itself */
+}
+
+static void raise_usr1(void *arg)
+{
+    (void)arg;
+    raise(SIGUSR1);
+}
+
+static void test_signals(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    cfg.logger.log = test_logger;
+    cfg.stop_on_signals = true;
+    T.rt = dnp3_runtime_new(&cfg, NULL, 0);
+    assert_non_null(T.rt);
+    usr1_seen = 0;
+    assert_int_equal(dnp3_runtime_on_signal(T.rt, SIGUSR1, on_usr1, &usr1_seen), 0);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    client_add("127.0.0.1", port, 60000, 60000);
+    assert_int_equal(dnp3_runtime_post(T.rt, raise_usr1, NULL), 0);
+    run();
+    assert_int_equal(usr1_seen, 1);
+    assert_int_equal(log_count("signal 15, stopping"), 1);
+    assert_int_equal(counters().disconnects[DNP3_DISCONNECT_STOP], counters().accepted * 2);
+}
+
 /* ---- addresses ------------------------------------------------------------------ */
 
 static bool in_net(const char *net, const char *host)
 {
-    dnp3i_cidr_t c;
-    assert_int_equal(dnp3i_cidr_read(net, &c), 0);
+    dnp3_network_t c;
+    assert_int_equal(dnp3_network_read(net, &c), 0);
+    /* Addresses as the runtime reports peers (sockaddr -> endpoint). */
     struct sockaddr_storage ss;
     assert_int_equal(dnp3i_sockaddr_from_text(host, 1, &ss), 0);
     dnp3_endpoint_t ep;
     assert_int_equal(dnp3i_endpoint_from_sockaddr((struct sockaddr *)&ss, &ep), 0);
-    return dnp3i_cidr_match(&c, &ep);
+    return dnp3_network_contains(&c, &ep);
 }
 
 static void test_cidr(void **state)
@@ -1046,13 +1100,15 @@ static void test_cidr(void **state)
     assert_false(in_net("::/0", "10.0.0.1")); /* families never mix */
     /* A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d. */
     assert_true(in_net("10.0.0.0/8", "::ffff:10.1.2.3"));
-    dnp3i_cidr_t c;
-    assert_int_equal(dnp3i_cidr_read("10.0.0.0/33", &c), DNP3_E_ADDRESS);
-    assert_int_equal(dnp3i_cidr_read("::/129", &c), DNP3_E_ADDRESS);
-    assert_int_equal(dnp3i_cidr_read("10.0.0.0/", &c), DNP3_E_ADDRESS);
-    assert_int_equal(dnp3i_cidr_read("10.0.0.0/8x", &c), DNP3_E_ADDRESS);
-    assert_int_equal(dnp3i_cidr_read("example.com", &c), DNP3_E_ADDRESS);
-    assert_int_equal(dnp3i_cidr_read("", &c), DNP3_E_ADDRESS);
+    dnp3_network_t c;
+    assert_int_equal(dnp3_network_read("10.0.0.0/33", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read("::/129", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read("10.0.0.0/", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read("10.0.0.0/8x", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read("example.com", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read("", &c), DNP3_E_ADDRESS);
+    assert_int_equal(dnp3_network_read(NULL, &c), DNP3_E_INVALID_ARG);
+    assert_false(dnp3_network_contains(NULL, NULL));
 }
 
 static void test_endpoint_format(void **state)
@@ -1106,6 +1162,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_host_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_defaults, setup, teardown),
