@@ -297,7 +297,10 @@ int dnp3_conn_wake(dnp3_conn_t *conn)
 {
     if (!conn)
         return DNP3_E_INVALID_ARG;
-    conn_after_event(conn);
+    /* Inside a session callback the runtime flushes when it returns: never
+     * re-enter the session from its own call. */
+    if (!conn->in_session && !conn->flushing)
+        conn_after_event(conn);
     return 0;
 }
 

@@ -952,6 +952,43 @@ static void *raw_pair_main(void *arg)
     return NULL;
 }
 
+/* When tshark is installed: two TCP streams, checksums right, and no expert
+ * item above Note (Chat/Note are the SYN/FIN notes). */
+static void tshark_check(const char *path)
+{
+    if (system("command -v tshark >/dev/null 2>&1") != 0) {
+        printf("tshark not on PATH: skipping the tshark check of the capture\n");
+        return;
+    }
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "tshark -n -r %s -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "
+             "-T fields -e tcp.stream -e _ws.expert.severity -E occurrence=a -E aggregator=, "
+             "2>/dev/null",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[256];
+    bool stream_seen[8] = {false};
+    int packets = 0;
+    while (fgets(line, sizeof line, p)) {
+        packets++;
+        unsigned stream = (unsigned)strtoul(line, NULL, 10);
+        assert_true(stream < 8);
+        stream_seen[stream] = true;
+        /* Severity: Chat 0x200000, Note 0x400000, Warn 0x600000, Error 0x800000. */
+        for (char *c = strchr(line, '\t'); c && *c; c++) {
+            unsigned long sev = strtoul(c + 1, &c, 10);
+            assert_true(sev < 0x600000u);
+            if (*c != ',')
+                break;
+        }
+    }
+    assert_int_equal(pclose(p), 0);
+    assert_true(packets >= 2 * (3 + 2 + 3)); /* handshake, data both ways, FIN exchange */
+    assert_true(stream_seen[0] && stream_seen[1] && !stream_seen[2]);
+}
+
 static void test_capture(void **state)
 {
     (void)state;
@@ -1016,6 +1053,7 @@ static void test_capture(void **state)
         assert_int_equal(seen, 2);
     }
     capture_close(cap);
+    tshark_check(path);
     unlink(path);
 }
 
