@@ -17,10 +17,7 @@ void dnp3_tcp_client_config_default(dnp3_tcp_client_config_t *cfg)
     cfg->connect_timeout_ms = 5000;
     cfg->backoff_min_ms = 1000;
     cfg->backoff_max_ms = 60000;
-    cfg->keepalive.enabled = true;
-    cfg->keepalive.idle_s = 60;
-    cfg->keepalive.interval_s = 10;
-    cfg->keepalive.count = 6;
+    dnp3i_keepalive_default(&cfg->keepalive);
 }
 
 static void try_endpoint(dnp3_tcp_client_t *c);

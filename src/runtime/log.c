@@ -85,19 +85,24 @@ static void log_stderr(dnp3_log_level_t level, const char *msg)
             msg);
 }
 
-void dnp3i_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
+void dnp3i_vlog(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, va_list ap)
 {
     if (!dnp3i_log_enabled(rt, level))
         return;
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (rt->logger.log)
         rt->logger.log(rt->logger.ctx, level, msg);
     else
         log_stderr(level, msg);
+}
+
+void dnp3i_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dnp3i_vlog(rt, level, fmt, ap);
+    va_end(ap);
 }
 
 static bool same_source(const dnp3_endpoint_t *a, const dnp3_endpoint_t *b)

@@ -356,12 +356,10 @@ int dnp3_runtime_counters(const dnp3_runtime_t *rt, dnp3_runtime_counters_t *out
 
 void dnp3_runtime_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
 {
-    if (!rt || !fmt || !dnp3i_log_enabled(rt, level))
+    if (!rt || !fmt)
         return;
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    dnp3i_vlog(rt, level, fmt, ap);
     va_end(ap);
-    dnp3i_log(rt, level, "%s", msg);
 }

@@ -7,6 +7,7 @@
 #ifndef DNP3I_RUNTIME_INTERNAL_H
 #define DNP3I_RUNTIME_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <uv.h>
 
@@ -97,6 +98,8 @@ struct dnp3_runtime {
     uint64_t refused_other[DNP3_REFUSE_REASON_COUNT]; /* sources beyond the slots */
 };
 
+void dnp3i_vlog(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void dnp3i_log(dnp3_runtime_t *rt, dnp3_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool dnp3i_log_enabled(const dnp3_runtime_t *rt, dnp3_log_level_t level);
@@ -174,6 +177,8 @@ typedef struct dnp3i_tcp_stream {
 dnp3i_tcp_stream_t *dnp3i_tcp_stream_new(dnp3_runtime_t *rt);
 /* Close a stream that never became a connection (frees it). */
 void dnp3i_tcp_stream_discard(dnp3i_tcp_stream_t *s);
+/* Keep-alive on, idle 60 s, probes every 10 s, 6 probes. */
+void dnp3i_keepalive_default(dnp3_keepalive_t *ka);
 /* TCP_NODELAY and keep-alive on an open socket. */
 void dnp3i_tcp_configure(dnp3_runtime_t *rt, uv_tcp_t *tcp, const dnp3_keepalive_t *ka);
 

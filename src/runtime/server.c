@@ -15,10 +15,7 @@ void dnp3_tcp_server_config_default(dnp3_tcp_server_config_t *cfg)
     cfg->address = "0.0.0.0";
     cfg->port = 20000;
     cfg->max_connections = 4;
-    cfg->keepalive.enabled = true;
-    cfg->keepalive.idle_s = 60;
-    cfg->keepalive.interval_s = 10;
-    cfg->keepalive.count = 6;
+    dnp3i_keepalive_default(&cfg->keepalive);
     cfg->backlog = 64;
 }
 

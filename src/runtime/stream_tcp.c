@@ -139,6 +139,16 @@ void dnp3i_tcp_stream_discard(dnp3i_tcp_stream_t *s)
     tcp_close(&s->base);
 }
 
+void dnp3i_keepalive_default(dnp3_keepalive_t *ka)
+{
+    /* A dead peer is noticed in about 2 minutes (60 s + 6 x 10 s) instead
+     * of the system's 2 hours. */
+    ka->enabled = true;
+    ka->idle_s = 60;
+    ka->interval_s = 10;
+    ka->count = 6;
+}
+
 void dnp3i_tcp_configure(dnp3_runtime_t *rt, uv_tcp_t *tcp, const dnp3_keepalive_t *ka)
 {
     /* DNP3 frames are small and latency matters: no Nagle delay. */

@@ -287,21 +287,29 @@ static uint16_t server_add(const char *address, size_t max, const char *const *a
     return ep.port;
 }
 
-static fake_t *client_add(const char *host, uint16_t port, uint32_t backoff_min,
-                          uint32_t backoff_max)
+/* A client with its own fake session over eps[0..n). */
+static fake_t *client_add_eps(const dnp3_tcp_endpoint_t *eps, size_t n, uint32_t connect_timeout,
+                              uint32_t backoff_min, uint32_t backoff_max, dnp3_tcp_client_t **out)
 {
     fake_t *f = fake_new(false);
-    dnp3_tcp_endpoint_t ep = {.host = host, .port = port};
     dnp3_tcp_client_config_t cfg;
     dnp3_tcp_client_config_default(&cfg);
-    cfg.endpoints = &ep;
-    cfg.endpoint_count = 1;
+    cfg.endpoints = eps;
+    cfg.endpoint_count = n;
+    cfg.connect_timeout_ms = connect_timeout;
     cfg.backoff_min_ms = backoff_min;
     cfg.backoff_max_ms = backoff_max;
     cfg.session.ops = &FAKE_OPS;
     cfg.session.ctx = f;
-    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, NULL), 0);
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, out), 0);
     return f;
+}
+
+static fake_t *client_add(const char *host, uint16_t port, uint32_t backoff_min,
+                          uint32_t backoff_max)
+{
+    dnp3_tcp_endpoint_t ep = {.host = host, .port = port};
+    return client_add_eps(&ep, 1, 5000, backoff_min, backoff_max, NULL);
 }
 
 static void *watchdog_main(void *arg)
@@ -598,17 +606,9 @@ static void test_client_backup_endpoint(void **state)
     (void)state;
     rt_new(NULL);
     uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
-    fake_t *cl = fake_new(false);
     dnp3_tcp_endpoint_t eps[2] = {{"127.0.0.1", closed_port()}, {"127.0.0.1", port}};
-    dnp3_tcp_client_config_t cfg;
-    dnp3_tcp_client_config_default(&cfg);
-    cfg.endpoints = eps;
-    cfg.endpoint_count = 2;
-    cfg.backoff_min_ms = cfg.backoff_max_ms = 60000;
-    cfg.session.ops = &FAKE_OPS;
-    cfg.session.ctx = cl;
     dnp3_tcp_client_t *client = NULL;
-    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, &client), 0);
+    fake_t *cl = client_add_eps(eps, 2, 5000, 60000, 60000, &client);
     T.check = check_connected;
     run();
 
@@ -648,17 +648,8 @@ static void test_connect_timeout(void **state)
     usleep(100000); /* let the handshakes settle (not a timing assertion) */
 
     rt_new(NULL);
-    fake_t *cl = fake_new(false);
     dnp3_tcp_endpoint_t ep = {"127.0.0.1", ntohs(sa.sin_port)};
-    dnp3_tcp_client_config_t cfg;
-    dnp3_tcp_client_config_default(&cfg);
-    cfg.endpoints = &ep;
-    cfg.endpoint_count = 1;
-    cfg.connect_timeout_ms = 300;
-    cfg.backoff_min_ms = cfg.backoff_max_ms = 60000;
-    cfg.session.ops = &FAKE_OPS;
-    cfg.session.ctx = cl;
-    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, NULL), 0);
+    fake_t *cl = client_add_eps(&ep, 1, 300, 60000, 60000, NULL);
     T.check = check_failed_once;
     run();
     for (int i = 0; i < 3; i++)
