@@ -374,9 +374,11 @@ typedef struct dnp3_tcp_client_config {
     const dnp3_tcp_endpoint_t *endpoints;
     size_t endpoint_count;
     uint32_t connect_timeout_ms; /* default 5000 */
-    /* Wait between rounds: starts at backoff_min_ms, doubles after each
-     * failed round up to backoff_max_ms; back to min after a connection
-     * succeeds (a lost connection is retried after backoff_min_ms). */
+    /* Wait between rounds: starts at backoff_min_ms and doubles after each
+     * failed round up to backoff_max_ms. A lost connection is retried after
+     * the current wait: back to backoff_min_ms if the peer had sent
+     * something, else (a server that closes at once, e.g. refusing us at
+     * accept) it counts as a failed round and the wait keeps growing. */
     uint32_t backoff_min_ms; /* default 1000 */
     uint32_t backoff_max_ms; /* default 60000 */
     dnp3_keepalive_t keepalive;

@@ -57,6 +57,14 @@ static void count_failure(dnp3_runtime_t *rt, int code)
  * first again. */
 static void connect_to(dnp3_tcp_client_t *c, const struct sockaddr *sa);
 
+/* The wait before the next round; the one after it doubles, up to max. */
+static uint32_t next_backoff(dnp3_tcp_client_t *c)
+{
+    uint32_t delay = c->backoff_ms;
+    c->backoff_ms = delay > c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
+    return delay;
+}
+
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
 {
     dnp3_runtime_t *rt = c->rt;
@@ -80,8 +88,7 @@ static void attempt_failed(dnp3_tcp_client_t *c, int code)
         return;
     }
     c->current = 0;
-    uint32_t delay = c->backoff_ms;
-    c->backoff_ms = delay > c->backoff_max_ms / 2 ? c->backoff_max_ms : delay * 2;
+    uint32_t delay = next_backoff(c);
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp: next connection attempt in %u ms", (unsigned)delay);
     schedule(c, delay);
 }
@@ -101,7 +108,6 @@ static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
     }
     rt->counters.connected++;
     c->conn = conn;
-    c->backoff_ms = c->backoff_min_ms;
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", conn->local_text,
               c->endpoint_text, (unsigned long long)conn->info.id);
     dnp3i_conn_start(conn);
@@ -262,14 +268,19 @@ int dnp3_runtime_add_tcp_client(dnp3_runtime_t *rt, const dnp3_tcp_client_config
 
 void dnp3i_client_conn_closed(dnp3_tcp_client_t *c)
 {
+    /* A peer that sent something was really there: start over from the
+     * shortest wait. One that closed at once (a server refusing us at
+     * accept) counts as a failed round, so we do not hammer it. */
+    bool answered = c->conn && c->conn->bytes_in > 0;
     c->conn = NULL;
     if (c->stopping || c->rt->stopping)
         return;
-    /* The link was up: start again from the primary after the shortest wait. */
     c->current = 0;
-    c->backoff_ms = c->backoff_min_ms;
-    dnp3i_log(c->rt, DNP3_LOG_INFO, "tcp: reconnecting in %u ms", (unsigned)c->backoff_min_ms);
-    schedule(c, c->backoff_min_ms);
+    if (answered)
+        c->backoff_ms = c->backoff_min_ms;
+    uint32_t delay = next_backoff(c);
+    dnp3i_log(c->rt, DNP3_LOG_INFO, "tcp: reconnecting in %u ms", (unsigned)delay);
+    schedule(c, delay);
 }
 
 void dnp3i_client_stop(dnp3_tcp_client_t *c)

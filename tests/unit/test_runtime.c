@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -600,6 +601,33 @@ static void test_client_backoff(void **state)
     assert_int_equal(log_count("next connection attempt in 80 ms"), 2);
 }
 
+static fake_t *refused_client;
+
+static void check_four_closes(void)
+{
+    if (refused_client->closes == 4)
+        dnp3_runtime_stop(T.rt);
+}
+
+/* A server that closes every connection at accept: the client reconnects,
+ * and since the peer never sent a byte the wait grows as after a failure. */
+static void test_client_reconnect_after_refusal(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    T.refuse = "not now";
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    refused_client = client_add("127.0.0.1", port, 20, 80);
+    T.check = check_four_closes;
+    run();
+    assert_int_equal(refused_client->opens, 4);
+    assert_int_equal(refused_client->failures, 0);
+    assert_int_equal(counters().refused[DNP3_REFUSE_SESSION], 4);
+    assert_int_equal(log_count("reconnecting in 20 ms"), 1);
+    assert_int_equal(log_count("reconnecting in 40 ms"), 1);
+    assert_int_equal(log_count("reconnecting in 80 ms"), 2); /* capped at max */
+}
+
 /* The primary refuses: the backup is tried at once. */
 static void test_client_backup_endpoint(void **state)
 {
@@ -1100,6 +1128,32 @@ static void test_signals(void **state)
     assert_int_equal(counters().disconnects[DNP3_DISCONNECT_STOP], counters().accepted * 2);
 }
 
+/* Every connection's socket: no Nagle delay, keep-alive with our timing. */
+static void test_socket_options(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    dnp3i_tcp_stream_t *s = dnp3i_tcp_stream_new(T.rt);
+    assert_int_equal(uv_tcp_open(&s->tcp, fd), 0);
+    dnp3_keepalive_t ka = {.enabled = true, .idle_s = 7, .interval_s = 3, .count = 4};
+    dnp3i_tcp_configure(T.rt, &s->tcp, &ka);
+    int v = 0;
+    socklen_t len = sizeof v;
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, &len), 0);
+    assert_int_equal(v, 7);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, &len), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, &len), 0);
+    assert_int_equal(v, 4);
+    dnp3i_tcp_stream_discard(s); /* closed (and freed) when the runtime is */
+}
+
 /* ---- addresses ------------------------------------------------------------------ */
 
 static bool in_net(const char *net, const char *host)
@@ -1182,6 +1236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusal_flood_summarised, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_backup_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_reconnect_after_refusal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
@@ -1193,6 +1248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_host_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_socket_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_defaults, setup, teardown),
