@@ -247,6 +247,13 @@ int dnp3_runtime_on_signal(dnp3_runtime_t *rt, int signum, void (*fn)(void *arg,
 static void on_linger_timer(uv_timer_t *h)
 {
     dnp3_runtime_t *rt = h->data;
+    size_t n = 0;
+    for (dnp3i_link_t *it = rt->conns.next; it != &rt->conns; it = it->next)
+        n++;
+    if (n)
+        dnp3i_log(rt, DNP3_LOG_WARN,
+                  "runtime: %zu connections still busy after %u ms: closing them abruptly", n,
+                  (unsigned)rt->cfg.stop_linger_ms);
     dnp3i_link_t *it = rt->conns.next;
     while (it != &rt->conns) {
         dnp3i_link_t *next = it->next;

@@ -919,6 +919,98 @@ static void test_stop_with_open_connections(void **state)
             assert_int_equal(T.fakes[i].reason, DNP3_DISCONNECT_STOP);
 }
 
+/* ---- a peer that never reads: the stop's linger ends the wait ------------- */
+
+static int flood_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    (void)ctx;
+    (void)now;
+    memset(buf, 0x5A, cap);
+    return (int)cap;
+}
+
+static bool flood_want(void *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
+static dnp3_timestamp_t flood_deadline(void *ctx)
+{
+    fake_t *f = ctx;
+    return f->deadline;
+}
+
+/* Polls (every 20 ms) until a write is stuck, then stops the runtime. */
+static int flood_timer(void *ctx, dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->deadline = now + 20;
+    if (f->conn && f->conn->write_pending && dnp3_conn_bytes_out(f->conn) > 0) {
+        f->timer_calls++;
+        dnp3_runtime_stop(T.rt);
+    }
+    return 0;
+}
+
+static void flood_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info,
+                       dnp3_timestamp_t now)
+{
+    fake_open(ctx, conn, info, now);
+    ((fake_t *)ctx)->deadline = now + 20;
+}
+
+static const dnp3_session_ops_t FLOOD_OPS = {
+    .on_open = flood_open,
+    .on_bytes = fake_bytes,
+    .take_output = flood_take,
+    .want_write = flood_want,
+    .next_deadline = flood_deadline,
+    .on_timer = flood_timer,
+    .on_close = fake_close,
+};
+
+static int accept_flood(void *user, const dnp3_conn_info_t *info, dnp3_session_t *session,
+                        char *why, size_t why_cap)
+{
+    accept_fake(user, info, session, why, why_cap);
+    session->ops = &FLOOD_OPS;
+    return 0;
+}
+
+static void test_stop_linger(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t rcfg;
+    dnp3_runtime_config_default(&rcfg);
+    rcfg.logger.log = test_logger;
+    rcfg.stop_linger_ms = 100;
+    T.rt = dnp3_runtime_new(&rcfg, NULL, 0);
+    assert_non_null(T.rt);
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = "127.0.0.1";
+    cfg.port = 0;
+    cfg.accept = accept_flood;
+    dnp3_listener_t *l;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, &l), 0);
+    dnp3_endpoint_t ep;
+    dnp3_listener_endpoint(l, &ep);
+    /* Connects and never reads. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                             .sin_port = htons(ep.port)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    run();
+    close(fd);
+    fake_t *server = &T.fakes[0];
+    assert_int_equal(server->timer_calls, 1);
+    assert_int_equal(server->reason, DNP3_DISCONNECT_STOP);
+    assert_int_equal(log_count("1 connections still busy after 100 ms: closing them abruptly"), 1);
+    assert_int_equal(counters().open_connections, 0);
+}
+
 /* ---- capture ------------------------------------------------------------------ */
 
 typedef struct raw_client {
@@ -1245,6 +1337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_linger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_host_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
