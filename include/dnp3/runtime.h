@@ -175,6 +175,9 @@ typedef struct dnp3_session_ops {
      * DNP3_E_ADDRESS or DNP3_E_IO). The client retries after its backoff
      * unless the callback stops the runtime. */
     void (*on_connect_failed)(void *ctx, const char *endpoint, int code);
+    /* Optional, clients only: an attempt to connect to endpoint begins
+     * (for a health display: "connecting"). */
+    void (*on_connecting)(void *ctx, const char *endpoint);
 } dnp3_session_ops_t;
 
 typedef struct dnp3_session {
@@ -289,6 +292,9 @@ DNP3_API int dnp3_runtime_counters(const dnp3_runtime_t *rt, dnp3_runtime_counte
 
 /* The connection's description (valid while the connection is). */
 DNP3_API const dnp3_conn_info_t *dnp3_conn_info(const dnp3_conn_t *conn);
+
+/* The runtime the connection belongs to (for dnp3_runtime_log, post, now). */
+DNP3_API dnp3_runtime_t *dnp3_conn_runtime(const dnp3_conn_t *conn);
 
 /* The session has new output or a new deadline because of something other
  * than bytes or its timer (e.g. a database update posted by the

@@ -195,6 +195,8 @@ static void try_endpoint(dnp3_tcp_client_t *c)
     c->nresolved = c->resolved_next = 0;
     rt->counters.connect_attempts++;
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp: connecting to %s", c->endpoint_text);
+    if (c->session.ops->on_connecting)
+        c->session.ops->on_connecting(c->session.ctx, c->endpoint_text);
     struct sockaddr_storage ss;
     if (dnp3i_sockaddr_from_text(c->hosts[c->current], c->ports[c->current], &ss) == 0) {
         connect_to(c, (const struct sockaddr *)&ss);

@@ -293,6 +293,11 @@ const dnp3_conn_info_t *dnp3_conn_info(const dnp3_conn_t *conn)
     return conn ? &conn->info : NULL;
 }
 
+dnp3_runtime_t *dnp3_conn_runtime(const dnp3_conn_t *conn)
+{
+    return conn ? conn->rt : NULL;
+}
+
 int dnp3_conn_wake(dnp3_conn_t *conn)
 {
     if (!conn)

@@ -50,7 +50,7 @@ typedef struct fake {
     int timer_calls, timer_early;
     int opens, closes;
     dnp3_disconnect_reason_t reason;
-    int failures;
+    int connecting, failures;
     int failure_codes[16];
     char failure_endpoint[64];
 } fake_t;
@@ -89,6 +89,8 @@ static void fake_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info
                       dnp3_timestamp_t now)
 {
     fake_t *f = ctx;
+    assert_ptr_equal(dnp3_conn_runtime(conn), T.rt);
+    assert_int_equal(dnp3_conn_info(conn)->id, info->id);
     f->conn = conn;
     f->info = *info;
     f->opens++;
@@ -173,6 +175,13 @@ static void fake_connect_failed(void *ctx, const char *endpoint, int code)
     check();
 }
 
+static void fake_connecting(void *ctx, const char *endpoint)
+{
+    fake_t *f = ctx;
+    assert_non_null(endpoint);
+    f->connecting++;
+}
+
 static const dnp3_session_ops_t FAKE_OPS = {
     .on_open = fake_open,
     .on_bytes = fake_bytes,
@@ -182,6 +191,7 @@ static const dnp3_session_ops_t FAKE_OPS = {
     .on_timer = fake_timer,
     .on_close = fake_close,
     .on_connect_failed = fake_connect_failed,
+    .on_connecting = fake_connecting,
 };
 
 static fake_t *fake_new(bool server)
@@ -586,6 +596,7 @@ static void test_client_backoff(void **state)
     run();
 
     assert_int_equal(cl->failures, 4);
+    assert_int_equal(cl->connecting, 5);
     for (int i = 0; i < 4; i++)
         assert_int_equal(cl->failure_codes[i], DNP3_E_CONN_REFUSED);
     char expect[64];
