@@ -214,9 +214,12 @@ typedef struct dnp3_runtime_config {
 /* Fill cfg with the defaults above (stderr logger at INFO). */
 DNP3_API void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg);
 
-/* Create a runtime with its own libuv loop. Returns NULL on bad config,
- * out of memory or a capture file that cannot be created (err, when not
- * NULL, says which). */
+/* Create a runtime with its own libuv loop. If SIGPIPE is at its default
+ * action, it is set to ignored (process-wide): a write to a connection the
+ * peer reset must fail with an error, not kill the process; a handler the
+ * application installed is left alone. Returns NULL on bad config, out of
+ * memory or a capture file that cannot be created (err, when not NULL, says
+ * which). */
 DNP3_API dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err,
                                           size_t errlen);
 

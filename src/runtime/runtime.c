@@ -65,6 +65,22 @@ static void set_err(char *err, size_t errlen, const char *msg)
 }
 
 static void on_stop_async(uv_async_t *h);
+
+/* libuv writes to sockets with write(2): a peer that reset the connection
+ * would raise SIGPIPE, whose default action kills the process. The write
+ * failing with EPIPE is what we want (the connection closes with a
+ * reason). A handler the application installed is left alone. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGPIPE, &ign, NULL);
+    }
+}
 static void on_post_async(uv_async_t *h);
 static void on_summary_timer(uv_timer_t *h);
 static void stop_on_signal(void *arg, int signum);
@@ -126,6 +142,7 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
         /* Each connection is a stream from SYN to FIN. */
         dnp3_pcap_writer_set_tcp_control(rt->pcap, true);
     }
+    ignore_sigpipe();
     atomic_init(&rt->stop_requested, false);
     dnp3i_list_init(&rt->conns);
     dnp3i_list_init(&rt->listeners);

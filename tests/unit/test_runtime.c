@@ -981,11 +981,22 @@ static const dnp3_session_ops_t FLOOD_OPS = {
     .on_close = fake_close,
 };
 
+/* The flood without the poll: writes until the connection fails. */
+static const dnp3_session_ops_t FLOOD_ONLY_OPS = {
+    .on_open = fake_open,
+    .on_bytes = fake_bytes,
+    .take_output = flood_take,
+    .want_write = flood_want,
+    .on_close = fake_close,
+};
+
+static const dnp3_session_ops_t *flood_ops;
+
 static int accept_flood(void *user, const dnp3_conn_info_t *info, dnp3_session_t *session,
                         char *why, size_t why_cap)
 {
     accept_fake(user, info, session, why, why_cap);
-    session->ops = &FLOOD_OPS;
+    session->ops = flood_ops;
     return 0;
 }
 
@@ -998,6 +1009,7 @@ static void test_stop_linger(void **state)
     rcfg.stop_linger_ms = 100;
     T.rt = dnp3_runtime_new(&rcfg, NULL, 0);
     assert_non_null(T.rt);
+    flood_ops = &FLOOD_OPS;
     dnp3_tcp_server_config_t cfg;
     dnp3_tcp_server_config_default(&cfg);
     cfg.address = "127.0.0.1";
@@ -1020,6 +1032,55 @@ static void test_stop_linger(void **state)
     assert_int_equal(server->reason, DNP3_DISCONNECT_STOP);
     assert_int_equal(log_count("1 connections still busy after 100 ms: closing them abruptly"), 1);
     assert_int_equal(counters().open_connections, 0);
+}
+
+/* A peer that resets the connection while we write: the connection closes
+ * with the error as its reason. */
+static void check_server_closed(void)
+{
+    if (count_fakes(true, 1, 1) == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void *resetter_main(void *arg)
+{
+    uint16_t port = *(uint16_t *)arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        char buf[4096];
+        (void)!read(fd, buf, sizeof buf); /* the flood has begun */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg); /* close sends RST */
+    }
+    close(fd);
+    return NULL;
+}
+
+static void test_peer_reset(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    flood_ops = &FLOOD_ONLY_OPS;
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = "127.0.0.1";
+    cfg.port = 0;
+    cfg.accept = accept_flood;
+    dnp3_listener_t *l;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, &l), 0);
+    dnp3_endpoint_t ep;
+    dnp3_listener_endpoint(l, &ep);
+    pthread_t th;
+    pthread_create(&th, NULL, resetter_main, &ep.port);
+    T.check = check_server_closed;
+    run();
+    pthread_join(th, NULL);
+    fake_t *server = &T.fakes[0];
+    assert_int_equal(server->reason, DNP3_DISCONNECT_RESET);
+    assert_int_equal(counters().disconnects[DNP3_DISCONNECT_RESET], 1);
+    assert_int_equal(log_count("connection reset by peer"), 1);
 }
 
 /* ---- capture ------------------------------------------------------------------ */
@@ -1349,6 +1410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_linger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_host_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
