@@ -196,6 +196,9 @@ typedef struct dnp3_runtime_config {
      * recorded as addresses in 198.18.0.0/15 (the benchmarking range, RFC
      * 2544) derived from the IPv6 address, and the mapping is logged. */
     const char *pcap_path;
+    /* The capture is flushed to disk this often (and at the stop), so a
+     * killed process leaves at most this much unwritten. */
+    uint32_t pcap_flush_ms; /* default 1000 */
     /* Repeated refusals from one source are logged once, then summarised
      * with counts once per interval (bounded log under a flood). */
     uint32_t refusal_log_interval_ms; /* default 10000 */

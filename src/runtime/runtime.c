@@ -41,6 +41,7 @@ void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
     cfg->write_buffer_size = 8192;
     cfg->read_buffer_size = 4096;
     cfg->stop_linger_ms = 2000;
+    cfg->pcap_flush_ms = 1000;
 }
 
 dnp3_timestamp_t dnp3_runtime_now(const dnp3_runtime_t *rt)
@@ -83,6 +84,7 @@ static void ignore_sigpipe(void)
 }
 static void on_post_async(uv_async_t *h);
 static void on_summary_timer(uv_timer_t *h);
+static void on_flush_timer(uv_timer_t *h);
 static void stop_on_signal(void *arg, int signum);
 
 /* The handles every runtime has. The timers are unref'd: they never keep
@@ -97,9 +99,14 @@ static int init_handles(dnp3_runtime_t *rt)
     rt->stop_async.data = rt->post_async.data = rt;
     uv_timer_init(&rt->loop, &rt->summary_timer);
     uv_timer_init(&rt->loop, &rt->linger_timer);
-    rt->summary_timer.data = rt->linger_timer.data = rt;
+    uv_timer_init(&rt->loop, &rt->flush_timer);
+    rt->summary_timer.data = rt->linger_timer.data = rt->flush_timer.data = rt;
     uv_unref((uv_handle_t *)&rt->summary_timer);
     uv_unref((uv_handle_t *)&rt->linger_timer);
+    uv_unref((uv_handle_t *)&rt->flush_timer);
+    if (rt->pcap && rt->cfg.pcap_flush_ms)
+        uv_timer_start(&rt->flush_timer, on_flush_timer, rt->cfg.pcap_flush_ms,
+                       rt->cfg.pcap_flush_ms);
     uint64_t iv = rt->cfg.refusal_log_interval_ms;
     uv_timer_start(&rt->summary_timer, on_summary_timer, iv, iv);
     if (rt->cfg.stop_on_signals) {
@@ -222,6 +229,13 @@ static void on_summary_timer(uv_timer_t *h)
     dnp3i_log_refusal_summary(h->data);
 }
 
+static void on_flush_timer(uv_timer_t *h)
+{
+    dnp3_runtime_t *rt = h->data;
+    if (dnp3_pcap_writer_flush(rt->pcap) != 0)
+        dnp3i_log(rt, DNP3_LOG_WARN, "capture: cannot write to the capture file");
+}
+
 static void stop_on_signal(void *arg, int signum)
 {
     dnp3_runtime_t *rt = arg;
@@ -317,8 +331,9 @@ static void on_stop_async(uv_async_t *h)
  * loop can be closed. */
 static void close_leftovers(dnp3_runtime_t *rt)
 {
-    uv_handle_t *timers[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer};
-    for (size_t i = 0; i < 2; i++)
+    uv_handle_t *timers[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer,
+                             (uv_handle_t *)&rt->flush_timer};
+    for (size_t i = 0; i < 3; i++)
         if (!uv_is_closing(timers[i]))
             uv_close(timers[i], NULL);
     for (size_t i = 0; i < rt->nsig; i++)

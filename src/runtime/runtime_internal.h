@@ -76,6 +76,7 @@ struct dnp3_runtime {
     uv_async_t post_async;
     uv_timer_t summary_timer; /* unref'd: refusal summaries */
     uv_timer_t linger_timer;  /* unref'd: abrupt close of what a stop left open */
+    uv_timer_t flush_timer;   /* unref'd: capture flushed to disk */
     uv_signal_t sig[DNP3_RUNTIME_SIGNAL_MAX];
     void (*sig_fn[DNP3_RUNTIME_SIGNAL_MAX])(void *arg, int signum);
     void *sig_arg[DNP3_RUNTIME_SIGNAL_MAX];
