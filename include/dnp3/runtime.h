@@ -8,6 +8,24 @@
  * deadline. The session knows nothing of sockets; the runtime knows nothing
  * of DNP3.
  *
+ *     dnp3_runtime_config_t cfg;
+ *     dnp3_runtime_config_default(&cfg);
+ *     cfg.stop_on_signals = true;                 // SIGINT/SIGTERM: clean stop
+ *     dnp3_runtime_t *rt = dnp3_runtime_new(&cfg, err, sizeof err);
+ *
+ *     dnp3_tcp_server_config_t sc;                 // 0.0.0.0:20000, 4 connections
+ *     dnp3_tcp_server_config_default(&sc);
+ *     sc.accept = my_accept;                       // fills a dnp3_session_t
+ *     sc.accept_user = my_outstation;
+ *     int rc = dnp3_runtime_add_tcp_server(rt, &sc, NULL);  // DNP3_E_ADDR_IN_USE, ...
+ *
+ *     dnp3_runtime_run(rt);                        // until dnp3_runtime_stop()
+ *     dnp3_runtime_free(rt);
+ *
+ * A session adapter is a few lines over a sans-IO core, e.g.
+ *     static int my_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *d, size_t n)
+ *     { return dnp3_outstation_on_bytes(ctx, now, d, n); }
+ *
  * Threading: one runtime = one libuv loop, run by dnp3_runtime_run() on the
  * caller's thread (the "loop thread"). Every function here must be called on
  * the loop thread (from a session callback or a posted closure) or before
