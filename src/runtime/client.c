@@ -53,8 +53,6 @@ static void count_failure(dnp3_runtime_t *rt, int code)
         rt->counters.connect_other++;
 }
 
-/* One endpoint failed: the next one now, or after the backoff from the
- * first again. */
 static void connect_to(dnp3_tcp_client_t *c, const struct sockaddr *sa);
 
 /* The wait before the next round; the one after it doubles, up to max. */
@@ -65,6 +63,8 @@ static uint32_t next_backoff(dnp3_tcp_client_t *c)
     return delay;
 }
 
+/* One endpoint failed: its next address, else the next endpoint now, else
+ * the first again after the backoff. */
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
 {
     dnp3_runtime_t *rt = c->rt;

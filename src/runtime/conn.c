@@ -70,11 +70,12 @@ void dnp3i_conn_start(dnp3_conn_t *conn)
 }
 
 /* Collect the session's output into wbuf and send it in one write. While a
- * write is in flight the buffer is busy: flush again when it completes. */
+ * write is in flight the buffer is busy: flush again when it completes.
+ * (dnp3i_conn_close flushes once more just before it marks the connection
+ * closing.) */
 static void conn_flush(dnp3_conn_t *conn)
 {
-    if (conn->closing && conn->reason != DNP3_DISCONNECT_SESSION &&
-        conn->reason != DNP3_DISCONNECT_LOCAL && conn->reason != DNP3_DISCONNECT_STOP)
+    if (conn->closing)
         return;
     if (conn->write_pending) {
         conn->flush_again = true;
