@@ -1318,6 +1318,44 @@ static void test_socket_options(void **state)
     dnp3i_tcp_stream_discard(s); /* closed (and freed) when the runtime is */
 }
 
+/* The default logger: stderr, "<UTC time> <LEVEL> <message>", by level. */
+static void test_default_logger(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/dnp3c_rtlog_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    dnp3_runtime_t *rt = dnp3_runtime_new(&cfg, NULL, 0);
+    assert_non_null(rt);
+    dnp3_runtime_log(rt, DNP3_LOG_INFO, "hello %d", 42);
+    dnp3_runtime_log(rt, DNP3_LOG_DEBUG, "not shown at INFO");
+    dnp3_runtime_log(rt, DNP3_LOG_ERROR, "bad %s", "thing");
+    dnp3_runtime_free(rt);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char text[1024] = {0};
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    /* 2026-12-01T08:15:00.123Z INFO  hello 42 */
+    char *line2 = strchr(text, '\n');
+    assert_non_null(line2);
+    *line2++ = '\0';
+    assert_int_equal(strlen(text), 24 + 1 + 5 + 1 + 8);
+    assert_true(text[4] == '-' && text[10] == 'T' && text[19] == '.' && text[23] == 'Z');
+    assert_string_equal(text + 24, " INFO  hello 42");
+    assert_non_null(strstr(line2, "Z ERROR bad thing\n"));
+    assert_null(strstr(line2, "not shown"));
+}
+
 /* ---- addresses ------------------------------------------------------------------ */
 
 static bool in_net(const char *net, const char *host)
@@ -1415,6 +1453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_host_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_socket_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_logger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_defaults, setup, teardown),
