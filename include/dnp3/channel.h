@@ -115,7 +115,8 @@ DNP3_API dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int 
 /* Frees the channel and everything it holds; NULL is allowed. */
 DNP3_API void dnp3_channel_free(dnp3_channel_t *ch);
 
-/* A new connection: drops buffered bytes, partial fragments, queued events
+/* A new connection: drops buffered bytes (counted in the link counters'
+ * discarded_bytes, without an event), partial fragments, queued events
  * and output, the fragment being sent, every slot and its link state (a
  * peer must reset the link again before confirmed data, 9.2.6). Stream
  * offsets restart at 0. Counters are kept. */

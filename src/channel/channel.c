@@ -92,6 +92,9 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
 {
     if (!ch)
         return;
+    /* What the parser still holds (a partial frame, a pending garbage run)
+     * is lost with the connection: counted as discarded, without an event. */
+    ch->reset_discarded += ch->parser.have + ch->parser.run_len;
     dnp3_link_parser_reset(&ch->parser);
     for (size_t i = 0; i < ch->cfg.max_peers; i++) {
         if (ch->slots[i].used)
@@ -228,6 +231,7 @@ void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *ou
         return;
     *out = ch->counters;
     out->link = ch->parser.counters;
+    out->link.discarded_bytes += ch->reset_discarded;
     for (size_t i = 0; i < ch->cfg.max_peers; i++) {
         if (ch->slots[i].used)
             add_tp(&out->transport, &ch->slots[i].r.counters);

@@ -73,7 +73,8 @@ struct dnp3_channel {
     ch_slot_t *slots; /* cfg.max_peers */
     uint64_t tick;
     size_t memory;
-    dnp3_timestamp_t now; /* time of the last on_bytes call */
+    dnp3_timestamp_t now;     /* time of the last on_bytes call */
+    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
 
     dnp3_channel_event_t events[CH_EVENT_QUEUE];
     unsigned ev_head;

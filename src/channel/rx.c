@@ -171,13 +171,16 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
     size_t used = 0;
     ch->now = now;
     while (!dnp3i_channel_pop(ch, ev)) {
-        if (used == len)
-            return used;
+        /* Asked even when the input is used up: bytes held from earlier
+         * feeds may still decide an event (a frame found by the rescan
+         * after a bad one). Reporting it now rather than with the next
+         * input keeps the events' timing independent of chunking. */
         dnp3_link_event_t lev;
-        size_t n = dnp3_link_parser_feed(&ch->parser, data + used, len - used, &lev);
+        size_t n = dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL,
+                                         len - used, &lev);
         used += n;
-        if (lev.kind == DNP3_LINK_EV_NONE && n == 0)
-            return used; /* defensive: the parser always progresses */
+        if (lev.kind == DNP3_LINK_EV_NONE)
+            return used; /* the parser consumed everything */
         on_link_event(ch, now, &lev);
     }
     return used;

@@ -294,6 +294,37 @@ static void chunking_close_policy(void **state)
     any_chunking_same_events(DNP3_LINK_POLICY_CLOSE);
 }
 
+/* A frame hidden inside a frame whose block CRC fails is found by the
+ * rescan as soon as the bad frame's last byte arrives, whatever the
+ * chunking: not only with the next input or at finish. */
+static void rescan_events_not_delayed(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg = outstation_cfg(DNP3_LINK_POLICY_DISCARD);
+    cfg.report_frames = false;
+    stream_t s = {.n = 0};
+    uint8_t user[40] = {0xC0};
+    int w = dnp3_link_frame_write(s.b, sizeof s.b, 0xC4, 1, 1024, user, sizeof user);
+    assert_int_equal(w, 56);
+    /* A complete UNCONFIRMED_USER_DATA frame inside the user data, whose
+     * CRCs the outer frame's block CRCs then fail on. */
+    size_t inner = h_hex("05 64 0B C4 01 00 00 04 F4 5C C0 C1 01 3C 02 06 52 C3", s.b + 12, 18);
+    assert_int_equal(inner, 18);
+    s.n = (size_t)w;
+    for (size_t chunk = 1; chunk <= s.n; chunk++) {
+        harness_t *h = h_new(&cfg);
+        h_feed_chunked(h, s.b, s.n, chunk);
+        size_t at = 0;
+        H_EXPECT(h, &at, DNP3_CHANNEL_EV_LINK_DISCARD, DNP3_CHANNEL_EV_FRAGMENT);
+        assert_int_equal(h->ev[0].reason, DNP3_E_LINK_BLOCK_CRC);
+        assert_int_equal(h->ev[0].bytes, 12);
+        h_finish(h);
+        H_EXPECT(h, &at, DNP3_CHANNEL_EV_LINK_DISCARD);
+        assert_int_equal(h->ev[2].bytes, 56 - 12 - 18);
+        h_free(h);
+    }
+}
+
 /* ---- close policy, finish, reset ------------------------------------------------------ */
 
 static void close_policy_closes(void **state)
@@ -359,6 +390,23 @@ static void finish_reports_partial_and_keeps_fragments(void **state)
     h_free(h);
 }
 
+static void reset_counts_held_bytes(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg = outstation_cfg(DNP3_LINK_POLICY_DISCARD);
+    harness_t *h = h_new(&cfg);
+    h_feed_hex(h, "AA BB 05 64 0B C4"); /* a garbage run, then a partial frame */
+    assert_int_equal(h->n, 1);          /* the run, ended by the start */
+    dnp3_channel_reset(h->ch);
+    h_feed_hex(h, "11 22 33");
+    dnp3_channel_reset(h->ch);
+    dnp3_channel_counters_t c = h_counters(h);
+    assert_int_equal(c.link.bytes_in, 9);
+    assert_int_equal(c.link.discarded_bytes, 9);
+    assert_int_equal(h->n, 1); /* without events */
+    h_free(h);
+}
+
 static void flush_run_reports_garbage_now(void **state)
 {
     (void)state;
@@ -419,8 +467,10 @@ int main(void)
         cmocka_unit_test(mixed_stream_events_and_counters),
         cmocka_unit_test(chunking_discard_policy),
         cmocka_unit_test(chunking_close_policy),
+        cmocka_unit_test(rescan_events_not_delayed),
         cmocka_unit_test(close_policy_closes),
         cmocka_unit_test(finish_reports_partial_and_keeps_fragments),
+        cmocka_unit_test(reset_counts_held_bytes),
         cmocka_unit_test(flush_run_reports_garbage_now),
         cmocka_unit_test(config_errors),
     };
