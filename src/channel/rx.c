@@ -176,8 +176,8 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
          * after a bad one). Reporting it now rather than with the next
          * input keeps the events' timing independent of chunking. */
         dnp3_link_event_t lev;
-        size_t n = dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL,
-                                         len - used, &lev);
+        size_t n =
+            dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
         used += n;
         if (lev.kind == DNP3_LINK_EV_NONE)
             return used; /* the parser consumed everything */
