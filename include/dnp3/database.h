@@ -28,6 +28,7 @@
 #ifndef DNP3_DATABASE_H
 #define DNP3_DATABASE_H
 
+#include "dnp3/objects.h" /* DNP3_FLAG_* */
 #include "dnp3/types.h"
 
 #ifdef __cplusplus
