@@ -110,11 +110,12 @@ typedef struct dnp3_db_config {
     uint32_t batch_capacity;
 } dnp3_db_config_t;
 
-/* Defaults: no points; class 1 for every type, event mode ALL, deadband 0;
- * variations g1v2/g2v2, g3v2/g4v2, g10v2/g11v2, g20v1/g22v1, g21v1/g23v1,
- * g30v1/g32v1, g40v1/g42v1, g110v0/g111v0 (all with flags; events without
- * time where a time variation is not the usual choice of a master is the
- * caller's to change); octet_string_size 255; batch_capacity 256. */
+/* Defaults: no points; class 1, event mode ALL and deadband 0 for every
+ * type; static variations with flags (g1v2, g3v2, g10v2, g20v1, g21v1,
+ * g30v1, g40v1, g110 by length); event variations with absolute time for the
+ * state types (g2v2, g4v2, g11v2: the time is what a sequence of events is
+ * for) and without time for the others (g22v1, g23v1, g32v1, g42v1, g111
+ * by length); octet_string_size 255; batch_capacity 256. */
 DNP3_API void dnp3_db_config_default(dnp3_db_config_t *cfg);
 
 typedef struct dnp3_db dnp3_db_t;
@@ -126,8 +127,8 @@ typedef struct dnp3_event_buffer dnp3_event_buffer_t;
  * octet_string_size 0 or above 255, batch_capacity 0), DNP3_E_NOMEM. */
 DNP3_API int dnp3_db_new(const dnp3_db_config_t *cfg, dnp3_db_t **out);
 
-/* Free the database. Every attached event buffer must have been freed
- * first; NULL is ignored. */
+/* Free the database. Buffers still attached are detached (they keep their
+ * events and still need dnp3_event_buffer_free). NULL is ignored. */
 DNP3_API void dnp3_db_free(dnp3_db_t *db);
 
 /* Number of points of a type (0 for an undefined type). */

@@ -180,6 +180,11 @@ void dnp3_db_free(dnp3_db_t *db)
 {
     if (!db)
         return;
+    while (db->buffers) {
+        dnp3_event_buffer_t *b = db->buffers;
+        db->buffers = dnp3i_event_buffer_next(b);
+        dnp3i_event_buffer_detach(b);
+    }
     for (unsigned t = 0; t < DNP3_PT_COUNT_; t++)
         free(db->points[t]);
     free(db->octets);
@@ -265,7 +270,7 @@ int dnp3_db_assign_class(dnp3_db_t *db, dnp3_point_type_t type, uint32_t start, 
         return DNP3_E_INVALID_ARG;
     for (uint32_t i = start; i <= stop; i++)
         db->points[type][i].cfg.event_class = event_class;
-    return (int)(stop - start + 1);
+    return dnp3i_clip_int((uint64_t)stop - start + 1);
 }
 
 int dnp3_db_configure_point(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index,

@@ -59,16 +59,24 @@ struct dnp3_db {
     dnp3_db_counters_t counters;
 };
 
+/* A count as an int return value (counts above INT_MAX are clipped). */
+static inline int dnp3i_clip_int(uint64_t n)
+{
+    return n > (uint64_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
 /* Validate one point's settings for its type (0 or DNP3_E_INVALID_ARG). */
 int dnp3i_db_check_point_config(dnp3_point_type_t type, const dnp3_point_config_t *cfg);
 
 /* Apply one op (no batch logic); returns the number of events made. */
-int dnp3i_db_apply(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets);
+uint64_t dnp3i_db_apply(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets);
 
 /* Hand one event to a buffer (event_buffer.c). point_slot identifies the
  * point across types (db->base[type] + index), for most-recent mode. */
 void dnp3i_event_buffer_offer(dnp3_event_buffer_t *b, const dnp3_event_t *ev, uint32_t point_slot,
                               dnp3_event_mode_t mode);
+/* The database is going away: the buffer forgets it (dnp3_db_free). */
+void dnp3i_event_buffer_detach(dnp3_event_buffer_t *b);
 /* The next buffer in the database's fan-out list. */
 dnp3_event_buffer_t *dnp3i_event_buffer_next(const dnp3_event_buffer_t *b);
 

@@ -10,7 +10,7 @@
 
 /* Make one event from a point's current state and offer it to every buffer.
  * Returns 1 when an event was made (the point has a class), else 0. */
-static int emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
+static uint64_t emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
 {
     dnp3i_point_t *p = &db->points[type][index];
     if (p->cfg.event_class == DNP3_CLASS_NONE)
@@ -77,7 +77,7 @@ static bool value_changed(const dnp3_db_t *db, dnp3_point_type_t type, const dnp
     }
 }
 
-static int apply_update(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets)
+static uint64_t apply_update(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets)
 {
     dnp3_point_type_t type = (dnp3_point_type_t)op->kind;
     dnp3i_point_t *p = &db->points[type][op->index];
@@ -93,9 +93,9 @@ static int apply_update(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octe
     return changed ? emit(db, type, op->index) : 0;
 }
 
-static int apply_freeze(dnp3_db_t *db, const dnp3i_op_t *op)
+static uint64_t apply_freeze(dnp3_db_t *db, const dnp3i_op_t *op)
 {
-    int events = 0;
+    uint64_t events = 0;
     for (uint32_t i = op->index; i <= op->stop; i++) {
         const dnp3i_point_t *c = &db->points[DNP3_PT_COUNTER][i];
         dnp3i_point_t *f = &db->points[DNP3_PT_FROZEN_COUNTER][i];
@@ -113,7 +113,7 @@ static int apply_freeze(dnp3_db_t *db, const dnp3i_op_t *op)
     return events;
 }
 
-int dnp3i_db_apply(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets)
+uint64_t dnp3i_db_apply(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets)
 {
     return op->kind == DNP3I_OP_FREEZE ? apply_freeze(db, op) : apply_update(db, op, octets);
 }
@@ -236,7 +236,7 @@ int dnp3_db_freeze(dnp3_db_t *db, uint32_t start, uint32_t stop, bool clear, dnp
                      .stop = stop,
                      .time = time & DNP3_TIME_MAX};
     int rc = submit(db, &op, NULL);
-    return rc < 0 ? rc : (int)(stop - start + 1);
+    return rc < 0 ? rc : dnp3i_clip_int((uint64_t)stop - start + 1);
 }
 
 int dnp3_db_begin(dnp3_db_t *db)
@@ -257,7 +257,7 @@ int dnp3_db_commit(dnp3_db_t *db)
         return DNP3_E_INVALID_ARG;
     if (!db->in_batch)
         return DNP3_E_STATE;
-    int events = 0;
+    uint64_t events = 0;
     for (uint32_t i = 0; i < db->batch_len; i++) {
         const dnp3i_op_t *op = &db->batch[i];
         events += dnp3i_db_apply(db, op, op->octet_len ? db->batch_octets + op->octet_off : NULL);
@@ -265,7 +265,7 @@ int dnp3_db_commit(dnp3_db_t *db)
     db->in_batch = false;
     db->batch_len = 0;
     db->counters.batches++;
-    return events;
+    return dnp3i_clip_int(events);
 }
 
 int dnp3_db_abort(dnp3_db_t *db)

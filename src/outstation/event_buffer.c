@@ -145,13 +145,20 @@ void dnp3_event_buffer_free(dnp3_event_buffer_t *b)
 {
     if (!b)
         return;
-    for (dnp3_event_buffer_t **p = &b->db->buffers; *p; p = &(*p)->next_attached) {
+    dnp3_event_buffer_t **p = b->db ? &b->db->buffers : NULL;
+    for (; p && *p; p = &(*p)->next_attached) {
         if (*p == b) {
             *p = b->next_attached;
             break;
         }
     }
     release(b);
+}
+
+void dnp3i_event_buffer_detach(dnp3_event_buffer_t *b)
+{
+    b->db = NULL;
+    b->next_attached = NULL;
 }
 
 dnp3_event_buffer_t *dnp3i_event_buffer_next(const dnp3_event_buffer_t *b)

@@ -54,7 +54,7 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint32_
         cur[best] = next_unwritten(b, b->pool[r].by_class.next);
         mark_selected(b, r);
     }
-    return (int)b->sel_count;
+    return dnp3i_clip_int(b->sel_count);
 }
 
 int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_event_t *out)
@@ -102,7 +102,7 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
     if (!b || n > b->sel_count || seq > 15)
         return DNP3_E_INVALID_ARG;
     uint8_t key = key_of(seq, unsolicited);
-    int written = 0;
+    uint32_t written = 0;
     for (uint32_t i = 0; i < b->sel_count; i++) {
         uint32_t r = b->selection[i];
         if (r == DNP3I_NIL)
@@ -118,7 +118,7 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
         }
     }
     b->sel_count = 0;
-    return written;
+    return dnp3i_clip_int(written);
 }
 
 int dnp3_event_buffer_confirm(dnp3_event_buffer_t *b, uint8_t seq, bool unsolicited)
@@ -126,12 +126,12 @@ int dnp3_event_buffer_confirm(dnp3_event_buffer_t *b, uint8_t seq, bool unsolici
     if (!b || seq > 15)
         return DNP3_E_INVALID_ARG;
     dnp3i_list_t *l = &b->key_list[key_of(seq, unsolicited)];
-    int n = 0;
+    uint32_t n = 0;
     while (l->head != DNP3I_NIL) {
         dnp3i_ev_remove(b, l->head, DNP3I_EXIT_CONFIRMED);
         n++;
     }
-    return n;
+    return dnp3i_clip_int(n);
 }
 
 int dnp3_event_buffer_unwrite(dnp3_event_buffer_t *b, uint8_t seq, bool unsolicited)
@@ -139,19 +139,19 @@ int dnp3_event_buffer_unwrite(dnp3_event_buffer_t *b, uint8_t seq, bool unsolici
     if (!b || seq > 15)
         return DNP3_E_INVALID_ARG;
     dnp3i_list_t *l = &b->key_list[key_of(seq, unsolicited)];
-    int n = 0;
+    uint32_t n = 0;
     while (l->head != DNP3I_NIL) {
         dnp3i_ev_to_unwritten(b, l->head);
         n++;
     }
-    return n;
+    return dnp3i_clip_int(n);
 }
 
 int dnp3_event_buffer_unwrite_all(dnp3_event_buffer_t *b)
 {
     if (!b)
         return DNP3_E_INVALID_ARG;
-    int n = 0;
+    uint32_t n = 0;
     for (uint32_t i = 0; i < b->sel_count; i++) {
         if (b->selection[i] != DNP3I_NIL) {
             dnp3i_ev_to_unwritten(b, b->selection[i]);
@@ -160,8 +160,8 @@ int dnp3_event_buffer_unwrite_all(dnp3_event_buffer_t *b)
     }
     b->sel_count = 0;
     for (uint8_t k = 0; k < DNP3I_NKEYS; k++)
-        n += dnp3_event_buffer_unwrite(b, k & 15u, k >= 16);
-    return n;
+        n += (uint32_t)dnp3_event_buffer_unwrite(b, k & 15u, k >= 16);
+    return dnp3i_clip_int(n);
 }
 
 uint32_t dnp3_event_buffer_count(const dnp3_event_buffer_t *b, uint8_t event_class,

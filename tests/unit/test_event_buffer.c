@@ -435,6 +435,20 @@ static void test_octet_events_keep_their_bytes(void **state)
     check_conservation(buf);
 }
 
+static void test_database_freed_before_its_buffer(void **state)
+{
+    (void)state;
+    open_db(DNP3_EVENT_MODE_ALL);
+    buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
+    bi(0);
+    dnp3_db_free(db);
+    db = NULL;
+    /* The buffer is detached but still holds and hands out its event. */
+    const want_t one[] = {B(0)};
+    expect_selection(buf, DNP3_CLASS_MASK_ALL, 10, one, N(one));
+    check_conservation(buf);
+}
+
 static void test_null_arguments(void **state)
 {
     (void)state;
@@ -471,6 +485,7 @@ int main(void)
         cmocka_unit_test_teardown(test_most_recent_mode, teardown),
         cmocka_unit_test_teardown(test_fan_out_to_several_buffers, teardown),
         cmocka_unit_test_teardown(test_octet_events_keep_their_bytes, teardown),
+        cmocka_unit_test_teardown(test_database_freed_before_its_buffer, teardown),
         cmocka_unit_test_teardown(test_null_arguments, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
