@@ -306,12 +306,26 @@ typedef struct dnp3_event {
     dnp3_point_value_t value; /* octets point into the buffer: valid while the event is held */
 } dnp3_event_t;
 
-/* Select for a response: up to max of the unwritten, unselected events whose
- * class is in class_mask, oldest first (SOE order across types). A previous
- * selection not yet written is returned to unwritten first. Returns the
- * number selected. Cost: O(selected + written events of those classes).
+/* Type masks for selection: bit dnp3_point_type_t (READ g2v0 selects
+ * DNP3_TYPE_MASK(DNP3_PT_BINARY)). */
+#define DNP3_TYPE_MASK(type) ((uint8_t)(1u << (type)))
+#define DNP3_TYPE_MASK_ALL   0xFF
+
+/* Add to the selection for a response: up to max more of the unwritten,
+ * unselected events whose class is in class_mask and whose type is in
+ * type_mask, oldest first. Selections add up (one call per object header of
+ * a READ: g60v2 then g32v0 ...) until dnp3_event_buffer_write ends them; the
+ * whole selection is kept in sequence-of-events order across types and
+ * classes, so indices given by dnp3_event_buffer_selected are valid only
+ * until the next select. Returns the number added. Cost: O(added + events
+ * skipped on the walked lists (written or selected ones, or of another
+ * type/class) + selection size when adding to an earlier selection).
  * Errors: DNP3_E_INVALID_ARG (NULL). */
-DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint32_t max);
+DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint8_t type_mask,
+                                      uint32_t max);
+
+/* Number of entries in the current selection (0 for NULL). */
+DNP3_API uint32_t dnp3_event_buffer_selected_count(const dnp3_event_buffer_t *b);
 
 /* The i-th selected event (0-based, SOE order). Errors: DNP3_E_INVALID_ARG
  * (NULL, i >= selected count), DNP3_E_STATE (that event has since left the
@@ -322,7 +336,8 @@ DNP3_API int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i
 /* The first n selected events were written into the response fragment with
  * application sequence number seq (0..15; unsolicited tells the solicited and
  * unsolicited sequence spaces apart, 4.2.2.4.4): they become WRITTEN(seq);
- * the others return to unwritten; the selection ends. Returns the number
+ * the others return to unwritten; the selection ends (n = 0: nothing was
+ * sent, e.g. the response was abandoned). Returns the number
  * marked written (selected events that left through overflow are not).
  * Errors: DNP3_E_INVALID_ARG (NULL, n above the selected count, seq > 15). */
 DNP3_API int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq,

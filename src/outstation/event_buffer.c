@@ -78,10 +78,11 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     b->octet_size = db->octet_size;
     b->pool = alloc_array(b->pool_size, sizeof *b->pool);
     b->selection = alloc_array(b->pool_size, sizeof *b->selection);
+    b->scratch = alloc_array(b->pool_size, sizeof *b->scratch);
     b->latest = alloc_array(db->total_points, sizeof *b->latest);
     b->octets = alloc_array(b->octet_slots, b->octet_size);
     b->octet_next = alloc_array(b->octet_slots, sizeof *b->octet_next);
-    if (!b->pool || !b->selection || !b->latest || !b->octets || !b->octet_next)
+    if (!b->pool || !b->selection || !b->scratch || !b->latest || !b->octets || !b->octet_next)
         return DNP3_E_NOMEM;
     for (uint32_t i = 0; i < db->total_points; i++)
         b->latest[i] = DNP3I_NIL;
@@ -109,6 +110,7 @@ static void release(dnp3_event_buffer_t *b)
 {
     free(b->pool);
     free(b->selection);
+    free(b->scratch);
     free(b->latest);
     free(b->octets);
     free(b->octet_next);

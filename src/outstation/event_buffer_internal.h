@@ -61,6 +61,7 @@ struct dnp3_event_buffer {
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */
     uint32_t sel_count;
+    uint32_t *scratch; /* pool_size entries: merging selections */
 
     uint16_t octet_size;
     uint32_t octet_slots;

@@ -91,8 +91,9 @@ static void check_conservation(const dnp3_event_buffer_t *b)
     }
 }
 
-/* Select (mask, max) and expect exactly these (type, index) pairs in order;
- * sequence numbers strictly increase. The selection stays open. */
+/* End any earlier selection, select (mask, max) and expect exactly these
+ * (type, index) pairs in order; sequence numbers strictly increase. The
+ * selection stays open. */
 typedef struct want {
     dnp3_point_type_t type;
     uint32_t index;
@@ -101,7 +102,8 @@ typedef struct want {
 static void expect_selection(dnp3_event_buffer_t *b, uint8_t mask, uint32_t max, const want_t *w,
                              uint32_t n)
 {
-    assert_int_equal(dnp3_event_buffer_select(b, mask, max), n);
+    assert_true(dnp3_event_buffer_write(b, 0, 0, false) >= 0);
+    assert_int_equal(dnp3_event_buffer_select(b, mask, DNP3_TYPE_MASK_ALL, max), n);
     uint64_t last = 0;
     for (uint32_t i = 0; i < n; i++) {
         dnp3_event_t ev;
@@ -141,12 +143,59 @@ static void test_soe_order_across_types_and_classes(void **state)
     expect_selection(buf, DNP3_CLASS_MASK_2, 100, c2, N(c2));
     const want_t c13[] = {B(0), C(2), B(3)};
     expect_selection(buf, DNP3_CLASS_MASK_1 | DNP3_CLASS_MASK_3, 3, c13, N(c13));
-    assert_int_equal(dnp3_event_buffer_select(buf, 0, 100), 0);
+    assert_int_equal(dnp3_event_buffer_select(buf, 0, DNP3_TYPE_MASK_ALL, 100), 0);
+    assert_int_equal(dnp3_event_buffer_write(buf, 0, 0, false), 0); /* abandon the selection */
     assert_int_equal(dnp3_event_buffer_count(buf, 1, false), 3);
     assert_int_equal(dnp3_event_buffer_count(buf, 2, true), 2);
     assert_int_equal(dnp3_event_buffer_count(buf, 3, true), 2);
     assert_int_equal(dnp3_event_buffer_count(buf, 4, true), 0);
     assert_false(dnp3_event_buffer_overflow(buf));
+    check_conservation(buf);
+}
+
+/* Walk the whole selection: (type, index) pairs in SOE order. */
+static void expect_selected(dnp3_event_buffer_t *b, const want_t *w, uint32_t n)
+{
+    assert_int_equal(dnp3_event_buffer_selected_count(b), n);
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        dnp3_event_t ev;
+        assert_int_equal(dnp3_event_buffer_selected(b, i, &ev), 0);
+        assert_int_equal(ev.type, w[i].type);
+        assert_int_equal(ev.index, w[i].index);
+        assert_true(ev.seq > last);
+        last = ev.seq;
+    }
+}
+
+/* READ g32v0 then g60v2 (class 1) in one request: the selections add up
+ * and the response carries them in SOE order, each event once. */
+static void test_select_by_type_and_additive(void **state)
+{
+    (void)state;
+    open_db(DNP3_EVENT_MODE_ALL);
+    buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
+    bi(0), ai(1), ctr(2), bi(3), ai(4), ai(5);
+    assert_int_equal(
+        dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK(DNP3_PT_ANALOG), 2), 2);
+    const want_t analogs[] = {A(1), A(4)};
+    expect_selected(buf, analogs, N(analogs));
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_1, DNP3_TYPE_MASK_ALL, 100), 2);
+    const want_t merged[] = {B(0), A(1), B(3), A(4)};
+    expect_selected(buf, merged, N(merged));
+    /* Class 2 of the counter type only: nothing (counters are class 3). */
+    assert_int_equal(
+        dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_2, DNP3_TYPE_MASK(DNP3_PT_COUNTER), 100), 0);
+    /* Everything else: the rest slots into SOE order. */
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 100),
+                     2);
+    const want_t all[] = {B(0), A(1), C(2), B(3), A(4), A(5)};
+    expect_selected(buf, all, N(all));
+    /* The first 4 fit the fragment. */
+    assert_int_equal(dnp3_event_buffer_write(buf, 4, 2, false), 4);
+    assert_int_equal(dnp3_event_buffer_selected_count(buf), 0);
+    const want_t rest[] = {A(4), A(5)};
+    expect_selection(buf, DNP3_CLASS_MASK_ALL, 10, rest, N(rest));
     check_conservation(buf);
 }
 
@@ -157,7 +206,7 @@ static void test_select_write_confirm_cycle(void **state)
     buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
     bi(0), bi(1), bi(2), bi(3), bi(4);
     /* A response selects 3, has room for 2: fragment seq 4. */
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 3), 3);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 3), 3);
     assert_int_equal(dnp3_event_buffer_count(buf, 1, true), 2);
     assert_int_equal(dnp3_event_buffer_write(buf, 2, 4, false), 2);
     assert_int_equal(dnp3_event_buffer_count(buf, 1, true), 3); /* the third is back */
@@ -192,7 +241,7 @@ static void test_confirm_timeout_resends_in_order(void **state)
     open_db(DNP3_EVENT_MODE_ALL);
     buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
     bi(0), ai(0);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 10), 2);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 2);
     assert_int_equal(dnp3_event_buffer_write(buf, 2, 9, false), 2);
     bi(1); /* arrives while the response waits for its confirm */
     /* Confirm timeout: both go back and keep their place before the new one. */
@@ -217,11 +266,11 @@ static void test_new_connection_returns_everything(void **state)
     bi(0), bi(1), bi(2), bi(3);
     /* An unsolicited response (seq 0) and a solicited one (seq 0) in flight,
      * and an open selection. */
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 1), 1);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 1), 1);
     assert_int_equal(dnp3_event_buffer_write(buf, 1, 0, true), 1);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 2), 2);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 2), 2);
     assert_int_equal(dnp3_event_buffer_write(buf, 2, 0, false), 2);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 5), 1);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 5), 1);
     assert_int_equal(dnp3_event_buffer_count(buf, 1, true), 0);
     /* The connection is lost: everything is unwritten again, in order. */
     assert_int_equal(dnp3_event_buffer_unwrite_all(buf), 4);
@@ -325,9 +374,9 @@ static void test_overflow_of_written_and_selected_events(void **state)
     open_db(DNP3_EVENT_MODE_ALL);
     buf = open_buf(3, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
     bi(0), bi(1), bi(2);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 1), 1);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 1), 1);
     assert_int_equal(dnp3_event_buffer_write(buf, 1, 7, false), 1);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 1), 1);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 1), 1);
     bi(3); /* discards B0, written in seq 7 */
     bi(4); /* discards B1, currently selected */
     dnp3_event_t ev;
@@ -352,7 +401,7 @@ static void test_most_recent_mode(void **state)
     ai(0), ai(1), ai(0), ai(0);
     /* A0's two earlier unwritten events were replaced; the survivor is the
      * latest, in the position of its own sequence number. */
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 10), 2);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 2);
     dnp3_event_t ev;
     assert_int_equal(dnp3_event_buffer_selected(buf, 0, &ev), 0);
     assert_int_equal(ev.index, 1);
@@ -422,7 +471,7 @@ static void test_octet_events_keep_their_bytes(void **state)
     buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
     assert_int_equal(dnp3_db_update_octet_string(db, 5, (const uint8_t *)"one", 3, 0, T0), 0);
     assert_int_equal(dnp3_db_update_octet_string(db, 5, (const uint8_t *)"two!", 4, 0, T0), 0);
-    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, 10), 2);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 2);
     dnp3_event_t ev;
     assert_int_equal(dnp3_event_buffer_selected(buf, 0, &ev), 0);
     assert_int_equal(ev.type, DNP3_PT_OCTET_STRING);
@@ -452,7 +501,7 @@ static void test_database_freed_before_its_buffer(void **state)
 static void test_null_arguments(void **state)
 {
     (void)state;
-    assert_int_equal(dnp3_event_buffer_select(NULL, 7, 1), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_event_buffer_select(NULL, 7, DNP3_TYPE_MASK_ALL, 1), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_event_buffer_write(NULL, 0, 0, false), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_event_buffer_confirm(NULL, 0, false), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_event_buffer_unwrite(NULL, 0, false), DNP3_E_INVALID_ARG);
@@ -474,6 +523,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_soe_order_across_types_and_classes, teardown),
+        cmocka_unit_test_teardown(test_select_by_type_and_additive, teardown),
         cmocka_unit_test_teardown(test_select_write_confirm_cycle, teardown),
         cmocka_unit_test_teardown(test_confirm_timeout_resends_in_order, teardown),
         cmocka_unit_test_teardown(test_new_connection_returns_everything, teardown),
