@@ -283,7 +283,7 @@ typedef struct dnp3_event_buffer_config {
 DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 
 /* Create a buffer and attach it to db: from then on every event db makes is
- * offered to it. Memory: about 80 bytes per event of capacity (the sum of
+ * offered to it. Memory: about 100 bytes per event of capacity (the sum of
  * class capacities, lowered to the sum of type capacities when every type
  * has one), 4 bytes per point of db, octet_string_size bytes per octet
  * string event. Errors: DNP3_E_INVALID_ARG (NULL argument, unknown policy),

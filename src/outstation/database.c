@@ -216,26 +216,11 @@ int dnp3_db_read(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t index, dn
     out->flags = p->flags;
     out->time = p->time;
     out->config = p->cfg;
-    switch (type) {
-    case DNP3_PT_BINARY:
-    case DNP3_PT_BINARY_OUTPUT:
-        out->value.binary = p->value.binary;
-        break;
-    case DNP3_PT_DOUBLE_BIT:
-        out->value.double_bit = p->value.double_bit;
-        break;
-    case DNP3_PT_COUNTER:
-    case DNP3_PT_FROZEN_COUNTER:
-        out->value.counter = p->value.counter;
-        break;
-    case DNP3_PT_ANALOG:
-    case DNP3_PT_ANALOG_OUTPUT:
-        out->value.analog = p->value.analog;
-        break;
-    default:
+    if (type == DNP3_PT_OCTET_STRING) {
         out->value.octets.data = db->octets + (size_t)index * db->octet_size;
         out->value.octets.len = p->octet_len;
-        break;
+    } else {
+        out->value = p->value;
     }
     return DNP3_OK;
 }

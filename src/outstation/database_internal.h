@@ -6,13 +6,10 @@
 
 #include "dnp3/database.h"
 
-/* A stored value: which member is live follows the point type. */
-typedef union dnp3i_value {
-    bool binary;
-    uint8_t double_bit;
-    uint32_t counter;
-    double analog;
-} dnp3i_value_t;
+/* A stored value: which member is live follows the point type. Octet
+ * strings keep their bytes in separate stores (the octets member is not
+ * used in storage), so the public union serves as is. */
+typedef dnp3_point_value_t dnp3i_value_t;
 
 typedef struct dnp3i_point {
     dnp3_point_config_t cfg;

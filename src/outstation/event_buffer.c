@@ -251,29 +251,14 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, ui
     e->variation = ev->variation;
     e->flags = ev->flags;
     e->state = DNP3I_EV_UNWRITTEN;
-    switch (ev->type) {
-    case DNP3_PT_BINARY:
-    case DNP3_PT_BINARY_OUTPUT:
-        e->value.binary = ev->value.binary;
-        break;
-    case DNP3_PT_DOUBLE_BIT:
-        e->value.double_bit = ev->value.double_bit;
-        break;
-    case DNP3_PT_COUNTER:
-    case DNP3_PT_FROZEN_COUNTER:
-        e->value.counter = ev->value.counter;
-        break;
-    case DNP3_PT_ANALOG:
-    case DNP3_PT_ANALOG_OUTPUT:
-        e->value.analog = ev->value.analog;
-        break;
-    default:
+    if (ev->type == DNP3_PT_OCTET_STRING) {
         e->octet_slot = b->octet_free;
         b->octet_free = b->octet_next[e->octet_slot];
         e->octet_len = ev->value.octets.len;
         memcpy(b->octets + (size_t)e->octet_slot * b->octet_size, ev->value.octets.data,
                e->octet_len);
-        break;
+    } else {
+        e->value = ev->value;
     }
 }
 

@@ -154,26 +154,11 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     out->variation = e->variation;
     out->flags = e->flags;
     out->time = e->time;
-    switch (out->type) {
-    case DNP3_PT_BINARY:
-    case DNP3_PT_BINARY_OUTPUT:
-        out->value.binary = e->value.binary;
-        break;
-    case DNP3_PT_DOUBLE_BIT:
-        out->value.double_bit = e->value.double_bit;
-        break;
-    case DNP3_PT_COUNTER:
-    case DNP3_PT_FROZEN_COUNTER:
-        out->value.counter = e->value.counter;
-        break;
-    case DNP3_PT_ANALOG:
-    case DNP3_PT_ANALOG_OUTPUT:
-        out->value.analog = e->value.analog;
-        break;
-    default:
+    if (out->type == DNP3_PT_OCTET_STRING) {
         out->value.octets.data = b->octets + (size_t)e->octet_slot * b->octet_size;
         out->value.octets.len = e->octet_len;
-        break;
+    } else {
+        out->value = e->value;
     }
     return DNP3_OK;
 }
