@@ -277,9 +277,14 @@ typedef struct dnp3_event_buffer_config {
     uint32_t class_capacity[3];             /* events of class 1, 2, 3 (0: none kept) */
     uint32_t type_capacity[DNP3_PT_COUNT_]; /* per point type; 0 = no limit of its own */
     uint8_t overflow_policy;                /* dnp3_overflow_policy_t */
+    /* Keep every change even of points in most-recent mode: for an
+     * association that records the full sequence of events (a historian)
+     * beside masters that want only the latest. */
+    bool every_change;
 } dnp3_event_buffer_config_t;
 
-/* Defaults: 100 events per class, no per-type limits, DISCARD_OLDEST. */
+/* Defaults: 100 events per class, no per-type limits, DISCARD_OLDEST, the
+ * points' own event modes (every_change false). */
 DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 
 /* Create a buffer and attach it to db: from then on every event db makes is

@@ -267,7 +267,7 @@ void dnp3i_event_buffer_offer(dnp3_event_buffer_t *b, const dnp3_event_t *ev, ui
 {
     unsigned c = ev->event_class - 1u, t = ev->type;
     b->counters.added[c][t]++;
-    if (mode == DNP3_EVENT_MODE_MOST_RECENT && b->latest[slot] != DNP3I_NIL)
+    if (mode == DNP3_EVENT_MODE_MOST_RECENT && !b->cfg.every_change && b->latest[slot] != DNP3I_NIL)
         dnp3i_ev_remove(b, b->latest[slot], DNP3I_EXIT_SUPERSEDED);
     /* An octet slot exists whenever a record does (octet_slots is the pool
      * size or the octet type's own capacity); checked all the same. */

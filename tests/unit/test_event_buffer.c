@@ -428,6 +428,27 @@ static void test_most_recent_mode(void **state)
     check_conservation(buf);
 }
 
+/* A recorder association keeps every change of most-recent points. */
+static void test_every_change_overrides_most_recent(void **state)
+{
+    (void)state;
+    open_db(DNP3_EVENT_MODE_MOST_RECENT);
+    buf = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
+    dnp3_event_buffer_config_t bc;
+    dnp3_event_buffer_config_default(&bc);
+    assert_false(bc.every_change);
+    bc.every_change = true;
+    dnp3_event_buffer_t *rec = NULL;
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &rec), 0);
+    ai(0), ai(0), ai(0);
+    assert_int_equal(dnp3_event_buffer_count(buf, 2, false), 1);
+    const want_t three[] = {A(0), A(0), A(0)};
+    expect_selection(rec, DNP3_CLASS_MASK_ALL, 10, three, N(three));
+    check_conservation(buf);
+    check_conservation(rec);
+    dnp3_event_buffer_free(rec);
+}
+
 static void test_fan_out_to_several_buffers(void **state)
 {
     (void)state;
@@ -533,6 +554,7 @@ int main(void)
         cmocka_unit_test_teardown(test_zero_capacity_class_counts_everything, teardown),
         cmocka_unit_test_teardown(test_overflow_of_written_and_selected_events, teardown),
         cmocka_unit_test_teardown(test_most_recent_mode, teardown),
+        cmocka_unit_test_teardown(test_every_change_overrides_most_recent, teardown),
         cmocka_unit_test_teardown(test_fan_out_to_several_buffers, teardown),
         cmocka_unit_test_teardown(test_octet_events_keep_their_bytes, teardown),
         cmocka_unit_test_teardown(test_database_freed_before_its_buffer, teardown),
