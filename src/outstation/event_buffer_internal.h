@@ -1,0 +1,89 @@
+/* Event buffer layout, shared by event_buffer.c (creation, arrival,
+ * overflow, removal) and event_buffer_select.c (the response life cycle).
+ *
+ * Records live in one pool allocated at creation and are linked by index
+ * into intrusive doubly linked lists, each in sequence-of-events order
+ * because events arrive with increasing sequence numbers and are appended:
+ *  - one list per class (selection by class mask, "oldest of the class");
+ *  - one list per point type ("oldest of the type");
+ *  - one list per written key (seq | unsolicited << 4), so a confirm or a
+ *    confirm timeout touches only the events of that response.
+ * Every operation on one event is O(1). */
+#ifndef DNP3I_EVENT_BUFFER_INTERNAL_H
+#define DNP3I_EVENT_BUFFER_INTERNAL_H
+
+#include "outstation/database_internal.h"
+
+#define DNP3I_NIL    UINT32_MAX
+#define DNP3I_NKEYS  32 /* 16 solicited + 16 unsolicited sequence numbers */
+#define DNP3I_NCLASS 3
+
+enum dnp3i_ev_state { DNP3I_EV_FREE = 0, DNP3I_EV_UNWRITTEN, DNP3I_EV_SELECTED, DNP3I_EV_WRITTEN };
+
+typedef struct dnp3i_link {
+    uint32_t prev, next;
+} dnp3i_link_t;
+
+typedef struct dnp3i_list {
+    uint32_t head, tail;
+} dnp3i_list_t;
+
+typedef struct dnp3i_ev {
+    uint64_t seq;
+    dnp3_time_t time;
+    dnp3i_value_t value;
+    uint32_t index;
+    uint32_t point_slot;
+    uint32_t octet_slot;                    /* octet strings: slot in the octet store */
+    uint32_t sel_pos;                       /* SELECTED: position in the selection */
+    dnp3i_link_t by_class, by_type, by_key; /* by_class.next also links the free list */
+    uint8_t type, cls, variation, flags, octet_len, state, key;
+} dnp3i_ev_t;
+
+struct dnp3_event_buffer {
+    dnp3_db_t *db;
+    dnp3_event_buffer_t *next_attached;
+    dnp3_event_buffer_config_t cfg;
+
+    uint32_t pool_size;
+    dnp3i_ev_t *pool;
+    uint32_t free_head;
+
+    dnp3i_list_t class_list[DNP3I_NCLASS];
+    dnp3i_list_t type_list[DNP3_PT_COUNT_];
+    dnp3i_list_t key_list[DNP3I_NKEYS];
+    uint32_t class_held[DNP3I_NCLASS];
+    uint32_t class_busy[DNP3I_NCLASS]; /* selected or written */
+    uint32_t type_held[DNP3_PT_COUNT_];
+
+    /* Per point slot: its newest UNWRITTEN event or NIL (most-recent mode). */
+    uint32_t *latest;
+
+    uint32_t *selection; /* pool_size entries; NIL where a selected event left */
+    uint32_t sel_count;
+    uint32_t *scratch; /* pool_size entries: merging selections */
+
+    uint16_t octet_size;
+    uint32_t octet_slots;
+    uint8_t *octets;
+    uint32_t *octet_next; /* free list of octet slots */
+    uint32_t octet_free;
+
+    bool overflow;
+    dnp3_event_buffer_counters_t counters;
+};
+
+/* Leaving reasons, for the counters. */
+enum dnp3i_ev_exit { DNP3I_EXIT_CONFIRMED, DNP3I_EXIT_DISCARDED, DNP3I_EXIT_SUPERSEDED };
+
+/* List primitives over the pool; `which` picks the link member. */
+void dnp3i_ev_list_append(dnp3i_ev_t *pool, dnp3i_list_t *l, size_t link_off, uint32_t r);
+void dnp3i_ev_list_unlink(dnp3i_ev_t *pool, dnp3i_list_t *l, size_t link_off, uint32_t r);
+
+/* Take event r out of the buffer for the given reason (counted). */
+void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why);
+
+/* Move r to UNWRITTEN from SELECTED or WRITTEN (unlinks its key list). */
+void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r);
+
+#endif

@@ -1,0 +1,259 @@
+/* Event buffers: the response life cycle (select -> write -> confirm, or
+ * back to unwritten) and the read-only queries (counts, IIN2.3, counters). */
+#include <stddef.h>
+#include <string.h>
+
+#include "outstation/event_buffer_internal.h"
+
+#define BY_KEY offsetof(dnp3i_ev_t, by_key)
+
+static uint8_t key_of(uint8_t seq, bool unsolicited)
+{
+    return (uint8_t)(seq | (unsolicited ? 16u : 0u));
+}
+
+/* A walk over one class list or one type list. */
+typedef struct cursor {
+    uint32_t r;
+    size_t link_off; /* offsetof the dnp3i_link_t followed */
+} cursor_t;
+
+static uint32_t link_next(const dnp3_event_buffer_t *b, uint32_t r, size_t off)
+{
+    return ((const dnp3i_link_t *)(const void *)((const char *)&b->pool[r] + off))->next;
+}
+
+static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint8_t type_mask)
+{
+    return e->state == DNP3I_EV_UNWRITTEN && ((class_mask >> (e->cls - 1u)) & 1u) &&
+           ((type_mask >> e->type) & 1u);
+}
+
+/* Advance to the first wanted event at or after c->r. */
+static void seek(const dnp3_event_buffer_t *b, cursor_t *c, uint8_t class_mask, uint8_t type_mask)
+{
+    while (c->r != DNP3I_NIL && !wanted(&b->pool[c->r], class_mask, type_mask))
+        c->r = link_next(b, c->r, c->link_off);
+}
+
+static void mark_selected(dnp3_event_buffer_t *b, uint32_t r)
+{
+    dnp3i_ev_t *e = &b->pool[r];
+    e->state = DNP3I_EV_SELECTED;
+    e->sel_pos = b->sel_count;
+    b->selection[b->sel_count++] = r;
+    b->class_busy[e->cls - 1u]++;
+    if (b->latest[e->point_slot] == r)
+        b->latest[e->point_slot] = DNP3I_NIL;
+}
+
+/* The selection is selection[0..old) (earlier selects, SOE order) followed
+ * by selection[old..sel_count) (this select, SOE order): merge the two runs
+ * by sequence number (compact() has removed entries of events that left). */
+static void merge_runs(dnp3_event_buffer_t *b, uint32_t old)
+{
+    uint32_t i = 0, j = old, n = 0;
+    while (i < old || j < b->sel_count) {
+        uint32_t ri = i < old ? b->selection[i] : DNP3I_NIL;
+        if (i < old && ri == DNP3I_NIL) {
+            i++;
+            continue;
+        }
+        uint32_t rj = j < b->sel_count ? b->selection[j] : DNP3I_NIL;
+        bool take_i = rj == DNP3I_NIL || (ri != DNP3I_NIL && b->pool[ri].seq < b->pool[rj].seq);
+        b->scratch[n++] = take_i ? ri : rj;
+        if (take_i)
+            i++;
+        else
+            j++;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        b->selection[k] = b->scratch[k];
+        b->pool[b->scratch[k]].sel_pos = k;
+    }
+    b->sel_count = n;
+}
+
+/* Drop the entries of selected events that have left through overflow, so
+ * that the selection never holds more entries than the pool has records. */
+static void compact(dnp3_event_buffer_t *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->sel_count; i++) {
+        uint32_t r = b->selection[i];
+        if (r == DNP3I_NIL)
+            continue;
+        b->selection[n] = r;
+        b->pool[r].sel_pos = n++;
+    }
+    b->sel_count = n;
+}
+
+int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint8_t type_mask,
+                             uint32_t max)
+{
+    if (!b)
+        return DNP3_E_INVALID_ARG;
+    compact(b);
+    /* Walk the fewer lists: the class lists when every type is wanted (a
+     * class poll), else the lists of the wanted types (a READ of g2v0...). */
+    cursor_t cur[DNP3_PT_COUNT_];
+    unsigned ncur = 0;
+    bool by_type = (type_mask & DNP3_TYPE_MASK_ALL) != DNP3_TYPE_MASK_ALL;
+    unsigned nlists = by_type ? DNP3_PT_COUNT_ : DNP3I_NCLASS;
+    uint8_t mask = by_type ? type_mask : class_mask;
+    for (unsigned k = 0; k < nlists; k++) {
+        if (!((mask >> k) & 1u))
+            continue;
+        cur[ncur].r = by_type ? b->type_list[k].head : b->class_list[k].head;
+        cur[ncur].link_off =
+            by_type ? offsetof(dnp3i_ev_t, by_type) : offsetof(dnp3i_ev_t, by_class);
+        seek(b, &cur[ncur], class_mask, type_mask);
+        ncur++;
+    }
+    uint32_t old = b->sel_count, added = 0;
+    /* Merge the lists by sequence number: SOE order across classes and types. */
+    while (added < max) {
+        unsigned best = ncur;
+        for (unsigned k = 0; k < ncur; k++) {
+            if (cur[k].r != DNP3I_NIL &&
+                (best == ncur || b->pool[cur[k].r].seq < b->pool[cur[best].r].seq))
+                best = k;
+        }
+        if (best == ncur)
+            break;
+        uint32_t r = cur[best].r;
+        cur[best].r = link_next(b, r, cur[best].link_off);
+        seek(b, &cur[best], class_mask, type_mask);
+        mark_selected(b, r);
+        added++;
+    }
+    if (old && added)
+        merge_runs(b, old);
+    return dnp3i_clip_int(added);
+}
+
+uint32_t dnp3_event_buffer_selected_count(const dnp3_event_buffer_t *b)
+{
+    return b ? b->sel_count : 0;
+}
+
+int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_event_t *out)
+{
+    if (!b || !out || i >= b->sel_count)
+        return DNP3_E_INVALID_ARG;
+    uint32_t r = b->selection[i];
+    if (r == DNP3I_NIL)
+        return DNP3_E_STATE;
+    const dnp3i_ev_t *e = &b->pool[r];
+    memset(out, 0, sizeof *out);
+    out->seq = e->seq;
+    out->type = (dnp3_point_type_t)e->type;
+    out->index = e->index;
+    out->event_class = e->cls;
+    out->variation = e->variation;
+    out->flags = e->flags;
+    out->time = e->time;
+    if (out->type == DNP3_PT_OCTET_STRING) {
+        out->value.octets.data = b->octets + (size_t)e->octet_slot * b->octet_size;
+        out->value.octets.len = e->octet_len;
+    } else {
+        out->value = e->value;
+    }
+    return DNP3_OK;
+}
+
+int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, bool unsolicited)
+{
+    if (!b || n > b->sel_count || seq > 15)
+        return DNP3_E_INVALID_ARG;
+    uint8_t key = key_of(seq, unsolicited);
+    uint32_t written = 0;
+    for (uint32_t i = 0; i < b->sel_count; i++) {
+        uint32_t r = b->selection[i];
+        if (r == DNP3I_NIL)
+            continue;
+        if (i < n) {
+            b->pool[r].state = DNP3I_EV_WRITTEN;
+            b->pool[r].key = key;
+            dnp3i_ev_list_append(b->pool, &b->key_list[key], BY_KEY, r);
+            b->counters.written++;
+            written++;
+        } else {
+            dnp3i_ev_to_unwritten(b, r);
+        }
+    }
+    b->sel_count = 0;
+    return dnp3i_clip_int(written);
+}
+
+int dnp3_event_buffer_confirm(dnp3_event_buffer_t *b, uint8_t seq, bool unsolicited)
+{
+    if (!b || seq > 15)
+        return DNP3_E_INVALID_ARG;
+    dnp3i_list_t *l = &b->key_list[key_of(seq, unsolicited)];
+    uint32_t n = 0;
+    while (l->head != DNP3I_NIL) {
+        dnp3i_ev_remove(b, l->head, DNP3I_EXIT_CONFIRMED);
+        n++;
+    }
+    return dnp3i_clip_int(n);
+}
+
+int dnp3_event_buffer_unwrite(dnp3_event_buffer_t *b, uint8_t seq, bool unsolicited)
+{
+    if (!b || seq > 15)
+        return DNP3_E_INVALID_ARG;
+    dnp3i_list_t *l = &b->key_list[key_of(seq, unsolicited)];
+    uint32_t n = 0;
+    while (l->head != DNP3I_NIL) {
+        dnp3i_ev_to_unwritten(b, l->head);
+        n++;
+    }
+    return dnp3i_clip_int(n);
+}
+
+int dnp3_event_buffer_unwrite_all(dnp3_event_buffer_t *b)
+{
+    if (!b)
+        return DNP3_E_INVALID_ARG;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->sel_count; i++) {
+        if (b->selection[i] != DNP3I_NIL) {
+            dnp3i_ev_to_unwritten(b, b->selection[i]);
+            n++;
+        }
+    }
+    b->sel_count = 0;
+    for (uint8_t k = 0; k < DNP3I_NKEYS; k++)
+        n += (uint32_t)dnp3_event_buffer_unwrite(b, k & 15u, k >= 16);
+    return dnp3i_clip_int(n);
+}
+
+uint32_t dnp3_event_buffer_count(const dnp3_event_buffer_t *b, uint8_t event_class,
+                                 bool unwritten_only)
+{
+    if (!b || event_class < 1 || event_class > 3)
+        return 0;
+    unsigned c = event_class - 1u;
+    return unwritten_only ? b->class_held[c] - b->class_busy[c] : b->class_held[c];
+}
+
+bool dnp3_event_buffer_overflow(const dnp3_event_buffer_t *b)
+{
+    return b && b->overflow;
+}
+
+void dnp3_event_buffer_clear_overflow(dnp3_event_buffer_t *b)
+{
+    if (b)
+        b->overflow = false;
+}
+
+int dnp3_event_buffer_counters(const dnp3_event_buffer_t *b, dnp3_event_buffer_counters_t *out)
+{
+    if (!b || !out)
+        return DNP3_E_INVALID_ARG;
+    *out = b->counters;
+    return DNP3_OK;
+}
