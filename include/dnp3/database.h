@@ -1,5 +1,6 @@
-/* dnp3c: the outstation database and its event buffers (IEEE 1815-2012
- * clause 13 "Events" and Annex A for the point types).
+/* dnp3c: the outstation database and its event buffers (IEEE 1815-2012:
+ * the point types and their event rules are those of Annex A, group by group;
+ * the IIN bits those of 4.2.2.7.2).
  *
  * A dnp3_db_t holds the current value, flags, time and settings of every
  * point. Updates from the application change those values and, by the rules
@@ -11,7 +12,8 @@
  * A dnp3_event_buffer_t holds the events of one association until that
  * master confirms the response that carried them:
  *
- *   select (class mask, max count, SOE order)  -> events SELECTED
+ *   select (class and type masks, max count; once per object header)
+ *                                              -> events SELECTED, SOE order
  *   write  (n written into fragment seq S)     -> first n WRITTEN(S), rest back
  *   confirm(S)                                 -> WRITTEN(S) removed
  *   unwrite (confirm timeout, new or lost connection) -> WRITTEN back to unwritten
@@ -76,8 +78,8 @@ DNP3_API uint8_t dnp3_point_type_event_group(dnp3_point_type_t type);
 /* Longest octet string (g110/g111: the variation is the length, 1..255). */
 #define DNP3_OCTET_STRING_MAX 255
 
-/* How a point's changes are kept in the event buffers (13.2 notes that an
- * outstation may keep every change or only the latest per point). */
+/* How a point's changes are kept in the event buffers (an outstation may
+ * report every change of a point or only its latest value). */
 typedef enum dnp3_event_mode {
     DNP3_EVENT_MODE_ALL = 0,    /* every change: a sequence of events */
     DNP3_EVENT_MODE_MOST_RECENT /* a new event replaces the point's earlier unwritten one */
@@ -169,7 +171,7 @@ DNP3_API int dnp3_db_read(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t 
  * makes. Outside a batch an update is applied at once; inside one it is
  * checked at once and applied at dnp3_db_commit.
  *
- * Event rules (IEEE 1815-2012 Annex A per group; 13.2): an event is made
+ * Event rules (IEEE 1815-2012 Annex A, per group): an event is made
  * when the point's class is not NONE and
  *  - binary, double-bit, binary output status: the state or the flags changed;
  *  - counter, analog input, analog output status: the flags changed or
@@ -205,7 +207,7 @@ DNP3_API int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const ui
 /* Freeze counters start..stop (inclusive; stop is clipped to the last index
  * that has both a counter and a frozen counter): the frozen counter takes the
  * counter's value and flags and the given time, and makes a frozen counter
- * event (Annex A, group 21/23). With clear (FREEZE_CLEAR, 4.4.8) the counter
+ * event (Annex A, group 21/23). With clear (FREEZE_CLEAR, Table 4-1) the counter
  * is then set to 0, which makes a counter event by the rules above. Inside a
  * batch it is applied at commit like an update. Returns the number of
  * counters frozen. Errors: DNP3_E_INVALID_ARG (NULL, start > stop, start
@@ -235,7 +237,7 @@ DNP3_API int dnp3_db_set_deadband(dnp3_db_t *db, dnp3_point_type_t type, uint32_
 DNP3_API int dnp3_db_get_deadband(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t index,
                                   double *out);
 
-/* ASSIGN_CLASS (4.4.12): points start..stop (inclusive) of a type move to
+/* ASSIGN_CLASS (Table 4-1): points start..stop (inclusive) of a type move to
  * event_class. Events already buffered keep their class. Returns the number
  * of points changed. Errors: DNP3_E_INVALID_ARG (NULL, unknown type, class
  * above 3, start > stop, stop >= count). */
@@ -340,7 +342,7 @@ DNP3_API int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i
 
 /* The first n selected events were written into the response fragment with
  * application sequence number seq (0..15; unsolicited tells the solicited and
- * unsolicited sequence spaces apart, 4.2.2.4.4): they become WRITTEN(seq);
+ * unsolicited sequence spaces apart, 4.2.2.4): they become WRITTEN(seq);
  * the others return to unwritten; the selection ends (n = 0: nothing was
  * sent, e.g. the response was abandoned). Returns the number
  * marked written (selected events that left through overflow are not).

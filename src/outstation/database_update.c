@@ -1,6 +1,6 @@
-/* Database updates: the event rules (IEEE 1815-2012 Annex A per group,
- * 13.2), freezes (4.4.7, 4.4.8) and batches, and the fan-out of every event
- * to the attached buffers. */
+/* Database updates: the event rules (IEEE 1815-2012 Annex A, per group),
+ * freezes (the freeze function codes of Table 4-1), batches, and the fan-out
+ * of every event to the attached buffers. */
 #include <math.h>
 #include <string.h>
 
