@@ -184,9 +184,9 @@ DNP3_API int dnp3_db_read(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t 
  * creation, 0, before any), so a slow drift still reports once it adds up.
  *
  * Errors (all updates): DNP3_E_INVALID_ARG (NULL db, index >= count, a
- * double-bit value above 3, octet length 0 or above octet_string_size, NULL
- * data with a length), DNP3_E_NOSPACE (the open batch is full: the update is
- * not recorded, the batch stays open). */
+ * time above DNP3_TIME_MAX (48 bits), a double-bit value above 3, octet length 0 or above
+ * octet_string_size, NULL data with a length), DNP3_E_NOSPACE (the open batch is full: the update
+ * is not recorded, the batch stays open). */
 DNP3_API int dnp3_db_update_binary(dnp3_db_t *db, uint32_t index, bool value, uint8_t flags,
                                    dnp3_time_t time);
 DNP3_API int dnp3_db_update_double_bit(dnp3_db_t *db, uint32_t index, uint8_t value, uint8_t flags,
@@ -211,7 +211,7 @@ DNP3_API int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const ui
  * is then set to 0, which makes a counter event by the rules above. Inside a
  * batch it is applied at commit like an update. Returns the number of
  * counters frozen. Errors: DNP3_E_INVALID_ARG (NULL, start > stop, start
- * beyond the last frozen counter), DNP3_E_NOSPACE (batch full). */
+ * beyond the last frozen counter, time above DNP3_TIME_MAX), DNP3_E_NOSPACE (batch full). */
 DNP3_API int dnp3_db_freeze(dnp3_db_t *db, uint32_t start, uint32_t stop, bool clear,
                             dnp3_time_t time);
 

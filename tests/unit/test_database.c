@@ -172,6 +172,12 @@ static void test_binary_state_and_flag_changes(void **state)
     assert_int_equal(p.flags, DNP3_FLAG_ONLINE);
     assert_int_equal(p.time, T0 + 3); /* the value's time follows every update */
     assert_int_equal(dnp3_db_update_binary(fx.db, 4, true, 0, T0), DNP3_E_INVALID_ARG);
+    /* DNP3 time is 48 bits: a larger time is refused, not wrapped. */
+    assert_int_equal(dnp3_db_update_binary(fx.db, 1, false, 0, DNP3_TIME_MAX + 1),
+                     DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_db_update_binary(fx.db, 1, false, 0, DNP3_TIME_MAX), 0);
+    assert_int_equal(take_one().time, DNP3_TIME_MAX);
+    assert_int_equal(dnp3_db_freeze(fx.db, 0, 0, false, DNP3_TIME_MAX + 1), DNP3_E_INVALID_ARG);
 }
 
 static void test_double_bit_transitions(void **state)
