@@ -22,6 +22,30 @@
  * point type: confirmed, discarded on overflow (IIN2.3, 4.2.2.7.2), or
  * superseded by a newer event of the same point in "most recent" mode.
  *
+ * In use (error checks left out):
+ *
+ *   dnp3_db_config_t cfg;
+ *   dnp3_db_config_default(&cfg);
+ *   cfg.count[DNP3_PT_BINARY] = 10;
+ *   cfg.count[DNP3_PT_ANALOG] = 10;
+ *   cfg.defaults[DNP3_PT_ANALOG].event_class = DNP3_CLASS_2;
+ *   cfg.defaults[DNP3_PT_ANALOG].deadband = 0.5;
+ *   dnp3_db_new(&cfg, &db);
+ *   dnp3_event_buffer_config_default(&bc);
+ *   dnp3_event_buffer_new(db, &bc, &master1);      (one per association)
+ *
+ *   dnp3_db_begin(db);            (the application; utc_ms: ms since 1970 UTC)
+ *   dnp3_db_update_binary(db, 3, true, DNP3_FLAG_ONLINE, utc_ms);
+ *   dnp3_db_update_analog(db, 0, 231.7, DNP3_FLAG_ONLINE, utc_ms);
+ *   dnp3_db_commit(db);
+ *
+ *   n = dnp3_event_buffer_select(master1, DNP3_CLASS_MASK_ALL,   (a class poll)
+ *                                DNP3_TYPE_MASK_ALL, UINT32_MAX);
+ *   for (i = 0; i < n; i++) dnp3_event_buffer_selected(master1, i, &ev) ... write objects
+ *   dnp3_event_buffer_write(master1, fitted, seq, false);
+ *   ... on CONFIRM with seq:   dnp3_event_buffer_confirm(master1, seq, false);
+ *   ... on confirm timeout:    dnp3_event_buffer_unwrite(master1, seq, false);
+ *
  * Everything is allocated by dnp3_db_new / dnp3_event_buffer_new from the
  * configuration; no other function allocates. Nothing here reads a clock,
  * does I/O or takes a lock: the runtime serialises calls (one loop thread);
