@@ -65,8 +65,9 @@ struct capture {
     unsigned flush_next; /* end of capture: next flow whose held data is delivered */
 
     uint64_t mem_limit;
-    uint64_t mem; /* flows, ids, buckets and held segments (tcp_stream held_mem) */
-    uint8_t ports_seen[65536 / 8];
+    uint64_t mem;                  /* flows, ids, buckets and held segments (tcp_stream held_mem) */
+    uint8_t ports_seen[65536 / 8]; /* the lower port of each non-matching packet */
+    uint8_t syn_ports[65536 / 8];  /* ports non-matching connections were opened to */
 
     /* Chunk queue, refilled only when empty, so returned pointers stay valid
      * until the next call. */
@@ -382,16 +383,26 @@ static void note_port(capture_t *c, const nd_packet_t *p)
 {
     uint16_t port = p->sport < p->dport ? p->sport : p->dport;
     c->ports_seen[port >> 3] |= (uint8_t)(1u << (port & 7));
+    if (p->proto == ND_PROTO_TCP && (p->tcp_flags & (ND_TCP_SYN | ND_TCP_ACK)) == ND_TCP_SYN)
+        c->syn_ports[p->dport >> 3] |= (uint8_t)(1u << (p->dport & 7));
+}
+
+static size_t ports_in(const uint8_t *bits, uint16_t *out, size_t max)
+{
+    size_t n = 0;
+    for (unsigned port = 0; port < 65536 && n < max; port++) {
+        if (bits[port >> 3] & (1u << (port & 7)))
+            out[n++] = (uint16_t)port;
+    }
+    return n;
 }
 
 size_t capture_ports_seen(const capture_t *c, uint16_t *out, size_t max)
 {
-    size_t n = 0;
-    for (unsigned port = 0; port < 65536 && n < max; port++) {
-        if (c->ports_seen[port >> 3] & (1u << (port & 7)))
-            out[n++] = (uint16_t)port;
-    }
-    return n;
+    /* Servers' ports are those connections were opened to; without any SYN
+     * in the capture, the lower port of each packet is the best guess. */
+    size_t n = ports_in(c->syn_ports, out, max);
+    return n > 0 ? n : ports_in(c->ports_seen, out, max);
 }
 
 /* ---- open / close -------------------------------------------------------------- */

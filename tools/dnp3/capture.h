@@ -105,9 +105,10 @@ int capture_next(capture_t *c, cap_chunk_t *out);
 void capture_set_memory_limit(capture_t *c, uint64_t bytes);
 uint64_t capture_memory(const capture_t *c);
 
-/* The ports of the TCP/UDP packets that did not match the selected port (the
- * lower of each packet's two), ascending, at most max of them. Returns how
- * many were written. */
+/* The ports of the TCP/UDP traffic that did not match the selected port,
+ * ascending, at most max of them: the ports TCP connections were opened to
+ * (SYN), or when the capture has no SYN, the lower port of each packet.
+ * Returns how many were written. */
 size_t capture_ports_seen(const capture_t *c, uint16_t *out, size_t max);
 
 /* Counters so far. */
