@@ -21,6 +21,7 @@
 #include "bench_util.h"
 #include "cmd_decode.h"
 #include "decode_session.h"
+#include "dnp3/channel.h"
 #include "dnp3/codec.h"
 #include "dnp3/pcap.h"
 
@@ -30,28 +31,40 @@
 typedef struct gen {
     dnp3_pcap_writer_t *w;
     uint64_t ts;
-    uint8_t tp_seq[2];
+    dnp3_channel_t *ch[2]; /* [master]: each sender's link and transport */
     uint8_t app_seq;
     unsigned frames;
 } gen_t;
 
+/* One fragment through the sender's channel, one frame per packet. */
 static int send_apdu(gen_t *g, bool master, const uint8_t *apdu, size_t len)
 {
-    dnp3_tp_segmenter_t s;
-    dnp3_tp_segmenter_init(&s, apdu, len, g->tp_seq[master]);
-    uint8_t seg[DNP3_TP_MAX_SEGMENT], frame[DNP3_LINK_MAX_FRAME];
-    int n;
-    while ((n = dnp3_tp_segmenter_next(&s, seg, sizeof seg)) > 0) {
-        uint8_t ctl =
-            dnp3_link_control(master, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
-        int f = dnp3_link_frame_write(frame, sizeof frame, ctl, master ? 10 : 1, master ? 1 : 10,
-                                      seg, (size_t)n);
-        if (f < 0 || dnp3_pcap_writer_packet(g->w, master, g->ts += 250, frame, (size_t)f) < 0)
+    if (!g->ch[master]) {
+        dnp3_channel_config_t cfg;
+        dnp3_channel_config_default(&cfg);
+        cfg.role = master ? DNP3_CHANNEL_ROLE_MASTER : DNP3_CHANNEL_ROLE_OUTSTATION;
+        cfg.local[0] = master ? 1 : 10;
+        g->ch[master] = dnp3_channel_new(&cfg, NULL);
+        if (!g->ch[master])
+            return -1;
+    }
+    dnp3_channel_t *ch = g->ch[master];
+    if (dnp3_channel_send(ch, 0, master ? 1 : 10, master ? 10 : 1, apdu, len, false) < 0)
+        return -1;
+    uint8_t out[16 * DNP3_LINK_MAX_FRAME];
+    size_t n = dnp3_channel_take_output(ch, 0, out, sizeof out);
+    for (size_t at = 0; at < n;) {
+        size_t f = dnp3_link_frame_size((size_t)out[at + 2] - DNP3_LINK_MIN_LENGTH);
+        if (dnp3_pcap_writer_packet(g->w, master, g->ts += 250, out + at, f) < 0)
             return -1;
         g->frames++;
+        at += f;
     }
-    g->tp_seq[master] = dnp3_tp_segmenter_next_seq(&s);
-    return n;
+    dnp3_channel_event_t ev;
+    do /* TX_DONE */
+        dnp3_channel_on_timer(ch, 0, &ev);
+    while (ev.kind != DNP3_CHANNEL_EV_NONE);
+    return dnp3_channel_want_write(ch) ? -1 : 0;
 }
 
 static int round_trip(gen_t *g, uint32_t r)
@@ -117,10 +130,14 @@ static int make_capture(const char *path, unsigned rounds, unsigned *frames)
     g.ts = 1700000000000000ull;
     for (unsigned r = 0; r < rounds; r++)
         if (round_trip(&g, r) < 0) {
+            dnp3_channel_free(g.ch[0]);
+            dnp3_channel_free(g.ch[1]);
             dnp3_pcap_writer_close(g.w);
             return -1;
         }
     *frames = g.frames;
+    dnp3_channel_free(g.ch[0]);
+    dnp3_channel_free(g.ch[1]);
     return dnp3_pcap_writer_close(g.w);
 }
 

@@ -7,13 +7,15 @@
  * restart and the master's confirm, clearing the restart IIN, an integrity
  * poll answered with binary/counter/analog values, a class 1 event poll
  * answered with time-stamped events (needs a confirm), select-before-operate
- * of a CROB, and a time write. Every step goes through the app writer, the
- * transport segmenter and the link frame writer, exactly as a session would.
+ * of a CROB, and a time write. Every step goes through the app writer and a
+ * channel per station (transport segmentation and link framing), exactly as
+ * a session would.
  * `make demo` decodes the capture with `dnp3 decode` (and tshark, if
  * installed) so the two can be compared. */
 #include <stdio.h>
 #include <string.h>
 
+#include "dnp3/channel.h"
 #include "dnp3/codec.h"
 #include "dnp3/pcap.h"
 
@@ -24,34 +26,47 @@
 typedef struct demo {
     dnp3_pcap_writer_t *pcap;
     uint64_t ts_us;
-    uint8_t tp_seq_master, tp_seq_outstation;
+    dnp3_channel_t *master, *outstation; /* each station's link and transport */
     uint8_t app_seq_master, unsol_seq;
 } demo_t;
 
-/* Segments one fragment, frames each segment and records it. */
+/* Hands one fragment to the sending station's channel and records each
+ * frame it puts out as one packet. */
 static int send_fragment(demo_t *d, bool from_master, const uint8_t *apdu, size_t len)
 {
-    uint8_t *seq = from_master ? &d->tp_seq_master : &d->tp_seq_outstation;
-    dnp3_tp_segmenter_t seg;
-    dnp3_tp_segmenter_init(&seg, apdu, len, *seq);
-    uint8_t tpdu[DNP3_TP_MAX_SEGMENT];
-    uint8_t frame[DNP3_LINK_MAX_FRAME];
-    int n;
-    while ((n = dnp3_tp_segmenter_next(&seg, tpdu, sizeof tpdu)) > 0) {
-        uint8_t ctl =
-            dnp3_link_control(from_master, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
-        int flen = dnp3_link_frame_write(
-            frame, sizeof frame, ctl, from_master ? OUTSTATION_ADDR : MASTER_ADDR,
-            from_master ? MASTER_ADDR : OUTSTATION_ADDR, tpdu, (size_t)n);
-        if (flen < 0)
-            return flen;
-        d->ts_us += 1500;
-        int rc = dnp3_pcap_writer_packet(d->pcap, from_master, d->ts_us, frame, (size_t)flen);
-        if (rc < 0)
-            return rc;
+    dnp3_channel_t *ch = from_master ? d->master : d->outstation;
+    uint16_t src = from_master ? MASTER_ADDR : OUTSTATION_ADDR;
+    uint16_t dst = from_master ? OUTSTATION_ADDR : MASTER_ADDR;
+    int rc = dnp3_channel_send(ch, 0, src, dst, apdu, len, false);
+    if (rc < 0)
+        return rc;
+    uint8_t out[4 * DNP3_LINK_MAX_FRAME];
+    size_t n;
+    while ((n = dnp3_channel_take_output(ch, 0, out, sizeof out)) > 0) {
+        /* take_output writes whole frames: LENGTH tells where each ends. */
+        for (size_t at = 0; at < n;) {
+            size_t flen = dnp3_link_frame_size((size_t)out[at + 2] - DNP3_LINK_MIN_LENGTH);
+            d->ts_us += 1500;
+            rc = dnp3_pcap_writer_packet(d->pcap, from_master, d->ts_us, out + at, flen);
+            if (rc < 0)
+                return rc;
+            at += flen;
+        }
     }
-    *seq = dnp3_tp_segmenter_next_seq(&seg);
-    return n;
+    dnp3_channel_event_t ev;
+    do /* TX_DONE */
+        dnp3_channel_on_timer(ch, 0, &ev);
+    while (ev.kind != DNP3_CHANNEL_EV_NONE);
+    return 0;
+}
+
+static dnp3_channel_t *station(bool master)
+{
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = master ? DNP3_CHANNEL_ROLE_MASTER : DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.local[0] = master ? MASTER_ADDR : OUTSTATION_ADDR;
+    return dnp3_channel_new(&cfg, NULL);
 }
 
 static int finish_and_send(demo_t *d, dnp3_app_writer_t *w, bool from_master, const char *what)
@@ -264,9 +279,17 @@ int main(int argc, char **argv)
     demo_t d;
     memset(&d, 0, sizeof d);
     d.ts_us = BASE_TIME_MS * 1000u;
+    d.master = station(true);
+    d.outstation = station(false);
+    if (!d.master || !d.outstation) {
+        fprintf(stderr, "demo: out of memory\n");
+        return 1;
+    }
     d.pcap = dnp3_pcap_writer_open(argv[1], err, sizeof err);
     if (!d.pcap) {
         fprintf(stderr, "demo: %s\n", err);
+        dnp3_channel_free(d.master);
+        dnp3_channel_free(d.outstation);
         return 1;
     }
     /* 127.0.0.1:49152 (master) -> 127.0.0.1:20000 (outstation) */
@@ -281,5 +304,7 @@ int main(int argc, char **argv)
         rc = 1;
     if (dnp3_pcap_writer_close(d.pcap) < 0)
         rc = 1;
+    dnp3_channel_free(d.master);
+    dnp3_channel_free(d.outstation);
     return rc;
 }

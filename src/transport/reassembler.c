@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dnp3/transport.h"
+#include "transport/transport_internal.h"
 
 int dnp3_tp_reassembler_init(dnp3_tp_reassembler_t *r, uint8_t *buf, size_t cap)
 {
@@ -67,6 +68,41 @@ static int discard(dnp3_tp_reassembler_t *r, dnp3_tp_result_t *res, int reason, 
     return reason;
 }
 
+/* A FIR always starts a new fragment, whatever its SEQ: a partial one in
+ * progress is dropped and reported as a restart. */
+static void start_fragment(dnp3_tp_reassembler_t *r, dnp3_tp_result_t *res, uint16_t src,
+                           uint16_t dst)
+{
+    if (r->in_progress) {
+        r->counters.fir_restart++;
+        r->counters.dropped_bytes += r->len;
+        res->dropped = DNP3_E_TP_FIR_RESTART;
+        res->dropped_bytes = r->len;
+    }
+    r->len = 0;
+    r->in_progress = true;
+    r->src = src;
+    r->dst = dst;
+}
+
+int dnp3i_tp_reassembler_feed_single(dnp3_tp_reassembler_t *r, uint16_t src, uint16_t dst,
+                                     const uint8_t *tpdu, size_t len, size_t max,
+                                     dnp3_tp_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    r->counters.segments++;
+    start_fragment(r, res, src, dst);
+    size_t plen = len - 1;
+    if (plen > max)
+        return discard(r, res, DNP3_E_TP_OVERFLOW, plen, true);
+    r->last_seq = (uint8_t)(tpdu[0] & DNP3_TP_SEQ_MASK);
+    r->in_progress = false;
+    r->counters.fragments++;
+    res->fragment = tpdu + 1;
+    res->len = plen;
+    return 1;
+}
+
 int dnp3_tp_reassembler_feed(dnp3_tp_reassembler_t *r, uint16_t src, uint16_t dst,
                              const uint8_t *tpdu, size_t len, dnp3_tp_result_t *res)
 {
@@ -89,17 +125,7 @@ int dnp3_tp_reassembler_feed(dnp3_tp_reassembler_t *r, uint16_t src, uint16_t ds
     size_t plen = len - 1;
 
     if (fir) {
-        /* A FIR always starts a new fragment, whatever its SEQ. */
-        if (r->in_progress) {
-            r->counters.fir_restart++;
-            r->counters.dropped_bytes += r->len;
-            res->dropped = DNP3_E_TP_FIR_RESTART;
-            res->dropped_bytes = r->len;
-        }
-        r->len = 0;
-        r->in_progress = true;
-        r->src = src;
-        r->dst = dst;
+        start_fragment(r, res, src, dst);
     } else {
         if (!r->in_progress)
             return discard(r, res, DNP3_E_TP_NO_FIR, plen, false);

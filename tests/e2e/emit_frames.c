@@ -1,5 +1,5 @@
 /* emit_frames: write a capture of frames built by OUR encoders (app writer ->
- * transport segmenter -> link frame writer -> pcap writer) plus a manifest
+ * channel: transport segmenter and link frame writer -> pcap writer) plus a manifest
  * of what every link frame is, for test_tshark_interop.py to hold against
  * tshark and against `dnp3 decode`.
  *
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dnp3/app.h"
+#include "dnp3/channel.h"
 #include "dnp3/link.h"
 #include "dnp3/objects.h"
 #include "dnp3/pcap.h"
@@ -51,7 +52,8 @@ typedef struct emitter {
     dnp3_pcap_writer_t *pw;
     FILE *man;
     uint64_t ts_us;
-    uint8_t tseq_master, tseq_out; /* transport sequence per sender */
+    dnp3_channel_t *master, *out; /* each sender's link and transport */
+    uint8_t tseq_out;             /* the outstation's next transport SEQ (for the wrap) */
     uint8_t aseq_master, aseq_out;
     unsigned n;
 } em_t;
@@ -251,61 +253,85 @@ static void manifest_frame(em_t *em, bool from_master, uint8_t control, uint16_t
             tp_wrap ? ",\"tp_wrap\":true" : "");
 }
 
-static void send_link_ex(em_t *em, bool from_master, uint8_t control, uint16_t dst, uint16_t src,
-                         const uint8_t *user, size_t len, const frag_t *app, bool iin_abnormal,
-                         bool tp_wrap)
+/* One frame (whole, as written) to the capture and the manifest. */
+static void emit_frame(em_t *em, bool from_master, const uint8_t *frame, size_t n,
+                       const frag_t *app, bool iin_abnormal, bool tp_wrap)
 {
-    uint8_t frame[DNP3_LINK_MAX_FRAME];
-    int n = dnp3_link_frame_write(frame, sizeof frame, control, dst, src, user, len);
-    check("link frame", n);
     em->ts_us += 1000;
-    check("pcap packet", dnp3_pcap_writer_packet(em->pw, from_master, em->ts_us, frame, (size_t)n));
-    manifest_frame(em, from_master, control, dst, src, app, iin_abnormal, tp_wrap);
+    check("pcap packet", dnp3_pcap_writer_packet(em->pw, from_master, em->ts_us, frame, n));
+    uint16_t dst = (uint16_t)(frame[4] | frame[5] << 8);
+    uint16_t src = (uint16_t)(frame[6] | frame[7] << 8);
+    manifest_frame(em, from_master, frame[3], dst, src, app, iin_abnormal, tp_wrap);
 }
 
 static void send_link(em_t *em, bool from_master, uint8_t control, uint16_t dst, uint16_t src,
                       const uint8_t *user, size_t len, const frag_t *app, bool iin_abnormal)
 {
-    send_link_ex(em, from_master, control, dst, src, user, len, app, iin_abnormal, false);
+    uint8_t frame[DNP3_LINK_MAX_FRAME];
+    int n = dnp3_link_frame_write(frame, sizeof frame, control, dst, src, user, len);
+    check("link frame", n);
+    emit_frame(em, from_master, frame, (size_t)n, app, iin_abnormal, false);
 }
 
-/* Segment and send a fragment as UNCONFIRMED_USER_DATA (or CONFIRMED with
- * the given FCB). */
+/* Everything the sender's channel has to send, one frame per packet; the
+ * manifest puts the fragment on the last frame. */
+static void flush_channel(em_t *em, bool from_master, const frag_t *f, bool iin_abnormal)
+{
+    dnp3_channel_t *ch = from_master ? em->master : em->out;
+    uint8_t out[16 * DNP3_LINK_MAX_FRAME];
+    size_t n = dnp3_channel_take_output(ch, 0, out, sizeof out);
+    check("channel output", dnp3_channel_want_write(ch) ? DNP3_E_NOSPACE : 0);
+    bool wrapped = false;
+    for (size_t at = 0; at < n;) {
+        size_t len = dnp3_link_frame_size((size_t)out[at + 2] - DNP3_LINK_MIN_LENGTH);
+        bool last = at + len == n;
+        uint8_t th = len > DNP3_LINK_HEADER_SIZE ? out[at + DNP3_LINK_HEADER_SIZE] : 0;
+        /* Record whether this fragment's SEQ wrapped 63 -> 0 (legal, 8.2). */
+        if (len > DNP3_LINK_HEADER_SIZE && (th & DNP3_TP_SEQ_MASK) == 0 && !(th & DNP3_TP_FIR))
+            wrapped = true;
+        if (len > DNP3_LINK_HEADER_SIZE && !from_master)
+            em->tseq_out = (uint8_t)(((th & DNP3_TP_SEQ_MASK) + 1u) & DNP3_TP_SEQ_MASK);
+        emit_frame(em, from_master, out + at, len, last ? f : NULL, last && iin_abnormal,
+                   last && wrapped);
+        at += len;
+    }
+    dnp3_channel_event_t ev;
+    do /* TX_DONE, LINK_RESET_DONE */
+        dnp3_channel_on_timer(ch, 0, &ev);
+    while (ev.kind != DNP3_CHANNEL_EV_NONE);
+}
+
+/* Hands a fragment to the sender's channel (UNCONFIRMED_USER_DATA, or
+ * CONFIRMED once that channel reset the peer's link) and sends its frames. */
 static void send_frag_ex(em_t *em, frag_t *f, bool from_master, uint16_t dst, uint16_t src,
-                         bool confirmed, bool fcb, bool iin_abnormal)
+                         bool confirmed, bool iin_abnormal)
 {
     int len = dnp3_app_writer_finish(&f->w);
     check("finish fragment", len);
-    uint8_t *seq = from_master ? &em->tseq_master : &em->tseq_out;
-    dnp3_tp_segmenter_t sg;
-    dnp3_tp_segmenter_init(&sg, f->buf, (size_t)len, *seq);
-    uint8_t func = confirmed ? DNP3_LINK_CONFIRMED_USER_DATA : DNP3_LINK_UNCONFIRMED_USER_DATA;
-    uint8_t control = dnp3_link_control(from_master, true, confirmed && fcb, confirmed, func);
-    bool wrapped = false;
-    for (;;) {
-        uint8_t seg[DNP3_TP_MAX_SEGMENT];
-        int n = dnp3_tp_segmenter_next(&sg, seg, sizeof seg);
-        check("segment", n);
-        if (n == 0)
-            break;
-        bool last = dnp3_tp_segmenter_done(&sg);
-        /* Record whether this fragment's SEQ wrapped 63 -> 0 (legal, 8.2). */
-        if ((seg[0] & DNP3_TP_SEQ_MASK) == 0 && !(seg[0] & DNP3_TP_FIR))
-            wrapped = true;
-        send_link_ex(em, from_master, control, dst, src, seg, (size_t)n, last ? f : NULL,
-                     last && iin_abnormal, last && wrapped);
-    }
-    *seq = dnp3_tp_segmenter_next_seq(&sg);
+    dnp3_channel_t *ch = from_master ? em->master : em->out;
+    check("channel send", dnp3_channel_send(ch, 0, src, dst, f->buf, (size_t)len, confirmed));
+    flush_channel(em, from_master, f, iin_abnormal);
+}
+
+/* A frame from the peer into the sender's channel (an ACK it waits for). */
+static void feed_channel(dnp3_channel_t *ch, uint8_t control, uint16_t dst, uint16_t src)
+{
+    uint8_t frame[DNP3_LINK_HEADER_SIZE];
+    check("link frame", dnp3_link_frame_write(frame, sizeof frame, control, dst, src, NULL, 0));
+    dnp3_channel_event_t ev;
+    dnp3_channel_on_bytes(ch, 0, frame, sizeof frame, &ev);
+    while (ev.kind != DNP3_CHANNEL_EV_NONE)
+        dnp3_channel_on_bytes(ch, 0, NULL, 0, &ev);
 }
 
 static void send_request(em_t *em, frag_t *f)
 {
-    send_frag_ex(em, f, true, OUTSTATION, MASTER, false, false, false);
+    send_frag_ex(em, f, true, OUTSTATION, MASTER, false, false);
 }
 
 static void send_response(em_t *em, frag_t *f)
 {
-    send_frag_ex(em, f, false, MASTER, OUTSTATION, false, false, false);
+    send_frag_ex(em, f, false, MASTER, OUTSTATION, false, false);
 }
 
 /* ---- what each object looks like on the wire -------------------------------- */
@@ -693,11 +719,14 @@ static void emit_object(em_t *em, const dnp3_obj_info_t *info)
 
 static void emit_link_functions(em_t *em)
 {
-    /* Primary functions from the master, secondary answers from the outstation. */
-    send_link(em, true, dnp3_link_control(true, true, false, false, DNP3_LINK_RESET_LINK_STATES),
-              OUTSTATION, MASTER, NULL, 0, NULL, false);
-    send_link(em, false, dnp3_link_control(false, false, false, false, DNP3_LINK_ACK), MASTER,
-              OUTSTATION, NULL, 0, NULL, false);
+    /* Primary functions from the master, secondary answers from the
+     * outstation. The master's channel resets the link and sends the
+     * confirmed data (FCB=1); the outstation's ACKs are fed back to it. */
+    uint8_t ack = dnp3_link_control(false, false, false, false, DNP3_LINK_ACK);
+    check("reset link", dnp3_channel_reset_link(em->master, 0, OUTSTATION));
+    flush_channel(em, true, NULL, false);
+    send_link(em, false, ack, MASTER, OUTSTATION, NULL, 0, NULL, false);
+    feed_channel(em->master, ack, MASTER, OUTSTATION);
     send_link(em, true, dnp3_link_control(true, true, true, true, DNP3_LINK_TEST_LINK_STATES),
               OUTSTATION, MASTER, NULL, 0, NULL, false);
     send_link(em, false, dnp3_link_control(false, false, false, false, DNP3_LINK_NACK), MASTER,
@@ -705,9 +734,9 @@ static void emit_link_functions(em_t *em)
     frag_t f;
     frag_request(&f, em, DNP3_FC_READ);
     frag_header(&f, 60, 1, 0x06, 0, 0);
-    send_frag_ex(em, &f, true, OUTSTATION, MASTER, true, true, false);
-    send_link(em, false, dnp3_link_control(false, false, false, false, DNP3_LINK_ACK), MASTER,
-              OUTSTATION, NULL, 0, NULL, false);
+    send_frag_ex(em, &f, true, OUTSTATION, MASTER, true, false);
+    send_link(em, false, ack, MASTER, OUTSTATION, NULL, 0, NULL, false);
+    feed_channel(em->master, ack, MASTER, OUTSTATION);
     send_link(em, true, dnp3_link_control(true, true, false, false, DNP3_LINK_REQUEST_LINK_STATUS),
               OUTSTATION, MASTER, NULL, 0, NULL, false);
     send_link(em, false, dnp3_link_control(false, false, false, false, DNP3_LINK_LINK_STATUS),
@@ -748,16 +777,16 @@ static void emit_misc(em_t *em)
     frag_request(&f, em, DNP3_FC_WRITE);
     frag_header(&f, 80, 1, 0x00, 7, 7);
     frag_points(&f, dnp3_obj_lookup(80, 1), 1, 7, 1, 1);
-    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_OPTIONAL, MASTER, false, false, false);
+    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_OPTIONAL, MASTER, false, false);
     frag_request(&f, em, DNP3_FC_DIRECT_OPERATE_NR);
     frag_header(&f, 12, 1, 0x17, 1, 0);
     frag_points(&f, dnp3_obj_lookup(12, 1), 1, 5, 1, 1);
-    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_NO_CONFIRM, MASTER, false, false, false);
+    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_NO_CONFIRM, MASTER, false, false);
     frag_request(&f, em, DNP3_FC_DISABLE_UNSOLICITED);
     frag_header(&f, 60, 2, 0x06, 0, 0);
     frag_header(&f, 60, 3, 0x06, 0, 0);
     frag_header(&f, 60, 4, 0x06, 0, 0);
-    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_CONFIRM, MASTER, false, false, false);
+    send_frag_ex(em, &f, true, DNP3_ADDR_BROADCAST_CONFIRM, MASTER, false, false);
     /* Response after a broadcast: IIN1.0. */
     frag_response(&f, em, DNP3_FC_RESPONSE, DNP3_IIN_BROADCAST);
     send_response(em, &f);
@@ -805,13 +834,13 @@ static void emit_misc(em_t *em)
 
     /* Deliberately abnormal IIN (tshark's dnp3.iin_abnormal is expected on exactly these). */
     frag_response(&f, em, DNP3_FC_RESPONSE, DNP3_IIN_OBJECT_UNKNOWN);
-    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, false, true);
+    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, true);
     frag_response(&f, em, DNP3_FC_RESPONSE, DNP3_IIN_DEVICE_TROUBLE | DNP3_IIN_NEED_TIME);
-    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, false, true);
+    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, true);
     frag_response(&f, em, DNP3_FC_RESPONSE,
                   DNP3_IIN_NO_FUNC_CODE_SUPPORT | DNP3_IIN_PARAMETER_ERROR |
                       DNP3_IIN_DEVICE_RESTART);
-    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, false, true);
+    send_frag_ex(em, &f, false, MASTER, OUTSTATION, false, true);
 }
 
 int main(int argc, char **argv)
@@ -825,6 +854,15 @@ int main(int argc, char **argv)
     em_t em;
     memset(&em, 0, sizeof(em));
     em.ts_us = T0_MS * 1000u;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.local[0] = MASTER;
+    em.master = dnp3_channel_new(&cfg, NULL);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.local[0] = OUTSTATION;
+    em.out = dnp3_channel_new(&cfg, NULL);
+    if (!em.master || !em.out)
+        die("channel", DNP3_E_NOMEM);
     em.pw = dnp3_pcap_writer_open(argv[1], err, sizeof err);
     if (!em.pw) {
         fprintf(stderr, "emit_frames: %s\n", err);
@@ -853,6 +891,8 @@ int main(int argc, char **argv)
     }
     emit_big_response(&em);
     check("pcap close", dnp3_pcap_writer_close(em.pw));
+    dnp3_channel_free(em.master);
+    dnp3_channel_free(em.out);
     if (fclose(em.man) != 0) {
         perror(argv[2]);
         return 1;

@@ -1,0 +1,263 @@
+/* Channel lifetime, configuration, the event queue, counters and time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel/channel_internal.h"
+
+void dnp3_channel_config_default(dnp3_channel_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg->mode = DNP3_CHANNEL_MODE_SESSION;
+    cfg->local[0] = 1;
+    cfg->n_local = 1;
+    /* On TCP a framing error means the stream is unusable (9.2.4 gives no
+     * resynchronisation there): close and let the runtime reconnect. */
+    cfg->policy = DNP3_LINK_POLICY_CLOSE;
+    cfg->rx_fragment_max = DNP3_FRAGMENT_SIZE_DEFAULT;
+    cfg->tx_fragment_max = DNP3_FRAGMENT_SIZE_DEFAULT;
+    cfg->max_peers = 1;
+    cfg->accept_self = true;
+    cfg->accept_broadcast = true;
+    cfg->confirm_timeout_ms = 2000;
+    cfg->confirm_retries = 2;
+}
+
+static bool fragment_size_ok(size_t n)
+{
+    return n >= DNP3_CHANNEL_FRAGMENT_MIN && n <= DNP3_FRAGMENT_SIZE_MAX;
+}
+
+static bool config_ok(const dnp3_channel_config_t *cfg)
+{
+    if (!fragment_size_ok(cfg->rx_fragment_max) || !fragment_size_ok(cfg->tx_fragment_max))
+        return false;
+    if (cfg->max_peers == 0 || cfg->max_peers > SIZE_MAX / sizeof(ch_slot_t))
+        return false;
+    if (cfg->confirm_timeout_ms == 0)
+        return false;
+    if (cfg->role != DNP3_CHANNEL_ROLE_MASTER && cfg->role != DNP3_CHANNEL_ROLE_OUTSTATION)
+        return false;
+    if (cfg->policy != DNP3_LINK_POLICY_CLOSE && cfg->policy != DNP3_LINK_POLICY_DISCARD)
+        return false;
+    if (cfg->mode == DNP3_CHANNEL_MODE_MONITOR)
+        return true;
+    return cfg->mode == DNP3_CHANNEL_MODE_SESSION && cfg->n_local >= 1 &&
+           cfg->n_local <= DNP3_CHANNEL_MAX_LOCAL;
+}
+
+dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
+{
+    int e = DNP3_E_INVALID_ARG;
+    dnp3_channel_t *ch = NULL;
+    if (!cfg || !config_ok(cfg))
+        goto fail;
+    e = DNP3_E_NOMEM;
+    ch = calloc(1, sizeof *ch);
+    if (!ch)
+        goto fail;
+    ch->cfg = *cfg;
+    ch->memory = sizeof *ch;
+    dnp3_link_parser_init(&ch->parser, cfg->policy);
+    if (cfg->mode == DNP3_CHANNEL_MODE_SESSION) {
+        ch->tx.apdu = malloc(cfg->tx_fragment_max);
+        if (!ch->tx.apdu)
+            goto fail;
+        ch->memory += cfg->tx_fragment_max;
+    }
+    if (dnp3i_channel_slots_alloc(ch) != 0)
+        goto fail;
+    if (err)
+        *err = DNP3_OK;
+    return ch;
+fail:
+    dnp3_channel_free(ch);
+    if (err)
+        *err = e;
+    return NULL;
+}
+
+void dnp3_channel_free(dnp3_channel_t *ch)
+{
+    if (!ch)
+        return;
+    dnp3i_channel_slots_free(ch);
+    free(ch->tx.apdu);
+    free(ch);
+}
+
+void dnp3_channel_reset(dnp3_channel_t *ch)
+{
+    if (!ch)
+        return;
+    dnp3_link_parser_reset(&ch->parser);
+    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+        if (ch->slots[i].used)
+            dnp3i_channel_slot_release(ch, &ch->slots[i]);
+    }
+    ch->ev_head = ch->ev_count = 0;
+    ch->rp_head = ch->rp_count = 0;
+    dnp3i_channel_primary_forget(ch);
+    ch->tx.kind = CH_TX_NONE;
+    ch->tx.seq = 0;
+}
+
+bool dnp3_channel_closed(const dnp3_channel_t *ch)
+{
+    return ch && dnp3_link_parser_closed(&ch->parser);
+}
+
+bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr)
+{
+    for (size_t i = 0; i < ch->cfg.n_local; i++) {
+        if (ch->cfg.local[i] == addr)
+            return true;
+    }
+    return false;
+}
+
+bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
+{
+    return ch->cfg.role == DNP3_CHANNEL_ROLE_MASTER;
+}
+
+/* ---- event queue -------------------------------------------------------------- */
+
+dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind)
+{
+    if (ch->ev_count == CH_EVENT_QUEUE) {
+        /* Only an owner that never drains (take_output and send in a loop
+         * without on_timer) gets here: count the loss. */
+        ch->counters.events_dropped++;
+        return NULL;
+    }
+    dnp3_channel_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) % CH_EVENT_QUEUE];
+    ch->ev_count++;
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    return ev;
+}
+
+bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
+{
+    if (ch->ev_count == 0)
+        return false;
+    *ev = ch->events[ch->ev_head];
+    ch->ev_head = (ch->ev_head + 1) % CH_EVENT_QUEUE;
+    ch->ev_count--;
+    return true;
+}
+
+static const char *const EVENT_NAMES[] = {
+    [DNP3_CHANNEL_EV_NONE] = "NONE",
+    [DNP3_CHANNEL_EV_FRAME] = "FRAME",
+    [DNP3_CHANNEL_EV_FRAGMENT] = "FRAGMENT",
+    [DNP3_CHANNEL_EV_LINK_DISCARD] = "LINK_DISCARD",
+    [DNP3_CHANNEL_EV_CLOSED] = "CLOSED",
+    [DNP3_CHANNEL_EV_TP_DROP] = "TP_DROP",
+    [DNP3_CHANNEL_EV_FOREIGN] = "FOREIGN",
+    [DNP3_CHANNEL_EV_IGNORED] = "IGNORED",
+    [DNP3_CHANNEL_EV_PEER_RESET] = "PEER_RESET",
+    [DNP3_CHANNEL_EV_KEEPALIVE_OK] = "KEEPALIVE_OK",
+    [DNP3_CHANNEL_EV_KEEPALIVE_FAILED] = "KEEPALIVE_FAILED",
+    [DNP3_CHANNEL_EV_LINK_RESET_DONE] = "LINK_RESET_DONE",
+    [DNP3_CHANNEL_EV_SEND_FAILED] = "SEND_FAILED",
+    [DNP3_CHANNEL_EV_TX_DONE] = "TX_DONE",
+    [DNP3_CHANNEL_EV_SLOT_FULL] = "SLOT_FULL",
+    [DNP3_CHANNEL_EV_SLOT_EVICTED] = "SLOT_EVICTED",
+};
+
+const char *dnp3_channel_event_name(dnp3_channel_event_kind_t kind)
+{
+    size_t k = (size_t)kind;
+    if (k < sizeof EVENT_NAMES / sizeof EVENT_NAMES[0] && EVENT_NAMES[k])
+        return EVENT_NAMES[k];
+    return "UNKNOWN";
+}
+
+const char *dnp3_channel_ignore_name(int reason)
+{
+    switch (reason) {
+    case DNP3_CHANNEL_IGNORE_DIRECTION:
+        return "DIRECTION";
+    case DNP3_CHANNEL_IGNORE_SOURCE:
+        return "SOURCE";
+    case DNP3_CHANNEL_IGNORE_DUPLICATE:
+        return "DUPLICATE";
+    case DNP3_CHANNEL_IGNORE_NOT_RESET:
+        return "NOT_RESET";
+    case DNP3_CHANNEL_IGNORE_FUNCTION:
+        return "FUNCTION";
+    case DNP3_CHANNEL_IGNORE_BROADCAST:
+        return "BROADCAST";
+    case DNP3_CHANNEL_IGNORE_UNEXPECTED:
+        return "UNEXPECTED";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+/* ---- observing ------------------------------------------------------------------ */
+
+static void add_tp(dnp3_tp_counters_t *sum, const dnp3_tp_counters_t *c)
+{
+    sum->segments += c->segments;
+    sum->fragments += c->fragments;
+    sum->empty += c->empty;
+    sum->no_fir += c->no_fir;
+    sum->sequence += c->sequence;
+    sum->duplicate += c->duplicate;
+    sum->address += c->address;
+    sum->overflow += c->overflow;
+    sum->fir_restart += c->fir_restart;
+    sum->dropped_bytes += c->dropped_bytes;
+}
+
+/* Folds a slot's transport counters into the channel's before the slot is
+ * reused, so nothing counted is ever lost. */
+void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c)
+{
+    add_tp(&ch->counters.transport, c);
+}
+
+void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *out)
+{
+    if (!ch || !out)
+        return;
+    *out = ch->counters;
+    out->link = ch->parser.counters;
+    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+        if (ch->slots[i].used)
+            add_tp(&out->transport, &ch->slots[i].r.counters);
+    }
+}
+
+size_t dnp3_channel_memory(const dnp3_channel_t *ch)
+{
+    return ch ? ch->memory : 0;
+}
+
+/* ---- time -------------------------------------------------------------------------- */
+
+void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now, dnp3_channel_event_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = DNP3_CHANNEL_EV_NONE;
+    if (!ch)
+        return;
+    if (dnp3i_channel_pop(ch, ev))
+        return;
+    dnp3i_channel_primary_timer(ch, now);
+    dnp3i_channel_pop(ch, ev);
+}
+
+dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch)
+{
+    if (!ch)
+        return DNP3_TIMESTAMP_NEVER;
+    if (ch->ev_count > 0)
+        return 0;
+    return dnp3i_channel_primary_deadline(ch);
+}

@@ -1,0 +1,304 @@
+/* The link layer's primary station (IEEE 1815-2012 9.2.6): requests that
+ * wait for an answer - RESET_LINK_STATES and CONFIRMED_USER_DATA (ACK),
+ * REQUEST_LINK_STATUS (LINK_STATUS) - one at a time, each resent after the
+ * confirm timeout up to confirm_retries times.
+ *
+ * Confirmed user data follows the frame count bit rules: the first
+ * confirmed frame after a reset carries FCB=1, each acknowledged frame
+ * toggles it, and a frame resent after a timeout keeps its FCB so the
+ * secondary can tell a repeat from a new frame. A NACK or NOT_SUPPORTED
+ * answer, or silence after the last retry, fails the request at once and
+ * marks the peer's link as not reset (the next confirmed send resets it).
+ *
+ * Keep-alive: when keepalive_ms passed without a frame from a peer, a
+ * REQUEST_LINK_STATUS goes out; LINK_STATUS is success, silence after the
+ * retries is failure (the peer is presumed dead; the idle period restarts). */
+#include <string.h>
+
+#include "channel/channel_internal.h"
+
+static ch_slot_t *pri_slot(dnp3_channel_t *ch)
+{
+    return &ch->slots[ch->pri.slot];
+}
+
+static void push_peer(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind, const ch_slot_t *s)
+{
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    if (ev) {
+        ev->src = s->remote;
+        ev->dst = s->local;
+    }
+}
+
+/* Queues a request frame without user data for take_output. */
+static void start_request(dnp3_channel_t *ch, ch_pri_state_t state, ch_slot_t *s, uint8_t func)
+{
+    ch_primary_t *p = &ch->pri;
+    p->state = state;
+    p->slot = (size_t)(s - ch->slots);
+    p->keepalive = state == CH_PRI_STATUS;
+    p->frame_pending = true;
+    p->deadline = DNP3_TIMESTAMP_NEVER;
+    p->tries = 0;
+    uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, false, false, func);
+    p->frame_len = (size_t)dnp3_link_frame_write(p->frame, sizeof p->frame, control, s->remote,
+                                                 s->local, NULL, 0);
+}
+
+/* Queues the next segment of the fragment as CONFIRMED_USER_DATA. */
+static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
+{
+    ch_primary_t *p = &ch->pri;
+    uint8_t seg[DNP3_TP_MAX_SEGMENT];
+    int n = dnp3_tp_segmenter_next(&ch->tx.seg, seg, sizeof seg);
+    ch->tx.seq = dnp3_tp_segmenter_next_seq(&ch->tx.seg);
+    p->state = CH_PRI_DATA;
+    p->slot = (size_t)(s - ch->slots);
+    p->keepalive = false;
+    p->frame_pending = true;
+    p->deadline = DNP3_TIMESTAMP_NEVER;
+    p->tries = 0;
+    uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, s->pri_fcb, true,
+                                        DNP3_LINK_CONFIRMED_USER_DATA);
+    p->frame_len = (size_t)dnp3_link_frame_write(p->frame, sizeof p->frame, control, s->remote,
+                                                 s->local, seg, n > 0 ? (size_t)n : 0);
+}
+
+static void tx_done(dnp3_channel_t *ch)
+{
+    ch->counters.fragments_tx++;
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
+    if (ev) {
+        ev->src = ch->tx.src;
+        ev->dst = ch->tx.dst;
+    }
+    ch->tx.kind = CH_TX_NONE;
+}
+
+/* Starts the next step of a confirmed send or a link reset once the
+ * primary station is free. */
+static void kick(dnp3_channel_t *ch)
+{
+    if (ch->pri.state != CH_PRI_IDLE)
+        return;
+    if (ch->tx.kind != CH_TX_CONFIRMED && ch->tx.kind != CH_TX_RESET_ONLY)
+        return;
+    ch_slot_t *s = dnp3i_channel_slot_find(ch, ch->tx.src, ch->tx.dst);
+    if (!s) {
+        ch->tx.kind = CH_TX_NONE;
+        return;
+    }
+    if (ch->tx.kind == CH_TX_RESET_ONLY || !s->pri_reset)
+        start_request(ch, CH_PRI_RESET, s, DNP3_LINK_RESET_LINK_STATES);
+    else if (!dnp3_tp_segmenter_done(&ch->tx.seg))
+        start_data(ch, s);
+    else
+        tx_done(ch);
+}
+
+static void idle(dnp3_channel_t *ch)
+{
+    ch->pri.state = CH_PRI_IDLE;
+    ch->pri.frame_pending = false;
+    ch->pri.deadline = DNP3_TIMESTAMP_NEVER;
+}
+
+/* The request failed: no answer after the retries, NACK or NOT_SUPPORTED. */
+static void fail(dnp3_channel_t *ch, dnp3_timestamp_t now)
+{
+    ch_slot_t *s = pri_slot(ch);
+    if (ch->pri.state == CH_PRI_STATUS) {
+        ch->counters.keepalive_failures++;
+        push_peer(ch, DNP3_CHANNEL_EV_KEEPALIVE_FAILED, s);
+        s->last_rx = now;
+    } else {
+        ch->counters.send_failures++;
+        push_peer(ch, DNP3_CHANNEL_EV_SEND_FAILED, s);
+        s->pri_reset = false;
+        ch->tx.kind = CH_TX_NONE;
+    }
+    idle(ch);
+}
+
+static void on_ack(dnp3_channel_t *ch, ch_slot_t *s)
+{
+    if (ch->pri.state == CH_PRI_RESET) {
+        s->pri_reset = true;
+        s->pri_fcb = true;
+        push_peer(ch, DNP3_CHANNEL_EV_LINK_RESET_DONE, s);
+        if (ch->tx.kind == CH_TX_RESET_ONLY)
+            ch->tx.kind = CH_TX_NONE;
+    } else {
+        s->pri_fcb = !s->pri_fcb;
+    }
+    idle(ch);
+    kick(ch);
+}
+
+void dnp3i_channel_primary_on_reply(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f,
+                                    dnp3_timestamp_t now)
+{
+    ch_primary_t *p = &ch->pri;
+    uint8_t func = dnp3_link_hdr_func(&f->hdr);
+    bool waiting = p->state != CH_PRI_IDLE && !p->frame_pending && pri_slot(ch) == s;
+    bool wants_ack = p->state == CH_PRI_RESET || p->state == CH_PRI_DATA;
+    if (func == DNP3_LINK_NACK)
+        ch->counters.nacks++;
+    else if (func == DNP3_LINK_NOT_SUPPORTED)
+        ch->counters.not_supported++;
+    bool handled = false;
+    if (waiting) {
+        handled = true;
+        if (func == DNP3_LINK_ACK && wants_ack)
+            on_ack(ch, s);
+        else if (func == DNP3_LINK_LINK_STATUS && p->state == CH_PRI_STATUS) {
+            push_peer(ch, DNP3_CHANNEL_EV_KEEPALIVE_OK, s);
+            idle(ch);
+            kick(ch);
+        } else if (func == DNP3_LINK_NACK || func == DNP3_LINK_NOT_SUPPORTED) {
+            fail(ch, now);
+            kick(ch);
+        } else {
+            handled = false;
+        }
+    }
+    if (handled) {
+        ch->counters.rx_link_control++;
+        return;
+    }
+    ch->counters.ignored_unexpected++;
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_IGNORED);
+    if (ev) {
+        ev->frame = *f;
+        ev->src = f->hdr.src;
+        ev->dst = f->hdr.dst;
+        ev->reason = DNP3_CHANNEL_IGNORE_UNEXPECTED;
+    }
+}
+
+static void keepalive_check(dnp3_channel_t *ch, dnp3_timestamp_t now)
+{
+    uint32_t period = ch->cfg.keepalive_ms;
+    if (period == 0 || ch->pri.state != CH_PRI_IDLE || ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
+        return;
+    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+        ch_slot_t *s = &ch->slots[i];
+        if (s->used && now >= s->last_rx && now - s->last_rx >= period) {
+            ch->counters.keepalives++;
+            start_request(ch, CH_PRI_STATUS, s, DNP3_LINK_REQUEST_LINK_STATUS);
+            return;
+        }
+    }
+}
+
+void dnp3i_channel_primary_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
+{
+    ch_primary_t *p = &ch->pri;
+    if (p->state != CH_PRI_IDLE && !p->frame_pending && now >= p->deadline) {
+        ch->counters.timeouts++;
+        if (p->tries <= ch->cfg.confirm_retries) {
+            /* Resend the same frame: same FCB, same segment. */
+            p->frame_pending = true;
+            p->deadline = DNP3_TIMESTAMP_NEVER;
+        } else {
+            fail(ch, now);
+            kick(ch);
+        }
+    }
+    keepalive_check(ch, now);
+}
+
+dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch)
+{
+    const ch_primary_t *p = &ch->pri;
+    if (p->state != CH_PRI_IDLE)
+        return p->frame_pending ? DNP3_TIMESTAMP_NEVER : p->deadline;
+    uint32_t period = ch->cfg.keepalive_ms;
+    if (period == 0 || ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
+        return DNP3_TIMESTAMP_NEVER;
+    dnp3_timestamp_t next = DNP3_TIMESTAMP_NEVER;
+    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+        const ch_slot_t *s = &ch->slots[i];
+        if (s->used && s->last_rx <= DNP3_TIMESTAMP_NEVER - period)
+            next = dnp3_timestamp_min(next, s->last_rx + period);
+    }
+    return next;
+}
+
+void dnp3i_channel_primary_forget(dnp3_channel_t *ch)
+{
+    idle(ch);
+}
+
+void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index)
+{
+    if (ch->pri.state != CH_PRI_IDLE && ch->pri.slot == index)
+        idle(ch);
+}
+
+/* ---- public entry points ------------------------------------------------------- */
+
+bool dnp3_channel_can_send(const dnp3_channel_t *ch)
+{
+    return ch && ch->cfg.mode == DNP3_CHANNEL_MODE_SESSION && ch->tx.kind == CH_TX_NONE &&
+           !dnp3_link_parser_closed(&ch->parser);
+}
+
+/* Reserved destinations (0xFFF0..0xFFFB) and the self address are never
+ * sent to: 9.2.4.1.4 gives them no station. */
+static bool dst_reserved(uint16_t dst)
+{
+    return dst >= 0xFFF0 && !dnp3_link_addr_is_broadcast(dst);
+}
+
+/* The slot a request to dst goes through; its idle clock starts now. */
+static ch_slot_t *tx_slot(dnp3_channel_t *ch, uint16_t src, uint16_t dst, dnp3_timestamp_t now)
+{
+    bool fresh = dnp3i_channel_slot_find(ch, src, dst) == NULL;
+    ch_slot_t *s = dnp3i_channel_slot_get(ch, src, dst, NULL);
+    if (s && fresh)
+        s->last_rx = now;
+    return s;
+}
+
+int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, uint16_t dst,
+                      const uint8_t *apdu, size_t len, bool confirmed)
+{
+    if (!ch || !apdu || len == 0)
+        return DNP3_E_INVALID_ARG;
+    if (!dnp3_channel_can_send(ch))
+        return DNP3_E_STATE;
+    if (len > ch->cfg.tx_fragment_max || !dnp3i_channel_is_local(ch, src) || dst_reserved(dst))
+        return DNP3_E_INVALID_ARG;
+    if (dnp3_link_addr_is_broadcast(dst))
+        confirmed = false; /* nobody may ACK a broadcast (9.2.6) */
+    if (confirmed && !tx_slot(ch, src, dst, now))
+        return DNP3_E_NOSPACE;
+    memcpy(ch->tx.apdu, apdu, len);
+    dnp3_tp_segmenter_init(&ch->tx.seg, ch->tx.apdu, len, ch->tx.seq);
+    ch->tx.src = src;
+    ch->tx.dst = dst;
+    ch->tx.kind = confirmed ? CH_TX_CONFIRMED : CH_TX_UNCONFIRMED;
+    kick(ch);
+    return DNP3_OK;
+}
+
+int dnp3_channel_reset_link(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t dst)
+{
+    if (!ch)
+        return DNP3_E_INVALID_ARG;
+    if (dst_reserved(dst) || dnp3_link_addr_is_broadcast(dst))
+        return DNP3_E_INVALID_ARG;
+    if (!dnp3_channel_can_send(ch) || ch->pri.state != CH_PRI_IDLE)
+        return DNP3_E_STATE;
+    ch_slot_t *s = tx_slot(ch, ch->cfg.local[0], dst, now);
+    if (!s)
+        return DNP3_E_NOSPACE;
+    s->pri_reset = false;
+    ch->tx.src = ch->cfg.local[0];
+    ch->tx.dst = dst;
+    ch->tx.kind = CH_TX_RESET_ONLY;
+    kick(ch);
+    return DNP3_OK;
+}

@@ -1,0 +1,216 @@
+/* The receive path: bytes -> link parser -> address and direction checks ->
+ * link station (secondary.c, primary.c) -> transport reassembler -> events.
+ *
+ * Chunk independence: input is only looked at when the event queue is
+ * empty, and every event comes from the parser's events, which do not depend
+ * on chunking (link.h), so the whole sequence does not either. */
+#include <string.h>
+
+#include "channel/channel_internal.h"
+#include "transport/transport_internal.h"
+
+static void clear(dnp3_channel_event_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = DNP3_CHANNEL_EV_NONE;
+}
+
+static void push_frame_event(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
+                             const dnp3_link_frame_t *f, int reason)
+{
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    if (!ev)
+        return;
+    ev->frame = *f;
+    ev->src = f->hdr.src;
+    ev->dst = f->hdr.dst;
+    ev->reason = reason;
+}
+
+/* Hands the frame's user data (one transport segment) to the slot's
+ * reassembler and reports what came of it. */
+void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f)
+{
+    dnp3_tp_result_t res;
+    uint16_t src = f->hdr.src;
+    uint16_t dst = f->hdr.dst;
+    int rc;
+    ch->counters.rx_user_data++;
+    if (f->user_len > 0 &&
+        (f->user[0] & (DNP3_TP_FIR | DNP3_TP_FIN)) == (DNP3_TP_FIR | DNP3_TP_FIN)) {
+        /* The common case: the fragment is this frame's user data. */
+        rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len,
+                                              ch->cfg.rx_fragment_max, &res);
+    } else {
+        if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+            dnp3i_channel_slot_room(ch, s, f->user, f->user_len);
+        rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
+    }
+    if (res.dropped != 0 || rc < 0) {
+        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TP_DROP);
+        if (ev) {
+            ev->frame = *f;
+            ev->src = src;
+            ev->dst = dst;
+            ev->reason = res.dropped != 0 ? res.dropped : rc;
+            ev->bytes = res.dropped_bytes;
+        }
+    }
+    if (rc == 1) {
+        ch->counters.fragments_rx++;
+        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAGMENT);
+        if (ev) {
+            ev->frame = *f;
+            ev->src = src;
+            ev->dst = dst;
+            ev->data = res.fragment;
+            ev->len = res.len;
+        }
+    }
+}
+
+static bool is_user_data(const dnp3_link_header_t *h)
+{
+    uint8_t func = dnp3_link_hdr_func(h);
+    return dnp3_link_hdr_prm(h) &&
+           (func == DNP3_LINK_CONFIRMED_USER_DATA || func == DNP3_LINK_UNCONFIRMED_USER_DATA);
+}
+
+/* MONITOR: every user-data frame goes to the transport function of its
+ * (destination, source) pair; other frames are only counted. */
+static void monitor_frame(dnp3_channel_t *ch, const dnp3_link_frame_t *f)
+{
+    if (!is_user_data(&f->hdr)) {
+        ch->counters.rx_link_control++;
+        return;
+    }
+    ch_slot_t *s = dnp3i_channel_slot_get(ch, f->hdr.dst, f->hdr.src, f);
+    dnp3i_channel_deliver(ch, s, f);
+}
+
+/* SESSION: direction, source and destination checks (9.2.4.1.3,
+ * 9.2.4.1.4), then the link station of the (local, remote) slot. */
+static void session_frame(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_link_frame_t *f)
+{
+    const dnp3_link_header_t *h = &f->hdr;
+    if (dnp3_link_hdr_dir(h) == dnp3i_channel_our_dir(ch)) {
+        ch->counters.ignored_direction++;
+        push_frame_event(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_DIRECTION);
+        return;
+    }
+    if (h->src >= 0xFFF0) {
+        ch->counters.ignored_source++;
+        push_frame_event(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_SOURCE);
+        return;
+    }
+    bool broadcast = false;
+    uint16_t local = h->dst;
+    if (!dnp3i_channel_is_local(ch, h->dst)) {
+        broadcast = dnp3_link_addr_is_broadcast(h->dst) && ch->cfg.accept_broadcast;
+        bool self = h->dst == DNP3_ADDR_SELF && ch->cfg.accept_self;
+        if (!broadcast && !self) {
+            ch->counters.foreign++;
+            push_frame_event(ch, DNP3_CHANNEL_EV_FOREIGN, f, 0);
+            return;
+        }
+        local = ch->cfg.local[0];
+    }
+    ch_slot_t *s = dnp3i_channel_slot_get(ch, local, h->src, f);
+    if (!s)
+        return;
+    s->last_rx = now;
+    if (dnp3_link_hdr_prm(h))
+        dnp3i_channel_secondary(ch, s, f, broadcast);
+    else
+        dnp3i_channel_primary_on_reply(ch, s, f, now);
+}
+
+static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_link_event_t *lev)
+{
+    if (lev->kind == DNP3_LINK_EV_CLOSED && lev->reason == DNP3_E_LINK_CLOSED)
+        return; /* reported once (counted by the parser), not once per call */
+    if (lev->kind == DNP3_LINK_EV_DISCARD || lev->kind == DNP3_LINK_EV_CLOSED) {
+        dnp3_channel_event_t *ev =
+            dnp3i_channel_push(ch, lev->kind == DNP3_LINK_EV_CLOSED ? DNP3_CHANNEL_EV_CLOSED
+                                                                    : DNP3_CHANNEL_EV_LINK_DISCARD);
+        if (ev) {
+            ev->reason = lev->reason;
+            ev->bytes = lev->discarded;
+            ev->block = lev->block;
+            ev->offset = lev->offset;
+        }
+        return;
+    }
+    if (lev->kind != DNP3_LINK_EV_FRAME)
+        return;
+    const dnp3_link_frame_t *f = &lev->frame;
+    ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
+    if (ch->cfg.report_frames) {
+        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
+        if (ev) {
+            ev->frame = *f;
+            ev->src = f->hdr.src;
+            ev->dst = f->hdr.dst;
+            ev->offset = lev->offset;
+        }
+    }
+    if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+        monitor_frame(ch, f);
+    else
+        session_frame(ch, now, f);
+}
+
+size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
+                             size_t len, dnp3_channel_event_t *ev)
+{
+    clear(ev);
+    if (!ch)
+        return 0;
+    if (!data)
+        len = 0;
+    size_t used = 0;
+    ch->now = now;
+    while (!dnp3i_channel_pop(ch, ev)) {
+        if (used == len)
+            return used;
+        dnp3_link_event_t lev;
+        size_t n = dnp3_link_parser_feed(&ch->parser, data + used, len - used, &lev);
+        used += n;
+        if (lev.kind == DNP3_LINK_EV_NONE && n == 0)
+            return used; /* defensive: the parser always progresses */
+        on_link_event(ch, now, &lev);
+    }
+    return used;
+}
+
+int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
+{
+    clear(ev);
+    if (!ch)
+        return 0;
+    while (!dnp3i_channel_pop(ch, ev)) {
+        dnp3_link_event_t lev;
+        if (dnp3_link_parser_finish(&ch->parser, &lev) == 0) {
+            /* Nothing held: the next bytes are a new stream. */
+            dnp3_link_parser_reset(&ch->parser);
+            return 0;
+        }
+        /* Frames a rescan finds arrived with the last bytes. */
+        on_link_event(ch, ch->now, &lev);
+    }
+    return 1;
+}
+
+int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
+{
+    clear(ev);
+    if (!ch)
+        return 0;
+    if (dnp3i_channel_pop(ch, ev))
+        return 1;
+    dnp3_link_event_t lev;
+    if (dnp3_link_parser_flush_run(&ch->parser, &lev) == 0)
+        return 0;
+    on_link_event(ch, ch->now, &lev);
+    return dnp3i_channel_pop(ch, ev) ? 1 : 0;
+}

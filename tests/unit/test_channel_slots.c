@@ -1,0 +1,155 @@
+/* The channel's peer slot table in MONITOR mode (a decoder watching a
+ * capture): any direction and destination accepted, nothing answered,
+ * slots by (source, destination) with least-recently-used eviction, and
+ * reassembly buffers that grow only when a fragment needs them. */
+#include "channel_harness.h"
+
+#include "dnp3/link.h"
+#include "dnp3/transport.h"
+
+static harness_t *monitor(size_t peers)
+{
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
+    cfg.policy = DNP3_LINK_POLICY_DISCARD;
+    cfg.max_peers = peers;
+    cfg.rx_fragment_max = DNP3_FRAGMENT_SIZE_MAX;
+    return h_new(&cfg);
+}
+
+/* Feeds one UNCONFIRMED_USER_DATA frame src -> dst carrying a segment. */
+static void segment(harness_t *h, uint8_t control, uint16_t src, uint16_t dst, bool fir, bool fin,
+                    uint8_t seq, size_t len)
+{
+    uint8_t seg[DNP3_TP_MAX_SEGMENT];
+    uint8_t frame[DNP3_LINK_MAX_FRAME];
+    seg[0] = dnp3_tp_header(fir, fin, seq);
+    for (size_t i = 0; i < len; i++)
+        seg[1 + i] = (uint8_t)(seq + i);
+    int n = dnp3_link_frame_write(frame, sizeof frame, control, dst, src, seg, len + 1);
+    assert_true(n > 0);
+    h_feed(h, frame, (size_t)n);
+}
+
+static void any_direction_any_destination(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(4);
+    size_t at = 0;
+    segment(h, 0xC4, 1024, 1, true, true, 0, 5);    /* master -> outstation */
+    segment(h, 0x44, 1, 1024, true, true, 0, 5);    /* outstation -> master */
+    segment(h, 0xC4, 1024, 7, true, true, 1, 5);    /* someone else's outstation */
+    h_feed_hex(h, "05 64 05 C9 01 00 00 04 A6 57"); /* link status request */
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT, DNP3_CHANNEL_EV_FRAGMENT, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[1].src, 1);
+    assert_int_equal(h->ev[1].dst, 1024);
+    assert_int_equal(h->ev[2].dst, 7);
+    h_expect_no_output(h); /* a bystander never answers */
+    assert_int_equal(dnp3_channel_send(h->ch, 0, 1, 2, (const uint8_t *)"\xC0\x01", 2, false),
+                     DNP3_E_STATE);
+    assert_int_equal(dnp3_channel_reset_link(h->ch, 0, 2), DNP3_E_STATE);
+    dnp3_channel_counters_t c = h_counters(h);
+    assert_int_equal(c.rx_user_data, 3);
+    assert_int_equal(c.rx_link_control, 1);
+    h_check_invariants(h);
+    h_free(h);
+}
+
+static void lru_eviction_reports_bytes_lost(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(2);
+    size_t m0 = dnp3_channel_memory(h->ch);
+    size_t at = 0;
+    segment(h, 0xC4, 1024, 1, true, true, 0, 5); /* A */
+    segment(h, 0x44, 1, 1024, true, true, 0, 5); /* B */
+    /* Single-segment fragments never need a buffer. */
+    assert_int_equal(dnp3_channel_memory(h->ch), m0);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT, DNP3_CHANNEL_EV_FRAGMENT);
+
+    segment(h, 0xC4, 7, 8, true, false, 0, 249); /* C: evicts A (LRU), idle */
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_SLOT_EVICTED);
+    assert_int_equal(h->ev[2].src, 1024);
+    assert_int_equal(h->ev[2].dst, 1);
+    assert_int_equal(h->ev[2].bytes, 0);
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512); /* first buffer */
+
+    segment(h, 0xC4, 9, 10, true, true, 0, 5);   /* D: evicts B */
+    segment(h, 0xC4, 1024, 1, true, true, 1, 5); /* A again: evicts C mid-fragment */
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_SLOT_EVICTED, DNP3_CHANNEL_EV_FRAGMENT,
+             DNP3_CHANNEL_EV_SLOT_EVICTED, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[3].src, 1);
+    assert_int_equal(h->ev[3].dst, 1024);
+    assert_int_equal(h->ev[5].src, 7);
+    assert_int_equal(h->ev[5].dst, 8);
+    assert_int_equal(h->ev[5].bytes, 249);
+    /* The buffer stays with the slot: no more memory, none given back. */
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512);
+
+    /* C's continuation finds nothing in progress. */
+    segment(h, 0xC4, 7, 8, false, true, 1, 10);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_SLOT_EVICTED, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[8].reason, DNP3_E_TP_NO_FIR);
+
+    dnp3_channel_counters_t c = h_counters(h);
+    assert_int_equal(c.evictions, 4);
+    assert_int_equal(c.evicted_bytes, 249);
+    /* Counters of evicted slots are kept. */
+    assert_int_equal(c.transport.segments, 6);
+    assert_int_equal(c.transport.fragments, 4);
+    assert_int_equal(c.transport.no_fir, 1);
+    h_check_invariants(h);
+    h_free(h);
+}
+
+static void buffer_grows_to_fragment(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(1);
+    size_t m0 = dnp3_channel_memory(h->ch);
+    segment(h, 0x44, 1, 1024, true, false, 10, 249);
+    segment(h, 0x44, 1, 1024, false, false, 11, 249);
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512);
+    segment(h, 0x44, 1, 1024, false, true, 12, 249);
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 1024);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[0].len, 747);
+    assert_int_equal(h->ev[0].data[0], 10);
+    assert_int_equal(h->ev[0].data[249], 11);
+    assert_int_equal(h->ev[0].data[746], (uint8_t)(12 + 248));
+    h_free(h);
+}
+
+static void growth_stops_at_rx_max(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
+    cfg.rx_fragment_max = 600;
+    harness_t *h = h_new(&cfg);
+    size_t m0 = dnp3_channel_memory(h->ch);
+    segment(h, 0x44, 1, 1024, true, false, 0, 249);
+    segment(h, 0x44, 1, 1024, false, false, 1, 249);
+    segment(h, 0x44, 1, 1024, false, true, 2, 249); /* 747 > 600 */
+    /* No growth for a fragment that cannot fit anyway. */
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[0].reason, DNP3_E_TP_OVERFLOW);
+    assert_int_equal(h->ev[0].bytes, 747);
+    h_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(any_direction_any_destination),
+        cmocka_unit_test(lru_eviction_reports_bytes_lost),
+        cmocka_unit_test(buffer_grows_to_fragment),
+        cmocka_unit_test(growth_stops_at_rx_max),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
