@@ -151,6 +151,7 @@ typedef struct decode_ctx {
     uint64_t errors;
     uint64_t records;
     uint64_t lost; /* evictions and unreadable packets, reported on err */
+    bool oom;      /* an allocation failed (reported once) */
 } decode_ctx_t;
 
 static void on_record(void *vctx, const ds_record_t *rec)
@@ -215,6 +216,20 @@ static void decode_app(decode_ctx_t *ctx, const uint8_t *data, size_t len)
     on_record(ctx, &rec);
 }
 
+/* decode_session_feed, with an allocation failure reported (once) rather
+ * than lost. */
+static void feed_session(decode_ctx_t *ctx, decode_session_t *s, const char *flow,
+                         uint64_t frame_no, const uint8_t *data, size_t len, unsigned flags)
+{
+    if (decode_session_feed(s, flow, frame_no, data, len, flags) < 0) {
+        ctx->lost++;
+        if (!ctx->oom)
+            fprintf(ctx->err, "dnp3 decode: out of memory at %llu: bytes of %s not decoded\n",
+                    (unsigned long long)frame_no, flow && flow[0] ? flow : "the input");
+        ctx->oom = true;
+    }
+}
+
 /* ---- byte sinks: where the input's bytes go ---------------------------------------- */
 
 typedef struct sink {
@@ -232,7 +247,7 @@ static void sink_bytes(sink_t *k, const uint8_t *data, size_t len)
 {
     k->total += len;
     if (k->s) {
-        decode_session_feed(k->s, NULL, k->total, data, len, 0);
+        feed_session(k->ctx, k->s, NULL, k->total, data, len, 0);
         return;
     }
     size_t room = DNP3_FRAGMENT_SIZE_MAX - k->app_len;
@@ -447,7 +462,7 @@ static int feed_capture(decode_ctx_t *ctx, capture_t *c, decode_session_t *s)
             flags |= DS_CHUNK_DATAGRAM;
         if (ch.stream_end)
             flags |= DS_CHUNK_END;
-        decode_session_feed(s, ch.flow_name, ch.packet_no, ch.data, ch.len, flags);
+        feed_session(ctx, s, ch.flow_name, ch.packet_no, ch.data, ch.len, flags);
     }
     return ctx->stop ? 0 : rc;
 }
