@@ -301,6 +301,60 @@ static void test_loop_errors(void **state)
     }
 }
 
+/* The options the coming commands share: --config, --address, --master. */
+static void test_shared_station_options(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args;
+        int rc;
+        const char *err;
+    } cases[] = {
+        {"--address 10 --master=1 --config c.yaml 127.0.0.1:20000", 0, ""},
+        {"--address 65520", -1,
+         "dnp3 outstation: --address: link address 65520 is reserved (0xFFF0..0xFFFF are not "
+         "station addresses; use 0..65519)\n"},
+        {"--master x", -1,
+         "dnp3 outstation: --master: link address must be a number 0..65519 (got 'x')\n"},
+        {"--address 1 --address 2", -1, "dnp3 outstation: --address given twice\n"},
+        {"--config a --config b", -1, "dnp3 outstation: --config given twice ('a' and 'b')\n"},
+        {"--address", -1, "dnp3 outstation: --address needs a value\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[128], err[256] = "";
+        char *argv[16];
+        int argc = 0;
+        snprintf(line, sizeof line, "outstation %s", cases[i].args);
+        for (char *t = strtok(line, " "); t; t = strtok(NULL, " "))
+            argv[argc++] = t;
+        argv[argc] = NULL;
+        FILE *e = fmemopen(err, sizeof err - 1, "w");
+        opts_t o;
+        opts_begin(&o, "outstation", OPTS_CONFIG | OPTS_ADDRESS | OPTS_MASTER | OPTS_JSON, NULL, "",
+                   argc, argv, e);
+        const char *v;
+        int id;
+        while ((id = opts_next(&o, &v)) > 0)
+            ;
+        fclose(e);
+        assert_int_equal(id, cases[i].rc);
+        assert_string_equal(err, cases[i].err);
+        if (i == 0) {
+            assert_true(o.have_address && o.have_master);
+            assert_int_equal(o.address, 10);
+            assert_int_equal(o.master, 1);
+            assert_string_equal(o.config, "c.yaml");
+            assert_int_equal(argc - o.first_operand, 1);
+            char host[OPTS_HOST_MAX];
+            uint16_t port = 20000;
+            assert_int_equal(
+                opts_host_port(argv[o.first_operand], host, sizeof host, &port, msg, sizeof msg),
+                0);
+            assert_string_equal(host, "127.0.0.1");
+        }
+    }
+}
+
 static void test_usage_error_line(void **state)
 {
     (void)state;
@@ -357,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_link_address),  cmocka_unit_test(test_duration),
         cmocka_unit_test(test_size),          cmocka_unit_test(test_loop),
         cmocka_unit_test(test_loop_errors),   cmocka_unit_test(test_usage_error_line),
-        cmocka_unit_test(test_finish_output),
+        cmocka_unit_test(test_finish_output), cmocka_unit_test(test_shared_station_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Ids of the shared options (below OPTS_OWN, above any short option). */
-enum { ID_HELP = 0x80, ID_JSON, ID_PCAP, ID_CONFIG };
+enum { ID_HELP = 0x80, ID_JSON, ID_PCAP, ID_CONFIG, ID_ADDRESS, ID_MASTER };
 
 static void add(opts_t *o, size_t *n, const char *name, int has_arg, int val)
 {
@@ -31,6 +31,10 @@ void opts_begin(opts_t *o, const char *cmd, unsigned shared, const struct option
         add(o, &n, "pcap", required_argument, ID_PCAP);
     if (shared & OPTS_CONFIG)
         add(o, &n, "config", required_argument, ID_CONFIG);
+    if (shared & OPTS_ADDRESS)
+        add(o, &n, "address", required_argument, ID_ADDRESS);
+    if (shared & OPTS_MASTER)
+        add(o, &n, "master", required_argument, ID_MASTER);
     for (; own && own->name; own++)
         add(o, &n, own->name, own->has_arg, own->val);
     /* ':' first: a missing value is reported as ':' rather than '?'. */
@@ -76,6 +80,22 @@ static const char *spelled(const opts_t *o, char *buf, size_t len)
     return buf;
 }
 
+/* --address / --master: once, and a valid link address. */
+static int address_opt(opts_t *o, const char *name, const char *v, bool *have, uint16_t *out)
+{
+    char msg[160];
+    if (*have) {
+        opts_usage_error(o, "--%s given twice", name);
+        return -1;
+    }
+    if (opts_link_address(v, out, msg, sizeof msg) < 0) {
+        opts_usage_error(o, "--%s: %s", name, msg);
+        return -1;
+    }
+    *have = true;
+    return 0;
+}
+
 static const char *long_name(const opts_t *o, int val)
 {
     for (const struct option *t = o->table; t->name; t++) {
@@ -110,6 +130,14 @@ int opts_next(opts_t *o, const char **arg)
             continue;
         case ID_CONFIG:
             if (opts_once(o, &o->config, optarg, "--config") < 0)
+                return -1;
+            continue;
+        case ID_ADDRESS:
+            if (address_opt(o, "address", optarg, &o->have_address, &o->address) < 0)
+                return -1;
+            continue;
+        case ID_MASTER:
+            if (address_opt(o, "master", optarg, &o->have_master, &o->master) < 0)
                 return -1;
             continue;
         case ':':

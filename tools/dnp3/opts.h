@@ -34,9 +34,11 @@
 #define OPTS_EXIT_USAGE 2
 
 /* Shared options a command accepts (--help / -h always). */
-#define OPTS_JSON   0x1u /* --json */
-#define OPTS_PCAP   0x2u /* --pcap FILE */
-#define OPTS_CONFIG 0x4u /* --config FILE */
+#define OPTS_JSON    0x1u  /* --json */
+#define OPTS_PCAP    0x2u  /* --pcap FILE */
+#define OPTS_CONFIG  0x4u  /* --config FILE */
+#define OPTS_ADDRESS 0x8u  /* --address N: our link address (0..65519) */
+#define OPTS_MASTER  0x10u /* --master N: the master's link address (0..65519) */
 
 /* Ids of a command's own options start here (struct option.val). */
 #define OPTS_OWN 0x100
@@ -56,6 +58,9 @@ typedef struct opts {
     bool json;
     const char *pcap;
     const char *config;
+    bool have_address, have_master;
+    uint16_t address;  /* --address, when have_address */
+    uint16_t master;   /* --master, when have_master */
     int first_operand; /* argv index of the first operand, valid after opts_next() returned 0 */
 } opts_t;
 
@@ -68,7 +73,8 @@ void opts_begin(opts_t *o, const char *cmd, unsigned shared, const struct option
 /* Next option of the command's own: returns its id (arg = its value or NULL),
  * 0 at the end (operands are argv[first_operand..argc)), or -1 after writing
  * a usage error (unknown or ambiguous option, missing or unexpected value, a
- * shared option given twice). Shared options are stored in o. */
+ * shared option given twice, a bad link address). Shared options are stored
+ * in o. */
 int opts_next(opts_t *o, const char **arg);
 
 /* Writes "dnp3 CMD: <message>\n" to the error stream; returns OPTS_EXIT_USAGE. */
