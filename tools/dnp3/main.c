@@ -6,6 +6,7 @@
 
 #include "cmd_decode.h"
 #include "cmd_objects.h"
+#include "cmd_outstation.h"
 #include "opts.h"
 
 #ifndef DNP3C_VERSION
@@ -21,6 +22,7 @@ typedef struct command {
 static const command_t commands[] = {
     {"decode", cmd_decode, cmd_decode_summary},
     {"objects", cmd_objects, cmd_objects_summary},
+    {"outstation", cmd_outstation, cmd_outstation_summary},
 };
 
 static void help(FILE *f)
