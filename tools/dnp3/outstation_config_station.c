@@ -39,8 +39,8 @@ static int read_variation(cy_t *cy, const yaml_node_t *m, const char *p, const c
     uint32_t allowed = event ? event_vars[t] : static_vars[t];
     uint8_t group = event ? dnp3_point_type_event_group(t) : dnp3_point_type_static_group(t);
     if (t != DNP3_PT_OCTET_STRING && (var > 31 || !(allowed & (1u << var))))
-        return cy_error(cy, v, f, "g%uv%u is not a %s variation this outstation reports", group,
-                        (unsigned)var, event ? "event" : "static");
+        return cy_error(cy, v, f, "g%uv%u is not %s variation this outstation reports", group,
+                        (unsigned)var, event ? "an event" : "a static");
     *out = (uint8_t)var;
     return 0;
 }
@@ -337,7 +337,8 @@ static int read_station(cy_t *cy, const yaml_node_t *m, const char *p, osc_confi
         return -1;
     char f[CY_FIELD_MAX];
     const yaml_node_t *v = cy_get(cy, m, "address");
-    if (v && cy_link_address(cy, v, cy_field(f, p, "address"), &st->address) < 0)
+    cy_field(f, p, "address");
+    if (v && cy_link_address(cy, v, f, &st->address) < 0)
         return -1;
     for (osc_station_t *o = c->stations; o < st; o++) {
         if (o->address == st->address)
