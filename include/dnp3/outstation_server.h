@@ -16,7 +16,9 @@
  * association is already carried by another connection, the new one
  * replaces the old one (which is closed; the usual case is a half-open
  * connection left by a master that restarted) or, with
- * replace_connections false, the new one is closed. Frames for an address
+ * replace_connections false, the new one is closed. A server hosting ONE
+ * association attaches it when a connection opens (if free and the source
+ * is allowed), so its null unsolicited response (4.6.2) goes out at once. Frames for an address
  * no station has are counted and logged with both addresses by the mux;
  * frames from a master with no association are counted and logged here.
  *

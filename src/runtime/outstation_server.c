@@ -312,9 +312,16 @@ static void on_conn_open(void *user, dnp3_mux_t *mux, dnp3_conn_t *conn,
         snprintf(c->peer, sizeof c->peer, "?");
     c->srv->counters.connections++;
     c->srv->counters.connections_open++;
-    if (!c->client)
-        return;
     dnp3_timestamp_t now = dnp3_runtime_now(c->srv->rt);
+    if (!c->client) {
+        /* A port with one association: it is attached at once (so its null
+         * unsolicited response goes out, 4.6.2) when it is free and this
+         * source is allowed; otherwise the first frame decides. */
+        dnp3i_os_assoc_t *a = &c->srv->assocs[0];
+        if (c->srv->assoc_count == 1 && !a->conn && allowed(a, &c->peer_ep))
+            (void)attach(c, a, now);
+        return;
+    }
     for (size_t i = 0; i < c->srv->assoc_count; i++) {
         dnp3i_os_assoc_t *a = &c->srv->assocs[i];
         if (a->master == c->master && !a->conn && attach(c, a, now) < 0)

@@ -22,18 +22,21 @@ static uint32_t moved(const osc_station_t *st, dnp3_point_type_t t)
     return n < SIM_MAX_PER_TYPE ? n : SIM_MAX_PER_TYPE;
 }
 
-/* One step's updates for a station: one binary and one double-bit input
- * change state, every counter counts, every analog moves by more than any
- * sane deadband, one octet string changes. */
+/* One step's updates for a station: one binary input (of those no
+ * control drives) and one double-bit input change state, every counter counts, every analog moves
+ * by more than any sane deadband, one octet string changes. */
 static size_t step_updates(const osc_station_t *st, uint64_t k, dnp3_point_update_t *u, size_t cap)
 {
     size_t n = 0;
     dnp3_time_t now = utc_ms();
     const uint8_t online = DNP3_FLAG_ONLINE;
-    uint32_t nb = st->db.count[DNP3_PT_BINARY], nd = st->db.count[DNP3_PT_DOUBLE_BIT];
+    /* Binary inputs with a binary output of the same index are the
+     * controls' (os_simulate_control); the others toggle. */
+    uint32_t nbo = st->db.count[DNP3_PT_BINARY_OUTPUT], nd = st->db.count[DNP3_PT_DOUBLE_BIT];
+    uint32_t nb = st->db.count[DNP3_PT_BINARY] > nbo ? st->db.count[DNP3_PT_BINARY] - nbo : 0;
     if (nb && n < cap)
         u[n++] = (dnp3_point_update_t){.type = DNP3_PT_BINARY,
-                                       .index = (uint32_t)(k % nb),
+                                       .index = nbo + (uint32_t)(k % nb),
                                        .flags = online,
                                        .time = now,
                                        .value.binary = ((k / nb) % 2) == 0};
