@@ -14,7 +14,7 @@
 static void log_line(void *ctx, dnp3_log_level_t level, const char *msg)
 {
     os_app_t *app = ctx;
-    if (app->quiet && level <= DNP3_LOG_ERROR)
+    if (app->quiet)
         return;
     if (app->cfg->syslog) {
         dnp3_log_syslog(NULL, level, msg);
@@ -354,6 +354,7 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
     if (status == 0 && (dnp3_runtime_on_signal(app->rt, SIGUSR1, on_usr1, app) < 0 ||
                         (cfg->simulate && os_simulate_start(app) < 0)))
         status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start (signals, threads)", "");
+    app->quiet = status != 0; /* the line above said it all: no teardown lines */
     return status;
 }
 

@@ -38,7 +38,7 @@ struct os_app {
     dnp3_db_t *dbs[OSC_MAX_STATIONS];
     os_assoc_ctx_t ctx[OSC_MAX_STATIONS * OSC_MAX_ASSOCS];
     size_t ctx_count;
-    bool quiet; /* the tool says it itself: the runtime's line is dropped */
+    bool quiet; /* the tool says it itself: the runtime's lines are dropped */
     dnp3_log_level_t level;
     /* simulation */
     pthread_t sim_thread;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "outstation_config_internal.h"
 
 const char *const osc_type_names[DNP3_PT_COUNT_ + 1] = {
@@ -202,6 +203,22 @@ static int read_listen(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
 {
     if (v->type == YAML_SCALAR_NODE && strcmp(cy_text(v), "off") == 0) {
         c->listen = false;
+        return 0;
+    }
+    /* Port 0: any free port (the one bound is logged); for tests. */
+    const char *t = cy_text(v);
+    size_t n = strlen(t);
+    if (v->type == YAML_SCALAR_NODE && n > 2 && strcmp(t + n - 2, ":0") == 0) {
+        char msg[256];
+        char host[OSC_HOST_MAX + 8];
+        if (n - 2 >= sizeof host)
+            return cy_error(cy, v, "listen", "host name too long");
+        memcpy(host, t, n - 2);
+        host[n - 2] = '\0';
+        if (opts_host_port(host, c->listen_host, sizeof c->listen_host, &c->listen_port, msg,
+                           sizeof msg) < 0)
+            return cy_error(cy, v, "listen", "%s", msg);
+        c->listen_port = 0;
         return 0;
     }
     return cy_host_port(cy, v, "listen", c->listen_host, sizeof c->listen_host, &c->listen_port);
