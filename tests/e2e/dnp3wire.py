@@ -242,6 +242,15 @@ class Master:
 
 
 # ---- the process under test -----------------------------------------------------------------
+def _die_with_parent():
+    """In the child: SIGKILL when the test process dies (a killed test leaves no process)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Outstation:
     """`dnp3 outstation ARGS` with its stderr in a file; .port is the port it listens on."""
 
@@ -251,7 +260,7 @@ class Outstation:
         self.errf = open(self.err_path, "w")
         self.outf = open(self.out_path, "w")
         self.proc = subprocess.Popen([binary, "outstation"] + args, stdout=self.outf,
-                                     stderr=self.errf)
+                                     stderr=self.errf, preexec_fn=_die_with_parent)
         self.port = None
         if wait_listen:
             self.port = self._wait_port()
