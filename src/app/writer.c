@@ -1,7 +1,27 @@
 /* Fragment writer: application header, object headers and objects into the
- * caller's buffer. Errors are sticky: after the first one every call returns
- * it, so a caller may check only dnp3_app_writer_finish(). */
+ * caller's buffer.
+ *
+ * DNP3_E_NOSPACE (and DNP3_E_APP_COUNT from a full open header) leave the
+ * writer exactly as it was, so a caller can fill a fragment until it is full
+ * and carry the rest into the next. Every other error is sticky: after it
+ * every call returns it, so a caller may check only dnp3_app_writer_finish().
+ *
+ * Every byte goes in at w->len except three things, each undone by rollback:
+ * the count/stop field of an open header (patched at close), an empty open
+ * header (removed at close) and packed bits (set in the last byte). */
 #include "app/app_internal.h"
+
+/* How the objects of the current header are written (w->kind). */
+enum {
+    K_NONE = 0,     /* no objects follow (READ-style header without prefixes) */
+    K_INDEX_ONLY,   /* request index list: the prefix alone */
+    K_PACKED,       /* bits without prefix, appended one byte at a time */
+    K_PACKED_INDEX, /* packed type with an index prefix: one byte per point */
+    K_ATTRIBUTE,    /* g0: type, length, value */
+    K_FREE,         /* size prefix then the object's bytes */
+    K_FIXED,        /* fixed layout (FIXED, BY_VARIATION) */
+    K_BAD_QUALIFIER /* the qualifier cannot carry this object */
+};
 
 void dnp3_app_writer_init(dnp3_app_writer_t *w, uint8_t *buf, size_t cap)
 {
@@ -17,57 +37,182 @@ static int werr(dnp3_app_writer_t *w, int code)
     return code;
 }
 
-static int put(dnp3_app_writer_t *w, const uint8_t *p, size_t n)
+/* The one bounds check of the writer: n more bytes fit at w->len. */
+static inline bool room(const dnp3_app_writer_t *w, size_t n)
 {
-    if (w->cap - w->len < n)
-        return werr(w, DNP3_E_NOSPACE);
-    memcpy(w->buf + w->len, p, n);
+    return w->cap - w->len >= n;
+}
+
+static int write_app_header(dnp3_app_writer_t *w, const uint8_t *h, size_t n, uint8_t func)
+{
+    if (w->error)
+        return w->error;
+    if (w->started || dnp3_fc_is_response(func) != (n == 4))
+        return werr(w, DNP3_E_APP_STATE);
+    if (!room(w, n))
+        return DNP3_E_NOSPACE;
+    memcpy(w->buf + w->len, h, n);
     w->len += n;
+    w->started = true;
+    w->func = func;
     return DNP3_OK;
 }
 
 int dnp3_app_write_request(dnp3_app_writer_t *w, uint8_t control, uint8_t func)
 {
-    if (w->error)
-        return w->error;
-    if (w->started || dnp3_fc_is_response(func))
-        return werr(w, DNP3_E_APP_STATE);
-    uint8_t h[2] = {control, func};
-    int rc = put(w, h, 2);
-    if (rc == DNP3_OK) {
-        w->started = true;
-        w->func = func;
-    }
-    return rc;
+    const uint8_t h[2] = {control, func};
+    return write_app_header(w, h, 2, func);
 }
 
 int dnp3_app_write_response(dnp3_app_writer_t *w, uint8_t control, uint8_t func, uint16_t iin)
 {
+    const uint8_t h[4] = {control, func, (uint8_t)(iin >> 8), (uint8_t)iin};
+    return write_app_header(w, h, 4, func);
+}
+
+/* ---- open headers: the count or stop field follows the objects written -- */
+
+static uint32_t field_max(int bytes)
+{
+    return bytes < 4 ? (1u << (8 * bytes)) - 1 : UINT32_MAX;
+}
+
+/* Write the current open header at w->header_at with its range field saying
+ * `objects` objects. While the header is open the field holds the
+ * placeholder for 0 (count 0, stop = start); it is patched at close. */
+static void emit_open_header(dnp3_app_writer_t *w, uint32_t objects)
+{
+    uint8_t *h = w->buf + w->header_at;
+    const int rs = dnp3_qualifier_range_size(w->qualifier);
+    h[0] = w->group;
+    h[1] = w->variation;
+    h[2] = w->qualifier;
+    if (DNP3_QUAL_RANGE(w->qualifier) <= DNP3_RANGE_START_STOP32) {
+        const uint32_t stop = objects ? w->start + (objects - 1) : w->start;
+        dnp3i_put_le_n(h + 3, rs / 2, w->start);
+        dnp3i_put_le_n(h + 3 + rs / 2, rs / 2, stop);
+    } else {
+        dnp3i_put_le_n(h + 3, rs, objects);
+    }
+}
+
+int dnp3_app_write_close_header(dnp3_app_writer_t *w)
+{
     if (w->error)
         return w->error;
-    if (w->started || !dnp3_fc_is_response(func))
-        return werr(w, DNP3_E_APP_STATE);
-    uint8_t h[4] = {control, func, (uint8_t)(iin >> 8), (uint8_t)iin};
-    int rc = put(w, h, 4);
-    if (rc == DNP3_OK) {
-        w->started = true;
-        w->func = func;
-    }
-    return rc;
-}
-
-/* Does the current header expect write_point calls? */
-static bool header_takes_points(const dnp3_app_writer_t *w)
-{
-    uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
-    return w->has_data || (prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32);
-}
-
-static int close_header(dnp3_app_writer_t *w)
-{
-    if (w->in_header && header_takes_points(w) && w->written != w->expected)
+    if (!w->in_header)
+        return DNP3_OK;
+    if (w->open) {
+        if (w->written == 0)
+            w->len = w->header_at; /* nothing fitted: no header either */
+        else
+            emit_open_header(w, w->written);
+    } else if (w->takes_points && w->written != w->expected) {
         return werr(w, DNP3_E_APP_COUNT);
+    }
     w->in_header = false;
+    return DNP3_OK;
+}
+
+/* ---- object headers -------------------------------------------------------- */
+
+static uint8_t header_kind(const dnp3_app_writer_t *w)
+{
+    const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
+    const bool index_prefix = prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32;
+    const bool size_prefix = prefix >= DNP3_PREFIX_SIZE8;
+    if (!w->has_data)
+        return index_prefix ? K_INDEX_ONLY : K_NONE;
+    switch (w->info->size_kind) {
+    case DNP3_SK_PACKED1:
+    case DNP3_SK_PACKED2:
+        return size_prefix ? K_BAD_QUALIFIER : index_prefix ? K_PACKED_INDEX : K_PACKED;
+    case DNP3_SK_ATTRIBUTE:
+        return size_prefix ? K_BAD_QUALIFIER : K_ATTRIBUTE;
+    case DNP3_SK_FREE_FORMAT:
+        return size_prefix ? K_FREE : K_BAD_QUALIFIER;
+    default:
+        return K_FIXED;
+    }
+}
+
+/* Range field of a header being written: fills h + 3 and the start/count
+ * the objects will follow. */
+static int range_field(uint8_t qualifier, uint32_t a, uint32_t b, uint8_t *h, uint32_t *start,
+                       uint32_t *count)
+{
+    const int rs = dnp3_qualifier_range_size(qualifier);
+    const uint8_t range = DNP3_QUAL_RANGE(qualifier);
+    *start = 0;
+    *count = 0;
+    switch (range) {
+    case DNP3_RANGE_START_STOP8:
+    case DNP3_RANGE_START_STOP16:
+    case DNP3_RANGE_START_STOP32: {
+        const int n = rs / 2;
+        if (b < a)
+            return DNP3_E_APP_RANGE;
+        if (b > field_max(n))
+            return DNP3_E_APP_VALUE;
+        if (a == 0 && b == UINT32_MAX)
+            return DNP3_E_APP_COUNT;
+        dnp3i_put_le_n(h + 3, n, a);
+        dnp3i_put_le_n(h + 3 + n, n, b);
+        *start = a;
+        *count = b - a + 1;
+        return DNP3_OK;
+    }
+    case DNP3_RANGE_ALL:
+        return DNP3_OK;
+    default: /* single address or count */
+        if (a > field_max(rs))
+            return DNP3_E_APP_VALUE;
+        dnp3i_put_le_n(h + 3, rs, a);
+        if (range <= DNP3_RANGE_ADDRESS32) {
+            *start = a;
+            *count = 1;
+        } else {
+            *count = a;
+        }
+        return DNP3_OK;
+    }
+}
+
+/* Checks shared by every kind of header, then the header bytes h[0..n) go
+ * in and the header becomes the current one. */
+static int begin_header(dnp3_app_writer_t *w, const uint8_t *h, size_t n, uint32_t start,
+                        uint32_t count, bool open)
+{
+    const uint8_t group = h[0], variation = h[1], qualifier = h[2];
+    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
+    const bool has_data = dnp3_app_obj_has_data(w->func, group, variation, qualifier);
+    if (has_data && !info)
+        return werr(w, DNP3_E_APP_OBJECT_UNKNOWN);
+    if (!room(w, n))
+        return DNP3_E_NOSPACE;
+    /* Checked before closing the previous header so that NOSPACE changes
+     * nothing; closing only ever gives bytes back. */
+    int rc = dnp3_app_write_close_header(w);
+    if (rc < 0)
+        return rc;
+    w->header_at = w->len;
+    memcpy(w->buf + w->len, h, n);
+    w->len += n;
+    w->in_header = true;
+    w->open = open;
+    w->group = group;
+    w->variation = variation;
+    w->qualifier = qualifier;
+    w->info = info;
+    w->has_data = has_data;
+    w->kind = header_kind(w);
+    w->takes_points = w->kind != K_NONE;
+    w->ps = (uint8_t)dnp3i_prefix_size(qualifier);
+    w->obj_size = info ? dnp3i_obj_size(info, variation) : 0;
+    w->start = start;
+    w->expected = count;
+    w->written = 0;
+    w->packed_at = w->len;
     return DNP3_OK;
 }
 
@@ -78,76 +223,44 @@ int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation
         return w->error;
     if (!w->started)
         return werr(w, DNP3_E_APP_STATE);
-    int rc = close_header(w);
-    if (rc < 0)
-        return rc;
     if (dnp3_qualifier_check(qualifier) != DNP3_OK)
         return werr(w, DNP3_E_APP_QUALIFIER);
-    const int rs = dnp3_qualifier_range_size(qualifier);
-    const uint8_t range = DNP3_QUAL_RANGE(qualifier);
     uint8_t h[11] = {group, variation, qualifier};
-    uint32_t count = 0, start = 0;
-    switch (range) {
-    case DNP3_RANGE_START_STOP8:
-    case DNP3_RANGE_START_STOP16:
-    case DNP3_RANGE_START_STOP32: {
-        const int n = rs / 2;
-        if (b < a)
-            return werr(w, DNP3_E_APP_RANGE);
-        if (n < 4 && b >= (1u << (8 * n)))
-            return werr(w, DNP3_E_APP_VALUE);
-        if (a == 0 && b == UINT32_MAX)
-            return werr(w, DNP3_E_APP_COUNT);
-        dnp3i_put_le_n(h + 3, n, a);
-        dnp3i_put_le_n(h + 3 + n, n, b);
-        start = a;
-        count = b - a + 1;
-        break;
-    }
-    case DNP3_RANGE_ALL:
-        break;
-    default: /* single address or count */
-        if (rs < 4 && a >= (1u << (8 * rs)))
-            return werr(w, DNP3_E_APP_VALUE);
-        dnp3i_put_le_n(h + 3, rs, a);
-        if (range <= DNP3_RANGE_ADDRESS32) {
-            start = a;
-            count = 1;
-        } else {
-            count = a;
-        }
-        break;
-    }
+    uint32_t start, count;
+    int rc = range_field(qualifier, a, b, h, &start, &count);
+    if (rc < 0)
+        return werr(w, rc);
+    return begin_header(w, h, 3 + (size_t)dnp3_qualifier_range_size(qualifier), start, count,
+                        false);
+}
 
-    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
-    const bool has_data = dnp3_app_obj_has_data(w->func, group, variation, qualifier);
-    if (has_data && !info)
-        return werr(w, DNP3_E_APP_OBJECT_UNKNOWN);
-    rc = put(w, h, 3 + (size_t)rs);
+int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                               uint8_t qualifier, uint32_t start)
+{
+    if (w->error)
+        return w->error;
+    if (!w->started)
+        return werr(w, DNP3_E_APP_STATE);
+    const uint8_t range = DNP3_QUAL_RANGE(qualifier);
+    if (dnp3_qualifier_check(qualifier) != DNP3_OK ||
+        (range >= DNP3_RANGE_ADDRESS8 && range <= DNP3_RANGE_ALL))
+        return werr(w, DNP3_E_APP_QUALIFIER);
+    const int rs = dnp3_qualifier_range_size(qualifier);
+    uint32_t most;
+    if (range <= DNP3_RANGE_START_STOP32) {
+        const uint32_t max_stop = field_max(rs / 2);
+        if (start > max_stop)
+            return werr(w, DNP3_E_APP_VALUE);
+        most = max_stop - start == UINT32_MAX ? UINT32_MAX : max_stop - start + 1;
+    } else {
+        start = 0;
+        most = field_max(rs);
+    }
+    const uint8_t h[11] = {group, variation, qualifier};
+    int rc = begin_header(w, h, 3 + (size_t)rs, start, most, true);
     if (rc < 0)
         return rc;
-    w->in_header = true;
-    w->group = group;
-    w->variation = variation;
-    w->qualifier = qualifier;
-    w->info = info;
-    w->has_data = has_data;
-    w->start = start;
-    w->expected = count;
-    w->written = 0;
-    w->packed_at = w->len;
-
-    /* Packed bits without prefixes: reserve and clear the whole bit field
-     * now; points then set their bits in place. */
-    if (has_data && DNP3_QUAL_PREFIX(qualifier) == DNP3_PREFIX_NONE &&
-        (info->size_kind == DNP3_SK_PACKED1 || info->size_kind == DNP3_SK_PACKED2)) {
-        uint64_t bits = (uint64_t)count * (info->size_kind == DNP3_SK_PACKED1 ? 1 : 2);
-        uint64_t bytes = (bits + 7) / 8;
-        if (bytes > w->cap - w->len)
-            return werr(w, DNP3_E_NOSPACE);
-        memset(w->buf + w->len, 0, (size_t)bytes);
-        w->len += (size_t)bytes;
-    }
+    emit_open_header(w, 0);
     return DNP3_OK;
 }
 
@@ -166,121 +279,167 @@ int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t variatio
     return dnp3_app_write_header(w, group, variation, q, count, 0);
 }
 
+/* ---- objects: one writer per kind; each returns the bytes it put at
+ * w->buf + w->len (committed by dnp3_app_write_point) or an error. -------- */
+
+static int put_index_only(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    if (!room(w, w->ps))
+        return DNP3_E_NOSPACE;
+    dnp3i_put_le_n(w->buf + w->len, w->ps, pt->index);
+    return w->ps;
+}
+
+static unsigned packed_value(const dnp3_app_writer_t *w, const dnp3_point_t *pt, unsigned *bits)
+{
+    *bits = w->info->size_kind == DNP3_SK_PACKED1 ? 1 : 2;
+    return *bits == 1 ? (pt->v.binary ? 1u : 0u) : pt->v.double_bit;
+}
+
+static int put_packed(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    unsigned bits;
+    const unsigned v = packed_value(w, pt, &bits);
+    if (v > 3u)
+        return DNP3_E_APP_VALUE;
+    const size_t bit = (size_t)w->written * bits;
+    /* First point in the low bits of the first byte (IEEE 1815-2012
+     * 4.2.2.7.5, packed format); a new byte starts every 8 / bits points. */
+    if (bit % 8 == 0) {
+        if (!room(w, 1))
+            return DNP3_E_NOSPACE;
+        w->buf[w->len] = (uint8_t)v;
+        return 1;
+    }
+    w->buf[w->packed_at + bit / 8] |= (uint8_t)(v << (bit % 8));
+    return 0;
+}
+
+static int put_packed_index(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    unsigned bits;
+    const unsigned v = packed_value(w, pt, &bits);
+    if (v > 3u)
+        return DNP3_E_APP_VALUE;
+    if (!room(w, (size_t)w->ps + 1))
+        return DNP3_E_NOSPACE;
+    dnp3i_put_le_n(w->buf + w->len, w->ps, pt->index);
+    w->buf[w->len + w->ps] = (uint8_t)v;
+    return w->ps + 1;
+}
+
+static int put_attribute(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    const size_t len = pt->v.bytes.len;
+    const uint8_t type = pt->v.bytes.attr_type;
+    /* Lengths above 255 only exist for the extended list, whose length byte
+     * says length - 256 (Annex A, group 0, data type 255). */
+    if (type == DNP3_ATTR_EXLIST ? (len < 256 || len > 511) : len > 255)
+        return DNP3_E_APP_VALUE;
+    if (len && !pt->v.bytes.data)
+        return DNP3_E_INVALID_ARG;
+    const size_t n = (size_t)w->ps + 2 + len;
+    if (!room(w, n))
+        return DNP3_E_NOSPACE;
+    uint8_t *p = w->buf + w->len;
+    dnp3i_put_le_n(p, w->ps, pt->index);
+    p += w->ps;
+    p[0] = type;
+    p[1] = (uint8_t)(type == DNP3_ATTR_EXLIST ? len - 256 : len);
+    if (len)
+        memcpy(p + 2, pt->v.bytes.data, len);
+    return (int)n;
+}
+
+static int put_free(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    const size_t len = pt->v.bytes.len;
+    if (len > field_max(w->ps))
+        return DNP3_E_APP_VALUE;
+    if (len && !pt->v.bytes.data)
+        return DNP3_E_INVALID_ARG;
+    const size_t n = (size_t)w->ps + len;
+    if (!room(w, n))
+        return DNP3_E_NOSPACE;
+    uint8_t *p = w->buf + w->len;
+    dnp3i_put_le_n(p, w->ps, (uint32_t)len);
+    if (len)
+        memcpy(p + w->ps, pt->v.bytes.data, len);
+    return (int)n;
+}
+
+static int put_fixed(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    const size_t size = w->obj_size;
+    if (size == 0)
+        return DNP3_E_APP_STATE;
+    if (!room(w, w->ps + size))
+        return DNP3_E_NOSPACE;
+    uint8_t *p = w->buf + w->len;
+    const bool index_prefix = DNP3_QUAL_PREFIX(w->qualifier) <= DNP3_PREFIX_INDEX32;
+    if (w->ps)
+        dnp3i_put_le_n(p, w->ps, index_prefix ? pt->index : (uint32_t)size);
+    int rc = dnp3i_fields_write(w->info, size, pt, w->has_cto, w->cto, p + w->ps);
+    if (rc < 0)
+        return rc;
+    if (w->group == 51) {
+        w->has_cto = true;
+        w->cto = pt->time;
+    }
+    return (int)(w->ps + size);
+}
+
+/* Index prefix and value type: what every kind checks first. */
+static int point_check(const dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
+    if (prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32 &&
+        pt->index > field_max(w->ps))
+        return DNP3_E_APP_VALUE;
+    if (w->kind != K_INDEX_ONLY && pt->type != (dnp3_value_type_t)w->info->value_type)
+        return DNP3_E_APP_VALUE;
+    return DNP3_OK;
+}
+
 int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
 {
     if (w->error)
         return w->error;
     if (!pt)
         return werr(w, DNP3_E_INVALID_ARG);
-    if (!w->in_header || !header_takes_points(w))
+    if (!w->in_header || !w->takes_points)
         return werr(w, DNP3_E_APP_STATE);
     if (w->written >= w->expected)
-        return werr(w, DNP3_E_APP_COUNT);
-
-    const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
-    const int ps = dnp3i_prefix_size(w->qualifier); /* checked by write_header */
-    const bool index_prefix = prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32;
-    const dnp3_obj_info_t *info = w->info;
-    uint8_t *p;
-
-    if (index_prefix && ps < 4 && pt->index >= (1u << (8 * ps)))
-        return werr(w, DNP3_E_APP_VALUE);
-    if (!w->has_data) { /* index list of a request */
-        if (w->cap - w->len < (size_t)ps)
-            return werr(w, DNP3_E_NOSPACE);
-        dnp3i_put_le_n(w->buf + w->len, ps, pt->index);
-        w->len += (size_t)ps;
-        w->written++;
-        return DNP3_OK;
-    }
-    if (pt->type != (dnp3_value_type_t)info->value_type)
-        return werr(w, DNP3_E_APP_VALUE);
-
-    /* Packed bits without prefix: set the bit(s) reserved by the header. */
-    if ((info->size_kind == DNP3_SK_PACKED1 || info->size_kind == DNP3_SK_PACKED2)) {
-        const unsigned bits = info->size_kind == DNP3_SK_PACKED1 ? 1 : 2;
-        unsigned v = bits == 1 ? (pt->v.binary ? 1u : 0u) : pt->v.double_bit;
-        if (v > 3u)
-            return werr(w, DNP3_E_APP_VALUE);
-        if (ps == 0) {
-            size_t bit = (size_t)w->written * bits;
-            w->buf[w->packed_at + bit / 8] |= (uint8_t)(v << (bit % 8));
-        } else { /* with an index prefix: one byte per point */
-            if (prefix >= DNP3_PREFIX_SIZE8)
-                return werr(w, DNP3_E_APP_QUALIFIER_OBJECT);
-            if (w->cap - w->len < (size_t)ps + 1)
-                return werr(w, DNP3_E_NOSPACE);
-            dnp3i_put_le_n(w->buf + w->len, ps, pt->index);
-            w->buf[w->len + (size_t)ps] = (uint8_t)v;
-            w->len += (size_t)ps + 1;
-        }
-        w->written++;
-        return DNP3_OK;
-    }
-
-    size_t n;
-    switch (info->size_kind) {
-    case DNP3_SK_ATTRIBUTE: {
-        if (!index_prefix && prefix != DNP3_PREFIX_NONE)
-            return werr(w, DNP3_E_APP_QUALIFIER_OBJECT);
-        size_t len = pt->v.bytes.len;
-        uint8_t type = pt->v.bytes.attr_type;
-        /* Lengths above 255 only exist for the extended list (FACTS 5.1). */
-        if (type == DNP3_ATTR_EXLIST ? (len < 256 || len > 511) : len > 255)
-            return werr(w, DNP3_E_APP_VALUE);
-        if (len && !pt->v.bytes.data)
-            return werr(w, DNP3_E_INVALID_ARG);
-        if (w->cap - w->len < (size_t)ps + 2 + len)
-            return werr(w, DNP3_E_NOSPACE);
-        p = w->buf + w->len;
-        if (ps)
-            dnp3i_put_le_n(p, ps, pt->index);
-        p += ps;
-        p[0] = type;
-        p[1] = (uint8_t)(type == DNP3_ATTR_EXLIST ? len - 256 : len);
-        if (len)
-            memcpy(p + 2, pt->v.bytes.data, len);
-        w->len += (size_t)ps + 2 + len;
-        w->written++;
-        return DNP3_OK;
-    }
-    case DNP3_SK_FREE_FORMAT:
-        if (prefix < DNP3_PREFIX_SIZE8)
-            return werr(w, DNP3_E_APP_QUALIFIER_OBJECT);
-        n = pt->v.bytes.len;
-        if (ps < 4 && n >= (1u << (8 * ps)))
-            return werr(w, DNP3_E_APP_VALUE);
-        if (n && !pt->v.bytes.data)
-            return werr(w, DNP3_E_INVALID_ARG);
-        if (w->cap - w->len < (size_t)ps + n)
-            return werr(w, DNP3_E_NOSPACE);
-        p = w->buf + w->len;
-        dnp3i_put_le_n(p, ps, (uint32_t)n);
-        if (n)
-            memcpy(p + ps, pt->v.bytes.data, n);
-        w->len += (size_t)ps + n;
-        w->written++;
-        return DNP3_OK;
-    default:
-        break;
-    }
-
-    n = dnp3i_obj_size(info, w->variation);
-    if (n == 0)
-        return werr(w, DNP3_E_APP_STATE);
-    if (w->cap - w->len < (size_t)ps + n)
-        return werr(w, DNP3_E_NOSPACE);
-    p = w->buf + w->len;
-    if (ps)
-        dnp3i_put_le_n(p, ps, index_prefix ? pt->index : (uint32_t)n);
-    int rc = dnp3i_fields_write(info, n, pt, w->has_cto, w->cto, p + ps);
+        return w->open ? DNP3_E_APP_COUNT : werr(w, DNP3_E_APP_COUNT);
+    int rc = point_check(w, pt);
     if (rc < 0)
         return werr(w, rc);
-    if (info->group == 51) {
-        w->has_cto = true;
-        w->cto = pt->time;
+    switch (w->kind) {
+    case K_INDEX_ONLY:
+        rc = put_index_only(w, pt);
+        break;
+    case K_PACKED:
+        rc = put_packed(w, pt);
+        break;
+    case K_PACKED_INDEX:
+        rc = put_packed_index(w, pt);
+        break;
+    case K_ATTRIBUTE:
+        rc = put_attribute(w, pt);
+        break;
+    case K_FREE:
+        rc = put_free(w, pt);
+        break;
+    case K_FIXED:
+        rc = put_fixed(w, pt);
+        break;
+    default:
+        rc = DNP3_E_APP_QUALIFIER_OBJECT;
+        break;
     }
-    w->len += (size_t)ps + n;
+    if (rc < 0)
+        return rc == DNP3_E_NOSPACE ? rc : werr(w, rc);
+    w->len += (size_t)rc;
     w->written++;
     return DNP3_OK;
 }
@@ -292,13 +451,13 @@ int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
         return w->error;
     if (len > 0xFFFF || (len && !obj))
         return werr(w, DNP3_E_APP_VALUE);
-    int rc = close_header(w);
-    if (rc < 0)
-        return rc;
     if (!w->started)
         return werr(w, DNP3_E_APP_STATE);
-    if (w->cap - w->len < 6 + len)
-        return werr(w, DNP3_E_NOSPACE);
+    if (!room(w, 6 + len))
+        return DNP3_E_NOSPACE;
+    int rc = dnp3_app_write_close_header(w);
+    if (rc < 0)
+        return rc;
     uint8_t *p = w->buf + w->len;
     p[0] = group;
     p[1] = variation;
@@ -308,7 +467,32 @@ int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
     if (len)
         memcpy(p + 6, obj, len);
     w->len += 6 + len;
-    w->in_header = false;
+    return DNP3_OK;
+}
+
+void dnp3_app_writer_mark(const dnp3_app_writer_t *w, dnp3_app_writer_mark_t *m)
+{
+    m->at = *w;
+}
+
+int dnp3_app_writer_rollback(dnp3_app_writer_t *w, const dnp3_app_writer_mark_t *m)
+{
+    if (!w || !m || m->at.buf != w->buf || m->at.cap != w->cap)
+        return DNP3_E_INVALID_ARG;
+    *w = m->at;
+    if (!w->in_header)
+        return DNP3_OK;
+    /* Undo what may have changed before the mark's length: the open
+     * header's field (or the whole header, removed when it closed empty and
+     * overwritten since), and bits packed into the last byte. */
+    if (w->open)
+        emit_open_header(w, 0);
+    if (w->kind == K_PACKED) {
+        const unsigned bits = w->info->size_kind == DNP3_SK_PACKED1 ? 1 : 2;
+        const size_t used = ((size_t)w->written * bits) % 8;
+        if (used)
+            w->buf[w->len - 1] &= (uint8_t)((1u << used) - 1);
+    }
     return DNP3_OK;
 }
 
@@ -318,7 +502,7 @@ int dnp3_app_writer_finish(dnp3_app_writer_t *w)
         return w->error;
     if (!w->started)
         return werr(w, DNP3_E_APP_STATE);
-    int rc = close_header(w);
+    int rc = dnp3_app_write_close_header(w);
     if (rc < 0)
         return rc;
     return (int)w->len;
