@@ -177,10 +177,18 @@ DNP3_API int dnp3_qualifier_prefix_size(uint8_t qualifier);
  * READ, freeze, class, restart and the other requests carry headers only,
  * except g50 in FREEZE_AT_TIME(_NR), g120 anywhere (aggressive mode), and
  * any header whose qualifier has a size prefix (self-describing, e.g. READ
- * g70v5 with 0x5B). Qualifier 0x06, variation 0 (except g110-g113 which
- * are sized by variation and never 0 with data), g60 and g0v254 never do. */
+ * g70v5 with 0x5B). Qualifier 0x06, variation 0, g60 and g0v254 never do. */
 DNP3_API bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation,
                                     uint8_t qualifier);
+
+/* Whether variation 0 ("any variation") may name objects of `group` in a
+ * fragment with this function code. It names points without values, so it
+ * is legal only where the objects carry none (READ, the freezes,
+ * ASSIGN_CLASS, ...: IEEE 1815-2012 4.2.2.7.1 and Annex A); in a response,
+ * WRITE, SELECT, OPERATE, DIRECT_OPERATE(_NR), the file, ACTIVATE_CONFIG and
+ * AUTH requests, and for g50 in FREEZE_AT_TIME(_NR), the reader and the
+ * writer refuse it with DNP3_E_APP_VARIATION. */
+DNP3_API bool dnp3_app_var0_allowed(uint8_t func, uint8_t group);
 
 /* ---- object headers and their iterator --------------------------------- */
 typedef struct dnp3_obj_header {
@@ -225,7 +233,10 @@ DNP3_API void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_
  * stopped. Errors: DNP3_E_APP_HEADER_TRUNCATED, DNP3_E_APP_QUALIFIER,
  * DNP3_E_APP_RANGE, DNP3_E_APP_COUNT, DNP3_E_APP_OBJECT_UNKNOWN (data of an
  * unknown size), DNP3_E_APP_OBJECT_DATA, DNP3_E_APP_QUALIFIER_OBJECT,
- * DNP3_E_APP_ATTRIBUTE, DNP3_E_APP_FREE_FORMAT. */
+ * DNP3_E_APP_ATTRIBUTE, DNP3_E_APP_FREE_FORMAT, DNP3_E_APP_VARIATION
+ * (variation 0 where dnp3_app_var0_allowed says no; offset of the header),
+ * DNP3_E_APP_RANGE also for a g0 range whose start and stop differ (both are
+ * the attribute set, Annex A group 0). */
 DNP3_API int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out);
 
 /* ---- points of one header ------------------------------------------------ */
@@ -312,9 +323,11 @@ DNP3_API int dnp3_app_write_response(dnp3_app_writer_t *w, uint8_t control, uint
 /* Object header: range codes 0-2 a = start, b = stop; 3-5 a = address;
  * 7-9 and 0xB a = count; 0x06 neither. Closes the previous header (which must
  * have got all the objects it announced: DNP3_E_APP_COUNT). Errors also:
- * DNP3_E_APP_QUALIFIER, DNP3_E_APP_RANGE,
+ * DNP3_E_APP_QUALIFIER, DNP3_E_APP_RANGE (stop below start, or a g0 range
+ * whose start and stop differ: both are the attribute set, Annex A group 0),
  * DNP3_E_APP_VALUE (a or b too big for the field), DNP3_E_APP_OBJECT_UNKNOWN
- * (objects of an unknown size), DNP3_E_NOSPACE,
+ * (objects of an unknown size), DNP3_E_APP_VARIATION (variation 0 where
+ * objects carry values, see dnp3_app_var0_allowed), DNP3_E_NOSPACE,
  * DNP3_E_APP_STATE. */
 DNP3_API int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
                                    uint8_t qualifier, uint32_t a, uint32_t b);

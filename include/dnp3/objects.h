@@ -105,7 +105,9 @@ typedef struct dnp3_obj_info {
 
 /* The table line for group/variation, or NULL when the codec does not know
  * it. g110-g113 answer for every variation 0..255 (the variation is the
- * length). O(1). */
+ * length). g0 answers for every variation 1..255: those the table does not
+ * name share one line outside the table (variation 0, "Not named by the
+ * standard"; the header's variation is the attribute). O(1). */
 DNP3_API const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation);
 
 /* Every line of the table (g110-g113 appear once each with variation 0 as

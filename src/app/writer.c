@@ -138,8 +138,8 @@ static uint8_t header_kind(const dnp3_app_writer_t *w)
 
 /* Range field of a header being written: fills h + 3 and the start/count
  * the objects will follow. */
-static int range_field(uint8_t qualifier, uint32_t a, uint32_t b, uint8_t *h, uint32_t *start,
-                       uint32_t *count)
+static int range_field(uint8_t qualifier, uint8_t group, uint32_t a, uint32_t b, uint8_t *h,
+                       uint32_t *start, uint32_t *count)
 {
     const int rs = dnp3_qualifier_range_size(qualifier);
     const uint8_t range = DNP3_QUAL_RANGE(qualifier);
@@ -150,7 +150,7 @@ static int range_field(uint8_t qualifier, uint32_t a, uint32_t b, uint8_t *h, ui
     case DNP3_RANGE_START_STOP16:
     case DNP3_RANGE_START_STOP32: {
         const int n = rs / 2;
-        if (b < a)
+        if (b < a || (group == 0 && a != b))
             return DNP3_E_APP_RANGE;
         if (b > field_max(n))
             return DNP3_E_APP_VALUE;
@@ -186,6 +186,8 @@ static int begin_header(dnp3_app_writer_t *w, const uint8_t *h, size_t n, uint32
     const uint8_t group = h[0], variation = h[1], qualifier = h[2];
     const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
     const bool has_data = dnp3_app_obj_has_data(w->func, group, variation, qualifier);
+    if (variation == 0 && !dnp3_app_var0_allowed(w->func, group))
+        return werr(w, DNP3_E_APP_VARIATION);
     if (has_data && !info)
         return werr(w, DNP3_E_APP_OBJECT_UNKNOWN);
     if (!room(w, n))
@@ -227,7 +229,7 @@ int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation
         return werr(w, DNP3_E_APP_QUALIFIER);
     uint8_t h[11] = {group, variation, qualifier};
     uint32_t start, count;
-    int rc = range_field(qualifier, a, b, h, &start, &count);
+    int rc = range_field(qualifier, group, a, b, h, &start, &count);
     if (rc < 0)
         return werr(w, rc);
     return begin_header(w, h, 3 + (size_t)dnp3_qualifier_range_size(qualifier), start, count,
@@ -251,7 +253,8 @@ int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
         const uint32_t max_stop = field_max(rs / 2);
         if (start > max_stop)
             return werr(w, DNP3_E_APP_VALUE);
-        most = max_stop - start == UINT32_MAX ? UINT32_MAX : max_stop - start + 1;
+        /* g0: start = stop = the attribute set, so one object at most. */
+        most = group == 0 ? 1 : max_stop - start == UINT32_MAX ? UINT32_MAX : max_stop - start + 1;
     } else {
         start = 0;
         most = field_max(rs);

@@ -229,6 +229,46 @@ static void test_value_checks(void **state)
     assert_int_equal(dnp3_app_write_point(&w, &pt), DNP3_E_APP_VALUE);
 }
 
+/* Variation 0 only where objects carry no values; g0 attributes 1..255
+ * with start = stop = the attribute set. */
+static void test_variation0_and_g0_headers(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    dnp3_app_writer_t w;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 30, 0, 0x00, 0, 0), DNP3_E_APP_VARIATION);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_WRITE);
+    assert_int_equal(dnp3_app_write_range(&w, 112, 0, 0, 65535), DNP3_E_APP_VARIATION);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_IMMED_FREEZE);
+    assert_int_equal(dnp3_app_write_header(&w, 20, 0, 0x06, 0, 0), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 5);
+
+    /* g0v100 of set 1 and g0v1 of set 0 are written like the named ones */
+    dnp3_point_t attr;
+    memset(&attr, 0, sizeof attr);
+    attr.type = DNP3_VT_ATTRIBUTE;
+    attr.v.bytes.attr_type = DNP3_ATTR_VSTR;
+    attr.v.bytes.data = (const uint8_t *)"ab";
+    attr.v.bytes.len = 2;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 0, 100, 0x00, 1, 1), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 0, 1, 0x00, 0), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), DNP3_E_APP_COUNT); /* one per g0 range */
+    assert_true(dnp3_app_writer_finish(&w) > 0);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00 00 64 00 01 01 01 02 61 62 00 01 00 00 00 01 02 61 62");
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 0, 1), DNP3_E_APP_RANGE);
+}
+
 /* Every capacity smaller than the fragment: the first call that does not
  * fit returns NOSPACE, and nothing is ever written past the capacity. */
 static void test_nospace_every_capacity(void **state)
@@ -636,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_count_mismatch),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_value_checks),
+        cmocka_unit_test(test_variation0_and_g0_headers),
         cmocka_unit_test(test_nospace_every_capacity),
         cmocka_unit_test(test_open_header_patched_at_close),
         cmocka_unit_test(test_nospace_leaves_writer_usable),
