@@ -355,6 +355,13 @@ DNP3_API int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t
  * the object size) then the object. Packed-bit objects accumulate bits.
  * Without an index prefix the index is implied (start + objects so far) and
  * pt->index is not read. pt->type must match the variation's value type.
+ * Single-precision fields (IEEE 754 binary32, Annex A): NaN and +-Inf are
+ * written as they are; a finite double beyond +-FLT_MAX is clamped to
+ * +-FLT_MAX with DNP3_FLAG_ANALOG_OVER_RANGE set for a measurement (g30v5,
+ * g31v7, g32v5/v7, g33v5/v7, g40v3, g42v5/v7: objects with a flags byte,
+ * as a device reports a reading beyond its range) and refused with
+ * DNP3_E_APP_VALUE for a command (g41v3), a command event (g43v5/v7) or a
+ * deadband (g34v3), whose value must not silently change.
  * Errors: DNP3_E_APP_STATE (no header, or the header carries no data),
  * DNP3_E_APP_COUNT (more objects than announced; not sticky for an open
  * header), DNP3_E_APP_VALUE (value/index does not fit), DNP3_E_INVALID_ARG,

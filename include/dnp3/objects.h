@@ -202,6 +202,9 @@ DNP3_API int dnp3_attr_read(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 #define DNP3_FLAG_COMM_LOST     0x04
 #define DNP3_FLAG_REMOTE_FORCED 0x08
 #define DNP3_FLAG_LOCAL_FORCED  0x10
+/* Analog inputs and outputs (g30-g33, g40, g42): the value exceeds the
+ * variation's range (the writer sets it when it clamps a float). */
+#define DNP3_FLAG_ANALOG_OVER_RANGE 0x20
 
 /* Name of flag bit 0..7 as it means for objects of `group`: bits 0-4 are the
  * same everywhere; bits 5-7 depend on the point type ("CHATTER_FILTER",

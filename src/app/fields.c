@@ -3,6 +3,9 @@
  * one table line and no code. */
 #include "app/app_internal.h"
 
+#include <float.h>
+#include <math.h>
+
 static size_t pre_size(uint8_t pre)
 {
     return pre == DNP3_PRE_NONE ? 0 : 1;
@@ -167,12 +170,24 @@ void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
     }
 }
 
-static void wr_f32(uint8_t *p, double d)
+/* A double into a single-precision field. NaN and the infinities are
+ * values and pass unchanged. A finite value beyond +-FLT_MAX: a measurement
+ * (the object has a flags byte, at `flags`) is clamped to +-FLT_MAX with
+ * OVER_RANGE set, as a device reports a reading outside its range; a
+ * command, a command event or a deadband (no flags byte) is refused. */
+static int wr_f32(uint8_t *p, double d, uint8_t *flags)
 {
+    if (isfinite(d) && fabs(d) > FLT_MAX) {
+        if (!flags)
+            return DNP3_E_APP_VALUE;
+        *flags |= DNP3_FLAG_ANALOG_OVER_RANGE;
+        d = d > 0 ? FLT_MAX : -FLT_MAX;
+    }
     float f = (float)d;
     uint32_t b;
     memcpy(&b, &f, sizeof b);
     dnp3i_put_le32(p, b);
+    return DNP3_OK;
 }
 
 static void wr_f64(uint8_t *p, double d)
@@ -241,7 +256,8 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
         q += 4;
         break;
     case DNP3_VAL_F32:
-        wr_f32(q, pt->v.analog_f);
+        if (wr_f32(q, pt->v.analog_f, info->pre == DNP3_PRE_FLAGS ? out : NULL) < 0)
+            return DNP3_E_APP_VALUE;
         q += 4;
         break;
     case DNP3_VAL_F64:

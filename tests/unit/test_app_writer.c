@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -267,6 +268,60 @@ static void test_variation0_and_g0_headers(void **state)
     dnp3_app_writer_init(&w, buf, sizeof buf);
     dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
     assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 0, 1), DNP3_E_APP_RANGE);
+}
+
+static dnp3_point_t float_point(dnp3_value_type_t type, double v)
+{
+    dnp3_point_t pt;
+    memset(&pt, 0, sizeof pt);
+    pt.type = type;
+    pt.has_flags = true;
+    pt.flags = DNP3_FLAG_ONLINE;
+    pt.v.analog_f = v;
+    return pt;
+}
+
+/* Writes one float object g<g>v<v> (0x00, index 0); returns write_point's
+ * code and the object's bytes in hex. */
+static int write_float(uint8_t g, uint8_t v, dnp3_value_type_t type, double d, char *hex)
+{
+    uint8_t buf[32];
+    dnp3_app_writer_t w;
+    dnp3_point_t pt = float_point(type, d);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, g, v, 0x00, 0, 0), 0);
+    int rc = dnp3_app_write_point(&w, &pt);
+    dnp3t_to_hex(buf + 9, dnp3_app_writer_len(&w) - 9, hex, 64);
+    return rc;
+}
+
+/* Single precision: a command (g41v3), command event (g43v5) or deadband
+ * (g34v3) beyond +-FLT_MAX is refused, as the 16-bit path refuses 40000; a
+ * measurement is clamped to +-FLT_MAX with OVER_RANGE; NaN and Inf pass. */
+static void test_single_precision_range(void **state)
+{
+    (void)state;
+    char hex[64];
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, -1e39, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(43, 5, DNP3_VT_AO_CMD_EVENT_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(34, 3, DNP3_VT_DEADBAND_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, 3.4028234663852886e38, hex), 0);
+    assert_string_equal(hex, "FF FF 7F 7F 00"); /* FLT_MAX itself */
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, INFINITY, hex), 0);
+    assert_string_equal(hex, "00 00 80 7F 00");
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, NAN, hex), 0);
+    assert_string_equal(hex, "00 00 C0 7F 00");
+
+    assert_int_equal(write_float(30, 5, DNP3_VT_ANALOG_FLOAT, 1e300, hex), 0);
+    assert_string_equal(hex, "21 FF FF 7F 7F"); /* ONLINE | OVER_RANGE, FLT_MAX */
+    assert_int_equal(write_float(32, 7, DNP3_VT_ANALOG_FLOAT, -1e300, hex), 0);
+    assert_string_equal(hex, "21 FF FF 7F FF 00 00 00 00 00 00");
+    assert_int_equal(write_float(40, 3, DNP3_VT_ANALOG_FLOAT, -INFINITY, hex), 0);
+    assert_string_equal(hex, "01 00 00 80 FF");
+    assert_int_equal(write_float(42, 5, DNP3_VT_ANALOG_FLOAT, 1.5, hex), 0);
+    assert_string_equal(hex, "01 00 00 C0 3F");
 }
 
 /* Every capacity smaller than the fragment: the first call that does not
@@ -677,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_value_checks),
         cmocka_unit_test(test_variation0_and_g0_headers),
+        cmocka_unit_test(test_single_precision_range),
         cmocka_unit_test(test_nospace_every_capacity),
         cmocka_unit_test(test_open_header_patched_at_close),
         cmocka_unit_test(test_nospace_leaves_writer_usable),
