@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dnp3/link.h"
+#include "dnp3test.h"
 
 static const uint8_t RESET_M1024_O1[] = {0x05, 0x64, 0x05, 0xC0, 0x01,
                                          0x00, 0x00, 0x04, 0xE9, 0x21};
@@ -236,6 +237,38 @@ static void test_read_errors(void **state)
     assert_int_equal(dnp3_link_frame_read(b, sizeof b, NULL, ubuf, NULL), DNP3_E_INVALID_ARG);
 }
 
+/* In-place framing. The natural layout puts the fragment right after the
+ * header (out + 10): every block moves 2 bytes further than the previous,
+ * so a writer that goes forwards overwrites data before reading it (and
+ * CRCs the damage). Every length 0..250, and the user data at every offset
+ * from 20 bytes before out to past its end: the frame is exactly the one
+ * built from a separate copy, or the call is refused and writes nothing. */
+static void test_write_in_place(void **state)
+{
+    (void)state;
+    static uint8_t user[250], want[300], arena[400], before[400];
+    for (size_t i = 0; i < sizeof user; i++)
+        user[i] = (uint8_t)(i * 37 + 11);
+    uint8_t *const out = arena + 40;
+    for (size_t len = 0; len <= 250; len++) {
+        const size_t size = dnp3t_frame(want, sizeof want, 0x44, 3, 4, user, len);
+        for (long off = -20; off <= (long)(size - len) + 2; off++) {
+            memset(arena, 0xA5, sizeof arena);
+            memcpy(out + off, user, len);
+            memcpy(before, arena, sizeof arena);
+            int n = dnp3_link_frame_write(out, 300, 0x44, 3, 4, out + off, len);
+            const bool natural = off == 10, at_end = off == (long)(size - len);
+            if (n == DNP3_E_INVALID_ARG && !natural && !at_end) {
+                assert_memory_equal(arena, before, sizeof arena); /* nothing written */
+                continue;
+            }
+            if (n != (int)size)
+                fail_msg("len %zu at out%+ld: %d", len, off, n);
+            assert_bytes_equal(out, size, want, size);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_write_facts_frames),
         cmocka_unit_test(test_write_read_round_trip),
         cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_write_in_place),
         cmocka_unit_test(test_read_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
