@@ -337,7 +337,8 @@ DNP3_API int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t 
  * can say no more (range 0x00: up to stop 255; count 0x17: 255 objects), then
  * write_point returns DNP3_E_APP_COUNT without changing anything. Errors as
  * dnp3_app_write_header; DNP3_E_APP_QUALIFIER also for the address and "all"
- * range codes 3-6. */
+ * range codes 3-6; DNP3_E_APP_STATE also for a header that takes no objects
+ * (a READ range, say: nothing could ever be counted). */
 DNP3_API int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
                                         uint8_t qualifier, uint32_t start);
 /* Close the current header (patching an open one; removing an open one that

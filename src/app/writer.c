@@ -247,6 +247,11 @@ int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
     if (dnp3_qualifier_check(qualifier) != DNP3_OK ||
         (range >= DNP3_RANGE_ADDRESS8 && range <= DNP3_RANGE_ALL))
         return werr(w, DNP3_E_APP_QUALIFIER);
+    /* Only a header whose objects are written can grow (not a READ range). */
+    const uint8_t prefix = DNP3_QUAL_PREFIX(qualifier);
+    if (!dnp3_app_obj_has_data(w->func, group, variation, qualifier) &&
+        !(prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32))
+        return werr(w, DNP3_E_APP_STATE);
     const int rs = dnp3_qualifier_range_size(qualifier);
     uint32_t most;
     if (range <= DNP3_RANGE_START_STOP32) {
@@ -345,7 +350,8 @@ static int put_attribute(dnp3_app_writer_t *w, const dnp3_point_t *pt)
     if (!room(w, n))
         return DNP3_E_NOSPACE;
     uint8_t *p = w->buf + w->len;
-    dnp3i_put_le_n(p, w->ps, pt->index);
+    if (w->ps) /* dnp3i_put_le_n has no 0-byte form */
+        dnp3i_put_le_n(p, w->ps, pt->index);
     p += w->ps;
     p[0] = type;
     p[1] = (uint8_t)(type == DNP3_ATTR_EXLIST ? len - 256 : len);

@@ -268,6 +268,19 @@ static void test_variation0_and_g0_headers(void **state)
     dnp3_app_writer_init(&w, buf, sizeof buf);
     dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
     assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 0, 1), DNP3_E_APP_RANGE);
+
+    /* an attribute that does not fit writes nothing past the capacity, and
+     * one that fits exactly (an empty string) writes nothing past it either */
+    attr.v.bytes.len = 0;
+    for (size_t cap = 9; cap <= 11; cap++) {
+        memset(buf, 0xEE, sizeof buf);
+        dnp3_app_writer_init(&w, buf, cap);
+        dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+        assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 1, 1), 0);
+        assert_int_equal(dnp3_app_write_point(&w, &attr), cap < 11 ? DNP3_E_NOSPACE : 0);
+        for (size_t i = cap; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xEE);
+    }
 }
 
 static dnp3_point_t float_point(dnp3_value_type_t type, double v)
@@ -424,6 +437,17 @@ static void test_open_header_patched_at_close(void **state)
     dnp3_app_writer_init(&w, buf, sizeof buf);
     dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
     assert_int_equal(dnp3_app_write_open_header(&w, 20, 1, 0x03, 1), DNP3_E_APP_QUALIFIER);
+    /* nor can a header that takes no objects */
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_READ);
+    assert_int_equal(dnp3_app_write_open_header(&w, 30, 1, 0x00, 0), DNP3_E_APP_STATE);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_READ);
+    assert_int_equal(dnp3_app_write_open_header(&w, 30, 0, 0x17, 0), 0); /* index list */
+    dnp3_point_t ix = counter(42, 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ix), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 7);
+    assert_hex_equal(buf, 7, "C0 01 1E 00 17 01 2A");
 }
 
 /* NOSPACE changes nothing: not the bytes, not the state; the writer goes on
