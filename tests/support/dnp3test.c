@@ -2,43 +2,29 @@
  * and cmocka, so a test's expectations never come from the code under test. */
 #include "dnp3test.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int is_separator(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == '-';
-}
 
 size_t dnp3t_hex(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = 0;
     for (const char *s = hex; *s;) {
-        if (is_separator(*s)) {
+        if (strchr(" \t\r\n:-", *s)) {
             s++;
             continue;
         }
-        int hi = hex_digit(s[0]), lo = s[1] ? hex_digit(s[1]) : -1;
-        if (hi < 0 || lo < 0)
+        if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
             fail_msg("malformed hex at offset %zu of \"%s\"", (size_t)(s - hex), hex);
         if (n == cap)
             fail_msg("hex longer than %zu bytes: \"%s\"", cap, hex);
-        out[n++] = (uint8_t)(hi << 4 | lo);
+        const char pair[3] = {s[0], s[1], '\0'};
+        out[n++] = (uint8_t)strtoul(pair, NULL, 16);
         s += 2;
     }
     return n;
