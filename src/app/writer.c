@@ -287,126 +287,120 @@ int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t variatio
     return dnp3_app_write_header(w, group, variation, q, count, 0);
 }
 
-/* ---- objects: one writer per kind; each returns the bytes it put at
- * w->buf + w->len (committed by dnp3_app_write_point) or an error. -------- */
+/* ---- objects -----------------------------------------------------------------
+ * dnp3_app_write_point: object_size() checks what the object's kind needs
+ * and says how many bytes it takes, the one bounds check follows, then one
+ * writer per kind puts the bytes at p = w->buf + w->len. */
 
-static int put_index_only(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+static unsigned packed_bits(const dnp3_app_writer_t *w)
 {
-    if (!room(w, w->ps))
-        return DNP3_E_NOSPACE;
-    dnp3i_put_le_n(w->buf + w->len, w->ps, pt->index);
-    return w->ps;
+    return w->info->size_kind == DNP3_SK_PACKED1 ? 1 : 2;
 }
 
-static unsigned packed_value(const dnp3_app_writer_t *w, const dnp3_point_t *pt, unsigned *bits)
+static unsigned packed_value(const dnp3_app_writer_t *w, const dnp3_point_t *pt)
 {
-    *bits = w->info->size_kind == DNP3_SK_PACKED1 ? 1 : 2;
-    return *bits == 1 ? (pt->v.binary ? 1u : 0u) : pt->v.double_bit;
+    return packed_bits(w) == 1 ? (pt->v.binary ? 1u : 0u) : pt->v.double_bit;
 }
 
-static int put_packed(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+/* Bytes of a byte-string object (attribute, free-format) after its checks. */
+static long bytes_size(const dnp3_app_writer_t *w, const dnp3_point_t *pt)
 {
-    unsigned bits;
-    const unsigned v = packed_value(w, pt, &bits);
-    if (v > 3u)
+    const size_t len = pt->v.bytes.len;
+    if (len && !pt->v.bytes.data)
+        return DNP3_E_INVALID_ARG;
+    if (w->kind == K_FREE)
+        return len > field_max(w->ps) ? DNP3_E_APP_VALUE : (long)(w->ps + len);
+    /* Lengths above 255 only exist for the extended list, whose length byte
+     * says length - 256 (Annex A, group 0, data type 255). */
+    if (pt->v.bytes.attr_type == DNP3_ATTR_EXLIST ? (len < 256 || len > 511) : len > 255)
         return DNP3_E_APP_VALUE;
-    const size_t bit = (size_t)w->written * bits;
-    /* First point in the low bits of the first byte (IEEE 1815-2012
-     * 4.2.2.7.5, packed format); a new byte starts every 8 / bits points. */
-    if (bit % 8 == 0) {
-        if (!room(w, 1))
-            return DNP3_E_NOSPACE;
-        w->buf[w->len] = (uint8_t)v;
-        return 1;
+    return (long)(w->ps + 2 + len);
+}
+
+/* Bytes the next object takes, or the error that refuses it: index prefix,
+ * value type, and what its kind checks before writing. */
+static long object_size(const dnp3_app_writer_t *w, const dnp3_point_t *pt)
+{
+    const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
+    if (prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32 &&
+        pt->index > field_max(w->ps))
+        return DNP3_E_APP_VALUE;
+    if (w->kind == K_INDEX_ONLY)
+        return w->ps;
+    if (pt->type != (dnp3_value_type_t)w->info->value_type)
+        return DNP3_E_APP_VALUE;
+    switch (w->kind) {
+    case K_FIXED:
+        return w->obj_size ? (long)(w->ps + w->obj_size) : DNP3_E_APP_STATE;
+    case K_PACKED:
+        if (packed_value(w, pt) > 3u)
+            return DNP3_E_APP_VALUE;
+        /* A new byte every 8 / bits points; the others share the last one. */
+        return ((size_t)w->written * packed_bits(w)) % 8 == 0 ? 1 : 0;
+    case K_PACKED_INDEX:
+        return packed_value(w, pt) > 3u ? DNP3_E_APP_VALUE : w->ps + 1;
+    case K_ATTRIBUTE:
+    case K_FREE:
+        return bytes_size(w, pt);
+    default:
+        return DNP3_E_APP_QUALIFIER_OBJECT;
     }
-    w->buf[w->packed_at + bit / 8] |= (uint8_t)(v << (bit % 8));
-    return 0;
 }
 
-static int put_packed_index(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+static void put_prefix(const dnp3_app_writer_t *w, uint8_t *p, uint32_t v)
 {
-    unsigned bits;
-    const unsigned v = packed_value(w, pt, &bits);
-    if (v > 3u)
-        return DNP3_E_APP_VALUE;
-    if (!room(w, (size_t)w->ps + 1))
-        return DNP3_E_NOSPACE;
-    dnp3i_put_le_n(w->buf + w->len, w->ps, pt->index);
-    w->buf[w->len + w->ps] = (uint8_t)v;
-    return w->ps + 1;
+    if (w->ps) /* dnp3i_put_le_n has no 0-byte form */
+        dnp3i_put_le_n(p, w->ps, v);
 }
 
-static int put_attribute(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+/* First point in the low bits of the first byte (IEEE 1815-2012 4.2.2.7.5,
+ * packed format); the byte at p is new when the point starts one. */
+static void put_packed(dnp3_app_writer_t *w, const dnp3_point_t *pt, uint8_t *p)
+{
+    const size_t bit = (size_t)w->written * packed_bits(w);
+    const unsigned v = packed_value(w, pt);
+    if (bit % 8 == 0)
+        *p = (uint8_t)v;
+    else
+        w->buf[w->packed_at + bit / 8] |= (uint8_t)(v << (bit % 8));
+}
+
+static void put_packed_index(const dnp3_app_writer_t *w, const dnp3_point_t *pt, uint8_t *p)
+{
+    put_prefix(w, p, pt->index);
+    p[w->ps] = (uint8_t)packed_value(w, pt);
+}
+
+static void put_attribute(const dnp3_app_writer_t *w, const dnp3_point_t *pt, uint8_t *p)
 {
     const size_t len = pt->v.bytes.len;
     const uint8_t type = pt->v.bytes.attr_type;
-    /* Lengths above 255 only exist for the extended list, whose length byte
-     * says length - 256 (Annex A, group 0, data type 255). */
-    if (type == DNP3_ATTR_EXLIST ? (len < 256 || len > 511) : len > 255)
-        return DNP3_E_APP_VALUE;
-    if (len && !pt->v.bytes.data)
-        return DNP3_E_INVALID_ARG;
-    const size_t n = (size_t)w->ps + 2 + len;
-    if (!room(w, n))
-        return DNP3_E_NOSPACE;
-    uint8_t *p = w->buf + w->len;
-    if (w->ps) /* dnp3i_put_le_n has no 0-byte form */
-        dnp3i_put_le_n(p, w->ps, pt->index);
+    put_prefix(w, p, pt->index);
     p += w->ps;
     p[0] = type;
     p[1] = (uint8_t)(type == DNP3_ATTR_EXLIST ? len - 256 : len);
     if (len)
         memcpy(p + 2, pt->v.bytes.data, len);
-    return (int)n;
 }
 
-static int put_free(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+static void put_free(const dnp3_app_writer_t *w, const dnp3_point_t *pt, uint8_t *p)
 {
-    const size_t len = pt->v.bytes.len;
-    if (len > field_max(w->ps))
-        return DNP3_E_APP_VALUE;
-    if (len && !pt->v.bytes.data)
-        return DNP3_E_INVALID_ARG;
-    const size_t n = (size_t)w->ps + len;
-    if (!room(w, n))
-        return DNP3_E_NOSPACE;
-    uint8_t *p = w->buf + w->len;
-    dnp3i_put_le_n(p, w->ps, (uint32_t)len);
-    if (len)
-        memcpy(p + w->ps, pt->v.bytes.data, len);
-    return (int)n;
+    put_prefix(w, p, (uint32_t)pt->v.bytes.len);
+    if (pt->v.bytes.len)
+        memcpy(p + w->ps, pt->v.bytes.data, pt->v.bytes.len);
 }
 
-static int put_fixed(dnp3_app_writer_t *w, const dnp3_point_t *pt)
+static int put_fixed(dnp3_app_writer_t *w, const dnp3_point_t *pt, uint8_t *p)
 {
-    const size_t size = w->obj_size;
-    if (size == 0)
-        return DNP3_E_APP_STATE;
-    if (!room(w, w->ps + size))
-        return DNP3_E_NOSPACE;
-    uint8_t *p = w->buf + w->len;
     const bool index_prefix = DNP3_QUAL_PREFIX(w->qualifier) <= DNP3_PREFIX_INDEX32;
-    if (w->ps)
-        dnp3i_put_le_n(p, w->ps, index_prefix ? pt->index : (uint32_t)size);
-    int rc = dnp3i_fields_write(w->info, size, pt, w->has_cto, w->cto, p + w->ps);
+    put_prefix(w, p, index_prefix ? pt->index : (uint32_t)w->obj_size);
+    int rc = dnp3i_fields_write(w->info, w->obj_size, pt, w->has_cto, w->cto, p + w->ps);
     if (rc < 0)
         return rc;
     if (w->group == 51) {
         w->has_cto = true;
         w->cto = pt->time;
     }
-    return (int)(w->ps + size);
-}
-
-/* Index prefix and value type: what every kind checks first. */
-static int point_check(const dnp3_app_writer_t *w, const dnp3_point_t *pt)
-{
-    const uint8_t prefix = DNP3_QUAL_PREFIX(w->qualifier);
-    if (prefix >= DNP3_PREFIX_INDEX8 && prefix <= DNP3_PREFIX_INDEX32 &&
-        pt->index > field_max(w->ps))
-        return DNP3_E_APP_VALUE;
-    if (w->kind != K_INDEX_ONLY && pt->type != (dnp3_value_type_t)w->info->value_type)
-        return DNP3_E_APP_VALUE;
     return DNP3_OK;
 }
 
@@ -420,35 +414,36 @@ int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt)
         return werr(w, DNP3_E_APP_STATE);
     if (w->written >= w->expected)
         return w->open ? DNP3_E_APP_COUNT : werr(w, DNP3_E_APP_COUNT);
-    int rc = point_check(w, pt);
-    if (rc < 0)
-        return werr(w, rc);
+    const long need = object_size(w, pt);
+    if (need < 0)
+        return werr(w, (int)need);
+    if (!room(w, (size_t)need))
+        return DNP3_E_NOSPACE;
+    uint8_t *p = w->buf + w->len;
     switch (w->kind) {
-    case K_INDEX_ONLY:
-        rc = put_index_only(w, pt);
-        break;
-    case K_PACKED:
-        rc = put_packed(w, pt);
-        break;
-    case K_PACKED_INDEX:
-        rc = put_packed_index(w, pt);
-        break;
-    case K_ATTRIBUTE:
-        rc = put_attribute(w, pt);
-        break;
-    case K_FREE:
-        rc = put_free(w, pt);
-        break;
-    case K_FIXED:
-        rc = put_fixed(w, pt);
-        break;
-    default:
-        rc = DNP3_E_APP_QUALIFIER_OBJECT;
+    case K_FIXED: {
+        int rc = put_fixed(w, pt, p);
+        if (rc < 0)
+            return werr(w, rc);
         break;
     }
-    if (rc < 0)
-        return rc == DNP3_E_NOSPACE ? rc : werr(w, rc);
-    w->len += (size_t)rc;
+    case K_INDEX_ONLY:
+        put_prefix(w, p, pt->index);
+        break;
+    case K_PACKED:
+        put_packed(w, pt, p);
+        break;
+    case K_PACKED_INDEX:
+        put_packed_index(w, pt, p);
+        break;
+    case K_ATTRIBUTE:
+        put_attribute(w, pt, p);
+        break;
+    default: /* K_FREE: object_size refused the others */
+        put_free(w, pt, p);
+        break;
+    }
+    w->len += (size_t)need;
     w->written++;
     return DNP3_OK;
 }
