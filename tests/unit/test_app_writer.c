@@ -433,6 +433,22 @@ static void test_open_header_patched_at_close(void **state)
                      "C0 81 00 00  14 01 00 FE FF  01 01 00 00 00  01 01 00 00 00"
                      " 14 01 01 00 01 00 01  01 01 00 00 00");
 
+    /* 0x5B: the count of free-format objects, each with its u16 size */
+    static const uint8_t body[3] = {1, 2, 3};
+    dnp3_point_t ff;
+    memset(&ff, 0, sizeof ff);
+    ff.type = DNP3_VT_FREE_FORMAT;
+    ff.v.bytes.data = body;
+    ff.v.bytes.len = sizeof body;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 70, 4, 0x5B, 0), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ff), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ff), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 4 + 4 + 2 * 5);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00 46 04 5B 02 03 00 01 02 03 03 00 01 02 03");
+
     /* Addresses and "all" cannot be open. */
     dnp3_app_writer_init(&w, buf, sizeof buf);
     dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
