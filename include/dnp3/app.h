@@ -184,7 +184,7 @@ DNP3_API bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variati
 /* Whether variation 0 ("any variation") may name objects of `group` in a
  * fragment with this function code. It names points without values, so it
  * is legal only where the objects carry none (READ, the freezes,
- * ASSIGN_CLASS, ...: IEEE 1815-2012 4.2.2.7.1 and Annex A); in a response,
+ * ASSIGN_CLASS, ...: IEEE 1815-2012 4.2.2.7 and Annex A); in a response,
  * WRITE, SELECT, OPERATE, DIRECT_OPERATE(_NR), the file, ACTIVATE_CONFIG and
  * AUTH requests, and for g50 in FREEZE_AT_TIME(_NR), the reader and the
  * writer refuse it with DNP3_E_APP_VARIATION. */
