@@ -105,7 +105,9 @@ typedef struct dnp3_obj_info {
 
 /* The table line for group/variation, or NULL when the codec does not know
  * it. g110-g113 answer for every variation 0..255 (the variation is the
- * length). O(1). */
+ * length). g0 answers for every variation 1..255: those the table does not
+ * name share one line outside the table (variation 0, "Not named by the
+ * standard"; the header's variation is the attribute). O(1). */
 DNP3_API const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation);
 
 /* Every line of the table (g110-g113 appear once each with variation 0 as
@@ -200,6 +202,9 @@ DNP3_API int dnp3_attr_read(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 #define DNP3_FLAG_COMM_LOST     0x04
 #define DNP3_FLAG_REMOTE_FORCED 0x08
 #define DNP3_FLAG_LOCAL_FORCED  0x10
+/* Analog inputs and outputs (g30-g33, g40, g42): the value exceeds the
+ * variation's range (the writer sets it when it clamps a float). */
+#define DNP3_FLAG_ANALOG_OVER_RANGE 0x20
 
 /* Name of flag bit 0..7 as it means for objects of `group`: bits 0-4 are the
  * same everywhere; bits 5-7 depend on the point type ("CHATTER_FILTER",

@@ -56,7 +56,7 @@ extern "C" {
     X(DNP3_E_APP_SHORT, -30, "app: fragment shorter than its header")                              \
     X(DNP3_E_APP_FUNCTION, -31, "app: unknown function code")                                      \
     X(DNP3_E_APP_QUALIFIER, -32, "app: reserved or invalid qualifier code")                        \
-    X(DNP3_E_APP_RANGE, -33, "app: range stop is below start")                                     \
+    X(DNP3_E_APP_RANGE, -33, "app: range stop below start (or a g0 start unlike its stop)")        \
     X(DNP3_E_APP_OBJECT_UNKNOWN, -34, "app: unknown object group/variation")                       \
     X(DNP3_E_APP_OBJECT_DATA, -35, "app: object data runs past the end of the fragment")           \
     X(DNP3_E_APP_HEADER_TRUNCATED, -36, "app: object header runs past the end of the fragment")    \
@@ -65,7 +65,8 @@ extern "C" {
     X(DNP3_E_APP_ATTRIBUTE, -39, "app: malformed device attribute")                                \
     X(DNP3_E_APP_FREE_FORMAT, -40, "app: malformed free-format object")                            \
     X(DNP3_E_APP_VALUE, -42, "app: value does not fit the object variation")                       \
-    X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                     \
+    X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                      \
+    X(DNP3_E_APP_VARIATION, -44, "app: variation 0 (any) where the objects must carry values")     \
     /* runtime (network I/O, src/runtime) */                                                       \
     X(DNP3_E_CONN_REFUSED, -70, "connection refused (nothing listening on that port)")            \
     X(DNP3_E_CONN_TIMEOUT, -71, "connect timed out (no answer: host down or packets dropped)")    \

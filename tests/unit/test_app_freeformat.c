@@ -18,6 +18,7 @@
 
 #include "dnp3/app.h"
 #include "dnp3/freeformat.h"
+#include "dnp3test.h"
 
 typedef struct vec {
     uint8_t g, v;
@@ -134,11 +135,7 @@ static body_t body_from_hex(const char *hex)
     if (b.len) {
         b.p = malloc(b.len);
         assert_non_null(b.p);
-        for (size_t i = 0; i < b.len; i++) {
-            unsigned v;
-            assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-            b.p[i] = (uint8_t)v;
-        }
+        assert_int_equal(dnp3t_hex(hex, b.p, b.len), b.len);
     }
     return b;
 }
