@@ -25,7 +25,7 @@ static uint8_t event_var(dnp3_outstation_t *o, const dnp3_event_t *ev)
 {
     const dnp3i_item_t *it = claim(o, ev);
     if (ev->type == DNP3_PT_OCTET_STRING)
-        return ev->value.octets.len;
+        return ev->value.octets.len ? ev->value.octets.len : 1;
     if (it && it->variation)
         return it->variation;
     return ev->variation;
