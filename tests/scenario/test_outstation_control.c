@@ -188,7 +188,8 @@ static void test_analog_output(void **state)
     assert_int_equal(t.last_control.v.analog_int, -1);
     /* g41v3 index 0 = 1.5f; g41v4 index 0 = 2.5 */
     send_hex(&t, "C3 05 29 03 17 01 00 00 00 C0 3F 00 29 04 17 01 00 00 00 00 00 00 00 04 40 00");
-    expect_hex(&t, "C3 81 90 00 29 03 17 01 00 00 00 C0 3F 00 29 04 17 01 00 00 00 00 00 00 00 04 40 00");
+    expect_hex(
+        &t, "C3 81 90 00 29 03 17 01 00 00 00 C0 3F 00 29 04 17 01 00 00 00 00 00 00 00 04 40 00");
     assert_true(t.last_control.v.analog_float == 2.5);
     assert_int_equal(t.controls, 4);
     /* index 10 does not exist */
@@ -218,16 +219,11 @@ static void test_malformed_not_executed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_direct_operate),
-        cmocka_unit_test(test_repeat_not_executed_twice),
-        cmocka_unit_test(test_select_operate),
-        cmocka_unit_test(test_operate_mismatch),
-        cmocka_unit_test(test_select_timeout),
-        cmocka_unit_test(test_direct_operate_nr),
-        cmocka_unit_test(test_outstation_checks),
-        cmocka_unit_test(test_too_many),
-        cmocka_unit_test(test_analog_output),
-        cmocka_unit_test(test_malformed_not_executed),
+        cmocka_unit_test(test_direct_operate),    cmocka_unit_test(test_repeat_not_executed_twice),
+        cmocka_unit_test(test_select_operate),    cmocka_unit_test(test_operate_mismatch),
+        cmocka_unit_test(test_select_timeout),    cmocka_unit_test(test_direct_operate_nr),
+        cmocka_unit_test(test_outstation_checks), cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_analog_output),     cmocka_unit_test(test_malformed_not_executed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

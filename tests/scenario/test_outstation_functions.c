@@ -191,9 +191,9 @@ static void test_error_bits(void **state)
     (void)state;
     scn_t t;
     scn_setup(&t, NULL, NULL);
-    send_hex(&t, "C0 1F");    /* ACTIVATE_CONFIG: not supported */
+    send_hex(&t, "C0 1F"); /* ACTIVATE_CONFIG: not supported */
     expect_hex(&t, "C0 81 90 01");
-    send_hex(&t, "C1 70");    /* undefined function code */
+    send_hex(&t, "C1 70"); /* undefined function code */
     expect_hex(&t, "C1 81 90 01");
     send_hex(&t, "C2 14 3C 02 06"); /* unsolicited off by configuration */
     expect_hex(&t, "C2 81 90 01");
@@ -255,7 +255,9 @@ static void test_broadcast(void **state)
     send_hex(&t, "C4 17");
     expect_hex(&t, "C4 81 10 00 34 02 07 01 00 00");
     /* 0xFFFE: the next response asks for a confirm; IIN1.0 until then */
-    send_hex_to(&t, 0xFFFE, "C5 06 " "0C 01 28 01 00 03 00 01 01 64 00 00 00 64 00 00 00 00");
+    send_hex_to(&t, 0xFFFE,
+                "C5 06 "
+                "0C 01 28 01 00 03 00 01 01 64 00 00 00 64 00 00 00 00");
     expect_none(&t);
     assert_int_equal(t.controls, 1);
     send_hex(&t, "C6 18");
@@ -293,9 +295,8 @@ static void test_app_iin(void **state)
     (void)state;
     scn_t t;
     scn_setup(&t, NULL, NULL);
-    assert_int_equal(dnp3_outstation_set_iin(t.o, DNP3_IIN_DEVICE_TROUBLE | DNP3_IIN_CONFIG_CORRUPT,
-                                             true),
-                     0);
+    assert_int_equal(
+        dnp3_outstation_set_iin(t.o, DNP3_IIN_DEVICE_TROUBLE | DNP3_IIN_CONFIG_CORRUPT, true), 0);
     assert_int_equal(dnp3_outstation_set_iin(t.o, DNP3_IIN_NEED_TIME, true), DNP3_E_INVALID_ARG);
     send_hex(&t, "C0 18");
     expect_hex(&t, "C0 81 D0 20");
@@ -309,12 +310,18 @@ static void test_app_iin(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clear_restart),   cmocka_unit_test(test_write_time),
-        cmocka_unit_test(test_record_current_time), cmocka_unit_test(test_delay_measure),
-        cmocka_unit_test(test_restart),         cmocka_unit_test(test_freeze),
-        cmocka_unit_test(test_assign_class),    cmocka_unit_test(test_deadband),
-        cmocka_unit_test(test_error_bits),      cmocka_unit_test(test_addresses),
-        cmocka_unit_test(test_broadcast),       cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_clear_restart),
+        cmocka_unit_test(test_write_time),
+        cmocka_unit_test(test_record_current_time),
+        cmocka_unit_test(test_delay_measure),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_freeze),
+        cmocka_unit_test(test_assign_class),
+        cmocka_unit_test(test_deadband),
+        cmocka_unit_test(test_error_bits),
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_broadcast),
+        cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_app_iin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ static void test_class0(void **state)
     /* IIN 92 00: restart, need time, class 1 events (the two updates) */
     send_hex(&t, "C0 01 3C 01 06");
     expect_hex(&t, "C0 81 92 00"
-                   " 01 02 00 00 01 00 81"           /* g1v2 0..1: offline 0, online 1 */
+                   " 01 02 00 00 01 00 81"            /* g1v2 0..1: offline 0, online 1 */
                    " 1E 01 00 00 00 01 D2 04 00 00"); /* g30v1 0: 1234 */
     expect_none(&t);
     scn_teardown(&t);
@@ -258,16 +258,11 @@ static void test_overflow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_class0),
-        cmocka_unit_test(test_class1_events_confirm),
-        cmocka_unit_test(test_confirm_timeout),
-        cmocka_unit_test(test_limited_count),
-        cmocka_unit_test(test_event_groups),
-        cmocka_unit_test(test_static_qualifiers),
-        cmocka_unit_test(test_read_iin),
-        cmocka_unit_test(test_device_attributes),
-        cmocka_unit_test(test_multi_fragment),
-        cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_class0),          cmocka_unit_test(test_class1_events_confirm),
+        cmocka_unit_test(test_confirm_timeout), cmocka_unit_test(test_limited_count),
+        cmocka_unit_test(test_event_groups),    cmocka_unit_test(test_static_qualifiers),
+        cmocka_unit_test(test_read_iin),        cmocka_unit_test(test_device_attributes),
+        cmocka_unit_test(test_multi_fragment),  cmocka_unit_test(test_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
