@@ -131,6 +131,12 @@ typedef struct dnp3_outstation_config {
     const char *hardware_version; /* v243, default "" */
     const char *location;         /* v245, default "" */
     const char *serial_number;    /* v248, default "" */
+
+    /* Messages above this level are not even formatted (the log callback
+     * may filter further). DEBUG adds one line per fragment received and
+     * sent (function, sequence, control bits, IIN, length). Default
+     * DNP3_LOG_INFO. */
+    dnp3_log_level_t log_level;
 } dnp3_outstation_config_t;
 
 /* Fill cfg with the defaults above (events: dnp3_event_buffer_config_default). */

@@ -37,7 +37,7 @@ dnp3_time_t dnp3i_os_utc(const dnp3_outstation_t *o)
 
 void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt, ...)
 {
-    if (!o->cb.log)
+    if (!o->cb.log || level > o->cfg.log_level)
         return;
     char line[256];
     va_list ap;
@@ -45,4 +45,24 @@ void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt,
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     o->cb.log(o->ctx, level, line);
+}
+
+static const char *fc_text(uint8_t fc)
+{
+    const char *n = dnp3_fc_name(fc);
+    return n ? n : "UNDEFINED";
+}
+
+void dnp3i_os_trace(dnp3_outstation_t *o, bool tx, uint16_t peer, const uint8_t *frag, size_t len)
+{
+    if (!o->cb.log || o->cfg.log_level < DNP3_LOG_DEBUG || len < 2)
+        return;
+    const uint8_t ac = frag[0];
+    char iin[16] = "";
+    if (len >= 4 && dnp3_fc_is_response(frag[1]))
+        snprintf(iin, sizeof iin, " IIN %02X %02X", frag[2], frag[3]);
+    dnp3i_os_log(o, DNP3_LOG_DEBUG, "%s %u: %s seq %u%s%s%s%s%s, %zu bytes",
+                 tx ? "tx to" : "rx from", peer, fc_text(frag[1]), ac & DNP3_AC_SEQ_MASK,
+                 ac & DNP3_AC_FIR ? " FIR" : "", ac & DNP3_AC_FIN ? " FIN" : "",
+                 ac & DNP3_AC_CON ? " CON" : "", ac & DNP3_AC_UNS ? " UNS" : "", iin, len);
 }

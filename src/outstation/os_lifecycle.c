@@ -36,6 +36,7 @@ void dnp3_outstation_config_default(dnp3_outstation_config_t *cfg)
     cfg->hardware_version = "";
     cfg->location = "";
     cfg->serial_number = "";
+    cfg->log_level = DNP3_LOG_INFO;
 }
 
 static int copy_attrs(dnp3_outstation_t *o, const dnp3_outstation_config_t *cfg)

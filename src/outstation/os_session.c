@@ -251,6 +251,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         return;
     }
     o->counters.requests[h.func]++;
+    dnp3i_os_trace(o, false, src, data, len);
     if (h.func == DNP3_FC_CONFIRM) {
         on_confirm(o, &h);
         return;
@@ -322,6 +323,7 @@ size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
         }
         memcpy(buf, o->tx, o->tx_len);
         o->counters.responses++;
+        dnp3i_os_trace(o, true, o->cfg.master_address, buf, o->tx_len);
         if (o->sol_con) {
             o->sol_state = DNP3I_SOL_WAIT_CONFIRM;
             o->sol_deadline = now + o->cfg.confirm_timeout_ms;
@@ -332,7 +334,10 @@ size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
     }
     if (o->sol_state != DNP3I_SOL_IDLE)
         return 0; /* no unsolicited response while a response waits (4.6) */
-    return dnp3i_os_unsol_take(o, now, buf, cap);
+    size_t n = dnp3i_os_unsol_take(o, now, buf, cap);
+    if (n)
+        dnp3i_os_trace(o, true, o->cfg.master_address, buf, n);
+    return n;
 }
 
 bool dnp3_outstation_want_send(const dnp3_outstation_t *o)
