@@ -28,56 +28,87 @@ typedef struct jw {
     bool need_comma[16];
 } jw_t;
 
+/* The tool writes from one thread, so the unlocked stdio calls are safe,
+ * and they keep the per-character cost of JSON down (most of its time). */
+static void jw_putc(jw_t *w, char c)
+{
+    putc_unlocked(c, w->out);
+}
+
+static void jw_puts(jw_t *w, const char *s)
+{
+    while (*s)
+        putc_unlocked(*s++, w->out);
+}
+
 static void jw_sep(jw_t *w)
 {
     if (w->need_comma[w->depth])
-        fputc(',', w->out);
+        jw_putc(w, ',');
     w->need_comma[w->depth] = true;
 }
 
 static void jw_str_raw(jw_t *w, const char *s, size_t n)
 {
-    fputc('"', w->out);
+    static const char hex[] = "0123456789abcdef";
+    jw_putc(w, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '"':
-            fputs("\\\"", w->out);
+            jw_puts(w, "\\\"");
             break;
         case '\\':
-            fputs("\\\\", w->out);
+            jw_puts(w, "\\\\");
             break;
         case '\n':
-            fputs("\\n", w->out);
+            jw_puts(w, "\\n");
             break;
         case '\r':
-            fputs("\\r", w->out);
+            jw_puts(w, "\\r");
             break;
         case '\t':
-            fputs("\\t", w->out);
+            jw_puts(w, "\\t");
             break;
         default:
             /* Control bytes and anything outside ASCII (the bytes are not
              * known to be UTF-8) as \u00XX: always valid JSON. */
-            if (c < 0x20 || c >= 0x7F)
-                fprintf(w->out, "\\u%04x", c);
-            else
-                fputc(c, w->out);
+            if (c < 0x20 || c >= 0x7F) {
+                jw_puts(w, "\\u00");
+                jw_putc(w, hex[c >> 4]);
+                jw_putc(w, hex[c & 0xF]);
+            } else {
+                jw_putc(w, (char)c);
+            }
         }
     }
-    fputc('"', w->out);
+    jw_putc(w, '"');
 }
 
+/* Keys are the renderer's own constants (plain ASCII, nothing to escape). */
 static void jw_key(jw_t *w, const char *k)
 {
     jw_sep(w);
-    jw_str_raw(w, k, strlen(k));
-    fputc(':', w->out);
+    jw_putc(w, '"');
+    jw_puts(w, k);
+    jw_puts(w, "\":");
+}
+
+static void jw_u64(jw_t *w, uint64_t v)
+{
+    char d[20];
+    size_t n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n)
+        jw_putc(w, d[--n]);
 }
 
 static void jw_open(jw_t *w, char c)
 {
-    fputc(c, w->out);
+    jw_putc(w, c);
     if (w->depth < 15)
         w->depth++;
     w->need_comma[w->depth] = false;
@@ -87,7 +118,7 @@ static void jw_close(jw_t *w, char c)
 {
     if (w->depth > 0)
         w->depth--;
-    fputc(c, w->out);
+    jw_putc(w, c);
 }
 
 static void jw_obj_key(jw_t *w, const char *k)
@@ -111,19 +142,24 @@ static void jw_elem_obj(jw_t *w)
 static void kv_bool(jw_t *w, const char *k, bool v)
 {
     jw_key(w, k);
-    fputs(v ? "true" : "false", w->out);
+    jw_puts(w, v ? "true" : "false");
 }
 
 static void kv_u64(jw_t *w, const char *k, uint64_t v)
 {
     jw_key(w, k);
-    fprintf(w->out, "%" PRIu64, v);
+    jw_u64(w, v);
 }
 
 static void kv_i64(jw_t *w, const char *k, int64_t v)
 {
     jw_key(w, k);
-    fprintf(w->out, "%" PRId64, v);
+    if (v < 0) {
+        jw_putc(w, '-');
+        jw_u64(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        jw_u64(w, (uint64_t)v);
+    }
 }
 
 static void kv_str(jw_t *w, const char *k, const char *v)
@@ -137,19 +173,24 @@ static void kv_float(jw_t *w, const char *k, double v, bool single)
     char buf[64];
     dnp3_format_float(buf, sizeof buf, v, single);
     jw_key(w, k);
-    if (isnan(v) || isinf(v))
-        fprintf(w->out, "\"%s\"", buf);
-    else
-        fputs(buf, w->out);
+    bool str = isnan(v) || isinf(v);
+    if (str)
+        jw_putc(w, '"');
+    jw_puts(w, buf);
+    if (str)
+        jw_putc(w, '"');
 }
 
 static void kv_hex(jw_t *w, const char *k, const uint8_t *p, size_t n)
 {
+    static const char hex[] = "0123456789abcdef";
     jw_key(w, k);
-    fputc('"', w->out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(w->out, "%02x", p[i]);
-    fputc('"', w->out);
+    jw_putc(w, '"');
+    for (size_t i = 0; i < n; i++) {
+        jw_putc(w, hex[p[i] >> 4]);
+        jw_putc(w, hex[p[i] & 0xF]);
+    }
+    jw_putc(w, '"');
 }
 
 static void json_attribute(jw_t *w, const dnp3_point_t *pt)
@@ -302,7 +343,10 @@ static void json_point(void *ctx, const dnp3_obj_header_t *oh, const dnp3_walk_p
 {
     jw_t *w = ((json_app_t *)ctx)->w;
     const dnp3_point_t *pt = wp->pt;
-    (void)oh;
+    /* Headers without data (a READ of indexes) list no points here: the
+     * header's range or count says which. */
+    if (!oh->has_data)
+        return;
     jw_elem_obj(w);
     kv_u64(w, "index", pt->index);
     json_value(w, wp);
