@@ -17,7 +17,8 @@ static void text_time(dnp3i_out_t *o, const char *key, dnp3_time_t t)
 {
     char tb[40];
     dnp3_format_time(tb, sizeof tb, t);
-    dnp3i_out_printf(o, "%s%s", key, tb);
+    dnp3i_out_puts(o, key);
+    dnp3i_out_puts(o, tb);
 }
 
 static void text_attribute(dnp3i_out_t *o, const dnp3_point_t *pt)
@@ -64,10 +65,13 @@ static void text_flags(dnp3i_out_t *o, uint8_t group, uint8_t flags)
         if (!(flags & (1u << bit)))
             continue;
         const char *name = dnp3_flag_name(group, bit);
-        if (name)
-            dnp3i_out_printf(o, "%s%s", sep, name);
-        else
-            dnp3i_out_printf(o, "%sRESERVED_%u", sep, bit);
+        dnp3i_out_puts(o, sep);
+        if (name) {
+            dnp3i_out_puts(o, name);
+        } else {
+            dnp3i_out_puts(o, "RESERVED_");
+            dnp3i_out_u64(o, bit);
+        }
         sep = " ";
     }
     if (flags)
@@ -168,20 +172,23 @@ static void text_value(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
     case DNP3_VT_BINARY:
     case DNP3_VT_IIN_BIT:
     case DNP3_VT_BO_CMD_EVENT:
-        dnp3i_out_printf(o, " value=%d", pt->v.binary ? 1 : 0);
+        dnp3i_out_puts(o, pt->v.binary ? " value=1" : " value=0");
         break;
     case DNP3_VT_DOUBLE_BIT:
-        dnp3i_out_printf(o, " value=%u", pt->v.double_bit);
+        dnp3i_out_puts(o, " value=");
+        dnp3i_out_u64(o, pt->v.double_bit);
         break;
     case DNP3_VT_COUNTER:
     case DNP3_VT_DEADBAND_INT:
     case DNP3_VT_UINT8:
-        dnp3i_out_printf(o, " value=%" PRIu32, pt->v.counter);
+        dnp3i_out_puts(o, " value=");
+        dnp3i_out_u64(o, pt->v.counter);
         break;
     case DNP3_VT_ANALOG_INT:
     case DNP3_VT_AO_INT:
     case DNP3_VT_AO_CMD_EVENT_INT:
-        dnp3i_out_printf(o, " value=%" PRId32, pt->v.analog_i);
+        dnp3i_out_puts(o, " value=");
+        dnp3i_out_i64(o, pt->v.analog_i);
         break;
     case DNP3_VT_ANALOG_FLOAT:
     case DNP3_VT_DEADBAND_FLOAT:
@@ -231,10 +238,13 @@ static void text_point(void *ctx, const dnp3_obj_header_t *oh, const dnp3_walk_p
     dnp3i_out_t *o = ctx;
     const dnp3_point_t *pt = wp->pt;
     (void)oh;
-    dnp3i_out_printf(o, "    [%" PRIu32 "]", pt->index);
+    dnp3i_out_puts(o, "    [");
+    dnp3i_out_u64(o, pt->index);
+    dnp3i_out_putc(o, ']');
     text_value(o, wp);
     if (pt->has_flags) {
-        dnp3i_out_printf(o, " flags=0x%02X", pt->flags);
+        dnp3i_out_puts(o, " flags=0x");
+        dnp3i_out_hex2(o, pt->flags);
         text_flags(o, pt->group, pt->flags);
     }
     if (pt->has_status) {
@@ -242,7 +252,12 @@ static void text_point(void *ctx, const dnp3_obj_header_t *oh, const dnp3_walk_p
          * 12): a byte with bit 7 set is no defined code, so it is shown as
          * sent, without a name, like the reserved codes 19..125. */
         const char *sn = (pt->status & 0x80) ? NULL : dnp3_command_status_name(pt->status);
-        dnp3i_out_printf(o, " status=%u%s%s", pt->status, sn ? " " : "", sn ? sn : "");
+        dnp3i_out_puts(o, " status=");
+        dnp3i_out_u64(o, pt->status);
+        if (sn) {
+            dnp3i_out_putc(o, ' ');
+            dnp3i_out_puts(o, sn);
+        }
     }
     if (pt->has_time)
         text_time(o, " time=", pt->time);

@@ -21,6 +21,12 @@ void dnp3i_out_puts(dnp3i_out_t *o, const char *s);
 void dnp3i_out_putc(dnp3i_out_t *o, char c);
 void dnp3i_out_printf(dnp3i_out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Decimal and two-digit upper-case hex without printf: the per-point
+ * pieces, where printf's set-up would cost more than the text. */
+void dnp3i_out_u64(dnp3i_out_t *o, uint64_t v);
+void dnp3i_out_i64(dnp3i_out_t *o, int64_t v);
+void dnp3i_out_hex2(dnp3i_out_t *o, uint8_t v);
+
 /* "05 64 ..." cut after 64 bytes with " ... (N bytes)". */
 void dnp3i_out_bytes(dnp3i_out_t *o, const uint8_t *p, size_t n);
 /* "\"text\"" with bytes outside printable ASCII (and '"', '\\') as \xNN. */

@@ -106,6 +106,34 @@ void dnp3i_out_printf(dnp3i_out_t *o, const char *fmt, ...)
     dnp3i_out_write(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+void dnp3i_out_u64(dnp3i_out_t *o, uint64_t v)
+{
+    char d[20];
+    size_t n = sizeof d;
+    do {
+        d[--n] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    dnp3i_out_write(o, d + n, sizeof d - n);
+}
+
+void dnp3i_out_i64(dnp3i_out_t *o, int64_t v)
+{
+    if (v < 0) {
+        dnp3i_out_putc(o, '-');
+        dnp3i_out_u64(o, (uint64_t)0 - (uint64_t)v);
+    } else {
+        dnp3i_out_u64(o, (uint64_t)v);
+    }
+}
+
+void dnp3i_out_hex2(dnp3i_out_t *o, uint8_t v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char b[2] = {hex[v >> 4], hex[v & 0xF]};
+    dnp3i_out_write(o, b, 2);
+}
+
 void dnp3i_out_bytes(dnp3i_out_t *o, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
