@@ -165,7 +165,8 @@ static void text_free_format(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
     }
 }
 
-static void text_value(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
+/* The value of a measurement or counter; false for the other types. */
+static bool text_number(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
 {
     const dnp3_point_t *pt = wp->pt;
     switch (pt->type) {
@@ -173,30 +174,41 @@ static void text_value(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
     case DNP3_VT_IIN_BIT:
     case DNP3_VT_BO_CMD_EVENT:
         dnp3i_out_puts(o, pt->v.binary ? " value=1" : " value=0");
-        break;
+        return true;
     case DNP3_VT_DOUBLE_BIT:
         dnp3i_out_puts(o, " value=");
         dnp3i_out_u64(o, pt->v.double_bit);
-        break;
+        return true;
     case DNP3_VT_COUNTER:
     case DNP3_VT_DEADBAND_INT:
     case DNP3_VT_UINT8:
         dnp3i_out_puts(o, " value=");
         dnp3i_out_u64(o, pt->v.counter);
-        break;
+        return true;
     case DNP3_VT_ANALOG_INT:
     case DNP3_VT_AO_INT:
     case DNP3_VT_AO_CMD_EVENT_INT:
         dnp3i_out_puts(o, " value=");
         dnp3i_out_i64(o, pt->v.analog_i);
-        break;
+        return true;
     case DNP3_VT_ANALOG_FLOAT:
     case DNP3_VT_DEADBAND_FLOAT:
     case DNP3_VT_AO_FLOAT:
     case DNP3_VT_AO_CMD_EVENT_FLOAT:
         dnp3i_out_puts(o, " value=");
         text_float(o, pt->v.analog_f, wp->single);
-        break;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void text_value(dnp3i_out_t *o, const dnp3_walk_point_t *wp)
+{
+    const dnp3_point_t *pt = wp->pt;
+    if (text_number(o, wp))
+        return;
+    switch (pt->type) {
     case DNP3_VT_CROB:
         dnp3i_out_printf(o, " code=0x%02X", pt->v.crob.code);
         text_crob_code(o, pt->v.crob.code);

@@ -266,7 +266,8 @@ static void json_free_format(jw_t *w, const dnp3_walk_point_t *wp)
         kv_hex(w, "hex", pt->v.bytes.data, pt->v.bytes.len);
 }
 
-static void json_value(jw_t *w, const dnp3_walk_point_t *wp)
+/* The value of a measurement or counter; false for the other types. */
+static bool json_number(jw_t *w, const dnp3_walk_point_t *wp)
 {
     const dnp3_point_t *pt = wp->pt;
     switch (pt->type) {
@@ -274,26 +275,37 @@ static void json_value(jw_t *w, const dnp3_walk_point_t *wp)
     case DNP3_VT_IIN_BIT:
     case DNP3_VT_BO_CMD_EVENT:
         kv_u64(w, "value", pt->v.binary ? 1 : 0);
-        break;
+        return true;
     case DNP3_VT_DOUBLE_BIT:
         kv_u64(w, "value", pt->v.double_bit);
-        break;
+        return true;
     case DNP3_VT_COUNTER:
     case DNP3_VT_DEADBAND_INT:
     case DNP3_VT_UINT8:
         kv_u64(w, "value", pt->v.counter);
-        break;
+        return true;
     case DNP3_VT_ANALOG_INT:
     case DNP3_VT_AO_INT:
     case DNP3_VT_AO_CMD_EVENT_INT:
         kv_i64(w, "value", pt->v.analog_i);
-        break;
+        return true;
     case DNP3_VT_ANALOG_FLOAT:
     case DNP3_VT_DEADBAND_FLOAT:
     case DNP3_VT_AO_FLOAT:
     case DNP3_VT_AO_CMD_EVENT_FLOAT:
         kv_float(w, "value", pt->v.analog_f, wp->single);
-        break;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void json_value(jw_t *w, const dnp3_walk_point_t *wp)
+{
+    const dnp3_point_t *pt = wp->pt;
+    if (json_number(w, wp))
+        return;
+    switch (pt->type) {
     case DNP3_VT_CROB:
         kv_u64(w, "code", pt->v.crob.code);
         if (dnp3_crob_op_name(pt->v.crob.code))
@@ -435,6 +447,30 @@ static bool json_app(jw_t *w, const uint8_t *apdu, size_t len, dnp3_diag_t *diag
     return true;
 }
 
+/* The "link" member; returns the link formatter's verdict on the frame
+ * (DNP3_E_LINK_FUNCTION for an undefined function code, else 0). */
+static int json_link(jw_t *w, const ds_record_t *rec)
+{
+    const dnp3_link_header_t *lh = &rec->link;
+    bool prm = dnp3_link_hdr_prm(lh);
+    jw_obj_key(w, "link");
+    kv_bool(w, "dir", dnp3_link_hdr_dir(lh));
+    kv_bool(w, "prm", prm);
+    /* FCB/FCV belong to primary frames, DFC to secondary ones (the same
+     * bit as FCV); the bit that does not apply is reported false. */
+    kv_bool(w, "fcb", prm && dnp3_link_hdr_fcb(lh));
+    kv_bool(w, "fcv", prm && dnp3_link_hdr_fcv(lh));
+    kv_bool(w, "dfc", !prm && dnp3_link_hdr_dfc(lh));
+    kv_u64(w, "func", dnp3_link_hdr_func(lh));
+    kv_str(w, "func_name", dnp3_format_link_func_name(lh));
+    kv_u64(w, "dst", lh->dst);
+    kv_u64(w, "src", lh->src);
+    kv_u64(w, "len", lh->length);
+    kv_u64(w, "control", lh->control);
+    jw_close(w, '}');
+    return dnp3_format_link(NULL, DNP3_LINK_DECODE_NOTHING, lh, rec->user, rec->user_len);
+}
+
 unsigned render_json_record(FILE *out, const ds_record_t *rec)
 {
     jw_t w;
@@ -462,25 +498,8 @@ unsigned render_json_record(FILE *out, const ds_record_t *rec)
         if (json_app(&w, rec->apdu, rec->apdu_len, &app))
             res |= RENDER_DECODED;
     } else {
-        const dnp3_link_header_t *lh = &rec->link;
-        bool prm = dnp3_link_hdr_prm(lh);
         res |= RENDER_DECODED;
-        link_code = dnp3_format_link(NULL, DNP3_LINK_DECODE_NOTHING, lh, rec->user, rec->user_len);
-        jw_obj_key(&w, "link");
-        kv_bool(&w, "dir", dnp3_link_hdr_dir(lh));
-        kv_bool(&w, "prm", prm);
-        /* FCB/FCV belong to primary frames, DFC to secondary ones (the same
-         * bit as FCV); the bit that does not apply is reported false. */
-        kv_bool(&w, "fcb", prm && dnp3_link_hdr_fcb(lh));
-        kv_bool(&w, "fcv", prm && dnp3_link_hdr_fcv(lh));
-        kv_bool(&w, "dfc", !prm && dnp3_link_hdr_dfc(lh));
-        kv_u64(&w, "func", dnp3_link_hdr_func(lh));
-        kv_str(&w, "func_name", dnp3_format_link_func_name(lh));
-        kv_u64(&w, "dst", lh->dst);
-        kv_u64(&w, "src", lh->src);
-        kv_u64(&w, "len", lh->length);
-        kv_u64(&w, "control", lh->control);
-        jw_close(&w, '}');
+        link_code = json_link(&w, rec);
         if (rec->has_transport) {
             jw_obj_key(&w, "transport");
             kv_bool(&w, "fir", (rec->tp_header & DNP3_TP_FIR) != 0);
