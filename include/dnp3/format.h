@@ -166,12 +166,13 @@ DNP3_API int dnp3_fragment_walk(const uint8_t *apdu, size_t len, const dnp3_walk
 
 /* A link frame: its header and user data (CRCs removed, user_len <= 250).
  * Errors: DNP3_E_LINK_FUNCTION (a function code 9.2.4.1.3 does not define
- * for the frame's PRM: named UNKNOWN). */
+ * for the frame's PRM: named UNKNOWN), DNP3_E_INVALID_ARG (h NULL: nothing
+ * is written). */
 DNP3_API int dnp3_format_link(const dnp3_format_sink_t *sink, dnp3_link_decode_t level,
                               const dnp3_link_header_t *h, const uint8_t *user, size_t user_len);
 
 /* A transport segment: header octet then payload. Errors: DNP3_E_TP_EMPTY
- * (len 0: nothing is written). */
+ * (seg NULL or len 0: nothing is written). */
 DNP3_API int dnp3_format_segment(const dnp3_format_sink_t *sink, dnp3_transport_decode_t level,
                                  const uint8_t *seg, size_t len);
 
