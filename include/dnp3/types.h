@@ -26,7 +26,7 @@ extern "C" {
 /* One table gives the enum and the messages (src/util/error.c), so a code
  * can never exist without its text. Codes are grouped by layer; numbers are
  * part of the ABI and are never reused. Retired (returned by nothing):
- * -16 (link function), -41 (CTO), -60..-64 (captures: the tool's own now). */
+ * -41 (CTO), -60..-64 (captures: the tool's own now). */
 #define DNP3_ERROR_TABLE(X)                                                                        \
     X(DNP3_OK, 0, "success")                                                                       \
     X(DNP3_E_INVALID_ARG, -1, "invalid argument")                                                  \
@@ -44,6 +44,7 @@ extern "C" {
     X(DNP3_E_LINK_BLOCK_CRC, -13, "link: user data block CRC mismatch")                            \
     X(DNP3_E_LINK_CLOSED, -14, "link: channel closed after a framing error (close policy)")        \
     X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
+    X(DNP3_E_LINK_FUNCTION, -16, "link: undefined function code")                                  \
     /* transport function (clause 8) */                                                            \
     X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
     X(DNP3_E_TP_NO_FIR, -21, "transport: non-FIR segment with no fragment in progress")            \

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "app/layout.h"
 #include "dnp3/app.h"
 
 static const uint8_t some_bytes[600] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xFF, 0x80};
