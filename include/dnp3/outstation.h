@@ -39,6 +39,7 @@
 
 #include "dnp3/app.h"
 #include "dnp3/database.h"
+#include "dnp3/format.h"
 #include "dnp3/mux.h"
 #include "dnp3/runtime.h" /* dnp3_log_level_t only: the core itself does no I/O */
 #include "dnp3/types.h"
@@ -133,10 +134,13 @@ typedef struct dnp3_outstation_config {
     const char *serial_number;    /* v248, default "" */
 
     /* Messages above this level are not even formatted (the log callback
-     * may filter further). DEBUG adds one line per fragment received and
-     * sent (function, sequence, control bits, IIN, length). Default
-     * DNP3_LOG_INFO. */
+     * may filter further). Default DNP3_LOG_INFO. */
     dnp3_log_level_t log_level;
+    /* Protocol trace: each fragment received and sent is logged at INFO,
+     * formatted at this level (dnp3/format.h: header line, object headers,
+     * values), each line prefixed "rx from <master>: " or "tx to <master>: ".
+     * Default DNP3_APP_DECODE_NOTHING. */
+    dnp3_app_decode_t decode;
 } dnp3_outstation_config_t;
 
 /* Fill cfg with the defaults above (events: dnp3_event_buffer_config_default). */

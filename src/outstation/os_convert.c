@@ -3,6 +3,8 @@
  * or bits 7..6; integer variations clamp and report OVER_RANGE). */
 #include "outstation/outstation_internal.h"
 
+#include "app/layout.h" /* the wire width of a value field */
+
 #include <math.h>
 
 /* OVER_RANGE (flag bit 5) of analog and counter objects (Annex A g30/g40). */

@@ -47,22 +47,47 @@ void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt,
     o->cb.log(o->ctx, level, line);
 }
 
-static const char *fc_text(uint8_t fc)
+/* A format sink that hands each line to the log callback. */
+typedef struct trace_sink {
+    dnp3_outstation_t *o;
+    const char *prefix;
+    char line[200];
+    size_t len;
+} trace_sink_t;
+
+static void trace_flush(trace_sink_t *t)
 {
-    const char *n = dnp3_fc_name(fc);
-    return n ? n : "UNDEFINED";
+    if (t->len)
+        t->o->cb.log(t->o->ctx, DNP3_LOG_INFO, t->line);
+    t->len = 0;
+}
+
+static int trace_write(void *ctx, const char *text, size_t len)
+{
+    trace_sink_t *t = ctx;
+    for (size_t i = 0; i < len; i++) {
+        if (t->len == 0)
+            t->len = (size_t)snprintf(t->line, sizeof t->line, "%s", t->prefix);
+        if (text[i] == '\n') {
+            trace_flush(t);
+            continue;
+        }
+        t->line[t->len++] = text[i];
+        t->line[t->len] = 0;
+        if (t->len + 1 >= sizeof t->line)
+            trace_flush(t);
+    }
+    return 0;
 }
 
 void dnp3i_os_trace(dnp3_outstation_t *o, bool tx, uint16_t peer, const uint8_t *frag, size_t len)
 {
-    if (!o->cb.log || o->cfg.log_level < DNP3_LOG_DEBUG || len < 2)
+    if (!o->cb.log || o->cfg.decode == DNP3_APP_DECODE_NOTHING || o->cfg.log_level < DNP3_LOG_INFO)
         return;
-    const uint8_t ac = frag[0];
-    char iin[16] = "";
-    if (len >= 4 && dnp3_fc_is_response(frag[1]))
-        snprintf(iin, sizeof iin, " IIN %02X %02X", frag[2], frag[3]);
-    dnp3i_os_log(o, DNP3_LOG_DEBUG, "%s %u: %s seq %u%s%s%s%s%s, %zu bytes",
-                 tx ? "tx to" : "rx from", peer, fc_text(frag[1]), ac & DNP3_AC_SEQ_MASK,
-                 ac & DNP3_AC_FIR ? " FIR" : "", ac & DNP3_AC_FIN ? " FIN" : "",
-                 ac & DNP3_AC_CON ? " CON" : "", ac & DNP3_AC_UNS ? " UNS" : "", iin, len);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%s %u: ", tx ? "tx to" : "rx from", peer);
+    trace_sink_t t = {.o = o, .prefix = prefix};
+    dnp3_format_sink_t sink = {.write = trace_write, .ctx = &t};
+    dnp3_format_fragment(&sink, o->cfg.decode, frag, len, NULL);
+    trace_flush(&t);
 }

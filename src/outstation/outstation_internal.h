@@ -139,7 +139,7 @@ struct dnp3_outstation {
 /* ---- os_iin.c ---- */
 void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* One DEBUG line per fragment received (tx false) or sent. */
+/* The protocol trace of a fragment received (tx false) or sent. */
 void dnp3i_os_trace(dnp3_outstation_t *o, bool tx, uint16_t peer, const uint8_t *frag, size_t len);
 /* IIN of a response now (without request error bits). */
 uint16_t dnp3i_os_iin(const dnp3_outstation_t *o);

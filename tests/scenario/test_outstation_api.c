@@ -27,6 +27,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.unsolicited_classes_at_start, 0);
     assert_int_equal(c.unsolicited_retries, DNP3_OUTSTATION_RETRIES_UNLIMITED);
     assert_int_equal(c.log_level, DNP3_LOG_INFO);
+    assert_int_equal(c.decode, DNP3_APP_DECODE_NOTHING);
 }
 
 static void test_new_errors(void **state)
@@ -118,12 +119,15 @@ static void test_trace(void **state)
     scn_t t;
     dnp3_outstation_config_t c;
     scn_os_config(&c);
-    c.log_level = DNP3_LOG_DEBUG;
+    c.decode = DNP3_APP_DECODE_HEADER;
     scn_setup(&t, NULL, &c);
     send_hex(&t, "C3 18");
-    assert_string_equal(t.last_log, "rx from 1: RECORD_CURRENT_TIME seq 3 FIR FIN, 2 bytes");
+    assert_string_equal(t.last_log,
+                        "rx from 1: Application: FIR FIN seq=3 func=24 RECORD_CURRENT_TIME");
     expect_hex(&t, "C3 81 90 00");
-    assert_string_equal(t.last_log, "tx to 1: RESPONSE seq 3 FIR FIN IIN 90 00, 4 bytes");
+    assert_string_equal(t.last_log, "tx to 1: Application: FIR FIN seq=3 func=129 RESPONSE  "
+                                    "IIN=0x9000 [NEED_TIME] [DEVICE_RESTART]");
+    assert_int_equal(t.logs, 2);
     scn_teardown(&t);
 }
 
