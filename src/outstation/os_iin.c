@@ -17,13 +17,13 @@ uint16_t dnp3i_os_iin(const dnp3_outstation_t *o)
         iin |= DNP3_IIN_BROADCAST;
     /* IIN1.1-1.3: events of the class not yet reported (written events are
      * on their way, 4.2.2.7.2). */
-    if (dnp3_event_buffer_count(o->eb, 1, true))
+    if (dnp3i_os_ev_unwritten(o, 1))
         iin |= DNP3_IIN_CLASS_1_EVENTS;
-    if (dnp3_event_buffer_count(o->eb, 2, true))
+    if (dnp3i_os_ev_unwritten(o, 2))
         iin |= DNP3_IIN_CLASS_2_EVENTS;
-    if (dnp3_event_buffer_count(o->eb, 3, true))
+    if (dnp3i_os_ev_unwritten(o, 3))
         iin |= DNP3_IIN_CLASS_3_EVENTS;
-    if (dnp3_event_buffer_overflow(o->eb))
+    if (dnp3_event_buffer_overflow(o->eb) || o->cmdev_overflow)
         iin |= DNP3_IIN_EVENT_BUFFER_OVERFLOW;
     return iin;
 }

@@ -216,6 +216,52 @@ static void test_malformed_not_executed(void **state)
     scn_teardown(&t);
 }
 
+/* Command events: g13 for a CROB, g43 for an analog output, with the
+ * status the application answered; not for a SELECT. */
+static void test_command_events(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_outstation_config_t c;
+    scn_os_config(&c);
+    c.command_event_class = DNP3_CLASS_2;
+    c.command_event_capacity = 2;
+    scn_setup(&t, NULL, &c);
+    /* the clock: 0x1000 at time 0 */
+    send_hex(&t, "C0 02 32 01 07 01 00 10 00 00 00 00");
+    expect_hex(&t, "C0 81 80 00");
+    send_hex(&t, "C1 03 " CROB3 " 00");
+    expect_hex(&t, "C1 81 80 00 " CROB3 " 00");
+    advance(&t, 5);
+    send_hex(&t, "C2 04 " CROB3 " 00");
+    expect_hex(&t, "C2 81 84 00 " CROB3 " 00");
+    t.control_status = DNP3_CS_OUT_OF_RANGE;
+    send_hex(&t, "C3 05 29 02 28 01 00 01 00 64 00 00");
+    expect_hex(&t, "C3 81 84 00 29 02 28 01 00 01 00 64 00 0C");
+    /* class 2 poll: g13v2 index 3 on, SUCCESS, at 0x1005; g43v4 index 1
+     * OUT_OF_RANGE, 100, at 0x1005 */
+    send_hex(&t, "C4 01 3C 03 06");
+    expect_hex(&t, "E4 81 80 00"
+                   " 0D 02 28 01 00 03 00 80 05 10 00 00 00 00"
+                   " 2B 04 28 01 00 01 00 0C 64 00 05 10 00 00 00 00");
+    send_hex(&t, "C4 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).command_events, 2);
+    /* a third and fourth, the store holds 2... and a fifth: IIN2.3 */
+    t.control_status = DNP3_CS_SUCCESS;
+    send_hex(&t, "C5 06 " CROB3 " 00");
+    send_hex(&t, "C6 06 " CROB3 " 00");
+    send_hex(&t, "C7 06 " CROB3 " 00");
+    assert_int_equal(counters(&t).command_events_discarded, 1);
+    send_hex(&t, "C8 01 0D 00 06"); /* g13v0 */
+    expect_hex(&t, "E8 81 80 08"
+                   " 0D 02 28 02 00 03 00 80 05 10 00 00 00 00 03 00 80 05 10 00 00 00 00");
+    send_hex(&t, "C8 00");
+    send_hex(&t, "C9 18");
+    expect_hex(&t, "C9 81 80 00");
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_select_timeout),    cmocka_unit_test(test_direct_operate_nr),
         cmocka_unit_test(test_outstation_checks), cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_analog_output),     cmocka_unit_test(test_malformed_not_executed),
+        cmocka_unit_test(test_command_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
