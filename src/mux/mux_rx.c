@@ -114,7 +114,7 @@ static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
     char why[128];
-    snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->dst,
+    snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->src,
              mux->cfg.channel.confirm_retries);
     return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
 }
@@ -135,7 +135,7 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
         dnp3i_mux_tx_result(mux, now, true);
         return 0;
     case DNP3_CHANNEL_EV_SEND_FAILED:
-        if (mux->tx.busy && ev->dst == mux->tx.dst)
+        if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
             dnp3i_mux_tx_result(mux, now, false);
         return 0;
     case DNP3_CHANNEL_EV_SLOT_FULL:
