@@ -287,8 +287,28 @@ static void test_attach_limits(void **state)
     assert_int_equal(dnp3_mux_session_count(fx->mux), 4);
     fx_free(fx);
 
+    /* A data concentrator: 16 local addresses at most (the channel's). */
     dnp3_mux_config_t cfg;
     dnp3_mux_config_default(&cfg);
+    cfg.max_sessions = 20;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    static fake_t many[18];
+    mh_text_t *calls = calloc(1, sizeof *calls);
+    assert_non_null(calls);
+    for (uint16_t i = 0; i < 15; i++) { /* 1 configured + 15 = 16 */
+        fake_init(&many[i], 'M', calls, (uint16_t)(100 + i), 1);
+        assert_int_equal(dnp3_mux_attach(mux, &many[i].as), 0);
+    }
+    fake_init(&many[15], 'M', calls, 115, 1);
+    assert_int_equal(dnp3_mux_attach(mux, &many[15].as), DNP3_E_NOSPACE);
+    fake_init(&many[16], 'M', calls, 100, 2); /* a known address: fine */
+    assert_int_equal(dnp3_mux_attach(mux, &many[16].as), 0);
+    assert_int_equal(dnp3_mux_detach(mux, 114, 1), 0);
+    assert_int_equal(dnp3_mux_attach(mux, &many[15].as), 0);
+    dnp3_mux_free(mux);
+    free(calls);
+
     cfg.max_sessions = 0;
     int err = 0;
     assert_null(dnp3_mux_new(&cfg, &err));
