@@ -220,6 +220,25 @@ static void test_attach_on_demand_from_first_frame(void **state)
     fx_free(fx);
 }
 
+/* A master's first frame is often REQUEST_LINK_STATUS: the channel answers
+ * for the configured address before any session exists. */
+static void test_link_status_answered_before_attach(void **state)
+{
+    (void)state;
+    fixture_t *fx = fx_server(true, 0);
+    mh_stream_t s = {0};
+    mh_link(&s, true, true, DNP3_LINK_REQUEST_LINK_STATUS, 10, 7);
+    assert_int_equal(mh_feed(fx->mux, 0, &s, 1), 0);
+    mh_stream_t want = {0};
+    mh_link(&want, false, false, DNP3_LINK_LINK_STATUS, 7, 10);
+    uint8_t out[64];
+    assert_int_equal(dnp3_mux_take_output(fx->mux, 0, out, sizeof out), (int)want.n);
+    assert_memory_equal(out, want.b, want.n);
+    mh_expect(&fx->calls, "");
+    assert_int_equal(dnp3_mux_session_count(fx->mux), 0);
+    fx_free(fx);
+}
+
 static void test_unclaimed_dropped_or_refused(void **state)
 {
     (void)state;
@@ -445,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_foreign_counted_and_logged),
         cmocka_unit_test(test_foreign_master_wording),
         cmocka_unit_test(test_attach_on_demand_from_first_frame),
+        cmocka_unit_test(test_link_status_answered_before_attach),
         cmocka_unit_test(test_unclaimed_dropped_or_refused),
         cmocka_unit_test(test_link_up_down_propagation),
         cmocka_unit_test(test_attach_limits),
