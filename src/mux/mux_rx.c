@@ -68,8 +68,6 @@ static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
 {
     uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
     size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
-    if (n > DNP3_CHANNEL_MAX_LOCAL)
-        n = DNP3_CHANNEL_MAX_LOCAL;
     bool outstation = mux->cfg.channel.role == DNP3_CHANNEL_ROLE_OUTSTATION;
     int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
     for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
@@ -114,7 +112,7 @@ static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
     char why[128];
-    snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->dst,
+    snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->src,
              mux->cfg.channel.confirm_retries);
     return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
 }
@@ -135,7 +133,7 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
         dnp3i_mux_tx_result(mux, now, true);
         return 0;
     case DNP3_CHANNEL_EV_SEND_FAILED:
-        if (mux->tx.busy && ev->dst == mux->tx.dst)
+        if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
             dnp3i_mux_tx_result(mux, now, false);
         return 0;
     case DNP3_CHANNEL_EV_SLOT_FULL:
