@@ -234,6 +234,8 @@ static int add_stations(os_app_t *app, FILE *err)
             dnp3_outstation_association_config_t ac;
             dnp3_outstation_association_config_default(&ac);
             ac.session = a->session;
+            ac.session.log_level = app->cfg->log_level;
+            ac.session.decode = app->cfg->decode;
             ac.callbacks.control = on_control;
             ac.callbacks.restart = on_restart;
             ac.callbacks.time_written = on_time;
