@@ -96,7 +96,9 @@ dnp3_outstation_server_new(dnp3_runtime_t *rt, const dnp3_outstation_server_conf
 
 /* Free the server and its associations (not the databases: they are the
  * application's). Call after dnp3_runtime_run returned (every connection
- * is then closed) or before it ran. NULL is ignored. */
+ * is then closed and every queued update applied) or, if the runtime never
+ * ran, after dnp3_runtime_free (which runs the closures still posted,
+ * among them the server's update drain). NULL is ignored. */
 DNP3_API void dnp3_outstation_server_free(dnp3_outstation_server_t *srv);
 
 /* Host an outstation at link address `address` (0..0xFFEF) with database

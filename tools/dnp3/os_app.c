@@ -371,8 +371,8 @@ int os_app_run(os_app_t *app)
 void os_app_free(os_app_t *app)
 {
     os_simulate_stop(app);
+    dnp3_runtime_free(app->rt); /* first: it runs closures still posted to the server */
     dnp3_outstation_server_free(app->srv);
-    dnp3_runtime_free(app->rt);
     for (size_t i = 0; i < OSC_MAX_STATIONS; i++)
         dnp3_db_free(app->dbs[i]);
     if (app->cfg && app->cfg->syslog)
