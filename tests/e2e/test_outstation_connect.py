@@ -5,7 +5,8 @@
      the master drops the connection it connects again (backoff) and answers again;
   2. link keep-alive: a master that polled once and then stays silent gets REQUEST_LINK_STATUS after
      link.keepalive, and the connection is closed when no answer comes (a half-open
-     connection frees its slot), counted in link_closes.
+     connection frees its slot), counted in link_closes;
+  3. IPv6: --listen [::1]:0 answers a master over IPv6 (skipped without an IPv6 loopback).
 """
 import os
 import socket
@@ -90,6 +91,26 @@ def check_keepalive(tmp):
         assert o.stop() == 0
 
 
+def check_ipv6(tmp):
+    try:
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        print("note: no IPv6 loopback: IPv6 check skipped")
+        return
+    o = Outstation(BIN, ["--listen", "[::1]:0"], tmp, name="ipv6")
+    try:
+        o.wait_log(r"listening on \[::1\]:\d+ ")
+        m = Master("::1", o.port)
+        r = m.request(FC_READ, CLASS_0123)
+        assert r.func == FC_RESPONSE and len(r.objects) > 100, r
+        m.close()
+        o.wait_log(r"accepted connection 1 from \[::1\]:\d+")
+    finally:
+        assert o.stop() == 0
+
+
 def main():
     if not BIN or not os.path.exists(BIN):
         print("SKIP: DNP3_BIN not set")
@@ -97,6 +118,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_dual_end_point(tmp)
         check_keepalive(tmp)
+        check_ipv6(tmp)
     print("ok")
 
 

@@ -112,6 +112,9 @@ def check_session(tmp):
         assert a["controls_success"] >= 4 and a["controls"] == a["controls_success"] + 1, c
         assert a["malformed"] == 0 and a["errors_iin"] == 0, c
         assert a["events_confirmed"] >= 2, c
+        e = c["events 10/1"]
+        assert e["discarded"] == 0 and e["overflows"] == 0, c
+        assert e["added"] == e["confirmed"] + e["held"], c  # nothing left silently
     finally:
         if m:
             m.close()
