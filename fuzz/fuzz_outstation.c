@@ -254,8 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         step(&f, &in, next(&in));
         dnp3_outstation_on_timer(f.o, f.now);
         dnp3_timestamp_t d = dnp3_outstation_next_deadline(f.o);
-        CHECK(d == DNP3_TIMESTAMP_NEVER || d > f.now || d == 0 ||
-              dnp3_outstation_want_send(f.o));
+        CHECK(d == DNP3_TIMESTAMP_NEVER || d > f.now || d == 0 || dnp3_outstation_want_send(f.o));
         drain(&f);
     }
     dnp3_outstation_free(f.o);

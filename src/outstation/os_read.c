@@ -110,6 +110,11 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
         it->next = 209;
         return 0;
     }
+    if (h->group == 50) {
+        if ((h->qualifier == 0x07 && h->count != 1) || !(it = new_item(o, DNP3I_ITEM_TIME, h)))
+            return DNP3_IIN_PARAMETER_ERROR;
+        return 0;
+    }
     if (h->group == 34)
         return plan_static(o, DNP3_PT_ANALOG, h, 34, h->variation);
     dnp3_point_type_t t = dnp3i_os_static_type(h->group);

@@ -33,7 +33,8 @@ typedef enum dnp3i_item_kind {
     DNP3I_ITEM_STATIC,     /* a range of one point type */
     DNP3I_ITEM_INDEXED,    /* an index list (0x17/0x28) of one point type */
     DNP3I_ITEM_IIN,        /* g80v1 */
-    DNP3I_ITEM_ATTR        /* g0 */
+    DNP3I_ITEM_ATTR,       /* g0 */
+    DNP3I_ITEM_TIME        /* g50v1: the outstation's time */
 } dnp3i_item_kind_t;
 
 typedef struct dnp3i_item {

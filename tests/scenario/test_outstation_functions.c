@@ -42,6 +42,9 @@ static void test_write_time(void **state)
     assert_int_equal(dnp3_outstation_iin(t.o), 0x8000);
     advance(&t, 1);
     assert_int_equal(dnp3_outstation_iin(t.o), 0x9000);
+    /* READ g50v1: the time now (set + elapsed) */
+    send_hex(&t, "C2 01 32 01 07 01");
+    expect_hex(&t, "C2 81 90 00 32 01 07 01 B8 E0 75 AA F0 00");
     /* count must be 1 */
     send_hex(&t, "C1 02 32 01 07 02 F8 B8 6C AA F0 00 F8 B8 6C AA F0 00");
     expect_hex(&t, "C1 81 90 04");
