@@ -51,9 +51,19 @@
  *     }
  *
  * The events do not depend on how the input is chunked: feeding a stream
- * one byte at a time gives exactly the sequence that feeding it whole gives.
+ * one byte at a time gives exactly the sequence that feeding it whole gives,
+ * and each event is reported by the call that brought its last byte.
  * Pointers in an event (frame user data, fragment) stay valid until the next
- * call on the channel. */
+ * call on the channel. Every function taking an event pointer requires it
+ * to be non-NULL; a NULL channel is tolerated (nothing happens).
+ *
+ * A decoder's per-flow stack (MONITOR, DISCARD policy, report_frames):
+ * each FRAME event is followed by what that frame caused (TP_DROP with the
+ * transport's reason, FRAGMENT when it completed one, SLOT_EVICTED); a hole
+ * in the captured stream is dnp3_channel_finish() (partial fragments
+ * survive it), a new connection is finish then dnp3_channel_reset(), and a
+ * datagram is finish before and after its bytes. dnp3_channel_flush_run()
+ * shows garbage with the packet that carried it. */
 #ifndef DNP3_CHANNEL_H
 #define DNP3_CHANNEL_H
 
