@@ -54,8 +54,8 @@
  * one byte at a time gives exactly the sequence that feeding it whole gives,
  * and each event is reported by the call that brought its last byte.
  * Pointers in an event (frame user data, fragment) stay valid until the next
- * call on the channel. Every function taking an event pointer requires it
- * to be non-NULL; a NULL channel is tolerated (nothing happens).
+ * call on the channel, or to the end of their run (see more). Every function taking an event
+ * pointer requires it to be non-NULL; a NULL channel is tolerated (nothing happens).
  *
  * A decoder's per-flow stack (MONITOR, DISCARD policy, report_frames):
  * each FRAME event is followed by what that frame caused (TP_DROP with the
@@ -181,6 +181,12 @@ typedef struct dnp3_channel_event {
     unsigned block;      /* LINK_DISCARD with DNP3_E_LINK_BLOCK_CRC: 0-based block */
     const uint8_t *data; /* FRAGMENT: the fragment (len bytes) */
     size_t len;
+    /* More events are already queued: those a frame causes come as one run
+     * (FRAME, then TP_DROP, FRAGMENT...), and every pointer of every event
+     * in a run stays valid until the call after the one that reports its
+     * last event (more == false). A decoder can so gather one record per
+     * frame and emit it when more is false. */
+    bool more;
 } dnp3_channel_event_t;
 
 /* Human name of an event kind ("FRAGMENT", ...) and of an ignore reason

@@ -163,6 +163,9 @@ bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
     *ev = ch->events[ch->ev_head];
     ch->ev_head = (ch->ev_head + 1) % CH_EVENT_QUEUE;
     ch->ev_count--;
+    /* Nothing parses input while events are queued, so the run's pointers
+     * (into the parser and the reassemblers) stay put until it is out. */
+    ev->more = ch->ev_count > 0;
     return true;
 }
 
