@@ -96,6 +96,12 @@ static void session_frame(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
         }
         local = ch->cfg.local[0];
     }
+    if (broadcast && !dnp3_link_hdr_prm(h)) {
+        /* An answer (ACK, LINK_STATUS...) answers one station, never all. */
+        ch->counters.ignored_broadcast++;
+        dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_BROADCAST);
+        return;
+    }
     ch_slot_t *s = dnp3i_channel_slot_get(ch, local, h->src, f);
     if (!s)
         return;
