@@ -94,6 +94,9 @@ struct dnp3_channel {
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch);
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
 dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind);
+/* Queues an event caused by frame f (frame, src, dst and reason set). */
+dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
+                                               const dnp3_link_frame_t *f, int reason);
 bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 
