@@ -174,6 +174,9 @@ typedef struct dnp3_master_config {
     uint32_t select_timeout_ms;
     uint16_t max_command_points; /* points in one command; default 32 */
     uint16_t max_queued_tasks;   /* user tasks waiting (not counting scans); default 16 */
+    /* Bytes of object data held for queued commands, deadband writes and
+     * caller-built requests (allocated by _new); default 4096. */
+    size_t max_queued_bytes;
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
@@ -392,8 +395,11 @@ DNP3_API uint16_t dnp3_master_assoc_iin(const dnp3_master_assoc_t *a);
  * Each returns the task id (> 0), reported back in on_task_done /
  * on_command_done, or a negative error: DNP3_E_INVALID_ARG, DNP3_E_QUEUE_FULL
  * (max_queued_tasks waiting), DNP3_E_NOSPACE (the request would exceed
- * max_tx_fragment). Tasks queued while the link is down wait for it (and
- * run after the start-up sequence); commands run ahead of everything else. */
+ * max_tx_fragment or the queued bytes max_queued_bytes). Tasks queued while
+ * the link is down wait for it; commands then run ahead of everything else,
+ * the other tasks after the start-up sequence. When the link goes down,
+ * every task queued or outstanding completes with DNP3_MASTER_LINK_DOWN
+ * (a control included: the caller always learns its fate). */
 
 /* Commands (1..max_command_points points; g12v1 or g41v1-v4). Errors also
  * DNP3_E_APP_VALUE (a value that does not fit its variation). */
