@@ -30,14 +30,14 @@ static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
     if (c->variation <= 2) {
         const double lo = c->variation == 1 ? -2147483648.0 : -32768.0;
         const double hi = c->variation == 1 ? 2147483647.0 : 32767.0;
-        if (!(v >= lo && v <= hi) || v != floor(v))
+        if (!(v >= lo && v <= hi) || (double)(int32_t)v != v)
             return DNP3_E_APP_VALUE;
         p->type = DNP3_VT_AO_INT;
         p->v.analog_i = (int32_t)v;
         return DNP3_OK;
     }
     /* A finite double beyond the float range has no f32 form. */
-    if (c->variation == 3 && isfinite(v) && fabs(v) > FLT_MAX)
+    if (c->variation == 3 && isfinite(v) && (v > FLT_MAX || v < -FLT_MAX))
         return DNP3_E_APP_VALUE;
     p->type = DNP3_VT_AO_FLOAT;
     p->v.analog_f = v;

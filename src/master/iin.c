@@ -27,11 +27,12 @@ static void bit_names(uint16_t mask, char *out, size_t cap)
 
 void dnp3i_iin_update(dnp3_master_assoc_t *a, uint16_t iin)
 {
-    if (a->have_iin && iin == a->iin)
-        return;
+    /* The first IIN after link up is compared with 0: all clear. */
     uint16_t old = a->have_iin ? a->iin : 0;
     a->iin = iin;
     a->have_iin = true;
+    if (iin == old)
+        return;
     char set[160], cleared[160];
     bit_names((uint16_t)(iin & ~old), set, sizeof set);
     bit_names((uint16_t)(old & ~iin), cleared, sizeof cleared);

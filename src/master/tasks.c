@@ -134,14 +134,14 @@ static int deadband_point(uint8_t variation, const dnp3_deadband_t *d, dnp3_poin
     p->index = d->index;
     const double v = d->value;
     if (variation == 3) {
-        if (isfinite(v) && fabs(v) > FLT_MAX)
+        if (isfinite(v) && (v > FLT_MAX || v < -FLT_MAX))
             return DNP3_E_APP_VALUE;
         p->type = DNP3_VT_DEADBAND_FLOAT;
         p->v.analog_f = v;
         return DNP3_OK;
     }
     const double hi = variation == 1 ? 65535.0 : 4294967295.0;
-    if (!(v >= 0 && v <= hi) || v != floor(v))
+    if (!(v >= 0 && v <= hi) || (double)(uint32_t)v != v)
         return DNP3_E_APP_VALUE;
     p->type = DNP3_VT_DEADBAND_INT;
     p->v.counter = (uint32_t)v;
