@@ -46,8 +46,12 @@ void dnp3i_iin_react(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint16_t iin)
 {
     const dnp3_master_config_t *c = &a->cfg;
     if ((iin & DNP3_IIN_DEVICE_RESTART) && c->clear_restart) {
+        /* One integrity poll per restart: while the clearing write is
+         * pending (or waiting to be retried), the bit is not news. */
+        const bool known = a->autos[DNP3I_AUTO_CLEAR_RESTART].pending;
         dnp3i_auto_set(a, DNP3I_AUTO_CLEAR_RESTART, now);
-        dnp3i_auto_set(a, DNP3I_AUTO_INTEGRITY, now);
+        if (!known)
+            dnp3i_auto_set(a, DNP3I_AUTO_INTEGRITY, now);
     }
     if ((iin & DNP3_IIN_NEED_TIME) && c->time_sync_on_need_time != DNP3_TIME_SYNC_NONE)
         dnp3i_auto_set(a, DNP3I_AUTO_TIME_SYNC, now);

@@ -162,6 +162,19 @@ void mh_link_up(mh_t *h)
     dnp3_master_assoc_on_link_event(h->a, h->now, DNP3_LINK_UP);
 }
 
+void mh_startup(mh_t *h)
+{
+    mh_link_up(h);
+    mh_expect_tx(h, "C0 15 3C 02 06 3C 03 06 3C 04 06");
+    mh_rx(h, "C0 81 00 00");
+    mh_expect_tx(h, "C1 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06");
+    mh_rx(h, "C1 81 00 00");
+    mh_expect_events(h, "state connected\n"
+                        "task disable_unsol SUCCESS\n"
+                        "task integrity SUCCESS\n"
+                        "state polling\n");
+}
+
 void mh_link_down(mh_t *h)
 {
     dnp3_master_assoc_on_link_event(h->a, h->now, DNP3_LINK_DOWN);

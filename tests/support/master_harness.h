@@ -36,6 +36,9 @@ void mh_open_no_clock(mh_t *h, void (*tweak)(dnp3_master_config_t *cfg));
 void mh_close(mh_t *h);
 
 void mh_link_up(mh_t *h);
+/* Link up and the default start-up (DISABLE_UNSOLICITED seq 0, integrity
+ * seq 1) answered with empty responses; events cleared. Next request: seq 2. */
+void mh_startup(mh_t *h);
 void mh_link_down(mh_t *h);
 /* The next fragment the association sends must be these bytes. */
 void mh_expect_tx(mh_t *h, const char *hex);
