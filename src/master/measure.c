@@ -111,7 +111,8 @@ static void deliver_point(dnp3_master_assoc_t *a, const dnp3_point_t *pt,
     dnp3_measurement_t m;
     memset(&m, 0, sizeof m);
     if (!g || !take_value(pt, &m)) {
-        if (a->cb.on_object)
+        /* A CTO is context for the times that follow, already applied. */
+        if (a->cb.on_object && pt->type != DNP3_VT_CTO)
             a->cb.on_object(a->ctx, info, pt);
         return;
     }
