@@ -419,7 +419,8 @@ DNP3_API int dnp3_master_assoc_range_scan(dnp3_master_assoc_t *a, dnp3_timestamp
 /* ENABLE_UNSOLICITED (enable) or DISABLE_UNSOLICITED for classes 1-3 bits. */
 DNP3_API int dnp3_master_assoc_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                            bool enable, uint8_t classes);
-/* Time sync now (mode LAN or NON_LAN). */
+/* Time sync now (mode LAN or NON_LAN). Also DNP3_E_STATE when there is no
+ * UTC source (neither utc_now nor dnp3_master_assoc_set_utc). */
 DNP3_API int dnp3_master_assoc_time_sync(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                          dnp3_time_sync_mode_t mode);
 /* COLD_RESTART (cold) or WARM_RESTART; the result carries the g52 delay. */

@@ -77,6 +77,8 @@ int dnp3_master_assoc_time_sync(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     (void)now;
     if (!a || (mode != DNP3_TIME_SYNC_LAN && mode != DNP3_TIME_SYNC_NON_LAN))
         return DNP3_E_INVALID_ARG;
+    if (!a->cb.utc_now && !a->have_utc_anchor)
+        return DNP3_E_STATE; /* no UTC source: nothing to write */
     ADD_OR_RETURN(t, a, DNP3_TASK_TIME_SYNC,
                   mode == DNP3_TIME_SYNC_LAN ? DNP3_FC_RECORD_CURRENT_TIME : DNP3_FC_DELAY_MEASURE,
                   NULL, 0);
