@@ -20,6 +20,7 @@
 
 #include "bench_util.h"
 #include "cmd_decode.h"
+#include "decode_session.h"
 #include "dnp3/channel.h"
 #include "dnp3/codec.h"
 #include "dnp3/pcap.h"
@@ -173,6 +174,59 @@ static double time_tshark(const char *path)
     return bench_now_s() - t0;
 }
 
+/* ---- many flows: decode_session's flow lookup (issue 6 item 11) ---------------- */
+
+#define FLOW_FRAMES 1000000u
+
+static void count_records(void *ctx, const ds_record_t *rec)
+{
+    (void)rec;
+    (*(uint64_t *)ctx)++;
+}
+
+/* Frames/s through decode_session (link parser, flow lookup, reassembly; no
+ * rendering) with FLOW_FRAMES one-frame responses spread round-robin over
+ * nflows flows. Returns -1 on failure. */
+static double flows_rate(unsigned nflows)
+{
+    static const uint8_t tpdu[] = {0xC0, 0xC0, 0x81, 0x00, 0x00};
+    uint8_t frame[DNP3_LINK_MAX_FRAME];
+    int n = dnp3_link_frame_write(frame, sizeof frame, 0x44, 1, 1024, tpdu, sizeof tpdu);
+    char(*labels)[48] = calloc(nflows, sizeof *labels);
+    uint64_t records = 0;
+    decode_session_t *s = decode_session_new(0, count_records, &records);
+    if (n < 0 || !labels || !s) {
+        free(labels);
+        decode_session_free(s);
+        return -1;
+    }
+    for (unsigned i = 0; i < nflows; i++)
+        snprintf(labels[i], sizeof labels[i], "10.0.%u.%u:%u>10.0.0.254:20000", i >> 8 & 255,
+                 i & 255, 1024 + i);
+    double t0 = bench_now_s();
+    for (unsigned k = 0; k < FLOW_FRAMES; k++)
+        decode_session_feed(s, labels[k % nflows], k + 1, frame, (size_t)n, 0);
+    decode_session_finish(s);
+    double t = bench_now_s() - t0;
+    bench_sink += records;
+    decode_session_free(s);
+    free(labels);
+    return records == FLOW_FRAMES ? FLOW_FRAMES / t : -1;
+}
+
+static int bench_flows(void)
+{
+    double one = flows_rate(1), many = flows_rate(5000);
+    if (one < 0 || many < 0)
+        return -1;
+    printf("decode_session: %u one-frame responses, no rendering\n", FLOW_FRAMES);
+    printf("  %-34s %14.0f frames/s\n", "one flow", one);
+    printf("  %-34s %14.0f frames/s\n", "5,000 flows, round-robin", many);
+    printf("BENCH decode.flows_1 %.0f frames/s\n", one);
+    printf("BENCH decode.flows_5000 %.0f frames/s\n", many);
+    return 0;
+}
+
 int main(void)
 {
     char dir[] = "/tmp/dnp3c-bench-XXXXXX";
@@ -211,6 +265,10 @@ int main(void)
     unlink(small);
     rmdir(dir);
 
+    if (bench_flows() < 0) {
+        fprintf(stderr, "bench_decode: the many-flow decode lost frames\n");
+        return 1;
+    }
     const double our_rate = frames / ours;
     printf("capture: %u link frames (%u rounds of poll + response), JSON decode of every frame\n",
            frames, ROUNDS);

@@ -32,7 +32,7 @@ static void read_capture(const uint8_t *data, size_t size, uint16_t port)
     int rc;
     uint64_t bytes = 0, chunks = 0;
     while ((rc = capture_next(c, &ch)) > 0) {
-        CHECK(ch.len > 0 && ch.data != NULL);
+        CHECK((ch.len > 0 || ch.stream_end) && ch.data != NULL);
         CHECK(ch.flow_id < capture_flow_count(c));
         CHECK(ch.flow_name == capture_flow_name(c, ch.flow_id));
         cap_counters_t st;

@@ -1,5 +1,6 @@
-/* dnp3c: the outstation database and its event buffers (IEEE 1815-2012
- * clause 13 "Events" and Annex A for the point types).
+/* dnp3c: the outstation database and its event buffers (IEEE 1815-2012:
+ * the point types and their event rules are those of Annex A, group by group;
+ * the IIN bits those of 4.2.2.7.2).
  *
  * A dnp3_db_t holds the current value, flags, time and settings of every
  * point. Updates from the application change those values and, by the rules
@@ -11,7 +12,8 @@
  * A dnp3_event_buffer_t holds the events of one association until that
  * master confirms the response that carried them:
  *
- *   select (class mask, max count, SOE order)  -> events SELECTED
+ *   select (class and type masks, max count; once per object header)
+ *                                              -> events SELECTED, SOE order
  *   write  (n written into fragment seq S)     -> first n WRITTEN(S), rest back
  *   confirm(S)                                 -> WRITTEN(S) removed
  *   unwrite (confirm timeout, new or lost connection) -> WRITTEN back to unwritten
@@ -19,6 +21,30 @@
  * An event leaves a buffer in exactly three ways, each counted per class and
  * point type: confirmed, discarded on overflow (IIN2.3, 4.2.2.7.2), or
  * superseded by a newer event of the same point in "most recent" mode.
+ *
+ * In use (error checks left out):
+ *
+ *   dnp3_db_config_t cfg;
+ *   dnp3_db_config_default(&cfg);
+ *   cfg.count[DNP3_PT_BINARY] = 10;
+ *   cfg.count[DNP3_PT_ANALOG] = 10;
+ *   cfg.defaults[DNP3_PT_ANALOG].event_class = DNP3_CLASS_2;
+ *   cfg.defaults[DNP3_PT_ANALOG].deadband = 0.5;
+ *   dnp3_db_new(&cfg, &db);
+ *   dnp3_event_buffer_config_default(&bc);
+ *   dnp3_event_buffer_new(db, &bc, &master1);      (one per association)
+ *
+ *   dnp3_db_begin(db);            (the application; utc_ms: ms since 1970 UTC)
+ *   dnp3_db_update_binary(db, 3, true, DNP3_FLAG_ONLINE, utc_ms);
+ *   dnp3_db_update_analog(db, 0, 231.7, DNP3_FLAG_ONLINE, utc_ms);
+ *   dnp3_db_commit(db);
+ *
+ *   n = dnp3_event_buffer_select(master1, DNP3_CLASS_MASK_ALL,   (a class poll)
+ *                                DNP3_TYPE_MASK_ALL, UINT32_MAX);
+ *   for (i = 0; i < n; i++) dnp3_event_buffer_selected(master1, i, &ev) ... write objects
+ *   dnp3_event_buffer_write(master1, fitted, seq, false);
+ *   ... on CONFIRM with seq:   dnp3_event_buffer_confirm(master1, seq, false);
+ *   ... on confirm timeout:    dnp3_event_buffer_unwrite(master1, seq, false);
  *
  * Everything is allocated by dnp3_db_new / dnp3_event_buffer_new from the
  * configuration; no other function allocates. Nothing here reads a clock,
@@ -76,8 +102,8 @@ DNP3_API uint8_t dnp3_point_type_event_group(dnp3_point_type_t type);
 /* Longest octet string (g110/g111: the variation is the length, 1..255). */
 #define DNP3_OCTET_STRING_MAX 255
 
-/* How a point's changes are kept in the event buffers (13.2 notes that an
- * outstation may keep every change or only the latest per point). */
+/* How a point's changes are kept in the event buffers (an outstation may
+ * report every change of a point or only its latest value). */
 typedef enum dnp3_event_mode {
     DNP3_EVENT_MODE_ALL = 0,    /* every change: a sequence of events */
     DNP3_EVENT_MODE_MOST_RECENT /* a new event replaces the point's earlier unwritten one */
@@ -169,7 +195,7 @@ DNP3_API int dnp3_db_read(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t 
  * makes. Outside a batch an update is applied at once; inside one it is
  * checked at once and applied at dnp3_db_commit.
  *
- * Event rules (IEEE 1815-2012 Annex A per group; 13.2): an event is made
+ * Event rules (IEEE 1815-2012 Annex A, per group): an event is made
  * when the point's class is not NONE and
  *  - binary, double-bit, binary output status: the state or the flags changed;
  *  - counter, analog input, analog output status: the flags changed or
@@ -182,9 +208,9 @@ DNP3_API int dnp3_db_read(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t 
  * creation, 0, before any), so a slow drift still reports once it adds up.
  *
  * Errors (all updates): DNP3_E_INVALID_ARG (NULL db, index >= count, a
- * double-bit value above 3, octet length 0 or above octet_string_size, NULL
- * data with a length), DNP3_E_NOSPACE (the open batch is full: the update is
- * not recorded, the batch stays open). */
+ * time above DNP3_TIME_MAX (48 bits), a double-bit value above 3, octet length 0 or above
+ * octet_string_size, NULL data with a length), DNP3_E_NOSPACE (the open batch is full: the update
+ * is not recorded, the batch stays open). */
 DNP3_API int dnp3_db_update_binary(dnp3_db_t *db, uint32_t index, bool value, uint8_t flags,
                                    dnp3_time_t time);
 DNP3_API int dnp3_db_update_double_bit(dnp3_db_t *db, uint32_t index, uint8_t value, uint8_t flags,
@@ -205,11 +231,11 @@ DNP3_API int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const ui
 /* Freeze counters start..stop (inclusive; stop is clipped to the last index
  * that has both a counter and a frozen counter): the frozen counter takes the
  * counter's value and flags and the given time, and makes a frozen counter
- * event (Annex A, group 21/23). With clear (FREEZE_CLEAR, 4.4.8) the counter
+ * event (Annex A, group 21/23). With clear (FREEZE_CLEAR, Table 4-1) the counter
  * is then set to 0, which makes a counter event by the rules above. Inside a
  * batch it is applied at commit like an update. Returns the number of
  * counters frozen. Errors: DNP3_E_INVALID_ARG (NULL, start > stop, start
- * beyond the last frozen counter), DNP3_E_NOSPACE (batch full). */
+ * beyond the last frozen counter, time above DNP3_TIME_MAX), DNP3_E_NOSPACE (batch full). */
 DNP3_API int dnp3_db_freeze(dnp3_db_t *db, uint32_t start, uint32_t stop, bool clear,
                             dnp3_time_t time);
 
@@ -235,7 +261,7 @@ DNP3_API int dnp3_db_set_deadband(dnp3_db_t *db, dnp3_point_type_t type, uint32_
 DNP3_API int dnp3_db_get_deadband(const dnp3_db_t *db, dnp3_point_type_t type, uint32_t index,
                                   double *out);
 
-/* ASSIGN_CLASS (4.4.12): points start..stop (inclusive) of a type move to
+/* ASSIGN_CLASS (Table 4-1): points start..stop (inclusive) of a type move to
  * event_class. Events already buffered keep their class. Returns the number
  * of points changed. Errors: DNP3_E_INVALID_ARG (NULL, unknown type, class
  * above 3, start > stop, stop >= count). */
@@ -340,7 +366,7 @@ DNP3_API int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i
 
 /* The first n selected events were written into the response fragment with
  * application sequence number seq (0..15; unsolicited tells the solicited and
- * unsolicited sequence spaces apart, 4.2.2.4.4): they become WRITTEN(seq);
+ * unsolicited sequence spaces apart, 4.2.2.4): they become WRITTEN(seq);
  * the others return to unwritten; the selection ends (n = 0: nothing was
  * sent, e.g. the response was abandoned). Returns the number
  * marked written (selected events that left through overflow are not).

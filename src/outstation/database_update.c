@@ -1,6 +1,6 @@
-/* Database updates: the event rules (IEEE 1815-2012 Annex A per group,
- * 13.2), freezes (4.4.7, 4.4.8) and batches, and the fan-out of every event
- * to the attached buffers. */
+/* Database updates: the event rules (IEEE 1815-2012 Annex A, per group),
+ * freezes (the freeze function codes of Table 4-1), batches, and the fan-out
+ * of every event to the attached buffers. */
 #include <math.h>
 #include <string.h>
 
@@ -144,7 +144,7 @@ static int update(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index, dnp3i_v
 {
     if (!db)
         return DNP3_E_INVALID_ARG;
-    if (index >= db->count[type] ||
+    if (index >= db->count[type] || time > DNP3_TIME_MAX ||
         (type == DNP3_PT_DOUBLE_BIT && v.double_bit > DNP3_DBIT_INDETERMINATE)) {
         db->counters.rejected++;
         return DNP3_E_INVALID_ARG;
@@ -152,7 +152,7 @@ static int update(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index, dnp3i_v
     dnp3i_op_t op = {.kind = (uint8_t)type,
                      .flags = flags & QUALITY_MASK,
                      .index = index,
-                     .time = time & DNP3_TIME_MAX,
+                     .time = time,
                      .value = v};
     return submit(db, &op, NULL);
 }
@@ -205,7 +205,8 @@ int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const uint8_t *da
 {
     if (!db)
         return DNP3_E_INVALID_ARG;
-    if (index >= db->count[DNP3_PT_OCTET_STRING] || len == 0 || len > db->octet_size || !data) {
+    if (index >= db->count[DNP3_PT_OCTET_STRING] || len == 0 || len > db->octet_size || !data ||
+        time > DNP3_TIME_MAX) {
         db->counters.rejected++;
         return DNP3_E_INVALID_ARG;
     }
@@ -213,7 +214,7 @@ int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const uint8_t *da
                      .flags = flags & QUALITY_MASK,
                      .octet_len = (uint8_t)len,
                      .index = index,
-                     .time = time & DNP3_TIME_MAX};
+                     .time = time};
     return submit(db, &op, data);
 }
 
@@ -224,17 +225,14 @@ int dnp3_db_freeze(dnp3_db_t *db, uint32_t start, uint32_t stop, bool clear, dnp
     uint32_t n = db->count[DNP3_PT_COUNTER] < db->count[DNP3_PT_FROZEN_COUNTER]
                      ? db->count[DNP3_PT_COUNTER]
                      : db->count[DNP3_PT_FROZEN_COUNTER];
-    if (start > stop || start >= n) {
+    if (start > stop || start >= n || time > DNP3_TIME_MAX) {
         db->counters.rejected++;
         return DNP3_E_INVALID_ARG;
     }
     if (stop >= n)
         stop = n - 1;
-    dnp3i_op_t op = {.kind = DNP3I_OP_FREEZE,
-                     .clear = clear,
-                     .index = start,
-                     .stop = stop,
-                     .time = time & DNP3_TIME_MAX};
+    dnp3i_op_t op = {
+        .kind = DNP3I_OP_FREEZE, .clear = clear, .index = start, .stop = stop, .time = time};
     int rc = submit(db, &op, NULL);
     return rc < 0 ? rc : dnp3i_clip_int((uint64_t)stop - start + 1);
 }

@@ -231,6 +231,7 @@ typedef struct got {
     cap_counters_t st;
     unsigned flows;
     unsigned notes;
+    unsigned ends; /* stream_end chunks (not kept in c[]) */
 } got_t;
 
 static void count_note(void *ctx, uint64_t packet_no, const char *msg)
@@ -239,6 +240,13 @@ static void count_note(void *ctx, uint64_t packet_no, const char *msg)
     assert_true(packet_no > 0);
     assert_non_null(msg);
     g->notes++;
+}
+
+static void count_note_n(void *ctx, uint64_t packet_no, const char *msg)
+{
+    (void)packet_no;
+    (void)msg;
+    (*(unsigned *)ctx)++;
 }
 
 static got_t *read_all(const buf_t *b, uint16_t port)
@@ -252,6 +260,11 @@ static got_t *read_all(const buf_t *b, uint16_t port)
     capture_set_note_fn(c, count_note, g);
     cap_chunk_t ch;
     while ((g->rc = capture_next(c, &ch)) > 0) {
+        if (ch.stream_end) {
+            assert_int_equal(ch.len, 0);
+            g->ends++;
+            continue;
+        }
         assert_true(g->n < MAXC);
         assert_true(ch.len > 0 && ch.len <= sizeof g->data[0]);
         g->c[g->n] = ch;
@@ -516,10 +529,15 @@ static void test_port_reuse_new_stream(void **state)
     }
     got_t *g = read_all(&b, CAP_DEFAULT_PORT);
     assert_int_equal(g->n, 3);
-    assert_int_equal(g->flows, 1);
+    /* Each FIN ends its connection: the flow is forgotten, the next SYN on the
+     * same ports starts a new one (same name, next id). */
+    assert_int_equal(g->ends, 3);
+    assert_int_equal(g->st.flows_ended, 3);
+    assert_int_equal(g->flows, 3);
     for (size_t i = 0; i < 3; i++) {
         assert_true(g->c[i].stream_start);
-        assert_int_equal(g->c[i].flow_id, 0);
+        assert_int_equal(g->c[i].flow_id, i);
+        assert_string_equal(g->name[i], "10.0.0.1:49152>10.0.0.2:20000");
         assert_memory_equal(g->data[i], DATA, 6);
     }
     assert_int_equal(g->st.tcp_streams, 3);
@@ -632,6 +650,9 @@ static void test_bad_files(void **state)
     free(b.p);
 }
 
+/* More flows than any fixed table would hold: every datagram is delivered;
+ * at a small memory limit the least recently used flows are forgotten
+ * (counted) and the memory stays under the limit. */
 static void test_flow_table_bound(void **state)
 {
     (void)state;
@@ -639,31 +660,84 @@ static void test_flow_table_bound(void **state)
     g_clock_us = 0;
     pcap_begin(&b, 101);
     uint8_t ip[128];
-    const unsigned extra = 10;
-    for (uint32_t i = 0; i < CAP_MAX_FLOWS + extra; i++) {
+    const uint32_t flows = 70000;
+    for (uint32_t i = 0; i < flows; i++) {
         ep_t s = v4(1, (uint16_t)(1024 + (i & 0x3FFF)));
         s.addr[1] = (uint8_t)(i >> 14);
         size_t n = ip_packet(ip, 17, s, v4(2, 20000), 0, 0, DATA, 1);
         pcap_record(&b, ip, n, n);
     }
+    for (int limited = 0; limited < 2; limited++) {
+        char err[256];
+        capture_t *c = capture_open_memory(b.p, b.n, 20000, err, sizeof err);
+        assert_non_null(c);
+        if (limited)
+            capture_set_memory_limit(c, 4u << 20);
+        cap_chunk_t ch;
+        size_t chunks = 0;
+        uint64_t peak = 0;
+        int rc;
+        while ((rc = capture_next(c, &ch)) > 0) {
+            assert_true(ch.flow_id < flows);
+            chunks++;
+            if (capture_memory(c) > peak)
+                peak = capture_memory(c);
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(chunks, flows);
+        assert_int_equal(capture_flow_count(c), flows);
+        cap_counters_t st;
+        capture_get_counters(c, &st);
+        if (limited) {
+            if (peak > 4u << 20)
+                fail_msg("peak %llu", (unsigned long long)peak);
+            assert_true(st.flows_evicted > flows / 2);
+            assert_null(capture_flow_name(c, 0)); /* forgotten */
+        } else {
+            assert_int_equal(st.flows_evicted, 0);
+            assert_string_equal(capture_flow_name(c, 0), "10.0.0.1:1024>10.0.0.2:20000");
+        }
+        capture_close(c);
+    }
+    free(b.p);
+}
+
+/* 2,000 flows each holding 64 one-byte segments beyond a hole: held memory
+ * is counted as it really is (per-segment overhead), so the capture stays
+ * within its limit, giving up holes (noted), and every byte is delivered. */
+static void test_held_memory_bound(void **state)
+{
+    (void)state;
+    buf_t b = {0};
+    g_clock_us = 0;
+    pcap_begin(&b, 1);
+    const unsigned flows = 2000, segs = 64;
+    for (unsigned i = 0; i < flows; i++)
+        add(&b, 1, 6, v4(1, (uint16_t)(1024 + i)), v4(2, 20000), 0, 0x02, NULL, 0);
+    for (unsigned k = 0; k < segs; k++) {
+        for (unsigned i = 0; i < flows; i++)
+            add(&b, 1, 6, v4(1, (uint16_t)(1024 + i)), v4(2, 20000), 2 + 2 * k, 0x18, DATA, 1);
+    }
     char err[256];
     capture_t *c = capture_open_memory(b.p, b.n, 20000, err, sizeof err);
     assert_non_null(c);
+    const uint64_t limit = 4u << 20;
+    capture_set_memory_limit(c, limit);
+    unsigned notes = 0;
+    capture_set_note_fn(c, count_note_n, &notes);
     cap_chunk_t ch;
-    size_t chunks = 0;
+    uint64_t peak = 0, bytes = 0;
     int rc;
     while ((rc = capture_next(c, &ch)) > 0) {
-        assert_true(ch.flow_id < CAP_MAX_FLOWS);
-        chunks++;
+        bytes += ch.len;
+        if (capture_memory(c) > peak)
+            peak = capture_memory(c);
     }
     assert_int_equal(rc, 0);
-    assert_int_equal(chunks, CAP_MAX_FLOWS);
-    assert_int_equal(capture_flow_count(c), CAP_MAX_FLOWS);
-    assert_null(capture_flow_name(c, CAP_MAX_FLOWS));
-    assert_string_equal(capture_flow_name(c, 0), "10.0.0.1:1024>10.0.0.2:20000");
-    cap_counters_t st;
-    capture_get_counters(c, &st);
-    assert_int_equal(st.flow_overflow, extra);
+    assert_int_equal(bytes, flows * segs);
+    if (peak > limit)
+        fail_msg("peak %llu over %llu", (unsigned long long)peak, (unsigned long long)limit);
+    assert_true(notes > 0);
     capture_close(c);
     free(b.p);
 }
@@ -671,11 +745,12 @@ static void test_flow_table_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_link_types),    cmocka_unit_test(test_pcapng_and_file_path),
-        cmocka_unit_test(test_port_filter),   cmocka_unit_test(test_tcp_reassembly),
-        cmocka_unit_test(test_tcp_hole_gap),  cmocka_unit_test(test_port_reuse_new_stream),
-        cmocka_unit_test(test_udp_datagrams), cmocka_unit_test(test_damaged_packets),
-        cmocka_unit_test(test_bad_files),     cmocka_unit_test(test_flow_table_bound),
+        cmocka_unit_test(test_link_types),        cmocka_unit_test(test_pcapng_and_file_path),
+        cmocka_unit_test(test_port_filter),       cmocka_unit_test(test_tcp_reassembly),
+        cmocka_unit_test(test_tcp_hole_gap),      cmocka_unit_test(test_port_reuse_new_stream),
+        cmocka_unit_test(test_udp_datagrams),     cmocka_unit_test(test_damaged_packets),
+        cmocka_unit_test(test_bad_files),         cmocka_unit_test(test_flow_table_bound),
+        cmocka_unit_test(test_held_memory_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* Outstation database: configuration, the event rules of IEEE 1815-2012
- * (Annex A per group, 13.2), freezes, batches, deadbands, classes. Each test
+ * (Annex A per group), freezes, batches, deadbands, classes. Each test
  * reads the events through one attached event buffer. */
 #include <math.h>
 #include <stdarg.h>
@@ -56,7 +56,8 @@ static uint32_t events(void)
 static dnp3_event_t take_one(void)
 {
     dnp3_event_t ev;
-    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 100), 1);
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 100),
+                     1);
     assert_int_equal(dnp3_event_buffer_selected(fx.buf, 0, &ev), 0);
     assert_int_equal(dnp3_event_buffer_write(fx.buf, 1, 0, false), 1);
     assert_int_equal(dnp3_event_buffer_confirm(fx.buf, 0, false), 1);
@@ -171,6 +172,12 @@ static void test_binary_state_and_flag_changes(void **state)
     assert_int_equal(p.flags, DNP3_FLAG_ONLINE);
     assert_int_equal(p.time, T0 + 3); /* the value's time follows every update */
     assert_int_equal(dnp3_db_update_binary(fx.db, 4, true, 0, T0), DNP3_E_INVALID_ARG);
+    /* DNP3 time is 48 bits: a larger time is refused, not wrapped. */
+    assert_int_equal(dnp3_db_update_binary(fx.db, 1, false, 0, DNP3_TIME_MAX + 1),
+                     DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_db_update_binary(fx.db, 1, false, 0, DNP3_TIME_MAX), 0);
+    assert_int_equal(take_one().time, DNP3_TIME_MAX);
+    assert_int_equal(dnp3_db_freeze(fx.db, 0, 0, false, DNP3_TIME_MAX + 1), DNP3_E_INVALID_ARG);
 }
 
 static void test_double_bit_transitions(void **state)
@@ -322,7 +329,8 @@ static void test_outputs_and_octets(void **state)
     assert_int_equal(dnp3_db_update_octet_string(fx.db, 0, abc, 2, 0, T0), 0); /* shorter */
     assert_int_equal(dnp3_db_update_octet_string(fx.db, 0, (const uint8_t *)"ax", 2, 0, T0), 0);
     assert_int_equal(events(), 3);
-    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 3);
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10),
+                     3);
     assert_int_equal(dnp3_event_buffer_selected(fx.buf, 0, &ev), 0);
     assert_int_equal(ev.value.octets.len, 3);
     assert_memory_equal(ev.value.octets.data, "abc", 3);
@@ -347,7 +355,8 @@ static void test_freeze_and_freeze_clear(void **state)
     /* Immediate freeze of 0..1: two frozen counter events, value and flags
      * from the counter, time from the freeze. */
     assert_int_equal(dnp3_db_freeze(fx.db, 0, 1, false, T0 + 100), 2);
-    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 2);
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10),
+                     2);
     dnp3_event_t ev;
     assert_int_equal(dnp3_event_buffer_selected(fx.buf, 1, &ev), 0);
     assert_int_equal(ev.type, DNP3_PT_FROZEN_COUNTER);
@@ -362,7 +371,8 @@ static void test_freeze_and_freeze_clear(void **state)
     assert_int_equal(take_one().time, T0 + 200);
     /* Freeze-and-clear: frozen 77, then the counter drops to 0 (an event). */
     assert_int_equal(dnp3_db_freeze(fx.db, 1, 1, true, T0 + 300), 1);
-    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 2);
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10),
+                     2);
     assert_int_equal(dnp3_event_buffer_selected(fx.buf, 0, &ev), 0);
     assert_int_equal(ev.type, DNP3_PT_FROZEN_COUNTER);
     assert_int_equal(ev.value.counter, 77);
@@ -462,7 +472,8 @@ static void test_batch_is_atomic_for_a_reader(void **state)
     assert_true(p.value.analog == 5.0);
     assert_int_equal(dnp3_db_read(fx.db, DNP3_PT_OCTET_STRING, 1, &p), 0);
     assert_memory_equal(p.value.octets.data, "hi", 2);
-    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10), 4);
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 10),
+                     4);
     dnp3_event_t ev;
     const dnp3_point_type_t order[] = {DNP3_PT_ANALOG, DNP3_PT_BINARY, DNP3_PT_OCTET_STRING,
                                        DNP3_PT_FROZEN_COUNTER};

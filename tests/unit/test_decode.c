@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -248,13 +249,196 @@ static void datagram_reports_leftover(void **state)
     decode_session_free(d);
 }
 
+/* ---- flows at scale, memory (issue 6 items 7 and 11) ------------------------- */
+
+static void count_rec(void *ctx, const ds_record_t *rec)
+{
+    unsigned *c = ctx;
+    c[rec->kind]++;
+    if (rec->apdu)
+        c[3]++;
+}
+
+static void label(char *buf, size_t len, unsigned i)
+{
+    snprintf(buf, len, "10.%u.%u.%u:%u>10.0.0.254:20000", i >> 16 & 255, i >> 8 & 255, i & 255,
+             1024 + i % 50000);
+}
+
+/* 5,000 flows each holding the first half of a frame, then the second
+ * halves: every frame decodes (a fixed table of 4,096 lost them all). */
+static void many_flows_each_complete(void **state)
+{
+    (void)state;
+    unsigned c[4] = {0};
+    decode_session_t *d = decode_session_new(0, count_rec, c);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    size_t n = user_frame(f, 1, 1024, 0xC0, resp_null, sizeof resp_null);
+    char name[64];
+    for (int half = 0; half < 2; half++) {
+        for (unsigned i = 0; i < 5000; i++) {
+            label(name, sizeof name, i);
+            size_t cut = n / 2;
+            assert_int_equal(
+                decode_session_feed(d, name, i + 1, half ? f + cut : f, half ? n - cut : cut, 0),
+                0);
+        }
+    }
+    decode_session_finish(d);
+    assert_int_equal(c[DS_REC_FRAME], 5000);
+    assert_int_equal(c[3], 5000);
+    assert_int_equal(c[DS_REC_DISCARD], 0);
+    assert_int_equal(decode_session_counters(d)->evictions, 0);
+    decode_session_free(d);
+}
+
+/* 300 link-address pairs interleaved on one connection, each a fragment in
+ * two segments: 300 fragments (256 reassemblers lost them all). */
+static void many_address_pairs(void **state)
+{
+    (void)state;
+    unsigned c[4] = {0};
+    decode_session_t *d = decode_session_new(0, count_rec, c);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    static const uint8_t first[] = {0xC0, 0x01, 0x3C, 0x02, 0x06}, last[] = {0x3C, 0x03, 0x06};
+    for (int seg = 0; seg < 2; seg++) {
+        for (uint16_t k = 0; k < 300; k++) {
+            size_t n = seg ? user_frame(f, 2000 + k, 10 + k, 0x81, last, sizeof last)
+                           : user_frame(f, 2000 + k, 10 + k, 0x40, first, sizeof first);
+            assert_int_equal(decode_session_feed(d, "m>o", 1, f, n, 0), 0);
+        }
+    }
+    decode_session_finish(d);
+    assert_int_equal(c[3], 300);
+    decode_session_free(d);
+}
+
+/* A connection that ends (DS_CHUNK_END) reports what its parser held and
+ * gives back all its memory. */
+static void ended_flow_freed(void **state)
+{
+    (void)state;
+    sink_t s = {0};
+    decode_session_t *d = decode_session_new(0, on_rec, &s);
+    uint64_t base = decode_session_memory(d);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    size_t n = user_frame(f, 1, 1024, 0xC0, resp_null, sizeof resp_null);
+    assert_int_equal(decode_session_feed(d, "a>b", 3, f, n, 0), 0);
+    assert_int_equal(decode_session_feed(d, "a>b", 4, f, 9, 0), 0);
+    assert_true(decode_session_memory(d) > base);
+    assert_int_equal(decode_session_feed(d, "a>b", 5, NULL, 0, DS_CHUNK_END), 0);
+    assert_int_equal(decode_session_memory(d), base);
+    assert_int_equal(decode_session_counters(d)->ended, 1);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.r[1].kind, DS_REC_DISCARD);
+    assert_int_equal(s.r[1].link_error, DNP3_E_TRUNCATED);
+    assert_int_equal(s.r[1].discarded, 9);
+    assert_int_equal(s.r[1].frame_no, 5);
+    /* An end for a flow never fed is nothing. */
+    assert_int_equal(decode_session_feed(d, "x>y", 6, NULL, 0, DS_CHUNK_END), 0);
+    assert_int_equal(decode_session_memory(d), base);
+    decode_session_finish(d);
+    assert_int_equal(s.n, 2);
+    decode_session_free(d);
+}
+
+typedef struct evictions {
+    unsigned n;
+    size_t frame_bytes, fragments, fragment_bytes;
+    char first[64];
+    uint64_t first_frame;
+} evictions_t;
+
+static void on_evict(void *ctx, const ds_eviction_t *ev)
+{
+    evictions_t *e = ctx;
+    if (e->n++ == 0) {
+        snprintf(e->first, sizeof e->first, "%s", ev->flow);
+        e->first_frame = ev->frame_no;
+    }
+    e->frame_bytes += ev->frame_bytes;
+    e->fragments += ev->fragments;
+    e->fragment_bytes += ev->fragment_bytes;
+}
+
+/* At the memory limit the least recently used flow goes, and what it held
+ * is reported: here 9 bytes of a frame and a partial fragment of 5 bytes. */
+static void eviction_reported(void **state)
+{
+    (void)state;
+    unsigned c[4] = {0};
+    evictions_t e = {0};
+    decode_session_t *d = decode_session_new(0, count_rec, c);
+    decode_session_set_memory_limit(d, 1); /* raised to DS_MEMORY_MIN */
+    decode_session_set_evict_fn(d, on_evict, &e);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    static const uint8_t part[] = {0xC0, 0x81, 0x00, 0x00, 0x1E};
+    size_t n = user_frame(f, 1, 1024, 0x40, part, sizeof part); /* FIR, no FIN */
+    char name[64];
+    uint64_t peak = 0;
+    for (unsigned i = 0; i < 1000; i++) {
+        label(name, sizeof name, i);
+        decode_session_feed(d, name, i + 1, f, n, 0); /* a partial fragment */
+        decode_session_feed(d, name, i + 1, f, 9, 0); /* and part of a frame */
+        if (decode_session_memory(d) > peak)
+            peak = decode_session_memory(d);
+    }
+    assert_true(peak <= DS_MEMORY_MIN);
+    const decode_session_counters_t *st = decode_session_counters(d);
+    assert_true(e.n > 500);
+    assert_int_equal(st->lost, e.n);
+    assert_int_equal(st->evictions, e.n);
+    assert_int_equal(e.frame_bytes, 9u * e.n);
+    assert_int_equal(e.fragments, e.n);
+    assert_int_equal(e.fragment_bytes, sizeof part * e.n);
+    label(name, sizeof name, 0);
+    assert_string_equal(e.first, name); /* the oldest first */
+    assert_true(e.first_frame > 1);
+    decode_session_free(d);
+}
+
+/* A fragment much larger than the buffer's first size grows it. */
+static void large_fragment(void **state)
+{
+    (void)state;
+    sink_t s = {0};
+    decode_session_t *d = decode_session_new(0, on_rec, &s);
+    uint8_t apdu[4000];
+    for (size_t i = 0; i < sizeof apdu; i++)
+        apdu[i] = (uint8_t)(i * 7);
+    apdu[0] = 0xC0;
+    apdu[1] = 0x81;
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    size_t seg = DNP3_TP_MAX_SEGMENT - 1;
+    uint8_t seq = 0;
+    for (size_t off = 0; off < sizeof apdu; off += seg, seq++) {
+        size_t k = sizeof apdu - off < seg ? sizeof apdu - off : seg;
+        uint8_t th =
+            (uint8_t)((seq & 0x3F) | (off == 0 ? 0x40 : 0) | (off + k == sizeof apdu ? 0x80 : 0));
+        size_t n = user_frame(f, 1, 1024, th, apdu + off, k);
+        assert_int_equal(decode_session_feed(d, "a>b", seq + 1u, f, n, 0), 0);
+    }
+    decode_session_finish(d);
+    assert_int_equal(s.r[s.n - 1].apdu_len, sizeof apdu);
+    assert_memory_equal(s.r[s.n - 1].apdu, apdu, sizeof apdu);
+    decode_session_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(frame_spanning_chunks),         cmocka_unit_test(fragment_per_flow),
-        cmocka_unit_test(interleaved_addresses),         cmocka_unit_test(gap_resets_parser),
-        cmocka_unit_test(stream_start_forgets_fragment), cmocka_unit_test(empty_user_data_frame),
+        cmocka_unit_test(frame_spanning_chunks),
+        cmocka_unit_test(fragment_per_flow),
+        cmocka_unit_test(interleaved_addresses),
+        cmocka_unit_test(gap_resets_parser),
+        cmocka_unit_test(stream_start_forgets_fragment),
+        cmocka_unit_test(empty_user_data_frame),
         cmocka_unit_test(datagram_reports_leftover),
+        cmocka_unit_test(many_flows_each_complete),
+        cmocka_unit_test(many_address_pairs),
+        cmocka_unit_test(ended_flow_freed),
+        cmocka_unit_test(eviction_reported),
+        cmocka_unit_test(large_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * cycle (select -> written in fragment S -> confirm S, or back to unwritten
  * on confirm timeout / new connection), overflow under both policies with
  * exact counts (IIN2.3), per-class and per-type limits, most-recent mode,
- * several buffers over one database (IEEE 1815-2012 clause 13, 4.2.2.7.2). */
+ * several buffers over one database (IEEE 1815-2012 4.2.2.7.2 for IIN2.3). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

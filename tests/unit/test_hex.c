@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "hex.h"
 
@@ -147,12 +148,84 @@ static void test_args(void **state)
     assert_int_equal(hex_append_args(1, argv, out, 4, &len, NULL, NULL), DNP3_E_INVALID_ARG);
 }
 
+/* ---- the streaming form: any chunking gives the same bytes and errors ---- */
+
+static void test_stream_any_chunking(void **state)
+{
+    (void)state;
+    const char *text = "0x0564 05:C9\n0A-00 01 00\r\nFE,DA\n";
+    size_t len = strlen(text);
+    for (size_t step = 1; step <= len; step++) {
+        hex_stream_t h;
+        hex_stream_init(&h);
+        uint8_t out[32];
+        size_t total = 0;
+        for (size_t off = 0; off < len; off += step) {
+            size_t k = len - off < step ? len - off : step, got = 0;
+            assert_int_equal(
+                hex_stream_feed(&h, text + off, k, out + total, sizeof out - total, &got), 0);
+            total += got;
+        }
+        assert_int_equal(hex_stream_finish(&h), 0);
+        assert_int_equal(total, sizeof FRAME);
+        assert_memory_equal(out, FRAME, sizeof FRAME);
+    }
+}
+
+static void stream_error(const char *a, const char *b, uint64_t pos, uint64_t line, uint64_t col,
+                         char c)
+{
+    hex_stream_t h;
+    hex_stream_init(&h);
+    uint8_t out[32];
+    size_t got = 0;
+    int rc = hex_stream_feed(&h, a, strlen(a), out, sizeof out, &got);
+    if (rc == 0 && b)
+        rc = hex_stream_feed(&h, b, b[0] ? strlen(b) : 1, out, sizeof out, &got); /* "" = NUL */
+    if (rc == 0)
+        rc = hex_stream_finish(&h);
+    assert_int_equal(rc, DNP3_E_FORMAT);
+    assert_int_equal(h.err_pos, pos);
+    assert_int_equal(h.err_line, line);
+    assert_int_equal(h.err_col, col);
+    assert_int_equal(h.err_char, c);
+}
+
+static void test_stream_errors(void **state)
+{
+    (void)state;
+    /* A bad character, with its line and column. */
+    stream_error("05 64\n05 C0 z", NULL, 12, 2, 7, 'z');
+    /* An odd token split over two chunks: reported at its start. */
+    stream_error("05 6", "4 5", 6, 1, 7, '5');
+    /* A NUL byte is a bad character, not the end of the text. */
+    stream_error("05 64 ", "", 6, 1, 7, '\0');
+    /* A bare 0x at the end, with "0" and "x" in two chunks. */
+    stream_error("05 0", "x", 3, 1, 4, '0');
+    /* An odd count at the very end. */
+    stream_error("05 6", NULL, 3, 1, 4, '6');
+}
+
+static void test_stream_nospace(void **state)
+{
+    (void)state;
+    hex_stream_t h;
+    hex_stream_init(&h);
+    uint8_t out[2];
+    size_t got = 0;
+    assert_int_equal(hex_stream_feed(&h, "01 02 03", 8, out, sizeof out, &got), DNP3_E_NOSPACE);
+    assert_int_equal(got, 2);
+    assert_int_equal(h.err_pos, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_separators),    cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_format_errors), cmocka_unit_test(test_nospace),
-        cmocka_unit_test(test_invalid_args),  cmocka_unit_test(test_args),
+        cmocka_unit_test(test_separators),          cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_format_errors),       cmocka_unit_test(test_nospace),
+        cmocka_unit_test(test_invalid_args),        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_stream_any_chunking), cmocka_unit_test(test_stream_errors),
+        cmocka_unit_test(test_stream_nospace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,10 @@
 #include <string.h>
 
 typedef struct cap_flow {
+    struct cap_flow *hnext;       /* hash chain */
+    struct cap_flow *prev, *next; /* LRU list, most recent first */
+    uint32_t hash;
+    bool ended; /* end reported: freed once the queue no longer names it */
     uint8_t ip_version;
     uint8_t proto;
     uint16_t sport, dport;
@@ -28,11 +32,13 @@ typedef struct cap_entry {
     uint64_t packet_no;
     uint64_t ts_us;
     unsigned flow_id;
-    bool udp, gap, start;
+    bool udp, gap, start, end;
     size_t off, len;
 } cap_entry_t;
 
-typedef enum cap_state { CAP_READING, CAP_DONE, CAP_FAILED } cap_state_t;
+/* READING packets; FLUSHING held data after the last packet (or a read
+ * error: fail_code is then set); DONE. */
+typedef enum cap_state { CAP_READING, CAP_FLUSHING, CAP_DONE } cap_state_t;
 
 struct capture {
     pcap_t *pcap;
@@ -48,11 +54,20 @@ struct capture {
     cap_note_fn note_fn;
     void *note_ctx;
 
-    /* Flows: flows[id]; hash slots hold id + 1 (0 = empty), open addressing. */
+    /* Flows: flows[id] (NULL once freed), a chained hash over the live ones
+     * and an LRU list of them. */
     cap_flow_t **flows;
     unsigned nflows, flows_cap;
-    uint32_t *slots;
-    size_t nslots;
+    cap_flow_t **buckets;
+    size_t nbuckets, nlive;
+    cap_flow_t *lru_head, *lru_tail;
+    cap_flow_t *dead;    /* ended flows waiting for the queue to move on (chained by hnext) */
+    unsigned flush_next; /* end of capture: next flow whose held data is delivered */
+
+    uint64_t mem_limit;
+    uint64_t mem;                  /* flows, ids, buckets and held segments (tcp_stream held_mem) */
+    uint8_t ports_seen[65536 / 8]; /* the lower port of each non-matching packet */
+    uint8_t syn_ports[65536 / 8];  /* ports non-matching connections were opened to */
 
     /* Chunk queue, refilled only when empty, so returned pointers stay valid
      * until the next call. */
@@ -62,7 +77,6 @@ struct capture {
     size_t arena_used, arena_cap;
     bool oom;
 
-    size_t held_total;
     cap_counters_t counters;
 };
 
@@ -119,8 +133,19 @@ static void push(capture_t *c, const cap_flow_t *f, const uint8_t *data, size_t 
     }
     memcpy(c->arena + c->arena_used, data, len);
     c->queue[c->qlen++] =
-        (cap_entry_t){packet_no, ts_us, f->id, udp, gap, start, c->arena_used, len};
+        (cap_entry_t){packet_no, ts_us, f->id, udp, gap, start, false, c->arena_used, len};
     c->arena_used += len;
+}
+
+/* The flow's connection is over: an empty chunk flagged stream_end. */
+static void push_end(capture_t *c, const cap_flow_t *f)
+{
+    if (!grow((void **)&c->queue, &c->qcap, c->qlen + 1, sizeof *c->queue)) {
+        c->oom = true;
+        return;
+    }
+    c->queue[c->qlen++] =
+        (cap_entry_t){c->packet_no, c->ts_us, f->id, false, false, false, true, 0, 0};
 }
 
 typedef struct emit_ctx {
@@ -134,6 +159,15 @@ static void on_tcp_chunk(void *ctx, const uint8_t *data, size_t len, unsigned fl
     emit_ctx_t *e = ctx;
     push(e->c, e->f, data, len, false, (flags & TCP_STREAM_GAP) != 0,
          (flags & TCP_STREAM_START) != 0, tag.packet_no, tag.ts_us);
+}
+
+/* Delivers what a flow holds beyond its holes, keeping the memory count. */
+static void flow_flush(capture_t *c, cap_flow_t *f)
+{
+    emit_ctx_t e = {c, f};
+    size_t before = f->tcp.held_mem;
+    tcp_stream_flush(&f->tcp, on_tcp_chunk, &e);
+    c->mem = c->mem - before + f->tcp.held_mem;
 }
 
 /* ---- flows --------------------------------------------------------------------- */
@@ -166,59 +200,143 @@ static bool flow_matches(const cap_flow_t *f, const nd_packet_t *p)
            memcmp(f->dst, p->dst, alen) == 0;
 }
 
-static bool rehash(capture_t *c, size_t nslots)
+/* Memory a flow takes beyond its held segments (allocator overhead included).
+ * Its slot in flows[] (8 bytes per flow ever seen, so ids stay stable) is
+ * counted as the array grows. */
+#define FLOW_MEM (sizeof(cap_flow_t) + 16u)
+
+static void lru_unlink(capture_t *c, cap_flow_t *f)
 {
-    uint32_t *s = calloc(nslots, sizeof *s);
-    if (!s)
-        return false;
-    for (unsigned id = 0; id < c->nflows; id++) {
-        nd_packet_t k = {0};
-        const cap_flow_t *f = c->flows[id];
-        k.ip_version = f->ip_version;
-        k.proto = f->proto;
-        k.sport = f->sport;
-        k.dport = f->dport;
-        memcpy(k.src, f->src, 16);
-        memcpy(k.dst, f->dst, 16);
-        size_t i = flow_hash(&k) & (nslots - 1);
-        while (s[i])
-            i = (i + 1) & (nslots - 1);
-        s[i] = id + 1;
-    }
-    free(c->slots);
-    c->slots = s;
-    c->nslots = nslots;
-    return true;
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        c->lru_head = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    else
+        c->lru_tail = f->prev;
+    f->prev = f->next = NULL;
 }
 
-/* The flow of this packet, created on first sight; NULL when the table is
- * full (counted by the caller) or memory ran out. */
-static cap_flow_t *flow_get(capture_t *c, const nd_packet_t *p, bool *full)
+static void lru_front(capture_t *c, cap_flow_t *f)
 {
-    *full = false;
-    size_t mask = c->nslots - 1;
-    size_t i = flow_hash(p) & mask;
-    while (c->slots[i]) {
-        cap_flow_t *f = c->flows[c->slots[i] - 1];
-        if (flow_matches(f, p))
+    if (c->lru_head == f)
+        return;
+    if (f->prev || f->next || c->lru_tail == f)
+        lru_unlink(c, f);
+    f->next = c->lru_head;
+    if (c->lru_head)
+        c->lru_head->prev = f;
+    c->lru_head = f;
+    if (!c->lru_tail)
+        c->lru_tail = f;
+}
+
+/* Takes a flow out of the table. Its id and name stay valid until the queue
+ * has moved on (free_dead). */
+static void flow_retire(capture_t *c, cap_flow_t *f)
+{
+    cap_flow_t **pp = &c->buckets[f->hash & (c->nbuckets - 1)];
+    while (*pp != f)
+        pp = &(*pp)->hnext;
+    *pp = f->hnext;
+    lru_unlink(c, f);
+    c->nlive--;
+    c->mem -= f->tcp.held_mem + FLOW_MEM; /* freed at the next refill */
+    f->hnext = c->dead;
+    c->dead = f;
+}
+
+static void free_dead(capture_t *c)
+{
+    while (c->dead) {
+        cap_flow_t *f = c->dead;
+        c->dead = f->hnext;
+        /* Its tallies outlive it. */
+        c->counters.tcp_streams += f->tcp.counters.streams;
+        c->counters.retrans_bytes += f->tcp.counters.retrans_bytes;
+        c->counters.retrans_segments += f->tcp.counters.retrans_segments;
+        c->counters.gaps += f->tcp.counters.gaps;
+        tcp_stream_free(&f->tcp);
+        c->flows[f->id] = NULL;
+        free(f);
+    }
+}
+
+/* The connection of this direction is over and nothing is held: report the
+ * end and forget the flow. */
+static void flow_end(capture_t *c, cap_flow_t *f)
+{
+    if (f->tcp.nheld > 0)
+        return;
+    f->ended = true;
+    c->counters.flows_ended++;
+    push_end(c, f);
+    flow_retire(c, f);
+}
+
+/* Over the memory limit: the least recently used flow delivers what it holds
+ * (past its holes) and is forgotten; a later packet of it starts a new flow
+ * that carries on where it stopped. */
+static void evict_lru(capture_t *c, const cap_flow_t *keep)
+{
+    cap_flow_t *f = c->lru_tail;
+    if (!f || f == keep)
+        return;
+    if (f->tcp.nheld > 0)
+        note(c, c->packet_no, "%s: memory limit reached: flow dropped, giving up on a hole",
+             f->name);
+    flow_flush(c, f);
+    c->counters.flows_evicted++;
+    flow_retire(c, f);
+}
+
+static void rehash(capture_t *c)
+{
+    size_t n = c->nbuckets * 2;
+    cap_flow_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        while (c->buckets[i]) {
+            cap_flow_t *f = c->buckets[i];
+            c->buckets[i] = f->hnext;
+            f->hnext = b[f->hash & (n - 1)];
+            b[f->hash & (n - 1)] = f;
+        }
+    }
+    c->mem += (n - c->nbuckets) * sizeof *b;
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = n;
+}
+
+static cap_flow_t *flow_find(const capture_t *c, const nd_packet_t *p, uint32_t h)
+{
+    for (cap_flow_t *f = c->buckets[h & (c->nbuckets - 1)]; f; f = f->hnext) {
+        if (f->hash == h && flow_matches(f, p))
             return f;
-        i = (i + 1) & mask;
     }
-    if (c->nflows >= CAP_MAX_FLOWS) {
-        *full = true;
-        return NULL;
-    }
+    return NULL;
+}
+
+static cap_flow_t *flow_new(capture_t *c, const nd_packet_t *p, uint32_t h)
+{
     size_t fcap = c->flows_cap;
     if (!grow((void **)&c->flows, &fcap, c->nflows + 1u, sizeof *c->flows)) {
         c->oom = true;
         return NULL;
     }
+    c->mem += (fcap - c->flows_cap) * sizeof *c->flows;
     c->flows_cap = (unsigned)fcap;
+    while (c->mem + FLOW_MEM > c->mem_limit && c->lru_tail)
+        evict_lru(c, NULL);
     cap_flow_t *f = calloc(1, sizeof *f);
     if (!f) {
         c->oom = true;
         return NULL;
     }
+    f->hash = h;
     f->ip_version = p->ip_version;
     f->proto = p->proto;
     f->sport = p->sport;
@@ -231,12 +349,60 @@ static cap_flow_t *flow_get(capture_t *c, const nd_packet_t *p, bool *full)
     nd_format_endpoint(b, sizeof b, p->ip_version, p->dst, p->dport);
     snprintf(f->name, sizeof f->name, "%s>%s", a, b);
     tcp_stream_init(&f->tcp);
-    c->flows[c->nflows] = f;
-    c->slots[i] = ++c->nflows;
-    /* Keep the load factor at most 1/2. */
-    if ((size_t)c->nflows * 2 > c->nslots && !rehash(c, c->nslots * 2))
-        c->oom = true;
+    c->flows[c->nflows++] = f;
+    f->hnext = c->buckets[h & (c->nbuckets - 1)];
+    c->buckets[h & (c->nbuckets - 1)] = f;
+    c->nlive++;
+    c->mem += FLOW_MEM;
+    if (c->nlive > c->nbuckets)
+        rehash(c);
     return f;
+}
+
+/* The flow of this packet; a new one only for a packet that brings bytes or
+ * opens a connection (a bare ACK or FIN of a forgotten flow starts nothing).
+ * NULL when there is none or memory ran out. */
+static cap_flow_t *flow_get(capture_t *c, const nd_packet_t *p)
+{
+    uint32_t h = flow_hash(p);
+    cap_flow_t *f = flow_find(c, p, h);
+    if (!f) {
+        bool opens =
+            p->proto == ND_PROTO_UDP || p->payload_wire_len > 0 || (p->tcp_flags & ND_TCP_SYN);
+        if (!opens)
+            return NULL;
+        f = flow_new(c, p, h);
+        if (!f)
+            return NULL;
+    }
+    lru_front(c, f);
+    return f;
+}
+
+static void note_port(capture_t *c, const nd_packet_t *p)
+{
+    uint16_t port = p->sport < p->dport ? p->sport : p->dport;
+    c->ports_seen[port >> 3] |= (uint8_t)(1u << (port & 7));
+    if (p->proto == ND_PROTO_TCP && (p->tcp_flags & (ND_TCP_SYN | ND_TCP_ACK)) == ND_TCP_SYN)
+        c->syn_ports[p->dport >> 3] |= (uint8_t)(1u << (p->dport & 7));
+}
+
+static size_t ports_in(const uint8_t *bits, uint16_t *out, size_t max)
+{
+    size_t n = 0;
+    for (unsigned port = 0; port < 65536 && n < max; port++) {
+        if (bits[port >> 3] & (1u << (port & 7)))
+            out[n++] = (uint16_t)port;
+    }
+    return n;
+}
+
+size_t capture_ports_seen(const capture_t *c, uint16_t *out, size_t max)
+{
+    /* Servers' ports are those connections were opened to; without any SYN
+     * in the capture, the lower port of each packet is the best guess. */
+    size_t n = ports_in(c->syn_ports, out, max);
+    return n > 0 ? n : ports_in(c->ports_seen, out, max);
 }
 
 /* ---- open / close -------------------------------------------------------------- */
@@ -295,15 +461,17 @@ static capture_t *finish_open(pcap_t *p, uint8_t *image, uint16_t port, char *er
     }
     capture_t *c = calloc(1, sizeof *c);
     if (c)
-        c->slots = calloc(1024, sizeof *c->slots);
-    if (!c || !c->slots) {
+        c->buckets = calloc(1024, sizeof *c->buckets);
+    if (!c || !c->buckets) {
         snprintf(err, errlen, "out of memory");
         free(c);
         pcap_close(p);
         free(image);
         return NULL;
     }
-    c->nslots = 1024;
+    c->nbuckets = 1024;
+    c->mem_limit = CAP_MEMORY_DEFAULT;
+    c->mem = sizeof *c + c->nbuckets * sizeof *c->buckets;
     c->pcap = p;
     c->image = image;
     c->linktype = lt;
@@ -316,7 +484,11 @@ capture_t *capture_open(const char *path, uint16_t port, char *err, size_t errle
     char perr[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_open_offline(path, perr);
     if (!p) {
-        snprintf(err, errlen, "%s: %s", path, perr);
+        /* libpcap names the file itself in some messages, not in others. */
+        if (strstr(perr, path))
+            snprintf(err, errlen, "%s", perr);
+        else
+            snprintf(err, errlen, "%s: %s", path, perr);
         return NULL;
     }
     return finish_open(p, NULL, port, err, errlen);
@@ -358,11 +530,12 @@ void capture_close(capture_t *c)
     if (!c)
         return;
     for (unsigned i = 0; i < c->nflows; i++) {
-        tcp_stream_free(&c->flows[i]->tcp);
+        if (c->flows[i])
+            tcp_stream_free(&c->flows[i]->tcp);
         free(c->flows[i]);
     }
     free(c->flows);
-    free(c->slots);
+    free(c->buckets);
     free(c->queue);
     free(c->arena);
     pcap_close(c->pcap); /* closes the fmemopen FILE too */
@@ -372,22 +545,88 @@ void capture_close(capture_t *c)
 
 /* ---- reading ---------------------------------------------------------------------- */
 
+void capture_set_memory_limit(capture_t *c, uint64_t bytes)
+{
+    c->mem_limit = bytes;
+}
+
+uint64_t capture_memory(const capture_t *c)
+{
+    return c->mem;
+}
+
+/* An RST ends both directions. */
+static void end_reverse(capture_t *c, const nd_packet_t *pk)
+{
+    nd_packet_t r = *pk;
+    memcpy(r.src, pk->dst, sizeof r.src);
+    memcpy(r.dst, pk->src, sizeof r.dst);
+    r.sport = pk->dport;
+    r.dport = pk->sport;
+    cap_flow_t *f = flow_find(c, &r, flow_hash(&r));
+    if (f) {
+        flow_flush(c, f);
+        flow_end(c, f);
+    }
+}
+
 static void tcp_feed(capture_t *c, cap_flow_t *f, const nd_packet_t *pk, size_t wire_len)
 {
     emit_ctx_t e = {c, f};
     tcp_stream_tag_t tag = {c->packet_no, c->ts_us};
-    size_t before = f->tcp.held_bytes;
+    size_t before = f->tcp.held_mem;
     tcp_stream_segment(&f->tcp, pk->seq, pk->tcp_flags, pk->payload, pk->payload_len, wire_len, tag,
                        on_tcp_chunk, &e);
-    c->held_total = c->held_total - before + f->tcp.held_bytes;
-    if (c->held_total > CAP_MAX_HELD_TOTAL) {
-        /* Over the global bound: this flow gives up its holes now. */
+    c->mem = c->mem - before + f->tcp.held_mem;
+    while (c->mem > c->mem_limit && c->lru_tail && c->lru_tail != f)
+        evict_lru(c, f);
+    if (c->mem > c->mem_limit && f->tcp.nheld > 0) {
+        /* Still over the bound: this flow gives up its holes now. */
         c->counters.held_overflow++;
         note(c, c->packet_no, "%s: too much out-of-order data held; giving up on a hole", f->name);
-        before = f->tcp.held_bytes;
-        tcp_stream_flush(&f->tcp, on_tcp_chunk, &e);
-        c->held_total = c->held_total - before + f->tcp.held_bytes;
+        flow_flush(c, f);
     }
+    if (pk->tcp_flags & ND_TCP_RST)
+        end_reverse(c, pk);
+    if (pk->tcp_flags & (ND_TCP_FIN | ND_TCP_RST))
+        flow_end(c, f);
+}
+
+/* Why a packet cannot be read, counted and noted. */
+static void unreadable(capture_t *c, nd_result_t r, const nd_packet_t *pk)
+{
+    if (r == ND_FRAGMENT)
+        c->counters.fragments++;
+    else
+        c->counters.malformed++;
+    note(c, c->packet_no, "%s", pk->reason ? pk->reason : "unreadable packet");
+}
+
+/* Payload bytes the packet carries on the wire (the snap length or a lying
+ * IP header may leave fewer here); notes what is missing. */
+static size_t wire_length(capture_t *c, const struct pcap_pkthdr *h, const nd_packet_t *pk)
+{
+    size_t wire_len = pk->payload_wire_len;
+    if (pk->first_fragment) {
+        c->counters.fragments++;
+        note(c, c->packet_no, "first IP fragment: only %zu payload bytes of the %s are here",
+             pk->payload_len, pk->proto == ND_PROTO_TCP ? "segment" : "datagram");
+        if (pk->proto == ND_PROTO_TCP)
+            wire_len = pk->payload_len; /* the segment's real length is unknown */
+    } else if (pk->payload_len < pk->payload_wire_len) {
+        if (h->caplen < h->len) {
+            c->counters.truncated++;
+            note(c, c->packet_no, "snap length kept %zu of %zu payload bytes", pk->payload_len,
+                 pk->payload_wire_len);
+        } else {
+            /* The frame was captured whole: the IP length lies. Trust the frame. */
+            c->counters.malformed++;
+            note(c, c->packet_no, "IP length claims %zu payload bytes, the frame has %zu",
+                 pk->payload_wire_len, pk->payload_len);
+            wire_len = pk->payload_len;
+        }
+    }
+    return wire_len;
 }
 
 static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *data)
@@ -397,60 +636,24 @@ static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *
     c->ts_us = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
     nd_packet_t pk;
     nd_result_t r = nd_dissect(c->linktype, data, h->caplen, &pk);
-    switch (r) {
-    case ND_OK:
-        break;
-    case ND_NOT_IP:
-    case ND_NOT_TCPUDP:
+    if (r == ND_NOT_IP || r == ND_NOT_TCPUDP) {
         c->counters.non_matching++;
         return;
-    case ND_FRAGMENT:
-        c->counters.fragments++;
-        note(c, c->packet_no, "%s", pk.reason);
-        return;
-    case ND_MALFORMED:
-    case ND_BAD_LINKTYPE:
-    default:
-        c->counters.malformed++;
-        note(c, c->packet_no, "%s", pk.reason);
+    }
+    if (r != ND_OK) {
+        unreadable(c, r, &pk);
         return;
     }
     if (c->port != 0 && pk.sport != c->port && pk.dport != c->port) {
         c->counters.non_matching++;
+        note_port(c, &pk);
         return;
     }
     c->counters.matched++;
-    size_t wire_len = pk.payload_wire_len;
-    if (pk.first_fragment) {
-        c->counters.fragments++;
-        note(c, c->packet_no, "first IP fragment: only %zu payload bytes of the %s are here",
-             pk.payload_len, pk.proto == ND_PROTO_TCP ? "segment" : "datagram");
-        if (pk.proto == ND_PROTO_TCP)
-            wire_len = pk.payload_len; /* the segment's real length is unknown */
-    } else if (pk.payload_len < pk.payload_wire_len) {
-        if (h->caplen < h->len) {
-            c->counters.truncated++;
-            note(c, c->packet_no, "snap length kept %zu of %zu payload bytes", pk.payload_len,
-                 pk.payload_wire_len);
-        } else {
-            /* The frame was captured whole: the IP length lies. Trust the frame. */
-            c->counters.malformed++;
-            note(c, c->packet_no, "IP length claims %zu payload bytes, the frame has %zu",
-                 pk.payload_wire_len, pk.payload_len);
-            wire_len = pk.payload_len;
-        }
-    }
-    bool full;
-    cap_flow_t *f = flow_get(c, &pk, &full);
-    if (!f) {
-        if (full) {
-            if (c->counters.flow_overflow == 0)
-                note(c, c->packet_no, "more than %u flows: packets of new flows are dropped",
-                     CAP_MAX_FLOWS);
-            c->counters.flow_overflow++;
-        }
+    size_t wire_len = wire_length(c, h, &pk);
+    cap_flow_t *f = flow_get(c, &pk);
+    if (!f)
         return;
-    }
     if (pk.proto == ND_PROTO_UDP) {
         if (pk.payload_len > 0) {
             c->counters.udp_datagrams++;
@@ -461,13 +664,39 @@ static void on_packet(capture_t *c, const struct pcap_pkthdr *h, const uint8_t *
     tcp_feed(c, f, &pk, wire_len);
 }
 
-static void flush_all(capture_t *c)
+/* End of the capture: one flow's held data at a time, so the queue never
+ * holds a second copy of everything held. Returns false when none is left. */
+static bool flush_next(capture_t *c)
 {
-    for (unsigned i = 0; i < c->nflows; i++) {
-        emit_ctx_t e = {c, c->flows[i]};
-        tcp_stream_flush(&c->flows[i]->tcp, on_tcp_chunk, &e);
+    while (c->flush_next < c->nflows) {
+        cap_flow_t *f = c->flows[c->flush_next++];
+        if (f && !f->ended && f->tcp.nheld > 0) {
+            flow_flush(c, f);
+            return true;
+        }
     }
-    c->held_total = 0;
+    return false;
+}
+
+static void read_packet(capture_t *c)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(c->pcap, &h, &data);
+    if (rc == 1) {
+        on_packet(c, h, data);
+        return;
+    }
+    if (rc != PCAP_ERROR_BREAK) {
+        if (c->packet_no == 0)
+            snprintf(c->errmsg, sizeof c->errmsg, "cannot read the first packet: %s",
+                     pcap_geterr(c->pcap));
+        else
+            snprintf(c->errmsg, sizeof c->errmsg, "damaged or cut short after packet %llu: %s",
+                     (unsigned long long)c->packet_no, pcap_geterr(c->pcap));
+        c->fail_code = CAPTURE_E_READ;
+    }
+    c->state = CAP_FLUSHING;
 }
 
 int capture_next(capture_t *c, cap_chunk_t *out)
@@ -475,32 +704,22 @@ int capture_next(capture_t *c, cap_chunk_t *out)
     if (c->qhead == c->qlen) {
         c->qhead = c->qlen = 0;
         c->arena_used = 0;
-        while (c->qlen == 0 && c->state == CAP_READING && !c->oom) {
-            struct pcap_pkthdr *h;
-            const u_char *data;
-            int rc = pcap_next_ex(c->pcap, &h, &data);
-            if (rc == 1) {
-                on_packet(c, h, data);
-            } else if (rc == PCAP_ERROR_BREAK) {
-                flush_all(c);
+        free_dead(c);
+        while (c->qlen == 0 && c->state != CAP_DONE && !c->oom) {
+            if (c->state == CAP_READING)
+                read_packet(c);
+            else if (!flush_next(c))
                 c->state = CAP_DONE;
-            } else {
-                snprintf(c->errmsg, sizeof c->errmsg, "after packet %llu: %s",
-                         (unsigned long long)c->packet_no, pcap_geterr(c->pcap));
-                c->fail_code = CAPTURE_E_READ;
-                flush_all(c);
-                c->state = CAP_FAILED;
-            }
         }
         if (c->oom) {
             snprintf(c->errmsg, sizeof c->errmsg, "out of memory");
-            c->state = CAP_FAILED;
+            c->state = CAP_DONE;
             c->fail_code = DNP3_E_NOMEM;
             c->qhead = c->qlen = 0;
             return c->fail_code;
         }
         if (c->qlen == 0)
-            return c->state == CAP_FAILED ? c->fail_code : 0;
+            return c->fail_code;
     }
     const cap_entry_t *e = &c->queue[c->qhead++];
     const cap_flow_t *f = c->flows[e->flow_id];
@@ -511,7 +730,8 @@ int capture_next(capture_t *c, cap_chunk_t *out)
     out->udp = e->udp;
     out->gap_before = e->gap;
     out->stream_start = e->start;
-    out->data = c->arena + e->off;
+    out->stream_end = e->end;
+    out->data = e->len ? c->arena + e->off : (const uint8_t *)"";
     out->len = e->len;
     c->counters.chunks++;
     c->counters.bytes_delivered += e->len;
@@ -524,6 +744,8 @@ void capture_get_counters(const capture_t *c, cap_counters_t *out)
 {
     *out = c->counters;
     for (unsigned i = 0; i < c->nflows; i++) {
+        if (!c->flows[i])
+            continue;
         const tcp_stream_counters_t *s = &c->flows[i]->tcp.counters;
         out->tcp_streams += s->streams;
         out->retrans_bytes += s->retrans_bytes;
@@ -539,7 +761,7 @@ unsigned capture_flow_count(const capture_t *c)
 
 const char *capture_flow_name(const capture_t *c, unsigned flow_id)
 {
-    return flow_id < c->nflows ? c->flows[flow_id]->name : NULL;
+    return flow_id < c->nflows && c->flows[flow_id] ? c->flows[flow_id]->name : NULL;
 }
 
 int capture_linktype(const capture_t *c)

@@ -12,10 +12,15 @@
  *     if (rc < 0) fprintf(stderr, "%s\n", capture_error(c));
  *     capture_close(c);
  *
- * Memory is allocated at open and while reading, and is bounded: at most
- * CAP_MAX_FLOWS flows, each holding at most TCP_STREAM_MAX_SEGS segments /
- * TCP_STREAM_MAX_BYTES bytes beyond a hole, and CAP_MAX_HELD_TOTAL bytes held
- * over all flows. */
+ * Memory is allocated at open and while reading, and is bounded by a figure
+ * (CAP_MEMORY_DEFAULT unless set): the flows (one per direction) and the
+ * segments held beyond TCP holes, each counted with its allocator overhead.
+ * A flow whose connection ended (FIN or RST, nothing held) is reported with
+ * an empty chunk flagged stream_end and forgotten; over the limit, the least
+ * recently used flow delivers what it holds (past its holes: a gap, noted)
+ * and is forgotten; its later packets carry on as a new flow of the same
+ * name. When the current flow alone still holds too much, it gives up its
+ * holes (noted). */
 #ifndef DNP3_TOOL_CAPTURE_H
 #define DNP3_TOOL_CAPTURE_H
 
@@ -24,10 +29,8 @@
 #include <stdint.h>
 
 #define CAP_DEFAULT_PORT 20000 /* IANA-assigned DNP3 port, TCP and UDP */
-/* Flows (directions) tracked; packets of further flows are counted and dropped. */
-#define CAP_MAX_FLOWS 65536u
-/* Out-of-order bytes held over all flows; beyond it the flow being fed gives up its hole. */
-#define CAP_MAX_HELD_TOTAL (64u * 1024u * 1024u)
+/* Default memory limit of the flow table and held segments. */
+#define CAP_MEMORY_DEFAULT (256u * 1024u * 1024u)
 
 typedef struct cap_chunk {
     uint64_t packet_no; /* 1-based number of the packet that delivered these bytes (as Wireshark
@@ -40,8 +43,10 @@ typedef struct cap_chunk {
     bool udp;              /* a whole UDP datagram: treat as a fresh byte run */
     bool gap_before;       /* bytes were lost before this chunk in this flow */
     bool stream_start; /* first bytes of a new TCP stream on this flow (SYN seen): reset parsers */
+    bool stream_end;   /* the connection of this flow ended (FIN/RST): an empty chunk; the
+                          flow is forgotten and its id's name lasts until the next call */
     const uint8_t *data; /* valid until the next capture_next() or capture_close() */
-    size_t len;          /* > 0 */
+    size_t len;          /* > 0, except with stream_end (0) */
 } cap_chunk_t;
 
 typedef struct cap_counters {
@@ -53,7 +58,8 @@ typedef struct cap_counters {
                                   (its bytes are delivered as far as the frame goes) */
     uint64_t fragments;        /* IP fragments: non-first ones skipped, first ones partial */
     uint64_t truncated;        /* payload cut short by the snap length (rest is a gap) */
-    uint64_t flow_overflow;    /* packets dropped because CAP_MAX_FLOWS flows exist */
+    uint64_t flows_ended;      /* flows forgotten because their connection ended */
+    uint64_t flows_evicted;    /* flows forgotten at the memory limit */
     uint64_t chunks;           /* chunks returned */
     uint64_t bytes_delivered;  /* payload bytes returned (TCP and UDP) */
     uint64_t udp_datagrams;    /* UDP datagrams returned */
@@ -61,13 +67,14 @@ typedef struct cap_counters {
     uint64_t retrans_bytes;    /* TCP bytes not delivered because already delivered */
     uint64_t retrans_segments; /* TCP segments with payload that brought no new byte */
     uint64_t gaps;             /* TCP holes given up on (chunks flagged gap_before) */
-    uint64_t held_overflow;    /* times CAP_MAX_HELD_TOTAL forced a hole to be given up */
+    uint64_t held_overflow;    /* times the memory limit forced a hole to be given up */
 } cap_counters_t;
 
 typedef struct capture capture_t;
 
 /* Called for every packet skipped or damaged (malformed, fragment, snap
- * length, flow table full), with the packet number and a one-line reason. */
+ * length) and every hole given up at the memory limit, with the packet number
+ * and a one-line reason. */
 typedef void (*cap_note_fn)(void *ctx, uint64_t packet_no, const char *msg);
 
 /* Opens a pcap or pcapng file. port: keep TCP segments / UDP datagrams with
@@ -94,10 +101,21 @@ void capture_set_note_fn(capture_t *c, cap_note_fn fn, void *ctx);
  * DNP3_E_NOMEM. After 0 or an error, further calls return the same. */
 int capture_next(capture_t *c, cap_chunk_t *out);
 
+/* Memory limit in bytes (default CAP_MEMORY_DEFAULT), and what is counted now. */
+void capture_set_memory_limit(capture_t *c, uint64_t bytes);
+uint64_t capture_memory(const capture_t *c);
+
+/* The ports of the TCP/UDP traffic that did not match the selected port,
+ * ascending, at most max of them: the ports TCP connections were opened to
+ * (SYN), or when the capture has no SYN, the lower port of each packet.
+ * Returns how many were written. */
+size_t capture_ports_seen(const capture_t *c, uint16_t *out, size_t max);
+
 /* Counters so far. */
 void capture_get_counters(const capture_t *c, cap_counters_t *out);
 
-/* Flows seen so far (ids are 0..count-1) and the name of one (NULL if out of range). */
+/* Flows seen so far (ids are 0..count-1) and the name of one (NULL if out of
+ * range or forgotten). */
 unsigned capture_flow_count(const capture_t *c);
 const char *capture_flow_name(const capture_t *c, unsigned flow_id);
 

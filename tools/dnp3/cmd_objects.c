@@ -2,10 +2,12 @@
  * (src/app/objects.def), so it can never disagree with what decode does. */
 #include "cmd_objects.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnp3/objects.h"
+#include "opts.h"
 
 const char cmd_objects_summary[] = "list the object library (group, variation, size, name)";
 
@@ -19,27 +21,32 @@ static void usage(FILE *f)
           f);
 }
 
+/* A decimal number 0..255: digits only (no sign, no space). */
+static bool number(const char *s, const char **end, int *out)
+{
+    int v = 0;
+    const char *p = s;
+    while (*p >= '0' && *p <= '9' && p - s < 3)
+        v = v * 10 + (*p++ - '0');
+    *end = p;
+    *out = v;
+    return p != s && v <= 255;
+}
+
 /* "30", "g30", "g30v5", "30v5", "30/5". Returns false on anything else. */
 static bool parse_selector(const char *s, int *group, int *variation)
 {
-    char *end;
+    const char *end;
     if (*s == 'g' || *s == 'G')
         s++;
-    long g = strtol(s, &end, 10);
-    if (end == s || g < 0 || g > 255)
+    if (!number(s, &end, group))
         return false;
-    *group = (int)g;
     *variation = -1;
     if (*end == '\0')
         return true;
     if (*end != 'v' && *end != 'V' && *end != '/')
         return false;
-    s = end + 1;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < 0 || v > 255)
-        return false;
-    *variation = (int)v;
-    return true;
+    return number(end + 1, &end, variation) && *end == '\0';
 }
 
 /* variation < 0: the table line itself; else one concrete variation (for
@@ -79,23 +86,12 @@ static void print_line(FILE *out, const dnp3_obj_info_t *o, int variation, bool 
             dnp3_value_type_name((dnp3_value_type_t)o->value_type), o->name);
 }
 
-int cmd_objects(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+static unsigned list(FILE *out, int group, int variation)
 {
-    (void)in;
-    int group = -1, variation = -1;
-    if (argc > 2 || (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))) {
-        usage(argc == 2 ? out : err);
-        return argc == 2 ? 0 : 2;
-    }
-    if (argc == 2 && !parse_selector(argv[1], &group, &variation)) {
-        fprintf(err, "dnp3 objects: '%s' is not a group or object (examples: 30, g30, g30v5)\n",
-                argv[1]);
-        return 2;
-    }
     const dnp3_obj_info_t *table;
     size_t n = dnp3_obj_table(&table);
     unsigned shown = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !opts_output_failed(out); i++) {
         const dnp3_obj_info_t *o = &table[i];
         if (group >= 0 && o->group != group)
             continue;
@@ -105,9 +101,36 @@ int cmd_objects(int argc, char **argv, FILE *in, FILE *out, FILE *err)
             continue;
         print_line(out, o, variation, shown++ == 0);
     }
+    return shown;
+}
+
+int cmd_objects(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    (void)in;
+    opts_t o;
+    opts_begin(&o, "objects", 0, NULL, "", argc, argv, err);
+    const char *v;
+    int id;
+    while ((id = opts_next(&o, &v)) > 0)
+        ;
+    if (id < 0)
+        return OPTS_EXIT_USAGE;
+    if (o.help) {
+        usage(out);
+        return opts_finish_output("objects", out, err, 0, 0);
+    }
+    int group = -1, variation = -1;
+    if (argc - o.first_operand > 1)
+        return opts_usage_error(&o, "give at most one group or object (examples: 30, g30v5)");
+    const char *sel = o.first_operand < argc ? argv[o.first_operand] : NULL;
+    if (sel && !parse_selector(sel, &group, &variation))
+        return opts_usage_error(&o, "'%s' is not a group or object (examples: 30, g30, g30v5)",
+                                sel);
+    unsigned shown = list(out, group, variation);
+    int write_errno = opts_output_failed(out) ? errno : 0;
     if (shown == 0) {
-        fprintf(err, "dnp3 objects: no object matches '%s'\n", argv[1]);
+        fprintf(err, "dnp3 objects: no object matches '%s'\n", sel);
         return 1;
     }
-    return 0;
+    return opts_finish_output("objects", out, err, 0, write_errno);
 }

@@ -1,6 +1,7 @@
 /* decode_session: link parser per flow -> transport reassembler per
- * (flow, link source, link destination) -> completed fragments. See the
- * header for the model and the bounds. */
+ * (flow, link source, link destination) -> completed fragments. Flows live in
+ * a hash table and an LRU list; memory is counted against a limit. See the
+ * header for the model. */
 #include "decode_session.h"
 
 #include <stdlib.h>
@@ -8,31 +9,45 @@
 
 #include "dnp3/types.h"
 
-typedef struct ds_flow {
-    bool used;
-    char label[DS_FLOW_LABEL_MAX];
-    dnp3_link_parser_t parser;
-    uint64_t last_frame; /* last packet that fed this flow */
-    uint64_t last_use;
-} ds_flow_t;
+/* What the allocator takes beyond the bytes asked for (glibc: a size word,
+ * rounded to 16), counted with every allocation. */
+#define ALLOC_OVERHEAD 16u
+#define TP_MIN_ALLOC   256u
 
 typedef struct ds_tp {
-    bool used;
-    char label[DS_FLOW_LABEL_MAX];
+    struct ds_tp *next;
     uint16_t src, dst;
     dnp3_tp_reassembler_t r;
     uint8_t *buf;
-    uint64_t last_use;
+    size_t alloc; /* bytes of buf; the reassembler's cap stays fragment_cap */
 } ds_tp_t;
+
+typedef struct ds_flow {
+    struct ds_flow *hnext;         /* hash chain */
+    struct ds_flow *prev, *next;   /* LRU list, most recent first */
+    struct ds_flow *older, *newer; /* creation order (the end of input drains in it) */
+    uint32_t hash;
+    uint64_t last_frame; /* last packet that fed this flow */
+    ds_tp_t *tps;
+    dnp3_link_parser_t parser;
+    char label[]; /* NUL-terminated */
+} ds_flow_t;
 
 struct decode_session {
     ds_emit_fn emit;
     void *ctx;
+    ds_evict_fn evict;
+    void *evict_ctx;
     size_t fragment_cap;
-    uint64_t clock; /* use counter for LRU eviction */
-    ds_flow_t *flows;
-    size_t nflows; /* slots in use or used before (high-water mark) */
-    ds_tp_t tps[DS_MAX_REASSEMBLERS];
+    uint64_t limit;
+    uint64_t mem;
+    ds_flow_t **buckets;
+    size_t nbuckets; /* power of two */
+    size_t nflows;
+    ds_flow_t *lru_head, *lru_tail;
+    ds_flow_t *oldest, *newest;
+    bool finishing;     /* no eviction while every flow is drained */
+    uint64_t now_frame; /* packet being fed (for eviction reports) */
     decode_session_counters_t counters;
 };
 
@@ -43,39 +58,39 @@ decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void 
     decode_session_t *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    s->nbuckets = 64;
+    s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
+    if (!s->buckets) {
+        free(s);
+        return NULL;
+    }
     s->emit = emit;
     s->ctx = ctx;
     s->fragment_cap = fragment_cap;
+    s->limit = DS_MEMORY_DEFAULT;
+    s->mem = sizeof *s + s->nbuckets * sizeof *s->buckets + 2 * ALLOC_OVERHEAD;
     return s;
 }
 
-void decode_session_free(decode_session_t *s)
+void decode_session_set_memory_limit(decode_session_t *s, uint64_t bytes)
 {
-    if (!s)
-        return;
-    for (size_t i = 0; i < DS_MAX_REASSEMBLERS; i++)
-        free(s->tps[i].buf);
-    free(s->flows);
-    free(s);
+    s->limit = bytes < DS_MEMORY_MIN ? DS_MEMORY_MIN : bytes;
+}
+
+void decode_session_set_evict_fn(decode_session_t *s, ds_evict_fn fn, void *ctx)
+{
+    s->evict = fn;
+    s->evict_ctx = ctx;
+}
+
+uint64_t decode_session_memory(const decode_session_t *s)
+{
+    return s->mem;
 }
 
 const decode_session_counters_t *decode_session_counters(const decode_session_t *s)
 {
     return &s->counters;
-}
-
-static void copy_label(char dst[DS_FLOW_LABEL_MAX], const char *label)
-{
-    size_t n = strlen(label);
-    if (n >= DS_FLOW_LABEL_MAX)
-        n = DS_FLOW_LABEL_MAX - 1;
-    memcpy(dst, label, n);
-    dst[n] = '\0';
-}
-
-static bool label_eq(const char *a, const char *b)
-{
-    return strncmp(a, b, DS_FLOW_LABEL_MAX - 1) == 0;
 }
 
 static void emit_record(decode_session_t *s, const ds_record_t *rec)
@@ -84,78 +99,255 @@ static void emit_record(decode_session_t *s, const ds_record_t *rec)
         s->emit(s->ctx, rec);
 }
 
+/* ---- flows: hash, LRU, memory ---------------------------------------------- */
+
+static uint32_t label_hash(const char *label)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static size_t flow_size(const ds_flow_t *f)
+{
+    return sizeof *f + strlen(f->label) + 1 + ALLOC_OVERHEAD;
+}
+
+static size_t tp_size(const ds_tp_t *t)
+{
+    return sizeof *t + ALLOC_OVERHEAD + (t->buf ? t->alloc + ALLOC_OVERHEAD : 0);
+}
+
+static void lru_unlink(decode_session_t *s, ds_flow_t *f)
+{
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        s->lru_head = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    else
+        s->lru_tail = f->prev;
+    f->prev = f->next = NULL;
+}
+
+static void lru_push_front(decode_session_t *s, ds_flow_t *f)
+{
+    f->next = s->lru_head;
+    f->prev = NULL;
+    if (s->lru_head)
+        s->lru_head->prev = f;
+    s->lru_head = f;
+    if (!s->lru_tail)
+        s->lru_tail = f;
+}
+
+static void tps_free(decode_session_t *s, ds_flow_t *f)
+{
+    while (f->tps) {
+        ds_tp_t *t = f->tps;
+        f->tps = t->next;
+        s->mem -= tp_size(t);
+        free(t->buf);
+        free(t);
+    }
+}
+
+static void flow_remove(decode_session_t *s, ds_flow_t *f)
+{
+    ds_flow_t **pp = &s->buckets[f->hash & (s->nbuckets - 1)];
+    while (*pp != f)
+        pp = &(*pp)->hnext;
+    *pp = f->hnext;
+    lru_unlink(s, f);
+    if (f->older)
+        f->older->newer = f->newer;
+    else
+        s->oldest = f->newer;
+    if (f->newer)
+        f->newer->older = f->older;
+    else
+        s->newest = f->older;
+    tps_free(s, f);
+    s->mem -= flow_size(f);
+    s->nflows--;
+    free(f);
+}
+
+/* Drops the least recently used flow, reporting what it held. */
+static void evict_one(decode_session_t *s)
+{
+    ds_flow_t *f = s->lru_tail;
+    ds_eviction_t ev = {f->label, s->now_frame, f->parser.have, 0, 0};
+    for (const ds_tp_t *t = f->tps; t; t = t->next) {
+        if (t->r.in_progress) {
+            ev.fragments++;
+            ev.fragment_bytes += t->r.len;
+        }
+    }
+    s->counters.evictions++;
+    if (ev.frame_bytes > 0 || ev.fragments > 0) {
+        s->counters.lost++;
+        if (s->evict)
+            s->evict(s->evict_ctx, &ev);
+    }
+    flow_remove(s, f);
+}
+
+/* Makes room for bytes more, dropping least recently used flows other than
+ * keep (the flow being fed, always the most recent). When only keep is left
+ * the allocation goes ahead: the limit is at least one flow with a full
+ * fragment. */
+static void reserve(decode_session_t *s, const ds_flow_t *keep, size_t bytes)
+{
+    while (!s->finishing && s->mem + bytes > s->limit && s->lru_tail && s->lru_tail != keep)
+        evict_one(s);
+}
+
+static void rehash(decode_session_t *s)
+{
+    size_t n = s->nbuckets * 2;
+    ds_flow_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        while (s->buckets[i]) {
+            ds_flow_t *f = s->buckets[i];
+            s->buckets[i] = f->hnext;
+            f->hnext = b[f->hash & (n - 1)];
+            b[f->hash & (n - 1)] = f;
+        }
+    }
+    s->mem += (n - s->nbuckets) * sizeof *b;
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+static ds_flow_t *flow_find(decode_session_t *s, const char *label, uint32_t h)
+{
+    for (ds_flow_t *f = s->buckets[h & (s->nbuckets - 1)]; f; f = f->hnext) {
+        if (f->hash == h && strcmp(f->label, label) == 0)
+            return f;
+    }
+    return NULL;
+}
+
 static ds_flow_t *flow_get(decode_session_t *s, const char *label)
 {
-    for (size_t i = 0; i < s->nflows; i++) {
-        if (s->flows[i].used && label_eq(s->flows[i].label, label))
-            return &s->flows[i];
-    }
-    if (!s->flows) {
-        /* Zeroed pages cost nothing until touched. */
-        s->flows = calloc(DS_MAX_FLOWS, sizeof(*s->flows));
-        if (!s->flows)
-            return NULL;
-    }
-    ds_flow_t *f;
-    if (s->nflows < DS_MAX_FLOWS) {
-        f = &s->flows[s->nflows++];
-    } else {
-        f = &s->flows[0];
-        for (size_t i = 1; i < s->nflows; i++) {
-            if (s->flows[i].last_use < f->last_use)
-                f = &s->flows[i];
+    uint32_t h = label_hash(label);
+    ds_flow_t *f = flow_find(s, label, h);
+    if (f) {
+        if (s->lru_head != f) {
+            lru_unlink(s, f);
+            lru_push_front(s, f);
         }
-        s->counters.evictions++;
+        return f;
     }
-    memset(f, 0, sizeof(*f));
-    f->used = true;
-    copy_label(f->label, label);
+    size_t n = strlen(label);
+    reserve(s, NULL, sizeof *f + n + 1 + ALLOC_OVERHEAD);
+    f = calloc(1, sizeof *f + n + 1);
+    if (!f)
+        return NULL;
+    memcpy(f->label, label, n + 1);
+    f->hash = h;
     /* Discard-and-resynchronise: a decoder shows what it can of a damaged
      * stream rather than giving up on the connection. */
     dnp3_link_parser_init(&f->parser, DNP3_LINK_POLICY_DISCARD);
+    f->hnext = s->buckets[h & (s->nbuckets - 1)];
+    s->buckets[h & (s->nbuckets - 1)] = f;
+    lru_push_front(s, f);
+    f->older = s->newest;
+    if (s->newest)
+        s->newest->newer = f;
+    else
+        s->oldest = f;
+    s->newest = f;
+    s->nflows++;
+    s->mem += flow_size(f);
+    if (s->nflows > s->nbuckets)
+        rehash(s);
     return f;
 }
 
-static ds_tp_t *tp_get(decode_session_t *s, const char *label, uint16_t src, uint16_t dst)
+/* ---- reassemblers ------------------------------------------------------------- */
+
+static ds_tp_t *tp_get(decode_session_t *s, ds_flow_t *f, uint16_t src, uint16_t dst)
 {
-    ds_tp_t *free_slot = NULL, *lru = NULL;
-    for (size_t i = 0; i < DS_MAX_REASSEMBLERS; i++) {
-        ds_tp_t *t = &s->tps[i];
-        if (!t->used) {
-            if (!free_slot)
-                free_slot = t;
-            continue;
-        }
-        if (t->src == src && t->dst == dst && label_eq(t->label, label))
+    for (ds_tp_t **pp = &f->tps; *pp; pp = &(*pp)->next) {
+        ds_tp_t *t = *pp;
+        if (t->src == src && t->dst == dst) {
+            *pp = t->next; /* to the front: the next frame is likely the same pair */
+            t->next = f->tps;
+            f->tps = t;
             return t;
-        if (!lru || t->last_use < lru->last_use)
-            lru = t;
+        }
     }
-    ds_tp_t *t = free_slot;
-    if (!t) {
-        t = lru;
-        s->counters.evictions++;
-    }
-    if (!t->buf) {
-        t->buf = malloc(s->fragment_cap);
-        if (!t->buf)
-            return NULL;
-    }
-    t->used = true;
-    copy_label(t->label, label);
+    reserve(s, f, sizeof(ds_tp_t) + ALLOC_OVERHEAD);
+    ds_tp_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
     t->src = src;
     t->dst = dst;
-    dnp3_tp_reassembler_init(&t->r, t->buf, s->fragment_cap);
+    t->next = f->tps;
+    f->tps = t;
+    s->mem += tp_size(t);
     return t;
 }
 
-/* Forget every partial fragment of a flow (a new connection). */
-static void tp_forget_flow(decode_session_t *s, const char *label)
+/* The fragment buffer grows with the fragment: a segment of len bytes may
+ * add len - 1 to what the reassembler holds, never past fragment_cap. */
+static bool tp_room(decode_session_t *s, ds_flow_t *f, ds_tp_t *t, size_t len)
 {
-    for (size_t i = 0; i < DS_MAX_REASSEMBLERS; i++) {
-        ds_tp_t *t = &s->tps[i];
-        if (t->used && label_eq(t->label, label))
-            t->used = false;
+    size_t need = (t->r.in_progress ? t->r.len : 0) + len;
+    if (need > s->fragment_cap)
+        need = s->fragment_cap;
+    if (t->buf && t->alloc >= need)
+        return true;
+    size_t n = t->alloc ? t->alloc * 2 : TP_MIN_ALLOC;
+    while (n < need)
+        n *= 2;
+    if (n > s->fragment_cap)
+        n = s->fragment_cap;
+    reserve(s, f, n - t->alloc + (t->buf ? 0 : ALLOC_OVERHEAD));
+    uint8_t *b = realloc(t->buf, n);
+    if (!b)
+        return false;
+    s->mem -= tp_size(t);
+    if (!t->buf)
+        dnp3_tp_reassembler_init(&t->r, b, s->fragment_cap);
+    t->buf = b;
+    t->alloc = n;
+    /* The reassembler writes into r.buf; cap stays fragment_cap and the
+     * buffer always holds what it may write next (need above). */
+    t->r.buf = b;
+    s->mem += tp_size(t);
+    return true;
+}
+
+static void transport_feed(decode_session_t *s, ds_flow_t *f, const dnp3_link_event_t *ev,
+                           ds_record_t *rec)
+{
+    ds_tp_t *t = tp_get(s, f, ev->frame.hdr.src, ev->frame.hdr.dst);
+    if (!t || !tp_room(s, f, t, ev->frame.user_len))
+        return;
+    dnp3_tp_result_t res;
+    memset(&res, 0, sizeof(res));
+    int rc = dnp3_tp_reassembler_feed(&t->r, ev->frame.hdr.src, ev->frame.hdr.dst, ev->frame.user,
+                                      ev->frame.user_len, &res);
+    if (res.dropped) {
+        rec->tp_error = res.dropped;
+        rec->tp_dropped = res.dropped_bytes;
+        s->counters.tp_drops++;
+    } else if (rc < 0) {
+        rec->tp_error = rc;
+        s->counters.tp_drops++;
+    }
+    if (rc == 1) {
+        rec->apdu = res.fragment;
+        rec->apdu_len = res.len;
+        s->counters.fragments++;
     }
 }
 
@@ -195,27 +387,7 @@ static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_even
     } else if (user_data) {
         rec.has_transport = true;
         rec.tp_header = ev->frame.user[0];
-        ds_tp_t *t = tp_get(s, f->label, ev->frame.hdr.src, ev->frame.hdr.dst);
-        if (t) {
-            t->last_use = ++s->clock;
-            dnp3_tp_result_t res;
-            memset(&res, 0, sizeof(res));
-            int rc = dnp3_tp_reassembler_feed(&t->r, ev->frame.hdr.src, ev->frame.hdr.dst,
-                                              ev->frame.user, ev->frame.user_len, &res);
-            if (res.dropped) {
-                rec.tp_error = res.dropped;
-                rec.tp_dropped = res.dropped_bytes;
-                s->counters.tp_drops++;
-            } else if (rc < 0) {
-                rec.tp_error = rc;
-                s->counters.tp_drops++;
-            }
-            if (rc == 1) {
-                rec.apdu = res.fragment;
-                rec.apdu_len = res.len;
-                s->counters.fragments++;
-            }
-        }
+        transport_feed(s, f, ev, &rec);
     }
     emit_record(s, &rec);
 }
@@ -229,27 +401,8 @@ static void flow_drain(decode_session_t *s, ds_flow_t *f)
     dnp3_link_parser_reset(&f->parser);
 }
 
-int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no,
-                        const uint8_t *data, size_t len, unsigned flags)
+static void flow_parse(decode_session_t *s, ds_flow_t *f, const uint8_t *data, size_t len)
 {
-    if (!s || (!data && len > 0))
-        return DNP3_E_INVALID_ARG;
-    if (!flow)
-        flow = "";
-    ds_flow_t *f = flow_get(s, flow);
-    if (!f)
-        return DNP3_E_NOSPACE;
-    f->last_use = ++s->clock;
-    if (flags & (DS_CHUNK_GAP | DS_CHUNK_START)) {
-        /* A hole or a new connection: what the parser holds can never be
-         * completed; report it against the packet that brought it. */
-        flow_drain(s, f);
-        if (flags & DS_CHUNK_START)
-            tp_forget_flow(s, f->label);
-    }
-    f->last_frame = frame_no;
-    if (flags & DS_CHUNK_DATAGRAM)
-        flow_drain(s, f);
     while (len > 0) {
         dnp3_link_event_t ev;
         size_t n = dnp3_link_parser_feed(&f->parser, data, len, &ev);
@@ -265,8 +418,38 @@ int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no
     dnp3_link_event_t run;
     if (dnp3_link_parser_flush_run(&f->parser, &run) == 1)
         handle_event(s, f, &run);
+}
+
+int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no,
+                        const uint8_t *data, size_t len, unsigned flags)
+{
+    if (!s || (!data && len > 0))
+        return DNP3_E_INVALID_ARG;
+    if (!flow)
+        flow = "";
+    s->now_frame = frame_no;
+    if ((flags & DS_CHUNK_END) && len == 0 && !flow_find(s, flow, label_hash(flow)))
+        return 0; /* a connection that ended without data for us */
+    ds_flow_t *f = flow_get(s, flow);
+    if (!f)
+        return DNP3_E_NOMEM;
+    if (flags & (DS_CHUNK_GAP | DS_CHUNK_START)) {
+        /* A hole or a new connection: what the parser holds can never be
+         * completed; report it against the packet that brought it. */
+        flow_drain(s, f);
+        if (flags & DS_CHUNK_START)
+            tps_free(s, f);
+    }
+    f->last_frame = frame_no;
     if (flags & DS_CHUNK_DATAGRAM)
         flow_drain(s, f);
+    flow_parse(s, f, data, len);
+    if (flags & (DS_CHUNK_DATAGRAM | DS_CHUNK_END))
+        flow_drain(s, f);
+    if (flags & DS_CHUNK_END) {
+        s->counters.ended++;
+        flow_remove(s, f);
+    }
     return 0;
 }
 
@@ -274,8 +457,19 @@ void decode_session_finish(decode_session_t *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nflows; i++) {
-        if (s->flows[i].used)
-            flow_drain(s, &s->flows[i]);
-    }
+    /* In the order the flows appeared. */
+    s->finishing = true;
+    for (ds_flow_t *f = s->oldest; f; f = f->newer)
+        flow_drain(s, f);
+    s->finishing = false;
+}
+
+void decode_session_free(decode_session_t *s)
+{
+    if (!s)
+        return;
+    while (s->lru_head)
+        flow_remove(s, s->lru_head);
+    free(s->buckets);
+    free(s);
 }

@@ -12,10 +12,15 @@
  * the transport header and, when it completed a fragment, the fragment) or a
  * discarded run of bytes with its reason.
  *
- * Memory is bounded: at most DS_MAX_FLOWS link parsers (~900 bytes each) and
- * DS_MAX_REASSEMBLERS fragment buffers (64 KiB each); when a table is full the
- * least recently used entry is dropped (its partial data is lost, counted in
- * decode_session_counters_t.evictions). */
+ * Flows are found by hash. Memory is bounded by a figure, not by counts:
+ * every flow (its link parser and label) and every reassembler (a fragment
+ * buffer that grows with the fragment, up to fragment_cap) is counted with an
+ * allowance for the allocator's overhead; when taking more would pass the
+ * limit (DS_MEMORY_DEFAULT unless set), the least recently used flows are
+ * dropped until it fits. A dropped flow that held data (part of a link frame,
+ * partial fragments) is reported through the eviction callback; its later
+ * bytes start afresh. A flow whose connection ended (DS_CHUNK_END) is drained
+ * and freed at once. */
 #ifndef DNP3_TOOL_DECODE_SESSION_H
 #define DNP3_TOOL_DECODE_SESSION_H
 
@@ -26,9 +31,10 @@
 #include "dnp3/link.h"
 #include "dnp3/transport.h"
 
-#define DS_MAX_FLOWS        4096
-#define DS_MAX_REASSEMBLERS 256
-#define DS_FLOW_LABEL_MAX   128
+/* Default memory limit: room for ~250,000 flows each holding part of a frame. */
+#define DS_MEMORY_DEFAULT (256u * 1024u * 1024u)
+/* The smallest limit accepted: one flow with a full-size fragment. */
+#define DS_MEMORY_MIN (256u * 1024u)
 
 /* Chunk flags (same meaning as the capture reader's). */
 #define DS_CHUNK_GAP   0x1u /* bytes were lost before this chunk: resynchronise */
@@ -36,6 +42,9 @@
 /* A whole datagram (UDP): frames never continue from one datagram to the
  * next, so whatever is left at its end is reported at once. */
 #define DS_CHUNK_DATAGRAM 0x4u
+/* The connection ended after this chunk (FIN, RST): what the flow holds is
+ * reported and the flow is freed. The chunk may be empty. */
+#define DS_CHUNK_END 0x8u
 
 typedef enum ds_record_kind {
     DS_REC_FRAME = 0, /* a valid link frame */
@@ -74,8 +83,21 @@ typedef struct decode_session_counters {
     uint64_t discards;  /* discarded runs */
     uint64_t fragments; /* application fragments completed */
     uint64_t tp_drops;  /* segments / partial fragments dropped by transport */
-    uint64_t evictions; /* table entries dropped to stay within the bounds */
+    uint64_t evictions; /* flows dropped to stay within the memory limit */
+    uint64_t lost;      /* of those, flows that held data (reported) */
+    uint64_t ended;     /* flows freed because their connection ended */
 } decode_session_counters_t;
+
+/* A flow dropped at the memory limit while it held data. */
+typedef struct ds_eviction {
+    const char *flow;      /* its label ("" for the anonymous stream) */
+    uint64_t frame_no;     /* the packet being fed when it was dropped */
+    size_t frame_bytes;    /* bytes of a partial link frame lost */
+    unsigned fragments;    /* partial application fragments lost */
+    size_t fragment_bytes; /* their bytes */
+} ds_eviction_t;
+
+typedef void (*ds_evict_fn)(void *ctx, const ds_eviction_t *ev);
 
 typedef struct decode_session decode_session_t;
 
@@ -83,11 +105,21 @@ typedef struct decode_session decode_session_t;
 decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void *ctx);
 void decode_session_free(decode_session_t *s);
 
+/* Memory limit in bytes (at least DS_MEMORY_MIN; smaller values are raised). */
+void decode_session_set_memory_limit(decode_session_t *s, uint64_t bytes);
+
+/* Called for every flow dropped at the memory limit that held data. */
+void decode_session_set_evict_fn(decode_session_t *s, ds_evict_fn fn, void *ctx);
+
+/* Memory counted against the limit now. */
+uint64_t decode_session_memory(const decode_session_t *s);
+
 /* Feed one chunk of a flow's byte stream. flow NULL or "" is the anonymous
  * stream. With DS_CHUNK_GAP or DS_CHUNK_START the flow's parser first
  * reports whatever it held (as a truncated run) and restarts; START also
  * forgets the flow's partial fragments. Records are emitted before return.
- * Returns 0, or DNP3_E_INVALID_ARG / DNP3_E_NOSPACE (allocation). */
+ * With DS_CHUNK_END the flow is drained (as at the end of input) and freed
+ * after the chunk. Returns 0, or DNP3_E_INVALID_ARG / DNP3_E_NOMEM. */
 int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no,
                         const uint8_t *data, size_t len, unsigned flags);
 

@@ -34,4 +34,34 @@ int hex_parse(const char *text, uint8_t *out, size_t cap, size_t *out_len, size_
 int hex_append_args(int argc, char *const argv[], uint8_t *out, size_t cap, size_t *out_len,
                     int *err_arg, size_t *err_pos);
 
+/* Streaming form of the same grammar, for hex text of any length read in
+ * chunks (a token may span two chunks). Positions, lines and columns count
+ * from the start of the whole text. */
+typedef struct hex_stream {
+    int state;
+    uint8_t hi;         /* high nibble of the pair in progress */
+    uint64_t pos;       /* 0-based offset of the next character */
+    uint64_t line, col; /* 1-based line and column of the next character */
+    uint64_t tok_pos;   /* start of the token in progress */
+    uint64_t tok_line, tok_col;
+    char tok_char;   /* its first character */
+    uint64_t hi_pos; /* offset of the pair in progress */
+    /* After an error: where, and the character there. */
+    uint64_t err_pos, err_line, err_col;
+    char err_char;
+} hex_stream_t;
+
+void hex_stream_init(hex_stream_t *h);
+
+/* Parses text[0..len) (a NUL byte is an ordinary bad character), appending
+ * bytes to out[0..cap) and setting *out_len to how many. cap >= len / 2 + 1
+ * always suffices. Returns 0, DNP3_E_FORMAT (err_* set; the bytes before it
+ * are in out) or DNP3_E_NOSPACE (the pair at err_pos did not fit). */
+int hex_stream_feed(hex_stream_t *h, const char *text, size_t len, uint8_t *out, size_t cap,
+                    size_t *out_len);
+
+/* End of the text: 0, or DNP3_E_FORMAT for a token left with an odd number of
+ * digits or a bare "0x" (err_* at the token's start). */
+int hex_stream_finish(hex_stream_t *h);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "cmd_decode.h"
 #include "cmd_objects.h"
+#include "opts.h"
 
 #ifndef DNP3C_VERSION
 #define DNP3C_VERSION "0.1.0"
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "--version") == 0 || strcmp(sub, "version") == 0) {
         printf("dnp3 (dnp3c) %s\n", DNP3C_VERSION);
-        return 0;
+        return opts_finish_output("version", stdout, stderr, 0, 0);
     }
     if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
         if (argc > 2) {
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
             return c->run(2, hargv, stdin, stdout, stderr);
         }
         help(stdout);
-        return 0;
+        return opts_finish_output("help", stdout, stderr, 0, 0);
     }
     const command_t *c = find(sub);
     if (!c) {

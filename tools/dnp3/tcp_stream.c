@@ -21,15 +21,27 @@ void tcp_stream_init(tcp_stream_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Memory a held copy of n bytes takes (glibc: 8-byte size word, 16-byte
+ * granules, 32 at least). */
+static size_t copy_mem(size_t n)
+{
+    size_t m = (n + 8u + 15u) & ~(size_t)15u;
+    return m < 32u ? 32u : m;
+}
+
+#define LIST_MEM (TCP_STREAM_MAX_SEGS * sizeof(tcp_stream_seg_t) + 16u)
+
 static void remove_first(tcp_stream_t *s)
 {
     s->held_bytes -= s->held[0].cap_len;
+    s->held_mem -= copy_mem(s->held[0].cap_len);
     free(s->held[0].data);
     s->nheld--;
     memmove(&s->held[0], &s->held[1], s->nheld * sizeof s->held[0]);
     if (s->nheld == 0) {
         free(s->held);
         s->held = NULL;
+        s->held_mem -= LIST_MEM;
     }
 }
 
@@ -140,6 +152,7 @@ static void hold(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t ca
             s->counters.alloc_failures++;
             return;
         }
+        s->held_mem += LIST_MEM;
     }
     uint8_t *copy = malloc(cap_len ? cap_len : 1);
     if (!copy) {
@@ -147,6 +160,7 @@ static void hold(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t ca
         if (s->nheld == 0) {
             free(s->held);
             s->held = NULL;
+            s->held_mem -= LIST_MEM;
         }
         return;
     }
@@ -156,6 +170,7 @@ static void hold(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t ca
     s->held[i] = (tcp_stream_seg_t){seq, wire_len, cap_len, copy, tag};
     s->nheld++;
     s->held_bytes += cap_len;
+    s->held_mem += copy_mem(cap_len ? cap_len : 1);
 }
 
 static void on_payload(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint32_t cap_len,
@@ -176,7 +191,8 @@ static void on_payload(tcp_stream_t *s, uint32_t seq, const uint8_t *data, uint3
             drain(s, false, tag, emit, ctx);
             return;
         }
-        if (s->nheld < TCP_STREAM_MAX_SEGS && s->held_bytes + cap_len <= TCP_STREAM_MAX_BYTES) {
+        size_t more = copy_mem(cap_len ? cap_len : 1) + (s->held ? 0 : LIST_MEM);
+        if (s->nheld < TCP_STREAM_MAX_SEGS && s->held_mem + more <= TCP_STREAM_MAX_BYTES) {
             hold(s, seq, data, cap_len, wire_len, tag);
             return;
         }

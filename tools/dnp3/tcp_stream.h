@@ -6,7 +6,8 @@
  * - in-order bytes are delivered at once; bytes already delivered
  *   (retransmissions, partial overlaps) are trimmed and counted;
  * - segments beyond a hole are copied and held, at most TCP_STREAM_MAX_SEGS
- *   segments / TCP_STREAM_MAX_BYTES bytes, until the hole fills;
+ *   segments / TCP_STREAM_MAX_BYTES bytes of memory (the copies with the
+ *   allocator's overhead, and the list), until the hole fills;
  * - a hole that does not fill is given up on ("flushed"): the held bytes are
  *   delivered with TCP_STREAM_GAP, so the consumer resynchronises. That
  *   happens when holding one more segment would overrun the bounds, when the
@@ -75,7 +76,8 @@ typedef struct tcp_stream {
     uint32_t next_seq;      /* next byte to deliver */
     tcp_stream_seg_t *held; /* sorted by seq relative to next_seq; NULL when empty */
     size_t nheld;
-    size_t held_bytes;
+    size_t held_bytes; /* payload bytes held */
+    size_t held_mem;   /* memory they take: the list, the copies, allocator overhead */
     tcp_stream_counters_t counters;
 } tcp_stream_t;
 
