@@ -55,6 +55,7 @@
 #define DNP3_MASTER_H
 
 #include "dnp3/app.h"
+#include "dnp3/format.h"
 #include "dnp3/mux.h"
 #include "dnp3/objects.h"
 #include "dnp3/runtime.h" /* dnp3_log_level_t only: the core does no I/O */
@@ -187,6 +188,11 @@ typedef struct dnp3_master_config {
     size_t max_rx_fragment;     /* largest response accepted; default 2048 (4.2.2.1) */
     size_t max_tx_fragment;     /* largest request written; default 2048 */
     dnp3_log_level_t log_level; /* on_log receives messages up to this level; default INFO */
+    /* Protocol trace: each fragment sent and received formatted at this
+     * level (dnp3/format.h), one on_log line (INFO) per text line, "TX " or
+     * "RX " first. Default DNP3_APP_DECODE_NOTHING (thousands of
+     * associations would flood a log). */
+    dnp3_app_decode_t decode;
 } dnp3_master_config_t;
 
 /* Fill cfg with the defaults above. */

@@ -201,6 +201,7 @@ void dnp3_master_assoc_on_fragment(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
         a->counters.unexpected++;
         return;
     }
+    dnp3i_master_trace(a, false, data, len);
     if (len > a->cfg.max_rx_fragment || dnp3_app_header_read(data, len, &h) < 0) {
         a->counters.malformed++;
         return;
