@@ -48,6 +48,7 @@ typedef struct dnp3i_task {
 
 typedef struct dnp3i_slot {
     bool used;
+    bool doomed; /* to be failed by dnp3i_queue_fail_all (not tasks queued meanwhile) */
     dnp3i_task_t t;
 } dnp3i_slot_t;
 

@@ -198,6 +198,25 @@ static void comm_lost_once_per_loss(void **state)
                          "task event_poll 1 TIMEOUT retry\n");
 }
 
+/* A caller that queues its poll again when told LINK_DOWN: the new task
+ * waits for the next link instead of failing in a loop. */
+static void requeue_on_link_down(void **state)
+{
+    (void)state;
+    mh_open(&h, none_mode);
+    mh_startup(&h);
+    h.requeue = true;
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 1);
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 2);
+    mh_link_down(&h);
+    mh_expect_events(&h, "state failed link_down\n"
+                         "task integrity 1 LINK_DOWN\n"
+                         "requeued 3\n"
+                         "task integrity 2 LINK_DOWN\n"
+                         "requeued 4\n");
+    mh_expect_no_tx(&h);
+}
+
 static void tx_failed_poll_retried(void **state)
 {
     (void)state;
@@ -224,6 +243,7 @@ int main(void)
         cmocka_unit_test_teardown(tracked_points_bounded, teardown),
         cmocka_unit_test_teardown(link_down_fails_every_task, teardown),
         cmocka_unit_test_teardown(comm_lost_once_per_loss, teardown),
+        cmocka_unit_test_teardown(requeue_on_link_down, teardown),
         cmocka_unit_test_teardown(tx_failed_poll_retried, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

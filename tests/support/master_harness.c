@@ -101,6 +101,8 @@ static void on_task_done(void *ctx, const dnp3_task_result_t *r)
     if (r->delay_ms)
         add(h, " delay=%u", r->delay_ms);
     add(h, "\n");
+    if (h->requeue && r->result == DNP3_MASTER_LINK_DOWN)
+        add(h, "requeued %d\n", dnp3_master_assoc_integrity_poll(h->a, h->now));
 }
 
 static void on_response(void *ctx, uint32_t id, const uint8_t *frag, size_t len)
