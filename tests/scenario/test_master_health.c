@@ -217,6 +217,46 @@ static void requeue_on_link_down(void **state)
     mh_expect_no_tx(&h);
 }
 
+/* Freeing the association completes what it still holds. */
+static void free_cancels(void **state)
+{
+    (void)state;
+    mh_open(&h, none_mode);
+    mh_startup(&h);
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 1);
+    assert_int_equal(dnp3_master_assoc_restart(h.a, h.now, false), 2);
+    mh_expect_tx(&h, INTEGRITY("C2"));
+    mh_close(&h);
+    mh_expect_events(&h, "task integrity 1 CANCELLED\ntask restart 2 CANCELLED\n");
+}
+
+static void small_pool(dnp3_master_config_t *cfg)
+{
+    cfg->max_queued_bytes = 40;
+}
+
+/* The bytes of queued commands are bounded too. */
+static void queued_bytes_bounded(void **state)
+{
+    (void)state;
+    mh_open(&h, small_pool);
+    const dnp3_command_point_t p = {.group = 12, .variation = 1, .index = 0, .code = 0x01};
+    assert_int_equal(dnp3_master_assoc_operate(h.a, h.now, DNP3_COMMAND_DIRECT, &p, 1), 1);
+    assert_int_equal(dnp3_master_assoc_operate(h.a, h.now, DNP3_COMMAND_DIRECT, &p, 1), 2);
+    assert_int_equal(dnp3_master_assoc_operate(h.a, h.now, DNP3_COMMAND_DIRECT, &p, 1),
+                     DNP3_E_QUEUE_FULL);                               /* 3 x 16 bytes > 40 */
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 3); /* no bytes needed */
+    mh_link_up(&h);
+    mh_expect_tx(&h, "C0 05 0C 01 17 01 00 01 00 00 00 00 00 00 00 00 00 00");
+    mh_rx(&h, "C0 81 00 00 0C 01 17 01 00 01 00 00 00 00 00 00 00 00 00 00");
+    assert_int_equal(dnp3_master_assoc_operate(h.a, h.now, DNP3_COMMAND_DIRECT, &p, 1), 4);
+    mh_expect_tx(&h, "C1 05 0C 01 17 01 00 01 00 00 00 00 00 00 00 00 00 00");
+    mh_rx(&h, "C1 81 00 00 0C 01 17 01 00 01 00 00 00 00 00 00 00 00 00 00");
+    mh_expect_tx(&h, "C2 05 0C 01 17 01 00 01 00 00 00 00 00 00 00 00 00 00");
+    mh_expect_events(&h,
+                     "state connected\ncommand 1 SUCCESS [SUCCESS]\ncommand 2 SUCCESS [SUCCESS]\n");
+}
+
 static void tx_failed_poll_retried(void **state)
 {
     (void)state;
@@ -244,6 +284,8 @@ int main(void)
         cmocka_unit_test_teardown(link_down_fails_every_task, teardown),
         cmocka_unit_test_teardown(comm_lost_once_per_loss, teardown),
         cmocka_unit_test_teardown(requeue_on_link_down, teardown),
+        cmocka_unit_test(free_cancels),
+        cmocka_unit_test_teardown(queued_bytes_bounded, teardown),
         cmocka_unit_test_teardown(tx_failed_poll_retried, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
