@@ -11,8 +11,7 @@
  * given to dnp3_master_assoc_set_utc).
  *
  * What it does:
- *   - start-up when the link comes up (4.5 of the standard's master
- *     behaviour): DISABLE_UNSOLICITED, integrity poll (class 1, 2, 3, 0),
+ *   - start-up when the link comes up: DISABLE_UNSOLICITED, integrity poll (class 1, 2, 3, 0),
  *     ENABLE_UNSOLICITED for the configured classes;
  *   - reactions to the outstation's IIN (4.2.2.7.2): DEVICE_RESTART ->
  *     write g80v1 index 7 = 0 then an integrity poll; NEED_TIME -> time sync
@@ -126,7 +125,7 @@ typedef struct dnp3_master_range_scan {
 
 typedef enum dnp3_time_sync_mode {
     DNP3_TIME_SYNC_NONE = 0,
-    DNP3_TIME_SYNC_LAN = 1,    /* RECORD_CURRENT_TIME, then WRITE g50v3 (4.5.3 LAN procedure) */
+    DNP3_TIME_SYNC_LAN = 1,    /* RECORD_CURRENT_TIME, then WRITE g50v3 (LAN procedure) */
     DNP3_TIME_SYNC_NON_LAN = 2 /* DELAY_MEASURE, then WRITE g50v1 corrected for the delay */
 } dnp3_time_sync_mode_t;
 
@@ -186,7 +185,7 @@ typedef struct dnp3_master_config {
      * (counted in untracked_points). Default 1024. */
     uint32_t comm_lost_max_points;
 
-    size_t max_rx_fragment;     /* largest response accepted; default 2048 (4.2.2.1) */
+    size_t max_rx_fragment;     /* largest response accepted; default 2048 */
     size_t max_tx_fragment;     /* largest request written; default 2048 */
     dnp3_log_level_t log_level; /* on_log receives messages up to this level; default INFO */
     /* Protocol trace: each fragment sent and received formatted at this
@@ -254,7 +253,7 @@ typedef struct dnp3_task_result {
 /* ---- commands ------------------------------------------------------------ */
 
 typedef enum dnp3_command_mode {
-    DNP3_COMMAND_SELECT_OPERATE = 0, /* SELECT, check the echo, OPERATE (4.4.3) */
+    DNP3_COMMAND_SELECT_OPERATE = 0, /* SELECT, check the echo, OPERATE */
     DNP3_COMMAND_DIRECT = 1,         /* DIRECT_OPERATE */
     DNP3_COMMAND_DIRECT_NO_ACK = 2   /* DIRECT_OPERATE_NR: no response (result SENT) */
 } dnp3_command_mode_t;

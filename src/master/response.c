@@ -2,7 +2,7 @@
  * CON confirmed, multi-fragment with the response timeout restarted per
  * fragment) and unsolicited responses (confirmed; a repeat of the last one,
  * byte for byte, confirmed again but not delivered twice: our confirm was
- * lost, 4.6.3). Task completion and retry. */
+ * lost). Task completion and retry. */
 #include <string.h>
 
 #include "master/master_internal.h"

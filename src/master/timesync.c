@@ -1,4 +1,4 @@
-/* Time synchronisation (IEEE 1815-2012 4.5.3 / 4.5.4).
+/* Time synchronisation, LAN and non-LAN procedures.
  *   LAN: RECORD_CURRENT_TIME; the outstation notes its time when it gets
  *   the request; we note our UTC time when we send it; then WRITE g50v3
  *   (time at last recorded time) with ours.
