@@ -179,7 +179,7 @@ static int listen_flag(const char *s, osc_config_t *c, char *msg, size_t msglen)
 static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
 {
     char msg[256];
-    unsigned long v;
+    unsigned long v = 1;
     if (!o->config) {
         unsigned long points = 10;
         if (f->points && flag_number(o, f->points, "--points", 65536, &points) < 0)
@@ -210,9 +210,10 @@ static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
         dnp3_network_t net;
         if (dnp3_network_read(f->allow[i], &net) < 0)
             return UERR(o, "--allow: '%s' is not a network (CIDR: 10.0.0.0/8)", f->allow[i]);
-        snprintf(c->allow[c->allow_count++], sizeof c->allow[0], "%s", f->allow[i]);
         if (c->allow_count == DNP3_RUNTIME_ALLOW_MAX)
-            break;
+            return UERR(o, "--allow: more than %u networks with the file's",
+                        DNP3_RUNTIME_ALLOW_MAX);
+        snprintf(c->allow[c->allow_count++], sizeof c->allow[0], "%s", f->allow[i]);
     }
     if (f->period) {
         uint64_t ms;
