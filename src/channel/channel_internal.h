@@ -10,10 +10,17 @@
  * with room for those take_output and the timers add before the owner
  * drains the queue. */
 #define CH_EVENT_QUEUE 16
+/* MONITOR: nothing is sent and no timer runs, so one received frame's
+ * events (FRAME, SLOT_EVICTED, TP_DROP, FRAGMENT) are the most ever queued. */
+#define CH_EVENT_QUEUE_MONITOR 4
 /* Link replies (10-byte frames) waiting for take_output. */
 #define CH_REPLY_QUEUE 16
 /* First buffer of a growing (MONITOR) reassembler. */
 #define CH_MONITOR_FIRST_BUFFER 512u
+/* First slot table of a MONITOR channel: a flow (one direction of a
+ * connection) mostly carries one address pair. The table doubles up to
+ * max_peers. */
+#define CH_MONITOR_FIRST_SLOTS 1u
 
 /* One (local, remote) address pair. In MONITOR mode local is the frame's
  * destination and remote its source. */
@@ -67,27 +74,35 @@ typedef struct ch_tx {
     uint8_t *apdu; /* tx_fragment_max bytes */
 } ch_tx_t;
 
-struct dnp3_channel {
-    dnp3_channel_config_t cfg;
-    dnp3_link_parser_t parser;
-    ch_slot_t *slots; /* cfg.max_peers */
-    uint64_t tick;
-    size_t memory;
-    dnp3_timestamp_t now;     /* time of the last on_bytes call */
-    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
-
-    dnp3_channel_event_t events[CH_EVENT_QUEUE];
-    unsigned ev_head;
-    unsigned ev_count;
-
+/* What only a station sends and waits for: allocated in SESSION mode only
+ * (a MONITOR channel, one per captured flow, stays small). */
+typedef struct ch_session {
     uint8_t replies[CH_REPLY_QUEUE][DNP3_LINK_HEADER_SIZE];
     unsigned rp_head;
     unsigned rp_count;
 
-    ch_tx_t tx;
+    ch_tx_t tx; /* tx.apdu: tx_fragment_max bytes after this struct */
     ch_primary_t pri;
+} ch_session_t;
+
+struct dnp3_channel {
+    dnp3_channel_config_t cfg;
+    dnp3_link_parser_t parser;
+    ch_slot_t *slots; /* n_slots: max_peers in SESSION, growing in MONITOR */
+    size_t n_slots;
+    size_t mru; /* index of the slot used last (checked first) */
+    uint64_t tick;
+    size_t memory;
+    dnp3_timestamp_t now;     /* time of the last on_bytes call */
+    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
+    ch_session_t *ses;        /* SESSION mode only, else NULL */
 
     dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
+
+    unsigned ev_cap; /* CH_EVENT_QUEUE, CH_EVENT_QUEUE_MONITOR */
+    unsigned ev_head;
+    unsigned ev_count;
+    dnp3_channel_event_t events[];
 };
 
 /* channel.c */

@@ -85,7 +85,18 @@ static void monitor_frame(dnp3_channel_t *ch, const dnp3_link_frame_t *f)
         return;
     }
     ch_slot_t *s = dnp3i_channel_slot_get(ch, f->hdr.dst, f->hdr.src, f);
-    dnp3i_channel_deliver(ch, s, f);
+    if (s) /* NULL only when memory is short (counted as no_slot) */
+        dnp3i_channel_deliver(ch, s, f);
+}
+
+/* Marks every event the frame queued but its last with more: the frame's
+ * pointers (user data in the parser, a one-segment fragment in it) stay
+ * valid through them because the parser is fed only once the queue is
+ * empty, and the owner learns which event is the frame's last. */
+static void mark_more(dnp3_channel_t *ch, unsigned first)
+{
+    for (unsigned i = first; i + 1 < ch->ev_count; i++)
+        ch->events[(ch->ev_head + i) % ch->ev_cap].more = true;
 }
 
 /* SESSION: direction, source and destination checks (9.2.4.1.3,
@@ -144,6 +155,7 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     if (lev->kind != DNP3_LINK_EV_FRAME)
         return;
     const dnp3_link_frame_t *f = &lev->frame;
+    unsigned first = ch->ev_count;
     ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
     if (ch->cfg.report_frames) {
         dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
@@ -158,6 +170,7 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
         monitor_frame(ch, f);
     else
         session_frame(ch, now, f);
+    mark_more(ch, first);
 }
 
 size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
