@@ -101,7 +101,8 @@ typedef void (*ds_evict_fn)(void *ctx, const ds_eviction_t *ev);
 
 typedef struct decode_session decode_session_t;
 
-/* NULL on allocation failure. fragment_cap 0 means DNP3_FRAGMENT_SIZE_MAX. */
+/* NULL on allocation failure. fragment_cap 0 means DNP3_FRAGMENT_SIZE_MAX;
+ * below DNP3_CHANNEL_FRAGMENT_MIN (one full segment) it is raised to it. */
 decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void *ctx);
 void decode_session_free(decode_session_t *s);
 
