@@ -142,31 +142,6 @@ bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
 
 /* ---- event queue -------------------------------------------------------------- */
 
-dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind)
-{
-    if (ch->ev_count == ch->ev_cap) {
-        /* Only an owner that never drains (take_output and send in a loop
-         * without on_timer) gets here: count the loss. */
-        ch->counters.events_dropped++;
-        return NULL;
-    }
-    dnp3_channel_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) % ch->ev_cap];
-    ch->ev_count++;
-    memset(ev, 0, sizeof *ev);
-    ev->kind = kind;
-    return ev;
-}
-
-bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
-{
-    if (ch->ev_count == 0)
-        return false;
-    *ev = ch->events[ch->ev_head];
-    ch->ev_head = (ch->ev_head + 1) % ch->ev_cap;
-    ch->ev_count--;
-    return true;
-}
-
 static const char *const EVENT_NAMES[] = {
     [DNP3_CHANNEL_EV_NONE] = "NONE",
     [DNP3_CHANNEL_EV_FRAME] = "FRAME",
@@ -279,8 +254,7 @@ void dnp3_channel_pending(const dnp3_channel_t *ch, dnp3_channel_pending_t *out)
 
 void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now, dnp3_channel_event_t *ev)
 {
-    memset(ev, 0, sizeof *ev);
-    ev->kind = DNP3_CHANNEL_EV_NONE;
+    dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
     if (!ch)
         return;
     if (dnp3i_channel_pop(ch, ev))

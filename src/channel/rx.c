@@ -11,8 +11,7 @@
 
 static void clear(dnp3_channel_event_t *ev)
 {
-    memset(ev, 0, sizeof *ev);
-    ev->kind = DNP3_CHANNEL_EV_NONE;
+    dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
 }
 
 static void push_frame_event(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
@@ -96,7 +95,7 @@ static void monitor_frame(dnp3_channel_t *ch, const dnp3_link_frame_t *f)
 static void mark_more(dnp3_channel_t *ch, unsigned first)
 {
     for (unsigned i = first; i + 1 < ch->ev_count; i++)
-        ch->events[(ch->ev_head + i) % ch->ev_cap].more = true;
+        ch->events[(ch->ev_head + i) & (ch->ev_cap - 1)].more = true;
 }
 
 /* SESSION: direction, source and destination checks (9.2.4.1.3,
@@ -176,7 +175,11 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
 size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
                              size_t len, dnp3_channel_event_t *ev)
 {
-    clear(ev);
+    if (ch && dnp3i_channel_pop(ch, ev)) {
+        ch->now = now;
+        return 0; /* queued earlier: no input looked at */
+    }
+    clear(ev); /* kind NONE, and what a failed pop leaves untouched */
     if (!ch)
         return 0;
     if (!data)
@@ -187,7 +190,11 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
         /* Asked even when the input is used up: bytes held from earlier
          * feeds may still decide an event (a frame found by the rescan
          * after a bad one). Reporting it now rather than with the next
-         * input keeps the events' timing independent of chunking. */
+         * input keeps the events' timing independent of chunking. A parser
+         * holding nothing has nothing to decide (the common end of a
+         * call: skipping it saves a parser call per frame). */
+        if (used == len && ch->parser.have == 0)
+            return used;
         dnp3_link_event_t lev;
         size_t n =
             dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
