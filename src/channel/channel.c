@@ -74,6 +74,9 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     if (!ch)
         goto fail;
     ch->cfg = *cfg;
+    ch->monitor = !session;
+    ch->report_frames = cfg->report_frames;
+    ch->rx_max = cfg->rx_fragment_max;
     ch->ev_cap = ev_cap;
     ch->memory = size;
     dnp3_link_parser_init(&ch->parser, cfg->policy);

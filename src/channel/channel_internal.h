@@ -92,6 +92,9 @@ struct dnp3_channel {
     unsigned ev_cap; /* CH_EVENT_QUEUE or CH_EVENT_QUEUE_MONITOR: a power of two (masks) */
     unsigned ev_head;
     unsigned ev_count;
+    bool monitor;       /* cfg.mode == MONITOR, cfg.report_frames and cfg.rx_fragment_max */
+    bool report_frames; /* copied here: the receive path then never reads cfg */
+    size_t rx_max;
     ch_slot_t *slots; /* n_slots: max_peers in SESSION, growing in MONITOR */
     size_t n_slots;
     size_t mru; /* index of the slot used last (checked first) */

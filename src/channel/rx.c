@@ -38,10 +38,10 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
     if (f->user_len > 0 &&
         (f->user[0] & (DNP3_TP_FIR | DNP3_TP_FIN)) == (DNP3_TP_FIR | DNP3_TP_FIN)) {
         /* The common case: the fragment is this frame's user data. */
-        rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len,
-                                              ch->cfg.rx_fragment_max, &res);
+        rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len, ch->rx_max,
+                                              &res);
     } else {
-        if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+        if (ch->monitor)
             dnp3i_channel_slot_room(ch, s, f->user, f->user_len);
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
     }
@@ -156,7 +156,7 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     const dnp3_link_frame_t *f = &lev->frame;
     unsigned first = ch->ev_count;
     ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
-    if (ch->cfg.report_frames) {
+    if (ch->report_frames) {
         dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
         if (ev) {
             ev->frame = *f;
@@ -165,7 +165,7 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
             ev->offset = lev->offset;
         }
     }
-    if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+    if (ch->monitor)
         monitor_frame(ch, f);
     else
         session_frame(ch, now, f);

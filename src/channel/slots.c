@@ -11,7 +11,7 @@
 
 static bool monitor(const dnp3_channel_t *ch)
 {
-    return ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR;
+    return ch->monitor;
 }
 
 int dnp3i_channel_slots_alloc(dnp3_channel_t *ch)
@@ -169,13 +169,13 @@ bool dnp3i_channel_slot_room(dnp3_channel_t *ch, ch_slot_t *s, const uint8_t *tp
         need = r->len + len - 1;
     else
         return true;
-    if (need <= r->cap || need > ch->cfg.rx_fragment_max)
+    if (need <= r->cap || need > ch->rx_max)
         return need <= r->cap;
     size_t cap = r->cap ? r->cap : CH_MONITOR_FIRST_BUFFER;
     while (cap < need)
         cap *= 2;
-    if (cap > ch->cfg.rx_fragment_max)
-        cap = ch->cfg.rx_fragment_max;
+    if (cap > ch->rx_max)
+        cap = ch->rx_max;
     uint8_t *buf = realloc(r->buf, cap);
     if (!buf)
         return false;
