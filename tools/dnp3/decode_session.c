@@ -350,8 +350,12 @@ static void on_event(decode_session_t *s, ds_flow_t *f, const dnp3_channel_event
         rec->apdu_len = ev->len;
         s->counters.fragments++;
         break;
+    case DNP3_CHANNEL_EV_SLOT_FULL:
+        /* Memory short for the first slot: the frame is shown without its
+         * transport result, as when the old buffer could not grow. */
+        break;
     default:
-        return; /* no other event comes from a MONITOR channel with room for every pair */
+        return; /* SLOT_EVICTED never ends a frame's events; nothing else comes */
     }
     if (ev->more)
         return;
