@@ -56,12 +56,7 @@ static void build_events(dnp3_outstation_t *o)
     o->item_count = saved;
     if (written > 0)
         o->counters.events_sent += (uint64_t)written;
-    if (!full) {
-        static const uint8_t own[2] = {0, 0};
-        uint32_t max = UINT32_MAX, cw = 0;
-        dnp3i_os_cmdev_write(o, &w, o->uns_enabled, 3, own, &max, o->uns_seq, true, &cw);
-        o->counters.events_sent += cw;
-    }
+    (void)full; /* what did not fit goes in the next unsolicited response */
     o->uns_is_null = false;
     seal(o, &w);
 }
