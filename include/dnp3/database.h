@@ -7,7 +7,9 @@
  * of the standard, produce events; each event gets the next number of one
  * global sequence (sequence-of-events order across all point types) and is
  * handed to every event buffer attached to the database (one buffer per
- * association, so several masters each see every event).
+ * association, so several masters each see every event). The command events
+ * an outstation records for each control it carried out (g13/g43,
+ * dnp3_db_record_command_event) take their place in the same sequence.
  *
  * A dnp3_event_buffer_t holds the events of one association until that
  * master confirms the response that carried them:
