@@ -3,7 +3,9 @@
  * writes, confirms, confirm timeouts and reconnects.
  *
  * Input: byte 0..5 configure (class capacities of buffer 0 and 1, per-type
- * capacity of analogs, policies, event modes); then a stream of operations,
+ * capacity of analogs and of both command kinds, policies, event modes);
+ * then a stream of operations (updates, freezes, batches, command events
+ * (g13/g43) recorded between them, buffer steps),
  * each an opcode byte followed by the bytes it reads (missing bytes are 0).
  *
  * Invariants checked after every operation:
@@ -68,12 +70,24 @@ typedef struct model {
     uint64_t sel[MAXM]; /* selection (seq; 0 = left through overflow) */
     uint32_t nsel;
     uint64_t latest[DNP3_PT_COUNT_][NPOINTS]; /* seq of the newest unwritten, 0 none */
-    uint32_t cap[3], analog_cap;
+    uint32_t cap[3], tcap[DNP3_EV_TYPE_COUNT_];
     uint8_t policy;
     bool every_change;
     bool overflow;
-    uint64_t discarded[3][DNP3_PT_COUNT_], superseded[3][DNP3_PT_COUNT_];
+    uint64_t discarded[3][DNP3_EV_TYPE_COUNT_], superseded[3][DNP3_EV_TYPE_COUNT_];
 } model_t;
+
+/* Command events have no point: never superseded, no latest entry. */
+static uint64_t *m_latest(model_t *m, uint8_t type, uint32_t index)
+{
+    static uint64_t none;
+    if (type >= DNP3_PT_COUNT_) {
+        none = 0;
+        return &none;
+    }
+    CHECK(index < NPOINTS);
+    return &m->latest[type][index];
+}
 
 static uint32_t m_find(const model_t *m, uint64_t seq)
 {
@@ -84,7 +98,7 @@ static uint32_t m_find(const model_t *m, uint64_t seq)
     return 0;
 }
 
-static void m_remove(model_t *m, uint32_t i, uint64_t (*why)[DNP3_PT_COUNT_])
+static void m_remove(model_t *m, uint32_t i, uint64_t (*why)[DNP3_EV_TYPE_COUNT_])
 {
     mev_t e = m->ev[i];
     if (why)
@@ -92,8 +106,8 @@ static void m_remove(model_t *m, uint32_t i, uint64_t (*why)[DNP3_PT_COUNT_])
     for (uint32_t k = 0; k < m->nsel; k++)
         if (m->sel[k] == e.seq)
             m->sel[k] = 0;
-    if (m->latest[e.type][e.index] == e.seq)
-        m->latest[e.type][e.index] = 0;
+    if (*m_latest(m, e.type, e.index) == e.seq)
+        *m_latest(m, e.type, e.index) = 0;
     memmove(&m->ev[i], &m->ev[i + 1], (m->n - i - 1) * sizeof m->ev[0]);
     m->n--;
 }
@@ -101,8 +115,9 @@ static void m_remove(model_t *m, uint32_t i, uint64_t (*why)[DNP3_PT_COUNT_])
 static void m_unwrite(model_t *m, mev_t *e)
 {
     e->state = M_UNWRITTEN;
-    if (m->latest[e->type][e->index] < e->seq)
-        m->latest[e->type][e->index] = e->seq;
+    uint64_t *latest = m_latest(m, e->type, e->index);
+    if (*latest < e->seq)
+        *latest = e->seq;
 }
 
 static uint32_t m_count(const model_t *m, int cls, int type, bool unwritten)
@@ -126,12 +141,12 @@ static int m_oldest(const model_t *m, int cls, int type)
 static void m_offer(model_t *m, const dnp3_event_t *ev, bool most_recent)
 {
     unsigned c = ev->event_class - 1u, t = ev->type;
-    uint64_t *latest = &m->latest[t][ev->index];
+    uint64_t *latest = m_latest(m, (uint8_t)t, ev->index);
     if (most_recent && !m->every_change && *latest)
         m_remove(m, m_find(m, *latest), m->superseded);
+    latest = m_latest(m, (uint8_t)t, ev->index);
     bool class_full = m_count(m, (int)c + 1, -1, false) >= m->cap[c];
-    bool type_full =
-        t == DNP3_PT_ANALOG && m->analog_cap && m_count(m, -1, (int)t, false) >= m->analog_cap;
+    bool type_full = m->tcap[t] && m_count(m, -1, (int)t, false) >= m->tcap[t];
     if (class_full || type_full) {
         m->overflow = true;
         if (m->policy == DNP3_OVERFLOW_DISCARD_NEWEST ||
@@ -141,7 +156,7 @@ static void m_offer(model_t *m, const dnp3_event_t *ev, bool most_recent)
         }
         if (class_full)
             m_remove(m, (uint32_t)m_oldest(m, (int)c + 1, -1), m->discarded);
-        if (type_full && m_count(m, -1, (int)t, false) >= m->analog_cap)
+        if (type_full && m_count(m, -1, (int)t, false) >= m->tcap[t])
             m_remove(m, (uint32_t)m_oldest(m, -1, (int)t), m->discarded);
     }
     CHECK(m->n < MAXM);
@@ -149,7 +164,7 @@ static void m_offer(model_t *m, const dnp3_event_t *ev, bool most_recent)
     *latest = ev->seq;
 }
 
-static void m_select(model_t *m, uint8_t mask, uint8_t tmask, uint32_t max)
+static void m_select(model_t *m, uint8_t mask, uint16_t tmask, uint32_t max)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->nsel; i++)
@@ -162,8 +177,8 @@ static void m_select(model_t *m, uint8_t mask, uint8_t tmask, uint32_t max)
         if (e->state != M_UNWRITTEN || !((mask >> (e->cls - 1)) & 1u) || !((tmask >> e->type) & 1u))
             continue;
         e->state = M_SELECTED;
-        if (m->latest[e->type][e->index] == e->seq)
-            m->latest[e->type][e->index] = 0;
+        if (*m_latest(m, e->type, e->index) == e->seq)
+            *m_latest(m, e->type, e->index) = 0;
         /* insert in seq order */
         uint32_t j = m->nsel++;
         while (j > 0 && m->sel[j - 1] > e->seq) {
@@ -230,7 +245,7 @@ static void m_check(const model_t *m, const dnp3_event_buffer_t *b)
               m_count(m, (int)k + 1, -1, false));
         CHECK(dnp3_event_buffer_count(b, (uint8_t)(k + 1), true) ==
               m_count(m, (int)k + 1, -1, true));
-        for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
+        for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
             CHECK(c.discarded[k][t] == m->discarded[k][t]);
             CHECK(c.superseded[k][t] == m->superseded[k][t]);
         }
@@ -265,7 +280,7 @@ static uint64_t sum_events(const dnp3_db_t *db)
     dnp3_db_counters_t c;
     CHECK(dnp3_db_counters(db, &c) == 0);
     uint64_t n = 0;
-    for (unsigned t = 0; t < DNP3_PT_COUNT_; t++)
+    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
         n += c.events[t];
     return n;
 }
@@ -277,7 +292,7 @@ static void check_buffer(world_t *w, shadow_t *s)
     uint64_t added = 0, confirmed = 0, discarded = 0;
     for (unsigned k = 0; k < 3; k++) {
         uint64_t held = 0;
-        for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
+        for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
             CHECK(c.added[k][t] ==
                   c.confirmed[k][t] + c.held[k][t] + c.discarded[k][t] + c.superseded[k][t]);
             held += c.held[k][t];
@@ -301,8 +316,9 @@ static void check_buffer(world_t *w, shadow_t *s)
 static void do_select(shadow_t *s, input_t *in)
 {
     uint8_t mask = next(in) & 7u;
-    uint8_t tmask = next(in);
+    uint16_t tmask = next(in);
     uint32_t max = next(in) % 12u;
+    tmask = (uint16_t)(tmask | (next(in) & 3u) << DNP3_EV_BINARY_COMMAND); /* g13, g43 */
     if (tmask & 1u)
         tmask = DNP3_TYPE_MASK_ALL;
     m_select(&s->m, mask, tmask, max);
@@ -330,7 +346,11 @@ static void do_select(shadow_t *s, input_t *in)
         CHECK(ev.seq > last);
         last = ev.seq;
         CHECK(ev.event_class >= 1 && ev.event_class <= 3);
-        CHECK((unsigned)ev.type < DNP3_PT_COUNT_ && ev.index < NPOINTS);
+        CHECK((unsigned)ev.type < DNP3_EV_TYPE_COUNT_ && ev.index < NPOINTS + 1u);
+        if (ev.type >= DNP3_EV_BINARY_COMMAND)
+            CHECK(ev.flags == 0 && ev.status < 128);
+        else
+            CHECK(ev.status == 0 && ev.index < NPOINTS);
     }
 }
 
@@ -375,6 +395,30 @@ static void buffer_op(world_t *w, uint8_t op, input_t *in)
         s->m.overflow = false;
         break;
     }
+}
+
+/* A control carried out: a g13 or g43 event, between the point events (in
+ * or out of a batch); class 0, a bad variation or status are rejected. */
+static void record_command(world_t *w, uint32_t i, uint8_t v, uint8_t flags, dnp3_time_t t)
+{
+    dnp3_event_t ev = {
+        .type = (v & 1u) ? DNP3_EV_ANALOG_COMMAND : DNP3_EV_BINARY_COMMAND,
+        .index = i,
+        .event_class = flags & 3u,
+        .variation = (uint8_t)((flags >> 2) % 10u),
+        .status = (uint8_t)(v >> 1 | (flags & 0x80u)),
+        .time = t,
+    };
+    if (ev.type == DNP3_EV_BINARY_COMMAND)
+        ev.value.binary = (v & 2u) != 0;
+    else
+        ev.value.analog = (double)v - 100.0;
+    uint64_t before = sum_events(w->db);
+    int rc = dnp3_db_record_command_event(w->db, &ev);
+    bool ok = ev.event_class != 0 && ev.status < 128 &&
+              (ev.variation <= (ev.type == DNP3_EV_BINARY_COMMAND ? 2u : 8u));
+    CHECK(ok ? rc == 1 : rc == DNP3_E_INVALID_ARG);
+    CHECK(sum_events(w->db) == before + (ok ? 1u : 0u));
 }
 
 static void update_op(world_t *w, uint8_t op, input_t *in)
@@ -422,6 +466,9 @@ static void update_op(world_t *w, uint8_t op, input_t *in)
     case 11:
         (void)dnp3_db_abort(w->db);
         break;
+    case 14:
+        record_command(w, i, v, flags, t);
+        break;
     case 12:
         (void)dnp3_db_assign_class(w->db, (dnp3_point_type_t)(v % DNP3_PT_COUNT_), i,
                                    i + (flags & 1u), flags >> 6);
@@ -445,10 +492,14 @@ static void drain(world_t *w)
         for (uint32_t i = 0; i < (uint32_t)n; i++) {
             dnp3_event_t ev;
             dnp3_db_point_t p;
+            bool most_recent = false; /* command events: always every one */
             CHECK(dnp3_event_buffer_selected(w->observer, i, &ev) == 0);
-            CHECK(dnp3_db_read(w->db, ev.type, ev.index, &p) == 0);
+            if (ev.type < DNP3_PT_COUNT_) {
+                CHECK(dnp3_db_read(w->db, ev.type, ev.index, &p) == 0);
+                most_recent = p.config.event_mode == DNP3_EVENT_MODE_MOST_RECENT;
+            }
             for (unsigned k = 0; k < NBUF; k++)
-                m_offer(&w->s[k].m, &ev, p.config.event_mode == DNP3_EVENT_MODE_MOST_RECENT);
+                m_offer(&w->s[k].m, &ev, most_recent);
         }
         CHECK(dnp3_event_buffer_write(w->observer, (uint32_t)n, 0, false) == n);
         CHECK(dnp3_event_buffer_confirm(w->observer, 0, false) == n);
@@ -483,8 +534,10 @@ static bool open_world(world_t *w, input_t *in)
         uint8_t pol = next(in);
         bc.overflow_policy = pol & 1u;
         m->every_change = bc.every_change = (pol & 2u) != 0;
+        bc.type_capacity[DNP3_EV_BINARY_COMMAND] = (pol >> 2) & 3u;
+        bc.type_capacity[DNP3_EV_ANALOG_COMMAND] = (pol >> 4) & 3u;
         memcpy(m->cap, bc.class_capacity, sizeof m->cap);
-        m->analog_cap = bc.type_capacity[DNP3_PT_ANALOG];
+        memcpy(m->tcap, bc.type_capacity, sizeof m->tcap);
         m->policy = bc.overflow_policy;
         CHECK(dnp3_event_buffer_new(w->db, &bc, &w->s[k].b) == 0);
     }
@@ -508,7 +561,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (op & 0x80u)
             buffer_op(&w, op % 6u, &in);
         else
-            update_op(&w, op % 14u, &in);
+            update_op(&w, op % 15u, &in);
         w.made = sum_events(w.db);
         drain(&w);
         for (unsigned k = 0; k < NBUF; k++) {

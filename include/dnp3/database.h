@@ -7,7 +7,9 @@
  * of the standard, produce events; each event gets the next number of one
  * global sequence (sequence-of-events order across all point types) and is
  * handed to every event buffer attached to the database (one buffer per
- * association, so several masters each see every event).
+ * association, so several masters each see every event). The command events
+ * an outstation records for each control it carried out (g13/g43,
+ * dnp3_db_record_command_event) take their place in the same sequence.
  *
  * A dnp3_event_buffer_t holds the events of one association until that
  * master confirms the response that carried them:
@@ -71,14 +73,24 @@ typedef enum dnp3_point_type {
     DNP3_PT_ANALOG,         /* analog input: g30, events g32, deadband g34 */
     DNP3_PT_ANALOG_OUTPUT,  /* analog output status: g40, events g42 */
     DNP3_PT_OCTET_STRING,   /* octet string: g110, events g111 */
-    DNP3_PT_COUNT_          /* number of point types (not a type) */
+    DNP3_PT_COUNT_,         /* number of point types (not a type) */
+    /* Event-only kinds: command events (Annex A groups 13 and 43), one per
+     * control the outstation carried out, with the commanded state or value
+     * and the status it answered. They have no points (dnp3_db_count is 0)
+     * and come only from dnp3_db_record_command_event; in the event buffers
+     * they are events like the others (one sequence of events, the same
+     * select/write/confirm life cycle, capacities, overflow and counters). */
+    DNP3_EV_BINARY_COMMAND = DNP3_PT_COUNT_, /* binary output command: events g13 */
+    DNP3_EV_ANALOG_COMMAND,                  /* analog output command: events g43 */
+    DNP3_EV_TYPE_COUNT_ /* number of event kinds: point types + command kinds */
 } dnp3_point_type_t;
 
-/* "binary", "double_bit", ...; NULL for an undefined type. */
+/* "binary", "double_bit", ..., "binary_output_command",
+ * "analog_output_command"; NULL for an undefined type. */
 DNP3_API const char *dnp3_point_type_name(dnp3_point_type_t type);
 
-/* Static and event group of a point type (1 and 2 for DNP3_PT_BINARY, ...);
- * 0 for an undefined type. */
+/* Static and event group of a point type (1 and 2 for DNP3_PT_BINARY, ...;
+ * 0 and 13 / 43 for the command kinds); 0 for an undefined type. */
 DNP3_API uint8_t dnp3_point_type_static_group(dnp3_point_type_t type);
 DNP3_API uint8_t dnp3_point_type_event_group(dnp3_point_type_t type);
 
@@ -146,6 +158,7 @@ DNP3_API void dnp3_db_config_default(dnp3_db_config_t *cfg);
 
 typedef struct dnp3_db dnp3_db_t;
 typedef struct dnp3_event_buffer dnp3_event_buffer_t;
+typedef struct dnp3_event dnp3_event_t; /* below, with the event buffers */
 
 /* Create a database from cfg (copied; cfg->points arrays are copied too).
  * Errors: DNP3_E_INVALID_ARG (NULL argument, a variation not allowed for its
@@ -239,6 +252,21 @@ DNP3_API int dnp3_db_update_octet_string(dnp3_db_t *db, uint32_t index, const ui
 DNP3_API int dnp3_db_freeze(dnp3_db_t *db, uint32_t start, uint32_t stop, bool clear,
                             dnp3_time_t time);
 
+/* Record a command event (Annex A groups 13 and 43): ev->type is
+ * DNP3_EV_BINARY_COMMAND (value.binary: the commanded state, true = on /
+ * close) or DNP3_EV_ANALOG_COMMAND (value.analog: the commanded value);
+ * index is the output's index, event_class 1..3, variation the g13 (1..2)
+ * or g43 (1..8) variation (0: g13v2 / g43v3, with time), status the
+ * control status (0..127), time the time of execution; seq and flags are
+ * ignored. The event takes the next number of the sequence of events and
+ * goes to every attached buffer at once (in or out of a batch: it reports
+ * what was executed, which is not a point value a batch holds back), since
+ * every master of the outstation should see what it carried out, whichever
+ * master asked. Returns 1 (the events made). Errors: DNP3_E_INVALID_ARG
+ * (NULL, another type, class outside 1..3, a variation not allowed, a
+ * status above 127, a time above DNP3_TIME_MAX). */
+DNP3_API int dnp3_db_record_command_event(dnp3_db_t *db, const dnp3_event_t *ev);
+
 /* ---- batches ----------------------------------------------------------------- */
 /* Open a batch: the updates and freezes that follow are recorded, not
  * applied, until dnp3_db_commit applies them all in order in one step, so a
@@ -274,12 +302,12 @@ DNP3_API int dnp3_db_configure_point(dnp3_db_t *db, dnp3_point_type_t type, uint
                                      const dnp3_point_config_t *cfg);
 
 typedef struct dnp3_db_counters {
-    uint64_t updates;                /* updates applied (inside and outside batches) */
-    uint64_t rejected;               /* update and freeze calls that returned an error */
-    uint64_t batches;                /* batches committed */
-    uint64_t aborted;                /* batches aborted */
-    uint64_t freezes;                /* counters frozen */
-    uint64_t events[DNP3_PT_COUNT_]; /* events made, per type (each goes to every buffer) */
+    uint64_t updates;                     /* updates applied (inside and outside batches) */
+    uint64_t rejected;                    /* update and freeze calls that returned an error */
+    uint64_t batches;                     /* batches committed */
+    uint64_t aborted;                     /* batches aborted */
+    uint64_t freezes;                     /* counters frozen */
+    uint64_t events[DNP3_EV_TYPE_COUNT_]; /* events made, per kind (each goes to every buffer) */
 } dnp3_db_counters_t;
 
 /* Copy the counters. Errors: DNP3_E_INVALID_ARG (NULL). */
@@ -300,9 +328,9 @@ typedef enum dnp3_overflow_policy {
 } dnp3_overflow_policy_t;
 
 typedef struct dnp3_event_buffer_config {
-    uint32_t class_capacity[3];             /* events of class 1, 2, 3 (0: none kept) */
-    uint32_t type_capacity[DNP3_PT_COUNT_]; /* per point type; 0 = no limit of its own */
-    uint8_t overflow_policy;                /* dnp3_overflow_policy_t */
+    uint32_t class_capacity[3];                  /* events of class 1, 2, 3 (0: none kept) */
+    uint32_t type_capacity[DNP3_EV_TYPE_COUNT_]; /* per kind; 0 = no limit of its own */
+    uint8_t overflow_policy;                     /* dnp3_overflow_policy_t */
     /* Keep every change even of points in most-recent mode: for an
      * association that records the full sequence of events (a historian)
      * beside masters that want only the latest. */
@@ -326,21 +354,25 @@ DNP3_API int dnp3_event_buffer_new(dnp3_db_t *db, const dnp3_event_buffer_config
 DNP3_API void dnp3_event_buffer_free(dnp3_event_buffer_t *b);
 
 /* One buffered event. */
-typedef struct dnp3_event {
+struct dnp3_event {
     uint64_t seq; /* global sequence-of-events number (1, 2, ...), same in every buffer */
     dnp3_point_type_t type;
     uint32_t index;
     uint8_t event_class;      /* 1..3, as the point's class was when the event was made */
     uint8_t variation;        /* event variation of the point when the event was made */
-    uint8_t flags;            /* quality bits 0..6 */
+    uint8_t flags;            /* quality bits 0..6 (0 for command events) */
     dnp3_time_t time;         /* the update's time */
-    dnp3_point_value_t value; /* octets point into the buffer: valid while the event is held */
-} dnp3_event_t;
+    dnp3_point_value_t value; /* octets point into the buffer: valid while the event is held;
+                                 command events: binary (g13 commanded state: on/close) or
+                                 analog (g43 commanded value) */
+    uint8_t status;           /* command events: the control's status (0..127), else 0 */
+};
 
-/* Type masks for selection: bit dnp3_point_type_t (READ g2v0 selects
- * DNP3_TYPE_MASK(DNP3_PT_BINARY)). */
-#define DNP3_TYPE_MASK(type) ((uint8_t)(1u << (type)))
-#define DNP3_TYPE_MASK_ALL   0xFF
+/* Type masks for selection: bit dnp3_point_type_t, command kinds included
+ * (READ g2v0 selects DNP3_TYPE_MASK(DNP3_PT_BINARY), g13v0
+ * DNP3_TYPE_MASK(DNP3_EV_BINARY_COMMAND)). */
+#define DNP3_TYPE_MASK(type) ((uint16_t)(1u << (type)))
+#define DNP3_TYPE_MASK_ALL   ((uint16_t)((1u << DNP3_EV_TYPE_COUNT_) - 1u))
 
 /* Add to the selection for a response: up to max more of the unwritten,
  * unselected events whose class is in class_mask and whose type is in
@@ -352,8 +384,8 @@ typedef struct dnp3_event {
  * skipped on the walked lists (written or selected ones, or of another
  * type/class) + selection size when adding to an earlier selection).
  * Errors: DNP3_E_INVALID_ARG (NULL). */
-DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint8_t type_mask,
-                                      uint32_t max);
+DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask,
+                                      uint16_t type_mask, uint32_t max);
 
 /* Number of entries in the current selection (0 for NULL). */
 DNP3_API uint32_t dnp3_event_buffer_selected_count(const dnp3_event_buffer_t *b);
@@ -403,14 +435,14 @@ DNP3_API void dnp3_event_buffer_clear_overflow(dnp3_event_buffer_t *b);
 /* Per class (index 0..2 = class 1..3) and point type. For every cell,
  * added == confirmed + held + discarded + superseded at all times. */
 typedef struct dnp3_event_buffer_counters {
-    uint64_t added[3][DNP3_PT_COUNT_];      /* events offered to this buffer */
-    uint64_t confirmed[3][DNP3_PT_COUNT_];  /* removed by a confirm */
-    uint64_t discarded[3][DNP3_PT_COUNT_];  /* lost to overflow (either policy) */
-    uint64_t superseded[3][DNP3_PT_COUNT_]; /* replaced in most-recent mode */
-    uint64_t held[3][DNP3_PT_COUNT_];       /* in the buffer now */
-    uint64_t written;                       /* events marked written (a resend counts again) */
-    uint64_t returned;                      /* written events returned to unwritten */
-    uint64_t overflows;                     /* arrivals that found their class or type full */
+    uint64_t added[3][DNP3_EV_TYPE_COUNT_];      /* events offered to this buffer */
+    uint64_t confirmed[3][DNP3_EV_TYPE_COUNT_];  /* removed by a confirm */
+    uint64_t discarded[3][DNP3_EV_TYPE_COUNT_];  /* lost to overflow (either policy) */
+    uint64_t superseded[3][DNP3_EV_TYPE_COUNT_]; /* replaced in most-recent mode */
+    uint64_t held[3][DNP3_EV_TYPE_COUNT_];       /* in the buffer now */
+    uint64_t written;                            /* events marked written (a resend counts again) */
+    uint64_t returned;                           /* written events returned to unwritten */
+    uint64_t overflows;                          /* arrivals that found their class or type full */
 } dnp3_event_buffer_counters_t;
 
 /* Copy the counters. Errors: DNP3_E_INVALID_ARG (NULL). */

@@ -102,10 +102,16 @@ typedef struct dnp3_outstation_config {
      * this class (DNP3_CLASS_NONE: none; default DNP3_CLASS_3). Variations
      * with time: g13v2, and for g41v1..v4 the g43 variation of the same
      * value type with time (v3, v4, v7, v8); the time is that of the last
-     * time WRITE plus the time elapsed since (0 before any). They are held
-     * (at most command_event_capacity, default 32; the oldest is discarded
-     * and counted when full, with IIN2.3) and confirmed like the database's
-     * events, and written after them in a response. */
+     * time WRITE plus the time elapsed since (0 before any). They are
+     * events of the database (dnp3_db_record_command_event): they take
+     * their place in the one sequence of events, go to the event buffer of
+     * every association of the database (each master sees what the
+     * outstation carried out, whoever asked), and are reported in
+     * sequence-of-events order with the other events, confirmed, returned
+     * and discarded on overflow (IIN2.3, counted) like them.
+     * command_event_capacity (default 32; 0: none of its own) is the
+     * per-kind capacity (events.type_capacity) of g13 and of g43 in this
+     * association's buffer where events.type_capacity leaves them 0. */
     uint8_t command_event_class;
     uint32_t command_event_capacity;
 
@@ -310,8 +316,8 @@ typedef struct dnp3_outstation_counters {
     uint64_t wrong_address;            /* fragments from another master, ignored */
     uint64_t events_sent;              /* events written into responses (a resend counts) */
     uint64_t events_confirmed;         /* events removed by a confirm */
-    uint64_t command_events;           /* g13/g43 events made */
-    uint64_t command_events_discarded; /* lost because their store was full */
+    uint64_t command_events;           /* g13/g43 events made by this association's controls */
+    uint64_t command_events_discarded; /* g13/g43 events lost to overflow in its buffer */
     uint64_t select_timeouts;          /* OPERATEs that came after the select timeout */
     uint64_t link_up, link_down;
 } dnp3_outstation_counters_t;

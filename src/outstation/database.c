@@ -16,7 +16,7 @@ typedef struct point_type_info {
 #define V(n) (1u << (n))
 
 /* Variations per Annex A (groups 1-4, 10-11, 20-23, 30-32, 40-42, 110-111). */
-static const point_type_info_t type_info[DNP3_PT_COUNT_] = {
+static const point_type_info_t type_info[DNP3_EV_TYPE_COUNT_] = {
     [DNP3_PT_BINARY] = {"binary", 1, 2, V(1) | V(2), V(1) | V(2) | V(3), 2, 2},
     [DNP3_PT_DOUBLE_BIT] = {"double_bit", 3, 4, V(1) | V(2), V(1) | V(2) | V(3), 2, 2},
     [DNP3_PT_BINARY_OUTPUT] = {"binary_output", 10, 11, V(1) | V(2), V(1) | V(2), 2, 2},
@@ -27,21 +27,35 @@ static const point_type_info_t type_info[DNP3_PT_COUNT_] = {
     [DNP3_PT_ANALOG] = {"analog", 30, 32, 0x7Eu, 0x1FEu, 1, 1},
     [DNP3_PT_ANALOG_OUTPUT] = {"analog_output", 40, 42, 0x1Eu, 0x1FEu, 1, 1},
     [DNP3_PT_OCTET_STRING] = {"octet_string", 110, 111, 0, 0, 0, 0},
+    /* Command events (groups 13 and 43): no static group; v2 / v3 with time. */
+    [DNP3_EV_BINARY_COMMAND] = {"binary_output_command", 0, 13, 0, V(1) | V(2), 0, 2},
+    [DNP3_EV_ANALOG_COMMAND] = {"analog_output_command", 0, 43, 0, 0x1FEu, 0, 3},
 };
+
+bool dnp3i_db_command_variation_ok(dnp3_point_type_t kind, uint8_t v)
+{
+    return kind >= DNP3_EV_BINARY_COMMAND && kind < DNP3_EV_TYPE_COUNT_ && v < 16 &&
+           (type_info[kind].event_vars & (1u << v)) != 0;
+}
+
+uint8_t dnp3i_db_command_default_variation(dnp3_point_type_t kind)
+{
+    return type_info[kind].event_default;
+}
 
 const char *dnp3_point_type_name(dnp3_point_type_t type)
 {
-    return (unsigned)type < DNP3_PT_COUNT_ ? type_info[type].name : NULL;
+    return (unsigned)type < DNP3_EV_TYPE_COUNT_ ? type_info[type].name : NULL;
 }
 
 uint8_t dnp3_point_type_static_group(dnp3_point_type_t type)
 {
-    return (unsigned)type < DNP3_PT_COUNT_ ? type_info[type].static_group : 0;
+    return (unsigned)type < DNP3_EV_TYPE_COUNT_ ? type_info[type].static_group : 0;
 }
 
 uint8_t dnp3_point_type_event_group(dnp3_point_type_t type)
 {
-    return (unsigned)type < DNP3_PT_COUNT_ ? type_info[type].event_group : 0;
+    return (unsigned)type < DNP3_EV_TYPE_COUNT_ ? type_info[type].event_group : 0;
 }
 
 static bool variation_ok(dnp3_point_type_t type, uint16_t allowed, uint8_t v)

@@ -65,6 +65,11 @@ static inline int dnp3i_clip_int(uint64_t n)
 /* Validate one point's settings for its type (0 or DNP3_E_INVALID_ARG). */
 int dnp3i_db_check_point_config(dnp3_point_type_t type, const dnp3_point_config_t *cfg);
 
+/* Command kinds (DNP3_EV_*_COMMAND): is v an allowed event variation, and
+ * the default one (used for variation 0). */
+bool dnp3i_db_command_variation_ok(dnp3_point_type_t kind, uint8_t v);
+uint8_t dnp3i_db_command_default_variation(dnp3_point_type_t kind);
+
 /* Apply one op (no batch logic); returns the number of events made. */
 uint64_t dnp3i_db_apply(dnp3_db_t *db, const dnp3i_op_t *op, const uint8_t *octets);
 

@@ -277,3 +277,34 @@ int dnp3_db_abort(dnp3_db_t *db)
     db->counters.aborted++;
     return DNP3_OK;
 }
+
+int dnp3_db_record_command_event(dnp3_db_t *db, const dnp3_event_t *ev)
+{
+    if (!db || !ev || (ev->type != DNP3_EV_BINARY_COMMAND && ev->type != DNP3_EV_ANALOG_COMMAND))
+        return DNP3_E_INVALID_ARG;
+    if (ev->event_class < DNP3_CLASS_1 || ev->event_class > DNP3_CLASS_3 || ev->status > 127 ||
+        ev->time > DNP3_TIME_MAX)
+        return DNP3_E_INVALID_ARG;
+    uint8_t v = ev->variation ? ev->variation : dnp3i_db_command_default_variation(ev->type);
+    if (!dnp3i_db_command_variation_ok(ev->type, v))
+        return DNP3_E_INVALID_ARG;
+    dnp3_event_t e = {
+        .seq = db->next_seq++,
+        .type = ev->type,
+        .index = ev->index,
+        .event_class = ev->event_class,
+        .variation = v,
+        .time = ev->time,
+        .status = ev->status,
+    };
+    if (ev->type == DNP3_EV_BINARY_COMMAND)
+        e.value.binary = ev->value.binary;
+    else
+        e.value.analog = ev->value.analog;
+    db->counters.events[ev->type]++;
+    /* Command events have no point: they share the spare slot past the
+     * points, and are always kept in mode ALL (each execution counts). */
+    for (dnp3_event_buffer_t *b = db->buffers; b; b = dnp3i_event_buffer_next(b))
+        dnp3i_event_buffer_offer(b, &e, db->total_points, DNP3_EVENT_MODE_ALL);
+    return 1;
+}

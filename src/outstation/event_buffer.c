@@ -55,7 +55,7 @@ static uint32_t pool_size(const dnp3_event_buffer_config_t *cfg)
     bool all_typed = true;
     for (unsigned c = 0; c < DNP3I_NCLASS; c++)
         by_class += cfg->class_capacity[c];
-    for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
+    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
         by_type += cfg->type_capacity[t];
         all_typed = all_typed && cfg->type_capacity[t] != 0;
     }
@@ -79,12 +79,12 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     b->pool = alloc_array(b->pool_size, sizeof *b->pool);
     b->selection = alloc_array(b->pool_size, sizeof *b->selection);
     b->scratch = alloc_array(b->pool_size, sizeof *b->scratch);
-    b->latest = alloc_array(db->total_points, sizeof *b->latest);
+    b->latest = alloc_array((size_t)db->total_points + 1, sizeof *b->latest);
     b->octets = alloc_array(b->octet_slots, b->octet_size);
     b->octet_next = alloc_array(b->octet_slots, sizeof *b->octet_next);
     if (!b->pool || !b->selection || !b->scratch || !b->latest || !b->octets || !b->octet_next)
         return DNP3_E_NOMEM;
-    for (uint32_t i = 0; i < db->total_points; i++)
+    for (uint64_t i = 0; i <= db->total_points; i++)
         b->latest[i] = DNP3I_NIL;
     b->free_head = DNP3I_NIL;
     for (uint32_t i = b->pool_size; i-- > 0;) {
@@ -99,7 +99,7 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     dnp3i_list_t empty = {DNP3I_NIL, DNP3I_NIL};
     for (unsigned c = 0; c < DNP3I_NCLASS; c++)
         b->class_list[c] = empty;
-    for (unsigned t = 0; t < DNP3_PT_COUNT_; t++)
+    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
         b->type_list[t] = empty;
     for (unsigned k = 0; k < DNP3I_NKEYS; k++)
         b->key_list[k] = empty;
@@ -250,6 +250,7 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, ui
     e->cls = ev->event_class;
     e->variation = ev->variation;
     e->flags = ev->flags;
+    e->status = ev->status;
     e->state = DNP3I_EV_UNWRITTEN;
     if (ev->type == DNP3_PT_OCTET_STRING) {
         e->octet_slot = b->octet_free;

@@ -38,6 +38,7 @@ typedef struct dnp3i_ev {
     uint32_t sel_pos;                       /* SELECTED: position in the selection */
     dnp3i_link_t by_class, by_type, by_key; /* by_class.next also links the free list */
     uint8_t type, cls, variation, flags, octet_len, state, key;
+    uint8_t status; /* command events: the control's status */
 } dnp3i_ev_t;
 
 struct dnp3_event_buffer {
@@ -50,13 +51,16 @@ struct dnp3_event_buffer {
     uint32_t free_head;
 
     dnp3i_list_t class_list[DNP3I_NCLASS];
-    dnp3i_list_t type_list[DNP3_PT_COUNT_];
+    dnp3i_list_t type_list[DNP3_EV_TYPE_COUNT_];
     dnp3i_list_t key_list[DNP3I_NKEYS];
     uint32_t class_held[DNP3I_NCLASS];
     uint32_t class_busy[DNP3I_NCLASS]; /* selected or written */
-    uint32_t type_held[DNP3_PT_COUNT_];
+    uint32_t type_held[DNP3_EV_TYPE_COUNT_];
 
-    /* Per point slot: its newest UNWRITTEN event or NIL (most-recent mode). */
+    /* Per point slot: its newest UNWRITTEN event or NIL (most-recent mode).
+     * One slot more than the database has points: the slot of the command
+     * events (DNP3I_SLOT_COMMAND), which are always kept in mode ALL, so
+     * nothing reads it. */
     uint32_t *latest;
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */

@@ -23,14 +23,14 @@ static uint32_t link_next(const dnp3_event_buffer_t *b, uint32_t r, size_t off)
     return ((const dnp3i_link_t *)(const void *)((const char *)&b->pool[r] + off))->next;
 }
 
-static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint8_t type_mask)
+static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint16_t type_mask)
 {
     return e->state == DNP3I_EV_UNWRITTEN && ((class_mask >> (e->cls - 1u)) & 1u) &&
            ((type_mask >> e->type) & 1u);
 }
 
 /* Advance to the first wanted event at or after c->r. */
-static void seek(const dnp3_event_buffer_t *b, cursor_t *c, uint8_t class_mask, uint8_t type_mask)
+static void seek(const dnp3_event_buffer_t *b, cursor_t *c, uint8_t class_mask, uint16_t type_mask)
 {
     while (c->r != DNP3I_NIL && !wanted(&b->pool[c->r], class_mask, type_mask))
         c->r = link_next(b, c->r, c->link_off);
@@ -89,7 +89,7 @@ static void compact(dnp3_event_buffer_t *b)
     b->sel_count = n;
 }
 
-int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint8_t type_mask,
+int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_t type_mask,
                              uint32_t max)
 {
     if (!b)
@@ -97,11 +97,11 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint8_t
     compact(b);
     /* Walk the fewer lists: the class lists when every type is wanted (a
      * class poll), else the lists of the wanted types (a READ of g2v0...). */
-    cursor_t cur[DNP3_PT_COUNT_];
+    cursor_t cur[DNP3_EV_TYPE_COUNT_];
     unsigned ncur = 0;
     bool by_type = (type_mask & DNP3_TYPE_MASK_ALL) != DNP3_TYPE_MASK_ALL;
-    unsigned nlists = by_type ? DNP3_PT_COUNT_ : DNP3I_NCLASS;
-    uint8_t mask = by_type ? type_mask : class_mask;
+    unsigned nlists = by_type ? DNP3_EV_TYPE_COUNT_ : DNP3I_NCLASS;
+    uint16_t mask = by_type ? type_mask : class_mask;
     for (unsigned k = 0; k < nlists; k++) {
         if (!((mask >> k) & 1u))
             continue;
@@ -153,6 +153,7 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     out->event_class = e->cls;
     out->variation = e->variation;
     out->flags = e->flags;
+    out->status = e->status;
     out->time = e->time;
     if (out->type == DNP3_PT_OCTET_STRING) {
         out->value.octets.data = b->octets + (size_t)e->octet_slot * b->octet_size;

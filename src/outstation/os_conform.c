@@ -163,8 +163,8 @@ dnp3_point_type_t dnp3i_os_static_type(uint8_t group)
 
 dnp3_point_type_t dnp3i_os_event_type(uint8_t group)
 {
-    for (int t = 0; t < DNP3_PT_COUNT_; t++)
+    for (int t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
         if (dnp3_point_type_event_group((dnp3_point_type_t)t) == group)
             return (dnp3_point_type_t)t;
-    return DNP3_PT_COUNT_;
+    return DNP3_EV_TYPE_COUNT_;
 }

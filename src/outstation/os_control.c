@@ -61,7 +61,7 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
     }
     uint8_t status = (uint8_t)(o->cb.control(o->ctx, &c) & 0x7F);
     if (mode != DNP3_CONTROL_SELECT)
-        dnp3i_os_cmdev_add(o, &c, status);
+        dnp3i_os_command_event(o, &c, status);
     return status;
 }
 

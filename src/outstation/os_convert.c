@@ -68,6 +68,24 @@ static void fill_value(dnp3_point_type_t type, const dnp3_point_value_t *val, ui
     (void)type;
 }
 
+/* Command events (Annex A groups 13 and 43): the status and the commanded
+ * state, or the commanded value (integer variations clamp to their width;
+ * they have no flags to report an over-range). */
+static void command_value(const dnp3_event_t *ev, const dnp3_obj_info_t *info, dnp3_point_t *pt)
+{
+    uint8_t ignored = 0;
+    pt->status = ev->status & 0x7F;
+    pt->has_status = true;
+    if (info->value_type == DNP3_VT_BO_CMD_EVENT)
+        pt->v.binary = ev->value.binary;
+    else if (info->value_type == DNP3_VT_AO_CMD_EVENT_FLOAT)
+        pt->v.analog_f = ev->value.analog;
+    else if (info->val == DNP3_VAL_I16)
+        pt->v.analog_i = clamp_int(ev->value.analog, INT16_MIN, INT16_MAX, &ignored);
+    else
+        pt->v.analog_i = clamp_int(ev->value.analog, INT32_MIN, INT32_MAX, &ignored);
+}
+
 void dnp3i_os_db_to_point(const dnp3_db_point_t *dp, uint8_t group, uint8_t variation,
                           dnp3_point_t *pt)
 {
@@ -93,6 +111,10 @@ void dnp3i_os_event_to_point(const dnp3_event_t *ev, uint8_t group, uint8_t vari
     if (!info)
         return;
     pt->type = (dnp3_value_type_t)info->value_type;
+    if (ev->type == DNP3_EV_BINARY_COMMAND || ev->type == DNP3_EV_ANALOG_COMMAND) {
+        command_value(ev, info, pt);
+        return;
+    }
     fill_value(ev->type, &ev->value, ev->flags, info, pt);
 }
 

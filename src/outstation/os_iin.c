@@ -23,7 +23,7 @@ uint16_t dnp3i_os_iin(const dnp3_outstation_t *o)
         iin |= DNP3_IIN_CLASS_2_EVENTS;
     if (dnp3i_os_ev_unwritten(o, 3))
         iin |= DNP3_IIN_CLASS_3_EVENTS;
-    if (dnp3_event_buffer_overflow(o->eb) || o->cmdev_overflow)
+    if (dnp3_event_buffer_overflow(o->eb))
         iin |= DNP3_IIN_EVENT_BUFFER_OVERFLOW;
     return iin;
 }

@@ -102,17 +102,19 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->last_rsp = malloc(cfg->max_tx_fragment);
     o->sel_objs = malloc(cfg->max_rx_fragment);
     o->tx = malloc(cfg->max_tx_fragment);
-    o->cmdev_cap = cfg->command_event_capacity;
-    if (o->cmdev_cap && !(o->cmdev = calloc(o->cmdev_cap, sizeof *o->cmdev))) {
-        dnp3_outstation_free(o);
-        return DNP3_E_NOMEM;
-    }
     o->uns_tx = malloc(cfg->max_tx_fragment);
     if (!o->rx || !o->last_rsp || !o->sel_objs || !o->tx || !o->uns_tx) {
         dnp3_outstation_free(o);
         return DNP3_E_NOMEM;
     }
-    rc = dnp3_event_buffer_new(db, &cfg->events, &o->eb);
+    /* command_event_capacity is the per-kind capacity of g13 and of g43
+     * where the buffer's configuration leaves them open. */
+    dnp3_event_buffer_config_t ebc = cfg->events;
+    for (int k = DNP3_EV_BINARY_COMMAND; k <= DNP3_EV_ANALOG_COMMAND; k++)
+        if (!ebc.type_capacity[k])
+            ebc.type_capacity[k] = cfg->command_event_capacity;
+    o->cfg.events = ebc;
+    rc = dnp3_event_buffer_new(db, &ebc, &o->eb);
     if (rc < 0) {
         dnp3_outstation_free(o);
         return rc;
@@ -135,7 +137,6 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
     free(o->sel_objs);
     free(o->tx);
     free(o->uns_tx);
-    free(o->cmdev);
     free(o);
 }
 
@@ -177,5 +178,13 @@ int dnp3_outstation_counters(const dnp3_outstation_t *o, dnp3_outstation_counter
     if (!o || !out)
         return DNP3_E_INVALID_ARG;
     *out = o->counters;
+    /* Command events lost to overflow: the buffer counts them like the others. */
+    dnp3_event_buffer_counters_t bc;
+    if (dnp3_event_buffer_counters(o->eb, &bc) == DNP3_OK) {
+        out->command_events_discarded = 0;
+        for (int c = 0; c < 3; c++)
+            out->command_events_discarded +=
+                bc.discarded[c][DNP3_EV_BINARY_COMMAND] + bc.discarded[c][DNP3_EV_ANALOG_COMMAND];
+    }
     return DNP3_OK;
 }

@@ -86,7 +86,6 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
             return DNP3_IIN_PARAMETER_ERROR;
         it->class_mask = (uint8_t)(1u << (h->variation - 2));
         it->type_mask = DNP3_TYPE_MASK_ALL;
-        it->cmd_kinds = 3;
         it->variation = 0;
         it->max = event_limit(h);
         return 0;
@@ -120,13 +119,12 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
     dnp3_point_type_t t = dnp3i_os_static_type(h->group);
     if (t != DNP3_PT_COUNT_)
         return plan_static(o, t, h, h->group, h->variation);
-    /* An event group (g13/g43 command events have no type yet: nothing). */
+    /* An event group (g13/g43: the command kinds). */
     if (!(it = new_item(o, DNP3I_ITEM_EVENTS, h)))
         return DNP3_IIN_PARAMETER_ERROR;
     t = dnp3i_os_event_type(h->group);
     it->class_mask = DNP3_CLASS_MASK_ALL;
-    it->type_mask = t == DNP3_PT_COUNT_ ? 0 : DNP3_TYPE_MASK(t);
-    it->cmd_kinds = h->group == 13 ? 1 : h->group == 43 ? 2 : 0;
+    it->type_mask = t == DNP3_EV_TYPE_COUNT_ ? 0 : DNP3_TYPE_MASK(t);
     it->max = event_limit(h);
     return 0;
 }
@@ -163,19 +161,6 @@ static void fragment_events(dnp3_outstation_t *o, dnp3_app_writer_t *w)
     if (written > 0) {
         o->sol_has_events = true;
         o->counters.events_sent += (uint64_t)written;
-    }
-    for (uint32_t i = 0; i < o->item_count && !full; i++) {
-        dnp3i_item_t *it = &o->items[i];
-        if (it->kind != DNP3I_ITEM_EVENTS || !it->cmd_kinds || it->max == 0)
-            continue;
-        uint8_t var[2] = {it->group == 13 ? it->variation : 0, it->group == 43 ? it->variation : 0};
-        uint32_t cw = 0;
-        full = !dnp3i_os_cmdev_write(o, w, it->class_mask, it->cmd_kinds, var, &it->max, o->sol_seq,
-                                     false, &cw);
-        if (cw) {
-            o->sol_has_events = true;
-            o->counters.events_sent += cw;
-        }
     }
     if (!full)
         o->static_started = true;

@@ -50,18 +50,12 @@ static void build_events(dnp3_outstation_t *o)
     const uint32_t saved = o->item_count;
     o->item_count = 0;
     dnp3_event_buffer_select(o->eb, o->uns_enabled, DNP3_TYPE_MASK_ALL, UINT32_MAX);
-    bool full;
+    bool full; /* what does not fit goes in the next unsolicited response */
     uint32_t n = dnp3i_os_write_events(o, &w, &full);
     int written = dnp3_event_buffer_write(o->eb, n, o->uns_seq, true);
     o->item_count = saved;
     if (written > 0)
         o->counters.events_sent += (uint64_t)written;
-    if (!full) {
-        static const uint8_t own[2] = {0, 0};
-        uint32_t max = UINT32_MAX, cw = 0;
-        dnp3i_os_cmdev_write(o, &w, o->uns_enabled, 3, own, &max, o->uns_seq, true, &cw);
-        o->counters.events_sent += cw;
-    }
     o->uns_is_null = false;
     seal(o, &w);
 }

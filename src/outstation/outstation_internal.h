@@ -39,28 +39,17 @@ typedef enum dnp3i_item_kind {
 
 typedef struct dnp3i_item {
     uint8_t kind;
-    uint8_t group, variation;      /* variation 0: each point's own */
-    uint8_t class_mask, type_mask; /* events */
-    dnp3_point_type_t type;        /* static */
-    uint32_t start, stop;          /* static range, g80 bits, g0 variation in start */
-    uint32_t next;                 /* static: next index (or next list entry) to write */
-    uint32_t max;                  /* events: count limit still open (UINT32_MAX: all) */
-    uint8_t cmd_kinds;             /* events: command events too (1: g13, 2: g43) */
-    const uint8_t *list;           /* indexed: prefixes (in o->rx) */
+    uint8_t group, variation; /* variation 0: each point's own */
+    uint8_t class_mask;       /* events */
+    uint16_t type_mask;       /* events: DNP3_TYPE_MASK bits */
+    dnp3_point_type_t type;   /* static */
+    uint32_t start, stop;     /* static range, g80 bits, g0 variation in start */
+    uint32_t next;            /* static: next index (or next list entry) to write */
+    uint32_t max;             /* events: count limit still open (UINT32_MAX: all) */
+    const uint8_t *list;      /* indexed: prefixes (in o->rx) */
     uint8_t prefix_size;
     bool done;
 } dnp3i_item_t;
-
-/* A command event (g13/g43) waiting for its confirm (os_cmdev.c). */
-typedef struct dnp3i_cmdev {
-    uint32_t index;
-    double value; /* g43: the commanded value */
-    dnp3_time_t time;
-    uint8_t key; /* written: seq | unsolicited << 4; 0xFF: unwritten */
-    uint8_t status, variation;
-    bool analog; /* g43, else g13 */
-    bool state;  /* g13: commanded state */
-} dnp3i_cmdev_t;
 
 typedef enum dnp3i_sol_state {
     DNP3I_SOL_IDLE = 0,
@@ -118,11 +107,6 @@ struct dnp3_outstation {
     bool static_started; /* the plan has moved past its events */
     uint16_t req_iin;    /* error bits of the request being answered */
 
-    /* command events */
-    dnp3i_cmdev_t *cmdev;
-    uint32_t cmdev_len, cmdev_cap;
-    bool cmdev_overflow;
-
     /* unsolicited */
     uint8_t uns_state;
     bool uns_null_done;
@@ -170,7 +154,8 @@ dnp3_time_t dnp3i_os_utc(const dnp3_outstation_t *o);
 uint16_t dnp3i_os_conform(uint8_t func, const dnp3_obj_header_t *h);
 /* Function codes answered (0..255 -> whether dispatch handles it). */
 bool dnp3i_os_func_supported(uint8_t func);
-/* Point type of a static or event group; DNP3_PT_COUNT_ if none. */
+/* Point type of a static group (DNP3_PT_COUNT_ if none), or point type or
+ * command kind of an event group (DNP3_EV_TYPE_COUNT_ if none). */
 dnp3_point_type_t dnp3i_os_static_type(uint8_t group);
 dnp3_point_type_t dnp3i_os_event_type(uint8_t group);
 
@@ -228,13 +213,10 @@ uint16_t dnp3i_os_unsol_enable(dnp3_outstation_t *o, const dnp3i_req_t *r, bool 
 uint16_t dnp3i_os_restart(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w);
 
-/* ---- os_cmdev.c ---- */
-void dnp3i_os_cmdev_add(dnp3_outstation_t *o, const dnp3_control_t *c, uint8_t status);
-uint32_t dnp3i_os_cmdev_unwritten(const dnp3_outstation_t *o, uint8_t class_mask);
-bool dnp3i_os_cmdev_write(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t class_mask,
-                          uint8_t kinds, const uint8_t var[2], uint32_t *max, uint8_t seq, bool uns,
-                          uint32_t *written);
-/* The association's events, database and command events together. */
+/* ---- os_evbuf.c ---- */
+/* Record the command event (g13/g43) of a control carried out with status. */
+void dnp3i_os_command_event(dnp3_outstation_t *o, const dnp3_control_t *c, uint8_t status);
+/* The association's event buffer, with the session's counters. */
 int dnp3i_os_ev_confirm(dnp3_outstation_t *o, uint8_t seq, bool uns);
 int dnp3i_os_ev_unwrite(dnp3_outstation_t *o, uint8_t seq, bool uns);
 void dnp3i_os_ev_unwrite_all(dnp3_outstation_t *o);

@@ -262,15 +262,117 @@ static void test_command_events(void **state)
     scn_teardown(&t);
 }
 
+/* A control carried out between two analog changes: its g13 event sits
+ * between them in the sequence of events, so a class 1 poll answers g32,
+ * g13, g32 (three headers: each change of type opens a new one). */
+static void test_command_event_in_soe_order(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_outstation_config_t c;
+    scn_os_config(&c);
+    c.command_event_class = DNP3_CLASS_1;
+    scn_setup(&t, NULL, &c);
+    /* A second association over the same database (another master). */
+    dnp3_outstation_config_t c2 = c;
+    c2.master_address = 2;
+    dnp3_outstation_t *o2 = NULL;
+    assert_int_equal(dnp3_outstation_new(&c2, t.db, NULL, NULL, &o2), 0);
+    send_hex(&t, "C0 02 32 01 07 01 00 10 00 00 00 00"); /* the clock: 0x1000 at time 0 */
+    expect_hex(&t, "C0 81 80 00");
+    assert_int_equal(dnp3_db_update_analog(t.db, 2, 100.0, DNP3_FLAG_ONLINE, 0x2000), 0);
+    send_hex(&t, "C1 05 " CROB3 " 00");
+    expect_hex(&t, "C1 81 82 00 " CROB3 " 00");
+    assert_int_equal(dnp3_db_update_analog(t.db, 2, 200.0, DNP3_FLAG_ONLINE, 0x3000), 0);
+    send_hex(&t, "C2 01 3C 02 06");
+    expect_hex(&t, "E2 81 80 00"
+                   " 20 01 28 01 00 02 00 01 64 00 00 00"       /* g32v1 #2 100 */
+                   " 0D 02 28 01 00 03 00 80 00 10 00 00 00 00" /* g13v2 #3 on, SUCCESS */
+                   " 20 01 28 01 00 02 00 01 C8 00 00 00");     /* g32v1 #2 200 */
+    send_hex(&t, "C2 00");
+    assert_int_equal(counters(&t).events_confirmed, 3);
+    assert_int_equal(counters(&t).command_events, 1);
+    dnp3_event_buffer_counters_t bc;
+    assert_int_equal(dnp3_event_buffer_counters(dnp3_outstation_event_buffer(t.o), &bc), 0);
+    assert_int_equal(bc.confirmed[0][DNP3_EV_BINARY_COMMAND], 1);
+    assert_int_equal(bc.confirmed[0][DNP3_PT_ANALOG], 2);
+    assert_int_equal(bc.held[0][DNP3_EV_BINARY_COMMAND], 0);
+    /* The other master's buffer got the command event too, unconfirmed. */
+    assert_int_equal(dnp3_event_buffer_counters(dnp3_outstation_event_buffer(o2), &bc), 0);
+    assert_int_equal(bc.added[0][DNP3_EV_BINARY_COMMAND], 1);
+    assert_int_equal(bc.held[0][DNP3_EV_BINARY_COMMAND], 1);
+    assert_int_equal(bc.held[0][DNP3_PT_ANALOG], 2);
+    dnp3_outstation_free(o2);
+    scn_teardown(&t);
+}
+
+/* Command events return to the buffer on a confirm timeout and are sent
+ * again; over their per-kind capacity the oldest is discarded, counted,
+ * and IIN2.3 reported until a confirm. */
+static void test_command_events_unwritten_and_overflow(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_outstation_config_t c;
+    scn_os_config(&c);
+    c.command_event_class = DNP3_CLASS_3;
+    c.command_event_capacity = 1;
+    scn_setup(&t, NULL, &c);
+    send_hex(&t, "C0 02 32 01 07 01 00 10 00 00 00 00");
+    expect_hex(&t, "C0 81 80 00");
+    send_hex(&t, "C1 05 " CROB3 " 00");
+    expect_hex(&t, "C1 81 88 00 " CROB3 " 00");
+    send_hex(&t, "C2 01 3C 04 06");
+    expect_hex(&t, "E2 81 80 00 0D 02 28 01 00 03 00 80 00 10 00 00 00 00");
+    advance(&t, 5000); /* no confirm: the event goes back, still class 3 data */
+    assert_int_equal(counters(&t).confirms_timed_out, 1);
+    send_hex(&t, "C3 01 3C 04 06");
+    expect_hex(&t, "E3 81 80 00 0D 02 28 01 00 03 00 80 00 10 00 00 00 00");
+    send_hex(&t, "C3 00");
+    /* two more controls at 0x1000 + 5002 = 0x238A: the first one's event is discarded */
+    advance(&t, 2);
+    send_hex(&t, "C4 05 " CROB3 " 00");
+    expect_hex(&t, "C4 81 88 00 " CROB3 " 00");
+    send_hex(&t, "C5 05 0C 01 28 01 00 04 00 04 01 64 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C5 81 88 08 0C 01 28 01 00 04 00 04 01 64 00 00 00 64 00 00 00 00");
+    /* g13v2 #4 off (PULSE_OFF), SUCCESS */
+    send_hex(&t, "C6 01 3C 04 06");
+    expect_hex(&t, "E6 81 80 08 0D 02 28 01 00 04 00 00 8A 23 00 00 00 00");
+    send_hex(&t, "C6 00");
+    send_hex(&t, "C7 01 3C 04 06");
+    expect_hex(&t, "C7 81 80 00");
+    dnp3_outstation_counters_t oc = counters(&t);
+    assert_int_equal(oc.command_events, 3);
+    assert_int_equal(oc.command_events_discarded, 1);
+    assert_int_equal(oc.events_confirmed, 2);
+    assert_int_equal(oc.events_sent, 3);
+    dnp3_event_buffer_counters_t bc;
+    assert_int_equal(dnp3_event_buffer_counters(dnp3_outstation_event_buffer(t.o), &bc), 0);
+    assert_int_equal(bc.added[2][DNP3_EV_BINARY_COMMAND], 3);
+    assert_int_equal(bc.confirmed[2][DNP3_EV_BINARY_COMMAND], 2);
+    assert_int_equal(bc.discarded[2][DNP3_EV_BINARY_COMMAND], 1);
+    assert_int_equal(bc.held[2][DNP3_EV_BINARY_COMMAND], 0);
+    assert_int_equal(bc.returned, 1);
+    assert_int_equal(bc.overflows, 1);
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_direct_operate),    cmocka_unit_test(test_repeat_not_executed_twice),
-        cmocka_unit_test(test_select_operate),    cmocka_unit_test(test_operate_mismatch),
-        cmocka_unit_test(test_select_timeout),    cmocka_unit_test(test_direct_operate_nr),
-        cmocka_unit_test(test_outstation_checks), cmocka_unit_test(test_too_many),
-        cmocka_unit_test(test_analog_output),     cmocka_unit_test(test_malformed_not_executed),
+        cmocka_unit_test(test_direct_operate),
+        cmocka_unit_test(test_repeat_not_executed_twice),
+        cmocka_unit_test(test_select_operate),
+        cmocka_unit_test(test_operate_mismatch),
+        cmocka_unit_test(test_select_timeout),
+        cmocka_unit_test(test_direct_operate_nr),
+        cmocka_unit_test(test_outstation_checks),
+        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_analog_output),
+        cmocka_unit_test(test_malformed_not_executed),
         cmocka_unit_test(test_command_events),
+        cmocka_unit_test(test_command_event_in_soe_order),
+        cmocka_unit_test(test_command_events_unwritten_and_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

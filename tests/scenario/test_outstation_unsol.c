@@ -162,6 +162,48 @@ static void test_read_during_unsol(void **state)
     scn_teardown(&t);
 }
 
+/* A command event is reported unsolicited like the point events around it:
+ * in sequence-of-events order (g2, g13, g2), sent again unchanged when the
+ * confirm does not come, removed by the confirm. */
+static void test_command_event_unsolicited(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_BINARY] = 4;
+    d.count[DNP3_PT_BINARY_OUTPUT] = 4;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.command_event_class = DNP3_CLASS_1;
+    scn_setup(&t, &d, &c);
+    start(&t);
+    dnp3_db_update_binary(t.db, 1, true, 1, 5);
+    advance(&t, 2);
+    /* DIRECT_OPERATE CROB index 3 latch off; no time written yet: time 0 */
+    send_hex(&t, "C1 05 0C 01 28 01 00 03 00 04 01 64 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C1 81 92 00 0C 01 28 01 00 03 00 04 01 64 00 00 00 64 00 00 00 00");
+    dnp3_db_update_binary(t.db, 2, true, 1, 7);
+    advance(&t, 998);
+    const char *uns = "F1 82 90 00"
+                      " 02 02 28 01 00 01 00 81 05 00 00 00 00 00"  /* g2v2 #1 on */
+                      " 0D 02 28 01 00 03 00 00 00 00 00 00 00 00"  /* g13v2 #3 off, SUCCESS */
+                      " 02 02 28 01 00 02 00 81 07 00 00 00 00 00"; /* g2v2 #2 on */
+    expect_hex(&t, uns);
+    advance(&t, 5000); /* no confirm: the same fragment again */
+    expect_hex(&t, uns);
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 3);
+    assert_int_equal(counters(&t).command_events, 1);
+    assert_int_equal(counters(&t).unsolicited_retried, 1);
+    send_hex(&t, "C2 01 3C 02 06");
+    expect_hex(&t, "C2 81 90 00");
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_unlimited_retries),
         cmocka_unit_test(test_link_down),
         cmocka_unit_test(test_read_during_unsol),
+        cmocka_unit_test(test_command_event_unsolicited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

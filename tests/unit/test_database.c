@@ -80,7 +80,13 @@ static void test_config_default(void **state)
     assert_int_equal(dnp3_point_type_static_group(DNP3_PT_FROZEN_COUNTER), 21);
     assert_int_equal(dnp3_point_type_event_group(DNP3_PT_OCTET_STRING), 111);
     assert_string_equal(dnp3_point_type_name(DNP3_PT_DOUBLE_BIT), "double_bit");
-    assert_null(dnp3_point_type_name(DNP3_PT_COUNT_));
+    /* The command kinds follow the 8 point types: events only. */
+    assert_string_equal(dnp3_point_type_name(DNP3_EV_BINARY_COMMAND), "binary_output_command");
+    assert_string_equal(dnp3_point_type_name(DNP3_EV_ANALOG_COMMAND), "analog_output_command");
+    assert_int_equal(dnp3_point_type_event_group(DNP3_EV_BINARY_COMMAND), 13);
+    assert_int_equal(dnp3_point_type_event_group(DNP3_EV_ANALOG_COMMAND), 43);
+    assert_int_equal(dnp3_point_type_static_group(DNP3_EV_ANALOG_COMMAND), 0);
+    assert_null(dnp3_point_type_name(DNP3_EV_TYPE_COUNT_));
 }
 
 static void expect_rejected(void (*tweak)(dnp3_db_config_t *))
@@ -521,6 +527,69 @@ static void test_batch_abort_and_full(void **state)
     assert_int_equal(dnp3_db_abort(fx.db), 0);
 }
 
+/* Command events: checked, given the next sequence number, counted per
+ * kind, and made at once even inside a batch (they are not point values). */
+static void test_command_event_record(void **state)
+{
+    (void)state;
+    open_db(NULL);
+    dnp3_event_t ev = {.type = DNP3_EV_ANALOG_COMMAND,
+                       .index = 9,
+                       .event_class = 2,
+                       .variation = 6,
+                       .status = 0,
+                       .time = T0};
+    ev.value.analog = 12.5;
+    dnp3_event_t bad = ev;
+    bad.type = DNP3_PT_ANALOG;
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    bad = ev;
+    bad.event_class = DNP3_CLASS_NONE;
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    bad = ev;
+    bad.variation = 9;
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    bad = ev;
+    bad.type = DNP3_EV_BINARY_COMMAND;
+    bad.variation = 3; /* g13 has v1 and v2 only */
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    bad = ev;
+    bad.status = 128;
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    bad = ev;
+    bad.time = DNP3_TIME_MAX + 1;
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &bad), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_db_record_command_event(NULL, &ev), DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_db_record_command_event(fx.db, NULL), DNP3_E_INVALID_ARG);
+    assert_int_equal(events(), 0);
+
+    assert_int_equal(dnp3_db_begin(fx.db), 0);
+    assert_int_equal(dnp3_db_update_binary(fx.db, 0, true, DNP3_FLAG_ONLINE, T0), 0);
+    assert_int_equal(dnp3_db_record_command_event(fx.db, &ev), 1);
+    assert_int_equal(events(), 1); /* the command now, the batch at commit */
+    assert_int_equal(dnp3_db_commit(fx.db), 1);
+    dnp3_event_t got;
+    assert_int_equal(dnp3_event_buffer_select(fx.buf, DNP3_CLASS_MASK_ALL, DNP3_TYPE_MASK_ALL, 9),
+                     2);
+    assert_int_equal(dnp3_event_buffer_selected(fx.buf, 0, &got), 0);
+    assert_int_equal(got.type, DNP3_EV_ANALOG_COMMAND);
+    assert_int_equal(got.seq, 1);
+    assert_int_equal(got.index, 9);
+    assert_int_equal(got.event_class, 2);
+    assert_int_equal(got.variation, 6);
+    assert_int_equal(got.flags, 0);
+    assert_true(got.value.analog == 12.5);
+    assert_int_equal(dnp3_event_buffer_selected(fx.buf, 1, &got), 0);
+    assert_int_equal(got.type, DNP3_PT_BINARY);
+    assert_int_equal(got.seq, 2);
+    dnp3_db_counters_t c;
+    assert_int_equal(dnp3_db_counters(fx.db, &c), 0);
+    assert_int_equal(c.events[DNP3_EV_ANALOG_COMMAND], 1);
+    assert_int_equal(c.events[DNP3_EV_BINARY_COMMAND], 0);
+    assert_int_equal(c.events[DNP3_PT_BINARY], 1);
+    assert_int_equal(dnp3_db_count(fx.db, DNP3_EV_ANALOG_COMMAND), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +606,7 @@ int main(void)
         cmocka_unit_test_teardown(test_per_point_settings, teardown),
         cmocka_unit_test_teardown(test_batch_is_atomic_for_a_reader, teardown),
         cmocka_unit_test_teardown(test_batch_abort_and_full, teardown),
+        cmocka_unit_test_teardown(test_command_event_record, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

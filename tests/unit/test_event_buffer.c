@@ -82,7 +82,7 @@ static void check_conservation(const dnp3_event_buffer_t *b)
     assert_int_equal(dnp3_event_buffer_counters(b, &c), 0);
     for (unsigned k = 0; k < 3; k++) {
         uint64_t held = 0;
-        for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
+        for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
             assert_int_equal(c.added[k][t], c.confirmed[k][t] + c.held[k][t] + c.discarded[k][t] +
                                                 c.superseded[k][t]);
             held += c.held[k][t];
@@ -129,7 +129,28 @@ static void expect_selection(dnp3_event_buffer_t *b, uint8_t mask, uint32_t max,
     {                                                                                              \
         DNP3_PT_COUNTER, (i)                                                                       \
     }
+#define BC(i)                                                                                      \
+    {                                                                                              \
+        DNP3_EV_BINARY_COMMAND, (i)                                                                \
+    }
+#define AC(i)                                                                                      \
+    {                                                                                              \
+        DNP3_EV_ANALOG_COMMAND, (i)                                                                \
+    }
 #define N(a) ((uint32_t)(sizeof(a) / sizeof((a)[0])))
+
+/* A control carried out: a command event of class 1 (g13v2 / g43v3). */
+static void cmd(dnp3_point_type_t kind, uint32_t i)
+{
+    dnp3_event_t ev = {.type = kind, .index = i, .event_class = DNP3_CLASS_1, .status = 4};
+    ev.time = T0 + next_value;
+    if (kind == DNP3_EV_BINARY_COMMAND)
+        ev.value.binary = true;
+    else
+        ev.value.analog = (double)next_value;
+    next_value++;
+    assert_int_equal(dnp3_db_record_command_event(db, &ev), 1);
+}
 
 static void test_soe_order_across_types_and_classes(void **state)
 {
@@ -354,6 +375,72 @@ static void test_per_type_limit(void **state)
     check_conservation(buf);
 }
 
+/* Command events (g13/g43) are events of the buffer like the others: one
+ * sequence of events with the point events around them, the per-type limit
+ * and overflow policy of their kind, select by type, written, returned on
+ * a confirm timeout, confirmed, each step counted. */
+static void test_command_events_share_the_life_cycle(void **state)
+{
+    (void)state;
+    open_db(DNP3_EVENT_MODE_ALL);
+    dnp3_event_buffer_config_t bc;
+    dnp3_event_buffer_config_default(&bc);
+    bc.class_capacity[0] = 10;
+    bc.type_capacity[DNP3_EV_BINARY_COMMAND] = 2;
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &buf), 0);
+    dnp3_event_buffer_t *other = open_buf(10, 10, 10, DNP3_OVERFLOW_DISCARD_OLDEST);
+    bi(0), cmd(DNP3_EV_BINARY_COMMAND, 5), ai(0), cmd(DNP3_EV_ANALOG_COMMAND, 2);
+    cmd(DNP3_EV_BINARY_COMMAND, 6), cmd(DNP3_EV_BINARY_COMMAND, 7);
+    /* g13 is full at 2: its oldest (index 5) goes, counted, IIN2.3. */
+    dnp3_event_buffer_counters_t c;
+    assert_int_equal(dnp3_event_buffer_counters(buf, &c), 0);
+    assert_int_equal(c.added[0][DNP3_EV_BINARY_COMMAND], 3);
+    assert_int_equal(c.discarded[0][DNP3_EV_BINARY_COMMAND], 1);
+    assert_int_equal(c.held[0][DNP3_EV_BINARY_COMMAND], 2);
+    assert_int_equal(c.held[0][DNP3_EV_ANALOG_COMMAND], 1);
+    assert_int_equal(c.overflows, 1);
+    assert_true(dnp3_event_buffer_overflow(buf));
+    const want_t kept[] = {B(0), A(0), AC(2), BC(6), BC(7)};
+    expect_selection(buf, DNP3_CLASS_MASK_ALL, 10, kept, N(kept));
+    /* The other association has its own buffer: it sees every command. */
+    const want_t all[] = {B(0), BC(5), A(0), AC(2), BC(6), BC(7)};
+    expect_selection(other, DNP3_CLASS_MASK_ALL, 10, all, N(all));
+    dnp3_event_t ev;
+    assert_int_equal(dnp3_event_buffer_selected(other, 1, &ev), 0);
+    assert_int_equal(ev.seq, 2);
+    assert_int_equal(ev.event_class, 1);
+    assert_int_equal(ev.variation, 2); /* 0 asked: g13v2 */
+    assert_int_equal(ev.status, 4);
+    assert_true(ev.value.binary);
+    assert_int_equal(ev.time, T0 + 2);
+    assert_int_equal(dnp3_event_buffer_selected(other, 3, &ev), 0);
+    assert_int_equal(ev.variation, 3); /* g43v3 */
+    assert_true(ev.value.analog == 4.0);
+    /* READ g13v0: the binary commands only, written in fragment 3. */
+    assert_int_equal(dnp3_event_buffer_write(buf, 0, 0, false), 0);
+    assert_int_equal(dnp3_event_buffer_select(buf, DNP3_CLASS_MASK_ALL,
+                                              DNP3_TYPE_MASK(DNP3_EV_BINARY_COMMAND), 10),
+                     2);
+    assert_int_equal(dnp3_event_buffer_write(buf, 2, 3, false), 2);
+    assert_int_equal(dnp3_event_buffer_count(buf, 1, true), 2);
+    /* Confirm timeout: back to unwritten, in their SOE place. */
+    assert_int_equal(dnp3_event_buffer_unwrite(buf, 3, false), 2);
+    expect_selection(buf, DNP3_CLASS_MASK_1, 10, (const want_t[]){B(0), AC(2), BC(6), BC(7)}, 4);
+    assert_int_equal(dnp3_event_buffer_write(buf, 4, 4, false), 4);
+    assert_int_equal(dnp3_event_buffer_confirm(buf, 4, false), 4);
+    assert_int_equal(dnp3_event_buffer_counters(buf, &c), 0);
+    assert_int_equal(c.confirmed[0][DNP3_EV_BINARY_COMMAND], 2);
+    assert_int_equal(c.confirmed[0][DNP3_EV_ANALOG_COMMAND], 1);
+    assert_int_equal(c.confirmed[0][DNP3_PT_BINARY], 1);
+    assert_int_equal(c.held[0][DNP3_EV_BINARY_COMMAND], 0);
+    assert_int_equal(c.written, 6);
+    assert_int_equal(c.returned, 2);
+    assert_int_equal(dnp3_event_buffer_count(buf, 2, false), 1); /* A(0) */
+    check_conservation(buf);
+    check_conservation(other);
+    dnp3_event_buffer_free(other);
+}
+
 static void test_zero_capacity_class_counts_everything(void **state)
 {
     (void)state;
@@ -551,6 +638,7 @@ int main(void)
         cmocka_unit_test_teardown(test_overflow_discard_oldest, teardown),
         cmocka_unit_test_teardown(test_overflow_discard_newest, teardown),
         cmocka_unit_test_teardown(test_per_type_limit, teardown),
+        cmocka_unit_test_teardown(test_command_events_share_the_life_cycle, teardown),
         cmocka_unit_test_teardown(test_zero_capacity_class_counts_everything, teardown),
         cmocka_unit_test_teardown(test_overflow_of_written_and_selected_events, teardown),
         cmocka_unit_test_teardown(test_most_recent_mode, teardown),
