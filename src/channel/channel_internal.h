@@ -131,13 +131,13 @@ struct dnp3_channel {
     size_t mru; /* index of the slot used last (checked first) */
     uint64_t tick;
     dnp3_timestamp_t now; /* time of the last on_bytes call */
+    size_t memory;        /* asked after every feed by a decoder counting its flows */
     ch_hot_counters_t hot;
     dnp3_link_frame_t frame; /* the frame the queued frame events are of */
     /* ev_cap entries: MONITOR's in evq, next to the fields above; SESSION's
      * (CH_EVENT_QUEUE) right after the struct. */
     ch_event_t *events;
     ch_event_t evq[CH_EVENT_QUEUE_MONITOR];
-    size_t memory;
     dnp3_link_parser_t parser;
     uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
     ch_session_t *ses;        /* SESSION mode only, else NULL */

@@ -159,34 +159,39 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
 size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
                              size_t len, dnp3_channel_event_t *ev)
 {
-    if (ch && dnp3i_channel_pop(ch, ev)) {
-        ch->now = now;
-        return 0; /* queued earlier: no input looked at */
-    }
-    clear(ev); /* kind NONE, and what a failed pop leaves untouched */
-    if (!ch)
+    if (!ch) {
+        clear(ev);
         return 0;
+    }
+    ch->now = now;
+    if (dnp3i_channel_pop(ch, ev))
+        return 0; /* queued earlier: no input looked at */
     if (!data)
         len = 0;
     size_t used = 0;
-    ch->now = now;
-    while (!dnp3i_channel_pop(ch, ev)) {
+    /* *ev is cleared (kind NONE) only on the returns without an event: a
+     * popped event is written whole. */
+    do {
         /* Asked even when the input is used up: bytes held from earlier
          * feeds may still decide an event (a frame found by the rescan
          * after a bad one). Reporting it now rather than with the next
          * input keeps the events' timing independent of chunking. A parser
          * holding nothing has nothing to decide (the common end of a
          * call: skipping it saves a parser call per frame). */
-        if (used == len && ch->parser.have == 0)
+        if (used == len && ch->parser.have == 0) {
+            clear(ev);
             return used;
+        }
         dnp3_link_event_t lev;
         size_t n =
             dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
         used += n;
-        if (lev.kind == DNP3_LINK_EV_NONE)
+        if (lev.kind == DNP3_LINK_EV_NONE) {
+            clear(ev);
             return used; /* the parser consumed everything */
+        }
         on_link_event(ch, now, &lev);
-    }
+    } while (!dnp3i_channel_pop(ch, ev));
     return used;
 }
 
@@ -210,11 +215,12 @@ int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 
 int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 {
-    clear(ev);
-    if (!ch)
-        return 0;
-    if (dnp3i_channel_pop(ch, ev))
+    if (ch && dnp3i_channel_pop(ch, ev))
         return 1;
+    clear(ev);
+    /* Nothing pending: the common case, answered without a parser call. */
+    if (!ch || ch->parser.closed || ch->parser.run_len == 0)
+        return 0;
     dnp3_link_event_t lev;
     if (dnp3_link_parser_flush_run(&ch->parser, &lev) == 0)
         return 0;
