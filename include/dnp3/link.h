@@ -175,18 +175,21 @@ typedef struct dnp3_link_counters {
 /* All parser state; the caller owns it (stack, struct member, ...). Treat
  * the fields as private. 664 bytes on LP64. */
 typedef struct dnp3_link_parser {
-    dnp3_link_policy_t policy;
+    /* What every frame reads or counts first, then its user data: a
+     * decoder keeps a parser per flow, and the lines a frame touches are
+     * its cost. */
     bool closed;
+    dnp3_link_policy_t policy;
+    size_t have;      /* bytes held in buf */
+    size_t need;      /* bytes the candidate in buf needs before it can be judged */
+    uint64_t pos;     /* stream offset of buf[0] (or of the next input byte when have == 0) */
+    uint64_t run_len; /* pending discarded run: bytes so far (0: none pending) */
     dnp3_link_counters_t counters;
-    uint64_t pos;       /* stream offset of buf[0] (or of the next input byte when have == 0) */
     uint64_t run_off;   /* pending discarded run: stream offset of its first byte */
-    uint64_t run_len;   /* pending discarded run: bytes so far (0: none pending) */
     int run_reason;     /* pending discarded run: DNP3_E_* */
     unsigned run_block; /* pending discarded run: failing block for DNP3_E_LINK_BLOCK_CRC */
-    size_t have;        /* bytes held in buf */
-    size_t need;        /* bytes the candidate in buf needs before it can be judged */
-    uint8_t buf[DNP3_LINK_MAX_FRAME];      /* a frame in progress, across feeds */
     uint8_t user[DNP3_LINK_MAX_USER_DATA]; /* user data of the last frame event */
+    uint8_t buf[DNP3_LINK_MAX_FRAME];      /* a frame in progress, across feeds */
 } dnp3_link_parser_t;
 
 typedef enum dnp3_link_event_kind {

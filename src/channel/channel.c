@@ -69,7 +69,7 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     e = DNP3_E_NOMEM;
     bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
     unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
-    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0];
+    size_t size = sizeof *ch + (session ? ev_cap * sizeof ch->events[0] : 0);
     ch = calloc(1, size);
     if (!ch)
         goto fail;
@@ -78,6 +78,7 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->report_frames = cfg->report_frames;
     ch->rx_max = cfg->rx_fragment_max;
     ch->ev_cap = ev_cap;
+    ch->events = session ? (ch_event_t *)(ch + 1) : ch->evq;
     ch->memory = size;
     dnp3_link_parser_init(&ch->parser, cfg->policy);
     if (session && session_alloc(ch) != 0)
@@ -230,6 +231,10 @@ void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *ou
     if (!ch || !out)
         return;
     *out = ch->counters;
+    out->rx_frame_bytes = ch->hot.rx_frame_bytes;
+    out->rx_user_data = ch->hot.rx_user_data;
+    out->rx_link_control = ch->hot.rx_link_control;
+    out->fragments_rx = ch->hot.fragments_rx;
     out->link = ch->parser.counters;
     out->link.discarded_bytes += ch->reset_discarded;
     for (size_t i = 0; i < ch->n_slots; i++) {

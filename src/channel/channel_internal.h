@@ -85,9 +85,40 @@ typedef struct ch_session {
     ch_primary_t pri;
 } ch_session_t;
 
+/* A queued event, packed: the queue holds these (48 bytes) rather than
+ * dnp3_channel_event_t (88), and the frame they were caused by is kept once
+ * in the channel (every frame-caused event in the queue is of one frame:
+ * input is only looked at when the queue is empty). The full event is put
+ * together when handed out. A decoder writes two of these per frame, so
+ * their size is cache lines per frame. */
+typedef struct ch_event {
+    uint8_t kind; /* dnp3_channel_event_kind_t */
+    bool more;
+    bool has_frame; /* caused by ch->frame */
+    uint16_t src;
+    uint16_t dst;
+    int reason;
+    unsigned block;
+    uint64_t offset;
+    size_t bytes;
+    const uint8_t *data;
+    size_t len;
+} ch_event_t;
+
+/* Counters the receive path bumps for every frame, kept next to the fields
+ * it reads (folded into dnp3_channel_counters_t when asked). */
+typedef struct ch_hot_counters {
+    uint64_t rx_frame_bytes;
+    uint64_t rx_user_data;
+    uint64_t rx_link_control;
+    uint64_t fragments_rx;
+} ch_hot_counters_t;
+
 /* Fields in the order the receive path touches them: a decoder keeps one
  * channel per flow, and with thousands of flows each frame's cache misses
- * are what it costs. */
+ * are what it costs. The hot fields, the frame and the event queue come
+ * first and together; the station parts, the configuration and the cold
+ * counters after the parser. */
 struct dnp3_channel {
     unsigned ev_cap; /* CH_EVENT_QUEUE or CH_EVENT_QUEUE_MONITOR: a power of two (masks) */
     unsigned ev_head;
@@ -100,15 +131,19 @@ struct dnp3_channel {
     size_t mru; /* index of the slot used last (checked first) */
     uint64_t tick;
     dnp3_timestamp_t now; /* time of the last on_bytes call */
-    size_t memory;
-    dnp3_channel_config_t cfg;
+    size_t memory;        /* asked after every feed by a decoder counting its flows */
+    ch_hot_counters_t hot;
+    dnp3_link_frame_t frame; /* the frame the queued frame events are of */
+    /* ev_cap entries: MONITOR's in evq, next to the fields above; SESSION's
+     * (CH_EVENT_QUEUE) right after the struct. */
+    ch_event_t *events;
+    ch_event_t evq[CH_EVENT_QUEUE_MONITOR];
     dnp3_link_parser_t parser;
     uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
     ch_session_t *ses;        /* SESSION mode only, else NULL */
+    dnp3_channel_config_t cfg;
 
     dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
-
-    dnp3_channel_event_t events[];
 };
 
 /* A cleared event of the given kind. Copied from a constant rather than
@@ -126,8 +161,7 @@ static inline void dnp3i_channel_event_clear(dnp3_channel_event_t *ev,
 /* Queues an event of the given kind and returns it (cleared) to be filled,
  * or NULL when the queue is full (counted). Inline: called for every event
  * on the receive path. */
-static inline dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch,
-                                                       dnp3_channel_event_kind_t kind)
+static inline ch_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind)
 {
     if (ch->ev_count == ch->ev_cap) {
         /* Only an owner that never drains (take_output and send in a loop
@@ -135,22 +169,23 @@ static inline dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch,
         ch->counters.events_dropped++;
         return NULL;
     }
-    dnp3_channel_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) & (ch->ev_cap - 1)];
+    ch_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) & (ch->ev_cap - 1)];
     ch->ev_count++;
-    dnp3i_channel_event_clear(ev, kind);
+    static const ch_event_t zero;
+    *ev = zero;
+    ev->kind = (uint8_t)kind;
     return ev;
 }
 
-/* Hands out the oldest queued event into *ev; false when none is queued
- * (*ev untouched). Inline: asked at the start of every input call. */
-/* Queues an event caused by frame f (frame, src, dst and reason set). */
-static inline dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch,
-                                                             dnp3_channel_event_kind_t kind,
-                                                             const dnp3_link_frame_t *f, int reason)
+/* Queues an event caused by frame f (frame, src, dst and reason set); f is
+ * the frame being handled, already in ch->frame. */
+static inline ch_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch,
+                                                   dnp3_channel_event_kind_t kind,
+                                                   const dnp3_link_frame_t *f, int reason)
 {
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    ch_event_t *ev = dnp3i_channel_push(ch, kind);
     if (ev) {
-        ev->frame = *f;
+        ev->has_frame = true;
         ev->src = f->hdr.src;
         ev->dst = f->hdr.dst;
         ev->reason = reason;
@@ -158,11 +193,25 @@ static inline dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch,
     return ev;
 }
 
+/* Hands out the oldest queued event into *ev; false when none is queued
+ * (*ev untouched). Inline: asked at the start of every input call. */
 static inline bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 {
     if (ch->ev_count == 0)
         return false;
-    *ev = ch->events[ch->ev_head];
+    const ch_event_t *q = &ch->events[ch->ev_head];
+    dnp3i_channel_event_clear(ev, (dnp3_channel_event_kind_t)q->kind);
+    if (q->has_frame)
+        ev->frame = ch->frame;
+    ev->offset = q->offset;
+    ev->src = q->src;
+    ev->dst = q->dst;
+    ev->reason = q->reason;
+    ev->bytes = q->bytes;
+    ev->block = q->block;
+    ev->data = q->data;
+    ev->len = q->len;
+    ev->more = q->more;
     ch->ev_head = (ch->ev_head + 1) & (ch->ev_cap - 1);
     /* An empty queue starts over at its first entry: a frame's events then
      * always land in the same few cache lines. */

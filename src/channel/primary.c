@@ -24,7 +24,7 @@ static ch_slot_t *pri_slot(dnp3_channel_t *ch)
 
 static void push_peer(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind, const ch_slot_t *s)
 {
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    ch_event_t *ev = dnp3i_channel_push(ch, kind);
     if (ev) {
         ev->src = s->remote;
         ev->dst = s->local;
@@ -68,7 +68,7 @@ static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
 static void tx_done(dnp3_channel_t *ch)
 {
     ch->counters.fragments_tx++;
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
+    ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
     if (ev) {
         ev->src = ch->ses->tx.src;
         ev->dst = ch->ses->tx.dst;
@@ -164,7 +164,7 @@ void dnp3i_channel_primary_on_reply(dnp3_channel_t *ch, ch_slot_t *s, const dnp3
         }
     }
     if (handled) {
-        ch->counters.rx_link_control++;
+        ch->hot.rx_link_control++;
         return;
     }
     ch->counters.ignored_unexpected++;

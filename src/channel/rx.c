@@ -22,7 +22,7 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
     uint16_t src = f->hdr.src;
     uint16_t dst = f->hdr.dst;
     int rc;
-    ch->counters.rx_user_data++;
+    ch->hot.rx_user_data++;
     if (f->user_len > 0 &&
         (f->user[0] & (DNP3_TP_FIR | DNP3_TP_FIN)) == (DNP3_TP_FIR | DNP3_TP_FIN)) {
         /* The common case: the fragment is this frame's user data. */
@@ -34,14 +34,14 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
     }
     if (res.dropped != 0 || rc < 0) {
-        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f,
-                                                            res.dropped != 0 ? res.dropped : rc);
+        ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f,
+                                                  res.dropped != 0 ? res.dropped : rc);
         if (ev)
             ev->bytes = res.dropped_bytes;
     }
     if (rc == 1) {
-        ch->counters.fragments_rx++;
-        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAGMENT, f, 0);
+        ch->hot.fragments_rx++;
+        ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAGMENT, f, 0);
         if (ev) {
             ev->data = res.fragment;
             ev->len = res.len;
@@ -61,7 +61,7 @@ static bool is_user_data(const dnp3_link_header_t *h)
 static void monitor_frame(dnp3_channel_t *ch, const dnp3_link_frame_t *f)
 {
     if (!is_user_data(&f->hdr)) {
-        ch->counters.rx_link_control++;
+        ch->hot.rx_link_control++;
         return;
     }
     ch_slot_t *s = dnp3i_channel_slot_get(ch, f->hdr.dst, f->hdr.src, f);
@@ -127,7 +127,7 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     if (lev->kind == DNP3_LINK_EV_CLOSED && lev->reason == DNP3_E_LINK_CLOSED)
         return; /* reported once (counted by the parser), not once per call */
     if (lev->kind == DNP3_LINK_EV_DISCARD || lev->kind == DNP3_LINK_EV_CLOSED) {
-        dnp3_channel_event_t *ev =
+        ch_event_t *ev =
             dnp3i_channel_push(ch, lev->kind == DNP3_LINK_EV_CLOSED ? DNP3_CHANNEL_EV_CLOSED
                                                                     : DNP3_CHANNEL_EV_LINK_DISCARD);
         if (ev) {
@@ -142,15 +142,12 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
         return;
     const dnp3_link_frame_t *f = &lev->frame;
     unsigned first = ch->ev_count;
-    ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
+    ch->hot.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
+    ch->frame = *f; /* the queue is empty: no event refers to the last one */
     if (ch->report_frames) {
-        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
-        if (ev) {
-            ev->frame = *f;
-            ev->src = f->hdr.src;
-            ev->dst = f->hdr.dst;
+        ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAME, f, 0);
+        if (ev)
             ev->offset = lev->offset;
-        }
     }
     if (ch->monitor)
         monitor_frame(ch, f);
@@ -162,34 +159,39 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
 size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
                              size_t len, dnp3_channel_event_t *ev)
 {
-    if (ch && dnp3i_channel_pop(ch, ev)) {
-        ch->now = now;
-        return 0; /* queued earlier: no input looked at */
-    }
-    clear(ev); /* kind NONE, and what a failed pop leaves untouched */
-    if (!ch)
+    if (!ch) {
+        clear(ev);
         return 0;
+    }
+    ch->now = now;
+    if (dnp3i_channel_pop(ch, ev))
+        return 0; /* queued earlier: no input looked at */
     if (!data)
         len = 0;
     size_t used = 0;
-    ch->now = now;
-    while (!dnp3i_channel_pop(ch, ev)) {
+    /* *ev is cleared (kind NONE) only on the returns without an event: a
+     * popped event is written whole. */
+    do {
         /* Asked even when the input is used up: bytes held from earlier
          * feeds may still decide an event (a frame found by the rescan
          * after a bad one). Reporting it now rather than with the next
          * input keeps the events' timing independent of chunking. A parser
          * holding nothing has nothing to decide (the common end of a
          * call: skipping it saves a parser call per frame). */
-        if (used == len && ch->parser.have == 0)
+        if (used == len && ch->parser.have == 0) {
+            clear(ev);
             return used;
+        }
         dnp3_link_event_t lev;
         size_t n =
             dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
         used += n;
-        if (lev.kind == DNP3_LINK_EV_NONE)
+        if (lev.kind == DNP3_LINK_EV_NONE) {
+            clear(ev);
             return used; /* the parser consumed everything */
+        }
         on_link_event(ch, now, &lev);
-    }
+    } while (!dnp3i_channel_pop(ch, ev));
     return used;
 }
 
@@ -213,11 +215,12 @@ int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 
 int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 {
-    clear(ev);
-    if (!ch)
-        return 0;
-    if (dnp3i_channel_pop(ch, ev))
+    if (ch && dnp3i_channel_pop(ch, ev))
         return 1;
+    clear(ev);
+    /* Nothing pending: the common case, answered without a parser call. */
+    if (!ch || ch->parser.closed || ch->parser.run_len == 0)
+        return 0;
     dnp3_link_event_t lev;
     if (dnp3_link_parser_flush_run(&ch->parser, &lev) == 0)
         return 0;

@@ -37,7 +37,7 @@ static void peer_reset(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t
     s->sec_reset = true;
     s->sec_fcb = true;
     ch->counters.peer_resets++;
-    ch->counters.rx_link_control++;
+    ch->hot.rx_link_control++;
     dnp3i_channel_reply(ch, s, DNP3_LINK_ACK);
     dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_PEER_RESET, f, 0);
 }
@@ -79,7 +79,7 @@ static void test_states(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_
         return;
     }
     if (fcb_check(ch, s, f))
-        ch->counters.rx_link_control++;
+        ch->hot.rx_link_control++;
 }
 
 void dnp3i_channel_secondary(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f,
@@ -107,7 +107,7 @@ void dnp3i_channel_secondary(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_f
         dnp3i_channel_deliver(ch, s, f);
         break;
     case DNP3_LINK_REQUEST_LINK_STATUS:
-        ch->counters.rx_link_control++;
+        ch->hot.rx_link_control++;
         dnp3i_channel_reply(ch, s, DNP3_LINK_LINK_STATUS);
         break;
     default:

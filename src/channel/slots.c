@@ -103,7 +103,7 @@ static ch_slot_t *evict_lru(dnp3_channel_t *ch)
             lru = &ch->slots[i];
     }
     size_t lost = lru->r.in_progress ? lru->r.len : 0;
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_SLOT_EVICTED);
+    ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_SLOT_EVICTED);
     if (ev) {
         ev->src = lru->remote;
         ev->dst = lru->local;

@@ -65,7 +65,7 @@ size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
         if (dnp3_tp_segmenter_done(&tx->seg)) {
             tx->kind = CH_TX_NONE;
             ch->counters.fragments_tx++;
-            dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
+            ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
             if (ev) {
                 ev->src = tx->src;
                 ev->dst = tx->dst;
