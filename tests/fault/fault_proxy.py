@@ -537,7 +537,10 @@ class Proxy:
 
     def serve(self, listener):
         n = 0
+        parent = os.getppid()
         while not self.stopping:
+            if self.opts.exit_with_parent and os.getppid() != parent:
+                break
             try:
                 ready, _, _ = select.select([listener], [], [], 0.2)
             except InterruptedError:
@@ -638,6 +641,8 @@ def parse_args(argv):
     ap.add_argument("--drop-rate", type=float, default=0.0, help="chance a whole link frame is dropped")
     ap.add_argument("--script", help="explicit faults, one per line (see the module doc)")
     ap.add_argument("--log", help="fault log file (default: stdout)")
+    ap.add_argument("--exit-with-parent", action="store_true",
+                    help="end (as on SIGTERM) when the parent process ends: for test scripts")
     ap.add_argument("--print-plan", type=int, default=0, metavar="N",
                     help="print the seeded offset-based plan of the first N connections and exit")
     ap.add_argument("--plan-bytes", type=int, default=100000, help="how far --print-plan looks")
