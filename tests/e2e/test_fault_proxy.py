@@ -253,6 +253,8 @@ def test_seeded_cuts_follow_the_printed_plan():
         f = dict(w.split("=", 1) for w in line.split()[1:])
         if f["kind"] == "cut" and f["dir"] == "c2s":
             planned[int(f["conn"])] = int(f["offset"])
+    check(sorted(planned) == [1, 2, 3, 4] and len(set(planned.values())) == 4,
+          "each connection has its own planned cut: %r" % planned)
     srv = Server()
     px = Proxy(srv.port, args)
     data = printable(1000, 3)
@@ -278,8 +280,8 @@ def test_stall_holds_one_direction_while_the_other_flows():
     client_got_reply = threading.Event()
 
     def on_data(conn, so_far):
-        if len(so_far) == 4 and not order:
-            order.append("server got AAAA")
+        if not order:
+            order.append("server got AAAA" if so_far == b"AAAA" else "server got %r" % so_far)
             conn.sendall(b"pong")
         elif len(so_far) > 4 and "server got BBBB" not in order:
             # Only after the stall: the reply went through s2c meanwhile.
