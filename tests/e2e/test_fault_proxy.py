@@ -229,6 +229,26 @@ def test_cut_client_to_server():
     srv.close()
 
 
+def test_cut_with_rst():
+    # An RST may discard bytes still queued at the receiver, so only a prefix is promised.
+    srv = Server()
+    px = Proxy(srv.port, ["--cut-rst"], script="1 c2s cut 300\n")
+    data = printable(1000, 6)
+    c = px.connect()
+    try:
+        c.sendall(data)
+    except OSError:
+        pass
+    got = srv.wait(0)
+    check(len(got) <= 300 and got == data[:len(got)], "RST cut: server got a prefix of at most 300")
+    check(read_all(c) == b"", "client sees the connection end (EOF or reset)")
+    c.close()
+    recs = px.stop()
+    check(faults_of(recs) == [{"conn": "1", "dir": "c2s", "kind": "cut", "offset": "300"}],
+          "one cut logged at c2s 300: %r" % faults_of(recs))
+    srv.close()
+
+
 def test_cut_server_to_client():
     srv = Server(echo=True)
     px = Proxy(srv.port, script="1 s2c cut 123\n")

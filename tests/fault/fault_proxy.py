@@ -18,7 +18,10 @@ in the stream *received* from the source on that connection and direction,
 counted from 0. Each fault kind draws from its own random stream, seeded with
 "<seed>:<conn>:<dir>:<kind>", so the plan does not depend on how TCP happens
 to chunk the data. `--print-plan N` prints the offset-based part of the plan
-for the first N connections without opening any socket.
+(cut, stall, split, coalesce, delay) for the first N connections without
+opening any socket; faults planned past a connection's first cut (in either
+direction) never happen. Flips and seeded drops depend on the frames in the
+stream too: the same seed and the same bytes give the same ones.
 
 Fault kinds (log `kind=`):
   cut       the bytes before `offset` are forwarded, then both sockets close
@@ -44,6 +47,8 @@ Fault kinds (log `kind=`):
 Log: one line per record, `<record> key=value ...`, flushed at once:
   listen port=N
   open conn=N
+  refused conn=N reason=<exception>   (the upstream could not be reached;
+            the client's connection is closed)
   fault conn=N dir=c2s|s2c kind=K offset=O [ms=M] [len=L] [bit=B] [frame=F] [gap_ms=G]
   skip conn=N dir=D kind=flip offset=O bit=B reason=limit   (a scripted flip
             refused because its frame already has 2 flipped bits)
