@@ -463,6 +463,39 @@ def test_drops_remove_exactly_the_logged_bytes():
           "scripted drop logged")
 
 
+def test_frame_finder_ignores_chunking():
+    # In-process: the flips and drops the frame finder decides depend on the
+    # seed and the bytes only, never on how the bytes were chunked, and the
+    # whole-frame fast path agrees with the byte-by-byte one (forced by a
+    # scripted flip far beyond the data).
+    sys.path.insert(0, os.path.dirname(PROXY))
+    import fault_proxy as fp
+
+    class Quiet:
+        def __init__(self):
+            self.faults = []
+
+        def fault(self, *args, **extra):
+            self.faults.append((args, extra))
+
+        def line(self, *args, **extra):
+            pass
+
+    data, spans = frame_stream(9, 300)
+    opts = fp.parse_args(["--print-plan", "1", "--seed", "4", "--flip-rate", "0.3", "--drop-rate", "0.1"])
+    results = []
+    for chunk, script in ((len(data), []), (1, []), (7, []), (50, [(None, "c2s", "flip", 10 ** 9, 1)])):
+        log = Quiet()
+        tr = fp.FrameTracker(fp.Plan(opts, 1, "c2s", script), log, 1, "c2s")
+        out = bytearray()
+        for i in range(0, len(data), chunk):
+            out += tr.feed(data[i:i + chunk], i)
+        out += tr.flush()
+        results.append((bytes(out), log.faults))
+    check(all(r == results[0] for r in results), "same output and faults for every chunking")
+    check(len(results[0][1]) > 10, "seed 4 injects faults: %d" % len(results[0][1]))
+
+
 def test_same_seed_same_plan():
     def plan(seed):
         return subprocess.run(

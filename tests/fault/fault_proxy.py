@@ -209,9 +209,42 @@ class FrameTracker:
     def feed(self, data, base):
         """The bytes to forward for `data`, received at stream offset `base`."""
         out = bytearray()
-        for i, byte in enumerate(data):
-            self._step(out, byte, base + i)
+        i, n = 0, len(data)
+        scripted = bool(self.sflips or self.sdrops)
+        while i < n:
+            if scripted:
+                self._step(out, data[i], base + i)
+                i += 1
+            elif self.state == self.FRAME:
+                i = self._frame_run(out, data, base, i)
+            elif self.state == self.HUNT:
+                # Fast path: bytes before the next 05 are forwarded as they are.
+                k = data.find(b"\x05", i)
+                k = n if k < 0 else k
+                out += data[i:k]
+                if k < n:
+                    self._step(out, data[k], base + k)
+                    k += 1
+                i = k
+            else:
+                self._step(out, data[i], base + i)
+                i += 1
         return bytes(out)
+
+    def _frame_run(self, out, data, base, i):
+        """Forwards the rest of the current frame found in data[i:] at once
+        (seeded flips and drops only). Returns the index after it."""
+        offset = base + i
+        j = min(len(data), i + (self.end - offset))
+        if not self.dropping:
+            run = bytearray(data[i:j])
+            for o, mask in self.flips.items():
+                if offset <= o < offset + len(run):
+                    run[o - offset] ^= mask
+            out += run
+        if base + j >= self.end:
+            self.state = self.HUNT
+        return j
 
     def flush(self):
         """Forwards a held possible start now (its frame, if any, goes untracked)."""
