@@ -468,6 +468,7 @@ def test_frame_finder_ignores_chunking():
     # seed and the bytes only, never on how the bytes were chunked, and the
     # whole-frame fast path agrees with the byte-by-byte one (forced by a
     # scripted flip far beyond the data).
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, os.path.dirname(PROXY))
     import fault_proxy as fp
 
