@@ -10,8 +10,13 @@ frame and never more, so every damaged frame fails its CRC. The same seed
 gives the same plan, and SIGTERM ends the proxy with exit code 0 and a
 summary whose counts match the fault lines.
 
+The flipped stream is also fed to `dnp3 decode` (DNP3_BIN, set by ctest): the
+library's link parser accepts exactly the intact frames and discards every
+flipped one.
+
 Run by ctest; needs only Python 3 and the loopback interface.
 """
+import json
 import os
 import random
 import signal
@@ -411,6 +416,7 @@ def test_flips_are_exactly_logged_and_at_most_two_per_frame():
     for start, end in spans:
         damaged = start in per_frame
         check(crc_ok(got[start:end]) != damaged, "frame at %d: CRC fails iff flipped" % start)
+    check_decode_rejects(got, data, spans, per_frame)
     counts = [len(v) for v in per_frame.values()]
     check(counts.count(1) > 0 and counts.count(2) > 0 and len(per_frame) < len(spans),
           "seed 11 gives 1- and 2-bit frames and clean ones: %r" % counts)
@@ -419,6 +425,29 @@ def test_flips_are_exactly_logged_and_at_most_two_per_frame():
           "same seed, same stream, other TCP chunking: same flips")
     other, _ = run_frames(["--seed", "12", "--flip-rate", "0.7"], data, 1)
     check(other != got, "another seed flips other bits")
+
+
+def check_decode_rejects(got, data, spans, damaged):
+    """The library's own link parser (through `dnp3 decode`) accepts exactly
+    the frames the proxy left intact, in order, and none it flipped."""
+    binary = os.environ.get("DNP3_BIN", "")
+    if not binary or not os.access(binary, os.X_OK):
+        print("note: DNP3_BIN not set, the dnp3 decode check is skipped")
+        return
+    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
+        f.write(got)
+        f.flush()
+        p = subprocess.run([binary, "decode", "--json", "--file", f.name], capture_output=True,
+                           text=True, timeout=60)
+
+    objs = [json.loads(ln) for ln in p.stdout.splitlines() if ln.strip()]
+    accepted = [o["link"]["len"] for o in objs if "link" in o]
+    intact = [data[a + 2] for a, b in spans if a not in damaged]
+    check(accepted == intact, "dnp3 decode accepts the %d intact frames and no flipped one (got %d)" % (
+        len(intact), len(accepted)))
+    runs = [(o["offset"], o["offset"] + o["discarded"]) for o in objs if "discarded" in o]
+    missed = [a for a in damaged if not any(lo <= a < hi for lo, hi in runs)]
+    check(missed == [], "each flipped frame is inside a reported discard: missed %r" % missed)
 
 
 def test_scripted_flips_honour_the_frame_limit():
