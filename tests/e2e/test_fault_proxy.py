@@ -524,6 +524,21 @@ def test_frame_finder_ignores_chunking():
         results.append((bytes(out), log.faults))
     check(all(r == results[0] for r in results), "same output and faults for every chunking")
     check(len(results[0][1]) > 10, "seed 4 injects faults: %d" % len(results[0][1]))
+    # A possible start held too long is released (the sender paused after 05
+    # or 05 64): the frame is still found and gets the same flips.
+    opts = fp.parse_args(["--print-plan", "1", "--seed", "4", "--flip-rate", "0.5"])
+    results = []
+    for chunk, release in ((len(data), False), (1, True), (3, True)):
+        log = Quiet()
+        tr = fp.FrameTracker(fp.Plan(opts, 1, "c2s", []), log, 1, "c2s")
+        out = bytearray()
+        for i in range(0, len(data), chunk):
+            out += tr.feed(data[i:i + chunk], i)
+            if release:
+                out += tr.release()
+        out += tr.flush()
+        results.append((bytes(out), log.faults))
+    check(all(r == results[0] for r in results), "released starts: same output and flips")
 
 
 def test_same_seed_same_plan():

@@ -42,7 +42,10 @@ Fault kinds (log `kind=`):
             for n = LEN-5 user octets), never in the two start octets, and never
             more than 2 bits per frame: CRC-16/DNP detects every 1- and 2-bit
             error within a frame (IEEE 1815-2012 9.2.4.2), so a flipped frame is
-            always rejected and a test never depends on luck.
+            always rejected and a test never depends on luck. A possible start
+            (05, or 05 64) is held until its LEN octet arrives, at most
+            --hold-start-ms; released earlier, the frame is still found and
+            flipped alike, but then never dropped.
 
 Log: one line per record, `<record> key=value ...`, flushed at once:
   listen port=N
@@ -196,6 +199,7 @@ class FrameTracker:
         self.state = self.HUNT
         self.pending = bytearray()  # held 05 or 05 64
         self.pending_at = 0  # offset of pending[0]
+        self.released = False  # pending was already forwarded (see release)
         self.start = 0  # offset of the current frame's 05
         self.end = 0  # offset just past the current frame
         self.flips = {}  # offset -> xor mask of the seeded flips of this frame
@@ -247,13 +251,27 @@ class FrameTracker:
         return j
 
     def flush(self):
-        """Forwards a held possible start now (its frame, if any, goes untracked)."""
-        out = bytearray()
-        for i, byte in enumerate(self.pending):
-            self._emit(out, byte, self.pending_at + i, False)
+        """Forwards a held possible start and forgets it (at end of stream)."""
+        out = self.release()
         self.pending = bytearray()
+        self.released = False
         if self.state != self.FRAME:
             self.state = self.HUNT
+        return out
+
+    def holding(self):
+        return bool(self.pending) and not self.released
+
+    def release(self):
+        """Forwards a held possible start now, without forgetting it: the
+        frame, if the next bytes make one, is still found and still gets the
+        same flips, so the plan does not depend on timing. Only its seeded
+        drop is given up (never a dangling 05 64 on the wire)."""
+        out = bytearray()
+        if not self.released:
+            for i, byte in enumerate(self.pending):
+                self._emit(out, byte, self.pending_at + i, False)
+            self.released = bool(self.pending)
         return bytes(out)
 
     def _step(self, out, byte, offset):
@@ -263,26 +281,32 @@ class FrameTracker:
             if offset + 1 >= self.end:
                 self.state = self.HUNT
         elif st == self.S64 and byte >= 5:
-            self._begin(offset, byte)
-            for i, b in enumerate(self.pending):
-                self._emit(out, b, self.pending_at + i, True)
+            self._begin(offset, byte, self.released)
+            if not self.released:
+                for i, b in enumerate(self.pending):
+                    self._emit(out, b, self.pending_at + i, True)
             self.pending = bytearray()
+            self.released = False
             self._emit(out, byte, offset, True)
             self.state = self.FRAME
         elif st == self.S05 and byte == 0x64:
             self.pending.append(byte)
+            if self.released:
+                self._emit(out, byte, offset, False)
             self.state = self.S64
         else:
             out.extend(self.flush())
             if byte == 0x05:
                 self.pending = bytearray([byte])
                 self.pending_at = offset
+                self.released = False
                 self.state = self.S05
             else:
                 self._emit(out, byte, offset, False)
 
-    def _begin(self, offset, length_octet):
-        """`offset` is the LEN octet of a frame that starts at offset-2."""
+    def _begin(self, offset, length_octet, start_sent):
+        """`offset` is the LEN octet of a frame that starts at offset-2;
+        start_sent: its 05 64 were already forwarded (so it is not dropped)."""
         self.start = offset - 2
         self.end = self.start + frame_size(length_octet)
         self.flips = {}
@@ -293,8 +317,8 @@ class FrameTracker:
         k = self.plan.flip_rng.choice((1, 2))
         # Bit positions from the LEN octet on: the start octets are never flipped.
         bits = sorted(self.plan.flip_rng.sample(range((self.end - offset) * 8), k))
-        self.dropping = drop
-        if drop:
+        self.dropping = drop and not start_sent
+        if self.dropping:
             self.log.fault(self.conn, self.dir, "drop", self.start,
                            len=self.end - self.start, frame=self.start)
         elif flip:
@@ -406,8 +430,8 @@ class Pump:
     def run(self):
         while not self.conn.stop.is_set():
             timeout = 0.2
-            if self.tracker.pending:
-                timeout = 0.05
+            if self.tracker.holding():
+                timeout = self.opts.hold_start_ms / 1000.0
             if self.coalescing:
                 timeout = max(0.0, min(timeout, self.coalescing[2] - time.monotonic()))
             ready, _, _ = select.select([self.src], [], [], timeout)
@@ -431,8 +455,8 @@ class Pump:
     def _idle(self):
         if self.coalescing and time.monotonic() >= self.coalescing[2]:
             self._end_coalesce()
-        if self.tracker.pending and not self.coalescing:
-            self._send(self.tracker.flush(), time.monotonic())
+        if self.tracker.holding() and not self.coalescing:
+            self._send(self.tracker.release(), time.monotonic())
 
     def _next_event(self):
         p = self.plan
@@ -469,7 +493,7 @@ class Pump:
         p, off = self.plan, self.off
         if p.cut.next <= off or p.first_scripted("cut", off) == off:
             self._end_coalesce()
-            self._send(self.tracker.flush(), time.monotonic())
+            self._send(self.tracker.release(), time.monotonic())
             with self.conn.lock:
                 first = not self.conn.cut_done
                 self.conn.cut_done = True
@@ -521,7 +545,7 @@ class Pump:
         if p.split.next <= off:
             p.split.advance()
         if split and not self.coalescing:
-            self._send(self.tracker.flush(), time.monotonic())
+            self._send(self.tracker.release(), time.monotonic())
             self.fault("split", off, gap_ms=self.opts.split_gap_ms)
             self.conn.stop.wait(self.opts.split_gap_ms / 1000.0)
         stall_ms = []
@@ -531,7 +555,7 @@ class Pump:
         stall_ms += [ms for _, ms in p.scripted_at("stall", off, off + 1)]
         for ms in stall_ms:
             self._end_coalesce()
-            self._send(self.tracker.flush(), time.monotonic())
+            self._send(self.tracker.release(), time.monotonic())
             self.fault("stall", off, ms=ms)
             self.conn.stop.wait(ms / 1000.0)
 
@@ -677,6 +701,8 @@ def parse_args(argv):
     ap.add_argument("--coalesce-hold-ms", type=int, default=200, help="longest hold for a coalesced run")
     ap.add_argument("--flip-rate", type=float, default=0.0, help="chance a link frame gets 1 or 2 flipped bits")
     ap.add_argument("--drop-rate", type=float, default=0.0, help="chance a whole link frame is dropped")
+    ap.add_argument("--hold-start-ms", type=int, default=100,
+                    help="longest hold of a 05 or 05 64 awaiting the LEN octet")
     ap.add_argument("--script", help="explicit faults, one per line (see the module doc)")
     ap.add_argument("--log", help="fault log file (default: stdout)")
     ap.add_argument("--exit-with-parent", action="store_true",
