@@ -19,6 +19,7 @@ Run by ctest; needs only Python 3 and the loopback interface.
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -180,6 +181,7 @@ class Proxy:
             for line in f:
                 words = line.split()
                 recs.append((words[0], dict(w.split("=", 1) for w in words[1:])))
+        shutil.rmtree(self.dir, ignore_errors=True)
         faults = [r for k, r in recs if k == "fault"]
         summary = [r for k, r in recs if k == "summary"]
         check(len(summary) == 1, "one summary line")
