@@ -102,7 +102,8 @@ class Server:
         self.reads = []  # per connection: offsets where each read began
         self.done = []  # per connection: threading.Event set at EOF
         self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+        self.acceptor.start()
 
     def _accept(self):
         while True:
@@ -144,6 +145,14 @@ class Server:
         return bytes(self.received[idx])
 
     def close(self):
+        # shutdown wakes the blocked accept(); only then is the descriptor
+        # closed, so the accepting thread can never reach a later server's
+        # socket that reuses its number.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.acceptor.join(10)
         self.sock.close()
 
 
