@@ -37,7 +37,9 @@ Fault kinds (log `kind=`):
   drop      the bytes [offset, offset+len) are not forwarded. Seeded drops
             remove whole link frames (`frame=` gives the frame's offset).
   flip      bit `bit` (0 = least significant) of the byte at `offset` is
-            inverted. Flips only land inside DNP3 link frames, which the proxy
+            inverted. Seeded flips only land inside DNP3 link frames (scripted
+            ones land where asked; `frame=` is absent outside a frame, and
+            inside one they count against its limit), which the proxy
             finds itself (05 64 start, LEN octet: 10 + n + 2*ceil(n/16) octets
             for n = LEN-5 user octets), never in the two start octets, and never
             more than 2 bits per frame: CRC-16/DNP detects every 1- and 2-bit
