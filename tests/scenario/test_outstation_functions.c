@@ -275,6 +275,25 @@ static void test_broadcast(void **state)
     scn_teardown(&t);
 }
 
+/* A response or an unsolicited response sent TO an outstation (a master
+ * talking to another master, or a reflected stream): not a request, so no
+ * answer and nothing carried out; counted as malformed, and the next real
+ * request is answered as usual. */
+static void test_response_to_outstation(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C0 81 00 00 3C 02 06"); /* RESPONSE */
+    expect_none(&t);
+    send_hex(&t, "F1 82 00 00"); /* UNSOLICITED_RESPONSE */
+    expect_none(&t);
+    assert_int_equal(counters(&t).malformed, 2);
+    send_hex(&t, "C2 01 50 01 00 07 07");
+    expect_hex(&t, "C2 81 90 00 50 01 00 07 07 01");
+    scn_teardown(&t);
+}
+
 static void test_too_large(void **state)
 {
     (void)state;
@@ -325,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_broadcast),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_response_to_outstation),
         cmocka_unit_test(test_app_iin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
