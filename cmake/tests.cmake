@@ -41,3 +41,15 @@ foreach(src ${DNP3C_E2E_TESTS})
     ENVIRONMENT "DNP3C_CAPTURES=${DNP3C_CAPTURES};DNP3_BIN=$<TARGET_FILE:dnp3>;DNP3C_BUILD=${PROJECT_BINARY_DIR}"
     SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
+
+# Scenario tests: tests/scenario/test_*.c, cmocka, exact request bytes in and
+# response bytes out of a sans-IO core (the harness is in tests/support).
+file(GLOB DNP3C_SCENARIO_TESTS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/scenario/test_*.c)
+foreach(src ${DNP3C_SCENARIO_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests/support)
+  target_link_libraries(${name} PRIVATE ${DNP3C_TEST_SUPPORT_LIB} dnp3tool PkgConfig::CMOCKA)
+  add_test(NAME scenario.${name} COMMAND ${name})
+  set_tests_properties(scenario.${name} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()

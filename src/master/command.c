@@ -1,0 +1,197 @@
+/* Commands: CROB (g12v1) and analog output blocks (g41v1-v4), several
+ * points per request, by SELECT then OPERATE (4.4.3: the OPERATE repeats
+ * the SELECT's objects byte for byte, so they are built once, at queue
+ * time), DIRECT_OPERATE or DIRECT_OPERATE_NR. The outstation echoes the
+ * objects with each status filled in; anything else in the echo is a
+ * mismatch. A command is never retried automatically. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "master/master_internal.h"
+
+/* pts[i] as a point for the writer; DNP3_E_APP_VALUE if it cannot be sent. */
+static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->index = c->index;
+    p->has_status = true;
+    if (c->group == 12 && c->variation == 1) {
+        p->type = DNP3_VT_CROB;
+        p->v.crob.code = c->code;
+        p->v.crob.count = c->count;
+        p->v.crob.on_ms = c->on_ms;
+        p->v.crob.off_ms = c->off_ms;
+        return DNP3_OK;
+    }
+    if (c->group != 41 || c->variation < 1 || c->variation > 4)
+        return DNP3_E_INVALID_ARG;
+    const double v = c->value;
+    if (c->variation <= 2) {
+        const double lo = c->variation == 1 ? -2147483648.0 : -32768.0;
+        const double hi = c->variation == 1 ? 2147483647.0 : 32767.0;
+        if (!(v >= lo && v <= hi) || (double)(int32_t)v != v)
+            return DNP3_E_APP_VALUE;
+        p->type = DNP3_VT_AO_INT;
+        p->v.analog_i = (int32_t)v;
+        return DNP3_OK;
+    }
+    /* A finite double beyond the float range has no f32 form. */
+    if (c->variation == 3 && isfinite(v) && (v > FLT_MAX || v < -FLT_MAX))
+        return DNP3_E_APP_VALUE;
+    p->type = DNP3_VT_AO_FLOAT;
+    p->v.analog_f = v;
+    return DNP3_OK;
+}
+
+/* The objects of a command into a->scratch after a 2-byte header; returns
+ * the fragment length or an error. Runs of the same group and variation
+ * share one index-prefixed header. */
+static int build(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
+{
+    dnp3_app_writer_t w;
+    dnp3_app_writer_init(&w, a->scratch, a->cfg.max_tx_fragment);
+    dnp3_app_write_request(&w, DNP3_AC_FIR | DNP3_AC_FIN, DNP3_FC_SELECT);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t max_index = 0;
+        while (j < n && pts[j].group == pts[i].group && pts[j].variation == pts[i].variation) {
+            if (pts[j].index > max_index)
+                max_index = pts[j].index;
+            j++;
+        }
+        dnp3_app_write_indexed(&w, pts[i].group, pts[i].variation, (uint32_t)(j - i), max_index);
+        for (; i < j; i++) {
+            dnp3_point_t p;
+            int rc = to_point(&pts[i], &p);
+            if (rc < 0)
+                return rc;
+            dnp3_app_write_point(&w, &p);
+        }
+    }
+    return dnp3_app_writer_finish(&w);
+}
+
+int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                              dnp3_command_mode_t mode, const dnp3_command_point_t *pts, size_t n)
+{
+    if (!a || !pts || n == 0 || n > a->cfg.max_command_points ||
+        (unsigned)mode > DNP3_COMMAND_DIRECT_NO_ACK)
+        return DNP3_E_INVALID_ARG;
+    (void)now;
+    int len = build(a, pts, n);
+    if (len < 0)
+        return len;
+    int err = 0;
+    dnp3i_task_t *t = dnp3i_queue_add(a, a->scratch + 2, (size_t)len - 2, &err);
+    if (!t)
+        return err;
+    dnp3i_task_defaults(a, t, DNP3_TASK_COMMAND,
+                        mode == DNP3_COMMAND_SELECT_OPERATE ? DNP3_FC_SELECT
+                        : mode == DNP3_COMMAND_DIRECT       ? DNP3_FC_DIRECT_OPERATE
+                                                            : DNP3_FC_DIRECT_OPERATE_NR);
+    t->safe = false;
+    t->mode = (uint8_t)mode;
+    t->npts = (uint16_t)n;
+    return (int)t->id;
+}
+
+/* Compare the response's objects with the request's, all but each
+ * object's status byte (the last byte of g12v1 and g41), and collect the
+ * statuses. 0 when the echo matches, -1 otherwise. */
+static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len,
+                      const dnp3_app_header_t *h)
+{
+    const dnp3i_task_t *t = &a->slots[a->cur.index].t;
+    uint8_t *req = a->scratch;
+    req[0] = DNP3_AC_FIR | DNP3_AC_FIN;
+    req[1] = DNP3_FC_SELECT;
+    memcpy(req + 2, dnp3i_queue_bytes(a, t), t->len);
+    dnp3_app_header_t rh;
+    dnp3_app_header_read(req, t->len + 2, &rh);
+    dnp3_obj_iter_t ri, si;
+    dnp3_obj_header_t ro, so;
+    dnp3_obj_iter_init(&ri, req, t->len + 2, &rh);
+    dnp3_obj_iter_init(&si, frag, len, h);
+    size_t k = 0;
+    for (;;) {
+        int r1 = dnp3_obj_iter_next(&ri, &ro), r2 = dnp3_obj_iter_next(&si, &so);
+        if (r1 != r2 || r1 < 0)
+            return -1;
+        if (r1 == 0)
+            break;
+        if (ro.group != so.group || ro.variation != so.variation || ro.qualifier != so.qualifier ||
+            ro.count != so.count || ro.data_len != so.data_len || !ro.info || ro.count == 0)
+            return -1;
+        const size_t stride = ro.data_len / ro.count;
+        for (uint32_t j = 0; j < ro.count; j++) {
+            const uint8_t *p = ro.data + j * stride, *q = so.data + j * stride;
+            if (memcmp(p, q, stride - 1) != 0 || k >= t->npts)
+                return -1;
+            a->statuses[k++] = q[stride - 1];
+        }
+    }
+    return k == t->npts ? 0 : -1;
+}
+
+void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
+                            size_t len, const dnp3_app_header_t *h)
+{
+    dnp3i_cur_t *c = &a->cur;
+    const bool select = c->t.mode == DNP3_COMMAND_SELECT_OPERATE && c->step == 0;
+    memset(a->statuses, 0, a->cfg.max_command_points);
+    if ((h->control & (DNP3_AC_FIR | DNP3_AC_FIN)) != (DNP3_AC_FIR | DNP3_AC_FIN)) {
+        dnp3i_finish(a, now, DNP3_MASTER_RESPONSE_ERROR);
+        return;
+    }
+    if (dnp3i_iin2_error(h->iin)) {
+        dnp3i_finish(a, now, DNP3_MASTER_IIN2_ERROR);
+        return;
+    }
+    if (check_echo(a, frag, len, h) < 0) {
+        c->nstat = 0;
+        dnp3i_finish(a, now, select ? DNP3_MASTER_SELECT_MISMATCH : DNP3_MASTER_RESPONSE_ERROR);
+        return;
+    }
+    c->nstat = c->t.npts;
+    for (size_t i = 0; i < c->t.npts; i++) {
+        if (a->statuses[i] != DNP3_CS_SUCCESS) {
+            dnp3i_finish(a, now, DNP3_MASTER_REFUSED);
+            return;
+        }
+    }
+    if (!select) {
+        dnp3i_finish(a, now, DNP3_MASTER_SUCCESS);
+        return;
+    }
+    /* The OPERATE must reach the outstation within its select timeout. */
+    if (now - c->sent_at > a->cfg.select_timeout_ms) {
+        dnp3i_finish(a, now, DNP3_MASTER_TIMEOUT);
+        return;
+    }
+    c->step = 1;
+    c->need_send = true;
+    c->sent = false;
+    c->got_fir = false;
+}
+
+void dnp3i_command_report(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_result_t r,
+                          uint16_t iin)
+{
+    dnp3_command_result_t res;
+    memset(&res, 0, sizeof res);
+    res.id = t->id;
+    res.mode = (dnp3_command_mode_t)t->mode;
+    res.result = r;
+    res.iin = iin;
+    if (r == DNP3_MASTER_SUCCESS || r == DNP3_MASTER_REFUSED) {
+        res.statuses = a->statuses;
+        res.n = t->npts;
+    }
+    dnp3i_master_log(
+        a, r == DNP3_MASTER_SUCCESS || r == DNP3_MASTER_SENT ? DNP3_LOG_INFO : DNP3_LOG_WARN,
+        "command (id %u, %u points): %s", (unsigned)t->id, (unsigned)t->npts,
+        dnp3_master_result_name(r));
+    if (a->cb.on_command_done)
+        a->cb.on_command_done(a->ctx, &res);
+}

@@ -1,0 +1,230 @@
+/* The master association: private layout shared by the src/master files.
+ *
+ * One request is outstanding at a time (`cur`). What runs next is chosen
+ * when the mux asks for a fragment (dnp3i_master_pick): commands first, then
+ * the automatic tasks (restart clearing, the start-up sequence), then the
+ * caller's other tasks, then time sync, integrity, event polls and range
+ * scans. Automatic tasks are bits with a retry time, not queue entries, so
+ * a repeated IIN never fills the queue. The caller's tasks live in a fixed
+ * array of slots; their object bytes (commands, deadbands, caller-built
+ * requests) in one byte pool compacted as tasks complete. Everything is
+ * allocated by dnp3_master_assoc_new. */
+#ifndef DNP3I_MASTER_INTERNAL_H
+#define DNP3I_MASTER_INTERNAL_H
+
+#include "dnp3/master.h"
+
+/* Automatic tasks, in priority order (after the caller's commands). */
+enum dnp3i_auto {
+    DNP3I_AUTO_CLEAR_RESTART = 0,
+    DNP3I_AUTO_DISABLE_UNSOL,
+    DNP3I_AUTO_INTEGRITY,
+    DNP3I_AUTO_ENABLE_UNSOL,
+    DNP3I_AUTO_TIME_SYNC,
+    DNP3I_AUTO_EVENT_POLL,
+    DNP3I_AUTO_COUNT
+};
+
+/* Where the current task came from. */
+enum dnp3i_source { DNP3I_SRC_USER = 0, DNP3I_SRC_AUTO, DNP3I_SRC_RANGE };
+
+/* A task's parameters (the request is built when it is sent). */
+typedef struct dnp3i_task {
+    uint32_t id;     /* caller's tasks: > 0; automatic: 0 */
+    uint8_t kind;    /* dnp3_task_kind_t */
+    uint8_t func;    /* function code of the (first) request */
+    uint8_t mode;    /* command mode, time sync mode */
+    bool safe;       /* may be retried after a timeout or a bad response */
+    uint8_t classes; /* polls, unsolicited: DNP3_MASTER_CLASS_* */
+    uint8_t group, variation, cls;
+    bool all;
+    uint32_t start, stop;
+    uint16_t npts;             /* command points */
+    size_t off, len;           /* object bytes in the pool */
+    uint32_t order;            /* FIFO among equals */
+    dnp3_timestamp_t ready_at; /* not before (retry) */
+    uint32_t backoff_ms;       /* next retry delay */
+} dnp3i_task_t;
+
+typedef struct dnp3i_slot {
+    bool used;
+    dnp3i_task_t t;
+} dnp3i_slot_t;
+
+typedef struct dnp3i_auto_state {
+    bool pending;
+    dnp3_timestamp_t ready_at;
+    uint32_t backoff_ms;
+} dnp3i_auto_state_t;
+
+typedef struct dnp3i_range {
+    dnp3_master_range_scan_t cfg;
+    dnp3i_auto_state_t st;
+    dnp3_timestamp_t due; /* next periodic run; NEVER when none */
+} dnp3i_range_t;
+
+/* The transaction in progress. */
+typedef struct dnp3i_cur {
+    bool active;
+    bool need_send; /* the (next) request waits for take_fragment */
+    bool sent;      /* a request was taken and its response is awaited */
+    dnp3i_task_t t;
+    uint8_t source; /* enum dnp3i_source */
+    int index;      /* slot, auto kind or range index */
+    uint8_t step;   /* 0 first request; 1 OPERATE / time write */
+    uint8_t seq;    /* of the request */
+    uint8_t expect_seq;
+    bool got_fir;
+    dnp3_timestamp_t sent_at, deadline;
+    dnp3_time_t utc_sent; /* LAN time sync: UTC when RECORD_CURRENT_TIME left */
+    uint32_t delay_ms;    /* restart delay, measured one-way delay */
+    uint16_t iin;         /* of the last response fragment */
+    bool iin2_error;      /* some fragment had IIN2.0-2.2 */
+    uint16_t nstat;       /* command statuses received */
+} dnp3i_cur_t;
+
+/* A remembered point for comm-lost reports. */
+typedef struct dnp3i_seen {
+    uint32_t index;
+    uint8_t type; /* dnp3_meas_type_t */
+    uint8_t group, variation, flags;
+    bool is_float;
+    double value;
+} dnp3i_seen_t;
+
+#define DNP3I_MAX_CONFIRMS 4
+
+struct dnp3_master_assoc {
+    dnp3_master_config_t cfg;
+    dnp3_master_callbacks_t cb;
+    void *ctx;
+
+    bool link_up;
+    bool startup_done;
+    dnp3_timestamp_t now; /* latest time seen in any call */
+    dnp3_master_health_t health;
+    uint16_t iin;
+    bool have_iin;
+    uint8_t seq; /* next solicited request sequence */
+
+    dnp3i_cur_t cur;
+    dnp3i_auto_state_t autos[DNP3I_AUTO_COUNT];
+    uint8_t event_classes; /* classes the pending event poll reads */
+
+    dnp3_timestamp_t integrity_due, class_due[3];
+    dnp3i_range_t *ranges;
+    size_t n_ranges;
+
+    dnp3i_slot_t *slots;
+    uint32_t next_id, next_order;
+    uint8_t *pool;
+    size_t pool_used;
+
+    uint8_t confirms[DNP3I_MAX_CONFIRMS]; /* control bytes of confirms to send */
+    bool confirm_uns[DNP3I_MAX_CONFIRMS];
+    unsigned n_confirms;
+
+    uint8_t *last_unsol; /* the last unsolicited fragment delivered */
+    size_t last_unsol_len;
+    bool have_last_unsol;
+
+    uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
+    uint8_t *statuses;
+
+    dnp3i_seen_t *seen;
+    uint32_t n_seen;
+    uint32_t *seen_hash; /* entry + 1, 0 empty; size seen_mask + 1 */
+    uint32_t seen_mask;
+    bool comm_lost_reported;
+
+    bool have_utc_anchor;
+    dnp3_timestamp_t utc_mono;
+    dnp3_time_t utc_anchor;
+
+    dnp3_master_counters_t counters;
+};
+
+/* ---- assoc.c ---- */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void dnp3i_master_log(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...);
+bool dnp3i_master_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_time_t *out);
+
+/* ---- queue.c: the caller's tasks ---- */
+/* Reserve a slot (and len pool bytes, copied from bytes when not NULL).
+ * Returns the slot or NULL with *err = DNP3_E_QUEUE_FULL. */
+dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size_t len, int *err);
+void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot);
+const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_t *t);
+/* Ready slot with the best priority (commands first, FIFO); -1 if none. */
+int dnp3i_queue_best(const dnp3_master_assoc_t *a, dnp3_timestamp_t now, bool commands);
+/* Finish every queued task with `result` (link down, free). */
+void dnp3i_queue_fail_all(dnp3_master_assoc_t *a, dnp3_master_result_t result);
+/* Earliest retry time among queued tasks (NEVER if none wait). */
+dnp3_timestamp_t dnp3i_queue_next_ready(const dnp3_master_assoc_t *a);
+int dnp3i_queue_count(const dnp3_master_assoc_t *a);
+/* Report a caller's task outcome through on_task_done / on_command_done. */
+void dnp3i_report(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_result_t r,
+                  bool will_retry, uint16_t iin, uint32_t delay_ms);
+
+/* ---- schedule.c: periodic scans, the choice of the next task, retries ---- */
+void dnp3i_schedule_link_up(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+void dnp3i_schedule_startup_done(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+void dnp3i_schedule_due(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+bool dnp3i_master_pick(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                                         bool *ready);
+void dnp3i_auto_set(dnp3_master_assoc_t *a, int kind, dnp3_timestamp_t now);
+void dnp3i_task_defaults(dnp3_master_assoc_t *a, dnp3i_task_t *t, uint8_t kind, uint8_t func);
+
+/* ---- startup.c / iin.c ---- */
+void dnp3i_startup_begin(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+void dnp3i_startup_check(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
+void dnp3i_iin_update(dnp3_master_assoc_t *a, uint16_t iin);
+void dnp3i_iin_react(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint16_t iin);
+bool dnp3i_iin2_error(uint16_t iin);
+
+/* ---- request.c: the bytes of each request ---- */
+/* Write the current task's request (step cur->step) into buf; returns its
+ * length or a negative error. */
+int dnp3i_request_write(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint8_t *buf, size_t cap,
+                        uint8_t seq);
+bool dnp3i_fc_no_response(uint8_t func);
+
+/* ---- response.c ---- */
+void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_result_t r);
+void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns);
+
+/* ---- measure.c ---- */
+/* 0 if every header and point of the fragment parses, else the error. */
+int dnp3i_measure_validate(const uint8_t *frag, size_t len, const dnp3_app_header_t *h);
+void dnp3i_measure_deliver(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len,
+                           const dnp3_app_header_t *h, const dnp3_master_rx_info_t *info);
+
+/* The first g52 time delay of a fragment in ms; UINT32_MAX if none. */
+uint32_t dnp3i_measure_delay(const uint8_t *frag, size_t len, const dnp3_app_header_t *h);
+
+/* ---- points.c: comm-lost memory ---- */
+void dnp3i_seen_record(dnp3_master_assoc_t *a, const dnp3_measurement_t *m);
+void dnp3i_seen_report_lost(dnp3_master_assoc_t *a);
+
+/* ---- health.c ---- */
+void dnp3i_health_set(dnp3_master_assoc_t *a, dnp3_master_state_t s, dnp3_master_reason_t r,
+                      int error);
+void dnp3i_health_good(dnp3_master_assoc_t *a);
+
+/* ---- command.c ---- */
+/* Handle a response fragment for a command. */
+void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
+                            size_t len, const dnp3_app_header_t *h);
+void dnp3i_command_report(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_result_t r,
+                          uint16_t iin);
+
+/* ---- timesync.c ---- */
+void dnp3i_timesync_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
+                             size_t len, const dnp3_app_header_t *h);
+int dnp3i_timesync_write(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_app_writer_t *w,
+                         uint8_t control);
+
+#endif
