@@ -44,6 +44,7 @@ extern "C" {
     X(DNP3_E_LINK_BLOCK_CRC, -13, "link: user data block CRC mismatch")                            \
     X(DNP3_E_LINK_CLOSED, -14, "link: channel closed after a framing error (close policy)")        \
     X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
+    X(DNP3_E_LINK_KEEPALIVE, -17, "link: keep-alive unanswered (peer silent or gone)")             \
     /* transport function (clause 8) */                                                            \
     X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
     X(DNP3_E_TP_NO_FIR, -21, "transport: non-FIR segment with no fragment in progress")            \

@@ -121,6 +121,14 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr)
     return false;
 }
 
+void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n)
+{
+    if (!ch || !local || n == 0 || n > DNP3_CHANNEL_MAX_LOCAL)
+        return;
+    memcpy(ch->cfg.local, local, n * sizeof *local);
+    ch->cfg.n_local = n;
+}
+
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
 {
     return ch->cfg.role == DNP3_CHANNEL_ROLE_MASTER;

@@ -93,6 +93,10 @@ struct dnp3_channel {
 /* channel.c */
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch);
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
+/* Replaces the local addresses (SESSION mode; n 1..DNP3_CHANNEL_MAX_LOCAL,
+ * else nothing changes): the mux answers for the addresses of the sessions
+ * attached to it. Slots of an address dropped stay until the next reset. */
+void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
 dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind);
 bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);

@@ -1,0 +1,65 @@
+/* Mux internals shared by the files of src/mux: the mux struct, its session
+ * table, the fragment in flight, and the routing / output helpers. */
+#ifndef DNP3_MUX_INTERNAL_H
+#define DNP3_MUX_INTERNAL_H
+
+#include "dnp3/mux.h"
+
+/* One attached session. gen changes at every attach so a TX_DONE for a
+ * fragment of a detached session never reaches its successor in the slot. */
+typedef struct mux_slot {
+    bool used;
+    uint32_t gen;
+    dnp3_app_session_t s;
+    dnp3_mux_session_counters_t counters;
+} mux_slot_t;
+
+/* The fragment given to the channel and not yet reported done/failed. */
+typedef struct mux_inflight {
+    bool busy;
+    size_t slot;
+    uint32_t gen;
+    uint16_t src;
+    uint16_t dst;
+} mux_inflight_t;
+
+struct dnp3_mux {
+    dnp3_mux_config_t cfg;
+    dnp3_channel_t *ch;
+    mux_slot_t *slots; /* cfg.max_sessions */
+    size_t attached;
+    uint32_t next_gen;
+    size_t rr; /* slot polled first by the next round */
+    mux_inflight_t tx;
+    uint8_t *txbuf; /* cfg.channel.tx_fragment_max */
+    bool up;        /* between on_open and on_close */
+    bool closed;    /* returned a closing code */
+    dnp3_timestamp_t now;
+    dnp3_conn_t *conn;
+    /* Foreign-frame log limiter. */
+    bool foreign_logged;
+    dnp3_timestamp_t foreign_logged_at;
+    uint64_t foreign_quiet;       /* frames since the last line */
+    dnp3_mux_counters_t counters; /* .channel filled on read */
+};
+
+/* mux.c */
+void dnp3i_mux_log(const dnp3_mux_t *mux, dnp3_log_level_t level, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void dnp3i_mux_link_event(dnp3_mux_t *mux, size_t slot, dnp3_timestamp_t now,
+                          dnp3_link_state_event_t ev);
+void dnp3i_mux_link_all(dnp3_mux_t *mux, dnp3_timestamp_t now, dnp3_link_state_event_t ev);
+int dnp3i_mux_close(dnp3_mux_t *mux, dnp3_mux_close_reason_t reason, int code, const char *why);
+size_t dnp3i_mux_locals(const dnp3_mux_t *mux, uint16_t *out, size_t cap);
+
+/* mux_rx.c */
+int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev);
+int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now);
+
+/* mux_tx.c */
+void dnp3i_mux_tx_result(dnp3_mux_t *mux, dnp3_timestamp_t now, bool ok);
+
+#endif

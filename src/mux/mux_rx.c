@@ -1,0 +1,206 @@
+/* Receiving: channel events to sessions. Fragments are routed by address
+ * pair (broadcast and self address by the source alone), frames for a
+ * foreign destination are counted and logged, transmit results go to the
+ * session that sent, and a framing error (CLOSE policy) or an unanswered
+ * keep-alive closes the connection. */
+#include <stdio.h>
+
+#include "mux_internal.h"
+
+static void to_session(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now,
+                       const dnp3_channel_event_t *ev)
+{
+    mux_slot_t *m = &mux->slots[i];
+    m->counters.fragments_in++;
+    m->s.ops->on_fragment(m->s.s, now, ev->src, ev->dst, ev->data, ev->len);
+}
+
+/* Hands the fragment to every session it is for; returns how many. A
+ * session may attach or detach sessions from inside on_fragment: each slot
+ * is looked at once, and only while it is in use. */
+static size_t deliver(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    bool broadcast = dnp3_link_addr_is_broadcast(ev->dst);
+    bool self = ev->dst == DNP3_ADDR_SELF;
+    size_t hits = 0;
+    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+        const mux_slot_t *m = &mux->slots[i];
+        if (!m->used || m->s.remote != ev->src)
+            continue;
+        if (!broadcast && !self && m->s.local != ev->dst)
+            continue;
+        to_session(mux, i, now, ev);
+        hits++;
+        if (!broadcast)
+            break; /* one pair, one session; the self address: the first */
+    }
+    if (hits > 0) {
+        mux->counters.fragments_in++;
+        mux->counters.broadcast_in += broadcast;
+        mux->counters.self_in += self;
+    }
+    return hits;
+}
+
+static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    if (deliver(mux, now, ev) > 0)
+        return 0;
+    if (mux->cfg.on_unclaimed) {
+        int rc = mux->cfg.on_unclaimed(mux->cfg.user, mux, now, ev->src, ev->dst);
+        if (rc < 0) {
+            char why[96];
+            snprintf(why, sizeof why, "fragment from %u for %u refused (%s)", ev->src, ev->dst,
+                     dnp3_strerror(rc));
+            return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_REFUSED, rc, why);
+        }
+        if (deliver(mux, now, ev) > 0)
+            return 0;
+    }
+    mux->counters.unclaimed++;
+    dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "fragment from %u for %u: no session for that pair", ev->src,
+                  ev->dst);
+    return 0;
+}
+
+/* "this outstation is 10" / "this master is 1, 2": every local address. */
+static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
+{
+    uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
+    size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
+    if (n > DNP3_CHANNEL_MAX_LOCAL)
+        n = DNP3_CHANNEL_MAX_LOCAL;
+    bool outstation = mux->cfg.channel.role == DNP3_CHANNEL_ROLE_OUTSTATION;
+    int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
+    for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
+        w += snprintf(buf + w, cap - (size_t)w, "%s %u", i ? "," : "", local[i]);
+}
+
+/* Every foreign frame is counted; the first gets a log line, then at most
+ * one per foreign_log_interval_ms, carrying how many went unlogged. */
+static void foreign(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    mux->counters.foreign++;
+    uint32_t every = mux->cfg.foreign_log_interval_ms;
+    if (mux->foreign_logged && now >= mux->foreign_logged_at &&
+        now - mux->foreign_logged_at < every) {
+        mux->foreign_quiet++;
+        mux->counters.foreign_logs_suppressed++;
+        return;
+    }
+    char mine[128];
+    describe_locals(mux, mine, sizeof mine);
+    if (mux->foreign_quiet > 0)
+        dnp3i_mux_log(mux, DNP3_LOG_WARN,
+                      "frame for address %u from %u: %s (%llu more foreign frames since the last "
+                      "line)",
+                      ev->dst, ev->src, mine, (unsigned long long)mux->foreign_quiet);
+    else
+        dnp3i_mux_log(mux, DNP3_LOG_WARN, "frame for address %u from %u: %s", ev->dst, ev->src,
+                      mine);
+    mux->foreign_logged = true;
+    mux->foreign_logged_at = now;
+    mux->foreign_quiet = 0;
+}
+
+static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
+{
+    char why[128];
+    snprintf(why, sizeof why, "%s at stream offset %llu", dnp3_strerror(ev->reason),
+             (unsigned long long)ev->offset);
+    return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_FRAMING, DNP3_E_LINK_CLOSED, why);
+}
+
+static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
+{
+    char why[128];
+    snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->src,
+             mux->cfg.channel.confirm_retries);
+    return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
+}
+
+int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    switch (ev->kind) {
+    case DNP3_CHANNEL_EV_FRAGMENT:
+        return route(mux, now, ev);
+    case DNP3_CHANNEL_EV_FOREIGN:
+        foreign(mux, now, ev);
+        return 0;
+    case DNP3_CHANNEL_EV_CLOSED:
+        return closed_by_framing(mux, ev);
+    case DNP3_CHANNEL_EV_KEEPALIVE_FAILED:
+        return keepalive_failed(mux, ev);
+    case DNP3_CHANNEL_EV_TX_DONE:
+        dnp3i_mux_tx_result(mux, now, true);
+        return 0;
+    case DNP3_CHANNEL_EV_SEND_FAILED:
+        if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
+            dnp3i_mux_tx_result(mux, now, false);
+        return 0;
+    case DNP3_CHANNEL_EV_SLOT_FULL:
+        dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "frame from %u for %u dropped: no free peer slot",
+                      ev->src, ev->dst);
+        return 0;
+    default:
+        return 0; /* counted by the channel */
+    }
+}
+
+int dnp3_mux_on_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    if (!mux)
+        return DNP3_E_INVALID_ARG;
+    if (mux->closed)
+        return DNP3_E_STATE;
+    if (!data)
+        len = 0;
+    mux->now = now;
+    for (;;) {
+        dnp3_channel_event_t ev;
+        size_t n = dnp3_channel_on_bytes(mux->ch, now, data, len, &ev);
+        if (n > 0) {
+            data += n;
+            len -= n;
+        }
+        if (ev.kind == DNP3_CHANNEL_EV_NONE)
+            return 0;
+        int rc = dnp3i_mux_handle(mux, now, &ev);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* Runs the channel's timers and hands out its queued events. */
+int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now)
+{
+    for (;;) {
+        dnp3_channel_event_t ev;
+        dnp3_channel_on_timer(mux->ch, now, &ev);
+        if (ev.kind == DNP3_CHANNEL_EV_NONE)
+            return 0;
+        int rc = dnp3i_mux_handle(mux, now, &ev);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int dnp3_mux_on_timer(dnp3_mux_t *mux, dnp3_timestamp_t now)
+{
+    if (!mux)
+        return DNP3_E_INVALID_ARG;
+    if (mux->closed)
+        return DNP3_E_STATE;
+    mux->now = now;
+    int rc = dnp3i_mux_drain_timer(mux, now);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+        const mux_slot_t *m = &mux->slots[i];
+        if (!m->used || !m->s.ops->on_timer || !m->s.ops->next_deadline)
+            continue;
+        if (m->s.ops->next_deadline(m->s.s) <= now)
+            m->s.ops->on_timer(m->s.s, now);
+    }
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* Sending: whenever the channel can take a fragment, the sessions are asked
+ * for one in turn (round robin), one fragment in flight at a time; its
+ * result goes back to the session that sent it. */
+#include "mux_internal.h"
+
+void dnp3i_mux_tx_result(dnp3_mux_t *mux, dnp3_timestamp_t now, bool ok)
+{
+    if (!mux->tx.busy)
+        return;
+    mux->tx.busy = false;
+    mux_slot_t *m = &mux->slots[mux->tx.slot];
+    if (!m->used || m->gen != mux->tx.gen)
+        return; /* detached since: nobody to tell */
+    if (ok)
+        m->counters.tx_done++;
+    else
+        m->counters.tx_failed++;
+    m->s.ops->on_link_event(m->s.s, now, ok ? DNP3_LINK_TX_DONE : DNP3_LINK_TX_FAILED);
+}
+
+static bool may_have(const mux_slot_t *m)
+{
+    return m->used && (!m->s.ops->want_send || m->s.ops->want_send(m->s.s));
+}
+
+/* Gives the fragment taken from slot i to the channel. A fragment the
+ * channel refuses (a reserved destination, no slot for a confirmed send)
+ * fails at once. */
+static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, size_t len, uint16_t dst,
+                     bool confirmed)
+{
+    mux_slot_t *m = &mux->slots[i];
+    m->counters.fragments_out++;
+    mux->counters.fragments_out++;
+    mux->tx =
+        (mux_inflight_t){.busy = true, .slot = i, .gen = m->gen, .src = m->s.local, .dst = dst};
+    int rc = dnp3_channel_send(mux->ch, now, m->s.local, dst, mux->txbuf, len, confirmed);
+    if (rc < 0) {
+        dnp3i_mux_log(mux, DNP3_LOG_WARN, "fragment from %u to %u (%zu bytes) not sent: %s",
+                      m->s.local, dst, len, dnp3_strerror(rc));
+        dnp3i_mux_tx_result(mux, now, false);
+    }
+}
+
+/* One round: the first session, from mux->rr on, that has a fragment sends
+ * it, and the next round starts after it. Returns whether one was sent. */
+static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
+{
+    size_t n = mux->cfg.max_sessions;
+    size_t cap = mux->cfg.channel.tx_fragment_max;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (mux->rr + k) % n;
+        mux_slot_t *m = &mux->slots[i];
+        if (!may_have(m))
+            continue;
+        uint16_t dst = m->s.remote;
+        bool confirmed = false;
+        size_t len = m->s.ops->take_fragment(m->s.s, now, mux->txbuf, cap, &dst, &confirmed);
+        if (len == 0 || !m->used)
+            continue;
+        mux->rr = (i + 1) % n;
+        if (len > cap) {
+            dnp3i_mux_log(mux, DNP3_LOG_ERROR, "session %u->%u gave %zu bytes for a %zu buffer",
+                          m->s.local, m->s.remote, len, cap);
+            mux->tx = (mux_inflight_t){.busy = true, .slot = i, .gen = m->gen};
+            dnp3i_mux_tx_result(mux, now, false);
+            return true;
+        }
+        send_one(mux, i, now, len, dst, confirmed);
+        return true;
+    }
+    return false;
+}
+
+/* The fragment in flight ended without an event (one the channel could not
+ * queue, or its peer slot went away): the session must not wait forever. */
+static void settle(dnp3_mux_t *mux, dnp3_timestamp_t now)
+{
+    if (mux->tx.busy && dnp3_channel_can_send(mux->ch))
+        dnp3i_mux_tx_result(mux, now, false);
+}
+
+int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    if (!mux || !buf)
+        return mux ? 0 : DNP3_E_INVALID_ARG;
+    if (mux->closed)
+        return 0;
+    mux->now = now;
+    size_t w = 0;
+    for (;;) {
+        w += dnp3_channel_take_output(mux->ch, now, buf + w, cap - w);
+        /* A fragment finished by this take queued TX_DONE: hand it to its
+         * session before the next is taken. */
+        int rc = dnp3i_mux_drain_timer(mux, now);
+        if (rc < 0)
+            return rc;
+        settle(mux, now);
+        if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+            break;
+        if (!poll_sessions(mux, now))
+            break;
+    }
+    return (int)w;
+}
+
+bool dnp3_mux_want_write(const dnp3_mux_t *mux)
+{
+    if (!mux || mux->closed)
+        return false;
+    if (dnp3_channel_want_write(mux->ch))
+        return true;
+    if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+        return false;
+    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+        if (may_have(&mux->slots[i]))
+            return true;
+    }
+    return false;
+}
+
+dnp3_timestamp_t dnp3_mux_next_deadline(const dnp3_mux_t *mux)
+{
+    if (!mux || mux->closed)
+        return DNP3_TIMESTAMP_NEVER;
+    dnp3_timestamp_t next = dnp3_channel_next_deadline(mux->ch);
+    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+        const mux_slot_t *m = &mux->slots[i];
+        if (m->used && m->s.ops->next_deadline && m->s.ops->on_timer)
+            next = dnp3_timestamp_min(next, m->s.ops->next_deadline(m->s.s));
+    }
+    return next;
+}
