@@ -1,0 +1,209 @@
+/* cmd_master: the long-running poller. One association from the command
+ * line, or several from a YAML file (master_config.h); every measurement
+ * printed as a line or a JSON object; connects, disconnects, retries and IIN
+ * changes logged; SIGINT/SIGTERM end it with status 0. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cmd_station.h"
+#include "master_config.h"
+#include "station.h"
+
+const char cmd_master_summary[] = "the long-running master: polls, events, unsolicited";
+
+enum {
+    OPT_TIMEOUT = OPTS_OWN,
+    OPT_INTEGRITY,
+    OPT_CLASS_POLL,
+    OPT_UNSOL,
+    OPT_QUIET,
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: dnp3 master HOST[:PORT] [options]\n"
+          "       dnp3 master --config FILE.yaml [--json] [--pcap FILE]\n"
+          "\n"
+          "Keep one outstation's data current (or every association of the file): at\n"
+          "connect DISABLE_UNSOLICITED, an integrity poll, ENABLE_UNSOLICITED (--unsol);\n"
+          "then the scheduled polls and the reactions to the outstation's IIN. Every\n"
+          "measurement is printed; connects, disconnects, retries and IIN changes are\n"
+          "logged on the error stream. Reconnects with backoff; SIGINT or SIGTERM end it.\n"
+          "\n"
+          "options:\n"
+          "  --integrity-period DUR  integrity poll period (default 60s; 0 = only at start)\n"
+          "  --class-poll DUR        class 1, 2, 3 event poll period (default 0 = none)\n"
+          "  --unsol                 enable unsolicited responses for classes 1, 2, 3\n"
+          "  --address N             the outstation's link address (default 10)\n"
+          "  --master N              our link address (default 1)\n"
+          "  --timeout DUR           connect and response timeout (default 5s)\n"
+          "  --config FILE           associations from a YAML file (examples/master.yaml)\n"
+          "  --json                  one JSON object per measurement\n"
+          "  --quiet                 no measurement lines (the log only)\n"
+          "  --pcap FILE             write the traffic to a capture\n"
+          "  --help                  show this text\n"
+          "\n"
+          "exit status: 0 stopped by a signal, 2 usage or configuration error\n",
+          f);
+}
+
+static int duration_opt(const opts_t *o, const char *name, const char *arg, uint32_t *ms)
+{
+    uint64_t v;
+    char msg[160];
+    if (opts_duration_ms(arg, &v, msg, sizeof msg) < 0)
+        return opts_usage_error(o, "%s: %s", name, msg), -1;
+    *ms = (uint32_t)v;
+    return 0;
+}
+
+static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set)
+{
+    int id;
+    const char *arg;
+    while ((id = opts_next(o, &arg)) > 0) {
+        int bad = 0;
+        *cli_set |= id != OPT_QUIET;
+        switch (id) {
+        case OPT_TIMEOUT:
+            bad = station_timeout_opt(o, arg, &ac->response_timeout_ms);
+            break;
+        case OPT_INTEGRITY:
+            bad = duration_opt(o, "--integrity-period", arg, &ac->integrity_period_ms);
+            break;
+        case OPT_CLASS_POLL:
+            bad = duration_opt(o, "--class-poll", arg, &ac->class_period_ms);
+            break;
+        case OPT_UNSOL:
+            ac->unsolicited = true;
+            break;
+        case OPT_QUIET:
+            *quiet = true;
+            break;
+        }
+        if (bad < 0)
+            return -1;
+    }
+    return id;
+}
+
+/* Raise the soft limit on open files to the hard one: every association is
+ * a socket. Says so at error level when that is still too few. */
+static void raise_nofile(FILE *err, size_t sockets)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    /* stdin/out/err, the capture, libuv's own descriptors. */
+    if (rl.rlim_cur != RLIM_INFINITY && sockets + 16 > rl.rlim_cur)
+        fprintf(err,
+                "dnp3 master: ERROR: %zu associations need %zu sockets but the open file "
+                "limit (RLIMIT_NOFILE) is %llu: associations beyond it cannot connect (raise "
+                "it with ulimit -n)\n",
+                sockets, sockets, (unsigned long long)rl.rlim_cur);
+}
+
+static void on_task_master(station_t *st, const dnp3_task_result_t *r)
+{
+    if (r->result == DNP3_MASTER_SUCCESS && r->kind == DNP3_TASK_INTEGRITY)
+        dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: integrity poll done", st->target.name);
+}
+
+static int run_all(master_conf_t *mc, bool json, bool quiet, const char *pcap, FILE *out, FILE *err)
+{
+    raise_nofile(err, mc->n_assocs);
+    station_run_opts_t r;
+    station_run_opts_default(&r);
+    r.pcap = pcap;
+    r.log_level = DNP3_LOG_INFO;
+    dnp3_runtime_t *rt = station_runtime_new("master", err, &r);
+    if (!rt)
+        return STATION_EXIT_USAGE;
+    station_t *sts = calloc(mc->n_assocs, sizeof *sts);
+    int rc = sts ? 0 : STATION_EXIT_USAGE;
+    size_t made = 0;
+    for (; rc == 0 && made < mc->n_assocs; made++) {
+        master_assoc_conf_t *ac = &mc->assocs[made];
+        station_t *st = &sts[made];
+        *st = (station_t){.cmd = "master",
+                          .out = out,
+                          .err = err,
+                          .json = json,
+                          .keep_trying = true,
+                          .rt = rt,
+                          .target = ac->target};
+        st->on_task_done = on_task_master;
+        st->discard_measurements = quiet;
+        dnp3_master_config_t cfg;
+        master_conf_to_master(ac, &cfg);
+        master_conf_to_run(ac, &r);
+        dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX];
+        size_t n = master_conf_endpoints(ac, eps);
+        rc = station_attach(st, &r, &cfg, eps, n);
+    }
+    if (rc == 0) {
+        dnp3_runtime_log(rt, DNP3_LOG_INFO, "master: %zu association%s; SIGINT or SIGTERM to stop",
+                         mc->n_assocs, mc->n_assocs == 1 ? "" : "s");
+        dnp3_runtime_run(rt);
+    }
+    dnp3_runtime_free(rt);
+    for (size_t i = 0; i < made; i++)
+        station_release(&sts[i]);
+    free(sts);
+    return rc;
+}
+
+int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    (void)in;
+    static const struct option own[] = {
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"integrity-period", required_argument, NULL, OPT_INTEGRITY},
+        {"class-poll", required_argument, NULL, OPT_CLASS_POLL},
+        {"unsol", no_argument, NULL, OPT_UNSOL},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {0, 0, 0, 0}};
+    opts_t o;
+    opts_begin(&o, "master", OPTS_JSON | OPTS_PCAP | OPTS_CONFIG | OPTS_ADDRESS | OPTS_MASTER, own,
+               "q", argc, argv, err);
+    master_conf_t mc;
+    master_conf_init(&mc);
+    master_assoc_conf_t cli;
+    master_assoc_conf_default(&cli);
+    bool quiet = false, cli_set = false;
+    if (parse(&o, &cli, &quiet, &cli_set) < 0)
+        return OPTS_EXIT_USAGE;
+    if (o.help) {
+        usage(out);
+        return opts_finish_output("master", out, err, 0, 0);
+    }
+    int rc;
+    if (o.config) {
+        if (cli_set || o.have_address || o.have_master || argc > o.first_operand)
+            return opts_usage_error(&o, "--config FILE takes the associations from the file: "
+                                        "no HOST or association options with it");
+        char msg[512];
+        if (master_conf_load(o.config, &mc, msg, sizeof msg) < 0) {
+            fprintf(err, "dnp3 master: %s\n", msg);
+            master_conf_free(&mc);
+            return STATION_EXIT_USAGE;
+        }
+    } else {
+        if (station_target_read(&o, argc, argv, &cli.target) < 0)
+            return OPTS_EXIT_USAGE;
+        if (master_conf_add(&mc, &cli) < 0) {
+            fprintf(err, "dnp3 master: out of memory\n");
+            return STATION_EXIT_USAGE;
+        }
+    }
+    rc = run_all(&mc, o.json, quiet, o.pcap, out, err);
+    master_conf_free(&mc);
+    return opts_finish_output("master", out, err, rc, 0);
+}
