@@ -8,6 +8,7 @@ PACKAGES=(
   clang libclang-rt-14-dev          # libFuzzer + sanitizers (make test-asan, fuzz-smoke)
   libuv1-dev                         # event loop of the network runtime (src/runtime)
   libpcap-dev                        # capture reading/writing (dnp3 decode --pcap)
+  libyaml-dev                        # configuration files (dnp3 outstation --config)
   libcmocka-dev                      # unit tests
   tshark                             # independent decoder our frames are checked against
   python3                            # end-to-end test scripts

@@ -6,6 +6,7 @@
 
 #include "cmd_decode.h"
 #include "cmd_objects.h"
+#include "cmd_outstation.h"
 #include "cmd_station.h"
 #include "opts.h"
 
@@ -22,6 +23,7 @@ typedef struct command {
 static const command_t commands[] = {
     {"decode", cmd_decode, cmd_decode_summary},
     {"objects", cmd_objects, cmd_objects_summary},
+    {"outstation", cmd_outstation, cmd_outstation_summary},
     {"probe", cmd_probe, cmd_probe_summary},
     {"poll", cmd_poll, cmd_poll_summary},
     {"operate", cmd_operate, cmd_operate_summary},

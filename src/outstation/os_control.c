@@ -1,0 +1,150 @@
+/* Controls (4.4.3 - 4.4.6): SELECT, OPERATE, DIRECT_OPERATE(_NR) with CROB
+ * (g12v1) and analog output blocks (g41v1-v4). The response echoes the
+ * request's objects byte for byte with each status filled in. */
+#include "outstation/outstation_internal.h"
+
+#include <string.h>
+
+typedef struct ctl_walk {
+    uint32_t total; /* controls in the request */
+} ctl_walk_t;
+
+static dnp3_control_mode_t mode_of(uint8_t func)
+{
+    switch (func) {
+    case DNP3_FC_SELECT:
+        return DNP3_CONTROL_SELECT;
+    case DNP3_FC_OPERATE:
+        return DNP3_CONTROL_OPERATE;
+    case DNP3_FC_DIRECT_OPERATE:
+        return DNP3_CONTROL_DIRECT;
+    default:
+        return DNP3_CONTROL_DIRECT_NR;
+    }
+}
+
+/* Checks the outstation makes before the application is asked. */
+static uint8_t precheck(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t group)
+{
+    dnp3_point_type_t t = group == 12 ? DNP3_PT_BINARY_OUTPUT : DNP3_PT_ANALOG_OUTPUT;
+    if (pt->index >= dnp3_db_count(o->db, t) || !o->cb.control)
+        return DNP3_CS_NOT_SUPPORTED;
+    if (group == 12) {
+        uint8_t op = pt->v.crob.code & DNP3_CROB_OP_MASK;
+        /* The queue bit is obsolete: NOT_SUPPORTED (Annex A group 12). */
+        if (pt->v.crob.code & DNP3_CROB_QUEUE)
+            return DNP3_CS_NOT_SUPPORTED;
+        if (op > 4 || (pt->v.crob.code & DNP3_CROB_TCC_MASK) == DNP3_CROB_TCC_MASK)
+            return DNP3_CS_FORMAT_ERROR;
+    }
+    if (o->local)
+        return DNP3_CS_LOCAL;
+    return DNP3_CS_SUCCESS;
+}
+
+static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t group,
+                      uint8_t variation, dnp3_control_mode_t mode)
+{
+    uint8_t st = precheck(o, pt, group);
+    if (st != DNP3_CS_SUCCESS)
+        return st;
+    dnp3_control_t c = {.mode = mode, .group = group, .variation = variation, .index = pt->index};
+    if (group == 12) {
+        c.v.crob.code = pt->v.crob.code;
+        c.v.crob.count = pt->v.crob.count;
+        c.v.crob.on_ms = pt->v.crob.on_ms;
+        c.v.crob.off_ms = pt->v.crob.off_ms;
+    } else if (pt->type == DNP3_VT_AO_FLOAT) {
+        c.v.analog_float = pt->v.analog_f;
+    } else {
+        c.v.analog_int = pt->v.analog_i;
+    }
+    return (uint8_t)(o->cb.control(o->ctx, &c) & 0x7F);
+}
+
+/* Status of an OPERATE before any control is looked at: it must follow
+ * the SELECT with the next sequence number, the same objects, in time. */
+static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
+{
+    const uint8_t seq = r->h->control & DNP3_AC_SEQ_MASK;
+    if (!o->sel_valid || seq != ((o->sel_seq + 1) & DNP3_AC_SEQ_MASK) || r->len - 2 != o->sel_len ||
+        memcmp(r->frag + 2, o->sel_objs, o->sel_len) != 0)
+        return DNP3_CS_NO_SELECT;
+    if (o->now - o->sel_time > o->cfg.select_timeout_ms) {
+        o->counters.select_timeouts++;
+        return DNP3_CS_TIMEOUT;
+    }
+    return DNP3_CS_SUCCESS;
+}
+
+/* Walk every control; with execute, decide each and patch its status into
+ * the echo at out (the request's objects copied). */
+static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, uint8_t *out,
+                     uint8_t fixed, bool *all_ok, ctl_walk_t *cw)
+{
+    dnp3_obj_iter_t it;
+    dnp3_obj_header_t h;
+    const dnp3_control_mode_t mode = mode_of(r->h->func);
+    dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
+    while (dnp3_obj_iter_next(&it, &h) > 0) {
+        dnp3_point_iter_t pi;
+        dnp3_point_t pt;
+        int rc;
+        const size_t size =
+            dnp3_obj_fixed_size(h.info) + (size_t)dnp3_qualifier_prefix_size(h.qualifier);
+        uint32_t k = 0;
+        dnp3_point_iter_init(&pi, &h, &it);
+        while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
+            cw->total++;
+            if (execute) {
+                uint8_t st = fixed;
+                if (st == DNP3_CS_SUCCESS)
+                    st = decide(o, &pt, h.group, h.variation, mode);
+                if (st != DNP3_CS_SUCCESS)
+                    *all_ok = false;
+                o->counters.controls[st & 0x7F]++;
+                /* status: the last byte of each object (g12v1, g41). */
+                size_t at = (size_t)(h.data - r->frag) - 2 + (size_t)k * size + size - 1;
+                out[at] = st;
+            }
+            k++;
+        }
+        if (rc < 0)
+            return DNP3_IIN_PARAMETER_ERROR;
+    }
+    return 0;
+}
+
+uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
+                          dnp3_app_writer_t *w)
+{
+    ctl_walk_t cw = {0};
+    bool all_ok = true;
+    if (!execute)
+        return walk(o, r, false, NULL, 0, &all_ok, &cw);
+    walk(o, r, false, NULL, 0, &all_ok, &cw);
+    const size_t objs = r->len - 2;
+    if (w->cap - w->len < objs)
+        return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
+    uint8_t *out = w->buf + w->len;
+    memcpy(out, r->frag + 2, objs);
+    uint8_t fixed = DNP3_CS_SUCCESS;
+    if (cw.total > o->cfg.max_controls_per_request)
+        fixed = DNP3_CS_TOO_MANY_OPS;
+    else if (r->h->func == DNP3_FC_OPERATE)
+        fixed = operate_check(o, r);
+    cw.total = 0;
+    walk(o, r, true, out, fixed, &all_ok, &cw);
+    /* The echo is raw bytes: the writer only moves its length. */
+    w->len += objs;
+    if (r->h->func == DNP3_FC_SELECT && all_ok) {
+        o->sel_valid = true;
+        o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
+        o->sel_time = o->now;
+        memcpy(o->sel_objs, r->frag + 2, objs);
+        o->sel_len = objs;
+    } else {
+        o->sel_valid = false;
+    }
+    return 0;
+}

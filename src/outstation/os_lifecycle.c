@@ -1,0 +1,173 @@
+/* The outstation: configuration, creation, the application's setters and
+ * counters. */
+#include "outstation/outstation_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void dnp3_outstation_config_default(dnp3_outstation_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->local_address = 10;
+    cfg->master_address = 1;
+    cfg->self_address = true;
+    cfg->broadcast = true;
+    cfg->max_rx_fragment = 2048;
+    cfg->max_tx_fragment = 2048;
+    dnp3_event_buffer_config_default(&cfg->events);
+    cfg->confirm_timeout_ms = 5000;
+    cfg->select_timeout_ms = 5000;
+    cfg->max_controls_per_request = 16;
+    cfg->need_time_at_start = true;
+    cfg->need_time_period_ms = 600000;
+    cfg->command_event_class = DNP3_CLASS_3;
+    cfg->unsolicited = true;
+    cfg->unsolicited_hold_ms = 1000;
+    cfg->unsolicited_hold_count = 10;
+    cfg->unsolicited_confirm_timeout_ms = 5000;
+    cfg->unsolicited_retries = DNP3_OUTSTATION_RETRIES_UNLIMITED;
+    cfg->unsolicited_retry_delay_ms = 60000;
+    cfg->device_name = "dnp3c";
+    cfg->vendor_name = "dnp3c";
+    cfg->product_name = "dnp3c outstation";
+    cfg->software_version = "0.1";
+    cfg->hardware_version = "";
+    cfg->location = "";
+    cfg->serial_number = "";
+}
+
+static int copy_attrs(dnp3_outstation_t *o, const dnp3_outstation_config_t *cfg)
+{
+    const char *src[7] = {cfg->device_name,      cfg->vendor_name,      cfg->product_name,
+                          cfg->software_version, cfg->hardware_version, cfg->location,
+                          cfg->serial_number};
+    for (int i = 0; i < 7; i++) {
+        const char *s = src[i] ? src[i] : "";
+        size_t n = strlen(s);
+        if (n > DNP3_OUTSTATION_ATTR_MAX)
+            return DNP3_E_INVALID_ARG;
+        memcpy(o->attr[i], s, n + 1);
+    }
+    /* The copies are what the configuration points at from now on. */
+    o->cfg.device_name = o->attr[0];
+    o->cfg.vendor_name = o->attr[1];
+    o->cfg.product_name = o->attr[2];
+    o->cfg.software_version = o->attr[3];
+    o->cfg.hardware_version = o->attr[4];
+    o->cfg.location = o->attr[5];
+    o->cfg.serial_number = o->attr[6];
+    return DNP3_OK;
+}
+
+static int check_config(const dnp3_outstation_config_t *cfg)
+{
+    /* 249: the smallest fragment (one transport segment's payload) keeps
+     * any single object header with one object writable (4.2.2.1). */
+    if (cfg->max_tx_fragment < 249 || cfg->max_rx_fragment < 2)
+        return DNP3_E_INVALID_ARG;
+    if (cfg->command_event_class > DNP3_CLASS_3)
+        return DNP3_E_INVALID_ARG;
+    if (cfg->unsolicited_classes_at_start & ~DNP3_CLASS_MASK_ALL)
+        return DNP3_E_INVALID_ARG;
+    return DNP3_OK;
+}
+
+int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
+                        const dnp3_outstation_callbacks_t *cb, void *ctx, dnp3_outstation_t **out)
+{
+    if (!cfg || !db || !out)
+        return DNP3_E_INVALID_ARG;
+    *out = NULL;
+    int rc = check_config(cfg);
+    if (rc < 0)
+        return rc;
+    dnp3_outstation_t *o = calloc(1, sizeof *o);
+    if (!o)
+        return DNP3_E_NOMEM;
+    o->cfg = *cfg;
+    rc = copy_attrs(o, cfg);
+    if (rc < 0) {
+        free(o);
+        return rc;
+    }
+    if (cb)
+        o->cb = *cb;
+    o->ctx = ctx;
+    o->db = db;
+    o->rx = malloc(cfg->max_rx_fragment);
+    o->last_rsp = malloc(cfg->max_tx_fragment);
+    o->sel_objs = malloc(cfg->max_rx_fragment);
+    o->tx = malloc(cfg->max_tx_fragment);
+    o->uns_tx = malloc(cfg->max_tx_fragment);
+    if (!o->rx || !o->last_rsp || !o->sel_objs || !o->tx || !o->uns_tx) {
+        dnp3_outstation_free(o);
+        return DNP3_E_NOMEM;
+    }
+    rc = dnp3_event_buffer_new(db, &cfg->events, &o->eb);
+    if (rc < 0) {
+        dnp3_outstation_free(o);
+        return rc;
+    }
+    o->restart_iin = true;
+    o->need_time = cfg->need_time_at_start;
+    o->need_time_at = DNP3_TIMESTAMP_NEVER;
+    o->uns_enabled = cfg->unsolicited_classes_at_start;
+    *out = o;
+    return DNP3_OK;
+}
+
+void dnp3_outstation_free(dnp3_outstation_t *o)
+{
+    if (!o)
+        return;
+    dnp3_event_buffer_free(o->eb);
+    free(o->rx);
+    free(o->last_rsp);
+    free(o->sel_objs);
+    free(o->tx);
+    free(o->uns_tx);
+    free(o);
+}
+
+#define APP_IIN_MASK                                                                               \
+    (DNP3_IIN_LOCAL_CONTROL | DNP3_IIN_DEVICE_TROUBLE | DNP3_IIN_ALREADY_EXECUTING |               \
+     DNP3_IIN_CONFIG_CORRUPT)
+
+int dnp3_outstation_set_iin(dnp3_outstation_t *o, uint16_t mask, bool on)
+{
+    if (!o || (mask & ~APP_IIN_MASK))
+        return DNP3_E_INVALID_ARG;
+    if (on)
+        o->app_iin |= mask;
+    else
+        o->app_iin &= (uint16_t)~mask;
+    return DNP3_OK;
+}
+
+int dnp3_outstation_set_local(dnp3_outstation_t *o, bool local)
+{
+    if (!o)
+        return DNP3_E_INVALID_ARG;
+    o->local = local;
+    return DNP3_OK;
+}
+
+uint16_t dnp3_outstation_iin(const dnp3_outstation_t *o)
+{
+    return o ? dnp3i_os_iin(o) : 0;
+}
+
+const dnp3_event_buffer_t *dnp3_outstation_event_buffer(const dnp3_outstation_t *o)
+{
+    return o ? o->eb : NULL;
+}
+
+int dnp3_outstation_counters(const dnp3_outstation_t *o, dnp3_outstation_counters_t *out)
+{
+    if (!o || !out)
+        return DNP3_E_INVALID_ARG;
+    *out = o->counters;
+    return DNP3_OK;
+}

@@ -1,0 +1,221 @@
+/* The outstation session: private layout shared by src/outstation/os_*.c.
+ *
+ * Shape of one request's life:
+ *   os_session.c   address filter, size check, confirm, dedupe, dispatch
+ *   os_conform.c   the conformance table: validate every header first
+ *   os_read.c      READ: a plan of items, written fragment by fragment
+ *   os_events.c    event headers of a response (selection, CTO, counts)
+ *   os_static.c    static data headers and g80 / g0 objects
+ *   os_write.c     WRITE (g80v1, g50v1, g50v3, g34)
+ *   os_control.c   SELECT/OPERATE/DIRECT_OPERATE(_NR)
+ *   os_misc.c      time, restart, freeze, assign class, unsolicited enable
+ *   os_unsol.c     the unsolicited state machine
+ *   os_iin.c       IIN bits and log helper */
+#ifndef DNP3I_OUTSTATION_INTERNAL_H
+#define DNP3I_OUTSTATION_INTERNAL_H
+
+#include "dnp3/outstation.h"
+
+#include <stdarg.h>
+
+/* Object headers one READ may carry (more: IIN2.2). */
+#define DNP3I_OS_MAX_ITEMS 32
+
+/* A broadcast request's destination (4.2.2.7.2 IIN1.0; clause 9 addresses). */
+#define DNP3I_ADDR_SELF       0xFFFC
+#define DNP3I_ADDR_BCAST_NOCF 0xFFFD
+#define DNP3I_ADDR_BCAST_CF   0xFFFE
+#define DNP3I_ADDR_BCAST_OPT  0xFFFF
+
+/* What one READ header asks for. */
+typedef enum dnp3i_item_kind {
+    DNP3I_ITEM_EVENTS = 0, /* class or event group: selected events */
+    DNP3I_ITEM_STATIC,     /* a range of one point type */
+    DNP3I_ITEM_INDEXED,    /* an index list (0x17/0x28) of one point type */
+    DNP3I_ITEM_IIN,        /* g80v1 */
+    DNP3I_ITEM_ATTR        /* g0 */
+} dnp3i_item_kind_t;
+
+typedef struct dnp3i_item {
+    uint8_t kind;
+    uint8_t group, variation;      /* variation 0: each point's own */
+    uint8_t class_mask, type_mask; /* events */
+    dnp3_point_type_t type;        /* static */
+    uint32_t start, stop;          /* static range, g80 bits, g0 variation in start */
+    uint32_t next;                 /* static: next index (or next list entry) to write */
+    uint32_t max;                  /* events: count limit still open (UINT32_MAX: all) */
+    const uint8_t *list;           /* indexed: prefixes (in o->rx) */
+    uint8_t prefix_size;
+    bool done;
+} dnp3i_item_t;
+
+typedef enum dnp3i_sol_state {
+    DNP3I_SOL_IDLE = 0,
+    DNP3I_SOL_READY,       /* a fragment is in tx, waiting for take_fragment */
+    DNP3I_SOL_WAIT_CONFIRM /* sent with CON: waiting for the master's confirm */
+} dnp3i_sol_state_t;
+
+typedef enum dnp3i_uns_state {
+    DNP3I_UNS_OFF = 0, /* disabled by configuration, or no link */
+    DNP3I_UNS_NULL,    /* the null unsolicited response is due */
+    DNP3I_UNS_IDLE,    /* nothing to report */
+    DNP3I_UNS_HOLD,    /* events waiting for the hold time or count */
+    DNP3I_UNS_READY,   /* a fragment is in uns_tx, waiting for take_fragment */
+    DNP3I_UNS_WAIT,    /* sent: waiting for its confirm */
+    DNP3I_UNS_BACKOFF  /* retries exhausted: waiting to start again */
+} dnp3i_uns_state_t;
+
+struct dnp3_outstation {
+    dnp3_outstation_config_t cfg;
+    char attr[7][DNP3_OUTSTATION_ATTR_MAX + 1]; /* copied attribute strings */
+    dnp3_db_t *db;
+    dnp3_event_buffer_t *eb;
+    dnp3_outstation_callbacks_t cb;
+    void *ctx;
+    bool link_up;
+
+    /* the request being answered (kept for dedupe and SELECT matching) */
+    uint8_t *rx;
+    size_t rx_len;
+    bool rx_valid;     /* rx holds the last request answered */
+    bool rx_was_read;  /* READs are answered afresh when repeated */
+    uint8_t *last_rsp; /* the single-fragment response to rx, for a repeat */
+    size_t last_rsp_len;
+
+    /* SELECT state (4.4.3) */
+    bool sel_valid;
+    uint8_t sel_seq;
+    dnp3_timestamp_t sel_time;
+    uint8_t *sel_objs; /* the select's object bytes */
+    size_t sel_len;
+
+    /* solicited response */
+    uint8_t sol_state;
+    uint8_t *tx;
+    size_t tx_len;
+    uint8_t sol_seq;
+    bool sol_con; /* the fragment in tx asks for a confirm */
+    bool sol_has_events;
+    bool sol_more; /* another fragment follows the confirm */
+    dnp3_timestamp_t sol_deadline;
+    dnp3_timestamp_t rx_time; /* DELAY_MEASURE: when the request came in */
+    size_t delay_at;          /* offset of the g52v2 value to patch, 0 = none */
+    dnp3i_item_t items[DNP3I_OS_MAX_ITEMS];
+    uint32_t item_count;
+    bool static_started; /* the plan has moved past its events */
+    uint16_t req_iin;    /* error bits of the request being answered */
+
+    /* unsolicited */
+    uint8_t uns_state;
+    bool uns_null_done;
+    uint8_t uns_enabled; /* class mask */
+    uint8_t uns_seq;
+    uint8_t *uns_tx;
+    size_t uns_len;
+    bool uns_is_null;
+    uint32_t uns_tries; /* sends of the fragment in uns_tx */
+    dnp3_timestamp_t uns_deadline;
+
+    /* IIN */
+    uint16_t app_iin;
+    bool local;
+    bool restart_iin;
+    bool need_time;
+    dnp3_timestamp_t need_time_at; /* when NEED_TIME rises again */
+    bool bcast_pending;            /* IIN1.0 for the next response */
+    bool bcast_confirm;            /* 0xFFFE: keep IIN1.0 until confirmed */
+
+    /* time */
+    bool record_valid; /* RECORD_CURRENT_TIME seen: g50v3 allowed */
+    dnp3_timestamp_t record_at;
+    bool time_valid;
+    dnp3_time_t utc_base;
+    dnp3_timestamp_t utc_at;
+    dnp3_timestamp_t now; /* of the call in progress */
+
+    dnp3_outstation_counters_t counters;
+};
+
+/* ---- os_iin.c ---- */
+void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* IIN of a response now (without request error bits). */
+uint16_t dnp3i_os_iin(const dnp3_outstation_t *o);
+/* UTC now if the time was ever written, else 0. */
+dnp3_time_t dnp3i_os_utc(const dnp3_outstation_t *o);
+
+/* ---- os_conform.c ---- */
+/* 0, or the IIN2 bit the header deserves for func (OBJECT_UNKNOWN,
+ * PARAMETER_ERROR). */
+uint16_t dnp3i_os_conform(uint8_t func, const dnp3_obj_header_t *h);
+/* Function codes answered (0..255 -> whether dispatch handles it). */
+bool dnp3i_os_func_supported(uint8_t func);
+/* Point type of a static or event group; DNP3_PT_COUNT_ if none. */
+dnp3_point_type_t dnp3i_os_static_type(uint8_t group);
+dnp3_point_type_t dnp3i_os_event_type(uint8_t group);
+
+typedef struct dnp3i_conf_row {
+    uint8_t func;
+    uint8_t group, vmin, vmax;
+    uint16_t quals; /* DNP3I_Q_* bits */
+    const char *note;
+} dnp3i_conf_row_t;
+#define DNP3I_Q_00 0x0001
+#define DNP3I_Q_01 0x0002
+#define DNP3I_Q_06 0x0004
+#define DNP3I_Q_07 0x0008
+#define DNP3I_Q_08 0x0010
+#define DNP3I_Q_17 0x0020
+#define DNP3I_Q_28 0x0040
+size_t dnp3i_os_conf_table(const dnp3i_conf_row_t **out);
+
+/* ---- os_read.c ---- */
+/* Validate and plan a READ (0 or IIN2 bits). */
+uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *h);
+/* Write the next fragment of the planned response into o->tx. */
+void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first);
+
+/* ---- os_events.c / os_static.c ---- */
+/* Write events of the plan into w; returns the number written (the
+ * selection is left to the caller to mark) or sets *full. */
+uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full);
+/* Write one static item from item->next; true when it finished. */
+bool dnp3i_os_write_static(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_t *w);
+/* Fill a point for the writer from a database point in group/variation. */
+void dnp3i_os_db_to_point(const dnp3_db_point_t *dp, uint8_t group, uint8_t variation,
+                          dnp3_point_t *pt);
+void dnp3i_os_event_to_point(const dnp3_event_t *ev, uint8_t group, uint8_t variation,
+                             dnp3_point_t *pt);
+/* Default static/event variation of a point's settings. */
+uint8_t dnp3i_os_static_var(const dnp3_db_point_t *dp);
+
+/* ---- handlers: each validates the whole request (execute false) or
+ * carries it out and writes its objects into w (execute true). Return IIN2
+ * error bits. ---- */
+typedef struct dnp3i_req {
+    const dnp3_app_header_t *h;
+    const uint8_t *frag;
+    size_t len;
+    bool broadcast;
+} dnp3i_req_t;
+
+uint16_t dnp3i_os_write(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
+uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
+                          dnp3_app_writer_t *w);
+uint16_t dnp3i_os_freeze(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
+uint16_t dnp3i_os_assign_class(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
+uint16_t dnp3i_os_unsol_enable(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
+uint16_t dnp3i_os_restart(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
+                          dnp3_app_writer_t *w);
+
+/* ---- os_unsol.c ---- */
+void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now);
+void dnp3i_os_unsol_confirm(dnp3_outstation_t *o, uint8_t seq);
+void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up);
+size_t dnp3i_os_unsol_take(dnp3_outstation_t *o, dnp3_timestamp_t now, uint8_t *buf, size_t cap);
+dnp3_timestamp_t dnp3i_os_unsol_deadline(const dnp3_outstation_t *o);
+
+/* the session (os_session.c) */
+void dnp3i_os_sol_abandon(dnp3_outstation_t *o);
+
+#endif

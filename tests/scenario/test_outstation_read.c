@@ -1,0 +1,273 @@
+/* Outstation READ: class 0/1/2/3, limited event reads, groups by
+ * variation 0 and specific, qualifiers 0x00/0x01/0x06/0x17/0x28, g80v1, g0,
+ * multi-fragment responses with their confirms. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+/* 2 binary inputs, 1 analog input, nothing else. */
+static void small_db(dnp3_db_config_t *d)
+{
+    scn_db_config(d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d->count[i] = 0;
+    d->count[DNP3_PT_BINARY] = 2;
+    d->count[DNP3_PT_ANALOG] = 1;
+}
+
+static void test_class0(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 1, true, DNP3_FLAG_ONLINE, 1000);
+    dnp3_db_update_analog(t.db, 0, 1234.0, DNP3_FLAG_ONLINE, 1000);
+    /* IIN 92 00: restart, need time, class 1 events (the two updates) */
+    send_hex(&t, "C0 01 3C 01 06");
+    expect_hex(&t, "C0 81 92 00"
+                   " 01 02 00 00 01 00 81"           /* g1v2 0..1: offline 0, online 1 */
+                   " 1E 01 00 00 00 01 D2 04 00 00"); /* g30v1 0: 1234 */
+    expect_none(&t);
+    scn_teardown(&t);
+}
+
+/* Class 1 events, confirmed: they leave the buffer only on the confirm. */
+static void test_class1_events_confirm(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 1, true, DNP3_FLAG_ONLINE, 0x0102030405ull);
+    dnp3_db_update_analog(t.db, 0, -2.0, DNP3_FLAG_ONLINE, 1000);
+    send_hex(&t, "C3 01 3C 02 06");
+    /* E3: FIR FIN CON seq 3; g2v2 0x28 index 1 flags 81 time; g32v1 0x28 */
+    expect_hex(&t, "E3 81 90 00"
+                   " 02 02 28 01 00 01 00 81 05 04 03 02 01 00"
+                   " 20 01 28 01 00 00 00 01 FE FF FF FF");
+    /* not confirmed yet: a class 1 poll with another sequence sees nothing
+     * new, and the events are still held */
+    send_hex(&t, "C0 00 D3"); /* confirm with the wrong sequence: ignored */
+    expect_none(&t);
+    assert_int_equal(counters(&t).confirms_unexpected, 1);
+    send_hex(&t, "C3 00");
+    expect_none(&t);
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).events_sent, 2);
+    send_hex(&t, "C4 01 3C 02 06");
+    expect_hex(&t, "C4 81 90 00");
+    scn_teardown(&t);
+}
+
+/* No confirm within the timeout: the events go back and are sent again. */
+static void test_confirm_timeout(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 0, true, DNP3_FLAG_ONLINE, 1);
+    send_hex(&t, "C1 01 3C 02 06");
+    expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    advance(&t, 4999);
+    assert_int_equal(counters(&t).confirms_timed_out, 0);
+    advance(&t, 1);
+    assert_int_equal(counters(&t).confirms_timed_out, 1);
+    send_hex(&t, "C1 00"); /* too late: matches nothing */
+    assert_int_equal(counters(&t).confirms_unexpected, 1);
+    send_hex(&t, "C2 01 3C 02 06");
+    expect_hex(&t, "E2 81 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    scn_teardown(&t);
+}
+
+/* 0x07: at most n events; the rest stay and IIN1.1 says so. */
+static void test_limited_count(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    dnp3_db_update_binary(t.db, 1, true, 1, 2);
+    dnp3_db_update_binary(t.db, 0, false, 1, 3);
+    send_hex(&t, "C5 01 3C 02 07 02");
+    expect_hex(&t, "E5 81 92 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 01 00 81 02 00 00 00 00 00");
+    send_hex(&t, "C5 00");
+    send_hex(&t, "C6 01 3C 02 07 02");
+    expect_hex(&t, "E6 81 90 00 02 02 28 01 00 00 00 01 03 00 00 00 00 00");
+    scn_teardown(&t);
+}
+
+/* g2v1 (a specific variation) and g32v0 (each event's own). */
+static void test_event_groups(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    dnp3_db_update_analog(t.db, 0, 5.0, 1, 1);
+    send_hex(&t, "C0 01 02 01 06");
+    expect_hex(&t, "E0 81 92 00 02 01 28 01 00 00 00 81");
+    send_hex(&t, "C0 00");
+    send_hex(&t, "C1 01 20 00 06");
+    expect_hex(&t, "E1 81 90 00 20 01 28 01 00 00 00 01 05 00 00 00");
+    scn_teardown(&t);
+}
+
+/* Static ranges and index lists, variation 0 and specific. */
+static void test_static_qualifiers(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    dnp3_db_update_counter(t.db, 3, 0x11223344u, 1, 1);
+    /* g20v0 0x00 2..3 */
+    send_hex(&t, "C0 01 14 00 00 02 03");
+    expect_hex(&t, "C0 81 92 00 14 01 00 02 03 00 00 00 00 00 01 44 33 22 11");
+    /* g20v6 (16-bit, no flag) 0x01 3..3 */
+    send_hex(&t, "C1 01 14 06 01 03 00 03 00");
+    expect_hex(&t, "C1 81 92 00 14 06 00 03 03 44 33");
+    /* g20v5 0x17 list 3, 0 */
+    send_hex(&t, "C2 01 14 05 17 02 03 00");
+    expect_hex(&t, "C2 81 92 00 14 05 17 02 03 44 33 22 11 00 00 00 00 00");
+    /* g20v1 0x28 list 9 */
+    send_hex(&t, "C3 01 14 01 28 01 00 09 00");
+    expect_hex(&t, "C3 81 92 00 14 01 28 01 00 09 00 00 00 00 00 00");
+    /* g1v1 packed 0x06 (10 points) */
+    dnp3_db_update_binary(t.db, 9, true, 1, 1);
+    send_hex(&t, "C4 01 01 01 06");
+    expect_hex(&t, "C4 81 92 00 01 01 00 00 09 00 02");
+    /* out of range: IIN2.2 and nothing else */
+    send_hex(&t, "C5 01 14 00 00 02 0A");
+    expect_hex(&t, "C5 81 92 04");
+    scn_teardown(&t);
+}
+
+/* g80v1: the IIN as packed bits. */
+static void test_read_iin(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    send_hex(&t, "C0 01 50 01 00 00 0F");
+    expect_hex(&t, "C0 81 90 00 50 01 00 00 0F 90 00");
+    scn_teardown(&t);
+}
+
+/* g0: device attributes of set 0. */
+static void test_device_attributes(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    scn_setup(&t, &d, NULL);
+    /* v252 manufacturer: VSTR "dnp3c" */
+    send_hex(&t, "C0 01 00 FC 00 00 00");
+    expect_hex(&t, "C0 81 90 00 00 FC 00 00 00 01 05 64 6E 70 33 63");
+    /* v239 number of binary inputs: UINT 2 */
+    send_hex(&t, "C1 01 00 EF 00 00 00");
+    expect_hex(&t, "C1 81 90 00 00 EF 00 00 00 02 04 02 00 00 00");
+    /* an attribute we do not keep: IIN2.1 */
+    send_hex(&t, "C2 01 00 C4 00 00 00");
+    expect_hex(&t, "C2 81 90 02");
+    scn_teardown(&t);
+}
+
+/* A class 0 response larger than the fragment: FIR, then middle, then FIN,
+ * each confirmed, each with the next sequence number. */
+static void test_multi_fragment(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_ANALOG] = 100; /* 100 x g30v1 (5 bytes) = 500 bytes */
+    scn_os_config(&c);
+    c.max_tx_fragment = 249;
+    scn_setup(&t, &d, &c);
+    uint8_t buf[4096];
+    send_hex(&t, "C7 01 3C 01 06");
+    /* first fragment: FIR CON seq 7; 4 + 5 + 48 * 5 = 249 bytes */
+    size_t n = take(&t, buf, sizeof buf);
+    assert_int_equal(n, 249);
+    assert_int_equal(buf[0], 0xA7);
+    assert_int_equal(buf[8], 47); /* g30v1 0x00 0..47 */
+    expect_none(&t);
+    send_hex(&t, "C7 00");
+    n = take(&t, buf, sizeof buf);
+    assert_int_equal(n, 249);
+    assert_int_equal(buf[0], 0x28); /* seq 8, CON, neither FIR nor FIN */
+    assert_int_equal(buf[7], 48);
+    assert_int_equal(buf[8], 95);
+    send_hex(&t, "C8 00");
+    n = take(&t, buf, sizeof buf);
+    assert_int_equal(n, 4 + 5 + 4 * 5);
+    assert_int_equal(buf[0], 0x49); /* FIN, seq 9, no confirm */
+    send_hex(&t, "C9 00");
+    assert_int_equal(counters(&t).confirms_unexpected, 1);
+    scn_teardown(&t);
+}
+
+/* Overflow: IIN2.3 until the master has confirmed the events. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    small_db(&d);
+    scn_os_config(&c);
+    c.events.class_capacity[0] = 2;
+    scn_setup(&t, &d, &c);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    dnp3_db_update_binary(t.db, 0, true, 1, 3); /* the oldest is discarded */
+    const dnp3_event_buffer_t *eb = dnp3_outstation_event_buffer(t.o);
+    dnp3_event_buffer_counters_t ec;
+    dnp3_event_buffer_counters(eb, &ec);
+    assert_int_equal(ec.discarded[0][DNP3_PT_BINARY], 1);
+    send_hex(&t, "C0 01 3C 02 06");
+    expect_hex(&t, "E0 81 90 08 02 02 28 02 00"
+                   " 00 00 01 02 00 00 00 00 00"
+                   " 00 00 81 03 00 00 00 00 00");
+    send_hex(&t, "C0 00");
+    send_hex(&t, "C1 01 3C 02 06");
+    expect_hex(&t, "C1 81 90 00");
+    scn_teardown(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_class0),
+        cmocka_unit_test(test_class1_events_confirm),
+        cmocka_unit_test(test_confirm_timeout),
+        cmocka_unit_test(test_limited_count),
+        cmocka_unit_test(test_event_groups),
+        cmocka_unit_test(test_static_qualifiers),
+        cmocka_unit_test(test_read_iin),
+        cmocka_unit_test(test_device_attributes),
+        cmocka_unit_test(test_multi_fragment),
+        cmocka_unit_test(test_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
