@@ -159,14 +159,7 @@ static int run_device(const device_cmd_t *d, int argc, char **argv, FILE *out, F
 static int open_quiet(station_t *st, const station_run_opts_t *r)
 {
     dnp3_master_config_t mc;
-    dnp3_master_config_default(&mc);
-    mc.startup_disable_unsolicited = false;
-    mc.startup_integrity_poll = false;
-    mc.clear_restart = false;
-    mc.integrity_on_overflow = false;
-    mc.event_poll_on_iin = 0;
-    mc.task_retry_ms = 3600000u;
-    mc.task_retry_max_ms = 3600000u;
+    station_oneshot_config(&mc);
     return station_open(st, r, &mc);
 }
 

@@ -3,6 +3,7 @@
  * printed as a line or a JSON object; connects, disconnects, retries and IIN
  * changes logged; SIGINT/SIGTERM end it with status 0. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -19,7 +20,20 @@ enum {
     OPT_CLASS_POLL,
     OPT_UNSOL,
     OPT_QUIET,
+    OPT_TOGGLE,
+    OPT_TOGGLE_PERIOD,
 };
+
+/* --toggle: latch a binary output on and off in turn (a demonstration that
+ * commands run ahead of the scans; with --simulate our outstation's binary
+ * input of the same index follows). */
+typedef struct toggle {
+    bool on; /* --toggle given */
+    uint32_t index;
+    uint32_t period_ms; /* default 5000 */
+    dnp3_timestamp_t next;
+    bool latch_on; /* the next command */
+} toggle_t;
 
 static void usage(FILE *f)
 {
@@ -42,6 +56,9 @@ static void usage(FILE *f)
           "  --config FILE           associations from a YAML file (examples/master.yaml)\n"
           "  --json                  one JSON object per measurement\n"
           "  --quiet                 no measurement lines (the log only)\n"
+          "  --toggle N              operate binary output N, LATCH_ON then LATCH_OFF in turn\n"
+          "                          (select-before-operate), checked as polls complete\n"
+          "  --toggle-period DUR     time between the toggles (default 5s)\n"
           "  --pcap FILE             write the traffic to a capture\n"
           "  --help                  show this text\n"
           "\n"
@@ -59,13 +76,24 @@ static int duration_opt(const opts_t *o, const char *name, const char *arg, uint
     return 0;
 }
 
-static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set)
+static int toggle_index(const opts_t *o, const char *arg, toggle_t *t)
+{
+    char *end;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (*end || end == arg || arg[0] == '-' || v > 65535)
+        return opts_usage_error(o, "--toggle: '%s' is not an index 0..65535", arg), -1;
+    t->on = true;
+    t->index = (uint32_t)v;
+    return 0;
+}
+
+static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set, toggle_t *t)
 {
     int id;
     const char *arg;
     while ((id = opts_next(o, &arg)) > 0) {
         int bad = 0;
-        *cli_set |= id != OPT_QUIET;
+        *cli_set |= id != OPT_QUIET && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD;
         switch (id) {
         case OPT_TIMEOUT:
             bad = station_timeout_opt(o, arg, &ac->response_timeout_ms);
@@ -81,6 +109,16 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set)
             break;
         case OPT_QUIET:
             *quiet = true;
+            break;
+        case OPT_TOGGLE:
+            bad = toggle_index(o, arg, t);
+            break;
+        case OPT_TOGGLE_PERIOD:
+            bad = duration_opt(o, "--toggle-period", arg, &t->period_ms);
+            if (bad == 0 && t->period_ms == 0) {
+                opts_usage_error(o, "--toggle-period: must be above 0");
+                bad = -1;
+            }
             break;
         }
         if (bad < 0)
@@ -110,24 +148,81 @@ static void raise_nofile(FILE *err, size_t sockets)
                 sockets, sockets, (unsigned long long)rl.rlim_cur);
 }
 
+static void maybe_toggle(station_t *st)
+{
+    toggle_t *t = st->ctx;
+    dnp3_timestamp_t now = dnp3_runtime_now(st->rt);
+    if (!t || !t->on || now < t->next)
+        return;
+    t->next = now + t->period_ms;
+    dnp3_command_point_t pt = {.group = 12,
+                               .variation = 1,
+                               .index = t->index,
+                               .code = t->latch_on ? 0x03 : 0x04,
+                               .count = 1};
+    int id = dnp3_master_assoc_operate(st->a, now, DNP3_COMMAND_SELECT_OPERATE, &pt, 1);
+    dnp3_runtime_log(st->rt, id > 0 ? DNP3_LOG_INFO : DNP3_LOG_WARN,
+                     "%s: operate binary output %lu %s (select-before-operate)%s%s",
+                     st->target.name, (unsigned long)t->index,
+                     t->latch_on ? "LATCH_ON" : "LATCH_OFF", id > 0 ? "" : ": ",
+                     id > 0 ? "" : dnp3_strerror(id));
+    t->latch_on = !t->latch_on;
+}
+
+static void on_command_master(station_t *st, const dnp3_command_result_t *r)
+{
+    const char *status = r->n ? dnp3_command_status_name(r->statuses[0]) : "-";
+    dnp3_runtime_log(st->rt, r->result == DNP3_MASTER_SUCCESS ? DNP3_LOG_INFO : DNP3_LOG_WARN,
+                     "%s: command %lu: %s, status %s", st->target.name, (unsigned long)r->id,
+                     dnp3_master_result_name(r->result), status ? status : "?");
+}
+
 static void on_task_master(station_t *st, const dnp3_task_result_t *r)
 {
     if (r->result == DNP3_MASTER_SUCCESS && r->kind == DNP3_TASK_INTEGRITY)
         dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: integrity poll done", st->target.name);
+    if (r->result == DNP3_MASTER_SUCCESS)
+        maybe_toggle(st);
 }
 
-static int run_all(master_conf_t *mc, bool json, bool quiet, const char *pcap, FILE *out, FILE *err)
+typedef struct master_run {
+    dnp3_runtime_t *rt;
+    station_t *sts;
+    size_t n;
+} master_run_t;
+
+/* SIGINT/SIGTERM: stop, without printing the comm-lost re-reports that the
+ * closing connections would cause (the data did not go stale: we left). */
+static void on_stop_signal(void *arg, int signum)
+{
+    master_run_t *m = arg;
+    dnp3_runtime_log(m->rt, DNP3_LOG_INFO, "master: signal %d, stopping", signum);
+    for (size_t i = 0; i < m->n; i++) {
+        m->sts[i].discard_measurements = true;
+        m->sts[i].quiet = true;
+        m->sts[i].finished = true;
+    }
+    dnp3_runtime_stop(m->rt);
+}
+
+static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, const char *pcap,
+                   FILE *out, FILE *err)
 {
     raise_nofile(err, mc->n_assocs);
     station_run_opts_t r;
     station_run_opts_default(&r);
     r.pcap = pcap;
     r.log_level = DNP3_LOG_INFO;
+    r.own_signals = true;
     dnp3_runtime_t *rt = station_runtime_new("master", err, &r);
     if (!rt)
         return STATION_EXIT_USAGE;
     station_t *sts = calloc(mc->n_assocs, sizeof *sts);
     int rc = sts ? 0 : STATION_EXIT_USAGE;
+    master_run_t m = {rt, sts, mc->n_assocs};
+    if (rc == 0 && (dnp3_runtime_on_signal(rt, SIGINT, on_stop_signal, &m) < 0 ||
+                    dnp3_runtime_on_signal(rt, SIGTERM, on_stop_signal, &m) < 0))
+        rc = STATION_EXIT_USAGE;
     size_t made = 0;
     for (; rc == 0 && made < mc->n_assocs; made++) {
         master_assoc_conf_t *ac = &mc->assocs[made];
@@ -140,6 +235,8 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, const char *pcap, F
                           .rt = rt,
                           .target = ac->target};
         st->on_task_done = on_task_master;
+        st->on_command_done = on_command_master;
+        st->ctx = made == 0 ? toggle : NULL;
         st->discard_measurements = quiet;
         dnp3_master_config_t cfg;
         master_conf_to_master(ac, &cfg);
@@ -169,6 +266,8 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         {"class-poll", required_argument, NULL, OPT_CLASS_POLL},
         {"unsol", no_argument, NULL, OPT_UNSOL},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"toggle", required_argument, NULL, OPT_TOGGLE},
+        {"toggle-period", required_argument, NULL, OPT_TOGGLE_PERIOD},
         {0, 0, 0, 0}};
     opts_t o;
     opts_begin(&o, "master", OPTS_JSON | OPTS_PCAP | OPTS_CONFIG | OPTS_ADDRESS | OPTS_MASTER, own,
@@ -178,7 +277,8 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     master_assoc_conf_t cli;
     master_assoc_conf_default(&cli);
     bool quiet = false, cli_set = false;
-    if (parse(&o, &cli, &quiet, &cli_set) < 0)
+    toggle_t toggle = {.period_ms = 5000, .latch_on = true};
+    if (parse(&o, &cli, &quiet, &cli_set, &toggle) < 0)
         return OPTS_EXIT_USAGE;
     if (o.help) {
         usage(out);
@@ -203,7 +303,7 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
             return STATION_EXIT_USAGE;
         }
     }
-    rc = run_all(&mc, o.json, quiet, o.pcap, out, err);
+    rc = run_all(&mc, o.json, quiet, &toggle, o.pcap, out, err);
     master_conf_free(&mc);
     return opts_finish_output("master", out, err, rc, 0);
 }

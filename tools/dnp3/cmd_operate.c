@@ -251,12 +251,7 @@ int cmd_operate(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     st.ctx = &oc;
     st.on_command_done = on_command;
     dnp3_master_config_t mc;
-    dnp3_master_config_default(&mc);
-    mc.startup_disable_unsolicited = false;
-    mc.startup_integrity_poll = false;
-    mc.clear_restart = false;
-    mc.integrity_on_overflow = false;
-    mc.event_poll_on_iin = 0;
+    station_oneshot_config(&mc);
     mc.select_timeout_ms = r.response_timeout_ms;
     int rc = station_open(&st, &r, &mc);
     if (rc == 0) {

@@ -96,14 +96,7 @@ int cmd_poll(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     st.on_measurement = on_meas;
     st.on_link_up = on_link_up;
     dnp3_master_config_t mc;
-    dnp3_master_config_default(&mc);
-    mc.startup_disable_unsolicited = false;
-    mc.startup_integrity_poll = false;
-    mc.clear_restart = false;
-    mc.integrity_on_overflow = false;
-    mc.event_poll_on_iin = 0;
-    mc.task_retry_ms = 3600000u;
-    mc.task_retry_max_ms = 3600000u;
+    station_oneshot_config(&mc);
     int rc = station_open(&st, &r, &mc);
     if (rc == 0 && dnp3_master_assoc_integrity_poll(st.a, 0) < 0)
         rc = STATION_EXIT_USAGE;

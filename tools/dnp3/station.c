@@ -72,6 +72,19 @@ void station_run_opts_default(station_run_opts_t *r)
     r->log_level = DNP3_LOG_ERROR;
 }
 
+void station_oneshot_config(dnp3_master_config_t *mc)
+{
+    dnp3_master_config_default(mc);
+    mc->startup_disable_unsolicited = false;
+    mc->startup_integrity_poll = false;
+    mc->clear_restart = false;
+    mc->integrity_on_overflow = false;
+    mc->event_poll_on_iin = 0;
+    mc->comm_lost_mode = DNP3_COMM_LOST_NONE;
+    mc->task_retry_ms = 3600000u;
+    mc->task_retry_max_ms = 3600000u;
+}
+
 void station_finish(station_t *st, int code)
 {
     if (st->finished)
@@ -112,30 +125,6 @@ static void cb_object(void *ctx, const dnp3_master_rx_info_t *info, const dnp3_p
     station_t *st = ctx;
     if (st->on_object)
         st->on_object(st, info, pt);
-}
-
-static void cb_iin(void *ctx, uint16_t old_iin, uint16_t new_iin)
-{
-    station_t *st = ctx;
-    if (st->quiet)
-        return;
-    char was[200], now[200];
-    station_iin_text(old_iin, was, sizeof was);
-    station_iin_text(new_iin, now, sizeof now);
-    dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: IIN %04x -> %04x: %s (was %s)", st->target.name,
-                     old_iin, new_iin, now, was);
-}
-
-static void cb_state(void *ctx, const dnp3_master_health_t *h)
-{
-    station_t *st = ctx;
-    if (st->quiet || h->state == DNP3_MASTER_CONNECTING)
-        return;
-    if (h->state == DNP3_MASTER_FAILED && h->reason != DNP3_MASTER_REASON_CONNECT_FAILED)
-        dnp3_runtime_log(st->rt, DNP3_LOG_WARN, "%s: failed: %s", st->target.name,
-                         dnp3_master_reason_name(h->reason));
-    else if (h->state == DNP3_MASTER_POLLING)
-        dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: polling", st->target.name);
 }
 
 static void cb_task(void *ctx, const dnp3_task_result_t *r)
@@ -220,7 +209,7 @@ dnp3_runtime_t *station_runtime_new(const char *cmd, FILE *errf, const station_r
     dnp3_runtime_config_default(&rc);
     rc.logger.level = r->log_level;
     rc.pcap_path = r->pcap;
-    rc.stop_on_signals = true;
+    rc.stop_on_signals = !r->own_signals;
     char err[256] = "";
     dnp3_runtime_t *rt = dnp3_runtime_new(&rc, err, sizeof err);
     if (!rt)
@@ -237,8 +226,6 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
     dnp3_master_callbacks_t cb = {
         .on_measurement = cb_measurement,
         .on_object = cb_object,
-        .on_iin = cb_iin,
-        .on_state = cb_state,
         .on_command_done = cb_command,
         .on_task_done = cb_task,
         .on_log = cb_log,

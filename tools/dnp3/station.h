@@ -80,6 +80,7 @@ typedef struct station_run_opts {
     dnp3_log_level_t log_level;              /* runtime's own log lines; default ERROR */
     uint32_t backoff_min_ms, backoff_max_ms; /* reconnect waits; 0: the defaults */
     uint32_t link_keepalive_ms;              /* 0: none (one-shot commands) */
+    bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
 } station_run_opts_t;
 
 void station_run_opts_default(station_run_opts_t *r);
@@ -109,6 +110,10 @@ int station_run(station_t *st);
 /* Free everything without running (after a failed station_open too);
  * returns st->exit_code. */
 int station_close(station_t *st);
+
+/* An association that does only what the command asks: no start-up
+ * sequence, no IIN reactions, no comm-lost re-reports, no retries. */
+void station_oneshot_config(dnp3_master_config_t *mc);
 
 /* --timeout DURATION (the response timeout): 0, or -1 after the usage
  * error. */
