@@ -50,5 +50,8 @@ size_t master_conf_endpoints(const master_assoc_conf_t *ac,
 /* Load a YAML file (master_config_yaml.c). Returns 0, or -1 with one line
  * in msg: "FILE:LINE: FIELD: what is wrong". */
 int master_conf_load(const char *path, master_conf_t *mc, char *msg, size_t msglen);
+/* The same from text (tests); file names the messages. */
+int master_conf_load_string(const char *file, const char *text, master_conf_t *mc, char *msg,
+                            size_t msglen);
 
 #endif

@@ -181,10 +181,9 @@ static void on_channel_event(void *user, dnp3_master_channel_t *ch,
         if (!st->keep_trying) {
             station_connect_message(st->err, st->cmd, &st->target, ev->error);
             station_finish(st, station_connect_exit(ev->error));
-        } else {
-            dnp3_runtime_log(st->rt, DNP3_LOG_WARN, "%s: connect to %s failed: %s; retrying",
-                             st->target.name, ev->endpoint, dnp3_strerror(ev->error));
         }
+        /* Long-running: the runtime logs the failure and the retry, the
+         * association its state. */
         break;
     case DNP3_MASTER_CHANNEL_DISCONNECTED:
         if (ev->reason == DNP3_DISCONNECT_STOP)
