@@ -45,8 +45,10 @@ static int task_exit(station_t *st, const dnp3_task_result_t *r)
         fprintf(st->err, "dnp3 %s: %s: no answer in time\n", st->cmd, st->target.name);
         return STATION_EXIT_NO_ANSWER;
     }
-    fprintf(st->err, "dnp3 %s: %s: %s (IIN %04x)\n", st->cmd, st->target.name,
-            dnp3_master_result_name(r->result), r->iin);
+    char bits[200];
+    station_iin_text(r->iin, bits, sizeof bits);
+    fprintf(st->err, "dnp3 %s: %s: %s (IIN %04x: %s)\n", st->cmd, st->target.name,
+            dnp3_master_result_name(r->result), r->iin, bits);
     return STATION_EXIT_REFUSED;
 }
 

@@ -53,8 +53,10 @@ static void on_task(station_t *st, const dnp3_task_result_t *r)
                 st->target.name);
         station_finish(st, STATION_EXIT_NO_ANSWER);
     } else {
-        fprintf(st->err, "dnp3 poll: %s: %s (IIN %04x)\n", st->target.name,
-                dnp3_master_result_name(r->result), r->iin);
+        char bits[200];
+        station_iin_text(r->iin, bits, sizeof bits);
+        fprintf(st->err, "dnp3 poll: %s: %s (IIN %04x: %s)\n", st->target.name,
+                dnp3_master_result_name(r->result), r->iin, bits);
         station_finish(st, STATION_EXIT_REFUSED);
     }
 }
