@@ -303,6 +303,9 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
             return STATION_EXIT_USAGE;
         }
     }
+    /* A long-running producer: each line reaches a pipe or file when it is
+     * complete, not when a buffer fills. */
+    setvbuf(out, NULL, _IOLBF, 0);
     rc = run_all(&mc, o.json, quiet, &toggle, o.pcap, out, err);
     master_conf_free(&mc);
     return opts_finish_output("master", out, err, rc, 0);
