@@ -234,6 +234,7 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, c
                           .keep_trying = true,
                           .rt = rt,
                           .target = ac->target};
+        st->n_total = mc->n_assocs;
         st->on_task_done = on_task_master;
         st->on_command_done = on_command_master;
         st->ctx = made == 0 ? toggle : NULL;

@@ -5,6 +5,7 @@
 #include "station.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include "dnp3/app.h"
@@ -181,8 +182,15 @@ static void on_channel_event(void *user, dnp3_master_channel_t *ch,
         if (!st->keep_trying) {
             station_connect_message(st->err, st->cmd, &st->target, ev->error);
             station_finish(st, station_connect_exit(ev->error));
+        } else if (ev->error == DNP3_E_NO_FILES) {
+            struct rlimit rl;
+            getrlimit(RLIMIT_NOFILE, &rl);
+            dnp3_runtime_log(st->rt, DNP3_LOG_ERROR,
+                             "%s: no socket: the open file limit (RLIMIT_NOFILE) is %llu and "
+                             "this process runs %zu associations; raise it (ulimit -n)",
+                             st->target.name, (unsigned long long)rl.rlim_cur, st->n_total);
         }
-        /* Long-running: the runtime logs the failure and the retry, the
+        /* Otherwise the runtime logs the failure and the retry, the
          * association its state. */
         break;
     case DNP3_MASTER_CHANNEL_DISCONNECTED:

@@ -56,6 +56,7 @@ typedef struct station {
     bool quiet;                /* no connect / IIN lines (one-shot commands print only failures) */
     bool keep_trying;          /* long-running: connect failures are retried, not fatal */
     bool discard_measurements; /* --quiet: measurements are not printed */
+    size_t n_total;            /* associations in the process (for the socket limit message) */
     dnp3_runtime_t *rt;
     dnp3_master_channel_t *ch;
     dnp3_master_assoc_t *a;
