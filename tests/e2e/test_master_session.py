@@ -5,7 +5,7 @@ ephemeral port), with --toggle operating a binary output:
   - the start-up integrity poll gives every static point (event false, unsol false);
   - unsolicited events then arrive (event true, unsol true) without event polls;
   - every JSON line has exactly the documented keys; assoc is HOST:PORT/10;
-  - the toggle's commands (checked as the 1 s integrity polls complete) succeed (SELECT then OPERATE, logged by the outstation), and binary
+  - the toggle's commands (checked as responses and unsolicited fragments arrive) succeed (SELECT then OPERATE, logged by the outstation), and binary
     input 1 follows binary output 1 (the simulation) in the unsolicited events;
   - the outstation stopped and started again on the same port: the master logs the
     disconnect, retries and reconnects, and polls again;

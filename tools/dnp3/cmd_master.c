@@ -57,7 +57,7 @@ static void usage(FILE *f)
           "  --json                  one JSON object per measurement\n"
           "  --quiet                 no measurement lines (the log only)\n"
           "  --toggle N              operate binary output N, LATCH_ON then LATCH_OFF in turn\n"
-          "                          (select-before-operate), checked as polls complete\n"
+          "                          (select-before-operate), checked as responses arrive\n"
           "  --toggle-period DUR     time between the toggles (default 5s)\n"
           "  --pcap FILE             write the traffic to a capture\n"
           "  --help                  show this text\n"
@@ -181,8 +181,6 @@ static void on_task_master(station_t *st, const dnp3_task_result_t *r)
 {
     if (r->result == DNP3_MASTER_SUCCESS && r->kind == DNP3_TASK_INTEGRITY)
         dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: integrity poll done", st->target.name);
-    if (r->result == DNP3_MASTER_SUCCESS)
-        maybe_toggle(st);
 }
 
 typedef struct master_run {
@@ -237,6 +235,7 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, c
         st->n_total = mc->n_assocs;
         st->on_task_done = on_task_master;
         st->on_command_done = on_command_master;
+        st->on_activity = maybe_toggle;
         st->ctx = made == 0 ? toggle : NULL;
         st->discard_measurements = quiet;
         dnp3_master_config_t cfg;

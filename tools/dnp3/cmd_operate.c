@@ -94,6 +94,11 @@ static void on_command(station_t *st, const dnp3_command_result_t *r)
                                               : dnp3_master_result_name(r->result));
         if (status)
             fprintf(st->out, ", status %s (%u)", status, r->statuses[0]);
+        if (r->result == DNP3_MASTER_IIN2_ERROR) {
+            char bits[200];
+            station_iin_text(r->iin, bits, sizeof bits);
+            fprintf(st->out, " (IIN %04x: %s)", r->iin, bits);
+        }
         fputc('\n', st->out);
     }
     if (code == STATION_EXIT_NO_ANSWER)

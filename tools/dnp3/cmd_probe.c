@@ -34,6 +34,12 @@ typedef struct probe {
     double connect_ms, link_ms;
     uint8_t raw[DNP3_LINK_HEADER_SIZE];
     size_t raw_len;
+    /* Application fragments waiting for the channel (one is sent at a
+     * time): an unsolicited confirm first, then the empty READ. */
+    uint8_t confirm[2];
+    bool confirm_pending, read_pending;
+    bool sent_this_round; /* one fragment per write: tshark 4.0 misreads an empty READ
+                             sharing a TCP segment with another fragment */
     uint16_t foreign_src, foreign_dst;
     bool foreign;
     int exit_code;
@@ -103,12 +109,9 @@ static void link_answered(probe_t *p, uint16_t src, dnp3_timestamp_t now)
         if (!p->json)
             fprintf(p->out, "%s: link status answered by address %u in %.2f ms\n", p->t.name, src,
                     p->link_ms);
-        static const uint8_t read_nothing[] = {0xC0, DNP3_FC_READ}; /* FIR FIN, seq 0 */
-        p->t_sent = mono_ms();
         p->deadline = now + p->timeout_ms;
         p->phase = PH_READ;
-        dnp3_channel_send(p->ch, now, p->t.master, p->t.address, read_nothing, sizeof read_nothing,
-                          false);
+        p->read_pending = true;
     } else if (p->phase == PH_SELF) {
         fprintf(p->err,
                 "dnp3 probe: %s: no DNP3 answer from address %u; a device answered at the self "
@@ -118,6 +121,38 @@ static void link_answered(probe_t *p, uint16_t src, dnp3_timestamp_t now)
         snprintf(extra, sizeof extra, ", \"device_address\": %u", src);
         json_result(p, "wrong_address", extra);
         finish(p, STATION_EXIT_NO_ANSWER);
+    }
+}
+
+/* An outstation may hold back its answers until its unsolicited response
+ * is confirmed (4.6.3): confirm it as a master does. */
+static void confirm_unsolicited(probe_t *p, const uint8_t *data, size_t len)
+{
+    dnp3_app_header_t h;
+    if (dnp3_app_header_read(data, len, &h) < 0 || h.func != DNP3_FC_UNSOLICITED_RESPONSE ||
+        !(h.control & DNP3_AC_CON))
+        return;
+    p->confirm[0] =
+        (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | DNP3_AC_UNS | (h.control & DNP3_AC_SEQ_MASK));
+    p->confirm[1] = DNP3_FC_CONFIRM;
+    p->confirm_pending = true;
+}
+
+/* Hand the channel the next waiting fragment, if it can take one. */
+static void send_pending(probe_t *p, dnp3_timestamp_t now)
+{
+    static const uint8_t read_nothing[] = {0xC0, DNP3_FC_READ}; /* FIR FIN, seq 0 */
+    if (!dnp3_channel_can_send(p->ch) || p->sent_this_round)
+        return;
+    p->sent_this_round = p->confirm_pending || p->read_pending;
+    if (p->confirm_pending) {
+        p->confirm_pending = false;
+        dnp3_channel_send(p->ch, now, p->t.master, p->t.address, p->confirm, 2, false);
+    } else if (p->read_pending) {
+        p->read_pending = false;
+        p->t_sent = mono_ms();
+        dnp3_channel_send(p->ch, now, p->t.master, p->t.address, read_nothing, sizeof read_nothing,
+                          false);
     }
 }
 
@@ -159,8 +194,10 @@ static void on_event(probe_t *p, const dnp3_channel_event_t *ev, dnp3_timestamp_
         p->foreign_dst = ev->dst;
         break;
     case DNP3_CHANNEL_EV_FRAGMENT:
-        if (ev->src == p->t.address)
+        if (ev->src == p->t.address) {
+            confirm_unsolicited(p, ev->data, ev->len);
             got_response(p, ev->data, ev->len);
+        }
         break;
     case DNP3_CHANNEL_EV_CLOSED:
         fprintf(p->err, "dnp3 probe: %s: the peer does not speak DNP3 (%s)\n", p->t.name,
@@ -191,6 +228,7 @@ static void s_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info, d
 static int s_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
 {
     probe_t *p = ctx;
+    p->sent_this_round = false;
     dnp3_channel_event_t ev;
     for (;;) {
         size_t n = dnp3_channel_on_bytes(p->ch, now, data, len, &ev);
@@ -206,6 +244,7 @@ static int s_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t 
 static int s_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
 {
     probe_t *p = ctx;
+    send_pending(p, now);
     if (p->raw_len && cap >= p->raw_len) {
         memcpy(buf, p->raw, p->raw_len);
         size_t n = p->raw_len;
@@ -219,6 +258,8 @@ static dnp3_timestamp_t s_deadline(void *ctx)
 {
     const probe_t *p = ctx;
     dnp3_timestamp_t d = dnp3_channel_next_deadline(p->ch);
+    if ((p->confirm_pending || p->read_pending) && dnp3_channel_can_send(p->ch))
+        return 0; /* waiting output: take_output soon */
     if (p->phase >= PH_LINK && p->phase <= PH_READ && p->deadline < d)
         d = p->deadline;
     return d;
@@ -244,6 +285,7 @@ static void no_answer(probe_t *p)
 static int s_timer(void *ctx, dnp3_timestamp_t now)
 {
     probe_t *p = ctx;
+    p->sent_this_round = false;
     dnp3_channel_event_t ev;
     do {
         dnp3_channel_on_timer(p->ch, now, &ev);

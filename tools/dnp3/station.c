@@ -128,6 +128,14 @@ static void cb_object(void *ctx, const dnp3_master_rx_info_t *info, const dnp3_p
         st->on_object(st, info, pt);
 }
 
+static void cb_fragment_end(void *ctx, const dnp3_master_rx_info_t *info)
+{
+    (void)info;
+    station_t *st = ctx;
+    if (st->on_activity && !st->finished)
+        st->on_activity(st);
+}
+
 static void cb_task(void *ctx, const dnp3_task_result_t *r)
 {
     station_t *st = ctx;
@@ -233,6 +241,7 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
     dnp3_master_callbacks_t cb = {
         .on_measurement = cb_measurement,
         .on_object = cb_object,
+        .on_fragment_end = cb_fragment_end,
         .on_command_done = cb_command,
         .on_task_done = cb_task,
         .on_log = cb_log,

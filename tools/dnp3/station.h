@@ -70,7 +70,8 @@ typedef struct station {
     void (*on_object)(struct station *st, const dnp3_master_rx_info_t *info,
                       const dnp3_point_t *pt);
     void (*on_measurement)(struct station *st, const dnp3_measurement_t *m);
-    void (*on_link_up)(struct station *st); /* first connection made */
+    void (*on_link_up)(struct station *st);  /* first connection made */
+    void (*on_activity)(struct station *st); /* a response or unsolicited fragment was handled */
 } station_t;
 
 /* Runtime options the station commands share. */
