@@ -119,6 +119,64 @@ DNP3_API dnp3_conn_t *dnp3_master_channel_conn(const dnp3_master_channel_t *ch);
 /* The mux, for its counters and the channel under it. */
 DNP3_API dnp3_mux_t *dnp3_master_channel_mux(dnp3_master_channel_t *ch);
 
+/* ---- listening for outstations that dial in -------------------------------
+ *
+ * Outstations behind NAT (cellular sites) connect to the master instead
+ * (a dual end point outstation). The listener accepts them and
+ * tells them apart by the link source address of the first fragment they
+ * send (an outstation sends its null unsolicited response at start-up):
+ * the registered association with that outstation address (and master
+ * address = the fragment's destination) is attached to the connection and
+ * starts as on a client connection. A second connection of the same
+ * outstation replaces the first (the site re-dialled). A fragment from an
+ * address nobody registered closes the connection (logged). */
+
+typedef struct dnp3_master_listener dnp3_master_listener_t;
+
+typedef struct dnp3_master_listener_config {
+    const char *address;      /* numeric; default "0.0.0.0" */
+    uint16_t port;            /* default 20000; 0 = any free port */
+    size_t max_connections;   /* default 64 */
+    const char *const *allow; /* source networks (CIDR), as dnp3_tcp_server_config_t */
+    size_t allow_count;
+    dnp3_keepalive_t tcp_keepalive;
+    size_t max_associations;          /* registered at most; default 64 */
+    uint32_t link_keepalive_ms;       /* as the channel config; default 60000 */
+    uint32_t link_confirm_timeout_ms; /* default 2000 */
+    size_t max_rx_fragment;           /* default 2048 */
+    size_t max_tx_fragment;           /* default 2048 */
+    dnp3_logger_t logger;             /* the muxes' diagnostics */
+    /* Optional: an association was identified on a connection (attached
+     * true) or its connection closed (attached false). */
+    void (*on_attach)(void *user, dnp3_master_assoc_t *a, const dnp3_conn_info_t *info,
+                      bool attached);
+    void *user;
+} dnp3_master_listener_config_t;
+
+DNP3_API void dnp3_master_listener_config_default(dnp3_master_listener_config_t *cfg);
+
+/* Bind and listen. Returns 0, DNP3_E_INVALID_ARG, DNP3_E_NOMEM, or the
+ * errors of dnp3_runtime_add_tcp_server (DNP3_E_ADDR_IN_USE, ...). */
+DNP3_API int dnp3_master_listener_new(dnp3_runtime_t *rt, const dnp3_master_listener_config_t *cfg,
+                                      dnp3_master_listener_t **out);
+
+/* Register an association to be attached when its outstation dials in
+ * (its master address must be one of at most 16 distinct master
+ * addresses). Returns 0, DNP3_E_INVALID_ARG, DNP3_E_STATE (the same pair
+ * is registered), DNP3_E_NOSPACE (max_associations, or a 17th master
+ * address). */
+DNP3_API int dnp3_master_listener_add(dnp3_master_listener_t *l, dnp3_master_assoc_t *a);
+
+/* The address bound (the port chosen when port was 0). */
+DNP3_API int dnp3_master_listener_endpoint(const dnp3_master_listener_t *l, dnp3_endpoint_t *out);
+
+/* Send what the association has queued now (no-op while its outstation is
+ * not connected). Returns 0 or DNP3_E_INVALID_ARG (not registered). */
+DNP3_API int dnp3_master_listener_wake(dnp3_master_listener_t *l, dnp3_master_assoc_t *a);
+
+/* Free the listener's records (after dnp3_runtime_free). NULL is accepted. */
+DNP3_API void dnp3_master_listener_free(dnp3_master_listener_t *l);
+
 /* "connecting", "connected", "connect failed", "disconnected"; never NULL. */
 DNP3_API const char *dnp3_master_channel_event_name(dnp3_master_channel_event_kind_t k);
 

@@ -22,6 +22,7 @@ enum {
     OPT_QUIET,
     OPT_TOGGLE,
     OPT_TOGGLE_PERIOD,
+    OPT_LISTEN,
 };
 
 /* --toggle: latch a binary output on and off in turn (a demonstration that
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 {
     fputs("usage: dnp3 master HOST[:PORT] [options]\n"
           "       dnp3 master --config FILE.yaml [--json] [--pcap FILE]\n"
+          "       dnp3 master --listen HOST:PORT [options]   (the outstation dials in)\n"
           "\n"
           "Keep one outstation's data current (or every association of the file): at\n"
           "connect DISABLE_UNSOLICITED, an integrity poll, ENABLE_UNSOLICITED (--unsol);\n"
@@ -54,6 +56,9 @@ static void usage(FILE *f)
           "  --master N              our link address (default 1)\n"
           "  --timeout DUR           connect and response timeout (default 5s)\n"
           "  --config FILE           associations from a YAML file (examples/master.yaml)\n"
+          "  --listen HOST:PORT      wait for the outstation to connect (dual end point;\n"
+          "                          port 0: any free port, logged;\n"
+          "                          identified by the link address of its first fragment)\n"
           "  --json                  one JSON object per measurement\n"
           "  --quiet                 no measurement lines (the log only)\n"
           "  --toggle N              operate binary output N, LATCH_ON then LATCH_OFF in turn\n"
@@ -65,6 +70,13 @@ static void usage(FILE *f)
           "exit status: 0 stopped by a signal, 2 usage or configuration error\n",
           f);
 }
+
+/* --listen: where the master waits for outstations that dial in. */
+typedef struct listen_opt {
+    char host[OPTS_HOST_MAX];
+    uint16_t port;
+    bool on;
+} listen_opt_t;
 
 static int duration_opt(const opts_t *o, const char *name, const char *arg, uint32_t *ms)
 {
@@ -87,13 +99,31 @@ static int toggle_index(const opts_t *o, const char *arg, toggle_t *t)
     return 0;
 }
 
-static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set, toggle_t *t)
+static int listen_arg(const opts_t *o, const char *arg, listen_opt_t *lo)
+{
+    char msg[160], text[OPTS_HOST_MAX + 8];
+    lo->port = STATION_DEFAULT_PORT;
+    /* Port 0 (any free port, e.g. in tests) is allowed here only. */
+    size_t n = strlen(arg);
+    bool any = n > 2 && strcmp(arg + n - 2, ":0") == 0;
+    snprintf(text, sizeof text, "%.*s", (int)(any ? n - 2 : n), arg);
+    if (opts_host_port(text, lo->host, sizeof lo->host, &lo->port, msg, sizeof msg) < 0)
+        return opts_usage_error(o, "--listen: %s", msg), -1;
+    if (any)
+        lo->port = 0;
+    lo->on = true;
+    return 0;
+}
+
+static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set, toggle_t *t,
+                 listen_opt_t *lo)
 {
     int id;
     const char *arg;
     while ((id = opts_next(o, &arg)) > 0) {
         int bad = 0;
-        *cli_set |= id != OPT_QUIET && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD;
+        *cli_set |=
+            id != OPT_QUIET && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD && id != OPT_LISTEN;
         switch (id) {
         case OPT_TIMEOUT:
             bad = station_timeout_opt(o, arg, &ac->response_timeout_ms);
@@ -112,6 +142,9 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
             break;
         case OPT_TOGGLE:
             bad = toggle_index(o, arg, t);
+            break;
+        case OPT_LISTEN:
+            bad = listen_arg(o, arg, lo);
             break;
         case OPT_TOGGLE_PERIOD:
             bad = duration_opt(o, "--toggle-period", arg, &t->period_ms);
@@ -203,8 +236,47 @@ static void on_stop_signal(void *arg, int signum)
     dnp3_runtime_stop(m->rt);
 }
 
-static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, const char *pcap,
-                   FILE *out, FILE *err)
+static void on_listener_attach(void *user, dnp3_master_assoc_t *a, const dnp3_conn_info_t *info,
+                               bool attached)
+{
+    (void)a;
+    station_t *st = user;
+    char peer[DNP3_ENDPOINT_TEXT_MAX];
+    if (dnp3_endpoint_format(&info->peer, peer, sizeof peer) < 0)
+        snprintf(peer, sizeof peer, "?");
+    dnp3_runtime_log(st->rt, attached ? DNP3_LOG_INFO : DNP3_LOG_WARN,
+                     attached ? "%s: the outstation dialled in from %s"
+                              : "%s: the outstation's connection from %s closed; waiting for it",
+                     st->target.name, peer);
+}
+
+static dnp3_master_listener_t *open_listener(dnp3_runtime_t *rt, const listen_opt_t *lo,
+                                             station_t *first, FILE *err)
+{
+    dnp3_master_listener_config_t lc;
+    dnp3_master_listener_config_default(&lc);
+    lc.address = lo->host;
+    lc.port = lo->port;
+    lc.logger.level = DNP3_LOG_WARN;
+    lc.on_attach = on_listener_attach;
+    lc.user = first;
+    dnp3_master_listener_t *l = NULL;
+    int rc = dnp3_master_listener_new(rt, &lc, &l);
+    if (rc < 0) {
+        fprintf(err, "dnp3 master: --listen %s:%u: %s\n", lo->host, lo->port, dnp3_strerror(rc));
+        return NULL;
+    }
+    dnp3_endpoint_t ep;
+    char text[DNP3_ENDPOINT_TEXT_MAX] = "?";
+    if (dnp3_master_listener_endpoint(l, &ep) == 0)
+        dnp3_endpoint_format(&ep, text, sizeof text);
+    dnp3_runtime_log(rt, DNP3_LOG_INFO, "master: listening on %s for outstations that dial in",
+                     text);
+    return l;
+}
+
+static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle,
+                   const listen_opt_t *lo, const char *pcap, FILE *out, FILE *err)
 {
     raise_nofile(err, mc->n_assocs);
     station_run_opts_t r;
@@ -222,6 +294,13 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, c
                     dnp3_runtime_on_signal(rt, SIGTERM, on_stop_signal, &m) < 0))
         rc = STATION_EXIT_USAGE;
     size_t made = 0;
+    dnp3_master_listener_t *listener = NULL;
+    if (rc == 0 && lo->on) {
+        sts[0].rt = rt;
+        listener = open_listener(rt, lo, &sts[0], err);
+        if (!listener)
+            rc = STATION_EXIT_USAGE;
+    }
     for (; rc == 0 && made < mc->n_assocs; made++) {
         master_assoc_conf_t *ac = &mc->assocs[made];
         station_t *st = &sts[made];
@@ -243,7 +322,8 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, c
         master_conf_to_run(ac, &r);
         dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX];
         size_t n = master_conf_endpoints(ac, eps);
-        rc = station_attach(st, &r, &cfg, eps, n);
+        rc = listener ? station_attach_listener(st, &r, &cfg, listener)
+                      : station_attach(st, &r, &cfg, eps, n);
     }
     if (rc == 0) {
         dnp3_runtime_log(rt, DNP3_LOG_INFO, "master: %zu association%s; SIGINT or SIGTERM to stop",
@@ -253,6 +333,7 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle, c
     dnp3_runtime_free(rt);
     for (size_t i = 0; i < made; i++)
         station_release(&sts[i]);
+    dnp3_master_listener_free(listener);
     free(sts);
     return rc;
 }
@@ -268,6 +349,7 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"toggle", required_argument, NULL, OPT_TOGGLE},
         {"toggle-period", required_argument, NULL, OPT_TOGGLE_PERIOD},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {0, 0, 0, 0}};
     opts_t o;
     opts_begin(&o, "master", OPTS_JSON | OPTS_PCAP | OPTS_CONFIG | OPTS_ADDRESS | OPTS_MASTER, own,
@@ -278,13 +360,16 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     master_assoc_conf_default(&cli);
     bool quiet = false, cli_set = false;
     toggle_t toggle = {.period_ms = 5000, .latch_on = true};
-    if (parse(&o, &cli, &quiet, &cli_set, &toggle) < 0)
+    listen_opt_t lo = {.on = false};
+    if (parse(&o, &cli, &quiet, &cli_set, &toggle, &lo) < 0)
         return OPTS_EXIT_USAGE;
     if (o.help) {
         usage(out);
         return opts_finish_output("master", out, err, 0, 0);
     }
     int rc;
+    if (o.config && lo.on)
+        return opts_usage_error(&o, "--listen is for one association from the command line");
     if (o.config) {
         if (cli_set || o.have_address || o.have_master || argc > o.first_operand)
             return opts_usage_error(&o, "--config FILE takes the associations from the file: "
@@ -295,6 +380,16 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
             master_conf_free(&mc);
             return STATION_EXIT_USAGE;
         }
+    } else if (lo.on) {
+        if (argc > o.first_operand)
+            return opts_usage_error(&o, "--listen takes no HOST (the outstation connects)");
+        cli.target.address = o.have_address ? o.address : 10;
+        cli.target.master = o.have_master ? o.master : 1;
+        snprintf(cli.target.host, sizeof cli.target.host, "%s", lo.host);
+        cli.target.port = lo.port;
+        snprintf(cli.target.name, sizeof cli.target.name, "dial-in/%u", cli.target.address);
+        if (master_conf_add(&mc, &cli) < 0)
+            return STATION_EXIT_USAGE;
     } else {
         if (station_target_read(&o, argc, argv, &cli.target) < 0)
             return OPTS_EXIT_USAGE;
@@ -306,7 +401,7 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     /* A long-running producer: each line reaches a pipe or file when it is
      * complete, not when a buffer fills. */
     setvbuf(out, NULL, _IOLBF, 0);
-    rc = run_all(&mc, o.json, quiet, &toggle, o.pcap, out, err);
+    rc = run_all(&mc, o.json, quiet, &toggle, &lo, o.pcap, out, err);
     master_conf_free(&mc);
     return opts_finish_output("master", out, err, rc, 0);
 }

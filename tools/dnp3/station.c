@@ -232,8 +232,8 @@ dnp3_runtime_t *station_runtime_new(const char *cmd, FILE *errf, const station_r
     return rt;
 }
 
-int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
-                   const dnp3_tcp_endpoint_t *eps, size_t n_eps)
+/* The association alone (st->a), its callbacks on st. */
+static int new_assoc(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg)
 {
     mcfg->master_address = st->target.master;
     mcfg->outstation_address = st->target.address;
@@ -253,6 +253,29 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
                 dnp3_strerror(rc));
         return STATION_EXIT_USAGE;
     }
+    return 0;
+}
+
+int station_attach_listener(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
+                            dnp3_master_listener_t *l)
+{
+    int rc = new_assoc(st, r, mcfg);
+    if (rc)
+        return rc;
+    rc = dnp3_master_listener_add(l, st->a);
+    if (rc < 0) {
+        fprintf(st->err, "dnp3 %s: %s: %s\n", st->cmd, st->target.name, dnp3_strerror(rc));
+        return STATION_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
+                   const dnp3_tcp_endpoint_t *eps, size_t n_eps)
+{
+    int rc = new_assoc(st, r, mcfg);
+    if (rc)
+        return rc;
     dnp3_tcp_endpoint_t one = {.host = st->target.host, .port = st->target.port};
     dnp3_master_channel_config_t cc;
     dnp3_master_channel_config_default(&cc);

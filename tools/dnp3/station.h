@@ -102,6 +102,11 @@ dnp3_runtime_t *station_runtime_new(const char *cmd, FILE *err, const station_ru
 int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
                    const dnp3_tcp_endpoint_t *eps, size_t n_eps);
 
+/* The association on st->rt, registered with a listener for outstations
+ * that dial in (no channel of its own). */
+int station_attach_listener(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
+                            dnp3_master_listener_t *l);
+
 /* Free the association and the channel (after the runtime was freed). */
 void station_release(station_t *st);
 
