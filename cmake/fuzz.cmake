@@ -1,4 +1,5 @@
-# Fuzz targets: fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput.
+# Fuzz targets: fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput. Like the
+# unit tests they may include src/-private headers (internal helpers).
 # - With DNP3C_FUZZ (clang): fuzz_<name> is a libFuzzer binary.
 # - Always (when tests are on): replay_<name> links the same target with
 #   fuzz/replay_main.c and runs every corpus file as an ordinary test: the
@@ -27,10 +28,12 @@ foreach(src ${DNP3C_FUZZ_TARGETS})
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(${name} PRIVATE dnp3tool)
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   endif()
   if(DNP3C_TESTS)
     add_executable(replay_${short} ${src} ${PROJECT_SOURCE_DIR}/fuzz/replay_main.c)
     target_link_libraries(replay_${short} PRIVATE dnp3tool)
+    target_include_directories(replay_${short} PRIVATE ${PROJECT_SOURCE_DIR}/src)
     add_test(NAME fuzz_replay.${short}
       COMMAND replay_${short} ${PROJECT_SOURCE_DIR}/fuzz/corpus/${short} ${DNP3C_SEEDS_DIR}/${short})
     set_tests_properties(fuzz_replay.${short} PROPERTIES TIMEOUT 600)

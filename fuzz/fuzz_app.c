@@ -9,6 +9,7 @@
 
 #include "dnp3/app.h"
 #include "dnp3/freeformat.h"
+#include "format/format_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,13 +44,13 @@ static void check_free_format(const dnp3_point_t *pt)
     dnp3_ff_t ff, back;
     if (dnp3_ff_read(pt, &ff) != 0)
         return;
-    dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS], g[DNP3_FF_MAX_FIELDS];
-    size_t n = dnp3_ff_fields(&ff, f, DNP3_FF_MAX_FIELDS);
-    if (n == 0 || n > DNP3_FF_MAX_FIELDS)
+    dnp3_format_field_t f[DNP3_FORMAT_MAX_FIELDS], g[DNP3_FORMAT_MAX_FIELDS];
+    size_t n = dnp3i_ff_fields(&ff, f, DNP3_FORMAT_MAX_FIELDS);
+    if (n == 0 || n > DNP3_FORMAT_MAX_FIELDS)
         abort();
     const uint8_t *lo = pt->v.bytes.data, *hi = lo + pt->v.bytes.len;
     for (size_t i = 0; i < n; i++)
-        if (f[i].b.len && (f[i].b.data < lo || f[i].b.data + f[i].b.len > hi))
+        if (f[i].len && (f[i].data < lo || f[i].data + f[i].len > hi))
             abort();
     uint8_t buf[65536];
     int len = dnp3_ff_write(&ff, buf, sizeof buf);
@@ -58,13 +59,13 @@ static void check_free_format(const dnp3_point_t *pt)
     dnp3_point_t p2 = *pt;
     p2.v.bytes.data = buf;
     p2.v.bytes.len = (size_t)len;
-    if (dnp3_ff_read(&p2, &back) != 0 || dnp3_ff_fields(&back, g, DNP3_FF_MAX_FIELDS) != n)
+    if (dnp3_ff_read(&p2, &back) != 0 || dnp3i_ff_fields(&back, g, DNP3_FORMAT_MAX_FIELDS) != n)
         abort();
     for (size_t i = 0; i < n; i++) {
         if (f[i].detail)
             continue; /* string offsets: canonical after encode */
-        if (strcmp(f[i].key, g[i].key) != 0 || f[i].u != g[i].u || f[i].b.len != g[i].b.len ||
-            (f[i].b.len && memcmp(f[i].b.data, g[i].b.data, f[i].b.len) != 0))
+        if (strcmp(f[i].key, g[i].key) != 0 || f[i].u != g[i].u || f[i].len != g[i].len ||
+            (f[i].len && memcmp(f[i].data, g[i].data, f[i].len) != 0))
             abort();
     }
 }

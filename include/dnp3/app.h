@@ -177,10 +177,18 @@ DNP3_API int dnp3_qualifier_prefix_size(uint8_t qualifier);
  * READ, freeze, class, restart and the other requests carry headers only,
  * except g50 in FREEZE_AT_TIME(_NR), g120 anywhere (aggressive mode), and
  * any header whose qualifier has a size prefix (self-describing, e.g. READ
- * g70v5 with 0x5B). Qualifier 0x06, variation 0 (except g110-g113 which
- * are sized by variation and never 0 with data), g60 and g0v254 never do. */
+ * g70v5 with 0x5B). Qualifier 0x06, variation 0, g60 and g0v254 never do. */
 DNP3_API bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation,
                                     uint8_t qualifier);
+
+/* Whether variation 0 ("any variation") may name objects of `group` in a
+ * fragment with this function code. It names points without values, so it
+ * is legal only where the objects carry none (READ, the freezes,
+ * ASSIGN_CLASS, ...: IEEE 1815-2012 4.2.2.7 and Annex A); in a response,
+ * WRITE, SELECT, OPERATE, DIRECT_OPERATE(_NR), the file, ACTIVATE_CONFIG and
+ * AUTH requests, and for g50 in FREEZE_AT_TIME(_NR), the reader and the
+ * writer refuse it with DNP3_E_APP_VARIATION. */
+DNP3_API bool dnp3_app_var0_allowed(uint8_t func, uint8_t group);
 
 /* ---- object headers and their iterator --------------------------------- */
 typedef struct dnp3_obj_header {
@@ -225,7 +233,10 @@ DNP3_API void dnp3_obj_iter_init(dnp3_obj_iter_t *it, const uint8_t *frag, size_
  * stopped. Errors: DNP3_E_APP_HEADER_TRUNCATED, DNP3_E_APP_QUALIFIER,
  * DNP3_E_APP_RANGE, DNP3_E_APP_COUNT, DNP3_E_APP_OBJECT_UNKNOWN (data of an
  * unknown size), DNP3_E_APP_OBJECT_DATA, DNP3_E_APP_QUALIFIER_OBJECT,
- * DNP3_E_APP_ATTRIBUTE, DNP3_E_APP_FREE_FORMAT. */
+ * DNP3_E_APP_ATTRIBUTE, DNP3_E_APP_FREE_FORMAT, DNP3_E_APP_VARIATION
+ * (variation 0 where dnp3_app_var0_allowed says no; offset of the header),
+ * DNP3_E_APP_RANGE also for a g0 range whose start and stop differ (both are
+ * the attribute set, Annex A group 0). */
 DNP3_API int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out);
 
 /* ---- points of one header ------------------------------------------------ */
@@ -251,38 +262,89 @@ DNP3_API void dnp3_point_iter_init(dnp3_point_iter_t *pi, const dnp3_obj_header_
  * Relative time without a CTO: has_rel true, has_time false. */
 DNP3_API int dnp3_point_iter_next(dnp3_point_iter_t *pi, dnp3_point_t *pt);
 
-/* ---- writer --------------------------------------------------------------- */
+/* ---- writer ---------------------------------------------------------------
+ * Fills the caller's buffer with one fragment: the application header, then
+ * object headers, each followed by its objects.
+ *
+ * Filling a fragment (event and integrity responses): open a header with
+ * dnp3_app_write_open_header(), write points until one returns
+ * DNP3_E_NOSPACE (the fragment is full) or DNP3_E_APP_COUNT (the header's
+ * count or stop field can say no more: open another header), then close it
+ * (the next header, dnp3_app_write_close_header() or
+ * dnp3_app_writer_finish()): its count or stop is patched to the objects
+ * written, and an open header that received none is removed. The points
+ * left over go into the next fragment. dnp3_app_writer_mark() and
+ * dnp3_app_writer_rollback() take back any sequence of calls, e.g. a group of
+ * objects that must travel together (a g51 CTO and its events).
+ *
+ * Errors: DNP3_E_NOSPACE, and DNP3_E_APP_COUNT from a point written to a full
+ * open header, are not sticky: the call changed nothing and the writer goes
+ * on. Every other error is a misuse or a value that the variation cannot
+ * carry; it is sticky: every later call returns it, so a caller may check
+ * only dnp3_app_writer_finish() (dnp3_app_writer_rollback() to a mark taken
+ * before it clears it). */
 typedef struct dnp3_app_writer {
     uint8_t *buf;
     size_t cap, len;
-    int error; /* first error; sticky */
+    int error; /* first sticky error */
     uint8_t func;
     bool started; /* app header written */
     bool in_header;
+    bool open;         /* the header's count/stop is patched when it closes */
+    bool takes_points; /* the header expects dnp3_app_write_point calls */
     uint8_t group, variation, qualifier;
+    uint8_t kind; /* how the objects are written (private to writer.c) */
+    uint8_t ps;   /* object prefix size */
     const dnp3_obj_info_t *info;
     bool has_data;
+    size_t obj_size;   /* bytes of one fixed-size object */
+    size_t header_at;  /* offset of the current object header */
     uint32_t start;    /* first index for range qualifiers */
-    uint32_t expected; /* objects announced by the header */
+    uint32_t expected; /* objects announced by the header (open: the most it can say) */
     uint32_t written;  /* objects written so far */
     size_t packed_at;  /* offset of packed-bit data */
     bool has_cto;      /* a g51 was written: g2v3/g4v3 may give absolute times */
     dnp3_time_t cto;
 } dnp3_app_writer_t;
 
+/* A saved writer state (dnp3_app_writer_mark / _rollback). */
+typedef struct dnp3_app_writer_mark {
+    dnp3_app_writer_t at;
+} dnp3_app_writer_mark_t;
+
 DNP3_API void dnp3_app_writer_init(dnp3_app_writer_t *w, uint8_t *buf, size_t cap);
-/* First call: the 2-byte request header. */
+/* First call: the 2-byte request header. Errors: DNP3_E_APP_STATE (not the
+ * first call, or a response code), DNP3_E_NOSPACE. */
 DNP3_API int dnp3_app_write_request(dnp3_app_writer_t *w, uint8_t control, uint8_t func);
-/* First call: the 4-byte response header (func 0x81/0x82/0x83). */
+/* First call: the 4-byte response header (func 0x81/0x82/0x83). Errors as
+ * dnp3_app_write_request. */
 DNP3_API int dnp3_app_write_response(dnp3_app_writer_t *w, uint8_t control, uint8_t func,
                                      uint16_t iin);
 /* Object header: range codes 0-2 a = start, b = stop; 3-5 a = address;
- * 7-9 and 0xB a = count; 0x06 neither. Checks the previous header got all
- * its objects (DNP3_E_APP_COUNT). Errors also: DNP3_E_APP_QUALIFIER,
- * DNP3_E_APP_RANGE, DNP3_E_APP_VALUE (a or b too big for the field),
- * DNP3_E_NOSPACE, DNP3_E_APP_STATE. */
+ * 7-9 and 0xB a = count; 0x06 neither. Closes the previous header (which must
+ * have got all the objects it announced: DNP3_E_APP_COUNT). Errors also:
+ * DNP3_E_APP_QUALIFIER, DNP3_E_APP_RANGE (stop below start, or a g0 range
+ * whose start and stop differ: both are the attribute set, Annex A group 0),
+ * DNP3_E_APP_VALUE (a or b too big for the field), DNP3_E_APP_OBJECT_UNKNOWN
+ * (objects of an unknown size), DNP3_E_APP_VARIATION (variation 0 where
+ * objects carry values, see dnp3_app_var0_allowed), DNP3_E_NOSPACE,
+ * DNP3_E_APP_STATE. */
 DNP3_API int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
                                    uint8_t qualifier, uint32_t a, uint32_t b);
+/* An open header, for filling a fragment: range codes 0-2 (start given, stop
+ * patched at close), counts 7-9 and 0xB with any prefix (count patched at
+ * close; e.g. 0x07, 0x17, 0x28, 0x5B). Points may be written until the field
+ * can say no more (range 0x00: up to stop 255; count 0x17: 255 objects), then
+ * write_point returns DNP3_E_APP_COUNT without changing anything. Errors as
+ * dnp3_app_write_header; DNP3_E_APP_QUALIFIER also for the address and "all"
+ * range codes 3-6; DNP3_E_APP_STATE also for a header that takes no objects
+ * (a READ range, say: nothing could ever be counted). */
+DNP3_API int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
+                                        uint8_t qualifier, uint32_t start);
+/* Close the current header (patching an open one; removing an open one that
+ * holds no object). Nothing to do when no header is open. Errors:
+ * DNP3_E_APP_COUNT (an announced header short of objects). */
+DNP3_API int dnp3_app_write_close_header(dnp3_app_writer_t *w);
 /* Range header with the narrowest no-prefix qualifier (0x00, 0x01, 0x02). */
 DNP3_API int dnp3_app_write_range(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
                                   uint32_t start, uint32_t stop);
@@ -292,15 +354,35 @@ DNP3_API int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t
                                     uint32_t count, uint32_t max_index);
 /* One object of the current header: its prefix (index = pt->index, size =
  * the object size) then the object. Packed-bit objects accumulate bits.
- * pt->type must match the variation's value type. Errors: DNP3_E_APP_STATE
- * (no header, or the header carries no data), DNP3_E_APP_COUNT (more objects
- * than announced), DNP3_E_APP_VALUE (value/index does not fit), DNP3_E_NOSPACE. */
+ * Without an index prefix the index is implied (start + objects so far) and
+ * pt->index is not read. pt->type must match the variation's value type.
+ * Single-precision fields (IEEE 754 binary32, Annex A): NaN and +-Inf are
+ * written as they are; a finite double beyond +-FLT_MAX is clamped to
+ * +-FLT_MAX with DNP3_FLAG_ANALOG_OVER_RANGE set for a measurement (g30v5,
+ * g31v7, g32v5/v7, g33v5/v7, g40v3, g42v5/v7: objects with a flags byte,
+ * as a device reports a reading beyond its range) and refused with
+ * DNP3_E_APP_VALUE for a command (g41v3), a command event (g43v5/v7) or a
+ * deadband (g34v3), whose value must not silently change.
+ * Errors: DNP3_E_APP_STATE (no header, or the header carries no data),
+ * DNP3_E_APP_COUNT (more objects than announced; not sticky for an open
+ * header), DNP3_E_APP_VALUE (value/index does not fit), DNP3_E_INVALID_ARG,
+ * DNP3_E_APP_QUALIFIER_OBJECT, DNP3_E_NOSPACE. */
 DNP3_API int dnp3_app_write_point(dnp3_app_writer_t *w, const dnp3_point_t *pt);
 /* A whole free-format header: group/variation, qualifier 0x5B, count 1, u16
- * size, then obj. */
+ * size, then obj. Errors: DNP3_E_APP_VALUE (len > 65535), DNP3_E_APP_STATE,
+ * DNP3_E_APP_COUNT (previous header short), DNP3_E_NOSPACE. */
 DNP3_API int dnp3_app_write_free_format(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
                                         const uint8_t *obj, size_t len);
-/* Check the last header is complete; total length or the first error. */
+/* Save the writer's state (O(1): a copy of the struct). */
+DNP3_API void dnp3_app_writer_mark(const dnp3_app_writer_t *w, dnp3_app_writer_mark_t *m);
+/* Return to a mark: the fragment's bytes [0, len) are again exactly those at
+ * the mark (a count patched, a header removed or bits packed since are
+ * undone), and so is every other part of the state, sticky errors included.
+ * A mark is valid until the writer is re-initialised or rolled back to an
+ * earlier mark. Errors: DNP3_E_INVALID_ARG (a mark of another buffer). */
+DNP3_API int dnp3_app_writer_rollback(dnp3_app_writer_t *w, const dnp3_app_writer_mark_t *m);
+/* Close the last header; total length or the first sticky error
+ * (DNP3_E_APP_STATE before the application header). */
 DNP3_API int dnp3_app_writer_finish(dnp3_app_writer_t *w);
 DNP3_API size_t dnp3_app_writer_len(const dnp3_app_writer_t *w);
 

@@ -175,33 +175,6 @@ DNP3_API int dnp3_ff_read(const dnp3_point_t *pt, dnp3_ff_t *out);
  * DNP3_E_NOSPACE. */
 DNP3_API int dnp3_ff_write(const dnp3_ff_t *ff, uint8_t *out, size_t cap);
 
-/* ---- fields for display --------------------------------------------------- */
-/* A decoded object as a flat list of named fields, in wire order, so every
- * renderer shows the same thing. */
-typedef enum dnp3_ff_field_kind {
-    DNP3_FF_F_UINT = 0, /* u */
-    DNP3_FF_F_BOOL,     /* u (0/1) */
-    DNP3_FF_F_PERMS,    /* u: permission bits (octal is the natural spelling) */
-    DNP3_FF_F_TIME,     /* u: ms since 1970 (time48) */
-    DNP3_FF_F_STRING,   /* b: text as sent (not known to be UTF-8 or terminated) */
-    DNP3_FF_F_BYTES     /* b: binary */
-} dnp3_ff_field_kind_t;
-
-typedef struct dnp3_ff_field {
-    const char *key;   /* "name", "mode", "csq", ... (JSON key) */
-    uint8_t kind;      /* dnp3_ff_field_kind_t */
-    bool detail;       /* layout detail (string offsets): JSON only */
-    uint64_t u;        /* UINT, BOOL, PERMS, TIME */
-    const char *name;  /* UINT with a name table: the value's name or NULL */
-    dnp3_ff_bytes_t b; /* STRING, BYTES */
-} dnp3_ff_field_t;
-
-#define DNP3_FF_MAX_FIELDS 16
-
-/* Fill out[0..cap) with the fields of a decoded object; returns how many
- * there are (never more than DNP3_FF_MAX_FIELDS; 0 for no layout). */
-DNP3_API size_t dnp3_ff_fields(const dnp3_ff_t *ff, dnp3_ff_field_t *out, size_t cap);
-
 /* Short name of the layout ("file_command", "sa_challenge", ...), NULL if
  * dnp3_ff_read has none for group/variation. */
 DNP3_API const char *dnp3_ff_kind_name(uint8_t group, uint8_t variation);

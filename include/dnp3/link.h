@@ -125,8 +125,13 @@ DNP3_API size_t dnp3_link_frame_size(size_t user_len);
  * Returns the number of bytes written, or
  *   DNP3_E_LINK_USER_DATA  user_len > 250,
  *   DNP3_E_NOSPACE         cap < dnp3_link_frame_size(user_len),
- *   DNP3_E_INVALID_ARG     out NULL, or user NULL with user_len > 0.
- * Nothing is written on error. */
+ *   DNP3_E_INVALID_ARG     out NULL, or user NULL with user_len > 0, or user
+ *                          overlapping out where one pass cannot frame it.
+ * Nothing is written on error. In-place framing: user may lie inside out at
+ * out + DNP3_LINK_HEADER_SIZE (the natural place: the frame is built from its
+ * end backwards), anywhere up to 2 bytes further, anywhere before it, or far
+ * enough ahead (user >= out + 8 + 2 * blocks, e.g. at the end of the
+ * buffer); any other overlap with more than one block is refused. */
 DNP3_API int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t dst,
                                    uint16_t src, const uint8_t *user, size_t user_len);
 

@@ -11,8 +11,7 @@
  * given to dnp3_master_assoc_set_utc).
  *
  * What it does:
- *   - start-up when the link comes up (4.5 of the standard's master
- *     behaviour): DISABLE_UNSOLICITED, integrity poll (class 1, 2, 3, 0),
+ *   - start-up when the link comes up: DISABLE_UNSOLICITED, integrity poll (class 1, 2, 3, 0),
  *     ENABLE_UNSOLICITED for the configured classes;
  *   - reactions to the outstation's IIN (4.2.2.7.2): DEVICE_RESTART ->
  *     write g80v1 index 7 = 0 then an integrity poll; NEED_TIME -> time sync
@@ -55,6 +54,7 @@
 #define DNP3_MASTER_H
 
 #include "dnp3/app.h"
+#include "dnp3/format.h"
 #include "dnp3/mux.h"
 #include "dnp3/objects.h"
 #include "dnp3/runtime.h" /* dnp3_log_level_t only: the core does no I/O */
@@ -125,7 +125,7 @@ typedef struct dnp3_master_range_scan {
 
 typedef enum dnp3_time_sync_mode {
     DNP3_TIME_SYNC_NONE = 0,
-    DNP3_TIME_SYNC_LAN = 1,    /* RECORD_CURRENT_TIME, then WRITE g50v3 (4.5.3 LAN procedure) */
+    DNP3_TIME_SYNC_LAN = 1,    /* RECORD_CURRENT_TIME, then WRITE g50v3 (LAN procedure) */
     DNP3_TIME_SYNC_NON_LAN = 2 /* DELAY_MEASURE, then WRITE g50v1 corrected for the delay */
 } dnp3_time_sync_mode_t;
 
@@ -180,13 +180,19 @@ typedef struct dnp3_master_config {
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
-    /* Points remembered for comm-lost reports (about 24 bytes each, allocated
-     * by _new); points beyond it are not re-reported (counted). Default 1024. */
+    /* Points remembered for comm-lost reports (32 bytes each with their
+     * hash slot, allocated by _new); points beyond it are not re-reported
+     * (counted in untracked_points). Default 1024. */
     uint32_t comm_lost_max_points;
 
-    size_t max_rx_fragment;     /* largest response accepted; default 2048 (4.2.2.1) */
+    size_t max_rx_fragment;     /* largest response accepted; default 2048 */
     size_t max_tx_fragment;     /* largest request written; default 2048 */
     dnp3_log_level_t log_level; /* on_log receives messages up to this level; default INFO */
+    /* Protocol trace: each fragment sent and received formatted at this
+     * level (dnp3/format.h), one on_log line (INFO) per text line, "TX " or
+     * "RX " first. Default DNP3_APP_DECODE_NOTHING (thousands of
+     * associations would flood a log). */
+    dnp3_app_decode_t decode;
 } dnp3_master_config_t;
 
 /* Fill cfg with the defaults above. */
@@ -247,7 +253,7 @@ typedef struct dnp3_task_result {
 /* ---- commands ------------------------------------------------------------ */
 
 typedef enum dnp3_command_mode {
-    DNP3_COMMAND_SELECT_OPERATE = 0, /* SELECT, check the echo, OPERATE (4.4.3) */
+    DNP3_COMMAND_SELECT_OPERATE = 0, /* SELECT, check the echo, OPERATE */
     DNP3_COMMAND_DIRECT = 1,         /* DIRECT_OPERATE */
     DNP3_COMMAND_DIRECT_NO_ACK = 2   /* DIRECT_OPERATE_NR: no response (result SENT) */
 } dnp3_command_mode_t;
@@ -346,10 +352,17 @@ typedef struct dnp3_master_callbacks {
 typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 
 /* Create an association: copies cfg (and its range scans) and callbacks
- * (NULL callbacks = none), allocates every buffer it will use. Errors:
+ * (NULL callbacks = none), allocates every buffer it will use. Memory:
+ * about 1 KB + 80 bytes per queued task + max_queued_bytes +
+ * max_rx_fragment (the last unsolicited fragment, kept to recognise its
+ * repeat) + max_tx_fragment (scratch) + 32 bytes per comm-lost point: about
+ * 43 KB with the defaults, 11 KB with comm_lost_max_points 0. Errors:
  * DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address above
- * 0xFFEF, max_tx_fragment below 249 or above 65535, a range scan with stop <
- * start or group 0, response_timeout_ms 0), DNP3_E_NOMEM. */
+ * 0xFFEF, max_tx_fragment below 249 or above 65535, max_rx_fragment below
+ * 4, response_timeout_ms, max_command_points or max_queued_tasks 0, a
+ * range scan with stop < start or group 0, n_range_scans without
+ * range_scans, an undefined comm_lost_mode or time_sync_on_need_time),
+ * DNP3_E_NOMEM. */
 DNP3_API int dnp3_master_assoc_new(const dnp3_master_config_t *cfg,
                                    const dnp3_master_callbacks_t *callbacks, void *ctx,
                                    dnp3_master_assoc_t **out);
@@ -419,7 +432,8 @@ DNP3_API int dnp3_master_assoc_range_scan(dnp3_master_assoc_t *a, dnp3_timestamp
 /* ENABLE_UNSOLICITED (enable) or DISABLE_UNSOLICITED for classes 1-3 bits. */
 DNP3_API int dnp3_master_assoc_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                            bool enable, uint8_t classes);
-/* Time sync now (mode LAN or NON_LAN). */
+/* Time sync now (mode LAN or NON_LAN). Also DNP3_E_STATE when there is no
+ * UTC source (neither utc_now nor dnp3_master_assoc_set_utc). */
 DNP3_API int dnp3_master_assoc_time_sync(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                          dnp3_time_sync_mode_t mode);
 /* COLD_RESTART (cold) or WARM_RESTART; the result carries the g52 delay. */
@@ -452,8 +466,11 @@ DNP3_API int dnp3_master_assoc_read_attributes(dnp3_master_assoc_t *a, dnp3_time
 /* Any request: function code func and the object headers (and objects)
  * `objects` as the caller built them (copied). Measurements in the
  * response go to on_measurement as usual; the raw fragments to on_response.
- * A request function that expects no response (…_NR) completes with SENT.
- * Retried after a timeout only when retry is true (never for controls). */
+ * A request function that expects no response (..._NR) completes with SENT.
+ * Retried after a timeout only when retry is true (never for controls).
+ * Errors also: DNP3_E_APP_FUNCTION (func undefined) and the errors of
+ * dnp3_obj_iter_next / dnp3_point_iter_next when the objects do not read
+ * back as func's objects (nothing unreadable is sent). */
 DNP3_API int dnp3_master_assoc_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint8_t func,
                                        const uint8_t *objects, size_t len, bool retry);
 

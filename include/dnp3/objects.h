@@ -55,57 +55,20 @@ typedef enum dnp3_value_type {
     DNP3_VT_COUNT_              /* number of value types (not a type) */
 } dnp3_value_type_t;
 
-/* Field layout of one object, in wire order: pre, value, post. Public so a
- * renderer can say what it shows; the codec is driven by these. */
-typedef enum dnp3_field_pre {
-    DNP3_PRE_NONE = 0,
-    DNP3_PRE_FLAGS,  /* quality byte */
-    DNP3_PRE_STATUS, /* command status byte first (g43) */
-    DNP3_PRE_CMD     /* g13: bit 7 commanded state, bits 6..0 command status */
-} dnp3_field_pre_t;
-
-typedef enum dnp3_field_val {
-    DNP3_VAL_NONE = 0,
-    DNP3_VAL_U16,
-    DNP3_VAL_U32,
-    DNP3_VAL_I16,
-    DNP3_VAL_I32,
-    DNP3_VAL_F32,
-    DNP3_VAL_F64,
-    DNP3_VAL_U8,
-    DNP3_VAL_CROB,        /* code u8, count u8, on u32, off u32 (status is the post field) */
-    DNP3_VAL_TIME48,      /* absolute time into point.time */
-    DNP3_VAL_TIME_U32,    /* time48 + interval u32 ms (g50v2) */
-    DNP3_VAL_TIME_U32_U8, /* time48 + interval count u32 + units u8 (g50v4) */
-    DNP3_VAL_DELAY_S,     /* u16 seconds (g52v1) */
-    DNP3_VAL_DELAY_MS,    /* u16 milliseconds (g52v2) */
-    DNP3_VAL_SEC_STAT,    /* assoc u16, count u32 */
-    DNP3_VAL_BYTES,       /* opaque bytes of the object's size */
-    DNP3_VAL_PACKED1,
-    DNP3_VAL_PACKED2,
-    DNP3_VAL_FREE, /* free-format body */
-    DNP3_VAL_ATTR  /* g0 type, length, value */
-} dnp3_field_val_t;
-
-typedef enum dnp3_field_post {
-    DNP3_POST_NONE = 0,
-    DNP3_POST_STATUS, /* command status byte last (g12v1, g41) */
-    DNP3_POST_TIME48, /* absolute time */
-    DNP3_POST_REL16   /* u16 ms relative to the preceding g51 CTO */
-} dnp3_field_post_t;
-
 typedef struct dnp3_obj_info {
     uint8_t group, variation;
     uint8_t size_kind;      /* dnp3_size_kind_t */
     uint16_t size;          /* bytes per object for DNP3_SK_FIXED, else 0 */
     uint8_t value_type;     /* dnp3_value_type_t */
-    uint8_t pre, val, post; /* dnp3_field_pre_t / _val_t / _post_t */
+    uint8_t pre, val, post; /* wire layout codes, private to the library */
     const char *name;       /* e.g. "Binary Input Event - With Absolute Time" */
 } dnp3_obj_info_t;
 
 /* The table line for group/variation, or NULL when the codec does not know
  * it. g110-g113 answer for every variation 0..255 (the variation is the
- * length). O(1). */
+ * length). g0 answers for every variation 1..255: those the table does not
+ * name share one line outside the table (variation 0, "Not named by the
+ * standard"; the header's variation is the attribute). O(1). */
 DNP3_API const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation);
 
 /* Every line of the table (g110-g113 appear once each with variation 0 as
@@ -200,6 +163,9 @@ DNP3_API int dnp3_attr_read(const dnp3_point_t *pt, dnp3_attr_value_t *out);
 #define DNP3_FLAG_COMM_LOST     0x04
 #define DNP3_FLAG_REMOTE_FORCED 0x08
 #define DNP3_FLAG_LOCAL_FORCED  0x10
+/* Analog inputs and outputs (g30-g33, g40, g42): the value exceeds the
+ * variation's range (the writer sets it when it clamps a float). */
+#define DNP3_FLAG_ANALOG_OVER_RANGE 0x20
 
 /* Name of flag bit 0..7 as it means for objects of `group`: bits 0-4 are the
  * same everywhere; bits 5-7 depend on the point type ("CHATTER_FILTER",

@@ -26,7 +26,7 @@ extern "C" {
 /* One table gives the enum and the messages (src/util/error.c), so a code
  * can never exist without its text. Codes are grouped by layer; numbers are
  * part of the ABI and are never reused. Retired (returned by nothing):
- * -16 (link function), -41 (CTO), -60..-64 (captures: the tool's own now). */
+ * -41 (CTO), -60..-64 (captures: the tool's own now). */
 #define DNP3_ERROR_TABLE(X)                                                                        \
     X(DNP3_OK, 0, "success")                                                                       \
     X(DNP3_E_INVALID_ARG, -1, "invalid argument")                                                  \
@@ -44,6 +44,7 @@ extern "C" {
     X(DNP3_E_LINK_BLOCK_CRC, -13, "link: user data block CRC mismatch")                            \
     X(DNP3_E_LINK_CLOSED, -14, "link: channel closed after a framing error (close policy)")        \
     X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
+    X(DNP3_E_LINK_FUNCTION, -16, "link: undefined function code")                                  \
     X(DNP3_E_LINK_KEEPALIVE, -17, "link: keep-alive unanswered (peer silent or gone)")             \
     /* transport function (clause 8) */                                                            \
     X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
@@ -57,7 +58,7 @@ extern "C" {
     X(DNP3_E_APP_SHORT, -30, "app: fragment shorter than its header")                              \
     X(DNP3_E_APP_FUNCTION, -31, "app: unknown function code")                                      \
     X(DNP3_E_APP_QUALIFIER, -32, "app: reserved or invalid qualifier code")                        \
-    X(DNP3_E_APP_RANGE, -33, "app: range stop is below start")                                     \
+    X(DNP3_E_APP_RANGE, -33, "app: range stop below start (or a g0 start unlike its stop)")        \
     X(DNP3_E_APP_OBJECT_UNKNOWN, -34, "app: unknown object group/variation")                       \
     X(DNP3_E_APP_OBJECT_DATA, -35, "app: object data runs past the end of the fragment")           \
     X(DNP3_E_APP_HEADER_TRUNCATED, -36, "app: object header runs past the end of the fragment")    \
@@ -67,6 +68,7 @@ extern "C" {
     X(DNP3_E_APP_FREE_FORMAT, -40, "app: malformed free-format object")                            \
     X(DNP3_E_APP_VALUE, -42, "app: value does not fit the object variation")                       \
     X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                      \
+    X(DNP3_E_APP_VARIATION, -44, "app: variation 0 (any) where the objects must carry values")     \
     /* runtime (network I/O, src/runtime) */                                                       \
     X(DNP3_E_CONN_REFUSED, -70, "connection refused (nothing listening on that port)")             \
     X(DNP3_E_CONN_TIMEOUT, -71, "connect timed out (no answer: host down or packets dropped)")     \

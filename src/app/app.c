@@ -160,30 +160,12 @@ int dnp3_qualifier_prefix_size(uint8_t q)
     return sizes[DNP3_QUAL_PREFIX(q)];
 }
 
-/* Which headers carry objects (4.2.2.7 and the function code descriptions
- * of 4.2.2.5), checked against the shared captures:
- *  - never with qualifier 0x06, variation 0, g60 class objects, g0v254, or
- *    any line of the table whose size kind is NONE;
- *  - always when the qualifier has a size prefix: those objects describe
- *    their own length (READ g70v5 0x5B in file transfer, g90 in START_APPL);
- *  - g120 always (an aggressive-mode g120v3 / g120v9 rides on any request);
- *  - responses and WRITE, SELECT, OPERATE, DIRECT_OPERATE(_NR), the file
- *    requests 0x19-0x1E, ACTIVATE_CONFIG and the two AUTH requests;
- *  - FREEZE_AT_TIME(_NR) only for its g50 time object;
- *  - nothing else (READ, CONFIRM, freezes, restarts, class assignment,
- *    (en|dis)able unsolicited, delay measure, record time, ...). */
-bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier)
+/* Functions whose objects carry values (4.2.2.5): responses and WRITE,
+ * SELECT, OPERATE, DIRECT_OPERATE(_NR), the file requests 0x19-0x1E,
+ * ACTIVATE_CONFIG, the two AUTH requests, and FREEZE_AT_TIME(_NR) for its g50
+ * time object. */
+static bool fc_carries_values(uint8_t func, uint8_t group)
 {
-    uint8_t prefix = DNP3_QUAL_PREFIX(qualifier);
-    if (DNP3_QUAL_RANGE(qualifier) == DNP3_RANGE_ALL || variation == 0)
-        return false;
-    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
-    if (info && info->size_kind == DNP3_SK_NONE)
-        return false;
-    if (prefix >= DNP3_PREFIX_SIZE8 && prefix <= DNP3_PREFIX_SIZE32)
-        return true;
-    if (group == 120)
-        return true;
     if (dnp3_fc_is_response(func))
         return true;
     switch (func) {
@@ -208,4 +190,36 @@ bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8
     default:
         return false;
     }
+}
+
+bool dnp3_app_var0_allowed(uint8_t func, uint8_t group)
+{
+    return !fc_carries_values(func, group);
+}
+
+/* Which headers carry objects (4.2.2.7 and the function code descriptions
+ * of 4.2.2.5), checked against the shared captures:
+ *  - never with qualifier 0x06, variation 0, g60 class objects, g0v254, or
+ *    any line of the table whose size kind is NONE;
+ *  - always when the qualifier has a size prefix: those objects describe
+ *    their own length (READ g70v5 0x5B in file transfer, g90 in START_APPL);
+ *  - g120 always (an aggressive-mode g120v3 / g120v9 rides on any request);
+ *  - responses and WRITE, SELECT, OPERATE, DIRECT_OPERATE(_NR), the file
+ *    requests 0x19-0x1E, ACTIVATE_CONFIG and the two AUTH requests;
+ *  - FREEZE_AT_TIME(_NR) only for its g50 time object;
+ *  - nothing else (READ, CONFIRM, freezes, restarts, class assignment,
+ *    (en|dis)able unsolicited, delay measure, record time, ...). */
+bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier)
+{
+    uint8_t prefix = DNP3_QUAL_PREFIX(qualifier);
+    if (DNP3_QUAL_RANGE(qualifier) == DNP3_RANGE_ALL || variation == 0)
+        return false;
+    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
+    if (info && info->size_kind == DNP3_SK_NONE)
+        return false;
+    if (prefix >= DNP3_PREFIX_SIZE8 && prefix <= DNP3_PREFIX_SIZE32)
+        return true;
+    if (group == 120)
+        return true;
+    return fc_carries_values(func, group);
 }

@@ -3,6 +3,7 @@
 #define DNP3_APP_INTERNAL_H
 
 #include "dnp3/app.h"
+#include "app/layout.h"
 #include "util/byteorder.h"
 
 #include <string.h>

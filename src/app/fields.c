@@ -3,6 +3,9 @@
  * one table line and no code. */
 #include "app/app_internal.h"
 
+#include <float.h>
+#include <math.h>
+
 static size_t pre_size(uint8_t pre)
 {
     return pre == DNP3_PRE_NONE ? 0 : 1;
@@ -175,6 +178,24 @@ static void wr_f32(uint8_t *p, double d)
     dnp3i_put_le32(p, b);
 }
 
+/* A double beyond +-FLT_MAX into a single-precision field (kept out of
+ * line: the common path stays as lean as before). The infinities are
+ * values and pass unchanged. A finite value: a measurement (the object has
+ * a flags byte, at `flags`: the byte before the value) is clamped to +-FLT_MAX with OVER_RANGE set,
+ * as a device reports a reading outside its range; a command, a command event or a deadband (no
+ * flags byte) is refused. */
+__attribute__((noinline)) static int wr_f32_beyond(uint8_t *p, double d, uint8_t *flags)
+{
+    if (isfinite(d)) {
+        if (!flags)
+            return DNP3_E_APP_VALUE;
+        *flags |= DNP3_FLAG_ANALOG_OVER_RANGE;
+        d = d > 0 ? FLT_MAX : -FLT_MAX;
+    }
+    wr_f32(p, d);
+    return DNP3_OK;
+}
+
 static void wr_f64(uint8_t *p, double d)
 {
     uint64_t b;
@@ -241,7 +262,11 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
         q += 4;
         break;
     case DNP3_VAL_F32:
-        wr_f32(q, pt->v.analog_f);
+        /* NaN fails both comparisons and is written as it is. */
+        if (!(fabs(pt->v.analog_f) > FLT_MAX))
+            wr_f32(q, pt->v.analog_f);
+        else if (wr_f32_beyond(q, pt->v.analog_f, info->pre == DNP3_PRE_FLAGS ? q - 1 : NULL) < 0)
+            return DNP3_E_APP_VALUE;
         q += 4;
         break;
     case DNP3_VAL_F64:

@@ -23,6 +23,22 @@ static const dnp3_obj_info_t obj_table[OBJ_COUNT] = {
 #undef DNP3_OBJ
 };
 
+/* g0 variations the table does not name (1..195: reserved for attributes
+ * of the standard's set 0, free for private sets). The encoding is
+ * self-describing (Annex A, group 0: data type, length, value), so each
+ * reads and writes as an attribute like the named ones. */
+static const dnp3_obj_info_t g0_unnamed = {
+    .group = 0,
+    .variation = 0,
+    .size_kind = DNP3_SK_ATTRIBUTE,
+    .size = 0,
+    .value_type = DNP3_VT_ATTRIBUTE,
+    .pre = DNP3_PRE_NONE,
+    .val = DNP3_VAL_ATTR,
+    .post = DNP3_POST_NONE,
+    .name = "Device Attribute - Not named by the standard",
+};
+
 const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation)
 {
     /* g110-g113: the variation is the object's length, so one line serves
@@ -38,7 +54,7 @@ const dnp3_obj_info_t *dnp3_obj_lookup(uint8_t group, uint8_t variation)
 #include "app/objects.def"
 #undef DNP3_OBJ
     default:
-        return NULL;
+        return group == 0 && variation != 0 ? &g0_unnamed : NULL;
     }
 }
 

@@ -126,7 +126,7 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
         out->has_range = true;
         out->start = dnp3i_get_le_n(r, n);
         out->stop = dnp3i_get_le_n(r + n, n);
-        if (out->stop < out->start)
+        if (out->stop < out->start || (out->group == 0 && out->stop != out->start))
             return fail(it, out, DNP3_E_APP_RANGE, off + 3);
         uint64_t c = (uint64_t)out->stop - out->start + 1;
         if (c > UINT32_MAX)
@@ -147,6 +147,9 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
         out->count = dnp3i_get_le_n(r, rs);
         break;
     }
+
+    if (out->variation == 0 && !dnp3_app_var0_allowed(it->func, out->group))
+        return fail(it, out, DNP3_E_APP_VARIATION, off);
 
     const size_t data_off = off + 3 + (size_t)rs;
     const size_t rem = it->len - data_off;

@@ -1,5 +1,6 @@
 /* FT3 frames (IEEE 1815-2012 9.2.4): names, control byte, writer, and the
  * candidate check shared by the one-shot reader and the streaming parser. */
+#include <stdint.h>
 #include <string.h>
 
 #include "dnp3/link.h"
@@ -68,6 +69,39 @@ static void put_crc(uint8_t *at, uint16_t reg)
     dnp3i_put_le16(at, dnp3i_crc_final(reg));
 }
 
+/* One block: its data moved to w (memmove: it may overlap its source),
+ * then the CRC over the bytes now at w. */
+static void put_block(uint8_t *w, const uint8_t *user, size_t user_len, size_t k)
+{
+    const size_t at = k * DNP3_LINK_BLOCK_SIZE;
+    const size_t n = user_len - at < DNP3_LINK_BLOCK_SIZE ? user_len - at : DNP3_LINK_BLOCK_SIZE;
+    memmove(w, user + at, n);
+    put_crc(w + n, dnp3i_crc_update(0, w, n));
+}
+
+/* How the blocks may be laid out when user lies inside out. Block k moves
+ * from user + 16k to out + 10 + 18k. Backwards (header last) no block
+ * overwrites the data of an earlier one while user <= out + 12 (the natural
+ * layout: the fragment placed right after the header, at out + 10), and
+ * always with a single block. Forwards (header first) nothing is overwritten
+ * before it is read while user >= out + max(10, 8 + 2 * blocks) (e.g. the
+ * fragment at the end of the buffer). Anywhere between, one pass cannot do
+ * it. */
+enum layout { FORWARD, BACKWARD, IMPOSSIBLE };
+
+static enum layout choose_layout(const uint8_t *out, size_t size, const uint8_t *user,
+                                 size_t user_len, size_t blocks)
+{
+    const uintptr_t o = (uintptr_t)out, u = (uintptr_t)user;
+    if (user_len == 0 || u >= o + size || o >= u + user_len)
+        return FORWARD; /* no overlap */
+    if (blocks <= 1 || u <= o + 12)
+        return BACKWARD;
+    const size_t lead =
+        8 + 2 * blocks > DNP3_LINK_HEADER_SIZE ? 8 + 2 * blocks : DNP3_LINK_HEADER_SIZE;
+    return u >= o + lead ? FORWARD : IMPOSSIBLE;
+}
+
 int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t dst, uint16_t src,
                           const uint8_t *user, size_t user_len)
 {
@@ -75,27 +109,32 @@ int dnp3_link_frame_write(uint8_t *out, size_t cap, uint8_t control, uint16_t ds
         return DNP3_E_LINK_USER_DATA;
     if (out == NULL || (user == NULL && user_len > 0))
         return DNP3_E_INVALID_ARG;
-    size_t size = dnp3_link_frame_size(user_len);
+    const size_t size = dnp3_link_frame_size(user_len);
     if (cap < size)
         return DNP3_E_NOSPACE;
+    const size_t blocks = (user_len + DNP3_LINK_BLOCK_SIZE - 1) / DNP3_LINK_BLOCK_SIZE;
+    const enum layout layout = choose_layout(out, size, user, user_len, blocks);
+    if (layout == IMPOSSIBLE)
+        return DNP3_E_INVALID_ARG;
 
-    out[0] = DNP3_LINK_START1;
-    out[1] = DNP3_LINK_START2;
-    out[2] = (uint8_t)(DNP3_LINK_MIN_LENGTH + user_len);
-    out[3] = control;
-    dnp3i_put_le16(out + 4, dst);
-    dnp3i_put_le16(out + 6, src);
-    put_crc(out + 8, dnp3i_crc_fold8(0, out));
+    uint8_t hdr[DNP3_LINK_HEADER_SIZE];
+    hdr[0] = DNP3_LINK_START1;
+    hdr[1] = DNP3_LINK_START2;
+    hdr[2] = (uint8_t)(DNP3_LINK_MIN_LENGTH + user_len);
+    hdr[3] = control;
+    dnp3i_put_le16(hdr + 4, dst);
+    dnp3i_put_le16(hdr + 6, src);
+    put_crc(hdr + 8, dnp3i_crc_fold8(0, hdr));
 
-    uint8_t *w = out + DNP3_LINK_HEADER_SIZE;
-    size_t left = user_len;
-    while (left > 0) {
-        size_t n = left < DNP3_LINK_BLOCK_SIZE ? left : DNP3_LINK_BLOCK_SIZE;
-        memmove(w, user, n); /* memmove: user may alias out (in-place framing) */
-        put_crc(w + n, dnp3i_crc_update(0, w, n));
-        w += n + 2;
-        user += n;
-        left -= n;
+    uint8_t *body = out + DNP3_LINK_HEADER_SIZE;
+    if (layout == FORWARD) {
+        memcpy(out, hdr, sizeof hdr);
+        for (size_t k = 0; k < blocks; k++)
+            put_block(body + k * (DNP3_LINK_BLOCK_SIZE + 2), user, user_len, k);
+    } else {
+        for (size_t k = blocks; k-- > 0;)
+            put_block(body + k * (DNP3_LINK_BLOCK_SIZE + 2), user, user_len, k);
+        memcpy(out, hdr, sizeof hdr);
     }
     return (int)size;
 }

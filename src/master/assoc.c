@@ -33,7 +33,7 @@ void dnp3_master_config_default(dnp3_master_config_t *cfg)
     cfg->log_level = DNP3_LOG_INFO;
 }
 
-/* Link addresses 0xFFF0..0xFFFF are reserved (9.2.5.3). */
+/* Link addresses 0xFFF0..0xFFFF are reserved (clause 9). */
 static bool config_valid(const dnp3_master_config_t *c)
 {
     if (c->master_address == c->outstation_address || c->master_address > 0xFFEF ||

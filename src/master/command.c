@@ -1,5 +1,5 @@
 /* Commands: CROB (g12v1) and analog output blocks (g41v1-v4), several
- * points per request, by SELECT then OPERATE (4.4.3: the OPERATE repeats
+ * points per request, by SELECT then OPERATE (the OPERATE repeats
  * the SELECT's objects byte for byte, so they are built once, at queue
  * time), DIRECT_OPERATE or DIRECT_OPERATE_NR. The outstation echoes the
  * objects with each status filled in; anything else in the echo is a

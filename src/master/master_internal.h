@@ -48,6 +48,7 @@ typedef struct dnp3i_task {
 
 typedef struct dnp3i_slot {
     bool used;
+    bool doomed; /* to be failed by dnp3i_queue_fail_all (not tasks queued meanwhile) */
     dnp3i_task_t t;
 } dnp3i_slot_t;
 
@@ -150,6 +151,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 void dnp3i_master_log(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...);
 bool dnp3i_master_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_time_t *out);
+
+/* ---- trace.c ---- */
+void dnp3i_master_trace(dnp3_master_assoc_t *a, bool tx, const uint8_t *frag, size_t len);
 
 /* ---- queue.c: the caller's tasks ---- */
 /* Reserve a slot (and len pool bytes, copied from bytes when not NULL).

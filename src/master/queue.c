@@ -15,7 +15,7 @@ dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size
         if (s->used)
             continue;
         memset(s, 0, sizeof *s);
-        s->used = true;
+        s->used = true; /* not doomed: queued after any failing sweep began */
         s->t.off = a->pool_used;
         s->t.len = len;
         if (len && bytes)
@@ -107,11 +107,15 @@ void dnp3i_report(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_res
 
 void dnp3i_queue_fail_all(dnp3_master_assoc_t *a, dnp3_master_result_t result)
 {
+    /* Only what is queued now: a callback queueing a task again (on
+     * LINK_DOWN, say) must not make this loop forever. */
+    for (int i = 0; i < a->cfg.max_queued_tasks; i++)
+        a->slots[i].doomed = a->slots[i].used;
     /* Oldest first, so the caller hears about them in the order it asked. */
     for (;;) {
         int best = -1;
         for (int i = 0; i < a->cfg.max_queued_tasks; i++) {
-            if (!a->slots[i].used)
+            if (!a->slots[i].used || !a->slots[i].doomed)
                 continue;
             if (best < 0 || (uint32_t)(a->next_order - a->slots[i].t.order) >
                                 (uint32_t)(a->next_order - a->slots[best].t.order))

@@ -12,7 +12,7 @@ bool dnp3i_fc_no_response(uint8_t func)
 }
 
 /* Class data headers (g60, qualifier 0x06): classes 1, 2, 3 then 0, the
- * order of an integrity poll (4.5.2). */
+ * order of an integrity poll. */
 static void write_classes(dnp3_app_writer_t *w, uint8_t classes)
 {
     static const uint8_t bits[4] = {DNP3_MASTER_CLASS_1, DNP3_MASTER_CLASS_2, DNP3_MASTER_CLASS_3,

@@ -2,7 +2,7 @@
  * CON confirmed, multi-fragment with the response timeout restarted per
  * fragment) and unsolicited responses (confirmed; a repeat of the last one,
  * byte for byte, confirmed again but not delivered twice: our confirm was
- * lost, 4.6.3). Task completion and retry. */
+ * lost). Task completion and retry. */
 #include <string.h>
 
 #include "master/master_internal.h"
@@ -44,22 +44,23 @@ static void finish_auto(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const dnp3
          (c->index == DNP3I_AUTO_TIME_SYNC && (c->iin & DNP3_IIN_NEED_TIME))))
         r = DNP3_MASTER_RESPONSE_ERROR;
     bool retry = retryable(a, &c->t, r);
+    const bool event_poll = c->source == DNP3I_SRC_AUTO && c->index == DNP3I_AUTO_EVENT_POLL;
     if (retry) {
         backoff(a, now, &st->ready_at, &st->backoff_ms);
         a->counters.retries++;
+        if (event_poll) /* read those classes again, with any that came due */
+            a->event_classes |= c->t.classes;
     } else {
         st->pending = false;
         st->backoff_ms = a->cfg.task_retry_ms;
-        if (c->source == DNP3I_SRC_AUTO && r == DNP3_MASTER_SUCCESS) {
-            if (c->index == DNP3I_AUTO_INTEGRITY) { /* it read every class */
-                a->autos[DNP3I_AUTO_EVENT_POLL].pending = false;
-                a->event_classes = 0;
-            } else if (c->index == DNP3I_AUTO_EVENT_POLL) {
-                a->event_classes &= (uint8_t)~c->t.classes;
-                if (a->event_classes)
-                    dnp3i_auto_set(a, DNP3I_AUTO_EVENT_POLL, now);
-            }
+        if (c->source == DNP3I_SRC_AUTO && c->index == DNP3I_AUTO_INTEGRITY &&
+            r == DNP3_MASTER_SUCCESS) { /* it read every class */
+            a->autos[DNP3I_AUTO_EVENT_POLL].pending = false;
+            a->event_classes = 0;
         }
+        /* classes that came due while this poll was out */
+        if (event_poll && a->event_classes)
+            dnp3i_auto_set(a, DNP3I_AUTO_EVENT_POLL, now);
     }
     dnp3i_report(a, &c->t, r, retry, c->iin, c->delay_ms);
     dnp3i_startup_check(a, now);
@@ -201,6 +202,7 @@ void dnp3_master_assoc_on_fragment(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
         a->counters.unexpected++;
         return;
     }
+    dnp3i_master_trace(a, false, data, len);
     if (len > a->cfg.max_rx_fragment || dnp3_app_header_read(data, len, &h) < 0) {
         a->counters.malformed++;
         return;

@@ -95,6 +95,8 @@ static bool pick_auto(dnp3_master_assoc_t *a, dnp3_timestamp_t now, int from, in
             continue;
         dnp3i_task_t t;
         auto_task(a, k, &t);
+        if (k == DNP3I_AUTO_EVENT_POLL)
+            a->event_classes = 0; /* what comes due from now on is another poll */
         start(a, DNP3I_SRC_AUTO, k, &t);
         return true;
     }

@@ -39,6 +39,7 @@ static size_t take_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint8_t
             continue;
         }
         a->seq = (uint8_t)((seq + 1) & DNP3_AC_SEQ_MASK);
+        dnp3i_master_trace(a, true, buf, (size_t)n);
         sent(a, now, seq, buf[1]);
         return (size_t)n;
     }
@@ -64,6 +65,7 @@ size_t dnp3_master_assoc_take_fragment(dnp3_master_assoc_t *a, dnp3_timestamp_t 
         buf[1] = DNP3_FC_CONFIRM;
         memmove(a->confirms, a->confirms + 1, --a->n_confirms);
         a->counters.confirms_sent++;
+        dnp3i_master_trace(a, true, buf, 2);
         return 2;
     }
     return take_request(a, now, buf, cap);

@@ -77,6 +77,8 @@ int dnp3_master_assoc_time_sync(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     (void)now;
     if (!a || (mode != DNP3_TIME_SYNC_LAN && mode != DNP3_TIME_SYNC_NON_LAN))
         return DNP3_E_INVALID_ARG;
+    if (!a->cb.utc_now && !a->have_utc_anchor)
+        return DNP3_E_STATE; /* no UTC source: nothing to write */
     ADD_OR_RETURN(t, a, DNP3_TASK_TIME_SYNC,
                   mode == DNP3_TIME_SYNC_LAN ? DNP3_FC_RECORD_CURRENT_TIME : DNP3_FC_DELAY_MEASURE,
                   NULL, 0);
@@ -202,6 +204,16 @@ int dnp3_master_assoc_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint
         return DNP3_E_INVALID_ARG;
     if (len > a->cfg.max_tx_fragment - 2)
         return DNP3_E_NOSPACE;
+    /* Send only what our own parser reads as this function's objects. */
+    a->scratch[0] = DNP3_AC_FIR | DNP3_AC_FIN;
+    a->scratch[1] = func;
+    if (len)
+        memcpy(a->scratch + 2, objects, len);
+    dnp3_app_header_t h;
+    dnp3_app_header_read(a->scratch, len + 2, &h);
+    int rc = dnp3i_measure_validate(a->scratch, len + 2, &h);
+    if (rc < 0)
+        return rc;
     ADD_OR_RETURN(t, a, DNP3_TASK_REQUEST, func, objects, len);
     t->safe = retry && !is_control(func) && !dnp3i_fc_no_response(func);
     return (int)t->id;

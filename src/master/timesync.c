@@ -1,4 +1,4 @@
-/* Time synchronisation (IEEE 1815-2012 4.5.3 / 4.5.4).
+/* Time synchronisation, LAN and non-LAN procedures.
  *   LAN: RECORD_CURRENT_TIME; the outstation notes its time when it gets
  *   the request; we note our UTC time when we send it; then WRITE g50v3
  *   (time at last recorded time) with ours.
@@ -63,7 +63,8 @@ void dnp3i_timesync_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const
             return;
         }
         uint64_t rtt = now - c->sent_at;
-        c->delay_ms = rtt > turnaround ? (uint32_t)((rtt - turnaround) / 2) : 0;
+        uint64_t one_way = rtt > turnaround ? (rtt - turnaround) / 2 : 0;
+        c->delay_ms = one_way > UINT32_MAX ? UINT32_MAX : (uint32_t)one_way;
     }
     c->step = 1;
     c->need_send = true;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/layout.h"
 #include "dnp3/app.h"
 #include "dnp3/channel.h"
 #include "dnp3/link.h"

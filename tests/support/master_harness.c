@@ -101,6 +101,8 @@ static void on_task_done(void *ctx, const dnp3_task_result_t *r)
     if (r->delay_ms)
         add(h, " delay=%u", r->delay_ms);
     add(h, "\n");
+    if (h->requeue && r->result == DNP3_MASTER_LINK_DOWN)
+        add(h, "requeued %d\n", dnp3_master_assoc_integrity_poll(h->a, h->now));
 }
 
 static void on_response(void *ctx, uint32_t id, const uint8_t *frag, size_t len)
@@ -110,6 +112,13 @@ static void on_response(void *ctx, uint32_t id, const uint8_t *frag, size_t len)
     for (size_t i = 0; i < len; i++)
         add(h, " %02X", frag[i]);
     add(h, "\n");
+}
+
+static void on_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    mh_t *h = ctx;
+    if (h->record_logs)
+        add(h, "log %s %s\n", dnp3_log_level_name(level), msg);
 }
 
 static dnp3_time_t utc_now(void *ctx, dnp3_timestamp_t now)
@@ -136,6 +145,7 @@ static void open_with(mh_t *h, void (*tweak)(dnp3_master_config_t *), bool clock
     cb.on_task_done = on_task_done;
     cb.on_response = on_response;
     cb.utc_now = clock ? utc_now : NULL;
+    cb.on_log = on_log;
     h->no_clock = !clock;
     assert_int_equal(dnp3_master_assoc_new(&cfg, &cb, h, &h->a), 0);
     h->now = 1000;

@@ -26,6 +26,8 @@ typedef struct mh {
     size_t events_len;
     int last_id;
     bool log_fragments; /* also record fragment begin/end lines */
+    bool requeue;       /* on_task_done queues an integrity poll again on LINK_DOWN */
+    bool record_logs;   /* also record on_log lines ("log INFO text") */
     bool no_clock;      /* utc_now returns no time: the callback is left NULL */
 } mh_t;
 

@@ -18,6 +18,8 @@
 
 #include "dnp3/app.h"
 #include "dnp3/freeformat.h"
+#include "dnp3test.h"
+#include "format/format_internal.h"
 
 typedef struct vec {
     uint8_t g, v;
@@ -134,11 +136,7 @@ static body_t body_from_hex(const char *hex)
     if (b.len) {
         b.p = malloc(b.len);
         assert_non_null(b.p);
-        for (size_t i = 0; i < b.len; i++) {
-            unsigned v;
-            assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-            b.p[i] = (uint8_t)v;
-        }
+        assert_int_equal(dnp3t_hex(hex, b.p, b.len), b.len);
     }
     return b;
 }
@@ -327,10 +325,10 @@ static void test_decode_fields(void **state)
 /* Field lists are equal: same keys, kinds, numbers, names and bytes. */
 static void assert_same_fields(const dnp3_ff_t *a, const dnp3_ff_t *b)
 {
-    dnp3_ff_field_t fa[DNP3_FF_MAX_FIELDS], fb[DNP3_FF_MAX_FIELDS];
-    size_t na = dnp3_ff_fields(a, fa, DNP3_FF_MAX_FIELDS);
-    size_t nb = dnp3_ff_fields(b, fb, DNP3_FF_MAX_FIELDS);
-    assert_true(na > 0 && na <= DNP3_FF_MAX_FIELDS);
+    dnp3_format_field_t fa[DNP3_FORMAT_MAX_FIELDS], fb[DNP3_FORMAT_MAX_FIELDS];
+    size_t na = dnp3i_ff_fields(a, fa, DNP3_FORMAT_MAX_FIELDS);
+    size_t nb = dnp3i_ff_fields(b, fb, DNP3_FORMAT_MAX_FIELDS);
+    assert_true(na > 0 && na <= DNP3_FORMAT_MAX_FIELDS);
     assert_int_equal(na, nb);
     for (size_t i = 0; i < na; i++) {
         assert_string_equal(fa[i].key, fb[i].key);
@@ -339,9 +337,9 @@ static void assert_same_fields(const dnp3_ff_t *a, const dnp3_ff_t *b)
         assert_true((fa[i].name == NULL) == (fb[i].name == NULL));
         if (fa[i].name)
             assert_string_equal(fa[i].name, fb[i].name);
-        assert_int_equal(fa[i].b.len, fb[i].b.len);
-        if (fa[i].b.len)
-            assert_memory_equal(fa[i].b.data, fb[i].b.data, fa[i].b.len);
+        assert_int_equal(fa[i].len, fb[i].len);
+        if (fa[i].len)
+            assert_memory_equal(fa[i].data, fb[i].data, fa[i].len);
     }
 }
 
@@ -621,12 +619,12 @@ static void test_truncation_sweep(void **state)
             int rc = dnp3_ff_read(&pt, &ff);
             assert_true(rc == 0 || rc == DNP3_E_APP_FREE_FORMAT);
             if (rc == 0) {
-                dnp3_ff_field_t f[DNP3_FF_MAX_FIELDS];
-                size_t nf = dnp3_ff_fields(&ff, f, DNP3_FF_MAX_FIELDS);
-                assert_true(nf <= DNP3_FF_MAX_FIELDS);
+                dnp3_format_field_t f[DNP3_FORMAT_MAX_FIELDS];
+                size_t nf = dnp3i_ff_fields(&ff, f, DNP3_FORMAT_MAX_FIELDS);
+                assert_true(nf <= DNP3_FORMAT_MAX_FIELDS);
                 for (size_t k = 0; k < nf; k++)
-                    if (f[k].b.len)
-                        assert_true(f[k].b.data >= p && f[k].b.data + f[k].b.len <= p + n);
+                    if (f[k].len)
+                        assert_true(f[k].data >= p && f[k].data + f[k].len <= p + n);
             } else {
                 assert_true(ff.err_offset <= n + 2);
             }
@@ -739,21 +737,21 @@ static void test_fields_cap(void **state)
     dnp3_ff_t ff;
     body_t b;
     assert_int_equal(decode_hex(70, 3, VALID[1].hex, &ff, &b), 0);
-    dnp3_ff_field_t f[3];
-    size_t n = dnp3_ff_fields(&ff, f, 3); /* counts them all, fills 3 */
+    dnp3_format_field_t f[3];
+    size_t n = dnp3i_ff_fields(&ff, f, 3); /* counts them all, fills 3 */
     assert_int_equal(n, 9);
     assert_string_equal(f[0].key, "name");
-    assert_int_equal(f[0].kind, DNP3_FF_F_STRING);
+    assert_int_equal(f[0].kind, DNP3_FORMAT_FIELD_STRING);
     assert_string_equal(f[1].key, "mode");
     assert_string_equal(f[1].name, "READ");
-    assert_int_equal(f[2].kind, DNP3_FF_F_PERMS);
-    assert_int_equal(dnp3_ff_fields(&ff, NULL, 0), 9);
-    assert_int_equal(dnp3_ff_fields(NULL, f, 3), 0);
+    assert_int_equal(f[2].kind, DNP3_FORMAT_FIELD_PERMS);
+    assert_int_equal(dnp3i_ff_fields(&ff, NULL, 0), 9);
+    assert_int_equal(dnp3i_ff_fields(NULL, f, 3), 0);
     free(b.p);
-    /* Every layout fits DNP3_FF_MAX_FIELDS and has a kind name. */
+    /* Every layout fits DNP3_FORMAT_MAX_FIELDS and has a kind name. */
     for (size_t i = 0; i < NVALID; i++) {
         assert_int_equal(decode_hex(VALID[i].g, VALID[i].v, VALID[i].hex, &ff, &b), 0);
-        assert_true(dnp3_ff_fields(&ff, NULL, 0) <= DNP3_FF_MAX_FIELDS);
+        assert_true(dnp3i_ff_fields(&ff, NULL, 0) <= DNP3_FORMAT_MAX_FIELDS);
         assert_non_null(dnp3_ff_kind_name(VALID[i].g, VALID[i].v));
         free(b.p);
     }

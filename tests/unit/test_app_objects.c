@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "app/layout.h"
 #include "dnp3/app.h"
 
 static const uint8_t some_bytes[600] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xFF, 0x80};
@@ -516,7 +517,8 @@ static void test_table_sizes_from_facts(void **state)
     for (unsigned v = 0; v < 256; v++)
         assert_int_equal(dnp3_obj_lookup(112, (uint8_t)v)->size_kind, DNP3_SK_BY_VARIATION);
     assert_null(dnp3_obj_lookup(1, 9));
-    assert_null(dnp3_obj_lookup(0, 1));
+    assert_int_equal(dnp3_obj_lookup(0, 1)->size_kind, DNP3_SK_ATTRIBUTE); /* unnamed */
+    assert_null(dnp3_obj_lookup(0, 0));
     assert_null(dnp3_obj_lookup(255, 255));
     assert_null(dnp3_obj_lookup(70, 9));
     assert_null(dnp3_obj_lookup(120, 16));

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dnp3/app.h"
+#include "dnp3test.h"
 
 typedef struct {
     dnp3_app_header_t ah;
@@ -453,15 +454,119 @@ static void test_misc_objects(void **state)
     reencode(f, sizeof f);
 }
 
+/* The first header of a fragment given as hex fails with `code` at `offset`. */
+static void first_header_fails(const char *hex, int code, size_t offset)
+{
+    uint8_t f[64];
+    size_t n = dnp3t_hex(hex, f, sizeof f);
+    parser_t p;
+    open_frag(&p, f, n);
+    assert_int_equal(dnp3_obj_iter_next(&p.it, &p.oh), code);
+    assert_int_equal(p.it.diag.code, code);
+    assert_int_equal(p.it.diag.offset, offset);
+    assert_true(p.oh.partial);
+}
+
+/* Variation 0 names points without values: legal in READ, the freezes,
+ * ASSIGN_CLASS; an error at the header wherever the objects carry values
+ * (the issue 6 vectors, their application fragments). */
+static void test_variation0_only_where_legal(void **state)
+{
+    (void)state;
+    /* WRITE g112v0 q 0x01 0..65535 */
+    first_header_fails("C0 02 70 00 01 00 00 FF FF", DNP3_E_APP_VARIATION, 2);
+    /* RESPONSE g110v0 q 0x00 1..2 */
+    first_header_fails("C0 81 00 00 6E 00 00 01 02", DNP3_E_APP_VARIATION, 4);
+    /* RESPONSE g30v0, then bytes that would have misled as "g1v100" */
+    first_header_fails("C0 81 00 00 1E 00 00 00 00", DNP3_E_APP_VARIATION, 4);
+    first_header_fails("C0 81 00 00 1E 00 00 00 00 01 64 00 00 00", DNP3_E_APP_VARIATION, 4);
+    /* DIRECT_OPERATE g12v0, SELECT g41v0, FREEZE_AT_TIME g50v0 */
+    first_header_fails("C0 05 0C 00 17 01 03", DNP3_E_APP_VARIATION, 2);
+    first_header_fails("C0 03 29 00 28 01 00 01 00", DNP3_E_APP_VARIATION, 2);
+    first_header_fails("C0 0B 32 00 07 01", DNP3_E_APP_VARIATION, 2);
+
+    /* Legal: READ g30v0 0x00, READ g1v0 0x06, IMMED_FREEZE g20v0,
+     * ASSIGN_CLASS g30v0 after g60v2, FREEZE_AT_TIME g20v0 after g50v2. */
+    static const char *const legal[] = {
+        "C0 01 1E 00 00 00 09",
+        "C0 01 01 00 06",
+        "C0 07 14 00 06",
+        "C0 16 3C 02 06 1E 00 06",
+        "C0 0B 32 02 07 01 00 00 00 00 00 00 10 27 00 00 14 00 06",
+    };
+    for (size_t i = 0; i < sizeof legal / sizeof legal[0]; i++) {
+        uint8_t f[64];
+        size_t n = dnp3t_hex(legal[i], f, sizeof f);
+        parser_t p;
+        open_frag(&p, f, n);
+        int rc;
+        while ((rc = dnp3_obj_iter_next(&p.it, &p.oh)) == 1)
+            ;
+        if (rc != 0)
+            fail_msg("\"%s\": %s", legal[i], dnp3_error_name(rc));
+    }
+    assert_true(dnp3_app_var0_allowed(DNP3_FC_READ, 30));
+    assert_true(dnp3_app_var0_allowed(DNP3_FC_FREEZE_AT_TIME, 20));
+    assert_false(dnp3_app_var0_allowed(DNP3_FC_FREEZE_AT_TIME, 50));
+    assert_false(dnp3_app_var0_allowed(DNP3_FC_UNSOLICITED_RESPONSE, 2));
+    assert_false(dnp3_app_var0_allowed(DNP3_FC_WRITE, 80));
+}
+
+/* g0: every variation 1..255 is an attribute (type, length, value); the
+ * header's range is start = stop = the attribute set. */
+static void test_g0_every_attribute(void **state)
+{
+    (void)state;
+    uint8_t f[64];
+    size_t n =
+        dnp3t_hex("C0 81 00 00  00 64 00 01 01 01 02 61 62  1E 04 00 00 00 01 00", f, sizeof f);
+    parser_t p;
+    dnp3_point_t pt;
+    open_frag(&p, f, n);
+    next_header(&p, 0, 100, 0x00, 1);
+    assert_non_null(p.oh.info);
+    assert_int_equal(p.oh.info->size_kind, DNP3_SK_ATTRIBUTE);
+    next_point(&p, &pt);
+    assert_int_equal(pt.index, 1);
+    assert_int_equal(pt.variation, 100);
+    assert_int_equal(pt.type, DNP3_VT_ATTRIBUTE);
+    assert_int_equal(pt.v.bytes.attr_type, DNP3_ATTR_VSTR);
+    assert_bytes_equal(pt.v.bytes.data, pt.v.bytes.len, (const uint8_t *)"ab", 2);
+    next_header(&p, 30, 4, 0x00, 1);
+    next_point(&p, &pt);
+    assert_int_equal(pt.v.analog_i, 1);
+    end(&p);
+    reencode(f, 13); /* the g0v100 header alone, byte for byte */
+
+    for (unsigned v = 1; v <= 255; v++) {
+        const dnp3_obj_info_t *info = dnp3_obj_lookup(0, (uint8_t)v);
+        assert_non_null(info);
+        assert_int_equal(info->size_kind, v == 254 ? DNP3_SK_NONE : DNP3_SK_ATTRIBUTE);
+    }
+    assert_null(dnp3_obj_lookup(0, 0));
+
+    /* start != stop: an error at the range, not two invented attributes */
+    first_header_fails("C0 81 00 00 00 F2 00 00 01 01 01 61 01 01 62", DNP3_E_APP_RANGE, 7);
+    first_header_fails("C0 01 00 FE 01 00 00 01 00", DNP3_E_APP_RANGE, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_read_class_1230),    cmocka_unit_test(test_crob_direct_operate),
-        cmocka_unit_test(test_cto_relative_event), cmocka_unit_test(test_packed_examples),
-        cmocka_unit_test(test_g43_and_g41),        cmocka_unit_test(test_freeze_at_time_g50v2),
-        cmocka_unit_test(test_time_objects),       cmocka_unit_test(test_file_objects),
-        cmocka_unit_test(test_octet_strings),      cmocka_unit_test(test_aggressive_mode_read),
-        cmocka_unit_test(test_read_index_list),    cmocka_unit_test(test_misc_objects),
+        cmocka_unit_test(test_read_class_1230),
+        cmocka_unit_test(test_crob_direct_operate),
+        cmocka_unit_test(test_cto_relative_event),
+        cmocka_unit_test(test_packed_examples),
+        cmocka_unit_test(test_g43_and_g41),
+        cmocka_unit_test(test_freeze_at_time_g50v2),
+        cmocka_unit_test(test_time_objects),
+        cmocka_unit_test(test_file_objects),
+        cmocka_unit_test(test_octet_strings),
+        cmocka_unit_test(test_aggressive_mode_read),
+        cmocka_unit_test(test_read_index_list),
+        cmocka_unit_test(test_misc_objects),
+        cmocka_unit_test(test_variation0_only_where_legal),
+        cmocka_unit_test(test_g0_every_attribute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "dnp3/app.h"
+#include "dnp3test.h"
 
 static dnp3_point_t analog(uint32_t index, int32_t v)
 {
@@ -228,35 +230,535 @@ static void test_value_checks(void **state)
     assert_int_equal(dnp3_app_write_point(&w, &pt), DNP3_E_APP_VALUE);
 }
 
-/* Every capacity smaller than the fragment fails with NOSPACE and never
- * writes past the capacity. */
+/* Variation 0 only where objects carry no values; g0 attributes 1..255
+ * with start = stop = the attribute set. */
+static void test_variation0_and_g0_headers(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    dnp3_app_writer_t w;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 30, 0, 0x00, 0, 0), DNP3_E_APP_VARIATION);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_WRITE);
+    assert_int_equal(dnp3_app_write_range(&w, 112, 0, 0, 65535), DNP3_E_APP_VARIATION);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_IMMED_FREEZE);
+    assert_int_equal(dnp3_app_write_header(&w, 20, 0, 0x06, 0, 0), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 5);
+
+    /* g0v100 of set 1 and g0v1 of set 0 are written like the named ones */
+    dnp3_point_t attr;
+    memset(&attr, 0, sizeof attr);
+    attr.type = DNP3_VT_ATTRIBUTE;
+    attr.v.bytes.attr_type = DNP3_ATTR_VSTR;
+    attr.v.bytes.data = (const uint8_t *)"ab";
+    attr.v.bytes.len = 2;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 0, 100, 0x00, 1, 1), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 0, 1, 0x00, 0), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &attr), DNP3_E_APP_COUNT); /* one per g0 range */
+    assert_true(dnp3_app_writer_finish(&w) > 0);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00 00 64 00 01 01 01 02 61 62 00 01 00 00 00 01 02 61 62");
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 0, 1), DNP3_E_APP_RANGE);
+
+    /* an attribute that does not fit writes nothing past the capacity, and
+     * one that fits exactly (an empty string) writes nothing past it either */
+    attr.v.bytes.len = 0;
+    for (size_t cap = 9; cap <= 11; cap++) {
+        memset(buf, 0xEE, sizeof buf);
+        dnp3_app_writer_init(&w, buf, cap);
+        dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+        assert_int_equal(dnp3_app_write_header(&w, 0, 242, 0x00, 1, 1), 0);
+        assert_int_equal(dnp3_app_write_point(&w, &attr), cap < 11 ? DNP3_E_NOSPACE : 0);
+        for (size_t i = cap; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xEE);
+    }
+}
+
+static dnp3_point_t float_point(dnp3_value_type_t type, double v)
+{
+    dnp3_point_t pt;
+    memset(&pt, 0, sizeof pt);
+    pt.type = type;
+    pt.has_flags = true;
+    pt.flags = DNP3_FLAG_ONLINE;
+    pt.v.analog_f = v;
+    return pt;
+}
+
+/* Writes one float object g<g>v<v> (0x00, index 0); returns write_point's
+ * code and the object's bytes in hex. */
+static int write_float(uint8_t g, uint8_t v, dnp3_value_type_t type, double d, char *hex)
+{
+    uint8_t buf[32];
+    dnp3_app_writer_t w;
+    dnp3_point_t pt = float_point(type, d);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_header(&w, g, v, 0x00, 0, 0), 0);
+    int rc = dnp3_app_write_point(&w, &pt);
+    dnp3t_to_hex(buf + 9, dnp3_app_writer_len(&w) - 9, hex, 64);
+    return rc;
+}
+
+/* Single precision: a command (g41v3), command event (g43v5) or deadband
+ * (g34v3) beyond +-FLT_MAX is refused, as the 16-bit path refuses 40000; a
+ * measurement is clamped to +-FLT_MAX with OVER_RANGE; NaN and Inf pass. */
+static void test_single_precision_range(void **state)
+{
+    (void)state;
+    char hex[64];
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, -1e39, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(43, 5, DNP3_VT_AO_CMD_EVENT_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(34, 3, DNP3_VT_DEADBAND_FLOAT, 1e300, hex), DNP3_E_APP_VALUE);
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, 3.4028234663852886e38, hex), 0);
+    assert_string_equal(hex, "FF FF 7F 7F 00"); /* FLT_MAX itself */
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, INFINITY, hex), 0);
+    assert_string_equal(hex, "00 00 80 7F 00");
+    assert_int_equal(write_float(41, 3, DNP3_VT_AO_FLOAT, NAN, hex), 0);
+    assert_string_equal(hex, "00 00 C0 7F 00");
+
+    assert_int_equal(write_float(30, 5, DNP3_VT_ANALOG_FLOAT, 1e300, hex), 0);
+    assert_string_equal(hex, "21 FF FF 7F 7F"); /* ONLINE | OVER_RANGE, FLT_MAX */
+    assert_int_equal(write_float(32, 7, DNP3_VT_ANALOG_FLOAT, -1e300, hex), 0);
+    assert_string_equal(hex, "21 FF FF 7F FF 00 00 00 00 00 00");
+    assert_int_equal(write_float(40, 3, DNP3_VT_ANALOG_FLOAT, -INFINITY, hex), 0);
+    assert_string_equal(hex, "01 00 00 80 FF");
+    assert_int_equal(write_float(42, 5, DNP3_VT_ANALOG_FLOAT, 1.5, hex), 0);
+    assert_string_equal(hex, "01 00 00 C0 3F");
+}
+
+/* Every capacity smaller than the fragment: the first call that does not
+ * fit returns NOSPACE, and nothing is ever written past the capacity. */
 static void test_nospace_every_capacity(void **state)
 {
     (void)state;
     uint8_t buf[64];
     dnp3_app_writer_t w;
+    const size_t total = 4 + 5 + 3 + 6 + 4;
     for (size_t cap = 0; cap <= 40; cap++) {
         memset(buf, 0xEE, sizeof buf);
         dnp3_app_writer_init(&w, buf, cap);
-        dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
-        dnp3_app_write_header(&w, 1, 1, 0x00, 0, 20);
+        int first = dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+        int rc = dnp3_app_write_header(&w, 1, 1, 0x00, 0, 20);
+        first = first ? first : rc;
         for (uint32_t i = 0; i <= 20; i++) {
             dnp3_point_t b;
             memset(&b, 0, sizeof b);
             b.type = DNP3_VT_BINARY;
             b.index = i;
             b.v.binary = i & 1;
-            dnp3_app_write_point(&w, &b);
+            rc = dnp3_app_write_point(&w, &b);
+            first = first ? first : rc;
         }
-        dnp3_app_write_free_format(&w, 70, 8, (const uint8_t *)"/etc", 4);
-        int rc = dnp3_app_writer_finish(&w);
-        const size_t total = 4 + 5 + 3 + 6 + 4;
+        rc = dnp3_app_write_free_format(&w, 70, 8, (const uint8_t *)"/etc", 4);
+        first = first ? first : rc;
+        rc = dnp3_app_writer_finish(&w);
         if (cap < total)
-            assert_int_equal(rc, DNP3_E_NOSPACE);
+            assert_int_equal(first, DNP3_E_NOSPACE);
         else
             assert_int_equal(rc, (int)total);
         for (size_t i = cap; i < sizeof buf; i++)
             assert_int_equal(buf[i], 0xEE);
+    }
+}
+
+/* ---- filling fragments ------------------------------------------------------ */
+
+static dnp3_point_t counter(uint32_t index, uint32_t v)
+{
+    dnp3_point_t pt;
+    memset(&pt, 0, sizeof pt);
+    pt.index = index;
+    pt.type = DNP3_VT_COUNTER;
+    pt.has_flags = true;
+    pt.flags = 0x01;
+    pt.v.counter = v;
+    return pt;
+}
+
+/* An open header is closed with the count (or stop) of what it received;
+ * an open header that received nothing disappears. */
+static void test_open_header_patched_at_close(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    dnp3_app_writer_t w;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 20, 6, 0x28, 0), 0); /* 16-bit no flag */
+    for (uint32_t i = 0; i < 3; i++) {
+        dnp3_point_t pt = counter(300 + i, 7 + i);
+        pt.has_flags = false;
+        assert_int_equal(dnp3_app_write_point(&w, &pt), 0);
+    }
+    assert_int_equal(dnp3_app_write_open_header(&w, 1, 1, 0x00, 5), 0); /* packed, stop patched */
+    for (uint32_t i = 0; i < 10; i++) {
+        dnp3_point_t b;
+        memset(&b, 0, sizeof b);
+        b.type = DNP3_VT_BINARY;
+        b.v.binary = i == 0 || i == 9;
+        assert_int_equal(dnp3_app_write_point(&w, &b), 0);
+    }
+    assert_int_equal(dnp3_app_write_open_header(&w, 30, 1, 0x01, 7), 0); /* stays empty */
+    assert_int_equal(dnp3_app_writer_finish(&w), 4 + 5 + 3 * 4 + 5 + 2);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00"
+                     " 14 06 28 03 00  2C 01 07 00  2D 01 08 00  2E 01 09 00"
+                     " 01 01 00 05 0E  01 02");
+
+    /* The count field can say no more: APP_COUNT, not sticky, nothing written. */
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 20, 1, 0x00, 254), 0);
+    dnp3_point_t c = counter(0, 1);
+    assert_int_equal(dnp3_app_write_point(&w, &c), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &c), 0);
+    const size_t len = dnp3_app_writer_len(&w);
+    assert_int_equal(dnp3_app_write_point(&w, &c), DNP3_E_APP_COUNT);
+    assert_int_equal(dnp3_app_writer_len(&w), len);
+    assert_int_equal(dnp3_app_write_open_header(&w, 20, 1, 0x01, 256), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &c), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 4 + 5 + 10 + 7 + 5);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00  14 01 00 FE FF  01 01 00 00 00  01 01 00 00 00"
+                     " 14 01 01 00 01 00 01  01 01 00 00 00");
+
+    /* 0x5B: the count of free-format objects, each with its u16 size */
+    static const uint8_t body[3] = {1, 2, 3};
+    dnp3_point_t ff;
+    memset(&ff, 0, sizeof ff);
+    ff.type = DNP3_VT_FREE_FORMAT;
+    ff.v.bytes.data = body;
+    ff.v.bytes.len = sizeof body;
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 70, 4, 0x5B, 0), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ff), 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ff), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 4 + 4 + 2 * 5);
+    assert_hex_equal(buf, dnp3_app_writer_len(&w),
+                     "C0 81 00 00 46 04 5B 02 03 00 01 02 03 03 00 01 02 03");
+
+    /* Addresses and "all" cannot be open. */
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 20, 1, 0x03, 1), DNP3_E_APP_QUALIFIER);
+    /* nor can a header that takes no objects */
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_READ);
+    assert_int_equal(dnp3_app_write_open_header(&w, 30, 1, 0x00, 0), DNP3_E_APP_STATE);
+    dnp3_app_writer_init(&w, buf, sizeof buf);
+    dnp3_app_write_request(&w, 0xC0, DNP3_FC_READ);
+    assert_int_equal(dnp3_app_write_open_header(&w, 30, 0, 0x17, 0), 0); /* index list */
+    dnp3_point_t ix = counter(42, 0);
+    assert_int_equal(dnp3_app_write_point(&w, &ix), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 7);
+    assert_hex_equal(buf, 7, "C0 01 1E 00 17 01 2A");
+}
+
+/* NOSPACE changes nothing: not the bytes, not the state; the writer goes on
+ * and a point that fits is still accepted after one that did not. */
+static void test_nospace_leaves_writer_usable(void **state)
+{
+    (void)state;
+    uint8_t buf[32], before[32];
+    dnp3_app_writer_t w, saved;
+    dnp3_app_writer_init(&w, buf, 20);
+    dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+    assert_int_equal(dnp3_app_write_open_header(&w, 110, 6, 0x00, 0), 0); /* 9 bytes so far */
+    uint8_t big[12] = {1, 2, 3, 4, 5, 6};
+    dnp3_point_t os;
+    memset(&os, 0, sizeof os);
+    os.type = DNP3_VT_OCTETS;
+    os.v.bytes.data = big;
+    os.v.bytes.len = 6;
+    assert_int_equal(dnp3_app_write_point(&w, &os), 0); /* 15 */
+    memcpy(before, buf, sizeof before);
+    saved = w;
+    assert_int_equal(dnp3_app_write_point(&w, &os), DNP3_E_NOSPACE);
+    assert_memory_equal(&w, &saved, sizeof w);
+    assert_memory_equal(buf, before, 15);
+    assert_int_equal(dnp3_app_write_header(&w, 30, 1, 0x01, 0, 1), DNP3_E_NOSPACE);
+    assert_memory_equal(&w, &saved, sizeof w);
+    assert_int_equal(dnp3_app_write_free_format(&w, 70, 8, big, 4), DNP3_E_NOSPACE);
+    assert_memory_equal(&w, &saved, sizeof w);
+    /* still usable: a smaller object and a small header fit */
+    assert_int_equal(dnp3_app_write_open_header(&w, 20, 6, 0x07, 0), 0); /* 18 */
+    dnp3_point_t c = counter(0, 0x1234);
+    assert_int_equal(dnp3_app_write_point(&w, &c), DNP3_E_NOSPACE);
+    assert_int_equal(dnp3_app_writer_finish(&w), 15); /* the empty open header went away */
+    assert_hex_equal(buf, 15, "C0 81 00 00 6E 06 00 00 00 01 02 03 04 05 06");
+}
+
+/* Rollback gives back the very bytes and state of the mark, whatever was
+ * done since: points, a closed (patched) header, a removed empty header
+ * overwritten by another, packed bits, a sticky error. */
+static void test_rollback_byte_identical(void **state)
+{
+    (void)state;
+    uint8_t buf[128], at_mark[128];
+    dnp3_app_writer_t w, saved;
+    dnp3_app_writer_mark_t m;
+    for (int where = 0; where < 4; where++) {
+        dnp3_app_writer_init(&w, buf, sizeof buf);
+        dnp3_app_write_response(&w, 0xC0, DNP3_FC_RESPONSE, 0);
+        dnp3_app_write_open_header(&w, 1, 1, 0x00, 0);
+        dnp3_point_t b;
+        memset(&b, 0, sizeof b);
+        b.type = DNP3_VT_BINARY;
+        for (int i = 0; i < 3 + where; i++) {
+            b.v.binary = i & 1;
+            dnp3_app_write_point(&w, &b);
+        }
+        if (where == 3)
+            dnp3_app_write_open_header(&w, 20, 1, 0x17, 0); /* mark in an empty open header */
+        dnp3_app_writer_mark(&w, &m);
+        memcpy(at_mark, buf, sizeof buf);
+        saved = w;
+        b.v.binary = true;
+        for (int i = 0; i < 9 && where < 3; i++)
+            assert_int_equal(dnp3_app_write_point(&w, &b), 0); /* bits into the marked byte */
+        assert_int_equal(dnp3_app_write_close_header(&w), 0);  /* where 3: removed */
+        assert_int_equal(dnp3_app_write_open_header(&w, 30, 1, 0x28, 0), 0);
+        dnp3_point_t a = analog(9, -1);
+        assert_int_equal(dnp3_app_write_point(&w, &a), 0);
+        dnp3_app_write_point(&w, &b); /* wrong type: sticky error */
+        assert_int_equal(dnp3_app_writer_finish(&w), DNP3_E_APP_VALUE);
+        assert_int_equal(dnp3_app_writer_rollback(&w, &m), 0);
+        assert_memory_equal(&w, &saved, sizeof w);
+        assert_bytes_equal(buf, dnp3_app_writer_len(&w), at_mark, saved.len);
+        assert_true(dnp3_app_writer_finish(&w) > 0);
+    }
+    dnp3_app_writer_t other;
+    uint8_t obuf[8];
+    dnp3_app_writer_init(&other, obuf, sizeof obuf);
+    assert_int_equal(dnp3_app_writer_rollback(&other, &m), DNP3_E_INVALID_ARG);
+}
+
+/* A response of many points of several kinds, written into fragments of
+ * every size from the least that holds one object up to 2048, reads back as
+ * the same points in the same order. */
+typedef struct section {
+    uint8_t group, variation, qualifier;
+    uint32_t n;
+} section_t;
+
+static const section_t SECTIONS[] = {
+    {1, 1, 0x00, 40},   /* packed binary, stop patched */
+    {30, 1, 0x01, 30},  /* 32-bit analog with flags, 16-bit range */
+    {20, 1, 0x00, 50},  /* 32-bit counters with flags */
+    {32, 3, 0x28, 50},  /* analog events with time */
+    {32, 7, 0x28, 40},  /* float analog events with time */
+    {110, 5, 0x00, 20}, /* octet strings of 5 bytes */
+    {2, 1, 0x17, 300},  /* more binary events than a 0x17 count can say */
+};
+#define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
+static const uint8_t OCTETS[5] = {'a', 'b', 'c', 'd', 'e'};
+
+static dnp3_point_t section_point(const section_t *s, uint32_t i)
+{
+    dnp3_point_t pt;
+    memset(&pt, 0, sizeof pt);
+    pt.group = s->group;
+    pt.variation = s->variation;
+    pt.index = s->qualifier == 0x28 ? 7 * i + 3 : s->qualifier == 0x17 ? i % 256 : 10 + i;
+    switch (s->group) {
+    case 1:
+    case 2:
+        pt.type = DNP3_VT_BINARY;
+        pt.v.binary = i % 3 == 0;
+        pt.has_flags = s->group == 2;
+        pt.flags = pt.has_flags ? (uint8_t)(0x01 | (pt.v.binary ? 0x80 : 0)) : 0;
+        break;
+    case 20:
+        pt = (dnp3_point_t){.index = pt.index, .group = 20, .variation = 1};
+        pt.type = DNP3_VT_COUNTER;
+        pt.has_flags = true;
+        pt.flags = 0x01;
+        pt.v.counter = 100000u * i + 1;
+        break;
+    case 30:
+    case 32:
+        pt.type = s->variation == 7 ? DNP3_VT_ANALOG_FLOAT : DNP3_VT_ANALOG_INT;
+        pt.has_flags = true;
+        pt.flags = (uint8_t)(0x01 | (i & 1 ? 0x20 : 0));
+        if (s->variation == 7)
+            pt.v.analog_f = 0.25 * i - 3.5;
+        else
+            pt.v.analog_i = (int32_t)(i * 7919u) - 50000;
+        pt.has_time = s->group == 32;
+        pt.time = pt.has_time ? 1700000000000ull + 13u * i : 0;
+        break;
+    default:
+        pt.type = DNP3_VT_OCTETS;
+        pt.v.bytes.data = OCTETS;
+        pt.v.bytes.len = sizeof OCTETS;
+        break;
+    }
+    return pt;
+}
+
+static void assert_same_point(const dnp3_point_t *want, const dnp3_point_t *got)
+{
+    assert_int_equal(got->group, want->group);
+    assert_int_equal(got->variation, want->variation);
+    assert_int_equal(got->index, want->index);
+    assert_int_equal(got->type, want->type);
+    assert_int_equal(got->has_flags, want->has_flags);
+    assert_int_equal(got->flags, want->flags);
+    assert_int_equal(got->has_time, want->has_time);
+    assert_int_equal(got->time, want->time);
+    switch (want->type) {
+    case DNP3_VT_BINARY:
+        assert_int_equal(got->v.binary, want->v.binary);
+        break;
+    case DNP3_VT_COUNTER:
+        assert_int_equal(got->v.counter, want->v.counter);
+        break;
+    case DNP3_VT_ANALOG_INT:
+        assert_int_equal(got->v.analog_i, want->v.analog_i);
+        break;
+    case DNP3_VT_ANALOG_FLOAT:
+        assert_true(got->v.analog_f == want->v.analog_f);
+        break;
+    default:
+        assert_bytes_equal(got->v.bytes.data, got->v.bytes.len, want->v.bytes.data,
+                           want->v.bytes.len);
+        break;
+    }
+}
+
+typedef struct cursor {
+    size_t sec;
+    uint32_t i;
+} cursor_t;
+
+/* Reads one fragment back and checks every point against the next ones of
+ * the sections; *check advances. */
+static void read_back(const uint8_t *f, size_t len, cursor_t *check)
+{
+    dnp3_app_header_t ah;
+    dnp3_obj_iter_t it;
+    dnp3_obj_header_t oh;
+    assert_int_equal(dnp3_app_header_read(f, len, &ah), 4);
+    dnp3_obj_iter_init(&it, f, len, &ah);
+    int rc;
+    while ((rc = dnp3_obj_iter_next(&it, &oh)) == 1) {
+        dnp3_point_iter_t pi;
+        dnp3_point_t got;
+        assert_true(oh.count > 0);
+        dnp3_point_iter_init(&pi, &oh, &it);
+        while ((rc = dnp3_point_iter_next(&pi, &got)) == 1) {
+            if (check->i == SECTIONS[check->sec].n) {
+                check->sec++;
+                check->i = 0;
+            }
+            assert_true(check->sec < NSECTIONS);
+            dnp3_point_t want = section_point(&SECTIONS[check->sec], check->i++);
+            assert_same_point(&want, &got);
+        }
+        assert_int_equal(rc, 0);
+    }
+    assert_int_equal(rc, 0);
+}
+
+/* Fills one fragment from *at on; returns the number of objects written. */
+static uint32_t fill_fragment(dnp3_app_writer_t *w, cursor_t *at)
+{
+    uint32_t written = 0;
+    assert_int_equal(dnp3_app_write_response(w, 0xC0, DNP3_FC_RESPONSE, 0), 0);
+    while (at->sec < NSECTIONS) {
+        const section_t *s = &SECTIONS[at->sec];
+        dnp3_point_t pt = section_point(s, at->i);
+        uint32_t start = DNP3_QUAL_PREFIX(s->qualifier) ? 0 : pt.index;
+        int rc = dnp3_app_write_open_header(w, s->group, s->variation, s->qualifier, start);
+        if (rc == DNP3_E_NOSPACE)
+            break;
+        assert_int_equal(rc, 0);
+        for (; at->i < s->n; at->i++) {
+            pt = section_point(s, at->i);
+            rc = dnp3_app_write_point(w, &pt);
+            if (rc == DNP3_E_NOSPACE || rc == DNP3_E_APP_COUNT)
+                break;
+            assert_int_equal(rc, 0);
+            written++;
+        }
+        assert_int_equal(dnp3_app_write_close_header(w), 0);
+        if (at->i == s->n) {
+            at->sec++;
+            at->i = 0;
+        } else if (rc == DNP3_E_NOSPACE) {
+            break;
+        }
+    }
+    return written;
+}
+
+/* The least fragment holding the largest single object with its header. */
+static size_t least_fragment(void)
+{
+    size_t least = 0;
+    for (size_t k = 0; k < NSECTIONS; k++) {
+        const section_t *s = &SECTIONS[k];
+        const dnp3_obj_info_t *info = dnp3_obj_lookup(s->group, s->variation);
+        size_t obj = info->size_kind == DNP3_SK_PACKED1 ? 1 : dnp3_obj_fixed_size(info);
+        if (info->size_kind == DNP3_SK_BY_VARIATION)
+            obj = s->variation;
+        size_t need = 4 + 3 + (size_t)dnp3_qualifier_range_size(s->qualifier) +
+                      (size_t)dnp3_qualifier_prefix_size(s->qualifier) + obj;
+        least = need > least ? need : least;
+    }
+    return least;
+}
+
+static void test_fill_every_fragment_size(void **state)
+{
+    (void)state;
+    static uint8_t buf[2048];
+    uint32_t total = 0;
+    for (size_t k = 0; k < NSECTIONS; k++)
+        total += SECTIONS[k].n;
+    const size_t least = least_fragment();
+    assert_int_equal(least, 4 + 5 + 2 + 11); /* g32v3 or g32v7 with a 0x28 header */
+
+    /* One byte less cannot carry a g32v3 event at all. */
+    dnp3_app_writer_t w;
+    dnp3_app_writer_init(&w, buf, least - 1);
+    cursor_t at = {3, 0};
+    assert_int_equal(fill_fragment(&w, &at), 0);
+    assert_int_equal(dnp3_app_writer_finish(&w), 4);
+    assert_int_equal(at.sec, 3);
+    assert_int_equal(at.i, 0);
+
+    for (size_t cap = least; cap <= sizeof buf; cap++) {
+        cursor_t write = {0, 0}, check = {0, 0};
+        uint32_t objects = 0, fragments = 0;
+        while (write.sec < NSECTIONS) {
+            dnp3_app_writer_init(&w, buf, cap);
+            uint32_t n = fill_fragment(&w, &write);
+            if (n == 0)
+                fail_msg("fragment size %zu: no progress at section %zu", cap, write.sec);
+            int len = dnp3_app_writer_finish(&w);
+            assert_true(len > 0 && (size_t)len <= cap);
+            read_back(buf, (size_t)len, &check);
+            objects += n;
+            fragments++;
+        }
+        assert_int_equal(objects, total);
+        assert_int_equal(check.sec, NSECTIONS - 1);
+        assert_int_equal(check.i, SECTIONS[NSECTIONS - 1].n);
+        if (cap == sizeof buf)
+            assert_int_equal(fragments, 2);
     }
 }
 
@@ -269,7 +771,13 @@ int main(void)
         cmocka_unit_test(test_count_mismatch),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_value_checks),
+        cmocka_unit_test(test_variation0_and_g0_headers),
+        cmocka_unit_test(test_single_precision_range),
         cmocka_unit_test(test_nospace_every_capacity),
+        cmocka_unit_test(test_open_header_patched_at_close),
+        cmocka_unit_test(test_nospace_leaves_writer_usable),
+        cmocka_unit_test(test_rollback_byte_identical),
+        cmocka_unit_test(test_fill_every_fragment_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

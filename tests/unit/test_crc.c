@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "dnp3/link.h"
+#include "dnp3test.h"
 #include "link/crc_internal.h"
 
 static uint16_t crc_of(const char *s)
@@ -53,27 +54,26 @@ static void test_slicing_tables_bitwise(void **state)
     }
 }
 
-static void check_vector(const uint8_t *bytes, size_t n, uint16_t want)
+/* The library's CRC, its bitwise definition and the test support's own
+ * bit-by-bit CRC all give `want` for the bytes of `hex`. */
+static void check_vector(const char *hex, uint16_t want)
 {
+    uint8_t bytes[64];
+    size_t n = dnp3t_hex(hex, bytes, sizeof bytes);
     assert_int_equal(dnp3_crc16(bytes, n), want);
     assert_int_equal(dnp3i_crc_bitwise(bytes, n), want);
+    assert_int_equal(dnp3t_crc16(bytes, n), want);
 }
 
 static void test_facts_vectors(void **state)
 {
     (void)state;
-    static const uint8_t reset[] = {0x05, 0x64, 0x05, 0xC0, 0x01, 0x00, 0x00, 0x04};
-    static const uint8_t ack[] = {0x05, 0x64, 0x05, 0x00, 0x00, 0x04, 0x01, 0x00};
-    static const uint8_t cud[] = {0x05, 0x64, 0x14, 0xF3, 0x01, 0x00, 0x00, 0x04};
-    static const uint8_t block[] = {0xC0, 0xC3, 0x01, 0x3C, 0x02, 0x06, 0x3C, 0x03,
-                                    0x06, 0x3C, 0x04, 0x06, 0x3C, 0x01, 0x06};
-    static const uint8_t status[] = {0x05, 0x64, 0x05, 0xC9, 0x0A, 0x00, 0x01, 0x00};
-    check_vector((const uint8_t *)"123456789", 9, 0xEA82);
-    check_vector(reset, sizeof reset, 0x21E9);
-    check_vector(ack, sizeof ack, 0xA619);
-    check_vector(cud, sizeof cud, 0x3B0A);
-    check_vector(block, sizeof block, 0x129A);
-    check_vector(status, sizeof status, 0xDAFE);
+    check_vector("31 32 33 34 35 36 37 38 39", 0xEA82);                   /* "123456789" */
+    check_vector("05 64 05 C0 01 00 00 04", 0x21E9);                      /* reset link */
+    check_vector("05 64 05 00 00 04 01 00", 0xA619);                      /* ACK */
+    check_vector("05 64 14 F3 01 00 00 04", 0x3B0A);                      /* confirmed user data */
+    check_vector("C0 C3 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06", 0x129A); /* a block */
+    check_vector("05 64 05 C9 0A 00 01 00", 0xDAFE);                      /* request link status */
 }
 
 /* The sliced paths (16, 8, 1 byte steps) agree with the bitwise definition

@@ -9,13 +9,8 @@
 #include <cmocka.h>
 
 #include "dnp3/link.h"
+#include "dnp3test.h"
 
-static const uint8_t RESET_M1024_O1[] = {0x05, 0x64, 0x05, 0xC0, 0x01,
-                                         0x00, 0x00, 0x04, 0xE9, 0x21};
-static const uint8_t STATUS_REQ_M1_O10[] = {0x05, 0x64, 0x05, 0xC9, 0x0A,
-                                            0x00, 0x01, 0x00, 0xFE, 0xDA};
-static const uint8_t STATUS_RSP_O10_M1[] = {0x05, 0x64, 0x05, 0x0B, 0x01,
-                                            0x00, 0x0A, 0x00, 0x6D, 0xED};
 static const uint8_t TWO_BLOCK[] = {
     0x05, 0x64, 0x19, 0x44, 0x00, 0x04, 0x01, 0x00, 0xC8, 0xB5, /* header */
     0xC1, 0xC3, 0x81, 0x00, 0x00, 0x1E, 0x01, 0x00, 0x00, 0x01,
@@ -119,24 +114,30 @@ static void test_frame_size(void **state)
     assert_int_equal(dnp3_link_frame_size(251), 0);
 }
 
-static void expect_written(uint8_t control, uint16_t dst, uint16_t src, const uint8_t *user,
-                           size_t user_len, const uint8_t *want, size_t want_len)
+/* The writer's frame is byte for byte the FACTS frame, and so is the one the
+ * test support builds with its own CRC. */
+static void expect_written(uint8_t control, uint16_t dst, uint16_t src, const char *user_hex,
+                           const char *want_hex)
 {
-    uint8_t out[DNP3_LINK_MAX_FRAME];
+    uint8_t user[DNP3_LINK_MAX_USER_DATA], out[DNP3_LINK_MAX_FRAME], ref[DNP3_LINK_MAX_FRAME];
+    size_t user_len = dnp3t_hex(user_hex, user, sizeof user);
     int n = dnp3_link_frame_write(out, sizeof out, control, dst, src, user, user_len);
-    assert_int_equal(n, (int)want_len);
-    assert_memory_equal(out, want, want_len);
+    assert_true(n > 0);
+    assert_hex_equal(out, (size_t)n, want_hex);
+    size_t m = dnp3t_frame(ref, sizeof ref, control, dst, src, user, user_len);
+    assert_hex_equal(ref, m, want_hex);
 }
 
 static void test_write_facts_frames(void **state)
 {
     (void)state;
-    expect_written(0xC0, 1, 1024, NULL, 0, RESET_M1024_O1, sizeof RESET_M1024_O1);
-    expect_written(0xC9, 10, 1, NULL, 0, STATUS_REQ_M1_O10, sizeof STATUS_REQ_M1_O10);
-    expect_written(0x0B, 1, 10, NULL, 0, STATUS_RSP_O10_M1, sizeof STATUS_RSP_O10_M1);
-    static const uint8_t user[20] = {0xC1, 0xC3, 0x81, 0x00, 0x00, 0x1E, 0x01, 0x00, 0x00, 0x01,
-                                     0x01, 0x64, 0x00, 0x00, 0x00, 0x01, 0xFE, 0xFF, 0xFF, 0xFF};
-    expect_written(0x44, 1024, 1, user, sizeof user, TWO_BLOCK, sizeof TWO_BLOCK);
+    expect_written(0xC0, 1, 1024, "", "05 64 05 C0 01 00 00 04 E9 21");
+    expect_written(0xC9, 10, 1, "", "05 64 05 C9 0A 00 01 00 FE DA");
+    expect_written(0x0B, 1, 10, "", "05 64 05 0B 01 00 0A 00 6D ED");
+    expect_written(0x44, 1024, 1, "C1 C3 81 00 00 1E 01 00 00 01 01 64 00 00 00 01 FE FF FF FF",
+                   "05 64 19 44 00 04 01 00 C8 B5"
+                   " C1 C3 81 00 00 1E 01 00 00 01 01 64 00 00 00 01 4F D6"
+                   " FE FF FF FF 67 B8");
 }
 
 static void test_write_read_round_trip(void **state)
@@ -236,6 +237,38 @@ static void test_read_errors(void **state)
     assert_int_equal(dnp3_link_frame_read(b, sizeof b, NULL, ubuf, NULL), DNP3_E_INVALID_ARG);
 }
 
+/* In-place framing. The natural layout puts the fragment right after the
+ * header (out + 10): every block moves 2 bytes further than the previous,
+ * so a writer that goes forwards overwrites data before reading it (and
+ * CRCs the damage). Every length 0..250, and the user data at every offset
+ * from 20 bytes before out to past its end: the frame is exactly the one
+ * built from a separate copy, or the call is refused and writes nothing. */
+static void test_write_in_place(void **state)
+{
+    (void)state;
+    static uint8_t user[250], want[300], arena[400], before[400];
+    for (size_t i = 0; i < sizeof user; i++)
+        user[i] = (uint8_t)(i * 37 + 11);
+    uint8_t *const out = arena + 40;
+    for (size_t len = 0; len <= 250; len++) {
+        const size_t size = dnp3t_frame(want, sizeof want, 0x44, 3, 4, user, len);
+        for (long off = -20; off <= (long)(size - len) + 2; off++) {
+            memset(arena, 0xA5, sizeof arena);
+            memcpy(out + off, user, len);
+            memcpy(before, arena, sizeof arena);
+            int n = dnp3_link_frame_write(out, 300, 0x44, 3, 4, out + off, len);
+            const bool natural = off == 10, at_end = off == (long)(size - len);
+            if (n == DNP3_E_INVALID_ARG && !natural && !at_end) {
+                assert_memory_equal(arena, before, sizeof arena); /* nothing written */
+                continue;
+            }
+            if (n != (int)size)
+                fail_msg("len %zu at out%+ld: %d", len, off, n);
+            assert_bytes_equal(out, size, want, size);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_write_facts_frames),
         cmocka_unit_test(test_write_read_round_trip),
         cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_write_in_place),
         cmocka_unit_test(test_read_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,20 +1,21 @@
 /* A decoded free-format object as a list of named fields in wire order,
- * so every renderer (text tree, JSON) shows exactly the same thing. Uses
- * only the public dnp3_ff_t view and the name tables. */
-#include "dnp3/freeformat.h"
+ * so every renderer (the text formatter, the tool's JSON) shows exactly the
+ * same thing: the walker hands them over with the point. Uses only the
+ * public dnp3_ff_t view and the name tables. */
+#include "format/format_internal.h"
 
 #include <stddef.h>
 #include <string.h>
 
 typedef struct ffl {
-    dnp3_ff_field_t *out;
+    dnp3_format_field_t *out;
     size_t cap, n;
 } ffl_t;
 
-static dnp3_ff_field_t *f_add(ffl_t *l, const char *key, uint8_t kind)
+static dnp3_format_field_t *f_add(ffl_t *l, const char *key, uint8_t kind)
 {
     /* Past cap the field is only counted (the caller's array is full). */
-    dnp3_ff_field_t *f = l->n < l->cap ? &l->out[l->n] : NULL;
+    dnp3_format_field_t *f = l->n < l->cap ? &l->out[l->n] : NULL;
     l->n++;
     if (!f)
         return NULL;
@@ -26,7 +27,7 @@ static dnp3_ff_field_t *f_add(ffl_t *l, const char *key, uint8_t kind)
 
 static void f_uint(ffl_t *l, const char *key, uint64_t v, const char *name)
 {
-    dnp3_ff_field_t *f = f_add(l, key, DNP3_FF_F_UINT);
+    dnp3_format_field_t *f = f_add(l, key, DNP3_FORMAT_FIELD_UINT);
     if (f) {
         f->u = v;
         f->name = name;
@@ -35,14 +36,14 @@ static void f_uint(ffl_t *l, const char *key, uint64_t v, const char *name)
 
 static void f_kind(ffl_t *l, const char *key, uint8_t kind, uint64_t v)
 {
-    dnp3_ff_field_t *f = f_add(l, key, kind);
+    dnp3_format_field_t *f = f_add(l, key, kind);
     if (f)
         f->u = v;
 }
 
 static void f_detail(ffl_t *l, const char *key, uint64_t v)
 {
-    dnp3_ff_field_t *f = f_add(l, key, DNP3_FF_F_UINT);
+    dnp3_format_field_t *f = f_add(l, key, DNP3_FORMAT_FIELD_UINT);
     if (f) {
         f->u = v;
         f->detail = true;
@@ -51,13 +52,15 @@ static void f_detail(ffl_t *l, const char *key, uint64_t v)
 
 static void f_bytes(ffl_t *l, const char *key, uint8_t kind, dnp3_ff_bytes_t b)
 {
-    dnp3_ff_field_t *f = f_add(l, key, kind);
-    if (f)
-        f->b = b;
+    dnp3_format_field_t *f = f_add(l, key, kind);
+    if (f) {
+        f->data = b.data;
+        f->len = b.len;
+    }
 }
 
-#define F_STR(l, k, b) f_bytes((l), (k), DNP3_FF_F_STRING, (b))
-#define F_HEX(l, k, b) f_bytes((l), (k), DNP3_FF_F_BYTES, (b))
+#define F_STR(l, k, b) f_bytes((l), (k), DNP3_FORMAT_FIELD_STRING, (b))
+#define F_HEX(l, k, b) f_bytes((l), (k), DNP3_FORMAT_FIELD_BYTES, (b))
 
 static void fields_g70(const dnp3_ff_t *ff, ffl_t *l)
 {
@@ -72,12 +75,12 @@ static void fields_g70(const dnp3_ff_t *ff, ffl_t *l)
     case 3:
         F_STR(l, "name", ff->u.file_cmd.name);
         f_uint(l, "mode", ff->u.file_cmd.mode, dnp3_file_mode_name(ff->u.file_cmd.mode));
-        f_kind(l, "permissions", DNP3_FF_F_PERMS, ff->u.file_cmd.permissions);
+        f_kind(l, "permissions", DNP3_FORMAT_FIELD_PERMS, ff->u.file_cmd.permissions);
         f_uint(l, "max_block", ff->u.file_cmd.max_block, NULL);
         f_uint(l, "request_id", ff->u.file_cmd.request_id, NULL);
         f_uint(l, "auth_key", ff->u.file_cmd.auth_key, NULL);
         f_uint(l, "file_size", ff->u.file_cmd.file_size, NULL);
-        f_kind(l, "created", DNP3_FF_F_TIME, ff->u.file_cmd.created);
+        f_kind(l, "created", DNP3_FORMAT_FIELD_TIME, ff->u.file_cmd.created);
         f_detail(l, "name_offset", ff->u.file_cmd.name_offset);
         break;
     case 4:
@@ -92,13 +95,13 @@ static void fields_g70(const dnp3_ff_t *ff, ffl_t *l)
     case 5:
         f_uint(l, "handle", ff->u.file_transport.handle, NULL);
         f_uint(l, "block", ff->u.file_transport.block, NULL);
-        f_kind(l, "last", DNP3_FF_F_BOOL, ff->u.file_transport.last);
+        f_kind(l, "last", DNP3_FORMAT_FIELD_BOOL, ff->u.file_transport.last);
         F_HEX(l, "data", ff->u.file_transport.data);
         break;
     case 6:
         f_uint(l, "handle", ff->u.file_transport_status.handle, NULL);
         f_uint(l, "block", ff->u.file_transport_status.block, NULL);
-        f_kind(l, "last", DNP3_FF_F_BOOL, ff->u.file_transport_status.last);
+        f_kind(l, "last", DNP3_FORMAT_FIELD_BOOL, ff->u.file_transport_status.last);
         f_uint(l, "status", ff->u.file_transport_status.status,
                dnp3_file_status_name(ff->u.file_transport_status.status));
         F_STR(l, "text", ff->u.file_transport_status.text);
@@ -107,9 +110,9 @@ static void fields_g70(const dnp3_ff_t *ff, ffl_t *l)
         F_STR(l, "name", ff->u.file_desc.name);
         f_uint(l, "type", ff->u.file_desc.type, dnp3_file_type_name(ff->u.file_desc.type));
         f_uint(l, "size", ff->u.file_desc.size, NULL);
-        f_kind(l, "permissions", DNP3_FF_F_PERMS, ff->u.file_desc.permissions);
+        f_kind(l, "permissions", DNP3_FORMAT_FIELD_PERMS, ff->u.file_desc.permissions);
         f_uint(l, "request_id", ff->u.file_desc.request_id, NULL);
-        f_kind(l, "created", DNP3_FF_F_TIME, ff->u.file_desc.created);
+        f_kind(l, "created", DNP3_FORMAT_FIELD_TIME, ff->u.file_desc.created);
         f_detail(l, "name_offset", ff->u.file_desc.name_offset);
         break;
     case 8:
@@ -166,7 +169,7 @@ static void fields_g120(const dnp3_ff_t *ff, ffl_t *l)
         f_uint(l, "user", ff->u.sa_error.user, NULL);
         f_uint(l, "assoc", ff->u.sa_error.assoc, NULL);
         f_uint(l, "error", ff->u.sa_error.error, dnp3_sa_error_name(ff->u.sa_error.error));
-        f_kind(l, "time", DNP3_FF_F_TIME, ff->u.sa_error.time);
+        f_kind(l, "time", DNP3_FORMAT_FIELD_TIME, ff->u.sa_error.time);
         F_STR(l, "text", ff->u.sa_error.text);
         break;
     case 8:
@@ -217,7 +220,7 @@ static void fields_g120(const dnp3_ff_t *ff, ffl_t *l)
     }
 }
 
-size_t dnp3_ff_fields(const dnp3_ff_t *ff, dnp3_ff_field_t *out, size_t cap)
+size_t dnp3i_ff_fields(const dnp3_ff_t *ff, dnp3_format_field_t *out, size_t cap)
 {
     ffl_t l = {out, out ? cap : 0, 0};
     if (!ff)

@@ -1,0 +1,237 @@
+/* Commands: SELECT/OPERATE, DIRECT_OPERATE, DIRECT_OPERATE_NR for CROB
+ * (g12v1) and analog outputs (g41v1-v4), several points per request; the
+ * echo check, per-point statuses, IIN2 errors, the select timeout, and no
+ * automatic retry after a timeout. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "master_harness.h"
+
+static mh_t h;
+
+static int teardown(void **state)
+{
+    (void)state;
+    mh_close(&h);
+    return 0;
+}
+
+/* LATCH_ON, count 1, on 100 ms, off 200 ms, index 3 */
+static const dnp3_command_point_t latch3 = {
+    .group = 12, .variation = 1, .index = 3, .code = 0x03, .count = 1, .on_ms = 100, .off_ms = 200};
+#define CROB3      "0C 01 17 01 03 03 01 64 00 00 00 C8 00 00 00"
+#define CROB3_OK   CROB3 " 00"
+#define CROB3_BAD  CROB3 " 04"
+#define CROB3_LONG "0C 01 17 01 03 03 01 65 00 00 00 C8 00 00 00 00"
+
+static int operate(dnp3_command_mode_t mode, const dnp3_command_point_t *p, size_t n)
+{
+    return dnp3_master_assoc_operate(h.a, h.now, mode, p, n);
+}
+
+static void select_then_operate(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 " CROB3_OK);
+    mh_expect_events(&h, "");
+    mh_expect_tx(&h, "C3 04 " CROB3_OK); /* the same objects, byte for byte */
+    mh_rx(&h, "C3 81 00 00 " CROB3_OK);
+    mh_expect_events(&h, "command 1 SUCCESS [SUCCESS]\n");
+    mh_expect_no_tx(&h);
+}
+
+static void select_mismatch_no_operate(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 " CROB3_LONG); /* on time 101 ms echoed */
+    mh_expect_events(&h, "command 1 SELECT_MISMATCH\n");
+    mh_expect_no_tx(&h);
+}
+
+static void select_refused(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 " CROB3_BAD);
+    mh_expect_events(&h, "command 1 REFUSED [NOT_SUPPORTED]\n");
+    mh_expect_no_tx(&h);
+}
+
+static void short_select_timeout(dnp3_master_config_t *cfg)
+{
+    cfg->select_timeout_ms = 2000;
+}
+
+/* A SELECT answered after the outstation's select timeout: operating now
+ * would be refused (NO_SELECT) at best. */
+static void select_answered_too_late(void **state)
+{
+    (void)state;
+    mh_open(&h, short_select_timeout);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_advance(&h, 2001);
+    mh_rx(&h, "C2 81 00 00 " CROB3_OK);
+    mh_expect_events(&h, "command 1 TIMEOUT\n");
+    mh_expect_no_tx(&h);
+}
+
+static void operate_echo_mismatch(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 " CROB3_OK);
+    mh_expect_tx(&h, "C3 04 " CROB3_OK);
+    mh_rx(&h, "C3 81 00 00");
+    mh_expect_events(&h, "command 1 RESPONSE_ERROR\n");
+}
+
+/* A control is never retried after a timeout: the outstation may have
+ * carried it out and lost only the answer. */
+static void timeout_not_retried(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 05 " CROB3_OK);
+    mh_advance(&h, 4999);
+    mh_expect_events(&h, "");
+    mh_advance(&h, 1);
+    mh_expect_events(&h, "state failed response_timeout\ncommand 1 TIMEOUT\n");
+    mh_expect_no_tx(&h);
+    mh_advance(&h, 120000);
+    mh_expect_no_tx(&h);
+    mh_expect_events(&h, "");
+}
+
+static void direct_no_ack_reports_sent(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT_NO_ACK, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 06 " CROB3_OK);
+    mh_expect_events(&h, "command 1 SENT\n");
+    mh_expect_no_tx(&h);
+}
+
+/* Analog outputs of every variation and two CROBs in one DIRECT_OPERATE:
+ * one header per run of the same group and variation. */
+static void several_points_per_request(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    const dnp3_command_point_t pts[] = {
+        {.group = 41, .variation = 1, .index = 0, .value = 100},
+        {.group = 41, .variation = 2, .index = 1, .value = -5},
+        {.group = 41, .variation = 3, .index = 2, .value = 12.5},
+        {.group = 41, .variation = 4, .index = 3, .value = 0.1},
+        {.group = 12, .variation = 1, .index = 1, .code = 0x41, .count = 1, .on_ms = 1000},
+        {.group = 12, .variation = 1, .index = 2, .code = 0x81, .count = 1, .on_ms = 1000},
+    };
+#define AO_OBJS                                                                                    \
+    "29 01 17 01 00 64 00 00 00 00 "                                                               \
+    "29 02 17 01 01 FB FF 00 "                                                                     \
+    "29 03 17 01 02 00 00 48 41 00 "                                                               \
+    "29 04 17 01 03 9A 99 99 99 99 99 B9 3F 00 "
+#define CROBS "0C 01 17 02 01 41 01 E8 03 00 00 00 00 00 00 00 02 81 01 E8 03 00 00 00 00 00 00 "
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, pts, 6), 1);
+    mh_expect_tx(&h, "C2 05 " AO_OBJS CROBS "00");
+    /* the second CROB refused: LOCAL */
+    mh_rx(&h, "C2 81 00 00 " AO_OBJS CROBS "07");
+    mh_expect_events(&h, "command 1 REFUSED [SUCCESS,SUCCESS,SUCCESS,SUCCESS,SUCCESS,LOCAL]\n");
+}
+
+static void iin2_error(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 05 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 02"); /* OBJECT_UNKNOWN */
+    mh_expect_events(&h, "iin 0000 -> 0002\ncommand 1 IIN2_ERROR\n");
+}
+
+static void commands_ahead_of_polls(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 1);
+    assert_int_equal(dnp3_master_assoc_range_scan(h.a, h.now, 30, 0, 0, 9), 2);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 1), 3);
+    mh_expect_tx(&h, "C2 05 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 " CROB3_OK);
+    mh_expect_tx(&h, "C3 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06");
+    mh_rx(&h, "C3 81 00 00");
+    mh_expect_tx(&h, "C4 01 1E 00 00 00 09");
+    mh_rx(&h, "C4 81 00 00");
+    mh_expect_events(&h, "command 3 SUCCESS [SUCCESS]\n"
+                         "task integrity 1 SUCCESS\n"
+                         "task range_scan 2 SUCCESS\n");
+}
+
+static void bad_commands_refused_at_once(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    dnp3_command_point_t p = {.group = 41, .variation = 2, .value = 40000};
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &p, 1), DNP3_E_APP_VALUE);
+    p.variation = 1;
+    p.value = 1.5;
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &p, 1), DNP3_E_APP_VALUE);
+    p.variation = 3;
+    p.value = 1e300;
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &p, 1), DNP3_E_APP_VALUE);
+    p.group = 13;
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &p, 1), DNP3_E_INVALID_ARG);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 0), DNP3_E_INVALID_ARG);
+    assert_int_equal(operate((dnp3_command_mode_t)7, &latch3, 1), DNP3_E_INVALID_ARG);
+    dnp3_command_point_t many[33];
+    for (int i = 0; i < 33; i++)
+        many[i] = latch3;
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, many, 33), DNP3_E_INVALID_ARG);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 1), i + 1);
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, &latch3, 1), DNP3_E_QUEUE_FULL);
+    mh_expect_events(&h, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(select_then_operate, teardown),
+        cmocka_unit_test_teardown(select_mismatch_no_operate, teardown),
+        cmocka_unit_test_teardown(select_refused, teardown),
+        cmocka_unit_test_teardown(select_answered_too_late, teardown),
+        cmocka_unit_test_teardown(operate_echo_mismatch, teardown),
+        cmocka_unit_test_teardown(timeout_not_retried, teardown),
+        cmocka_unit_test_teardown(direct_no_ack_reports_sent, teardown),
+        cmocka_unit_test_teardown(several_points_per_request, teardown),
+        cmocka_unit_test_teardown(iin2_error, teardown),
+        cmocka_unit_test_teardown(commands_ahead_of_polls, teardown),
+        cmocka_unit_test_teardown(bad_commands_refused_at_once, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
