@@ -175,7 +175,8 @@ static void attach(side_t *sd, unsigned i)
 static void detach(side_t *sd, unsigned i)
 {
     CHECK(dnp3_mux_detach(sd->mux, locals[i], remotes[i]) == 0);
-    sd->s[i].attached = false;
+    sd->s[i].attached = false; /* told nothing more, LINK_DOWN included */
+    sd->s[i].up = false;
     sd->s[i].in_flight = false;
 }
 

@@ -94,7 +94,10 @@ typedef enum dnp3_mux_close_reason {
  * again, and dropped (counted unclaimed) if still nobody claims it.
  * Return 0 without attaching to drop it, or a negative code to close the
  * connection (DNP3_MUX_CLOSE_REFUSED; the mux's on_bytes returns that
- * code). Must not free or detach-all from inside (detach is allowed). */
+ * code). It may attach and detach sessions, but must not free the mux.
+ * A link-layer frame (REQUEST_LINK_STATUS, RESET_LINK_STATES) to a local
+ * address is answered by the channel whether or not a session claims it;
+ * only fragments reach this callback. */
 typedef int (*dnp3_mux_unclaimed_fn)(void *user, dnp3_mux_t *mux, dnp3_timestamp_t now,
                                      uint16_t src, uint16_t dst);
 

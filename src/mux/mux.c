@@ -134,20 +134,19 @@ static bool has_addr(const uint16_t *a, size_t n, uint16_t v)
 }
 
 /* The channel's local addresses: the configured ones, then those of the
- * attached sessions, each once. Returns how many there are (may exceed cap:
- * only cap are written). */
+ * attached sessions, each once, at most cap. Returns how many. */
 size_t dnp3i_mux_locals(const dnp3_mux_t *mux, uint16_t *out, size_t cap)
 {
     size_t n = 0;
     const dnp3_channel_config_t *c = &mux->cfg.channel;
-    for (size_t i = 0; i < c->n_local; i++) {
-        if (!has_addr(out, n < cap ? n : cap, c->local[i]) && n++ < cap)
-            out[n - 1] = c->local[i];
+    for (size_t i = 0; i < c->n_local && n < cap; i++) {
+        if (!has_addr(out, n, c->local[i]))
+            out[n++] = c->local[i];
     }
-    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+    for (size_t i = 0; i < mux->cfg.max_sessions && n < cap; i++) {
         const mux_slot_t *m = &mux->slots[i];
-        if (m->used && !has_addr(out, n < cap ? n : cap, m->s.local) && n++ < cap)
-            out[n - 1] = m->s.local;
+        if (m->used && !has_addr(out, n, m->s.local))
+            out[n++] = m->s.local;
     }
     return n;
 }
@@ -156,8 +155,7 @@ static void update_locals(dnp3_mux_t *mux)
 {
     uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
     size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
-    if (n <= DNP3_CHANNEL_MAX_LOCAL)
-        dnp3i_channel_set_local(mux->ch, local, n);
+    dnp3i_channel_set_local(mux->ch, local, n);
 }
 
 static long find_slot(const dnp3_mux_t *mux, uint16_t local, uint16_t remote)

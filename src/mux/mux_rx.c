@@ -68,8 +68,6 @@ static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
 {
     uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
     size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
-    if (n > DNP3_CHANNEL_MAX_LOCAL)
-        n = DNP3_CHANNEL_MAX_LOCAL;
     bool outstation = mux->cfg.channel.role == DNP3_CHANNEL_ROLE_OUTSTATION;
     int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
     for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)

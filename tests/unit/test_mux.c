@@ -220,6 +220,25 @@ static void test_attach_on_demand_from_first_frame(void **state)
     fx_free(fx);
 }
 
+/* A master's first frame is often REQUEST_LINK_STATUS: the channel answers
+ * for the configured address before any session exists. */
+static void test_link_status_answered_before_attach(void **state)
+{
+    (void)state;
+    fixture_t *fx = fx_server(true, 0);
+    mh_stream_t s = {0};
+    mh_link(&s, true, true, DNP3_LINK_REQUEST_LINK_STATUS, 10, 7);
+    assert_int_equal(mh_feed(fx->mux, 0, &s, 1), 0);
+    mh_stream_t want = {0};
+    mh_link(&want, false, false, DNP3_LINK_LINK_STATUS, 7, 10);
+    uint8_t out[64];
+    assert_int_equal(dnp3_mux_take_output(fx->mux, 0, out, sizeof out), (int)want.n);
+    assert_memory_equal(out, want.b, want.n);
+    mh_expect(&fx->calls, "");
+    assert_int_equal(dnp3_mux_session_count(fx->mux), 0);
+    fx_free(fx);
+}
+
 static void test_unclaimed_dropped_or_refused(void **state)
 {
     (void)state;
@@ -287,8 +306,28 @@ static void test_attach_limits(void **state)
     assert_int_equal(dnp3_mux_session_count(fx->mux), 4);
     fx_free(fx);
 
+    /* A data concentrator: 16 local addresses at most (the channel's). */
     dnp3_mux_config_t cfg;
     dnp3_mux_config_default(&cfg);
+    cfg.max_sessions = 20;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    static fake_t many[18];
+    mh_text_t *calls = calloc(1, sizeof *calls);
+    assert_non_null(calls);
+    for (uint16_t i = 0; i < 15; i++) { /* 1 configured + 15 = 16 */
+        fake_init(&many[i], 'M', calls, (uint16_t)(100 + i), 1);
+        assert_int_equal(dnp3_mux_attach(mux, &many[i].as), 0);
+    }
+    fake_init(&many[15], 'M', calls, 115, 1);
+    assert_int_equal(dnp3_mux_attach(mux, &many[15].as), DNP3_E_NOSPACE);
+    fake_init(&many[16], 'M', calls, 100, 2); /* a known address: fine */
+    assert_int_equal(dnp3_mux_attach(mux, &many[16].as), 0);
+    assert_int_equal(dnp3_mux_detach(mux, 114, 1), 0);
+    assert_int_equal(dnp3_mux_attach(mux, &many[15].as), 0);
+    dnp3_mux_free(mux);
+    free(calls);
+
     cfg.max_sessions = 0;
     int err = 0;
     assert_null(dnp3_mux_new(&cfg, &err));
@@ -425,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_foreign_counted_and_logged),
         cmocka_unit_test(test_foreign_master_wording),
         cmocka_unit_test(test_attach_on_demand_from_first_frame),
+        cmocka_unit_test(test_link_status_answered_before_attach),
         cmocka_unit_test(test_unclaimed_dropped_or_refused),
         cmocka_unit_test(test_link_up_down_propagation),
         cmocka_unit_test(test_attach_limits),
