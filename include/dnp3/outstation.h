@@ -39,6 +39,7 @@
 
 #include "dnp3/app.h"
 #include "dnp3/database.h"
+#include "dnp3/format.h"
 #include "dnp3/mux.h"
 #include "dnp3/runtime.h" /* dnp3_log_level_t only: the core itself does no I/O */
 #include "dnp3/types.h"
@@ -95,12 +96,18 @@ typedef struct dnp3_outstation_config {
      * g52v2 (milliseconds). Default false. */
     bool restart_delay_seconds;
 
-    /* Class of the command events (g13, g43) made for each control carried
-     * out; DNP3_CLASS_NONE makes none. Default DNP3_CLASS_3. Variations
-     * carry time (the time of the last time WRITE plus the elapsed
-     * monotonic time, 0 before any): g13v2 for a CROB, and for g41 the g43
-     * variation of the same value type with time (Annex A group 43). */
+    /* Command events (Annex A groups 13 and 43): one for each control the
+     * application decided in OPERATE, DIRECT_OPERATE or DIRECT_OPERATE_NR,
+     * with the commanded state or value and the status it answered, in
+     * this class (DNP3_CLASS_NONE: none; default DNP3_CLASS_3). Variations
+     * with time: g13v2, and for g41v1..v4 the g43 variation of the same
+     * value type with time (v3, v4, v7, v8); the time is that of the last
+     * time WRITE plus the time elapsed since (0 before any). They are held
+     * (at most command_event_capacity, default 32; the oldest is discarded
+     * and counted when full, with IIN2.3) and confirmed like the database's
+     * events, and written after them in a response. */
     uint8_t command_event_class;
+    uint32_t command_event_capacity;
 
     /* Unsolicited responses (4.6). When enabled the outstation sends the
      * null unsolicited response (IIN1.7) once a link is up, and event data
@@ -131,6 +138,15 @@ typedef struct dnp3_outstation_config {
     const char *hardware_version; /* v243, default "" */
     const char *location;         /* v245, default "" */
     const char *serial_number;    /* v248, default "" */
+
+    /* Messages above this level are not even formatted (the log callback
+     * may filter further). Default DNP3_LOG_INFO. */
+    dnp3_log_level_t log_level;
+    /* Protocol trace: each fragment received and sent is logged at INFO,
+     * formatted at this level (dnp3/format.h: header line, object headers,
+     * values), each line prefixed "rx from <master>: " or "tx to <master>: ".
+     * Default DNP3_APP_DECODE_NOTHING. */
+    dnp3_app_decode_t decode;
 } dnp3_outstation_config_t;
 
 /* Fill cfg with the defaults above (events: dnp3_event_buffer_config_default). */
@@ -284,17 +300,19 @@ typedef struct dnp3_outstation_counters {
     uint64_t unsolicited_sent;    /* unsolicited fragments sent (a retry counts) */
     uint64_t unsolicited_retried; /* of those, retries */
     uint64_t unsolicited_confirmed;
-    uint64_t confirms_timed_out;  /* solicited and unsolicited confirm timeouts */
-    uint64_t confirms_unexpected; /* confirms matching nothing we wait for */
-    uint64_t controls[128];       /* controls answered, by command status */
-    uint64_t malformed;           /* requests that failed to parse */
-    uint64_t too_large;           /* requests above max_rx_fragment */
-    uint64_t errors_iin;          /* responses carrying IIN2.0-2.2 */
-    uint64_t broadcasts;          /* broadcast requests carried out */
-    uint64_t wrong_address;       /* fragments from another master, ignored */
-    uint64_t events_sent;         /* events written into responses (a resend counts) */
-    uint64_t events_confirmed;    /* events removed by a confirm */
-    uint64_t select_timeouts;     /* OPERATEs that came after the select timeout */
+    uint64_t confirms_timed_out;       /* solicited and unsolicited confirm timeouts */
+    uint64_t confirms_unexpected;      /* confirms matching nothing we wait for */
+    uint64_t controls[128];            /* controls answered, by command status */
+    uint64_t malformed;                /* requests that failed to parse */
+    uint64_t too_large;                /* requests above max_rx_fragment */
+    uint64_t errors_iin;               /* responses carrying IIN2.0-2.2 */
+    uint64_t broadcasts;               /* broadcast requests carried out */
+    uint64_t wrong_address;            /* fragments from another master, ignored */
+    uint64_t events_sent;              /* events written into responses (a resend counts) */
+    uint64_t events_confirmed;         /* events removed by a confirm */
+    uint64_t command_events;           /* g13/g43 events made */
+    uint64_t command_events_discarded; /* lost because their store was full */
+    uint64_t select_timeouts;          /* OPERATEs that came after the select timeout */
     uint64_t link_up, link_down;
 } dnp3_outstation_counters_t;
 

@@ -32,6 +32,7 @@ static const dnp3i_conf_row_t rows[] = {
     {DNP3_FC_READ, 40, 0, 4, Q_STAT, "analog output status"},
     {DNP3_FC_READ, 42, 0, 8, Q_EVT, "analog output event"},
     {DNP3_FC_READ, 43, 0, 8, Q_EVT, "analog output command event"},
+    {DNP3_FC_READ, 50, 1, 1, DNP3I_Q_06 | DNP3I_Q_07, "time and date (count 1)"},
     {DNP3_FC_READ, 60, 1, 1, DNP3I_Q_06, "class 0 data"},
     {DNP3_FC_READ, 60, 2, 4, Q_EVT, "class 1, 2, 3 data"},
     {DNP3_FC_READ, 80, 1, 1, Q_RANGE | DNP3I_Q_06, "internal indications"},

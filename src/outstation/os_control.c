@@ -59,7 +59,10 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
     } else {
         c.v.analog_int = pt->v.analog_i;
     }
-    return (uint8_t)(o->cb.control(o->ctx, &c) & 0x7F);
+    uint8_t status = (uint8_t)(o->cb.control(o->ctx, &c) & 0x7F);
+    if (mode != DNP3_CONTROL_SELECT)
+        dnp3i_os_cmdev_add(o, &c, status);
+    return status;
 }
 
 /* Status of an OPERATE before any control is looked at: it must follow

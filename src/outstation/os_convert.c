@@ -3,6 +3,8 @@
  * or bits 7..6; integer variations clamp and report OVER_RANGE). */
 #include "outstation/outstation_internal.h"
 
+#include "app/layout.h" /* the wire width of a value field */
+
 #include <math.h>
 
 /* OVER_RANGE (flag bit 5) of analog and counter objects (Annex A g30/g40). */
@@ -52,10 +54,14 @@ static void fill_value(dnp3_point_type_t type, const dnp3_point_value_t *val, ui
     case DNP3_VT_ANALOG_FLOAT:
         pt->v.analog_f = val->analog;
         break;
-    case DNP3_VT_OCTETS:
-        pt->v.bytes.data = val->octets.data;
-        pt->v.bytes.len = val->octets.len;
+    case DNP3_VT_OCTETS: {
+        /* A string never set has no bytes, but g110/g111 have no variation
+         * 0 on the wire: it reads as one zero byte. */
+        static const uint8_t zero = 0;
+        pt->v.bytes.data = val->octets.len ? val->octets.data : &zero;
+        pt->v.bytes.len = val->octets.len ? val->octets.len : 1;
         break;
+    }
     default:
         break;
     }
@@ -93,6 +99,6 @@ void dnp3i_os_event_to_point(const dnp3_event_t *ev, uint8_t group, uint8_t vari
 uint8_t dnp3i_os_static_var(const dnp3_db_point_t *dp)
 {
     if (dp->type == DNP3_PT_OCTET_STRING)
-        return dp->value.octets.len;
+        return dp->value.octets.len ? dp->value.octets.len : 1;
     return dp->config.static_variation;
 }

@@ -25,7 +25,7 @@ static uint8_t event_var(dnp3_outstation_t *o, const dnp3_event_t *ev)
 {
     const dnp3i_item_t *it = claim(o, ev);
     if (ev->type == DNP3_PT_OCTET_STRING)
-        return ev->value.octets.len;
+        return ev->value.octets.len ? ev->value.octets.len : 1;
     if (it && it->variation)
         return it->variation;
     return ev->variation;
@@ -36,85 +36,83 @@ static bool rel_time(uint8_t g, uint8_t v)
     return v == 3 && (g == 2 || g == 4);
 }
 
-/* Events [pos, end) that can share one header with the event at pos. */
-static uint32_t run_length(dnp3_outstation_t *o, uint32_t pos, uint32_t end, uint8_t g, uint8_t v,
-                           dnp3_time_t cto)
+static int write_cto(dnp3_outstation_t *o, dnp3_app_writer_t *w, dnp3_time_t t)
 {
-    uint32_t n = 0;
-    for (uint32_t i = pos; i < end; i++) {
-        dnp3_event_t ev;
-        if (dnp3_event_buffer_selected(o->eb, i, &ev) < 0)
-            break; /* left through overflow: ends the run (skipped alone) */
-        if (dnp3_point_type_event_group(ev.type) != g || event_var(o, &ev) != v)
-            break;
-        if (rel_time(g, v) && (ev.time < cto || ev.time - cto > 0xFFFF))
-            break;
-        n++;
-    }
-    return n;
-}
-
-static bool write_cto(dnp3_outstation_t *o, dnp3_app_writer_t *w, dnp3_time_t t)
-{
-    if (w->cap - w->len < 10)
-        return false;
     /* g51v1 when the clock was set by the master, else g51v2. */
     uint8_t v = o->time_valid ? 1 : 2;
-    dnp3_app_write_header(w, 51, v, 0x07, 1, 0);
+    int rc = dnp3_app_write_header(w, 51, v, 0x07, 1, 0);
+    if (rc < 0)
+        return rc;
     dnp3_point_t pt = {.type = DNP3_VT_CTO, .time = t & DNP3_TIME_MAX, .has_time = true};
-    dnp3_app_write_point(w, &pt);
-    return true;
+    return dnp3_app_write_point(w, &pt);
+}
+
+/* Open a header for an event of g/v (behind a CTO for relative times). */
+static int open_run(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t g, uint8_t v, dnp3_time_t t)
+{
+    int rc = dnp3_app_write_close_header(w);
+    if (rc >= 0 && rel_time(g, v))
+        rc = write_cto(o, w, t);
+    if (rc >= 0)
+        rc = dnp3_app_write_open_header(w, g, v, 0x28, 0);
+    return rc;
 }
 
 uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full)
 {
     const uint32_t end = dnp3_event_buffer_selected_count(o->eb);
     uint32_t pos = 0;
+    bool open = false;
+    uint8_t cg = 0, cv = 0;
+    dnp3_time_t cto = 0;
     *full = false;
     while (pos < end) {
         dnp3_event_t ev;
         if (dnp3_event_buffer_selected(o->eb, pos, &ev) < 0) {
-            pos++;
+            pos++; /* left through overflow: nothing to write */
             continue;
         }
         const uint8_t g = dnp3_point_type_event_group(ev.type);
         const uint8_t v = event_var(o, &ev);
-        const dnp3_obj_info_t *info = dnp3_obj_lookup(g, v);
-        if (!info) { /* cannot happen for database variations: skip it */
-            pos++;
+        const bool rel = rel_time(g, v);
+        dnp3_app_writer_mark_t m;
+        dnp3_app_writer_mark(w, &m);
+        if (!open || g != cg || v != cv || (rel && (ev.time < cto || ev.time - cto > 0xFFFF))) {
+            if (open_run(o, w, g, v, ev.time) < 0) {
+                dnp3_app_writer_rollback(w, &m);
+                *full = true;
+                break;
+            }
+            open = true;
+            cg = g;
+            cv = v;
+            cto = ev.time;
+        }
+        dnp3_point_t pt;
+        dnp3i_os_event_to_point(&ev, g, v, &pt);
+        int rc = dnp3_app_write_point(w, &pt);
+        if (rc == DNP3_E_APP_COUNT) { /* the count field is full: a new header */
+            open = false;
             continue;
         }
-        dnp3_app_writer_t save = *w;
-        if (rel_time(g, v) && !write_cto(o, w, ev.time)) {
+        if (rc == DNP3_E_NOSPACE) {
+            dnp3_app_writer_rollback(w, &m);
             *full = true;
             break;
         }
-        uint32_t run = run_length(o, pos, end, g, v, ev.time);
-        size_t per = 2 + (info->size_kind == DNP3_SK_BY_VARIATION ? v : info->size);
-        size_t room = w->cap - w->len;
-        uint32_t m = room < 5 ? 0 : (uint32_t)((room - 5) / per);
-        if (m > run)
-            m = run;
-        if (m == 0) {
-            *w = save;
-            *full = true;
-            break;
+        if (rc < 0) {
+            /* A value the variation cannot carry: reported as sent rather
+             * than blocking every later event (and logged). */
+            dnp3_app_writer_rollback(w, &m);
+            open = false;
+            dnp3i_os_log(o, DNP3_LOG_WARN, "event g%uv%u index %u not writable: %s", g, v,
+                         (unsigned)ev.index, dnp3_strerror(rc));
         }
-        dnp3_app_write_header(w, g, v, 0x28, m, 0);
-        for (uint32_t k = 0; k < m; k++) {
-            dnp3_event_buffer_selected(o->eb, pos + k, &ev);
-            dnp3_point_t pt;
-            dnp3i_os_event_to_point(&ev, g, v, &pt);
-            dnp3_app_write_point(w, &pt);
-            dnp3i_item_t *it = claim(o, &ev);
-            if (it && it->max != UINT32_MAX)
-                it->max--;
-        }
-        pos += m;
-        if (m < run) {
-            *full = true;
-            break;
-        }
+        dnp3i_item_t *it = claim(o, &ev);
+        if (it && it->max != UINT32_MAX)
+            it->max--;
+        pos++;
     }
+    dnp3_app_write_close_header(w);
     return pos;
 }

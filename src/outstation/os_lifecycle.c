@@ -23,6 +23,7 @@ void dnp3_outstation_config_default(dnp3_outstation_config_t *cfg)
     cfg->need_time_at_start = true;
     cfg->need_time_period_ms = 600000;
     cfg->command_event_class = DNP3_CLASS_3;
+    cfg->command_event_capacity = 32;
     cfg->unsolicited = true;
     cfg->unsolicited_hold_ms = 1000;
     cfg->unsolicited_hold_count = 10;
@@ -36,6 +37,7 @@ void dnp3_outstation_config_default(dnp3_outstation_config_t *cfg)
     cfg->hardware_version = "";
     cfg->location = "";
     cfg->serial_number = "";
+    cfg->log_level = DNP3_LOG_INFO;
 }
 
 static int copy_attrs(dnp3_outstation_t *o, const dnp3_outstation_config_t *cfg)
@@ -100,6 +102,11 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->last_rsp = malloc(cfg->max_tx_fragment);
     o->sel_objs = malloc(cfg->max_rx_fragment);
     o->tx = malloc(cfg->max_tx_fragment);
+    o->cmdev_cap = cfg->command_event_capacity;
+    if (o->cmdev_cap && !(o->cmdev = calloc(o->cmdev_cap, sizeof *o->cmdev))) {
+        dnp3_outstation_free(o);
+        return DNP3_E_NOMEM;
+    }
     o->uns_tx = malloc(cfg->max_tx_fragment);
     if (!o->rx || !o->last_rsp || !o->sel_objs || !o->tx || !o->uns_tx) {
         dnp3_outstation_free(o);
@@ -128,6 +135,7 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
     free(o->sel_objs);
     free(o->tx);
     free(o->uns_tx);
+    free(o->cmdev);
     free(o);
 }
 

@@ -86,6 +86,7 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
             return DNP3_IIN_PARAMETER_ERROR;
         it->class_mask = (uint8_t)(1u << (h->variation - 2));
         it->type_mask = DNP3_TYPE_MASK_ALL;
+        it->cmd_kinds = 3;
         it->variation = 0;
         it->max = event_limit(h);
         return 0;
@@ -109,6 +110,11 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
         it->next = 209;
         return 0;
     }
+    if (h->group == 50) {
+        if ((h->qualifier == 0x07 && h->count != 1) || !(it = new_item(o, DNP3I_ITEM_TIME, h)))
+            return DNP3_IIN_PARAMETER_ERROR;
+        return 0;
+    }
     if (h->group == 34)
         return plan_static(o, DNP3_PT_ANALOG, h, 34, h->variation);
     dnp3_point_type_t t = dnp3i_os_static_type(h->group);
@@ -120,6 +126,7 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
     t = dnp3i_os_event_type(h->group);
     it->class_mask = DNP3_CLASS_MASK_ALL;
     it->type_mask = t == DNP3_PT_COUNT_ ? 0 : DNP3_TYPE_MASK(t);
+    it->cmd_kinds = h->group == 13 ? 1 : h->group == 43 ? 2 : 0;
     it->max = event_limit(h);
     return 0;
 }
@@ -156,6 +163,19 @@ static void fragment_events(dnp3_outstation_t *o, dnp3_app_writer_t *w)
     if (written > 0) {
         o->sol_has_events = true;
         o->counters.events_sent += (uint64_t)written;
+    }
+    for (uint32_t i = 0; i < o->item_count && !full; i++) {
+        dnp3i_item_t *it = &o->items[i];
+        if (it->kind != DNP3I_ITEM_EVENTS || !it->cmd_kinds || it->max == 0)
+            continue;
+        uint8_t var[2] = {it->group == 13 ? it->variation : 0, it->group == 43 ? it->variation : 0};
+        uint32_t cw = 0;
+        full = !dnp3i_os_cmdev_write(o, w, it->class_mask, it->cmd_kinds, var, &it->max, o->sol_seq,
+                                     false, &cw);
+        if (cw) {
+            o->sol_has_events = true;
+            o->counters.events_sent += cw;
+        }
     }
     if (!full)
         o->static_started = true;

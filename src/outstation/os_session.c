@@ -38,7 +38,7 @@ static bool no_response(uint8_t func)
 void dnp3i_os_sol_abandon(dnp3_outstation_t *o)
 {
     if (o->sol_state == DNP3I_SOL_WAIT_CONFIRM || o->sol_state == DNP3I_SOL_READY)
-        dnp3_event_buffer_unwrite(o->eb, o->sol_seq, false);
+        dnp3i_os_ev_unwrite(o, o->sol_seq, false);
     o->sol_state = DNP3I_SOL_IDLE;
     o->sol_more = false;
     o->item_count = 0;
@@ -190,12 +190,7 @@ static void on_confirm(dnp3_outstation_t *o, const dnp3_app_header_t *h)
         o->counters.confirms_unexpected++;
         return;
     }
-    int n = dnp3_event_buffer_confirm(o->eb, seq, false);
-    if (n > 0) {
-        o->counters.events_confirmed += (uint64_t)n;
-        /* The master has the events: the overflow is reported (4.2.2.7.2). */
-        dnp3_event_buffer_clear_overflow(o->eb);
-    }
+    dnp3i_os_ev_confirm(o, seq, false);
     o->bcast_confirm = false;
     o->bcast_pending = false;
     if (o->sol_more) {
@@ -251,6 +246,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         return;
     }
     o->counters.requests[h.func]++;
+    dnp3i_os_trace(o, false, src, data, len);
     if (h.func == DNP3_FC_CONFIRM) {
         on_confirm(o, &h);
         return;
@@ -322,6 +318,7 @@ size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
         }
         memcpy(buf, o->tx, o->tx_len);
         o->counters.responses++;
+        dnp3i_os_trace(o, true, o->cfg.master_address, buf, o->tx_len);
         if (o->sol_con) {
             o->sol_state = DNP3I_SOL_WAIT_CONFIRM;
             o->sol_deadline = now + o->cfg.confirm_timeout_ms;
@@ -332,7 +329,10 @@ size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
     }
     if (o->sol_state != DNP3I_SOL_IDLE)
         return 0; /* no unsolicited response while a response waits (4.6) */
-    return dnp3i_os_unsol_take(o, now, buf, cap);
+    size_t n = dnp3i_os_unsol_take(o, now, buf, cap);
+    if (n)
+        dnp3i_os_trace(o, true, o->cfg.master_address, buf, n);
+    return n;
 }
 
 bool dnp3_outstation_want_send(const dnp3_outstation_t *o)
@@ -359,7 +359,7 @@ void dnp3_outstation_on_timer(dnp3_outstation_t *o, dnp3_timestamp_t now)
         return;
     o->now = now;
     if (o->sol_state == DNP3I_SOL_WAIT_CONFIRM && now >= o->sol_deadline) {
-        int n = dnp3_event_buffer_unwrite(o->eb, o->sol_seq, false);
+        int n = dnp3i_os_ev_unwrite(o, o->sol_seq, false);
         o->counters.confirms_timed_out++;
         dnp3i_os_log(o, DNP3_LOG_INFO, "no confirm for response seq %u: %d events kept", o->sol_seq,
                      n);
@@ -396,7 +396,7 @@ void dnp3_outstation_on_link_event(dnp3_outstation_t *o, dnp3_timestamp_t now,
         o->rx_valid = false;
         dnp3i_os_unsol_link(o, false);
         /* Nothing sent on the old connection counts as delivered (13.3). */
-        dnp3_event_buffer_unwrite_all(o->eb);
+        dnp3i_os_ev_unwrite_all(o);
         break;
     default:
         break;

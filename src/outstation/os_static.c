@@ -262,9 +262,24 @@ static bool write_attrs(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_
     return true;
 }
 
+/* g50v1: the time as the outstation knows it (0 until the master set it). */
+static bool write_time(dnp3_outstation_t *o, dnp3_app_writer_t *w)
+{
+    dnp3_app_writer_mark_t m;
+    dnp3_app_writer_mark(w, &m);
+    dnp3_point_t pt = {.type = DNP3_VT_TIME, .time = dnp3i_os_utc(o), .has_time = true};
+    if (dnp3_app_write_header(w, 50, 1, 0x07, 1, 0) < 0 || dnp3_app_write_point(w, &pt) < 0) {
+        dnp3_app_writer_rollback(w, &m);
+        return false;
+    }
+    return true;
+}
+
 bool dnp3i_os_write_static(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_t *w)
 {
     switch (it->kind) {
+    case DNP3I_ITEM_TIME:
+        return write_time(o, w);
     case DNP3I_ITEM_IIN:
         return write_iin(o, it, w);
     case DNP3I_ITEM_ATTR:

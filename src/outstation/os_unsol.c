@@ -11,7 +11,7 @@ static uint32_t pending(const dnp3_outstation_t *o)
     uint32_t n = 0;
     for (uint8_t c = 1; c <= 3; c++)
         if (o->uns_enabled & (1u << (c - 1)))
-            n += dnp3_event_buffer_count(o->eb, c, true);
+            n += dnp3i_os_ev_unwritten(o, c);
     return n;
 }
 
@@ -56,6 +56,12 @@ static void build_events(dnp3_outstation_t *o)
     o->item_count = saved;
     if (written > 0)
         o->counters.events_sent += (uint64_t)written;
+    if (!full) {
+        static const uint8_t own[2] = {0, 0};
+        uint32_t max = UINT32_MAX, cw = 0;
+        dnp3i_os_cmdev_write(o, &w, o->uns_enabled, 3, own, &max, o->uns_seq, true, &cw);
+        o->counters.events_sent += cw;
+    }
     o->uns_is_null = false;
     seal(o, &w);
 }
@@ -64,7 +70,7 @@ void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up)
 {
     if (!up) {
         if (o->uns_state == DNP3I_UNS_READY || o->uns_state == DNP3I_UNS_WAIT)
-            dnp3_event_buffer_unwrite(o->eb, o->uns_seq, true);
+            dnp3i_os_ev_unwrite(o, o->uns_seq, true);
         o->uns_state = DNP3I_UNS_OFF;
         return;
     }
@@ -85,7 +91,7 @@ static void on_confirm_timeout(dnp3_outstation_t *o, dnp3_timestamp_t now)
     }
     dnp3i_os_log(o, DNP3_LOG_WARN, "unsolicited seq %u not confirmed after %u tries", o->uns_seq,
                  (unsigned)o->uns_tries);
-    dnp3_event_buffer_unwrite(o->eb, o->uns_seq, true);
+    dnp3i_os_ev_unwrite(o, o->uns_seq, true);
     o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
     o->uns_state = DNP3I_UNS_BACKOFF;
     o->uns_deadline = now + o->cfg.unsolicited_retry_delay_ms;
@@ -133,11 +139,7 @@ void dnp3i_os_unsol_confirm(dnp3_outstation_t *o, uint8_t seq)
         o->counters.confirms_unexpected++;
         return;
     }
-    int n = dnp3_event_buffer_confirm(o->eb, seq, true);
-    if (n > 0) {
-        o->counters.events_confirmed += (uint64_t)n;
-        dnp3_event_buffer_clear_overflow(o->eb);
-    }
+    dnp3i_os_ev_confirm(o, seq, true);
     o->counters.unsolicited_confirmed++;
     if (o->uns_is_null)
         o->uns_null_done = true;

@@ -33,7 +33,8 @@ typedef enum dnp3i_item_kind {
     DNP3I_ITEM_STATIC,     /* a range of one point type */
     DNP3I_ITEM_INDEXED,    /* an index list (0x17/0x28) of one point type */
     DNP3I_ITEM_IIN,        /* g80v1 */
-    DNP3I_ITEM_ATTR        /* g0 */
+    DNP3I_ITEM_ATTR,       /* g0 */
+    DNP3I_ITEM_TIME        /* g50v1: the outstation's time */
 } dnp3i_item_kind_t;
 
 typedef struct dnp3i_item {
@@ -44,10 +45,22 @@ typedef struct dnp3i_item {
     uint32_t start, stop;          /* static range, g80 bits, g0 variation in start */
     uint32_t next;                 /* static: next index (or next list entry) to write */
     uint32_t max;                  /* events: count limit still open (UINT32_MAX: all) */
+    uint8_t cmd_kinds;             /* events: command events too (1: g13, 2: g43) */
     const uint8_t *list;           /* indexed: prefixes (in o->rx) */
     uint8_t prefix_size;
     bool done;
 } dnp3i_item_t;
+
+/* A command event (g13/g43) waiting for its confirm (os_cmdev.c). */
+typedef struct dnp3i_cmdev {
+    uint32_t index;
+    double value; /* g43: the commanded value */
+    dnp3_time_t time;
+    uint8_t key; /* written: seq | unsolicited << 4; 0xFF: unwritten */
+    uint8_t status, variation;
+    bool analog; /* g43, else g13 */
+    bool state;  /* g13: commanded state */
+} dnp3i_cmdev_t;
 
 typedef enum dnp3i_sol_state {
     DNP3I_SOL_IDLE = 0,
@@ -105,6 +118,11 @@ struct dnp3_outstation {
     bool static_started; /* the plan has moved past its events */
     uint16_t req_iin;    /* error bits of the request being answered */
 
+    /* command events */
+    dnp3i_cmdev_t *cmdev;
+    uint32_t cmdev_len, cmdev_cap;
+    bool cmdev_overflow;
+
     /* unsolicited */
     uint8_t uns_state;
     bool uns_null_done;
@@ -139,6 +157,8 @@ struct dnp3_outstation {
 /* ---- os_iin.c ---- */
 void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The protocol trace of a fragment received (tx false) or sent. */
+void dnp3i_os_trace(dnp3_outstation_t *o, bool tx, uint16_t peer, const uint8_t *frag, size_t len);
 /* IIN of a response now (without request error bits). */
 uint16_t dnp3i_os_iin(const dnp3_outstation_t *o);
 /* UTC now if the time was ever written, else 0. */
@@ -207,6 +227,18 @@ uint16_t dnp3i_os_assign_class(dnp3_outstation_t *o, const dnp3i_req_t *r, bool 
 uint16_t dnp3i_os_unsol_enable(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
 uint16_t dnp3i_os_restart(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w);
+
+/* ---- os_cmdev.c ---- */
+void dnp3i_os_cmdev_add(dnp3_outstation_t *o, const dnp3_control_t *c, uint8_t status);
+uint32_t dnp3i_os_cmdev_unwritten(const dnp3_outstation_t *o, uint8_t class_mask);
+bool dnp3i_os_cmdev_write(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t class_mask,
+                          uint8_t kinds, const uint8_t var[2], uint32_t *max, uint8_t seq, bool uns,
+                          uint32_t *written);
+/* The association's events, database and command events together. */
+int dnp3i_os_ev_confirm(dnp3_outstation_t *o, uint8_t seq, bool uns);
+int dnp3i_os_ev_unwrite(dnp3_outstation_t *o, uint8_t seq, bool uns);
+void dnp3i_os_ev_unwrite_all(dnp3_outstation_t *o);
+uint32_t dnp3i_os_ev_unwritten(const dnp3_outstation_t *o, uint8_t event_class);
 
 /* ---- os_unsol.c ---- */
 void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now);

@@ -31,7 +31,7 @@ static void test_class0(void **state)
     /* IIN 92 00: restart, need time, class 1 events (the two updates) */
     send_hex(&t, "C0 01 3C 01 06");
     expect_hex(&t, "C0 81 92 00"
-                   " 01 02 00 00 01 00 81"           /* g1v2 0..1: offline 0, online 1 */
+                   " 01 02 00 00 01 00 81"            /* g1v2 0..1: offline 0, online 1 */
                    " 1E 01 00 00 00 01 D2 04 00 00"); /* g30v1 0: 1234 */
     expect_none(&t);
     scn_teardown(&t);
@@ -255,6 +255,89 @@ static void test_overflow(void **state)
     scn_teardown(&t);
 }
 
+/* Events over two fragments: each fragment's confirm removes its own
+ * events only; the link lost before the second confirm keeps the rest. */
+static void test_events_two_fragments(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    small_db(&d);
+    scn_os_config(&c);
+    c.max_tx_fragment = 249;
+    scn_setup(&t, &d, &c);
+    for (int i = 0; i < 30; i++)
+        dnp3_db_update_binary(t.db, 0, i % 2 == 0, 1, (dnp3_time_t)i);
+    uint8_t buf[512];
+    send_hex(&t, "C2 01 3C 02 06");
+    /* 4 + 5 + 26 x 9 = 243: a 27th would not fit */
+    assert_int_equal(take(&t, buf, sizeof buf), 243);
+    assert_int_equal(buf[0], 0xA2); /* FIR CON */
+    assert_int_equal(buf[2], 0x92); /* events still waiting */
+    assert_int_equal(buf[7], 26);
+    send_hex(&t, "C2 00");
+    assert_int_equal(counters(&t).events_confirmed, 26);
+    assert_int_equal(take(&t, buf, sizeof buf), 4 + 5 + 4 * 9);
+    assert_int_equal(buf[0], 0x63); /* FIN CON seq 3 */
+    assert_int_equal(buf[2], 0x90);
+    dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_DOWN);
+    dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_UP);
+    assert_int_equal(counters(&t).events_confirmed, 26);
+    assert_int_equal(dnp3_event_buffer_count(dnp3_outstation_event_buffer(t.o), 1, true), 4);
+    send_hex(&t, "C4 01 3C 02 06");
+    assert_int_equal(take(&t, buf, sizeof buf), 4 + 5 + 4 * 9);
+    assert_int_equal(buf[0], 0xE4);
+    send_hex(&t, "C4 00");
+    assert_int_equal(counters(&t).events_confirmed, 30);
+    scn_teardown(&t);
+}
+
+/* g2v3: relative times behind a g51 CTO (g51v2 until the clock is set). */
+static void test_relative_time_events(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    d.defaults[DNP3_PT_BINARY].event_variation = 3;
+    scn_setup(&t, &d, NULL);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1000);
+    dnp3_db_update_binary(t.db, 1, true, 1, 1010);
+    dnp3_db_update_binary(t.db, 0, false, 1, 1000 + 70000); /* beyond 65535: new CTO */
+    send_hex(&t, "C0 01 3C 02 06");
+    expect_hex(&t, "E0 81 90 00"
+                   " 33 02 07 01 E8 03 00 00 00 00"
+                   " 02 03 28 02 00 00 00 81 00 00 01 00 81 0A 00"
+                   " 33 02 07 01 58 15 01 00 00 00"
+                   " 02 03 28 01 00 00 00 01 00 00");
+    scn_teardown(&t);
+}
+
+/* g0v254: every attribute kept; octet strings g110. */
+static void test_all_attributes_and_octets(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    small_db(&d);
+    d.count[DNP3_PT_OCTET_STRING] = 2;
+    scn_setup(&t, &d, NULL);
+    uint8_t buf[4096];
+    send_hex(&t, "C0 01 00 FE 06");
+    size_t n = take(&t, buf, sizeof buf);
+    assert_true(n > 100);
+    assert_int_equal(buf[0], 0xC0);
+    assert_int_equal(buf[3], 0x00);
+    assert_int_equal(buf[4], 0x00);
+    assert_int_equal(buf[5], 209); /* the first attribute kept */
+    dnp3_db_update_octet_string(t.db, 1, (const uint8_t *)"abc", 3, 0, 5);
+    send_hex(&t, "C1 01 6E 00 06");
+    /* a string never set reads as one zero byte */
+    expect_hex(&t, "C1 81 92 00 6E 01 00 00 00 00 6E 03 00 01 01 61 62 63");
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +351,9 @@ int main(void)
         cmocka_unit_test(test_device_attributes),
         cmocka_unit_test(test_multi_fragment),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_events_two_fragments),
+        cmocka_unit_test(test_relative_time_events),
+        cmocka_unit_test(test_all_attributes_and_octets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

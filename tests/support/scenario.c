@@ -64,6 +64,7 @@ void scn_os_config(dnp3_outstation_config_t *cfg)
 {
     dnp3_outstation_config_default(cfg);
     cfg->unsolicited = false;
+    cfg->command_event_class = DNP3_CLASS_NONE; /* tests of them turn them on */
 }
 
 void scn_setup(scn_t *t, const dnp3_db_config_t *dbc, const dnp3_outstation_config_t *cfg)

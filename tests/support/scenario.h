@@ -37,7 +37,8 @@ typedef struct scn {
 } scn_t;
 
 /* dbc/cfg NULL: 10 points of every type, class 1, defaults; the outstation
- * at 10, the master at 1, no unsolicited (set cfg->unsolicited to test it).
+ * at 10, the master at 1, no unsolicited and no command events (set
+ * cfg->unsolicited, cfg->command_event_class to test them).
  * The link is brought up at time 0. */
 void scn_setup(scn_t *t, const dnp3_db_config_t *dbc, const dnp3_outstation_config_t *cfg);
 void scn_teardown(scn_t *t);

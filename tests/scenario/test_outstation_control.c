@@ -1,0 +1,276 @@
+/* Outstation controls: SELECT/OPERATE, DIRECT_OPERATE(_NR), CROB and
+ * analog output blocks, every check the outstation makes itself, and a
+ * repeated request never carried out twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+/* CROB index 3: pulse on, count 1, on 100 ms, off 100 ms, status 0. */
+#define CROB3 "0C 01 28 01 00 03 00 01 01 64 00 00 00 64 00 00 00"
+
+static void test_direct_operate(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C1 05 " CROB3 " 00");
+    expect_hex(&t, "C1 81 90 00 " CROB3 " 00");
+    assert_int_equal(t.controls, 1);
+    assert_int_equal(t.last_control.mode, DNP3_CONTROL_DIRECT);
+    assert_int_equal(t.last_control.group, 12);
+    assert_int_equal(t.last_control.index, 3);
+    assert_int_equal(t.last_control.v.crob.code, 0x01);
+    assert_int_equal(t.last_control.v.crob.count, 1);
+    assert_int_equal(t.last_control.v.crob.on_ms, 100);
+    assert_int_equal(t.last_control.v.crob.off_ms, 100);
+    /* the application's status is echoed */
+    t.control_status = DNP3_CS_HARDWARE_ERROR;
+    send_hex(&t, "C2 05 " CROB3 " 00");
+    expect_hex(&t, "C2 81 90 00 " CROB3 " 06");
+    assert_int_equal(counters(&t).controls[DNP3_CS_SUCCESS], 1);
+    assert_int_equal(counters(&t).controls[DNP3_CS_HARDWARE_ERROR], 1);
+    scn_teardown(&t);
+}
+
+/* A repeated request (same sequence, same bytes) gets the same response and
+ * the control is not carried out again. */
+static void test_repeat_not_executed_twice(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C1 05 " CROB3 " 00");
+    expect_hex(&t, "C1 81 90 00 " CROB3 " 00");
+    send_hex(&t, "C1 05 " CROB3 " 00");
+    expect_hex(&t, "C1 81 90 00 " CROB3 " 00");
+    assert_int_equal(t.controls, 1);
+    assert_int_equal(counters(&t).repeats, 1);
+    /* the next sequence number is a new request */
+    send_hex(&t, "C2 05 " CROB3 " 00");
+    expect_hex(&t, "C2 81 90 00 " CROB3 " 00");
+    assert_int_equal(t.controls, 2);
+    scn_teardown(&t);
+}
+
+static void test_select_operate(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C4 03 " CROB3 " 00");
+    expect_hex(&t, "C4 81 90 00 " CROB3 " 00");
+    assert_int_equal(t.last_control.mode, DNP3_CONTROL_SELECT);
+    advance(&t, 4000);
+    send_hex(&t, "C5 04 " CROB3 " 00");
+    expect_hex(&t, "C5 81 90 00 " CROB3 " 00");
+    assert_int_equal(t.last_control.mode, DNP3_CONTROL_OPERATE);
+    assert_int_equal(t.controls, 2);
+    /* the select is used up */
+    send_hex(&t, "C6 04 " CROB3 " 00");
+    expect_hex(&t, "C6 81 90 00 " CROB3 " 02");
+    assert_int_equal(t.controls, 2);
+    scn_teardown(&t);
+}
+
+static void test_operate_mismatch(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    /* no select at all */
+    send_hex(&t, "C4 04 " CROB3 " 00");
+    expect_hex(&t, "C4 81 90 00 " CROB3 " 02");
+    /* other on-time than selected */
+    send_hex(&t, "C5 03 " CROB3 " 00");
+    expect_hex(&t, "C5 81 90 00 " CROB3 " 00");
+    send_hex(&t, "C6 04 0C 01 28 01 00 03 00 01 01 65 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C6 81 90 00 0C 01 28 01 00 03 00 01 01 65 00 00 00 64 00 00 00 02");
+    /* not the next sequence number */
+    send_hex(&t, "C7 03 " CROB3 " 00");
+    expect_hex(&t, "C7 81 90 00 " CROB3 " 00");
+    send_hex(&t, "C9 04 " CROB3 " 00");
+    expect_hex(&t, "C9 81 90 00 " CROB3 " 02");
+    assert_int_equal(t.controls, 2); /* the two selects only */
+    assert_int_equal(counters(&t).controls[DNP3_CS_NO_SELECT], 3);
+    scn_teardown(&t);
+}
+
+static void test_select_timeout(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C4 03 " CROB3 " 00");
+    expect_hex(&t, "C4 81 90 00 " CROB3 " 00");
+    advance(&t, 5001);
+    send_hex(&t, "C5 04 " CROB3 " 00");
+    expect_hex(&t, "C5 81 90 00 " CROB3 " 01");
+    assert_int_equal(t.controls, 1);
+    assert_int_equal(counters(&t).select_timeouts, 1);
+    scn_teardown(&t);
+}
+
+static void test_direct_operate_nr(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    send_hex(&t, "C1 06 " CROB3 " 00");
+    expect_none(&t);
+    assert_int_equal(t.controls, 1);
+    assert_int_equal(t.last_control.mode, DNP3_CONTROL_DIRECT_NR);
+    scn_teardown(&t);
+}
+
+/* Checks made before the application is asked. */
+static void test_outstation_checks(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    /* index 32 does not exist */
+    send_hex(&t, "C1 05 0C 01 28 01 00 20 00 01 01 64 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C1 81 90 00 0C 01 28 01 00 20 00 01 01 64 00 00 00 64 00 00 00 04");
+    /* queue bit: NOT_SUPPORTED; trip-close 3: FORMAT_ERROR; op 5: FORMAT_ERROR */
+    send_hex(&t, "C2 05 0C 01 17 03"
+                 " 00 11 01 64 00 00 00 64 00 00 00 00"
+                 " 01 C1 01 64 00 00 00 64 00 00 00 00"
+                 " 02 05 01 64 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C2 81 90 00 0C 01 17 03"
+                   " 00 11 01 64 00 00 00 64 00 00 00 04"
+                   " 01 C1 01 64 00 00 00 64 00 00 00 03"
+                   " 02 05 01 64 00 00 00 64 00 00 00 03");
+    assert_int_equal(t.controls, 0);
+    /* local mode: LOCAL, and IIN1.5 */
+    dnp3_outstation_set_local(t.o, true);
+    send_hex(&t, "C3 05 " CROB3 " 00");
+    expect_hex(&t, "C3 81 B0 00 " CROB3 " 07");
+    assert_int_equal(t.controls, 0);
+    scn_teardown(&t);
+}
+
+static void test_too_many(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_outstation_config_t c;
+    scn_os_config(&c);
+    c.max_controls_per_request = 1;
+    scn_setup(&t, NULL, &c);
+    send_hex(&t, "C1 05 0C 01 17 02"
+                 " 00 03 01 64 00 00 00 64 00 00 00 00"
+                 " 01 03 01 64 00 00 00 64 00 00 00 00");
+    expect_hex(&t, "C1 81 90 00 0C 01 17 02"
+                   " 00 03 01 64 00 00 00 64 00 00 00 08"
+                   " 01 03 01 64 00 00 00 64 00 00 00 08");
+    assert_int_equal(t.controls, 0);
+    scn_teardown(&t);
+}
+
+static void test_analog_output(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    /* g41v2 index 1 = 100 */
+    send_hex(&t, "C1 05 29 02 28 01 00 01 00 64 00 00");
+    expect_hex(&t, "C1 81 90 00 29 02 28 01 00 01 00 64 00 00");
+    assert_int_equal(t.last_control.group, 41);
+    assert_int_equal(t.last_control.variation, 2);
+    assert_int_equal(t.last_control.v.analog_int, 100);
+    /* g41v1 index 2 = -1 */
+    send_hex(&t, "C2 05 29 01 17 01 02 FF FF FF FF 00");
+    expect_hex(&t, "C2 81 90 00 29 01 17 01 02 FF FF FF FF 00");
+    assert_int_equal(t.last_control.v.analog_int, -1);
+    /* g41v3 index 0 = 1.5f; g41v4 index 0 = 2.5 */
+    send_hex(&t, "C3 05 29 03 17 01 00 00 00 C0 3F 00 29 04 17 01 00 00 00 00 00 00 00 04 40 00");
+    expect_hex(
+        &t, "C3 81 90 00 29 03 17 01 00 00 00 C0 3F 00 29 04 17 01 00 00 00 00 00 00 00 04 40 00");
+    assert_true(t.last_control.v.analog_float == 2.5);
+    assert_int_equal(t.controls, 4);
+    /* index 10 does not exist */
+    send_hex(&t, "C4 05 29 02 28 01 00 0A 00 64 00 00");
+    expect_hex(&t, "C4 81 90 00 29 02 28 01 00 0A 00 64 00 04");
+    scn_teardown(&t);
+}
+
+/* A malformed control request is not half carried out. */
+static void test_malformed_not_executed(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    /* a good CROB, then a header cut short */
+    send_hex(&t, "C1 05 " CROB3 " 00 0C 01 28 01 00 04");
+    expect_hex(&t, "C1 81 90 04");
+    assert_int_equal(t.controls, 0);
+    assert_int_equal(counters(&t).malformed, 1);
+    /* a good CROB, then an object the function does not take */
+    send_hex(&t, "C2 05 " CROB3 " 00 1E 01 00 00 00 01 00 00 00 00");
+    expect_hex(&t, "C2 81 90 02");
+    assert_int_equal(t.controls, 0);
+    scn_teardown(&t);
+}
+
+/* Command events: g13 for a CROB, g43 for an analog output, with the
+ * status the application answered; not for a SELECT. */
+static void test_command_events(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_outstation_config_t c;
+    scn_os_config(&c);
+    c.command_event_class = DNP3_CLASS_2;
+    c.command_event_capacity = 2;
+    scn_setup(&t, NULL, &c);
+    /* the clock: 0x1000 at time 0 */
+    send_hex(&t, "C0 02 32 01 07 01 00 10 00 00 00 00");
+    expect_hex(&t, "C0 81 80 00");
+    send_hex(&t, "C1 03 " CROB3 " 00");
+    expect_hex(&t, "C1 81 80 00 " CROB3 " 00");
+    advance(&t, 5);
+    send_hex(&t, "C2 04 " CROB3 " 00");
+    expect_hex(&t, "C2 81 84 00 " CROB3 " 00");
+    t.control_status = DNP3_CS_OUT_OF_RANGE;
+    send_hex(&t, "C3 05 29 02 28 01 00 01 00 64 00 00");
+    expect_hex(&t, "C3 81 84 00 29 02 28 01 00 01 00 64 00 0C");
+    /* class 2 poll: g13v2 index 3 on, SUCCESS, at 0x1005; g43v4 index 1
+     * OUT_OF_RANGE, 100, at 0x1005 */
+    send_hex(&t, "C4 01 3C 03 06");
+    expect_hex(&t, "E4 81 80 00"
+                   " 0D 02 28 01 00 03 00 80 05 10 00 00 00 00"
+                   " 2B 04 28 01 00 01 00 0C 64 00 05 10 00 00 00 00");
+    send_hex(&t, "C4 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).command_events, 2);
+    /* a third and fourth, the store holds 2... and a fifth: IIN2.3 */
+    t.control_status = DNP3_CS_SUCCESS;
+    send_hex(&t, "C5 06 " CROB3 " 00");
+    send_hex(&t, "C6 06 " CROB3 " 00");
+    send_hex(&t, "C7 06 " CROB3 " 00");
+    assert_int_equal(counters(&t).command_events_discarded, 1);
+    send_hex(&t, "C8 01 0D 00 06"); /* g13v0 */
+    expect_hex(&t, "E8 81 80 08"
+                   " 0D 02 28 02 00 03 00 80 05 10 00 00 00 00 03 00 80 05 10 00 00 00 00");
+    send_hex(&t, "C8 00");
+    send_hex(&t, "C9 18");
+    expect_hex(&t, "C9 81 80 00");
+    scn_teardown(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_direct_operate),    cmocka_unit_test(test_repeat_not_executed_twice),
+        cmocka_unit_test(test_select_operate),    cmocka_unit_test(test_operate_mismatch),
+        cmocka_unit_test(test_select_timeout),    cmocka_unit_test(test_direct_operate_nr),
+        cmocka_unit_test(test_outstation_checks), cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_analog_output),     cmocka_unit_test(test_malformed_not_executed),
+        cmocka_unit_test(test_command_events),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,176 @@
+/* Unsolicited responses: the null response at start, events only once
+ * enabled, hold time and count, confirm timeout and retries, link loss. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
+{
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_BINARY] = 4;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.unsolicited_retries = retries;
+    c.unsolicited_hold_count = hold_count;
+    scn_setup(t, &d, &c);
+}
+
+/* Null unsolicited response, confirmed; then class 1 enabled. */
+static void start(scn_t *t)
+{
+    expect_hex(t, "F0 82 90 00");
+    send_hex(t, "D0 00");
+    send_hex(t, "C0 14 3C 02 06");
+    expect_hex(t, "C0 81 90 00");
+}
+
+static void test_null_then_enabled_events(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 10);
+    /* before enabling: events wait for a poll */
+    expect_hex(&t, "F0 82 90 00");
+    dnp3_db_update_binary(t.db, 1, true, 1, 5);
+    advance(&t, 4999);
+    expect_none(&t); /* the null response is not confirmed yet */
+    send_hex(&t, "D0 00");
+    advance(&t, 10000);
+    expect_none(&t); /* not enabled */
+    send_hex(&t, "C0 14 3C 02 06");
+    expect_hex(&t, "C0 81 92 00");
+    /* held for the hold time (1 s) */
+    advance(&t, 999);
+    expect_none(&t);
+    advance(&t, 1);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 01 00 81 05 00 00 00 00 00");
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).unsolicited_confirmed, 2);
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    /* disabled again: nothing */
+    send_hex(&t, "C1 15 3C 02 06");
+    expect_hex(&t, "C1 81 90 00");
+    dnp3_db_update_binary(t.db, 1, false, 1, 6);
+    advance(&t, 10000);
+    expect_none(&t);
+    scn_teardown(&t);
+}
+
+static void test_hold_count(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 2);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_none(&t);
+    dnp3_db_update_binary(t.db, 1, true, 1, 2);
+    advance(&t, 0); /* the count is reached: at once */
+    expect_hex(&t, "F1 82 90 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 01 00 81 02 00 00 00 00 00");
+    scn_teardown(&t);
+}
+
+/* Retries: the same fragment, same sequence, each confirm timeout. */
+static void test_retries(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, 2, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    const char *frag = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
+    expect_hex(&t, frag);
+    advance(&t, 5000);
+    expect_hex(&t, frag);
+    advance(&t, 5000);
+    expect_hex(&t, frag);
+    /* two retries done: the events go back, a new try after 60 s */
+    advance(&t, 5000);
+    expect_none(&t);
+    assert_int_equal(counters(&t).unsolicited_retried, 2);
+    assert_int_equal(counters(&t).confirms_timed_out, 3);
+    assert_int_equal(dnp3_outstation_iin(t.o) & DNP3_IIN_CLASS_1_EVENTS, DNP3_IIN_CLASS_1_EVENTS);
+    advance(&t, 60000);
+    expect_hex(&t, "F2 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    send_hex(&t, "D2 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    scn_teardown(&t);
+}
+
+static void test_unlimited_retries(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    expect_hex(&t, "F0 82 90 00");
+    for (int i = 0; i < 50; i++) {
+        advance(&t, 5000);
+        expect_hex(&t, "F0 82 90 00");
+    }
+    assert_int_equal(counters(&t).unsolicited_retried, 50);
+    scn_teardown(&t);
+}
+
+/* The link goes down with an unconfirmed unsolicited response: its events
+ * return; on the next link they are reported again. */
+static void test_link_down(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_DOWN);
+    assert_int_equal(dnp3_outstation_next_deadline(t.o), DNP3_TIMESTAMP_NEVER);
+    dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_UP);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    scn_teardown(&t);
+}
+
+/* A READ while an unsolicited response waits: answered, without the events
+ * already on their way. */
+static void test_read_during_unsol(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    send_hex(&t, "C1 01 3C 02 06");
+    expect_hex(&t, "C1 81 90 00");
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    scn_teardown(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_then_enabled_events),
+        cmocka_unit_test(test_hold_count),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_unlimited_retries),
+        cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_read_during_unsol),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
