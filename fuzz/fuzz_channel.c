@@ -60,6 +60,7 @@ static void record(side_t *s, const dnp3_channel_config_t *cfg, const dnp3_chann
     s->digest = mix(s->digest, (uint64_t)(int64_t)ev->reason);
     s->digest = mix(s->digest, ev->offset);
     s->digest = mix(s->digest, ev->len);
+    s->digest = mix(s->digest, ev->more);
     if (ev->kind != DNP3_CHANNEL_EV_CLOSED)
         s->digest = mix(s->digest, ev->bytes);
     s->events++;

@@ -51,9 +51,20 @@
  *     }
  *
  * The events do not depend on how the input is chunked: feeding a stream
- * one byte at a time gives exactly the sequence that feeding it whole gives.
- * Pointers in an event (frame user data, fragment) stay valid until the next
- * call on the channel. */
+ * one byte at a time gives exactly the sequence that feeding it whole gives,
+ * and each event is reported by the call that brought its last byte.
+ * Pointers in an event (frame user data, fragment) stay valid until the
+ * next call on the channel, or to the end of their run (see more). Every
+ * function taking an event pointer requires it to be non-NULL; a NULL
+ * channel is tolerated (nothing happens).
+ *
+ * A decoder's per-flow stack (MONITOR, DISCARD policy, report_frames):
+ * each FRAME event is followed by what that frame caused (TP_DROP with the
+ * transport's reason, FRAGMENT when it completed one, SLOT_EVICTED); a hole
+ * in the captured stream is dnp3_channel_finish() (partial fragments
+ * survive it), a new connection is finish then dnp3_channel_reset(), and a
+ * datagram is finish before and after its bytes. dnp3_channel_flush_run()
+ * shows garbage with the packet that carried it. */
 #ifndef DNP3_CHANNEL_H
 #define DNP3_CHANNEL_H
 
@@ -125,24 +136,39 @@ DNP3_API void dnp3_channel_reset(dnp3_channel_t *ch);
 /* ---- events ------------------------------------------------------------------ */
 
 typedef enum dnp3_channel_event_kind {
-    DNP3_CHANNEL_EV_NONE,         /* nothing (more) to report: input used up */
-    DNP3_CHANNEL_EV_FRAME,        /* a valid frame (only with report_frames): frame, offset */
-    DNP3_CHANNEL_EV_FRAGMENT,     /* an application fragment: src, dst, data, len */
-    DNP3_CHANNEL_EV_LINK_DISCARD, /* bytes dropped by the frame parser: reason, bytes, offset, block
-                                   */
-    DNP3_CHANNEL_EV_CLOSED,       /* CLOSE policy: the stream is unusable (reason, bytes, offset) */
-    DNP3_CHANNEL_EV_TP_DROP,    /* transport dropped data: reason (DNP3_E_TP_*), bytes, src, dst */
-    DNP3_CHANNEL_EV_FOREIGN,    /* a frame for a destination not ours: src, dst */
-    DNP3_CHANNEL_EV_IGNORED,    /* a frame the link layer refused: reason (dnp3_channel_ignore_t) */
-    DNP3_CHANNEL_EV_PEER_RESET, /* the peer (src) reset our secondary link (RESET_LINK_STATES) */
-    DNP3_CHANNEL_EV_KEEPALIVE_OK,     /* LINK_STATUS answered our keep-alive: src is the peer */
-    DNP3_CHANNEL_EV_KEEPALIVE_FAILED, /* no LINK_STATUS after every retry: peer dst is dead */
-    DNP3_CHANNEL_EV_LINK_RESET_DONE,  /* our RESET_LINK_STATES to dst was acknowledged */
-    DNP3_CHANNEL_EV_SEND_FAILED, /* confirmed data (or a reset) to dst unanswered after retries */
-    DNP3_CHANNEL_EV_TX_DONE,     /* the fragment given to send() is all out (and confirmed) */
-    DNP3_CHANNEL_EV_SLOT_FULL,   /* SESSION: frame from a new peer (src, dst) dropped: no slot */
-    DNP3_CHANNEL_EV_SLOT_EVICTED /* MONITOR: slot (src, dst) evicted, bytes = partial fragment lost
-                                  */
+    /* Nothing (more) to report: the input is used up. */
+    DNP3_CHANNEL_EV_NONE,
+    /* A valid frame (only with report_frames): frame, offset. */
+    DNP3_CHANNEL_EV_FRAME,
+    /* An application fragment: src, dst, data, len. */
+    DNP3_CHANNEL_EV_FRAGMENT,
+    /* Bytes dropped by the frame parser: reason, bytes, offset, block. */
+    DNP3_CHANNEL_EV_LINK_DISCARD,
+    /* CLOSE policy: the stream is unusable (reason, bytes, offset). */
+    DNP3_CHANNEL_EV_CLOSED,
+    /* The transport function dropped data: reason (DNP3_E_TP_*), bytes. */
+    DNP3_CHANNEL_EV_TP_DROP,
+    /* A frame for a destination not ours: src, dst. */
+    DNP3_CHANNEL_EV_FOREIGN,
+    /* A frame the link layer refused: reason (dnp3_channel_ignore_t). */
+    DNP3_CHANNEL_EV_IGNORED,
+    /* The peer (src) reset our secondary link (RESET_LINK_STATES). */
+    DNP3_CHANNEL_EV_PEER_RESET,
+    /* LINK_STATUS answered our keep-alive: src is the peer. */
+    DNP3_CHANNEL_EV_KEEPALIVE_OK,
+    /* No LINK_STATUS after every retry: the peer (src) is presumed dead. */
+    DNP3_CHANNEL_EV_KEEPALIVE_FAILED,
+    /* Our RESET_LINK_STATES to the peer (src) was acknowledged. */
+    DNP3_CHANNEL_EV_LINK_RESET_DONE,
+    /* Confirmed data or a reset to the peer (src) failed: no ACK after the
+     * retries, or NACK / NOT_SUPPORTED. The fragment is abandoned. */
+    DNP3_CHANNEL_EV_SEND_FAILED,
+    /* The fragment given to send() is all out (and confirmed): src, dst. */
+    DNP3_CHANNEL_EV_TX_DONE,
+    /* SESSION: a frame from a new peer (src, dst) dropped, no free slot. */
+    DNP3_CHANNEL_EV_SLOT_FULL,
+    /* MONITOR: slot (src, dst) evicted; bytes = partial fragment lost. */
+    DNP3_CHANNEL_EV_SLOT_EVICTED
 } dnp3_channel_event_kind_t;
 
 /* Why the link layer refused a frame (DNP3_CHANNEL_EV_IGNORED reason). */
@@ -171,6 +197,12 @@ typedef struct dnp3_channel_event {
     unsigned block;      /* LINK_DISCARD with DNP3_E_LINK_BLOCK_CRC: 0-based block */
     const uint8_t *data; /* FRAGMENT: the fragment (len bytes) */
     size_t len;
+    /* More events are already queued: those a frame causes come as one run
+     * (FRAME, then TP_DROP, FRAGMENT...), and every pointer of every event
+     * in a run stays valid until the call after the one that reports its
+     * last event (more == false). A decoder can so gather one record per
+     * frame and emit it when more is false. */
+    bool more;
 } dnp3_channel_event_t;
 
 /* Human name of an event kind ("FRAGMENT", ...) and of an ignore reason

@@ -96,13 +96,17 @@ dnp3_outstation_server_new(dnp3_runtime_t *rt, const dnp3_outstation_server_conf
 
 /* Free the server and its associations (not the databases: they are the
  * application's). Call after dnp3_runtime_run returned (every connection
- * is then closed) or before it ran. NULL is ignored. */
+ * is then closed and every queued update applied) or, if the runtime never
+ * ran, after dnp3_runtime_free (which runs the closures still posted,
+ * among them the server's update drain). NULL is ignored. */
 DNP3_API void dnp3_outstation_server_free(dnp3_outstation_server_t *srv);
 
 /* Host an outstation at link address `address` (0..0xFFEF) with database
  * db (which must outlive the server). Errors: DNP3_E_INVALID_ARG (NULL,
  * address reserved), DNP3_E_STATE (address or db already hosted, or
- * connections are open), DNP3_E_NOSPACE (DNP3_OUTSTATION_SERVER_MAX_STATIONS). */
+ * a connection is open or dnp3_outstation_server_connect was called: a
+ * connection's link layer answers the addresses hosted when it was made),
+ * DNP3_E_NOSPACE (DNP3_OUTSTATION_SERVER_MAX_STATIONS). */
 DNP3_API int dnp3_outstation_server_add_station(dnp3_outstation_server_t *srv, uint16_t address,
                                                 dnp3_db_t *db);
 
@@ -132,7 +136,8 @@ DNP3_API void dnp3_outstation_association_config_default(dnp3_outstation_associa
  * DNP3_E_INVALID_ARG (NULL, no station at session.local_address, more
  * than DNP3_OUTSTATION_ALLOW_MAX networks), DNP3_E_ADDRESS (an allow
  * entry is not CIDR), DNP3_E_STATE (the pair exists already, or
- * connections are open), and dnp3_outstation_new's errors. */
+ * a connection is open or dnp3_outstation_server_connect was called), and
+ * dnp3_outstation_new's errors. */
 DNP3_API int dnp3_outstation_server_add_association(dnp3_outstation_server_t *srv,
                                                     const dnp3_outstation_association_config_t *cfg,
                                                     dnp3_outstation_t **out);

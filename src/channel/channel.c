@@ -151,6 +151,19 @@ dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_
     return ev;
 }
 
+dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
+                                               const dnp3_link_frame_t *f, int reason)
+{
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    if (ev) {
+        ev->frame = *f;
+        ev->src = f->hdr.src;
+        ev->dst = f->hdr.dst;
+        ev->reason = reason;
+    }
+    return ev;
+}
+
 bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
 {
     if (ch->ev_count == 0)
@@ -158,6 +171,9 @@ bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
     *ev = ch->events[ch->ev_head];
     ch->ev_head = (ch->ev_head + 1) % CH_EVENT_QUEUE;
     ch->ev_count--;
+    /* Nothing parses input while events are queued, so the run's pointers
+     * (into the parser and the reassemblers) stay put until it is out. */
+    ev->more = ch->ev_count > 0;
     return true;
 }
 

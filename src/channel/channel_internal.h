@@ -98,6 +98,9 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
  * attached to it. Slots of an address dropped stay until the next reset. */
 void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
 dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind);
+/* Queues an event caused by frame f (frame, src, dst and reason set). */
+dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
+                                               const dnp3_link_frame_t *f, int reason);
 bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 

@@ -168,13 +168,7 @@ void dnp3i_channel_primary_on_reply(dnp3_channel_t *ch, ch_slot_t *s, const dnp3
         return;
     }
     ch->counters.ignored_unexpected++;
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_IGNORED);
-    if (ev) {
-        ev->frame = *f;
-        ev->src = f->hdr.src;
-        ev->dst = f->hdr.dst;
-        ev->reason = DNP3_CHANNEL_IGNORE_UNEXPECTED;
-    }
+    dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_UNEXPECTED);
 }
 
 static void keepalive_check(dnp3_channel_t *ch, dnp3_timestamp_t now)

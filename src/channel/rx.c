@@ -15,18 +15,6 @@ static void clear(dnp3_channel_event_t *ev)
     ev->kind = DNP3_CHANNEL_EV_NONE;
 }
 
-static void push_frame_event(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
-                             const dnp3_link_frame_t *f, int reason)
-{
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
-    if (!ev)
-        return;
-    ev->frame = *f;
-    ev->src = f->hdr.src;
-    ev->dst = f->hdr.dst;
-    ev->reason = reason;
-}
-
 /* Hands the frame's user data (one transport segment) to the slot's
  * reassembler and reports what came of it. */
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f)
@@ -47,22 +35,15 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
     }
     if (res.dropped != 0 || rc < 0) {
-        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TP_DROP);
-        if (ev) {
-            ev->frame = *f;
-            ev->src = src;
-            ev->dst = dst;
-            ev->reason = res.dropped != 0 ? res.dropped : rc;
+        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f,
+                                                            res.dropped != 0 ? res.dropped : rc);
+        if (ev)
             ev->bytes = res.dropped_bytes;
-        }
     }
     if (rc == 1) {
         ch->counters.fragments_rx++;
-        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAGMENT);
+        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAGMENT, f, 0);
         if (ev) {
-            ev->frame = *f;
-            ev->src = src;
-            ev->dst = dst;
             ev->data = res.fragment;
             ev->len = res.len;
         }
@@ -95,12 +76,12 @@ static void session_frame(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     const dnp3_link_header_t *h = &f->hdr;
     if (dnp3_link_hdr_dir(h) == dnp3i_channel_our_dir(ch)) {
         ch->counters.ignored_direction++;
-        push_frame_event(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_DIRECTION);
+        dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_DIRECTION);
         return;
     }
     if (h->src >= 0xFFF0) {
         ch->counters.ignored_source++;
-        push_frame_event(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_SOURCE);
+        dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_SOURCE);
         return;
     }
     bool broadcast = false;
@@ -110,10 +91,16 @@ static void session_frame(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
         bool self = h->dst == DNP3_ADDR_SELF && ch->cfg.accept_self;
         if (!broadcast && !self) {
             ch->counters.foreign++;
-            push_frame_event(ch, DNP3_CHANNEL_EV_FOREIGN, f, 0);
+            dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FOREIGN, f, 0);
             return;
         }
         local = ch->cfg.local[0];
+    }
+    if (broadcast && !dnp3_link_hdr_prm(h)) {
+        /* An answer (ACK, LINK_STATUS...) answers one station, never all. */
+        ch->counters.ignored_broadcast++;
+        dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, DNP3_CHANNEL_IGNORE_BROADCAST);
+        return;
     }
     ch_slot_t *s = dnp3i_channel_slot_get(ch, local, h->src, f);
     if (!s)
@@ -146,13 +133,9 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     const dnp3_link_frame_t *f = &lev->frame;
     ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
     if (ch->cfg.report_frames) {
-        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
-        if (ev) {
-            ev->frame = *f;
-            ev->src = f->hdr.src;
-            ev->dst = f->hdr.dst;
+        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAME, f, 0);
+        if (ev)
             ev->offset = lev->offset;
-        }
     }
     if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
         monitor_frame(ch, f);

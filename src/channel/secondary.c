@@ -29,13 +29,7 @@ void dnp3i_channel_reply(dnp3_channel_t *ch, const ch_slot_t *s, uint8_t func)
 
 static void ignored(dnp3_channel_t *ch, const dnp3_link_frame_t *f, int reason)
 {
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_IGNORED);
-    if (!ev)
-        return;
-    ev->frame = *f;
-    ev->src = f->hdr.src;
-    ev->dst = f->hdr.dst;
-    ev->reason = reason;
+    dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_IGNORED, f, reason);
 }
 
 static void peer_reset(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f)
@@ -45,12 +39,7 @@ static void peer_reset(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t
     ch->counters.peer_resets++;
     ch->counters.rx_link_control++;
     dnp3i_channel_reply(ch, s, DNP3_LINK_ACK);
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_PEER_RESET);
-    if (ev) {
-        ev->frame = *f;
-        ev->src = f->hdr.src;
-        ev->dst = f->hdr.dst;
-    }
+    dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_PEER_RESET, f, 0);
 }
 
 /* TEST_LINK_STATES / CONFIRMED_USER_DATA after a reset: true when the FCB

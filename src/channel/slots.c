@@ -99,12 +99,7 @@ ch_slot_t *dnp3i_channel_slot_get(dnp3_channel_t *ch, uint16_t local, uint16_t r
     } else if (!s) {
         if (frame) {
             ch->counters.no_slot++;
-            dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_SLOT_FULL);
-            if (ev) {
-                ev->frame = *frame;
-                ev->src = frame->hdr.src;
-                ev->dst = frame->hdr.dst;
-            }
+            dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_SLOT_FULL, frame, 0);
         }
         return NULL;
     }

@@ -242,6 +242,15 @@ class Master:
 
 
 # ---- the process under test -----------------------------------------------------------------
+def _die_with_parent():
+    """In the child: SIGKILL when the test process dies (a killed test leaves no process)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Outstation:
     """`dnp3 outstation ARGS` with its stderr in a file; .port is the port it listens on."""
 
@@ -251,7 +260,7 @@ class Outstation:
         self.errf = open(self.err_path, "w")
         self.outf = open(self.out_path, "w")
         self.proc = subprocess.Popen([binary, "outstation"] + args, stdout=self.outf,
-                                     stderr=self.errf)
+                                     stderr=self.errf, preexec_fn=_die_with_parent)
         self.port = None
         if wait_listen:
             self.port = self._wait_port()
@@ -313,27 +322,45 @@ class Outstation:
         return self.proc.returncode
 
 
+# tshark 4.0.17 does not advance past the value of g43v1 and g43v3 (32-bit analog command
+# events) and marks the packet malformed (../shared/TSHARK.md): the one exemption, by packet.
+TSHARK_BLIND_OBJECTS = (0x2B01, 0x2B03)
+
+
+def _blind_frames(base):
+    out = subprocess.run(base + ["-Y", "_ws.malformed", "-T", "fields", "-E", "occurrence=a",
+                                 "-E", "aggregator=|", "-e", "frame.number", "-e", "dnp3.al.obj"],
+                         capture_output=True, text=True)
+    blind = set()
+    for line in out.stdout.strip().split("\n"):
+        if not line:
+            continue
+        num, _, objs = line.partition("\t")
+        if any(int(o, 0) in TSHARK_BLIND_OBJECTS for o in objs.split("|") if o):
+            blind.add(num)
+    return blind
+
+
 def tshark_check(pcap, port, allow_iin_abnormal=False):
     """Every TCP payload on port is DNP3; no malformed packet, no CRC or other expert
-    warning (dnp3.iin_abnormal only when allowed). Returns the list of problems."""
+    warning (dnp3.iin_abnormal only when allowed; a packet tshark marks malformed only
+    because it holds g43v1/g43v3, see TSHARK_BLIND_OBJECTS, is exempt). Returns the list
+    of problems."""
     problems = []
     base = ["tshark", "-n", "-r", pcap, "-d", "tcp.port==%d,dnp3" % port]
     out = subprocess.run(base + ["-Y", "tcp.port==%d && tcp.len > 0 && !dnp3" % port],
                          capture_output=True, text=True)
     if out.stdout.strip():
         problems.append("payloads not dissected as DNP3:\n" + out.stdout)
-    out = subprocess.run(base + ["-Y", "_ws.malformed || _ws.expert.severity >= warning"],
-                         capture_output=True, text=True)
-    if out.stdout.strip():
-        lines = out.stdout.strip().split("\n")
-        if allow_iin_abnormal:
-            # Keep only packets whose warnings are something else than iin_abnormal.
-            detail = subprocess.run(
-                base + ["-Y", "_ws.malformed || (_ws.expert.severity >= warning && "
-                        "!dnp3.iin_abnormal)"], capture_output=True, text=True)
-            lines = [x for x in detail.stdout.strip().split("\n") if x]
-        if lines:
-            problems.append("malformed or warnings:\n" + "\n".join(lines))
+    display = "_ws.malformed || _ws.expert.severity >= warning"
+    if allow_iin_abnormal:  # only packets whose warnings are something else than iin_abnormal
+        display = "_ws.malformed || (_ws.expert.severity >= warning && !dnp3.iin_abnormal)"
+    blind = _blind_frames(base)
+    out = subprocess.run(base + ["-Y", display, "-T", "fields", "-e", "frame.number",
+                                 "-e", "_ws.col.Info"], capture_output=True, text=True)
+    lines = [x for x in out.stdout.strip().split("\n") if x and x.split("\t")[0] not in blind]
+    if lines:
+        problems.append("malformed or warnings:\n" + "\n".join(lines))
     return problems
 
 

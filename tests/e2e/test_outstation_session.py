@@ -17,7 +17,8 @@ One outstation (quick flags, --pcap, ephemeral port):
   7. SIGUSR1 prints the counters (exact where this test caused them); SIGTERM exits 0;
   8. tshark: every payload is DNP3, nothing malformed, no CRC or other warning.
 A second outstation with --simulate: events flow without polling once unsolicited is enabled,
-and a CROB on binary output 2 drives binary input 2.
+and a CROB on binary output 2 drives binary input 2. A third with --decode values: the
+protocol trace of a READ and its response, down to the points.
 """
 import os
 import sys
@@ -111,6 +112,9 @@ def check_session(tmp):
         assert a["controls_success"] >= 4 and a["controls"] == a["controls_success"] + 1, c
         assert a["malformed"] == 0 and a["errors_iin"] == 0, c
         assert a["events_confirmed"] >= 2, c
+        e = c["events 10/1"]
+        assert e["discarded"] == 0 and e["overflows"] == 0, c
+        assert e["added"] == e["confirmed"] + e["held"], c  # nothing left silently
     finally:
         if m:
             m.close()
@@ -157,6 +161,21 @@ def check_simulate(tmp):
     assert status == 0, "exit status %d\n%s" % (status, o.log())
 
 
+def check_trace(tmp):
+    """--decode values: each request and response in the log, down to the points."""
+    o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--decode", "values"], tmp, name="trace")
+    try:
+        m = Master("127.0.0.1", o.port)
+        m.request(FC_READ, bytes.fromhex("1e0100 0001"))  # g30v1 indices 0..1
+        m.close()
+        o.wait_log(r"rx from 1: Application: FIR FIN seq=0 func=1 READ")
+        o.wait_log(r"rx from 1:   g30v1 .* qualifier=0x00 start=0 stop=1 \(2 points\)")
+        o.wait_log(r"tx to 1: Application: FIR FIN seq=0 func=129 RESPONSE")
+        o.wait_log(r"tx to 1:     \[1\] value=0 flags=0x01 \[ONLINE\]")
+    finally:
+        assert o.stop() == 0
+
+
 def main():
     if not BIN or not os.path.exists(BIN):
         skip("DNP3_BIN not set")
@@ -165,6 +184,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_session(tmp)
         check_simulate(tmp)
+        check_trace(tmp)
     print("ok")
 
 

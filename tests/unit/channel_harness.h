@@ -30,6 +30,7 @@ typedef struct h_event {
     uint64_t offset;
     uint8_t control; /* frame.hdr.control when the event came from a frame */
     bool has_frame;
+    bool more;
     size_t len;
     uint8_t data[H_MAX_DATA]; /* FRAGMENT bytes */
 } h_event_t;
@@ -100,6 +101,7 @@ static inline void h_record(harness_t *h, const dnp3_channel_event_t *e)
     r->block = e->block;
     r->offset = e->offset;
     r->has_frame = e->frame.user != NULL;
+    r->more = e->more;
     r->control = e->frame.hdr.control;
     if (e->kind == DNP3_CHANNEL_EV_FRAGMENT) {
         assert_true(e->len <= H_MAX_DATA);

@@ -186,6 +186,13 @@ static void mixed_stream_events_and_counters(void **state)
     assert_int_equal(h->ev[0].reason, DNP3_E_LINK_START);
     assert_int_equal(h->ev[0].bytes, 4);
     assert_int_equal(h->ev[0].offset, 0);
+    /* Runs: the events a frame causes come together, the last with more
+     * false: discard | FRAME FRAGMENT | discard | FRAME TP_DROP | ... */
+    static const bool MORE[] = {false, true,  false, false, true,  false, true,  false,
+                                true,  false, false, true,  false, true,  false, false,
+                                false, true,  false, true,  false, false, false};
+    for (size_t i = 0; i < sizeof MORE / sizeof MORE[0]; i++)
+        assert_int_equal(h->ev[i].more, MORE[i]);
     assert_int_equal(h->ev[3].reason, DNP3_E_LINK_BLOCK_CRC);
     assert_int_equal(h->ev[3].bytes, 18);
     assert_int_equal(h->ev[5].reason, DNP3_E_TP_NO_FIR);
@@ -242,6 +249,8 @@ static bool same_events(const harness_t *a, const harness_t *b)
             return false;
         /* CLOSED counts what its call dropped: chunking decides that. */
         if (x->kind != DNP3_CHANNEL_EV_CLOSED && x->bytes != y->bytes)
+            return false;
+        if (x->more != y->more)
             return false;
     }
     return true;

@@ -159,6 +159,12 @@ static void broadcast_never_answered(void **state)
     h_expect_no_output(h);
     H_EXPECT(h, &at, DNP3_CHANNEL_EV_IGNORED);
     assert_int_equal(h->ev[2].reason, DNP3_CHANNEL_IGNORE_BROADCAST);
+    /* An ACK to 0xFFFF: an answer is never for everyone. */
+    h_feed_hex(h, "05 64 05 80 FF FF 00 04 0E 30");
+    h_expect_no_output(h);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_IGNORED);
+    assert_int_equal(h->ev[3].reason, DNP3_CHANNEL_IGNORE_BROADCAST);
+    assert_int_equal(h_counters(h).ignored_broadcast, 2);
     h_check_invariants(h);
     h_free(h);
 }

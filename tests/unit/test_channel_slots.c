@@ -1,7 +1,8 @@
-/* The channel's peer slot table in MONITOR mode (a decoder watching a
+/* The channel's peer slot table. MONITOR mode (a decoder watching a
  * capture): any direction and destination accepted, nothing answered,
  * slots by (source, destination) with least-recently-used eviction, and
- * reassembly buffers that grow only when a fragment needs them. */
+ * reassembly buffers that grow only when a fragment needs them. SESSION
+ * mode: one link state per peer, a fixed table, no allocation. */
 #include "channel_harness.h"
 
 #include "dnp3/link.h"
@@ -143,6 +144,63 @@ static void growth_stops_at_rx_max(void **state)
     h_free(h);
 }
 
+/* SESSION: a multi-drop master (1024) with outstations 1 and 2, each with
+ * its own link state and keep-alive clock. */
+static void multi_drop_master(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.local[0] = 1024;
+    cfg.max_peers = 2;
+    cfg.keepalive_ms = 10000;
+    cfg.confirm_retries = 0;
+    harness_t *h = h_new(&cfg);
+    size_t m0 = dnp3_channel_memory(h->ch);
+    size_t at = 0;
+    assert_int_equal(dnp3_channel_reset_link(h->ch, h->now, 1), DNP3_OK);
+    h_expect_output_hex(h, "05 64 05 C0 01 00 00 04 E9 21");
+    h_feed_hex(h, "05 64 05 00 00 04 01 00 19 A6");
+    h->now = 4000;
+    assert_int_equal(dnp3_channel_reset_link(h->ch, h->now, 2), DNP3_OK);
+    h_expect_output_hex(h, "05 64 05 C0 02 00 00 04 A8 2B");
+    h_feed_hex(h, "05 64 05 00 00 04 02 00 B2 16");
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_LINK_RESET_DONE, DNP3_CHANNEL_EV_LINK_RESET_DONE);
+    assert_int_equal(h->ev[0].src, 1);
+    assert_int_equal(h->ev[1].src, 2);
+    /* A third outstation finds no slot. */
+    assert_int_equal(dnp3_channel_reset_link(h->ch, h->now, 3), DNP3_E_NOSPACE);
+    /* Outstation 1 was last heard at 0, outstation 2 at 4000. */
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 10000);
+    h->now = 10000;
+    h_timer(h);
+    h_expect_output_hex(h, "05 64 05 C9 01 00 00 04 A6 57");
+    h->now = 12000; /* no answer from 1 */
+    h_timer(h);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_KEEPALIVE_FAILED);
+    assert_int_equal(h->ev[2].src, 1);
+    /* Then outstation 2's turn (due since 14000). */
+    h->now = 14000;
+    h_timer(h);
+    h_expect_output_hex(h, "05 64 05 C9 02 00 00 04 E7 5D");
+    h_feed_hex(h, "05 64 05 0B 00 04 02 00 F1 26");
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_KEEPALIVE_OK);
+    assert_int_equal(h->ev[3].src, 2);
+    /* Nothing was allocated along the way. */
+    assert_int_equal(dnp3_channel_memory(h->ch), m0);
+    h_free(h);
+}
+
+static void names(void **state)
+{
+    (void)state;
+    assert_string_equal(dnp3_channel_event_name(DNP3_CHANNEL_EV_FRAGMENT), "FRAGMENT");
+    assert_string_equal(dnp3_channel_event_name(DNP3_CHANNEL_EV_SLOT_EVICTED), "SLOT_EVICTED");
+    assert_string_equal(dnp3_channel_event_name((dnp3_channel_event_kind_t)99), "UNKNOWN");
+    assert_string_equal(dnp3_channel_ignore_name(DNP3_CHANNEL_IGNORE_DUPLICATE), "DUPLICATE");
+    assert_string_equal(dnp3_channel_ignore_name(0), "UNKNOWN");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +208,8 @@ int main(void)
         cmocka_unit_test(lru_eviction_reports_bytes_lost),
         cmocka_unit_test(buffer_grows_to_fragment),
         cmocka_unit_test(growth_stops_at_rx_max),
+        cmocka_unit_test(multi_drop_master),
+        cmocka_unit_test(names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

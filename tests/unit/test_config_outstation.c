@@ -64,6 +64,7 @@ static void example_file_loads(void **state)
     assert_int_equal(c->server.link.keepalive_ms, 60000);
     assert_int_equal(c->server.link.policy, DNP3_LINK_POLICY_CLOSE);
     assert_false(c->connect);
+    assert_int_equal(c->decode, DNP3_APP_DECODE_NOTHING);
     assert_int_equal(c->station_count, 1);
     const osc_station_t *st = &c->stations[0];
     assert_int_equal(st->address, 10);
@@ -138,6 +139,8 @@ static void errors_name_file_line_and_field(void **state)
                "site.yaml:1: replace_connections: 'maybe' is not true or false");
     fails_with("log:\n  level: loud\n" MINIMAL,
                "site.yaml:2: log.level: 'loud' is not one of: error, warn, info, debug");
+    fails_with("log:\n  decode: all\n" MINIMAL,
+               "site.yaml:2: log.decode: 'all' is not one of: none, header, objects, values");
     fails_with("listen: 0.0.0.0\n",
                "site.yaml:1: outstations: at least one outstation is required");
     fails_with("connect:\n  master: 1\n" MINIMAL,

@@ -33,8 +33,9 @@ static void usage(FILE *f)
           "  --simulate          move values every --period so events flow; a CROB on a\n"
           "                      binary output drives the binary input of the same index\n"
           "  --period DURATION   simulation period (default 1s; 500ms, 10s, 1m)\n"
-          "  --log-level LEVEL   error, warn, info (default) or debug (one line per\n"
-          "                      request and response: a protocol trace)\n"
+          "  --log-level LEVEL   error, warn, info (default) or debug\n"
+          "  --decode LEVEL      protocol trace of every request and response: none\n"
+          "                      (default), header, objects (object headers) or values\n"
           "  --syslog            log to syslog (daemon) instead of stderr\n"
           "  --pcap FILE         capture everything sent and received (Wireshark opens it)\n"
           "  --help              this text\n"
@@ -65,7 +66,8 @@ enum {
     OPT_PERIOD,
     OPT_LEVEL,
     OPT_SYSLOG,
-    OPT_CHECK
+    OPT_CHECK,
+    OPT_DECODE
 };
 
 static const struct option own[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -78,10 +80,11 @@ static const struct option own[] = {{"listen", required_argument, NULL, OPT_LIST
                                     {"log-level", required_argument, NULL, OPT_LEVEL},
                                     {"syslog", no_argument, NULL, OPT_SYSLOG},
                                     {"check", no_argument, NULL, OPT_CHECK},
+                                    {"decode", required_argument, NULL, OPT_DECODE},
                                     {NULL, 0, NULL, 0}};
 
 typedef struct flags {
-    const char *listen, *connect, *points, *maxconn, *period, *level;
+    const char *listen, *connect, *points, *maxconn, *period, *level, *decode;
     const char *allow[DNP3_RUNTIME_ALLOW_MAX];
     size_t allow_count;
     bool simulate, syslog, check;
@@ -111,6 +114,9 @@ static int read_flags(opts_t *o, flags_t *f)
             break;
         case OPT_LEVEL:
             rc = opts_once(o, &f->level, arg, "--log-level");
+            break;
+        case OPT_DECODE:
+            rc = opts_once(o, &f->decode, arg, "--decode");
             break;
         case OPT_SIMULATE:
             f->simulate = true;
@@ -173,7 +179,7 @@ static int listen_flag(const char *s, osc_config_t *c, char *msg, size_t msglen)
 static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
 {
     char msg[256];
-    unsigned long v;
+    unsigned long v = 1;
     if (!o->config) {
         unsigned long points = 10;
         if (f->points && flag_number(o, f->points, "--points", 65536, &points) < 0)
@@ -204,9 +210,10 @@ static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
         dnp3_network_t net;
         if (dnp3_network_read(f->allow[i], &net) < 0)
             return UERR(o, "--allow: '%s' is not a network (CIDR: 10.0.0.0/8)", f->allow[i]);
-        snprintf(c->allow[c->allow_count++], sizeof c->allow[0], "%s", f->allow[i]);
         if (c->allow_count == DNP3_RUNTIME_ALLOW_MAX)
-            break;
+            return UERR(o, "--allow: more than %u networks with the file's",
+                        DNP3_RUNTIME_ALLOW_MAX);
+        snprintf(c->allow[c->allow_count++], sizeof c->allow[0], "%s", f->allow[i]);
     }
     if (f->period) {
         uint64_t ms;
@@ -222,6 +229,15 @@ static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
         if (i == 4)
             return UERR(o, "--log-level: '%s' is not error, warn, info or debug", f->level);
         c->log_level = (dnp3_log_level_t)i;
+    }
+    if (f->decode) {
+        static const char *const decodes[] = {"none", "header", "objects", "values"};
+        size_t i = 0;
+        while (i < 4 && strcmp(decodes[i], f->decode) != 0)
+            i++;
+        if (i == 4)
+            return UERR(o, "--decode: '%s' is not none, header, objects or values", f->decode);
+        c->decode = (dnp3_app_decode_t)i;
     }
     c->simulate = c->simulate || f->simulate;
     c->syslog = c->syslog || f->syslog;

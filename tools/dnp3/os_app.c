@@ -122,6 +122,28 @@ static void print_assoc(FILE *f, dnp3_outstation_t *o, uint16_t local, uint16_t 
             c.events_confirmed, c.link_up, c.link_down);
 }
 
+/* One line per association's event buffer: every way an event left it. */
+static void print_events(FILE *f, dnp3_outstation_t *o, uint16_t local, uint16_t master)
+{
+    dnp3_event_buffer_counters_t e;
+    if (dnp3_event_buffer_counters(dnp3_outstation_event_buffer(o), &e) < 0)
+        return;
+    uint64_t sum[5] = {0};
+    for (int c = 0; c < 3; c++) {
+        for (int t = 0; t < DNP3_PT_COUNT_; t++) {
+            sum[0] += e.added[c][t];
+            sum[1] += e.confirmed[c][t];
+            sum[2] += e.discarded[c][t];
+            sum[3] += e.superseded[c][t];
+            sum[4] += e.held[c][t];
+        }
+    }
+    fprintf(f,
+            "events %u/%u: added=%" PRIu64 " confirmed=%" PRIu64 " discarded=%" PRIu64
+            " superseded=%" PRIu64 " held=%" PRIu64 " overflows=%" PRIu64 "\n",
+            local, master, sum[0], sum[1], sum[2], sum[3], sum[4], e.overflows);
+}
+
 static void print_db(FILE *f, uint16_t address, const dnp3_db_t *db)
 {
     dnp3_db_counters_t c;
@@ -164,6 +186,7 @@ void os_app_print_counters(os_app_t *app, FILE *f)
         bool connected;
         dnp3_outstation_t *o =
             dnp3_outstation_server_association(app->srv, i, &local, &master, &connected);
+        print_events(f, o, local, master);
         print_assoc(f, o, local, master, connected);
     }
     fflush(f);
@@ -234,6 +257,8 @@ static int add_stations(os_app_t *app, FILE *err)
             dnp3_outstation_association_config_t ac;
             dnp3_outstation_association_config_default(&ac);
             ac.session = a->session;
+            ac.session.log_level = app->cfg->log_level;
+            ac.session.decode = app->cfg->decode;
             ac.callbacks.control = on_control;
             ac.callbacks.restart = on_restart;
             ac.callbacks.time_written = on_time;
@@ -347,13 +372,16 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
     if (!app->srv)
         return fail(err, OS_EXIT_FAILURE, "%s%s", dnp3_strerror(e), "");
     int status = add_stations(app, err);
+    /* SIGUSR1 is watched before "listening on" is logged: whoever waits for
+     * that line may signal at once. */
+    if (status == 0 && dnp3_runtime_on_signal(app->rt, SIGUSR1, on_usr1, app) < 0)
+        status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot watch SIGUSR1", "");
     if (status == 0 && cfg->listen)
         status = start_listening(app, err);
     if (status == 0 && cfg->connect)
         status = start_connecting(app, err);
-    if (status == 0 && (dnp3_runtime_on_signal(app->rt, SIGUSR1, on_usr1, app) < 0 ||
-                        (cfg->simulate && os_simulate_start(app) < 0)))
-        status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start (signals, threads)", "");
+    if (status == 0 && cfg->simulate && os_simulate_start(app) < 0)
+        status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start the simulation thread", "");
     app->quiet = status != 0; /* the line above said it all: no teardown lines */
     return status;
 }
@@ -369,8 +397,8 @@ int os_app_run(os_app_t *app)
 void os_app_free(os_app_t *app)
 {
     os_simulate_stop(app);
+    dnp3_runtime_free(app->rt); /* first: it runs closures still posted to the server */
     dnp3_outstation_server_free(app->srv);
-    dnp3_runtime_free(app->rt);
     for (size_t i = 0; i < OSC_MAX_STATIONS; i++)
         dnp3_db_free(app->dbs[i]);
     if (app->cfg && app->cfg->syslog)

@@ -173,8 +173,9 @@ static int read_connect(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 
 static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 {
-    static const char *const keys[] = {"level", "syslog", NULL};
+    static const char *const keys[] = {"level", "decode", "syslog", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+    static const char *const decodes[] = {"none", "header", "objects", "values", NULL};
     if (cy_check_keys(cy, m, "log", keys) < 0)
         return -1;
     const yaml_node_t *v = cy_get(cy, m, "level");
@@ -183,6 +184,12 @@ static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
         if (cy_enum(cy, v, "log.level", levels, &lv) < 0)
             return -1;
         c->log_level = (dnp3_log_level_t)lv;
+    }
+    v = cy_get(cy, m, "decode");
+    if (v) {
+        if (cy_enum(cy, v, "log.decode", decodes, &lv) < 0)
+            return -1;
+        c->decode = (dnp3_app_decode_t)lv;
     }
     return osc_opt_bool(cy, m, "log", "syslog", &c->syslog);
 }

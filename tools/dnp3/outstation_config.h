@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dnp3/database.h"
+#include "dnp3/format.h"
 #include "dnp3/outstation.h"
 #include "dnp3/outstation_server.h"
 #include "dnp3/runtime.h"
@@ -57,6 +58,7 @@ typedef struct osc_config {
     uint32_t backoff_min_ms, backoff_max_ms, connect_timeout_ms;
 
     dnp3_log_level_t log_level;
+    dnp3_app_decode_t decode; /* protocol trace of every association (dnp3/format.h) */
     bool syslog;
     bool simulate;
     uint32_t simulate_period_ms;
