@@ -304,7 +304,11 @@ static void test_example_file(void **state)
     master_conf_init(&mc);
     if (master_conf_load(path, &mc, msg, sizeof msg) != 0)
         fail_msg("%s", msg);
-    assert_int_equal(mc.n_assocs, 2);
+    assert_int_equal(mc.n_assocs, 4);
+    assert_string_equal(mc.assocs[0].channel, "");
+    assert_string_equal(mc.assocs[2].channel, "bus-1");
+    assert_string_equal(mc.assocs[3].channel, "bus-1");
+    assert_int_equal(mc.assocs[3].target.address, 21);
     const master_assoc_conf_t *a = &mc.assocs[0];
     assert_string_equal(a->target.name, "pump station 3");
     assert_int_equal(a->n_endpoints, 2);
@@ -345,10 +349,11 @@ static void bad_file(const char *text, const char *want)
 static void test_bad_files(void **state)
 {
     (void)state;
-    bad_file("associations:\n  - endpoints: [h]\n    adress: 3\n",
-             "m.yaml:3: associations[0]: unknown key 'adress' (known keys: name, endpoints, "
-             "address, master, response_timeout, connect_timeout, integrity_period, class_poll, "
-             "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive)");
+    bad_file(
+        "associations:\n  - endpoints: [h]\n    adress: 3\n",
+        "m.yaml:3: associations[0]: unknown key 'adress' (known keys: name, channel, endpoints, "
+        "address, master, response_timeout, connect_timeout, integrity_period, class_poll, "
+        "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive)");
     bad_file("association: []\n",
              "m.yaml:1: unknown key 'association' (known keys: defaults, associations)");
     bad_file("defaults:\n  master: 1\n", "m.yaml:1: associations: at least one association is "

@@ -275,6 +275,30 @@ static dnp3_master_listener_t *open_listener(dnp3_runtime_t *rt, const listen_op
     return l;
 }
 
+/* Multi-drop: the earlier station whose association names the same
+ * channel (it owns the connection), NULL if none. */
+static station_t *channel_owner(const master_conf_t *mc, station_t *sts, size_t i)
+{
+    if (!mc->assocs[i].channel[0])
+        return NULL;
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(mc->assocs[j].channel, mc->assocs[i].channel) == 0)
+            return &sts[j];
+    }
+    return NULL;
+}
+
+/* Associations on association i's channel. */
+static size_t channel_count(const master_conf_t *mc, size_t i)
+{
+    if (!mc->assocs[i].channel[0])
+        return 1;
+    size_t n = 0;
+    for (size_t j = 0; j < mc->n_assocs; j++)
+        n += strcmp(mc->assocs[j].channel, mc->assocs[i].channel) == 0;
+    return n;
+}
+
 static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle,
                    const listen_opt_t *lo, const char *pcap, FILE *out, FILE *err)
 {
@@ -322,8 +346,14 @@ static int run_all(master_conf_t *mc, bool json, bool quiet, toggle_t *toggle,
         master_conf_to_run(ac, &r);
         dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX];
         size_t n = master_conf_endpoints(ac, eps);
-        rc = listener ? station_attach_listener(st, &r, &cfg, listener)
-                      : station_attach(st, &r, &cfg, eps, n);
+        station_t *owner = channel_owner(mc, sts, made);
+        r.channel_associations = channel_count(mc, made);
+        if (listener)
+            rc = station_attach_listener(st, &r, &cfg, listener);
+        else if (owner)
+            rc = station_attach_shared(st, &r, &cfg, owner->ch);
+        else
+            rc = station_attach(st, &r, &cfg, eps, n);
     }
     if (rc == 0) {
         dnp3_runtime_log(rt, DNP3_LOG_INFO, "master: %zu association%s; SIGINT or SIGTERM to stop",

@@ -13,6 +13,10 @@
 
 typedef struct master_assoc_conf {
     station_target_t target; /* name, first endpoint, addresses */
+    /* Multi-drop: associations with the same channel name share one
+     * connection (the first one's endpoints and connection settings); ""
+     * = a connection of its own. */
+    char channel[64];
     /* Endpoints tried in order (primary, backups); 0: target's host:port. */
     char hosts[DNP3_RUNTIME_ENDPOINT_MAX][OPTS_HOST_MAX];
     uint16_t ports[DNP3_RUNTIME_ENDPOINT_MAX];

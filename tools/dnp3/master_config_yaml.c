@@ -10,6 +10,7 @@
 
 static const char *const top_keys[] = {"defaults", "associations", NULL};
 static const char *const assoc_keys[] = {"name",
+                                         "channel",
                                          "endpoints",
                                          "address",
                                          "master",
@@ -130,6 +131,9 @@ static int association(cy_t *cy, const yaml_node_t *n, const char *field,
         return -1;
     const yaml_node_t *v = cy_get(cy, n, "name");
     if (v && cy_str(cy, v, cy_field(f, field, "name"), ac.target.name, sizeof ac.target.name) < 0)
+        return -1;
+    v = cy_get(cy, n, "channel");
+    if (v && cy_str(cy, v, cy_field(f, field, "channel"), ac.channel, sizeof ac.channel) < 0)
         return -1;
     v = cy_get(cy, n, "endpoints");
     if (!v)

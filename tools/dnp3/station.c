@@ -270,6 +270,20 @@ int station_attach_listener(station_t *st, const station_run_opts_t *r, dnp3_mas
     return 0;
 }
 
+int station_attach_shared(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
+                          dnp3_master_channel_t *ch)
+{
+    int rc = new_assoc(st, r, mcfg);
+    if (rc)
+        return rc;
+    rc = dnp3_master_channel_add(ch, st->a);
+    if (rc < 0) {
+        fprintf(st->err, "dnp3 %s: %s: %s\n", st->cmd, st->target.name, dnp3_strerror(rc));
+        return STATION_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
                    const dnp3_tcp_endpoint_t *eps, size_t n_eps)
 {
@@ -287,6 +301,7 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
         cc.backoff_max_ms = r->backoff_max_ms;
     }
     cc.link_keepalive_ms = r->link_keepalive_ms;
+    cc.max_associations = r->channel_associations ? r->channel_associations : 1;
     cc.logger.level = DNP3_LOG_WARN;
     cc.on_event = on_channel_event;
     cc.user = st;

@@ -83,6 +83,7 @@ typedef struct station_run_opts {
     uint32_t backoff_min_ms, backoff_max_ms; /* reconnect waits; 0: the defaults */
     uint32_t link_keepalive_ms;              /* 0: none (one-shot commands) */
     bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
+    size_t channel_associations; /* multi-drop: associations on the channel (0: 1) */
 } station_run_opts_t;
 
 void station_run_opts_default(station_run_opts_t *r);
@@ -101,6 +102,11 @@ dnp3_runtime_t *station_runtime_new(const char *cmd, FILE *err, const station_ru
  * 0 or an exit status after writing the error. */
 int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
                    const dnp3_tcp_endpoint_t *eps, size_t n_eps);
+
+/* The association on st->rt, added to another station's channel
+ * (multi-drop; st->ch stays NULL: the owner frees the channel). */
+int station_attach_shared(station_t *st, const station_run_opts_t *r, dnp3_master_config_t *mcfg,
+                          dnp3_master_channel_t *ch);
 
 /* The association on st->rt, registered with a listener for outstations
  * that dial in (no channel of its own). */
