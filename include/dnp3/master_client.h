@@ -104,7 +104,9 @@ DNP3_API int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_chann
 DNP3_API void dnp3_master_channel_free(dnp3_master_channel_t *ch);
 
 /* Attach an association (its master and outstation addresses tell it
- * apart). While connected it gets LINK_UP at once. Returns 0,
+ * apart). While connected it gets LINK_UP at once; added while an attempt
+ * is under way (the first starts in _new), it learns of that attempt when
+ * it ends. Returns 0,
  * DNP3_E_INVALID_ARG, DNP3_E_STATE (the same address pair is attached),
  * DNP3_E_NOSPACE (max_associations reached). */
 DNP3_API int dnp3_master_channel_add(dnp3_master_channel_t *ch, dnp3_master_assoc_t *a);
