@@ -260,6 +260,8 @@ static void test_json(void **state)
                         "\"octet_string\", \"group\": 110, \"variation\": 2, \"index\": 4, "
                         "\"value\": \"6869\", \"flags\": 1, \"time\": null, \"event\": false, "
                         "\"unsol\": false}\n");
+    assert_non_null(
+        strstr(printed(true, "pump \"3\"\\x", &b), "\"assoc\": \"pump \\\"3\\\"\\\\x\","));
     dnp3_measurement_t d = {.type = DNP3_MEAS_ANALOG_INPUT,
                             .group = 30,
                             .variation = 6,

@@ -62,8 +62,29 @@ static void hex_text(const uint8_t *p, size_t n, char *buf, size_t cap)
         o += (size_t)snprintf(buf + o, cap - o, "%02x", p[i]);
 }
 
-static void print_json(FILE *out, const char *assoc, uint64_t ts, const dnp3_measurement_t *m)
+/* A JSON string body: quotes, backslashes and control characters escaped
+ * (names come from configuration files). */
+static void json_escape(const char *in, char *buf, size_t cap)
 {
+    size_t o = 0;
+    for (; *in && o + 7 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c == '"' || c == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(buf + o, cap - o, "\\u%04x", c);
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    buf[o] = '\0';
+}
+
+static void print_json(FILE *out, const char *assoc_raw, uint64_t ts, const dnp3_measurement_t *m)
+{
+    char assoc[STATION_NAME_MAX * 2];
+    json_escape(assoc_raw ? assoc_raw : "", assoc, sizeof assoc);
     char value[4200];
     if (m->type == DNP3_MEAS_OCTET_STRING) {
         char hex[4100];
