@@ -25,7 +25,8 @@ static void usage(FILE *f, const device_cmd_t *d)
             d->text);
     if (d->opt_a)
         fprintf(f, "  --%-15s %s\n  --%-15s %s\n", d->opt_a, d->help_a, d->opt_b, d->help_b);
-    fputs("  --address N       the outstation's link address (default 10)\n"
+    fputs(STATION_VERBOSE_HELP
+          "  --address N       the outstation's link address (default 10)\n"
           "  --master N        our link address (default 1)\n"
           "  --timeout DUR     connect and response timeout (default 5s)\n"
           "  --pcap FILE       write the session's traffic to a capture\n"
@@ -118,6 +119,8 @@ static int parse(opts_t *o, const device_cmd_t *d, station_run_opts_t *r, int *f
     while ((id = opts_next(o, &arg)) > 0) {
         if (id == OPT_TIMEOUT && station_timeout_opt(o, arg, &r->response_timeout_ms) < 0)
             return -1;
+        if (id == STATION_OPT_VERBOSE || id == 'v')
+            r->log_level = DNP3_LOG_INFO;
         if (id == OPT_A || id == OPT_B) {
             int f = id == OPT_A ? 1 : 2;
             if (*flag && *flag != f)
@@ -133,13 +136,14 @@ static int run_device(const device_cmd_t *d, int argc, char **argv, FILE *out, F
                       station_t *st, station_run_opts_t *r)
 {
     struct option own[] = {{"timeout", required_argument, NULL, OPT_TIMEOUT},
+                           {"verbose", no_argument, NULL, STATION_OPT_VERBOSE},
                            {d->opt_a, no_argument, NULL, OPT_A},
                            {d->opt_b, no_argument, NULL, OPT_B},
                            {0, 0, 0, 0}};
     if (!d->opt_a)
-        own[1] = own[3];
+        own[2] = own[4];
     opts_t o;
-    opts_begin(&o, d->name, OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "", argc, argv, err);
+    opts_begin(&o, d->name, OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "v", argc, argv, err);
     station_run_opts_default(r);
     if (parse(&o, d, r, flag) < 0)
         return OPTS_EXIT_USAGE;

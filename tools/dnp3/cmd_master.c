@@ -60,7 +60,7 @@ static void usage(FILE *f)
           "                          port 0: any free port, logged;\n"
           "                          identified by the link address of its first fragment)\n"
           "  --json                  one JSON object per measurement\n"
-          "  --quiet                 no measurement lines (the log only)\n"
+          "  -q, --quiet             no measurement lines (the log only)\n"
           "  --toggle N              operate binary output N, LATCH_ON then LATCH_OFF in turn\n"
           "                          (select-before-operate), checked as responses arrive\n"
           "  --toggle-period DUR     time between the toggles (default 5s)\n"
@@ -122,8 +122,8 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
     const char *arg;
     while ((id = opts_next(o, &arg)) > 0) {
         int bad = 0;
-        *cli_set |=
-            id != OPT_QUIET && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD && id != OPT_LISTEN;
+        *cli_set |= id != OPT_QUIET && id != 'q' && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD &&
+                    id != OPT_LISTEN;
         switch (id) {
         case OPT_TIMEOUT:
             bad = station_timeout_opt(o, arg, &ac->response_timeout_ms);
@@ -137,6 +137,7 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
         case OPT_UNSOL:
             ac->unsolicited = true;
             break;
+        case 'q':
         case OPT_QUIET:
             *quiet = true;
             break;

@@ -45,7 +45,7 @@ static void usage(FILE *f)
           "  --no-ack          DIRECT_OPERATE_NR (no response: only 'sent' is known)\n"
           "  --address N       the outstation's link address (default 10)\n"
           "  --master N        our link address (default 1)\n"
-          "  --timeout DUR     connect and response timeout (default 5s)\n"
+          "  --timeout DUR     connect and response timeout (default 5s)\n" STATION_VERBOSE_HELP
           "  --pcap FILE       write the session's traffic to a capture\n"
           "  --json            the result as one JSON object\n"
           "  --help            show this text\n"
@@ -179,6 +179,10 @@ static int parse(opts_t *o, operate_cmd_t *oc, station_run_opts_t *r, bool *have
         case OPT_TIMEOUT:
             bad = station_timeout_opt(o, arg, &r->response_timeout_ms);
             break;
+        case 'v':
+        case STATION_OPT_VERBOSE:
+            r->log_level = DNP3_LOG_INFO;
+            break;
         case OPT_INDEX:
             bad = read_index(o, arg, &oc->pt.index);
             *have_index = true;
@@ -220,6 +224,7 @@ int cmd_operate(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
     (void)in;
     static const struct option own[] = {{"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                        {"verbose", no_argument, NULL, STATION_OPT_VERBOSE},
                                         {"index", required_argument, NULL, OPT_INDEX},
                                         {"code", required_argument, NULL, OPT_CODE},
                                         {"analog", required_argument, NULL, OPT_ANALOG},
@@ -232,7 +237,7 @@ int cmd_operate(int argc, char **argv, FILE *in, FILE *out, FILE *err)
                                         {"count", required_argument, NULL, OPT_COUNT},
                                         {0, 0, 0, 0}};
     opts_t o;
-    opts_begin(&o, "operate", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "", argc,
+    opts_begin(&o, "operate", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "v", argc,
                argv, err);
     station_run_opts_t r;
     station_run_opts_default(&r);

@@ -20,7 +20,7 @@ static void usage(FILE *f)
           "options:\n"
           "  --address N       the outstation's link address (default 10)\n"
           "  --master N        our link address (default 1)\n"
-          "  --timeout DUR     connect and response timeout (default 5s)\n"
+          "  --timeout DUR     connect and response timeout (default 5s)\n" STATION_VERBOSE_HELP
           "  --json            one JSON object per measurement\n"
           "  --pcap FILE       write the session's traffic to a capture\n"
           "  --help            show this text\n"
@@ -71,9 +71,10 @@ int cmd_poll(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
     (void)in;
     static const struct option own[] = {{"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                        {"verbose", no_argument, NULL, STATION_OPT_VERBOSE},
                                         {0, 0, 0, 0}};
     opts_t o;
-    opts_begin(&o, "poll", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "", argc, argv,
+    opts_begin(&o, "poll", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "v", argc, argv,
                err);
     station_run_opts_t r;
     station_run_opts_default(&r);
@@ -82,6 +83,8 @@ int cmd_poll(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     while ((id = opts_next(&o, &arg)) > 0) {
         if (id == OPT_TIMEOUT && station_timeout_opt(&o, arg, &r.response_timeout_ms) < 0)
             return OPTS_EXIT_USAGE;
+        if (id == STATION_OPT_VERBOSE || id == 'v')
+            r.log_level = DNP3_LOG_INFO;
     }
     if (id < 0)
         return OPTS_EXIT_USAGE;

@@ -25,6 +25,7 @@ typedef struct probe {
     station_target_t t;
     FILE *out, *err;
     bool json;
+    dnp3_log_level_t log_level; /* runtime log (-v: INFO) */
     dnp3_runtime_t *rt;
     dnp3_channel_t *ch;
     phase_t phase;
@@ -66,8 +67,8 @@ static void usage(FILE *f)
           "options:\n"
           "  --address N       the outstation's link address (default 10)\n"
           "  --master N        our link address (default 1)\n"
-          "  --timeout DUR     connect timeout and the wait for each answer (default 2s)\n"
-          "  --json            the result as one JSON object\n"
+          "  --timeout DUR     connect timeout and the wait for each answer (default "
+          "2s)\n" STATION_VERBOSE_HELP "  --json            the result as one JSON object\n"
           "  --pcap FILE       write the session's traffic to a capture\n"
           "  --help            show this text\n"
           "\n"
@@ -367,7 +368,7 @@ static int start(probe_t *p, const char *pcap)
     p->ch = dnp3_channel_new(&cc, NULL);
     dnp3_runtime_config_t rc;
     dnp3_runtime_config_default(&rc);
-    rc.logger.level = DNP3_LOG_ERROR;
+    rc.logger.level = p->log_level;
     rc.pcap_path = pcap;
     rc.stop_on_signals = true;
     char err[256] = "";
@@ -397,16 +398,19 @@ int cmd_probe(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
     (void)in;
     static const struct option own[] = {{"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                        {"verbose", no_argument, NULL, STATION_OPT_VERBOSE},
                                         {0, 0, 0, 0}};
     opts_t o;
-    opts_begin(&o, "probe", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "", argc, argv,
-               err);
-    probe_t p = {.out = out, .err = err, .timeout_ms = 2000};
+    opts_begin(&o, "probe", OPTS_JSON | OPTS_PCAP | OPTS_ADDRESS | OPTS_MASTER, own, "v", argc,
+               argv, err);
+    probe_t p = {.out = out, .err = err, .timeout_ms = 2000, .log_level = DNP3_LOG_ERROR};
     int id;
     const char *arg;
     while ((id = opts_next(&o, &arg)) > 0) {
         if (id == OPT_TIMEOUT && station_timeout_opt(&o, arg, &p.timeout_ms) < 0)
             return OPTS_EXIT_USAGE;
+        if (id == STATION_OPT_VERBOSE || id == 'v')
+            p.log_level = DNP3_LOG_INFO;
     }
     if (id < 0)
         return OPTS_EXIT_USAGE;

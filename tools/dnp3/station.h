@@ -25,6 +25,11 @@
 #define STATION_EXIT_NO_ANSWER   6 /* connected, no DNP3 answer in time */
 
 #define STATION_DEFAULT_PORT 20000
+
+/* --verbose / -v of the one-shot commands: the connection and the
+ * association's log (connects, disconnects, IIN changes) on stderr. */
+#define STATION_OPT_VERBOSE  (OPTS_OWN + 64)
+#define STATION_VERBOSE_HELP "  -v, --verbose     log connects, disconnects and IIN changes\n"
 #define STATION_NAME_MAX     (OPTS_HOST_MAX + 16)
 
 /* The outstation a command talks to. */
@@ -83,7 +88,7 @@ typedef struct station_run_opts {
     uint32_t backoff_min_ms, backoff_max_ms; /* reconnect waits; 0: the defaults */
     uint32_t link_keepalive_ms;              /* 0: none (one-shot commands) */
     bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
-    size_t channel_associations; /* multi-drop: associations on the channel (0: 1) */
+    size_t channel_associations;             /* multi-drop: associations on the channel (0: 1) */
 } station_run_opts_t;
 
 void station_run_opts_default(station_run_opts_t *r);
