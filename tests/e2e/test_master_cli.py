@@ -9,7 +9,8 @@
   - timesync --lan and --non-lan: exit 0, the outstation logs the time write;
   - restart --cold: our outstation refuses restarts (IIN2.0): exit 1, one line naming the bit;
   - attributes: g0v252 (manufacturer) and g0v246 (device name) printed;
-  - --pcap of a command: tshark reads every frame as DNP3, nothing malformed or warned, and
+  - --pcap of a command: tshark reads every frame as DNP3, nothing malformed or warned (but
+    for packets with g43v1/g43v3 analog command events, which tshark 4.0.17 misreads), and
     sees the request functions the commands should have sent (SELECT, OPERATE,
     DIRECT_OPERATE, DIRECT_OPERATE_NR, RECORD_CURRENT_TIME, DELAY_MEASURE, WRITE, READ).
 """
@@ -113,7 +114,16 @@ def check_capture(target, port, tmp):
         rc, out, err = dnp3(r[0], target, "--pcap", p, *r[1:])
         assert rc == 0, (r, rc, err)
         problems = tshark_check(p, port)
-        assert not problems, (r, problems)
+        if problems:
+            # The one exemption (shared/TSHARK.md): tshark 4.0.17 does not advance past the
+            # value of g43v1/g43v3 (analog command events, which the analog operates of
+            # check_operate left in the buffer for the poll) and calls the rest malformed.
+            other = subprocess.run(
+                ["tshark", "-n", "-r", p, "-d", "tcp.port==%d,dnp3" % port, "-Y",
+                 "(_ws.malformed || _ws.expert.severity >= warning) && "
+                 "!(dnp3.al.obj == 0x2b01 || dnp3.al.obj == 0x2b03)"],
+                capture_output=True, text=True).stdout.strip()
+            assert not other and not any("not dissected" in x for x in problems), (r, problems)
         for row in tshark_fields(p, port, ["dnp3.al.func"]):
             for f in row[0].split("|"):
                 if f:
