@@ -29,12 +29,17 @@
  *   from new peers (DNP3_CHANNEL_EV_SLOT_FULL).
  * - MONITOR (for a decoder watching a capture): frames of any direction and
  *   any destination are accepted, nothing is ever answered or sent, slots are
- *   keyed by (source, destination), and when the table is full the least
- *   recently used slot is evicted (DNP3_CHANNEL_EV_SLOT_EVICTED). Reassembly
- *   buffers start empty and grow (doubling) up to rx_fragment_max when a
- *   fragment needs them; dnp3_channel_memory() reports what is held so a
- *   table of many channels can enforce a memory limit. A single-segment
- *   fragment (FIR and FIN) never needs a buffer.
+ *   keyed by (source, destination). The slot table starts empty and doubles
+ *   on demand up to max_peers (which is then a cap, not a size); when it is
+ *   at max_peers the least recently used slot is evicted
+ *   (DNP3_CHANNEL_EV_SLOT_EVICTED). Reassembly buffers start empty and grow
+ *   (doubling) up to rx_fragment_max when a fragment needs them. Nothing a
+ *   station needs (reply queue, primary station, tx buffer, a deep event
+ *   queue) is allocated, so a channel per captured flow stays small;
+ *   dnp3_channel_memory() reports what is held so a table of many channels
+ *   can enforce a memory limit, and dnp3_channel_pending() what would be
+ *   lost by dropping one. A single-segment fragment (FIR and FIN) never
+ *   needs a buffer.
  *
  * Events. Every input call reports at most one event; a frame may cause
  * several (say FRAME, TP_DROP for a partial fragment a FIR restarted, then
@@ -51,20 +56,14 @@
  *     }
  *
  * The events do not depend on how the input is chunked: feeding a stream
- * one byte at a time gives exactly the sequence that feeding it whole gives,
- * and each event is reported by the call that brought its last byte.
- * Pointers in an event (frame user data, fragment) stay valid until the
- * next call on the channel, or to the end of their run (see more). Every
- * function taking an event pointer requires it to be non-NULL; a NULL
- * channel is tolerated (nothing happens).
+ * one byte at a time gives exactly the sequence that feeding it whole gives.
  *
- * A decoder's per-flow stack (MONITOR, DISCARD policy, report_frames):
- * each FRAME event is followed by what that frame caused (TP_DROP with the
- * transport's reason, FRAGMENT when it completed one, SLOT_EVICTED); a hole
- * in the captured stream is dnp3_channel_finish() (partial fragments
- * survive it), a new connection is finish then dnp3_channel_reset(), and a
- * datagram is finish before and after its bytes. dnp3_channel_flush_run()
- * shows garbage with the packet that carried it. */
+ * Pointer lifetime. The pointers in an event (frame.user, data) stay valid
+ * until the call after the one that handed out the last event of the same
+ * received frame (the first with more false): an owner may keep the FRAME
+ * event's user data and add the frame's TP_DROP and FRAGMENT to it before
+ * using the lot. Pointers of other events stay valid until the next call.
+ * Events not caused by a frame have more false. */
 #ifndef DNP3_CHANNEL_H
 #define DNP3_CHANNEL_H
 
@@ -101,7 +100,7 @@ typedef struct dnp3_channel_config {
     dnp3_link_policy_t policy; /* framing errors: default CLOSE (TCP); DISCARD for serial */
     size_t rx_fragment_max;    /* 249..65535, default 2048 (DNP3_FRAGMENT_SIZE_DEFAULT) */
     size_t tx_fragment_max;    /* 249..65535, default 2048: largest fragment send() takes */
-    size_t max_peers;          /* slots, >= 1, default 1 */
+    size_t max_peers;          /* slots, >= 1, default 1 (MONITOR: the table's cap) */
     bool accept_self;          /* treat 0xFFFC as our address (9.2.4.1.4), default true */
     bool accept_broadcast;     /* accept 0xFFFD..0xFFFF, default true */
     bool report_frames;        /* report every valid frame (DNP3_CHANNEL_EV_FRAME), default false */
@@ -197,11 +196,8 @@ typedef struct dnp3_channel_event {
     unsigned block;      /* LINK_DISCARD with DNP3_E_LINK_BLOCK_CRC: 0-based block */
     const uint8_t *data; /* FRAGMENT: the fragment (len bytes) */
     size_t len;
-    /* More events are already queued: those a frame causes come as one run
-     * (FRAME, then TP_DROP, FRAGMENT...), and every pointer of every event
-     * in a run stays valid until the call after the one that reports its
-     * last event (more == false). A decoder can so gather one record per
-     * frame and emit it when more is false. */
+    /* More events of the same received frame follow (say FRAME, then its
+     * TP_DROP and FRAGMENT): false on the frame's last event. */
     bool more;
 } dnp3_channel_event_t;
 
@@ -337,9 +333,21 @@ typedef struct dnp3_channel_counters {
 /* Copies the counters into *out (nothing when either is NULL). */
 DNP3_API void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *out);
 
-/* Bytes the channel holds on the heap (struct, slots, buffers). Grows in
- * MONITOR mode only. */
+/* Bytes the channel holds on the heap (struct, slots, buffers; not the
+ * allocator's own overhead). Grows in MONITOR mode only. */
 DNP3_API size_t dnp3_channel_memory(const dnp3_channel_t *ch);
+
+/* What the channel holds that more bytes could still complete: what
+ * dropping the channel now (or dnp3_channel_reset) would lose. */
+typedef struct dnp3_channel_pending {
+    size_t frame_bytes;    /* bytes of a partial link frame in the parser */
+    size_t discard_bytes;  /* a run of discarded bytes not reported yet */
+    size_t fragments;      /* partial application fragments (one per slot at most) */
+    size_t fragment_bytes; /* their bytes so far */
+} dnp3_channel_pending_t;
+
+/* Fills *out (zeros when ch is NULL; nothing when out is NULL). */
+DNP3_API void dnp3_channel_pending(const dnp3_channel_t *ch, dnp3_channel_pending_t *out);
 
 /* True once a CLOSE-policy channel met a framing error (until reset). */
 DNP3_API bool dnp3_channel_closed(const dnp3_channel_t *ch);

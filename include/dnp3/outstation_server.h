@@ -17,8 +17,10 @@
  * replaces the old one (which is closed; the usual case is a half-open
  * connection left by a master that restarted) or, with
  * replace_connections false, the new one is closed. A server hosting ONE
- * association attaches it when a connection opens (if free and the source
- * is allowed), so its null unsolicited response (4.6.2) goes out at once. Frames for an address
+ * association attaches it when a connection opens (if free, the source is
+ * allowed and replace_connections is on: a stray connection can then never
+ * lock the master out), so its null unsolicited response (4.6.2) goes out
+ * at once. Frames for an address
  * no station has are counted and logged with both addresses by the mux;
  * frames from a master with no association are counted and logged here.
  *

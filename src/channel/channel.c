@@ -48,6 +48,18 @@ static bool config_ok(const dnp3_channel_config_t *cfg)
            cfg->n_local <= DNP3_CHANNEL_MAX_LOCAL;
 }
 
+/* The session block with the tx fragment buffer as its tail. */
+static int session_alloc(dnp3_channel_t *ch)
+{
+    size_t n = sizeof *ch->ses + ch->cfg.tx_fragment_max;
+    ch->ses = calloc(1, n);
+    if (!ch->ses)
+        return DNP3_E_NOMEM;
+    ch->ses->tx.apdu = (uint8_t *)(ch->ses + 1);
+    ch->memory += n;
+    return DNP3_OK;
+}
+
 dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
 {
     int e = DNP3_E_INVALID_ARG;
@@ -55,18 +67,21 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     if (!cfg || !config_ok(cfg))
         goto fail;
     e = DNP3_E_NOMEM;
-    ch = calloc(1, sizeof *ch);
+    bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
+    unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
+    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0];
+    ch = calloc(1, size);
     if (!ch)
         goto fail;
     ch->cfg = *cfg;
-    ch->memory = sizeof *ch;
+    ch->monitor = !session;
+    ch->report_frames = cfg->report_frames;
+    ch->rx_max = cfg->rx_fragment_max;
+    ch->ev_cap = ev_cap;
+    ch->memory = size;
     dnp3_link_parser_init(&ch->parser, cfg->policy);
-    if (cfg->mode == DNP3_CHANNEL_MODE_SESSION) {
-        ch->tx.apdu = malloc(cfg->tx_fragment_max);
-        if (!ch->tx.apdu)
-            goto fail;
-        ch->memory += cfg->tx_fragment_max;
-    }
+    if (session && session_alloc(ch) != 0)
+        goto fail;
     if (dnp3i_channel_slots_alloc(ch) != 0)
         goto fail;
     if (err)
@@ -84,7 +99,7 @@ void dnp3_channel_free(dnp3_channel_t *ch)
     if (!ch)
         return;
     dnp3i_channel_slots_free(ch);
-    free(ch->tx.apdu);
+    free(ch->ses);
     free(ch);
 }
 
@@ -96,15 +111,17 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
      * is lost with the connection: counted as discarded, without an event. */
     ch->reset_discarded += ch->parser.have + ch->parser.run_len;
     dnp3_link_parser_reset(&ch->parser);
-    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+    for (size_t i = 0; i < ch->n_slots; i++) {
         if (ch->slots[i].used)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);
     }
     ch->ev_head = ch->ev_count = 0;
-    ch->rp_head = ch->rp_count = 0;
-    dnp3i_channel_primary_forget(ch);
-    ch->tx.kind = CH_TX_NONE;
-    ch->tx.seq = 0;
+    if (ch->ses) {
+        ch->ses->rp_head = ch->ses->rp_count = 0;
+        dnp3i_channel_primary_forget(ch);
+        ch->ses->tx.kind = CH_TX_NONE;
+        ch->ses->tx.seq = 0;
+    }
 }
 
 bool dnp3_channel_closed(const dnp3_channel_t *ch)
@@ -135,47 +152,6 @@ bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
 }
 
 /* ---- event queue -------------------------------------------------------------- */
-
-dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind)
-{
-    if (ch->ev_count == CH_EVENT_QUEUE) {
-        /* Only an owner that never drains (take_output and send in a loop
-         * without on_timer) gets here: count the loss. */
-        ch->counters.events_dropped++;
-        return NULL;
-    }
-    dnp3_channel_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) % CH_EVENT_QUEUE];
-    ch->ev_count++;
-    memset(ev, 0, sizeof *ev);
-    ev->kind = kind;
-    return ev;
-}
-
-dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
-                                               const dnp3_link_frame_t *f, int reason)
-{
-    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
-    if (ev) {
-        ev->frame = *f;
-        ev->src = f->hdr.src;
-        ev->dst = f->hdr.dst;
-        ev->reason = reason;
-    }
-    return ev;
-}
-
-bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
-{
-    if (ch->ev_count == 0)
-        return false;
-    *ev = ch->events[ch->ev_head];
-    ch->ev_head = (ch->ev_head + 1) % CH_EVENT_QUEUE;
-    ch->ev_count--;
-    /* Nothing parses input while events are queued, so the run's pointers
-     * (into the parser and the reassemblers) stay put until it is out. */
-    ev->more = ch->ev_count > 0;
-    return true;
-}
 
 static const char *const EVENT_NAMES[] = {
     [DNP3_CHANNEL_EV_NONE] = "NONE",
@@ -256,7 +232,7 @@ void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *ou
     *out = ch->counters;
     out->link = ch->parser.counters;
     out->link.discarded_bytes += ch->reset_discarded;
-    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+    for (size_t i = 0; i < ch->n_slots; i++) {
         if (ch->slots[i].used)
             add_tp(&out->transport, &ch->slots[i].r.counters);
     }
@@ -267,12 +243,29 @@ size_t dnp3_channel_memory(const dnp3_channel_t *ch)
     return ch ? ch->memory : 0;
 }
 
+void dnp3_channel_pending(const dnp3_channel_t *ch, dnp3_channel_pending_t *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (!ch)
+        return;
+    out->frame_bytes = ch->parser.have;
+    out->discard_bytes = (size_t)ch->parser.run_len;
+    for (size_t i = 0; i < ch->n_slots; i++) {
+        const ch_slot_t *s = &ch->slots[i];
+        if (s->used && s->r.in_progress) {
+            out->fragments++;
+            out->fragment_bytes += s->r.len;
+        }
+    }
+}
+
 /* ---- time -------------------------------------------------------------------------- */
 
 void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now, dnp3_channel_event_t *ev)
 {
-    memset(ev, 0, sizeof *ev);
-    ev->kind = DNP3_CHANNEL_EV_NONE;
+    dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
     if (!ch)
         return;
     if (dnp3i_channel_pop(ch, ev))

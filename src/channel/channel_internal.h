@@ -10,10 +10,17 @@
  * with room for those take_output and the timers add before the owner
  * drains the queue. */
 #define CH_EVENT_QUEUE 16
+/* MONITOR: nothing is sent and no timer runs, so one received frame's
+ * events (FRAME, SLOT_EVICTED, TP_DROP, FRAGMENT) are the most ever queued. */
+#define CH_EVENT_QUEUE_MONITOR 4
 /* Link replies (10-byte frames) waiting for take_output. */
 #define CH_REPLY_QUEUE 16
 /* First buffer of a growing (MONITOR) reassembler. */
 #define CH_MONITOR_FIRST_BUFFER 512u
+/* First slot table of a MONITOR channel: a flow (one direction of a
+ * connection) mostly carries one address pair. The table doubles up to
+ * max_peers. */
+#define CH_MONITOR_FIRST_SLOTS 1u
 
 /* One (local, remote) address pair. In MONITOR mode local is the frame's
  * destination and remote its source. */
@@ -67,28 +74,102 @@ typedef struct ch_tx {
     uint8_t *apdu; /* tx_fragment_max bytes */
 } ch_tx_t;
 
-struct dnp3_channel {
-    dnp3_channel_config_t cfg;
-    dnp3_link_parser_t parser;
-    ch_slot_t *slots; /* cfg.max_peers */
-    uint64_t tick;
-    size_t memory;
-    dnp3_timestamp_t now;     /* time of the last on_bytes call */
-    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
-
-    dnp3_channel_event_t events[CH_EVENT_QUEUE];
-    unsigned ev_head;
-    unsigned ev_count;
-
+/* What only a station sends and waits for: allocated in SESSION mode only
+ * (a MONITOR channel, one per captured flow, stays small). */
+typedef struct ch_session {
     uint8_t replies[CH_REPLY_QUEUE][DNP3_LINK_HEADER_SIZE];
     unsigned rp_head;
     unsigned rp_count;
 
-    ch_tx_t tx;
+    ch_tx_t tx; /* tx.apdu: tx_fragment_max bytes after this struct */
     ch_primary_t pri;
+} ch_session_t;
+
+/* Fields in the order the receive path touches them: a decoder keeps one
+ * channel per flow, and with thousands of flows each frame's cache misses
+ * are what it costs. */
+struct dnp3_channel {
+    unsigned ev_cap; /* CH_EVENT_QUEUE or CH_EVENT_QUEUE_MONITOR: a power of two (masks) */
+    unsigned ev_head;
+    unsigned ev_count;
+    bool monitor;       /* cfg.mode == MONITOR, cfg.report_frames and cfg.rx_fragment_max */
+    bool report_frames; /* copied here: the receive path then never reads cfg */
+    size_t rx_max;
+    ch_slot_t *slots; /* n_slots: max_peers in SESSION, growing in MONITOR */
+    size_t n_slots;
+    size_t mru; /* index of the slot used last (checked first) */
+    uint64_t tick;
+    dnp3_timestamp_t now; /* time of the last on_bytes call */
+    size_t memory;
+    dnp3_channel_config_t cfg;
+    dnp3_link_parser_t parser;
+    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
+    ch_session_t *ses;        /* SESSION mode only, else NULL */
 
     dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
+
+    dnp3_channel_event_t events[];
 };
+
+/* A cleared event of the given kind. Copied from a constant rather than
+ * memset: compilers copy these 88 bytes with a few vector moves, where a
+ * memset (or a compound literal) becomes a `rep stos` whose start-up cost
+ * showed on the decode path (several clears per frame). */
+static inline void dnp3i_channel_event_clear(dnp3_channel_event_t *ev,
+                                             dnp3_channel_event_kind_t kind)
+{
+    static const dnp3_channel_event_t zero;
+    *ev = zero;
+    ev->kind = kind;
+}
+
+/* Queues an event of the given kind and returns it (cleared) to be filled,
+ * or NULL when the queue is full (counted). Inline: called for every event
+ * on the receive path. */
+static inline dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch,
+                                                       dnp3_channel_event_kind_t kind)
+{
+    if (ch->ev_count == ch->ev_cap) {
+        /* Only an owner that never drains (take_output and send in a loop
+         * without on_timer) gets here: count the loss. */
+        ch->counters.events_dropped++;
+        return NULL;
+    }
+    dnp3_channel_event_t *ev = &ch->events[(ch->ev_head + ch->ev_count) & (ch->ev_cap - 1)];
+    ch->ev_count++;
+    dnp3i_channel_event_clear(ev, kind);
+    return ev;
+}
+
+/* Hands out the oldest queued event into *ev; false when none is queued
+ * (*ev untouched). Inline: asked at the start of every input call. */
+/* Queues an event caused by frame f (frame, src, dst and reason set). */
+static inline dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch,
+                                                             dnp3_channel_event_kind_t kind,
+                                                             const dnp3_link_frame_t *f, int reason)
+{
+    dnp3_channel_event_t *ev = dnp3i_channel_push(ch, kind);
+    if (ev) {
+        ev->frame = *f;
+        ev->src = f->hdr.src;
+        ev->dst = f->hdr.dst;
+        ev->reason = reason;
+    }
+    return ev;
+}
+
+static inline bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
+{
+    if (ch->ev_count == 0)
+        return false;
+    *ev = ch->events[ch->ev_head];
+    ch->ev_head = (ch->ev_head + 1) & (ch->ev_cap - 1);
+    /* An empty queue starts over at its first entry: a frame's events then
+     * always land in the same few cache lines. */
+    if (--ch->ev_count == 0)
+        ch->ev_head = 0;
+    return true;
+}
 
 /* channel.c */
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch);
@@ -97,11 +178,6 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
  * else nothing changes): the mux answers for the addresses of the sessions
  * attached to it. Slots of an address dropped stay until the next reset. */
 void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
-dnp3_channel_event_t *dnp3i_channel_push(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind);
-/* Queues an event caused by frame f (frame, src, dst and reason set). */
-dnp3_channel_event_t *dnp3i_channel_push_frame(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind,
-                                               const dnp3_link_frame_t *f, int reason);
-bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *ev);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 
 /* slots.c */

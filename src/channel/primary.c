@@ -19,7 +19,7 @@
 
 static ch_slot_t *pri_slot(dnp3_channel_t *ch)
 {
-    return &ch->slots[ch->pri.slot];
+    return &ch->slots[ch->ses->pri.slot];
 }
 
 static void push_peer(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind, const ch_slot_t *s)
@@ -34,7 +34,7 @@ static void push_peer(dnp3_channel_t *ch, dnp3_channel_event_kind_t kind, const 
 /* Queues a request frame without user data for take_output. */
 static void start_request(dnp3_channel_t *ch, ch_pri_state_t state, ch_slot_t *s, uint8_t func)
 {
-    ch_primary_t *p = &ch->pri;
+    ch_primary_t *p = &ch->ses->pri;
     p->state = state;
     p->slot = (size_t)(s - ch->slots);
     p->keepalive = state == CH_PRI_STATUS;
@@ -49,10 +49,10 @@ static void start_request(dnp3_channel_t *ch, ch_pri_state_t state, ch_slot_t *s
 /* Queues the next segment of the fragment as CONFIRMED_USER_DATA. */
 static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
 {
-    ch_primary_t *p = &ch->pri;
+    ch_primary_t *p = &ch->ses->pri;
     uint8_t seg[DNP3_TP_MAX_SEGMENT];
-    int n = dnp3_tp_segmenter_next(&ch->tx.seg, seg, sizeof seg);
-    ch->tx.seq = dnp3_tp_segmenter_next_seq(&ch->tx.seg);
+    int n = dnp3_tp_segmenter_next(&ch->ses->tx.seg, seg, sizeof seg);
+    ch->ses->tx.seq = dnp3_tp_segmenter_next_seq(&ch->ses->tx.seg);
     p->state = CH_PRI_DATA;
     p->slot = (size_t)(s - ch->slots);
     p->keepalive = false;
@@ -70,28 +70,28 @@ static void tx_done(dnp3_channel_t *ch)
     ch->counters.fragments_tx++;
     dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_TX_DONE);
     if (ev) {
-        ev->src = ch->tx.src;
-        ev->dst = ch->tx.dst;
+        ev->src = ch->ses->tx.src;
+        ev->dst = ch->ses->tx.dst;
     }
-    ch->tx.kind = CH_TX_NONE;
+    ch->ses->tx.kind = CH_TX_NONE;
 }
 
 /* Starts the next step of a confirmed send or a link reset once the
  * primary station is free. */
 static void kick(dnp3_channel_t *ch)
 {
-    if (ch->pri.state != CH_PRI_IDLE)
+    if (ch->ses->pri.state != CH_PRI_IDLE)
         return;
-    if (ch->tx.kind != CH_TX_CONFIRMED && ch->tx.kind != CH_TX_RESET_ONLY)
+    if (ch->ses->tx.kind != CH_TX_CONFIRMED && ch->ses->tx.kind != CH_TX_RESET_ONLY)
         return;
-    ch_slot_t *s = dnp3i_channel_slot_find(ch, ch->tx.src, ch->tx.dst);
+    ch_slot_t *s = dnp3i_channel_slot_find(ch, ch->ses->tx.src, ch->ses->tx.dst);
     if (!s) {
-        ch->tx.kind = CH_TX_NONE;
+        ch->ses->tx.kind = CH_TX_NONE;
         return;
     }
-    if (ch->tx.kind == CH_TX_RESET_ONLY || !s->pri_reset)
+    if (ch->ses->tx.kind == CH_TX_RESET_ONLY || !s->pri_reset)
         start_request(ch, CH_PRI_RESET, s, DNP3_LINK_RESET_LINK_STATES);
-    else if (!dnp3_tp_segmenter_done(&ch->tx.seg))
+    else if (!dnp3_tp_segmenter_done(&ch->ses->tx.seg))
         start_data(ch, s);
     else
         tx_done(ch);
@@ -99,16 +99,16 @@ static void kick(dnp3_channel_t *ch)
 
 static void idle(dnp3_channel_t *ch)
 {
-    ch->pri.state = CH_PRI_IDLE;
-    ch->pri.frame_pending = false;
-    ch->pri.deadline = DNP3_TIMESTAMP_NEVER;
+    ch->ses->pri.state = CH_PRI_IDLE;
+    ch->ses->pri.frame_pending = false;
+    ch->ses->pri.deadline = DNP3_TIMESTAMP_NEVER;
 }
 
 /* The request failed: no answer after the retries, NACK or NOT_SUPPORTED. */
 static void fail(dnp3_channel_t *ch, dnp3_timestamp_t now)
 {
     ch_slot_t *s = pri_slot(ch);
-    if (ch->pri.state == CH_PRI_STATUS) {
+    if (ch->ses->pri.state == CH_PRI_STATUS) {
         ch->counters.keepalive_failures++;
         push_peer(ch, DNP3_CHANNEL_EV_KEEPALIVE_FAILED, s);
         s->last_rx = now;
@@ -116,19 +116,19 @@ static void fail(dnp3_channel_t *ch, dnp3_timestamp_t now)
         ch->counters.send_failures++;
         push_peer(ch, DNP3_CHANNEL_EV_SEND_FAILED, s);
         s->pri_reset = false;
-        ch->tx.kind = CH_TX_NONE;
+        ch->ses->tx.kind = CH_TX_NONE;
     }
     idle(ch);
 }
 
 static void on_ack(dnp3_channel_t *ch, ch_slot_t *s)
 {
-    if (ch->pri.state == CH_PRI_RESET) {
+    if (ch->ses->pri.state == CH_PRI_RESET) {
         s->pri_reset = true;
         s->pri_fcb = true;
         push_peer(ch, DNP3_CHANNEL_EV_LINK_RESET_DONE, s);
-        if (ch->tx.kind == CH_TX_RESET_ONLY)
-            ch->tx.kind = CH_TX_NONE;
+        if (ch->ses->tx.kind == CH_TX_RESET_ONLY)
+            ch->ses->tx.kind = CH_TX_NONE;
     } else {
         s->pri_fcb = !s->pri_fcb;
     }
@@ -139,7 +139,7 @@ static void on_ack(dnp3_channel_t *ch, ch_slot_t *s)
 void dnp3i_channel_primary_on_reply(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f,
                                     dnp3_timestamp_t now)
 {
-    ch_primary_t *p = &ch->pri;
+    ch_primary_t *p = &ch->ses->pri;
     uint8_t func = dnp3_link_hdr_func(&f->hdr);
     bool waiting = p->state != CH_PRI_IDLE && !p->frame_pending && pri_slot(ch) == s;
     bool wants_ack = p->state == CH_PRI_RESET || p->state == CH_PRI_DATA;
@@ -174,9 +174,10 @@ void dnp3i_channel_primary_on_reply(dnp3_channel_t *ch, ch_slot_t *s, const dnp3
 static void keepalive_check(dnp3_channel_t *ch, dnp3_timestamp_t now)
 {
     uint32_t period = ch->cfg.keepalive_ms;
-    if (period == 0 || ch->pri.state != CH_PRI_IDLE || ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
+    if (period == 0 || ch->ses->pri.state != CH_PRI_IDLE ||
+        ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
         return;
-    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+    for (size_t i = 0; i < ch->n_slots; i++) {
         ch_slot_t *s = &ch->slots[i];
         if (s->used && now >= s->last_rx && now - s->last_rx >= period) {
             ch->counters.keepalives++;
@@ -188,7 +189,9 @@ static void keepalive_check(dnp3_channel_t *ch, dnp3_timestamp_t now)
 
 void dnp3i_channel_primary_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
 {
-    ch_primary_t *p = &ch->pri;
+    if (!ch->ses)
+        return; /* MONITOR: no primary station */
+    ch_primary_t *p = &ch->ses->pri;
     if (p->state != CH_PRI_IDLE && !p->frame_pending && now >= p->deadline) {
         ch->counters.timeouts++;
         if (p->tries <= ch->cfg.confirm_retries) {
@@ -205,14 +208,16 @@ void dnp3i_channel_primary_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
 
 dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch)
 {
-    const ch_primary_t *p = &ch->pri;
+    if (!ch->ses)
+        return DNP3_TIMESTAMP_NEVER;
+    const ch_primary_t *p = &ch->ses->pri;
     if (p->state != CH_PRI_IDLE)
         return p->frame_pending ? DNP3_TIMESTAMP_NEVER : p->deadline;
     uint32_t period = ch->cfg.keepalive_ms;
     if (period == 0 || ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
         return DNP3_TIMESTAMP_NEVER;
     dnp3_timestamp_t next = DNP3_TIMESTAMP_NEVER;
-    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
+    for (size_t i = 0; i < ch->n_slots; i++) {
         const ch_slot_t *s = &ch->slots[i];
         if (s->used && s->last_rx <= DNP3_TIMESTAMP_NEVER - period)
             next = dnp3_timestamp_min(next, s->last_rx + period);
@@ -222,12 +227,13 @@ dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch)
 
 void dnp3i_channel_primary_forget(dnp3_channel_t *ch)
 {
-    idle(ch);
+    if (ch->ses)
+        idle(ch);
 }
 
 void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index)
 {
-    if (ch->pri.state != CH_PRI_IDLE && ch->pri.slot == index)
+    if (ch->ses && ch->ses->pri.state != CH_PRI_IDLE && ch->ses->pri.slot == index)
         idle(ch);
 }
 
@@ -235,8 +241,7 @@ void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index)
 
 bool dnp3_channel_can_send(const dnp3_channel_t *ch)
 {
-    return ch && ch->cfg.mode == DNP3_CHANNEL_MODE_SESSION && ch->tx.kind == CH_TX_NONE &&
-           !dnp3_link_parser_closed(&ch->parser);
+    return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !dnp3_link_parser_closed(&ch->parser);
 }
 
 /* Reserved destinations (0xFFF0..0xFFFB) and the self address are never
@@ -269,11 +274,11 @@ int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, ui
         confirmed = false; /* nobody may ACK a broadcast (9.2.6) */
     if (confirmed && !tx_slot(ch, src, dst, now))
         return DNP3_E_NOSPACE;
-    memcpy(ch->tx.apdu, apdu, len);
-    dnp3_tp_segmenter_init(&ch->tx.seg, ch->tx.apdu, len, ch->tx.seq);
-    ch->tx.src = src;
-    ch->tx.dst = dst;
-    ch->tx.kind = confirmed ? CH_TX_CONFIRMED : CH_TX_UNCONFIRMED;
+    memcpy(ch->ses->tx.apdu, apdu, len);
+    dnp3_tp_segmenter_init(&ch->ses->tx.seg, ch->ses->tx.apdu, len, ch->ses->tx.seq);
+    ch->ses->tx.src = src;
+    ch->ses->tx.dst = dst;
+    ch->ses->tx.kind = confirmed ? CH_TX_CONFIRMED : CH_TX_UNCONFIRMED;
     kick(ch);
     return DNP3_OK;
 }
@@ -284,15 +289,15 @@ int dnp3_channel_reset_link(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t d
         return DNP3_E_INVALID_ARG;
     if (dst_reserved(dst) || dnp3_link_addr_is_broadcast(dst))
         return DNP3_E_INVALID_ARG;
-    if (!dnp3_channel_can_send(ch) || ch->pri.state != CH_PRI_IDLE)
+    if (!dnp3_channel_can_send(ch) || ch->ses->pri.state != CH_PRI_IDLE)
         return DNP3_E_STATE;
     ch_slot_t *s = tx_slot(ch, ch->cfg.local[0], dst, now);
     if (!s)
         return DNP3_E_NOSPACE;
     s->pri_reset = false;
-    ch->tx.src = ch->cfg.local[0];
-    ch->tx.dst = dst;
-    ch->tx.kind = CH_TX_RESET_ONLY;
+    ch->ses->tx.src = ch->cfg.local[0];
+    ch->ses->tx.dst = dst;
+    ch->ses->tx.kind = CH_TX_RESET_ONLY;
     kick(ch);
     return DNP3_OK;
 }

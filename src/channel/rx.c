@@ -11,8 +11,7 @@
 
 static void clear(dnp3_channel_event_t *ev)
 {
-    memset(ev, 0, sizeof *ev);
-    ev->kind = DNP3_CHANNEL_EV_NONE;
+    dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
 }
 
 /* Hands the frame's user data (one transport segment) to the slot's
@@ -27,10 +26,10 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
     if (f->user_len > 0 &&
         (f->user[0] & (DNP3_TP_FIR | DNP3_TP_FIN)) == (DNP3_TP_FIR | DNP3_TP_FIN)) {
         /* The common case: the fragment is this frame's user data. */
-        rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len,
-                                              ch->cfg.rx_fragment_max, &res);
+        rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len, ch->rx_max,
+                                              &res);
     } else {
-        if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+        if (ch->monitor)
             dnp3i_channel_slot_room(ch, s, f->user, f->user_len);
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
     }
@@ -66,7 +65,18 @@ static void monitor_frame(dnp3_channel_t *ch, const dnp3_link_frame_t *f)
         return;
     }
     ch_slot_t *s = dnp3i_channel_slot_get(ch, f->hdr.dst, f->hdr.src, f);
-    dnp3i_channel_deliver(ch, s, f);
+    if (s) /* NULL only when memory is short (counted as no_slot) */
+        dnp3i_channel_deliver(ch, s, f);
+}
+
+/* Marks every event the frame queued but its last with more: the frame's
+ * pointers (user data in the parser, a one-segment fragment in it) stay
+ * valid through them because the parser is fed only once the queue is
+ * empty, and the owner learns which event is the frame's last. */
+static void mark_more(dnp3_channel_t *ch, unsigned first)
+{
+    for (unsigned i = first; i + 1 < ch->ev_count; i++)
+        ch->events[(ch->ev_head + i) & (ch->ev_cap - 1)].more = true;
 }
 
 /* SESSION: direction, source and destination checks (9.2.4.1.3,
@@ -131,22 +141,32 @@ static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_l
     if (lev->kind != DNP3_LINK_EV_FRAME)
         return;
     const dnp3_link_frame_t *f = &lev->frame;
+    unsigned first = ch->ev_count;
     ch->counters.rx_frame_bytes += dnp3_link_frame_size(f->user_len);
-    if (ch->cfg.report_frames) {
-        dnp3_channel_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_FRAME, f, 0);
-        if (ev)
+    if (ch->report_frames) {
+        dnp3_channel_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_FRAME);
+        if (ev) {
+            ev->frame = *f;
+            ev->src = f->hdr.src;
+            ev->dst = f->hdr.dst;
             ev->offset = lev->offset;
+        }
     }
-    if (ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR)
+    if (ch->monitor)
         monitor_frame(ch, f);
     else
         session_frame(ch, now, f);
+    mark_more(ch, first);
 }
 
 size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uint8_t *data,
                              size_t len, dnp3_channel_event_t *ev)
 {
-    clear(ev);
+    if (ch && dnp3i_channel_pop(ch, ev)) {
+        ch->now = now;
+        return 0; /* queued earlier: no input looked at */
+    }
+    clear(ev); /* kind NONE, and what a failed pop leaves untouched */
     if (!ch)
         return 0;
     if (!data)
@@ -157,7 +177,11 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
         /* Asked even when the input is used up: bytes held from earlier
          * feeds may still decide an event (a frame found by the rescan
          * after a bad one). Reporting it now rather than with the next
-         * input keeps the events' timing independent of chunking. */
+         * input keeps the events' timing independent of chunking. A parser
+         * holding nothing has nothing to decide (the common end of a
+         * call: skipping it saves a parser call per frame). */
+        if (used == len && ch->parser.have == 0)
+            return used;
         dnp3_link_event_t lev;
         size_t n =
             dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);

@@ -17,14 +17,14 @@
 
 void dnp3i_channel_reply(dnp3_channel_t *ch, const ch_slot_t *s, uint8_t func)
 {
-    if (ch->rp_count == CH_REPLY_QUEUE) {
+    if (ch->ses->rp_count == CH_REPLY_QUEUE) {
         ch->counters.replies_dropped++;
         return;
     }
-    uint8_t *b = ch->replies[(ch->rp_head + ch->rp_count) % CH_REPLY_QUEUE];
+    uint8_t *b = ch->ses->replies[(ch->ses->rp_head + ch->ses->rp_count) % CH_REPLY_QUEUE];
     uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), false, false, false, func);
     dnp3_link_frame_write(b, DNP3_LINK_HEADER_SIZE, control, s->remote, s->local, NULL, 0);
-    ch->rp_count++;
+    ch->ses->rp_count++;
 }
 
 static void ignored(dnp3_channel_t *ch, const dnp3_link_frame_t *f, int reason)

@@ -1,7 +1,9 @@
 /* The peer slot table: one (local, remote) address pair per slot, each with
  * its transport reassembler and link station state. SESSION channels size
- * every buffer at _new and refuse new peers when full; MONITOR channels
- * grow buffers on demand and evict the least recently used slot. */
+ * the table and every buffer at _new and refuse new peers when full;
+ * MONITOR channels grow the table (doubling up to max_peers) and the
+ * buffers on demand, and evict the least recently used slot when the table
+ * cannot grow. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,18 +11,19 @@
 
 static bool monitor(const dnp3_channel_t *ch)
 {
-    return ch->cfg.mode == DNP3_CHANNEL_MODE_MONITOR;
+    return ch->monitor;
 }
 
 int dnp3i_channel_slots_alloc(dnp3_channel_t *ch)
 {
+    if (monitor(ch))
+        return DNP3_OK; /* the table and buffers come when frames need them */
     size_t n = ch->cfg.max_peers;
     ch->slots = calloc(n, sizeof *ch->slots);
     if (!ch->slots)
         return DNP3_E_NOMEM;
+    ch->n_slots = n;
     ch->memory += n * sizeof *ch->slots;
-    if (monitor(ch))
-        return DNP3_OK; /* buffers come when a fragment needs one */
     for (size_t i = 0; i < n; i++) {
         uint8_t *buf = malloc(ch->cfg.rx_fragment_max);
         if (!buf)
@@ -35,20 +38,50 @@ void dnp3i_channel_slots_free(dnp3_channel_t *ch)
 {
     if (!ch->slots)
         return;
-    for (size_t i = 0; i < ch->cfg.max_peers; i++)
+    for (size_t i = 0; i < ch->n_slots; i++)
         free(ch->slots[i].r.buf);
     free(ch->slots);
     ch->slots = NULL;
 }
 
+static bool slot_is(const ch_slot_t *s, uint16_t local, uint16_t remote)
+{
+    return s->used && s->local == local && s->remote == remote;
+}
+
 ch_slot_t *dnp3i_channel_slot_find(dnp3_channel_t *ch, uint16_t local, uint16_t remote)
 {
-    for (size_t i = 0; i < ch->cfg.max_peers; i++) {
-        ch_slot_t *s = &ch->slots[i];
-        if (s->used && s->local == local && s->remote == remote)
-            return s;
+    /* The next frame is most often of the pair the last one was. */
+    if (ch->mru < ch->n_slots && slot_is(&ch->slots[ch->mru], local, remote))
+        return &ch->slots[ch->mru];
+    for (size_t i = 0; i < ch->n_slots; i++) {
+        if (slot_is(&ch->slots[i], local, remote)) {
+            ch->mru = i;
+            return &ch->slots[i];
+        }
     }
     return NULL;
+}
+
+/* MONITOR: doubles the table (up to max_peers); returns the first new slot,
+ * NULL when the table is at max_peers or memory is short. */
+static ch_slot_t *slots_grow(dnp3_channel_t *ch)
+{
+    size_t old = ch->n_slots;
+    if (old >= ch->cfg.max_peers)
+        return NULL;
+    size_t n = old ? old * 2 : CH_MONITOR_FIRST_SLOTS;
+    if (n > ch->cfg.max_peers)
+        n = ch->cfg.max_peers;
+    ch_slot_t *t = realloc(ch->slots, n * sizeof *t);
+    if (!t)
+        return NULL;
+    /* Slots are referred to by index only (primary.c), so moving is safe. */
+    memset(t + old, 0, (n - old) * sizeof *t);
+    ch->slots = t;
+    ch->n_slots = n;
+    ch->memory += (n - old) * sizeof *t;
+    return &t[old];
 }
 
 /* Empties a slot for reuse. Its transport counters move into the channel's
@@ -65,7 +98,7 @@ void dnp3i_channel_slot_release(dnp3_channel_t *ch, ch_slot_t *s)
 static ch_slot_t *evict_lru(dnp3_channel_t *ch)
 {
     ch_slot_t *lru = &ch->slots[0];
-    for (size_t i = 1; i < ch->cfg.max_peers; i++) {
+    for (size_t i = 1; i < ch->n_slots; i++) {
         if (ch->slots[i].last_use < lru->last_use)
             lru = &ch->slots[i];
     }
@@ -90,11 +123,13 @@ ch_slot_t *dnp3i_channel_slot_get(dnp3_channel_t *ch, uint16_t local, uint16_t r
         s->last_use = ++ch->tick;
         return s;
     }
-    for (size_t i = 0; i < ch->cfg.max_peers && !s; i++) {
+    for (size_t i = 0; i < ch->n_slots && !s; i++) {
         if (!ch->slots[i].used)
             s = &ch->slots[i];
     }
-    if (!s && monitor(ch)) {
+    if (!s && monitor(ch))
+        s = slots_grow(ch);
+    if (!s && monitor(ch) && ch->n_slots > 0) {
         s = evict_lru(ch);
     } else if (!s) {
         if (frame) {
@@ -103,6 +138,7 @@ ch_slot_t *dnp3i_channel_slot_get(dnp3_channel_t *ch, uint16_t local, uint16_t r
         }
         return NULL;
     }
+    ch->mru = (size_t)(s - ch->slots);
     s->used = true;
     s->local = local;
     s->remote = remote;
@@ -128,13 +164,13 @@ bool dnp3i_channel_slot_room(dnp3_channel_t *ch, ch_slot_t *s, const uint8_t *tp
         need = r->len + len - 1;
     else
         return true;
-    if (need <= r->cap || need > ch->cfg.rx_fragment_max)
+    if (need <= r->cap || need > ch->rx_max)
         return need <= r->cap;
     size_t cap = r->cap ? r->cap : CH_MONITOR_FIRST_BUFFER;
     while (cap < need)
         cap *= 2;
-    if (cap > ch->cfg.rx_fragment_max)
-        cap = ch->cfg.rx_fragment_max;
+    if (cap > ch->rx_max)
+        cap = ch->rx_max;
     uint8_t *buf = realloc(r->buf, cap);
     if (!buf)
         return false;

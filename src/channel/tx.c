@@ -14,10 +14,10 @@ static void count_out(dnp3_channel_t *ch, size_t n)
 static size_t write_replies(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 {
     size_t w = 0;
-    while (ch->rp_count > 0 && cap - w >= DNP3_LINK_HEADER_SIZE) {
-        memcpy(buf + w, ch->replies[ch->rp_head], DNP3_LINK_HEADER_SIZE);
-        ch->rp_head = (ch->rp_head + 1) % CH_REPLY_QUEUE;
-        ch->rp_count--;
+    while (ch->ses->rp_count > 0 && cap - w >= DNP3_LINK_HEADER_SIZE) {
+        memcpy(buf + w, ch->ses->replies[ch->ses->rp_head], DNP3_LINK_HEADER_SIZE);
+        ch->ses->rp_head = (ch->ses->rp_head + 1) % CH_REPLY_QUEUE;
+        ch->ses->rp_count--;
         w += DNP3_LINK_HEADER_SIZE;
         count_out(ch, DNP3_LINK_HEADER_SIZE);
     }
@@ -27,7 +27,7 @@ static size_t write_replies(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 /* The primary request frame; its confirm timeout runs from now on. */
 static size_t write_request(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
 {
-    ch_primary_t *p = &ch->pri;
+    ch_primary_t *p = &ch->ses->pri;
     if (!p->frame_pending || cap < p->frame_len)
         return 0;
     memcpy(buf, p->frame, p->frame_len);
@@ -43,7 +43,7 @@ static size_t write_request(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_t *b
 /* Unconfirmed user data: as many whole frames as fit. */
 size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 {
-    ch_tx_t *tx = &ch->tx;
+    ch_tx_t *tx = &ch->ses->tx;
     size_t w = 0;
     uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, false, false,
                                         DNP3_LINK_UNCONFIRMED_USER_DATA);
@@ -77,12 +77,12 @@ size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 
 size_t dnp3_channel_take_output(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
 {
-    if (!ch || !buf)
+    if (!ch || !buf || !ch->ses)
         return 0;
     size_t w = write_replies(ch, buf, cap);
-    if (ch->rp_count > 0)
+    if (ch->ses->rp_count > 0)
         return w; /* keep the order: nothing may overtake a reply */
-    if (ch->pri.frame_pending) {
+    if (ch->ses->pri.frame_pending) {
         size_t n = write_request(ch, now, buf + w, cap - w);
         w += n;
         if (n == 0)
@@ -93,5 +93,7 @@ size_t dnp3_channel_take_output(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_
 
 bool dnp3_channel_want_write(const dnp3_channel_t *ch)
 {
-    return ch && (ch->rp_count > 0 || ch->pri.frame_pending || ch->tx.kind == CH_TX_UNCONFIRMED);
+    return ch && ch->ses &&
+           (ch->ses->rp_count > 0 || ch->ses->pri.frame_pending ||
+            ch->ses->tx.kind == CH_TX_UNCONFIRMED);
 }

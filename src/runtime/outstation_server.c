@@ -316,9 +316,13 @@ static void on_conn_open(void *user, dnp3_mux_t *mux, dnp3_conn_t *conn,
     if (!c->client) {
         /* A port with one association: it is attached at once (so its null
          * unsolicited response goes out, 4.6.2) when it is free and this
-         * source is allowed; otherwise the first frame decides. */
+         * source is allowed; otherwise the first frame decides. Not under
+         * the refuse policy: a stray connection would then lock the real
+         * master out until it closes. */
+        if (c->srv->assoc_count != 1 || !c->srv->cfg.replace_connections)
+            return;
         dnp3i_os_assoc_t *a = &c->srv->assocs[0];
-        if (c->srv->assoc_count == 1 && !a->conn && allowed(a, &c->peer_ep))
+        if (!a->conn && allowed(a, &c->peer_ep))
             (void)attach(c, a, now);
         return;
     }

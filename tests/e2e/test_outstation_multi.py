@@ -8,9 +8,12 @@ own event buffer).
      makes a binary output event that BOTH masters receive, and master 1's confirm does not
      remove it from master 2's buffer;
   3. the counters show three attached associations and no refusals; tshark finds the
-     capture clean.
+     capture clean;
+  4. several ports: outstation 20 with a `listen` of its own answers on its port only (on the
+     shared port, a frame for 20 is a foreign frame, logged with both addresses).
 """
 import os
+import re
 import sys
 import tempfile
 
@@ -48,6 +51,42 @@ def count_points(frag):
         return int.from_bytes(frag.objects[5:7], "little") - \
             int.from_bytes(frag.objects[3:5], "little") + 1
     raise AssertionError("qualifier 0x%02x" % q)
+
+
+PORTS = """
+listen: 127.0.0.1:0
+outstations:
+  - address: 10
+    points: {analog: {count: 3}}
+    associations: [{master: 1}]
+  - address: 20
+    listen: 127.0.0.1:0
+    points: {analog: {count: 7}}
+    associations: [{master: 1}]
+"""
+
+
+def check_ports(tmp):
+    path = os.path.join(tmp, "ports.yaml")
+    with open(path, "w") as f:
+        f.write(PORTS)
+    o = Outstation(BIN, ["--config", path], tmp, name="ports")
+    try:
+        o.wait_log(r"listening on .*:\d+ \(1 stations, 1 associations\)(.|\n)*"
+                   r"listening on .*:\d+ \(1 stations, 1 associations\)")
+        ports = [int(p) for p in re.findall(r"listening on [^\s]*:(\d+) \(", o.log())]
+        assert len(ports) == 2 and ports[0] == o.port, ports
+        a = Master("127.0.0.1", ports[0], outstation=10)
+        assert count_points(a.request(FC_READ, READ_G30)) == 3
+        b = Master("127.0.0.1", ports[1], outstation=20)
+        assert count_points(b.request(FC_READ, READ_G30)) == 7
+        a.send_request(FC_READ, READ_G30, dst=20)
+        o.wait_log(r"frame for address 20 from 1")
+        assert o.counters()["server"]["foreign_frames"] == 1
+        a.close()
+        b.close()
+    finally:
+        assert o.stop() == 0
 
 
 def main():
@@ -101,6 +140,7 @@ def main():
         assert status == 0, o.log()
         problems = tshark_check(pcap, o.port)
         assert not problems, "\n".join(problems)
+        check_ports(tmp)
     print("ok")
 
 

@@ -1,9 +1,11 @@
-/* The channel's peer slot table. MONITOR mode (a decoder watching a
+/* The channel's peer slot table in MONITOR mode (a decoder watching a
  * capture): any direction and destination accepted, nothing answered,
- * slots by (source, destination) with least-recently-used eviction, and
- * reassembly buffers that grow only when a fragment needs them. SESSION
- * mode: one link state per peer, a fixed table, no allocation. */
+ * slots by (source, destination) in a table that grows on demand up to
+ * max_peers, least-recently-used eviction beyond, and reassembly buffers
+ * that grow only when a fragment needs them. */
 #include "channel_harness.h"
+
+#include "channel/channel_internal.h" /* sizeof(ch_slot_t): the table's growth */
 
 #include "dnp3/link.h"
 #include "dnp3/transport.h"
@@ -65,8 +67,10 @@ static void lru_eviction_reports_bytes_lost(void **state)
     size_t at = 0;
     segment(h, 0xC4, 1024, 1, true, true, 0, 5); /* A */
     segment(h, 0x44, 1, 1024, true, true, 0, 5); /* B */
-    /* Single-segment fragments never need a buffer. */
-    assert_int_equal(dnp3_channel_memory(h->ch), m0);
+    /* Single-segment fragments never need a buffer: only the table grew,
+     * to one slot, then two. */
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 2 * sizeof(ch_slot_t));
+    m0 += 2 * sizeof(ch_slot_t);
     H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT, DNP3_CHANNEL_EV_FRAGMENT);
 
     segment(h, 0xC4, 7, 8, true, false, 0, 249); /* C: evicts A (LRU), idle */
@@ -111,6 +115,7 @@ static void buffer_grows_to_fragment(void **state)
     size_t m0 = dnp3_channel_memory(h->ch);
     segment(h, 0x44, 1, 1024, true, false, 10, 249);
     segment(h, 0x44, 1, 1024, false, false, 11, 249);
+    m0 += sizeof(ch_slot_t); /* a table of one slot (max_peers) */
     assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512);
     segment(h, 0x44, 1, 1024, false, true, 12, 249);
     assert_int_equal(dnp3_channel_memory(h->ch), m0 + 1024);
@@ -136,12 +141,158 @@ static void growth_stops_at_rx_max(void **state)
     segment(h, 0x44, 1, 1024, false, false, 1, 249);
     segment(h, 0x44, 1, 1024, false, true, 2, 249); /* 747 > 600 */
     /* No growth for a fragment that cannot fit anyway. */
-    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512);
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + sizeof(ch_slot_t) + 512);
     size_t at = 0;
     H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
     assert_int_equal(h->ev[0].reason, DNP3_E_TP_OVERFLOW);
     assert_int_equal(h->ev[0].bytes, 747);
     h_free(h);
+}
+
+/* ---- a table that grows, a small channel, what it holds, pointer lifetime ---- */
+
+/* 300 address pairs interleaved on one MONITOR channel, each a fragment in
+ * two segments: the table grows (1, 2, 4, ... 512 slots) instead of evicting,
+ * and every fragment completes. */
+static void table_grows_on_demand(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(100000);
+    size_t m0 = dnp3_channel_memory(h->ch);
+    for (int fin = 0; fin < 2; fin++) {
+        for (uint16_t k = 0; k < 300; k++)
+            segment(h, 0xC4, (uint16_t)(10 + k), (uint16_t)(2000 + k), !fin, fin, (uint8_t)fin, 5);
+    }
+    dnp3_channel_counters_t c = h_counters(h);
+    assert_int_equal(c.fragments_rx, 300);
+    assert_int_equal(c.evictions, 0);
+    assert_int_equal(h->n, 300);
+    assert_int_equal(dnp3_channel_memory(h->ch), m0 + 512 * sizeof(ch_slot_t) + 300 * 512);
+    h_check_invariants(h);
+    h_free(h);
+}
+
+/* At max_peers the table stops growing and the least recently used slot
+ * goes, as before. */
+static void table_stops_at_max_peers(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(3);
+    for (uint16_t k = 0; k < 4; k++)
+        segment(h, 0xC4, (uint16_t)(10 + k), 1, true, false, 0, 5);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_SLOT_EVICTED);
+    assert_int_equal(h->ev[0].src, 10);
+    assert_int_equal(h->ev[0].bytes, 5);
+    assert_int_equal(h_counters(h).evictions, 1);
+    h_free(h);
+}
+
+/* A MONITOR channel holds no station parts: the struct with a four-event
+ * queue, nothing else until frames come. A SESSION channel's memory is what
+ * it always was: struct, 16 events, the station block with the tx buffer,
+ * every slot with its buffer. */
+static void monitor_channel_is_small(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
+    dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
+    size_t mon = sizeof(dnp3_channel_t) + CH_EVENT_QUEUE_MONITOR * sizeof(dnp3_channel_event_t);
+    assert_int_equal(dnp3_channel_memory(ch), mon);
+    dnp3_channel_free(ch);
+
+    cfg.mode = DNP3_CHANNEL_MODE_SESSION;
+    cfg.max_peers = 3;
+    ch = dnp3_channel_new(&cfg, NULL);
+    assert_int_equal(dnp3_channel_memory(ch), sizeof(dnp3_channel_t) +
+                                                  CH_EVENT_QUEUE * sizeof(dnp3_channel_event_t) +
+                                                  sizeof(ch_session_t) + cfg.tx_fragment_max +
+                                                  3 * (sizeof(ch_slot_t) + cfg.rx_fragment_max));
+    dnp3_channel_free(ch);
+}
+
+/* What dropping a channel would lose: part of a frame, a garbage run not
+ * yet reported, partial fragments of two pairs. */
+static void pending_says_what_is_held(void **state)
+{
+    (void)state;
+    harness_t *h = monitor(8);
+    dnp3_channel_pending_t p;
+    dnp3_channel_pending(h->ch, &p);
+    assert_int_equal(p.frame_bytes + p.discard_bytes + p.fragments + p.fragment_bytes, 0);
+
+    segment(h, 0xC4, 1, 1024, true, false, 0, 5);  /* 5 bytes of a fragment */
+    segment(h, 0x44, 1024, 1, true, false, 0, 30); /* 30 of another */
+    segment(h, 0x44, 1024, 2, true, true, 0, 30);  /* whole: not held */
+    h_feed_hex(h, "00 11 22");                     /* garbage, not reported yet */
+    dnp3_channel_pending(h->ch, &p);
+    assert_int_equal(p.discard_bytes, 3);
+    h_feed_hex(h, "05 64 05 C0 01 00 00 04 E9"); /* 9 bytes of a frame */
+    dnp3_channel_pending(h->ch, &p);
+    assert_int_equal(p.frame_bytes, 9);
+    assert_int_equal(p.discard_bytes, 0); /* reported when the frame start was found */
+    assert_int_equal(p.fragments, 2);
+    assert_int_equal(p.fragment_bytes, 35);
+
+    dnp3_channel_pending(NULL, &p);
+    assert_int_equal(p.frame_bytes + p.fragments, 0);
+    dnp3_channel_pending(h->ch, NULL); /* nothing to fill */
+    h_free(h);
+}
+
+/* A frame whose FIR restarts a partial fragment and completes a new one
+ * gives FRAME, TP_DROP, FRAGMENT: the first two say more follow, and the
+ * FRAME event's user data is still intact when the FRAGMENT comes out. */
+static void frame_pointers_live_until_last_event(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
+    cfg.report_frames = true;
+    dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
+    uint8_t wire[2 * DNP3_LINK_MAX_FRAME];
+    static const uint8_t part[] = {0x40, 0xC0, 0x81}, whole[] = {0xC1, 0xC1, 0x81, 0x00, 0x00};
+    int a = dnp3_link_frame_write(wire, sizeof wire, 0x44, 1, 1024, part, sizeof part);
+    int b = dnp3_link_frame_write(wire + a, sizeof wire - (size_t)a, 0x44, 1, 1024, whole,
+                                  sizeof whole);
+    /* Both frames in one call, then another copy of the first frame right
+     * behind, so the parser would overwrite its user data if fed early. */
+    memcpy(wire + a + b, wire, (size_t)a);
+    size_t len = (size_t)(2 * a + b), used = 0;
+    dnp3_channel_event_t ev, frame = {0};
+    dnp3_channel_event_kind_t kinds[8];
+    bool more[8];
+    size_t n = 0;
+    for (;;) {
+        used += dnp3_channel_on_bytes(ch, 0, wire + used, len - used, &ev);
+        if (ev.kind == DNP3_CHANNEL_EV_NONE)
+            break;
+        assert_true(n < 8);
+        kinds[n] = ev.kind;
+        more[n++] = ev.more;
+        if (ev.kind == DNP3_CHANNEL_EV_FRAME && ev.frame.user[0] == whole[0])
+            frame = ev;
+        if (ev.kind == DNP3_CHANNEL_EV_FRAGMENT) {
+            assert_ptr_equal(ev.frame.user, frame.frame.user);
+            assert_memory_equal(frame.frame.user, whole, sizeof whole);
+            assert_memory_equal(ev.data, whole + 1, sizeof whole - 1);
+        }
+    }
+    assert_int_equal(n, 5);
+    assert_int_equal(kinds[0], DNP3_CHANNEL_EV_FRAME);
+    assert_false(more[0]); /* the first frame's only event */
+    assert_int_equal(kinds[1], DNP3_CHANNEL_EV_FRAME);
+    assert_true(more[1]);
+    assert_int_equal(kinds[2], DNP3_CHANNEL_EV_TP_DROP);
+    assert_true(more[2]);
+    assert_int_equal(kinds[3], DNP3_CHANNEL_EV_FRAGMENT);
+    assert_false(more[3]);
+    assert_int_equal(kinds[4], DNP3_CHANNEL_EV_FRAME);
+    assert_false(more[4]);
+    dnp3_channel_free(ch);
 }
 
 /* SESSION: a multi-drop master (1024) with outstations 1 and 2, each with
@@ -210,6 +361,11 @@ int main(void)
         cmocka_unit_test(growth_stops_at_rx_max),
         cmocka_unit_test(multi_drop_master),
         cmocka_unit_test(names),
+        cmocka_unit_test(table_grows_on_demand),
+        cmocka_unit_test(table_stops_at_max_peers),
+        cmocka_unit_test(monitor_channel_is_small),
+        cmocka_unit_test(pending_says_what_is_held),
+        cmocka_unit_test(frame_pointers_live_until_last_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,31 @@ static void minimal_file_takes_defaults(void **state)
     done(c);
 }
 
+static void stations_may_listen_on_their_own_port(void **state)
+{
+    (void)state;
+    osc_config_t *c = load("listen: off\n"
+                           "outstations:\n"
+                           "  - address: 10\n"
+                           "    listen: 127.0.0.1:20010\n"
+                           "    associations: [{master: 1}]\n"
+                           "  - address: 11\n"
+                           "    listen: \"[::1]:0\"\n"
+                           "    associations: [{master: 1}]\n",
+                           0);
+    assert_false(c->listen);
+    assert_true(c->stations[0].own_listen);
+    assert_string_equal(c->stations[0].listen_host, "127.0.0.1");
+    assert_int_equal(c->stations[0].listen_port, 20010);
+    assert_string_equal(c->stations[1].listen_host, "::1");
+    assert_int_equal(c->stations[1].listen_port, 0);
+    done(c);
+    fails_with("connect: {endpoint: 192.0.2.1:20000}\n"
+               "outstations:\n  - listen: 127.0.0.1:20010\n    associations: [{master: 1}]\n",
+               "site.yaml:1: connect: every outstation has its own listen; connect serves those "
+               "without one");
+}
+
 static void durations_take_units(void **state)
 {
     (void)state;
@@ -230,6 +255,7 @@ int main(void)
         cmocka_unit_test(example_file_loads),
         cmocka_unit_test(minimal_file_takes_defaults),
         cmocka_unit_test(durations_take_units),
+        cmocka_unit_test(stations_may_listen_on_their_own_port),
         cmocka_unit_test(errors_name_file_line_and_field),
         cmocka_unit_test(station_errors),
         cmocka_unit_test(syntax_and_shape_errors),

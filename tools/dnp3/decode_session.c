@@ -1,26 +1,24 @@
-/* decode_session: link parser per flow -> transport reassembler per
- * (flow, link source, link destination) -> completed fragments. Flows live in
- * a hash table and an LRU list; memory is counted against a limit. See the
- * header for the model. */
+/* decode_session: a flow table over MONITOR channels (dnp3/channel.h): one
+ * channel per flow does the link parsing and the reassembly per (link
+ * source, link destination); this file finds flows (hash), orders them
+ * (LRU), counts their memory against the limit and turns channel events into
+ * records. See the header for the model. */
 #include "decode_session.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnp3/channel.h"
 #include "dnp3/types.h"
 
 /* What the allocator takes beyond the bytes asked for (glibc: a size word,
- * rounded to 16), counted with every allocation. */
+ * rounded to 16), counted with every allocation. A channel makes at most
+ * a few (struct, slot table, one buffer per partial fragment): CH_ALLOCS
+ * is the allowance for them. */
 #define ALLOC_OVERHEAD 16u
-#define TP_MIN_ALLOC   256u
-
-typedef struct ds_tp {
-    struct ds_tp *next;
-    uint16_t src, dst;
-    dnp3_tp_reassembler_t r;
-    uint8_t *buf;
-    size_t alloc; /* bytes of buf; the reassembler's cap stays fragment_cap */
-} ds_tp_t;
+#define CH_ALLOCS      3u
+/* Address pairs one flow may carry: bounded by the memory limit first. */
+#define DS_MAX_PAIRS ((size_t)1 << 20)
 
 typedef struct ds_flow {
     struct ds_flow *hnext;         /* hash chain */
@@ -28,9 +26,10 @@ typedef struct ds_flow {
     struct ds_flow *older, *newer; /* creation order (the end of input drains in it) */
     uint32_t hash;
     uint64_t last_frame; /* last packet that fed this flow */
-    ds_tp_t *tps;
-    dnp3_link_parser_t parser;
-    char label[]; /* NUL-terminated */
+    size_t counted;      /* bytes counted for this flow in the session's mem */
+    size_t own;          /* bytes of the flow itself and its label */
+    dnp3_channel_t *ch;  /* link parser and reassemblers (MONITOR mode) */
+    char label[];        /* NUL-terminated */
 } ds_flow_t;
 
 struct decode_session {
@@ -38,7 +37,7 @@ struct decode_session {
     void *ctx;
     ds_evict_fn evict;
     void *evict_ctx;
-    size_t fragment_cap;
+    dnp3_channel_config_t chcfg;
     uint64_t limit;
     uint64_t mem;
     ds_flow_t **buckets;
@@ -48,6 +47,7 @@ struct decode_session {
     ds_flow_t *oldest, *newest;
     bool finishing;     /* no eviction while every flow is drained */
     uint64_t now_frame; /* packet being fed (for eviction reports) */
+    ds_record_t rec;    /* the frame record being put together from its events */
     decode_session_counters_t counters;
 };
 
@@ -55,6 +55,8 @@ decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void 
 {
     if (fragment_cap == 0 || fragment_cap > DNP3_FRAGMENT_SIZE_MAX)
         fragment_cap = DNP3_FRAGMENT_SIZE_MAX;
+    if (fragment_cap < DNP3_CHANNEL_FRAGMENT_MIN)
+        fragment_cap = DNP3_CHANNEL_FRAGMENT_MIN; /* one full segment always fits */
     decode_session_t *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
@@ -66,7 +68,16 @@ decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void 
     }
     s->emit = emit;
     s->ctx = ctx;
-    s->fragment_cap = fragment_cap;
+    /* A bystander's channel: every frame reported, both directions and
+     * any destination accepted, nothing answered. Discard-and-resynchronise:
+     * a decoder shows what it can of a damaged stream rather than giving up
+     * on the connection. */
+    dnp3_channel_config_default(&s->chcfg);
+    s->chcfg.mode = DNP3_CHANNEL_MODE_MONITOR;
+    s->chcfg.policy = DNP3_LINK_POLICY_DISCARD;
+    s->chcfg.rx_fragment_max = fragment_cap;
+    s->chcfg.max_peers = DS_MAX_PAIRS;
+    s->chcfg.report_frames = true;
     s->limit = DS_MEMORY_DEFAULT;
     s->mem = sizeof *s + s->nbuckets * sizeof *s->buckets + 2 * ALLOC_OVERHEAD;
     return s;
@@ -101,22 +112,39 @@ static void emit_record(decode_session_t *s, const ds_record_t *rec)
 
 /* ---- flows: hash, LRU, memory ---------------------------------------------- */
 
+/* Hashes a label eight bytes at a time (multiply and fold): a byte-wise
+ * hash of a 30-byte label was a quarter of the time spent per packet. */
 static uint32_t label_hash(const char *label)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
+    size_t n = strlen(label);
+    uint64_t h = 0x243F6A8885A308D3u ^ n;
+    for (; n >= 8; n -= 8, label += 8) {
+        uint64_t w;
+        memcpy(&w, label, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)label[i] << (8 * i);
+    h = (h ^ w) * 0x9E3779B97F4A7C15u;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
+/* What a flow takes now: itself, its label, its channel. */
 static size_t flow_size(const ds_flow_t *f)
 {
-    return sizeof *f + strlen(f->label) + 1 + ALLOC_OVERHEAD;
+    return f->own + dnp3_channel_memory(f->ch) + CH_ALLOCS * ALLOC_OVERHEAD;
 }
 
-static size_t tp_size(const ds_tp_t *t)
+/* Brings the session's count up to date with what the flow's channel grew
+ * to. */
+static void flow_recount(decode_session_t *s, ds_flow_t *f)
 {
-    return sizeof *t + ALLOC_OVERHEAD + (t->buf ? t->alloc + ALLOC_OVERHEAD : 0);
+    size_t now = flow_size(f);
+    s->mem = s->mem - f->counted + now;
+    f->counted = now;
 }
 
 static void lru_unlink(decode_session_t *s, ds_flow_t *f)
@@ -143,17 +171,6 @@ static void lru_push_front(decode_session_t *s, ds_flow_t *f)
         s->lru_tail = f;
 }
 
-static void tps_free(decode_session_t *s, ds_flow_t *f)
-{
-    while (f->tps) {
-        ds_tp_t *t = f->tps;
-        f->tps = t->next;
-        s->mem -= tp_size(t);
-        free(t->buf);
-        free(t);
-    }
-}
-
 static void flow_remove(decode_session_t *s, ds_flow_t *f)
 {
     ds_flow_t **pp = &s->buckets[f->hash & (s->nbuckets - 1)];
@@ -169,9 +186,9 @@ static void flow_remove(decode_session_t *s, ds_flow_t *f)
         f->newer->older = f->older;
     else
         s->newest = f->older;
-    tps_free(s, f);
-    s->mem -= flow_size(f);
+    s->mem -= f->counted;
     s->nflows--;
+    dnp3_channel_free(f->ch);
     free(f);
 }
 
@@ -179,13 +196,10 @@ static void flow_remove(decode_session_t *s, ds_flow_t *f)
 static void evict_one(decode_session_t *s)
 {
     ds_flow_t *f = s->lru_tail;
-    ds_eviction_t ev = {f->label, s->now_frame, f->parser.have, 0, 0};
-    for (const ds_tp_t *t = f->tps; t; t = t->next) {
-        if (t->r.in_progress) {
-            ev.fragments++;
-            ev.fragment_bytes += t->r.len;
-        }
-    }
+    dnp3_channel_pending_t held;
+    dnp3_channel_pending(f->ch, &held);
+    ds_eviction_t ev = {f->label, s->now_frame, held.frame_bytes, (unsigned)held.fragments,
+                        held.fragment_bytes};
     s->counters.evictions++;
     if (ev.frame_bytes > 0 || ev.fragments > 0) {
         s->counters.lost++;
@@ -198,7 +212,9 @@ static void evict_one(decode_session_t *s)
 /* Makes room for bytes more, dropping least recently used flows other than
  * keep (the flow being fed, always the most recent). When only keep is left
  * the allocation goes ahead: the limit is at least one flow with a full
- * fragment. */
+ * fragment. A channel grows while it is fed (a slot, a fragment buffer):
+ * the flow being fed is recounted afterwards and reserve(s, f, 0) brings the
+ * total back under the limit. */
 static void reserve(decode_session_t *s, const ds_flow_t *keep, size_t bytes)
 {
     while (!s->finishing && s->mem + bytes > s->limit && s->lru_tail && s->lru_tail != keep)
@@ -236,6 +252,9 @@ static ds_flow_t *flow_find(decode_session_t *s, const char *label, uint32_t h)
 
 static ds_flow_t *flow_get(decode_session_t *s, const char *label)
 {
+    /* Packets of one flow often come in a row: the most recent flow first. */
+    if (s->lru_head && strcmp(s->lru_head->label, label) == 0)
+        return s->lru_head;
     uint32_t h = label_hash(label);
     ds_flow_t *f = flow_find(s, label, h);
     if (f) {
@@ -246,15 +265,18 @@ static ds_flow_t *flow_get(decode_session_t *s, const char *label)
         return f;
     }
     size_t n = strlen(label);
-    reserve(s, NULL, sizeof *f + n + 1 + ALLOC_OVERHEAD);
     f = calloc(1, sizeof *f + n + 1);
     if (!f)
         return NULL;
+    f->ch = dnp3_channel_new(&s->chcfg, NULL);
+    if (!f->ch) {
+        free(f);
+        return NULL;
+    }
     memcpy(f->label, label, n + 1);
+    f->own = sizeof *f + n + 1 + ALLOC_OVERHEAD;
     f->hash = h;
-    /* Discard-and-resynchronise: a decoder shows what it can of a damaged
-     * stream rather than giving up on the connection. */
-    dnp3_link_parser_init(&f->parser, DNP3_LINK_POLICY_DISCARD);
+    reserve(s, NULL, flow_size(f)); /* f is in no list yet: never evicted itself */
     f->hnext = s->buckets[h & (s->nbuckets - 1)];
     s->buckets[h & (s->nbuckets - 1)] = f;
     lru_push_front(s, f);
@@ -265,159 +287,105 @@ static ds_flow_t *flow_get(decode_session_t *s, const char *label)
         s->oldest = f;
     s->newest = f;
     s->nflows++;
-    s->mem += flow_size(f);
+    flow_recount(s, f);
     if (s->nflows > s->nbuckets)
         rehash(s);
     return f;
 }
 
-/* ---- reassemblers ------------------------------------------------------------- */
+/* ---- records from channel events ------------------------------------------------ */
 
-static ds_tp_t *tp_get(decode_session_t *s, ds_flow_t *f, uint16_t src, uint16_t dst)
+/* A frame's events (FRAME, then maybe TP_DROP and FRAGMENT) make one record,
+ * emitted with the frame's last event; the channel keeps the frame's
+ * pointers valid until then (channel.h). */
+static void on_frame(decode_session_t *s, const dnp3_channel_event_t *ev, ds_record_t *rec)
 {
-    for (ds_tp_t **pp = &f->tps; *pp; pp = &(*pp)->next) {
-        ds_tp_t *t = *pp;
-        if (t->src == src && t->dst == dst) {
-            *pp = t->next; /* to the front: the next frame is likely the same pair */
-            t->next = f->tps;
-            f->tps = t;
-            return t;
-        }
-    }
-    reserve(s, f, sizeof(ds_tp_t) + ALLOC_OVERHEAD);
-    ds_tp_t *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->src = src;
-    t->dst = dst;
-    t->next = f->tps;
-    f->tps = t;
-    s->mem += tp_size(t);
-    return t;
-}
-
-/* The fragment buffer grows with the fragment: a segment of len bytes may
- * add len - 1 to what the reassembler holds, never past fragment_cap. */
-static bool tp_room(decode_session_t *s, ds_flow_t *f, ds_tp_t *t, size_t len)
-{
-    size_t need = (t->r.in_progress ? t->r.len : 0) + len;
-    if (need > s->fragment_cap)
-        need = s->fragment_cap;
-    if (t->buf && t->alloc >= need)
-        return true;
-    size_t n = t->alloc ? t->alloc * 2 : TP_MIN_ALLOC;
-    while (n < need)
-        n *= 2;
-    if (n > s->fragment_cap)
-        n = s->fragment_cap;
-    reserve(s, f, n - t->alloc + (t->buf ? 0 : ALLOC_OVERHEAD));
-    uint8_t *b = realloc(t->buf, n);
-    if (!b)
-        return false;
-    s->mem -= tp_size(t);
-    if (!t->buf)
-        dnp3_tp_reassembler_init(&t->r, b, s->fragment_cap);
-    t->buf = b;
-    t->alloc = n;
-    /* The reassembler writes into r.buf; cap stays fragment_cap and the
-     * buffer always holds what it may write next (need above). */
-    t->r.buf = b;
-    s->mem += tp_size(t);
-    return true;
-}
-
-static void transport_feed(decode_session_t *s, ds_flow_t *f, const dnp3_link_event_t *ev,
-                           ds_record_t *rec)
-{
-    ds_tp_t *t = tp_get(s, f, ev->frame.hdr.src, ev->frame.hdr.dst);
-    if (!t || !tp_room(s, f, t, ev->frame.user_len))
-        return;
-    dnp3_tp_result_t res;
-    memset(&res, 0, sizeof(res));
-    int rc = dnp3_tp_reassembler_feed(&t->r, ev->frame.hdr.src, ev->frame.hdr.dst, ev->frame.user,
-                                      ev->frame.user_len, &res);
-    if (res.dropped) {
-        rec->tp_error = res.dropped;
-        rec->tp_dropped = res.dropped_bytes;
-        s->counters.tp_drops++;
-    } else if (rc < 0) {
-        rec->tp_error = rc;
-        s->counters.tp_drops++;
-    }
-    if (rc == 1) {
-        rec->apdu = res.fragment;
-        rec->apdu_len = res.len;
-        s->counters.fragments++;
-    }
-}
-
-static void handle_event(decode_session_t *s, ds_flow_t *f, const dnp3_link_event_t *ev)
-{
-    ds_record_t rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.frame_no = f->last_frame;
-    rec.flow = f->label[0] ? f->label : NULL;
-    rec.offset = ev->offset;
-    if (ev->kind == DNP3_LINK_EV_DISCARD || ev->kind == DNP3_LINK_EV_CLOSED) {
-        rec.kind = DS_REC_DISCARD;
-        rec.link_error = ev->reason;
-        rec.discarded = ev->discarded;
-        rec.block = ev->block;
-        s->counters.discards++;
-        emit_record(s, &rec);
-        return;
-    }
-    if (ev->kind != DNP3_LINK_EV_FRAME)
-        return;
-    rec.kind = DS_REC_FRAME;
-    rec.link = ev->frame.hdr;
-    rec.user = ev->frame.user;
-    rec.user_len = ev->frame.user_len;
+    rec->kind = DS_REC_FRAME;
+    rec->link = ev->frame.hdr;
+    rec->user = ev->frame.user;
+    rec->user_len = ev->frame.user_len;
     s->counters.frames++;
     /* Only user-data frames carry a transport segment (9.2.4.1.3: primary
-     * functions 3 and 4); other frames with stray user data show it raw. */
+     * functions 3 and 4); other frames with stray user data show it raw.
+     * One with LENGTH 5 (no transport header, 8.2) comes back as a
+     * TP_DROP (DNP3_E_TP_EMPTY). */
     uint8_t func = dnp3_link_hdr_func(&ev->frame.hdr);
     bool user_data = dnp3_link_hdr_prm(&ev->frame.hdr) && (func == DNP3_LINK_CONFIRMED_USER_DATA ||
                                                            func == DNP3_LINK_UNCONFIRMED_USER_DATA);
-    if (user_data && ev->frame.user_len == 0) {
-        /* A user-data frame must carry at least the transport header
-         * (8.2): LENGTH 5 here means the sender got LENGTH wrong. */
-        rec.tp_error = DNP3_E_TP_EMPTY;
-        s->counters.tp_drops++;
-    } else if (user_data) {
-        rec.has_transport = true;
-        rec.tp_header = ev->frame.user[0];
-        transport_feed(s, f, ev, &rec);
+    if (user_data && ev->frame.user_len > 0) {
+        rec->has_transport = true;
+        rec->tp_header = ev->frame.user[0];
     }
-    emit_record(s, &rec);
+}
+
+static void on_event(decode_session_t *s, ds_flow_t *f, const dnp3_channel_event_t *ev)
+{
+    /* Cleared by copying a constant: a memset of the record (or a compound
+     * literal) compiles to a slow `rep stos` here, once per frame. */
+    static const ds_record_t zero;
+    ds_record_t *rec = &s->rec;
+    switch (ev->kind) {
+    case DNP3_CHANNEL_EV_LINK_DISCARD:
+    case DNP3_CHANNEL_EV_CLOSED:
+        *rec = zero;
+        rec->kind = DS_REC_DISCARD;
+        rec->link_error = ev->reason;
+        rec->discarded = ev->bytes;
+        rec->block = ev->block;
+        rec->offset = ev->offset;
+        s->counters.discards++;
+        break;
+    case DNP3_CHANNEL_EV_FRAME:
+        *rec = zero;
+        rec->offset = ev->offset;
+        on_frame(s, ev, rec);
+        break;
+    case DNP3_CHANNEL_EV_TP_DROP:
+        rec->tp_error = ev->reason;
+        rec->tp_dropped = ev->bytes;
+        s->counters.tp_drops++;
+        break;
+    case DNP3_CHANNEL_EV_FRAGMENT:
+        rec->apdu = ev->data;
+        rec->apdu_len = ev->len;
+        s->counters.fragments++;
+        break;
+    case DNP3_CHANNEL_EV_SLOT_FULL:
+        /* Memory short for the first slot: the frame is shown without its
+         * transport result, as when the old buffer could not grow. */
+        break;
+    default:
+        return; /* SLOT_EVICTED never ends a frame's events; nothing else comes */
+    }
+    if (ev->more)
+        return;
+    rec->frame_no = f->last_frame;
+    rec->flow = f->label[0] ? f->label : NULL;
+    emit_record(s, rec);
 }
 
 /* Report what a flow's parser still holds, then empty it. */
 static void flow_drain(decode_session_t *s, ds_flow_t *f)
 {
-    dnp3_link_event_t ev;
-    while (dnp3_link_parser_finish(&f->parser, &ev) == 1)
-        handle_event(s, f, &ev);
-    dnp3_link_parser_reset(&f->parser);
+    dnp3_channel_event_t ev;
+    while (dnp3_channel_finish(f->ch, &ev) == 1)
+        on_event(s, f, &ev);
 }
 
 static void flow_parse(decode_session_t *s, ds_flow_t *f, const uint8_t *data, size_t len)
 {
-    while (len > 0) {
-        dnp3_link_event_t ev;
-        size_t n = dnp3_link_parser_feed(&f->parser, data, len, &ev);
-        data += n;
-        len -= n;
-        if (ev.kind != DNP3_LINK_EV_NONE)
-            handle_event(s, f, &ev);
-        else if (n == 0)
-            break; /* defensive: no progress and nothing to report */
+    dnp3_channel_event_t ev;
+    size_t used = 0;
+    for (;;) {
+        used += dnp3_channel_on_bytes(f->ch, 0, data ? data + used : NULL, len - used, &ev);
+        if (ev.kind == DNP3_CHANNEL_EV_NONE)
+            break;
+        on_event(s, f, &ev);
     }
     /* Garbage is shown with the packet that carried it, as Wireshark shows
      * it, not when the flow next resynchronises (maybe only at the end). */
-    dnp3_link_event_t run;
-    if (dnp3_link_parser_flush_run(&f->parser, &run) == 1)
-        handle_event(s, f, &run);
+    while (dnp3_channel_flush_run(f->ch, &ev) == 1)
+        on_event(s, f, &ev);
 }
 
 int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no,
@@ -438,7 +406,7 @@ int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no
          * completed; report it against the packet that brought it. */
         flow_drain(s, f);
         if (flags & DS_CHUNK_START)
-            tps_free(s, f);
+            dnp3_channel_reset(f->ch); /* partial fragments and every pair go */
     }
     f->last_frame = frame_no;
     if (flags & DS_CHUNK_DATAGRAM)
@@ -446,6 +414,9 @@ int decode_session_feed(decode_session_t *s, const char *flow, uint64_t frame_no
     flow_parse(s, f, data, len);
     if (flags & (DS_CHUNK_DATAGRAM | DS_CHUNK_END))
         flow_drain(s, f);
+    flow_recount(s, f);
+    if (s->mem > s->limit)
+        reserve(s, f, 0);
     if (flags & DS_CHUNK_END) {
         s->counters.ended++;
         flow_remove(s, f);
@@ -459,8 +430,10 @@ void decode_session_finish(decode_session_t *s)
         return;
     /* In the order the flows appeared. */
     s->finishing = true;
-    for (ds_flow_t *f = s->oldest; f; f = f->newer)
+    for (ds_flow_t *f = s->oldest; f; f = f->newer) {
         flow_drain(s, f);
+        flow_recount(s, f);
+    }
     s->finishing = false;
 }
 

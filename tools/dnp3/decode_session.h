@@ -3,20 +3,21 @@
  * Bytes arrive as chunks tagged with a flow label (one per direction of a
  * TCP connection or UDP pair: "10.0.0.1:49152>10.0.0.2:20000"; "" for plain
  * hex or file input) and the number of the packet that brought them. Each
- * label has its own streaming link parser (discard-and-resynchronise
- * policy). Each valid frame with user data goes to a transport reassembler
- * keyed by (flow label, link source, link destination) with a 65535-byte
- * fragment buffer (DNP3_FRAGMENT_SIZE_MAX), so interleaved frames of
- * different associations on one connection never mix. For every link event
- * the session hands one record to the caller's callback: a valid frame (with
- * the transport header and, when it completed a fragment, the fragment) or a
- * discarded run of bytes with its reason.
+ * label has its own channel (dnp3/channel.h) in MONITOR mode with the
+ * discard-and-resynchronise policy: its link parser, and a transport
+ * reassembler per (link source, link destination) with a fragment buffer
+ * that grows up to fragment_cap (DNP3_FRAGMENT_SIZE_MAX), so interleaved
+ * frames of different associations on one connection never mix. For every
+ * link event the session hands one record to the caller's callback: a valid
+ * frame (with the transport header and, when it completed a fragment, the
+ * fragment; the channel's FRAME, TP_DROP and FRAGMENT events of one frame
+ * make one record) or a discarded run of bytes with its reason.
  *
  * Flows are found by hash. Memory is bounded by a figure, not by counts:
- * every flow (its link parser and label) and every reassembler (a fragment
- * buffer that grows with the fragment, up to fragment_cap) is counted with an
- * allowance for the allocator's overhead; when taking more would pass the
- * limit (DS_MEMORY_DEFAULT unless set), the least recently used flows are
+ * every flow (its label and its channel, dnp3_channel_memory) is counted
+ * with an allowance for the allocator's overhead; when a new flow would
+ * pass the limit (DS_MEMORY_DEFAULT unless set), or a flow's channel grew
+ * past it while fed, the least recently used other flows are
  * dropped until it fits. A dropped flow that held data (part of a link frame,
  * partial fragments) is reported through the eviction callback; its later
  * bytes start afresh. A flow whose connection ended (DS_CHUNK_END) is drained
@@ -101,7 +102,8 @@ typedef void (*ds_evict_fn)(void *ctx, const ds_eviction_t *ev);
 
 typedef struct decode_session decode_session_t;
 
-/* NULL on allocation failure. fragment_cap 0 means DNP3_FRAGMENT_SIZE_MAX. */
+/* NULL on allocation failure. fragment_cap 0 means DNP3_FRAGMENT_SIZE_MAX;
+ * below DNP3_CHANNEL_FRAGMENT_MIN (one full segment) it is raised to it. */
 decode_session_t *decode_session_new(size_t fragment_cap, ds_emit_fn emit, void *ctx);
 void decode_session_free(decode_session_t *s);
 

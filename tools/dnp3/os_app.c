@@ -169,7 +169,18 @@ void os_app_print_counters(os_app_t *app, FILE *f)
                 " bytes_out=%" PRIu64 " connect_attempts=%" PRIu64 " connected=%" PRIu64 "\n",
                 r.accepted, r.refused[DNP3_REFUSE_LIMIT], r.refused[DNP3_REFUSE_ALLOW_LIST],
                 r.open_connections, r.bytes_in, r.bytes_out, r.connect_attempts, r.connected);
-    if (dnp3_outstation_server_counters(app->srv, &s) == 0)
+    dnp3_outstation_server_counters_t total;
+    memset(&total, 0, sizeof total);
+    for (size_t g = 0; g < app->group_count; g++) {
+        if (dnp3_outstation_server_counters(app->groups[g].srv, &s) < 0)
+            continue;
+        uint64_t *t = (uint64_t *)&total;
+        const uint64_t *v = (const uint64_t *)&s;
+        for (size_t k = 0; k < sizeof s / sizeof(uint64_t); k++)
+            t[k] += v[k];
+    }
+    s = total;
+    if (app->group_count)
         fprintf(f,
                 "server: connections=%" PRIu64 " open=%" PRIu64 " attaches=%" PRIu64
                 " replaced=%" PRIu64 " refused_duplicate=%" PRIu64
@@ -181,13 +192,16 @@ void os_app_print_counters(os_app_t *app, FILE *f)
                 s.update_batches, s.updates_rejected);
     for (size_t i = 0; i < app->cfg->station_count; i++)
         print_db(f, app->cfg->stations[i].address, app->dbs[i]);
-    for (size_t i = 0; i < dnp3_outstation_server_association_count(app->srv); i++) {
-        uint16_t local, master;
-        bool connected;
-        dnp3_outstation_t *o =
-            dnp3_outstation_server_association(app->srv, i, &local, &master, &connected);
-        print_events(f, o, local, master);
-        print_assoc(f, o, local, master, connected);
+    for (size_t g = 0; g < app->group_count; g++) {
+        const dnp3_outstation_server_t *srv = app->groups[g].srv;
+        for (size_t i = 0; i < dnp3_outstation_server_association_count(srv); i++) {
+            uint16_t local, master;
+            bool connected;
+            dnp3_outstation_t *o =
+                dnp3_outstation_server_association(srv, i, &local, &master, &connected);
+            print_events(f, o, local, master);
+            print_assoc(f, o, local, master, connected);
+        }
     }
     fflush(f);
 }
@@ -207,6 +221,48 @@ static int fail(FILE *err, int status, const char *fmt, const char *a, const cha
     fprintf(err, fmt, a, b);
     fputc('\n', err);
     return status;
+}
+
+dnp3_outstation_server_t *os_app_server(const os_app_t *app, size_t s)
+{
+    return app->groups[app->group_of[s]].srv;
+}
+
+/* The group of station st: the shared one, or the one with its address. */
+static os_group_t *group_for(os_app_t *app, const osc_station_t *st)
+{
+    const osc_config_t *c = app->cfg;
+    const char *host = st->own_listen ? st->listen_host : c->listen_host;
+    uint16_t port = st->own_listen ? st->listen_port : c->listen_port;
+    for (size_t g = 0; g < app->group_count; g++) {
+        os_group_t *gr = &app->groups[g];
+        /* Port 0 means "any": never shared between groups. */
+        if (gr->shared == !st->own_listen &&
+            (!st->own_listen || (port != 0 && gr->port == port && strcmp(gr->host, host) == 0)))
+            return gr;
+    }
+    os_group_t *gr = &app->groups[app->group_count++];
+    gr->host = host;
+    gr->port = port;
+    gr->shared = !st->own_listen;
+    gr->listen = st->own_listen || c->listen;
+    return gr;
+}
+
+static int make_groups(os_app_t *app, FILE *err)
+{
+    for (size_t s = 0; s < app->cfg->station_count; s++) {
+        os_group_t *g = group_for(app, &app->cfg->stations[s]);
+        app->group_of[s] = (size_t)(g - app->groups);
+        g->stations++;
+        if (g->srv)
+            continue;
+        int e = 0;
+        g->srv = dnp3_outstation_server_new(app->rt, &app->cfg->server, &e);
+        if (!g->srv)
+            return fail(err, OS_EXIT_FAILURE, "%s%s", dnp3_strerror(e), "");
+    }
+    return 0;
 }
 
 /* Every point starts ONLINE with value 0 (octet strings "point N"), set
@@ -249,7 +305,8 @@ static int add_stations(os_app_t *app, FILE *err)
         if (rc == 0)
             rc = initial_values(app->dbs[s], &st->db);
         if (rc == 0)
-            rc = dnp3_outstation_server_add_station(app->srv, st->address, app->dbs[s]);
+            rc =
+                dnp3_outstation_server_add_station(os_app_server(app, s), st->address, app->dbs[s]);
         for (size_t i = 0; rc == 0 && i < st->assoc_count; i++) {
             const osc_assoc_t *a = &st->assocs[i];
             os_assoc_ctx_t *ctx = &app->ctx[app->ctx_count++];
@@ -269,7 +326,7 @@ static int add_stations(os_app_t *app, FILE *err)
                 allow[k] = a->allow[k];
             ac.allow = allow;
             ac.allow_count = a->allow_count;
-            rc = dnp3_outstation_server_add_association(app->srv, &ac, NULL);
+            rc = dnp3_outstation_server_add_association(os_app_server(app, s), &ac, NULL);
         }
         if (rc < 0)
             return fail(err, OS_EXIT_CONFIG, "%s: %s", what, dnp3_strerror(rc));
@@ -291,13 +348,13 @@ static int listen_status(int rc)
     }
 }
 
-static int start_listening(os_app_t *app, FILE *err)
+static int start_listening(os_app_t *app, const os_group_t *g, FILE *err)
 {
     const osc_config_t *c = app->cfg;
     dnp3_tcp_server_config_t tc;
     dnp3_tcp_server_config_default(&tc);
-    tc.address = c->listen_host;
-    tc.port = c->listen_port;
+    tc.address = g->host;
+    tc.port = g->port;
     tc.max_connections = c->max_connections;
     const char *allow[DNP3_RUNTIME_ALLOW_MAX];
     for (size_t i = 0; i < c->allow_count; i++)
@@ -307,11 +364,10 @@ static int start_listening(os_app_t *app, FILE *err)
     tc.keepalive = c->tcp_keepalive;
     dnp3_listener_t *l = NULL;
     app->quiet = true; /* our line below says it */
-    int rc = dnp3_outstation_server_listen(app->srv, &tc, &l);
+    int rc = dnp3_outstation_server_listen(g->srv, &tc, &l);
     app->quiet = false;
     char where[OSC_HOST_MAX + 16];
-    snprintf(where, sizeof where, strchr(c->listen_host, ':') ? "[%s]:%u" : "%s:%u", c->listen_host,
-             c->listen_port);
+    snprintf(where, sizeof where, strchr(g->host, ':') ? "[%s]:%u" : "%s:%u", g->host, g->port);
     if (rc < 0) {
         const char *hint = rc == DNP3_E_ADDR_IN_USE ? " (another program listens there)"
                            : rc == DNP3_E_ADDRESS   ? " (a numeric address of this host)"
@@ -325,11 +381,11 @@ static int start_listening(os_app_t *app, FILE *err)
     if (dnp3_listener_endpoint(l, &ep) == 0)
         (void)dnp3_endpoint_format(&ep, text, sizeof text);
     dnp3_runtime_log(app->rt, DNP3_LOG_INFO, "listening on %s (%zu stations, %zu associations)",
-                     text, c->station_count, app->ctx_count);
+                     text, g->stations, dnp3_outstation_server_association_count(g->srv));
     return 0;
 }
 
-static int start_connecting(os_app_t *app, FILE *err)
+static int start_connecting(os_app_t *app, const os_group_t *g, FILE *err)
 {
     const osc_config_t *c = app->cfg;
     dnp3_tcp_endpoint_t ep = {c->connect_host, c->connect_port};
@@ -341,7 +397,7 @@ static int start_connecting(os_app_t *app, FILE *err)
     cc.backoff_max_ms = c->backoff_max_ms;
     cc.connect_timeout_ms = c->connect_timeout_ms;
     cc.keepalive = c->tcp_keepalive;
-    int rc = dnp3_outstation_server_connect(app->srv, c->connect_master, &cc, NULL);
+    int rc = dnp3_outstation_server_connect(g->srv, c->connect_master, &cc, NULL);
     if (rc < 0)
         return fail(err, OS_EXIT_FAILURE, "cannot connect to %s: %s", c->connect_host,
                     dnp3_strerror(rc));
@@ -367,19 +423,19 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
     app->rt = dnp3_runtime_new(&rc, msg, sizeof msg);
     if (!app->rt)
         return fail(err, OS_EXIT_FAILURE, "%s%s", msg, pcap ? " (--pcap)" : "");
-    int e = 0;
-    app->srv = dnp3_outstation_server_new(app->rt, &cfg->server, &e);
-    if (!app->srv)
-        return fail(err, OS_EXIT_FAILURE, "%s%s", dnp3_strerror(e), "");
-    int status = add_stations(app, err);
+    int status = make_groups(app, err);
+    if (status == 0)
+        status = add_stations(app, err);
     /* SIGUSR1 is watched before "listening on" is logged: whoever waits for
      * that line may signal at once. */
     if (status == 0 && dnp3_runtime_on_signal(app->rt, SIGUSR1, on_usr1, app) < 0)
         status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot watch SIGUSR1", "");
-    if (status == 0 && cfg->listen)
-        status = start_listening(app, err);
-    if (status == 0 && cfg->connect)
-        status = start_connecting(app, err);
+    for (size_t g = 0; status == 0 && g < app->group_count; g++) {
+        if (app->groups[g].listen)
+            status = start_listening(app, &app->groups[g], err);
+        if (status == 0 && app->groups[g].shared && cfg->connect)
+            status = start_connecting(app, &app->groups[g], err);
+    }
     if (status == 0 && cfg->simulate && os_simulate_start(app) < 0)
         status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start the simulation thread", "");
     app->quiet = status != 0; /* the line above said it all: no teardown lines */
@@ -397,8 +453,9 @@ int os_app_run(os_app_t *app)
 void os_app_free(os_app_t *app)
 {
     os_simulate_stop(app);
-    dnp3_runtime_free(app->rt); /* first: it runs closures still posted to the server */
-    dnp3_outstation_server_free(app->srv);
+    dnp3_runtime_free(app->rt); /* first: it runs closures still posted to the servers */
+    for (size_t g = 0; g < app->group_count; g++)
+        dnp3_outstation_server_free(app->groups[g].srv);
     for (size_t i = 0; i < OSC_MAX_STATIONS; i++)
         dnp3_db_free(app->dbs[i]);
     if (app->cfg && app->cfg->syslog)

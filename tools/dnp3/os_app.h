@@ -29,12 +29,25 @@ typedef struct os_assoc_ctx {
     uint16_t local, master;
 } os_assoc_ctx_t;
 
+/* The stations that share one listening address (and one server): the
+ * top-level `listen` (and `connect`) group, and one per station `listen`. */
+typedef struct os_group {
+    dnp3_outstation_server_t *srv;
+    const char *host;
+    uint16_t port;
+    bool listen; /* it listens (the shared group: only when `listen` is not off) */
+    bool shared; /* the top-level group: connect goes here too */
+    size_t stations;
+} os_group_t;
+
 struct os_app {
     const osc_config_t *cfg;
     const char *pcap;
     FILE *out; /* counters */
     dnp3_runtime_t *rt;
-    dnp3_outstation_server_t *srv;
+    os_group_t groups[OSC_MAX_STATIONS];
+    size_t group_count;
+    size_t group_of[OSC_MAX_STATIONS]; /* station -> its group */
     dnp3_db_t *dbs[OSC_MAX_STATIONS];
     os_assoc_ctx_t ctx[OSC_MAX_STATIONS * OSC_MAX_ASSOCS];
     size_t ctx_count;
@@ -55,6 +68,9 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
 int os_app_run(os_app_t *app);
 /* Free everything (after start, whether it failed or not). */
 void os_app_free(os_app_t *app);
+
+/* The server hosting station s. */
+dnp3_outstation_server_t *os_app_server(const os_app_t *app, size_t s);
 
 /* Print every counter (runtime, server, each association) to f. */
 void os_app_print_counters(os_app_t *app, FILE *f);

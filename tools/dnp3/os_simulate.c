@@ -98,7 +98,7 @@ static void *sim_main(void *arg)
                                                                       : 4 * SIM_MAX_PER_TYPE;
             size_t n = step_updates(st, app->sim_step, u, cap);
             if (n)
-                (void)dnp3_outstation_server_update(app->srv, app->dbs[s], u, n);
+                (void)dnp3_outstation_server_update(os_app_server(app, s), app->dbs[s], u, n);
         }
     }
     return NULL;
@@ -174,5 +174,5 @@ void os_simulate_control(os_app_t *app, size_t station, const dnp3_control_t *c)
     }
     /* Applied after the response (queued for the loop): the response to
      * the control is built before the points move. */
-    (void)dnp3_outstation_server_update(app->srv, app->dbs[station], u, n);
+    (void)dnp3_outstation_server_update(os_app_server(app, station), app->dbs[station], u, n);
 }

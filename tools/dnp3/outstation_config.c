@@ -206,29 +206,34 @@ static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     return 0;
 }
 
+int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,
+                    uint16_t *port)
+{
+    /* Port 0: any free port (the one bound is logged); for tests. */
+    const char *t = cy_text(v);
+    size_t n = strlen(t);
+    if (v->type == YAML_SCALAR_NODE && n > 2 && strcmp(t + n - 2, ":0") == 0) {
+        char msg[256];
+        char text[OSC_HOST_MAX + 8];
+        if (n - 2 >= sizeof text)
+            return cy_error(cy, v, field, "host name too long");
+        memcpy(text, t, n - 2);
+        text[n - 2] = '\0';
+        if (opts_host_port(text, host, hostlen, port, msg, sizeof msg) < 0)
+            return cy_error(cy, v, field, "%s", msg);
+        *port = 0;
+        return 0;
+    }
+    return cy_host_port(cy, v, field, host, hostlen, port);
+}
+
 static int read_listen(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
 {
     if (v->type == YAML_SCALAR_NODE && strcmp(cy_text(v), "off") == 0) {
         c->listen = false;
         return 0;
     }
-    /* Port 0: any free port (the one bound is logged); for tests. */
-    const char *t = cy_text(v);
-    size_t n = strlen(t);
-    if (v->type == YAML_SCALAR_NODE && n > 2 && strcmp(t + n - 2, ":0") == 0) {
-        char msg[256];
-        char host[OSC_HOST_MAX + 8];
-        if (n - 2 >= sizeof host)
-            return cy_error(cy, v, "listen", "host name too long");
-        memcpy(host, t, n - 2);
-        host[n - 2] = '\0';
-        if (opts_host_port(host, c->listen_host, sizeof c->listen_host, &c->listen_port, msg,
-                           sizeof msg) < 0)
-            return cy_error(cy, v, "listen", "%s", msg);
-        c->listen_port = 0;
-        return 0;
-    }
-    return cy_host_port(cy, v, "listen", c->listen_host, sizeof c->listen_host, &c->listen_port);
+    return osc_read_listen(cy, v, "listen", c->listen_host, sizeof c->listen_host, &c->listen_port);
 }
 
 static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
@@ -265,9 +270,15 @@ static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
         return cy_error(cy, root, "outstations", "at least one outstation is required");
     if (osc_read_stations(cy, v, c) < 0)
         return -1;
-    if (!c->listen && !c->connect)
+    size_t shared = 0; /* stations on the top-level listen / connect */
+    for (size_t i = 0; i < c->station_count; i++)
+        shared += !c->stations[i].own_listen;
+    if (shared && !c->listen && !c->connect)
         return cy_error(cy, root, "listen",
                         "'listen: off' needs a 'connect' section (else nothing connects)");
+    if (!shared && c->connect)
+        return cy_error(cy, cy_get(cy, root, "connect"), "connect",
+                        "every outstation has its own listen; connect serves those without one");
     return 0;
 }
 

@@ -32,6 +32,11 @@ typedef struct osc_assoc {
 
 typedef struct osc_station {
     uint16_t address;
+    /* Its own listening port (stations with the same one share it); else
+     * the top-level listen address (and connect). */
+    bool own_listen;
+    char listen_host[OSC_HOST_MAX];
+    uint16_t listen_port;
     dnp3_db_config_t db; /* db.points[t] = points[t] when a point has its own settings */
     dnp3_point_config_t *points[DNP3_PT_COUNT_];
     char name[OSC_ATTR_MAX + 1], vendor[OSC_ATTR_MAX + 1], product[OSC_ATTR_MAX + 1];

@@ -13,6 +13,10 @@ void osc_station_default(osc_station_t *st);
 /* An association's defaults for station st and master. */
 void osc_assoc_default(const osc_station_t *st, osc_assoc_t *a, uint16_t master);
 
+/* "HOST:PORT" ("...:0" = any free port, logged when bound). */
+int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,
+                    uint16_t *port);
+
 /* Reads an optional duration key of map into *out (ms, at most max). */
 int osc_opt_duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
                      uint64_t max, uint32_t *out);

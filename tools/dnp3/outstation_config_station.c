@@ -332,7 +332,8 @@ static int read_station(cy_t *cy, const yaml_node_t *m, const char *p, osc_confi
                         osc_station_t *st)
 {
     static const char *const keys[] = {
-        "address", "device", "points", "octet_string_size", "batch_capacity", "associations", NULL};
+        "address",           "listen",         "device",       "points",
+        "octet_string_size", "batch_capacity", "associations", NULL};
     if (cy_check_keys(cy, m, p, keys) < 0)
         return -1;
     char f[CY_FIELD_MAX];
@@ -344,6 +345,14 @@ static int read_station(cy_t *cy, const yaml_node_t *m, const char *p, osc_confi
         if (o->address == st->address)
             return cy_error(cy, v ? v : m, f, "address %u is used by another outstation",
                             st->address);
+    }
+    v = cy_get(cy, m, "listen");
+    if (v) {
+        st->listen_port = 20000;
+        if (osc_read_listen(cy, v, cy_field(f, p, "listen"), st->listen_host,
+                            sizeof st->listen_host, &st->listen_port) < 0)
+            return -1;
+        st->own_listen = true;
     }
     uint64_t oss = st->db.octet_string_size, bc = st->db.batch_capacity;
     if (((v = cy_get(cy, m, "device")) && read_device(cy, v, cy_field(f, p, "device"), st) < 0) ||
