@@ -70,16 +70,17 @@ extern "C" {
     X(DNP3_E_APP_STATE, -43, "app: writer call out of order")                                      \
     X(DNP3_E_APP_VARIATION, -44, "app: variation 0 (any) where the objects must carry values")     \
     /* runtime (network I/O, src/runtime) */                                                       \
-    X(DNP3_E_CONN_REFUSED, -70, "connection refused (nothing listening on that port)")            \
-    X(DNP3_E_CONN_TIMEOUT, -71, "connect timed out (no answer: host down or packets dropped)")    \
-    X(DNP3_E_HOST_UNREACHABLE, -72, "host or network unreachable")                                \
+    X(DNP3_E_CONN_REFUSED, -70, "connection refused (nothing listening on that port)")             \
+    X(DNP3_E_CONN_TIMEOUT, -71, "connect timed out (no answer: host down or packets dropped)")     \
+    X(DNP3_E_HOST_UNREACHABLE, -72, "host or network unreachable")                                 \
     X(DNP3_E_RESOLVE, -73, "host name could not be resolved")                                      \
     X(DNP3_E_ADDR_IN_USE, -74, "address already in use")                                           \
     X(DNP3_E_PERMISSION, -75, "permission denied (a port below 1024 needs privileges)")            \
     X(DNP3_E_ADDRESS, -76, "bad network address")                                                  \
     X(DNP3_E_CONN_RESET, -77, "connection reset by peer")                                          \
     X(DNP3_E_QUEUE_FULL, -78, "queue full")                                                        \
-    X(DNP3_E_STOPPED, -79, "runtime stopped")
+    X(DNP3_E_STOPPED, -79, "runtime stopped")                                                      \
+    X(DNP3_E_NO_FILES, -80, "no file descriptor left (open file limit, RLIMIT_NOFILE, reached)")
 
 typedef enum dnp3_error {
 #define DNP3_X_ENUM(name, value, text) name = (value),

@@ -169,6 +169,9 @@ int dnp3i_error_from_uv(int uv_code)
     case UV_ENOMEM:
     case UV_ENOBUFS:
         return DNP3_E_NOMEM;
+    case UV_EMFILE:
+    case UV_ENFILE:
+        return DNP3_E_NO_FILES;
     default:
         return DNP3_E_IO;
     }

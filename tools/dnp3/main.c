@@ -7,6 +7,7 @@
 #include "cmd_decode.h"
 #include "cmd_objects.h"
 #include "cmd_outstation.h"
+#include "cmd_station.h"
 #include "opts.h"
 
 #ifndef DNP3C_VERSION
@@ -23,6 +24,13 @@ static const command_t commands[] = {
     {"decode", cmd_decode, cmd_decode_summary},
     {"objects", cmd_objects, cmd_objects_summary},
     {"outstation", cmd_outstation, cmd_outstation_summary},
+    {"probe", cmd_probe, cmd_probe_summary},
+    {"poll", cmd_poll, cmd_poll_summary},
+    {"operate", cmd_operate, cmd_operate_summary},
+    {"timesync", cmd_timesync, cmd_timesync_summary},
+    {"restart", cmd_restart, cmd_restart_summary},
+    {"attributes", cmd_attributes, cmd_attributes_summary},
+    {"master", cmd_master, cmd_master_summary},
 };
 
 static void help(FILE *f)

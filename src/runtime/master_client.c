@@ -1,0 +1,255 @@
+/* Master channels: a runtime TCP client driving a mux of master
+ * associations. The runtime's session operations are the mux's, plus the
+ * connect progress (connecting / failed) that only a client has, which the
+ * associations' health and the owner's event callback want. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnp3/master_client.h"
+
+struct dnp3_master_channel {
+    dnp3_runtime_t *rt;
+    dnp3_mux_t *mux;
+    dnp3_conn_t *conn;
+    dnp3_master_assoc_t **assocs; /* attached, max_associations slots */
+    size_t n_assocs, max_assocs;
+    void (*on_event)(void *user, dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *ev);
+    void *user;
+};
+
+void dnp3_master_channel_config_default(dnp3_master_channel_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    dnp3_tcp_client_config_t tc;
+    dnp3_tcp_client_config_default(&tc);
+    cfg->connect_timeout_ms = tc.connect_timeout_ms;
+    cfg->backoff_min_ms = tc.backoff_min_ms;
+    cfg->backoff_max_ms = tc.backoff_max_ms;
+    cfg->tcp_keepalive = tc.keepalive;
+    cfg->link_keepalive_ms = 60000;
+    cfg->link_confirm_timeout_ms = 2000;
+    cfg->max_associations = 1;
+    cfg->max_rx_fragment = 2048;
+    cfg->max_tx_fragment = 2048;
+    cfg->logger.level = DNP3_LOG_INFO;
+}
+
+const char *dnp3_master_channel_event_name(dnp3_master_channel_event_kind_t k)
+{
+    switch (k) {
+    case DNP3_MASTER_CHANNEL_CONNECTING:
+        return "connecting";
+    case DNP3_MASTER_CHANNEL_CONNECTED:
+        return "connected";
+    case DNP3_MASTER_CHANNEL_CONNECT_FAILED:
+        return "connect failed";
+    case DNP3_MASTER_CHANNEL_DISCONNECTED:
+        return "disconnected";
+    }
+    return "?";
+}
+
+static void emit(dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *ev)
+{
+    if (ch->on_event)
+        ch->on_event(ch->user, ch, ev);
+}
+
+/* ---- the runtime session operations ----------------------------------------- */
+
+static void s_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info, dnp3_timestamp_t now)
+{
+    dnp3_master_channel_t *ch = ctx;
+    ch->conn = conn;
+    dnp3_mux_on_open(ch->mux, now);
+    char text[DNP3_ENDPOINT_TEXT_MAX];
+    if (dnp3_endpoint_format(&info->peer, text, sizeof text) < 0)
+        strcpy(text, "?");
+    dnp3_master_channel_event_t ev = {
+        .kind = DNP3_MASTER_CHANNEL_CONNECTED, .endpoint = text, .info = info};
+    emit(ch, &ev);
+}
+
+static int s_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    dnp3_master_channel_t *ch = ctx;
+    return dnp3_mux_on_bytes(ch->mux, now, data, len);
+}
+
+static int s_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    dnp3_master_channel_t *ch = ctx;
+    return dnp3_mux_take_output(ch->mux, now, buf, cap);
+}
+
+static bool s_want(void *ctx)
+{
+    const dnp3_master_channel_t *ch = ctx;
+    return dnp3_mux_want_write(ch->mux);
+}
+
+static dnp3_timestamp_t s_deadline(void *ctx)
+{
+    const dnp3_master_channel_t *ch = ctx;
+    return dnp3_mux_next_deadline(ch->mux);
+}
+
+static int s_timer(void *ctx, dnp3_timestamp_t now)
+{
+    dnp3_master_channel_t *ch = ctx;
+    return dnp3_mux_on_timer(ch->mux, now);
+}
+
+static void s_close(void *ctx, dnp3_disconnect_reason_t reason)
+{
+    dnp3_master_channel_t *ch = ctx;
+    ch->conn = NULL;
+    dnp3_mux_on_close(ch->mux, dnp3_runtime_now(ch->rt));
+    dnp3_master_channel_event_t ev = {.kind = DNP3_MASTER_CHANNEL_DISCONNECTED, .reason = reason};
+    emit(ch, &ev);
+}
+
+static void s_connect_failed(void *ctx, const char *endpoint, int code)
+{
+    dnp3_master_channel_t *ch = ctx;
+    dnp3_timestamp_t now = dnp3_runtime_now(ch->rt);
+    for (size_t i = 0; i < ch->n_assocs; i++)
+        dnp3_master_assoc_on_connect_failed(ch->assocs[i], now, code);
+    dnp3_master_channel_event_t ev = {
+        .kind = DNP3_MASTER_CHANNEL_CONNECT_FAILED, .endpoint = endpoint, .error = code};
+    emit(ch, &ev);
+}
+
+static void s_connecting(void *ctx, const char *endpoint)
+{
+    dnp3_master_channel_t *ch = ctx;
+    dnp3_timestamp_t now = dnp3_runtime_now(ch->rt);
+    for (size_t i = 0; i < ch->n_assocs; i++)
+        dnp3_master_assoc_on_connecting(ch->assocs[i], now);
+    dnp3_master_channel_event_t ev = {.kind = DNP3_MASTER_CHANNEL_CONNECTING, .endpoint = endpoint};
+    emit(ch, &ev);
+}
+
+static const dnp3_session_ops_t channel_ops = {
+    .on_open = s_open,
+    .on_bytes = s_bytes,
+    .take_output = s_take,
+    .want_write = s_want,
+    .next_deadline = s_deadline,
+    .on_timer = s_timer,
+    .on_close = s_close,
+    .on_connect_failed = s_connect_failed,
+    .on_connecting = s_connecting,
+};
+
+/* ---- creation ---------------------------------------------------------------- */
+
+static dnp3_mux_t *make_mux(const dnp3_master_channel_config_t *cfg, int *err)
+{
+    dnp3_mux_config_t mc;
+    dnp3_mux_config_default(&mc);
+    mc.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    mc.channel.keepalive_ms = cfg->link_keepalive_ms;
+    mc.channel.confirm_timeout_ms = cfg->link_confirm_timeout_ms;
+    mc.channel.rx_fragment_max = cfg->max_rx_fragment;
+    mc.channel.tx_fragment_max = cfg->max_tx_fragment;
+    mc.channel.max_peers = cfg->max_associations;
+    mc.max_sessions = cfg->max_associations;
+    mc.logger = cfg->logger;
+    return dnp3_mux_new(&mc, err);
+}
+
+static bool config_ok(const dnp3_master_channel_config_t *cfg)
+{
+    return cfg->endpoints && cfg->endpoint_count >= 1 &&
+           cfg->endpoint_count <= DNP3_RUNTIME_ENDPOINT_MAX && cfg->max_associations >= 1 &&
+           cfg->max_associations <= DNP3_MUX_MAX_SESSIONS && cfg->link_confirm_timeout_ms > 0;
+}
+
+int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config_t *cfg,
+                            dnp3_master_channel_t **out)
+{
+    if (!rt || !cfg || !out || !config_ok(cfg))
+        return DNP3_E_INVALID_ARG;
+    *out = NULL;
+    dnp3_master_channel_t *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return DNP3_E_NOMEM;
+    ch->assocs = calloc(cfg->max_associations, sizeof *ch->assocs);
+    int err = DNP3_E_NOMEM;
+    ch->mux = ch->assocs ? make_mux(cfg, &err) : NULL;
+    if (!ch->mux) {
+        dnp3_master_channel_free(ch);
+        return err;
+    }
+    ch->rt = rt;
+    ch->max_assocs = cfg->max_associations;
+    ch->on_event = cfg->on_event;
+    ch->user = cfg->user;
+
+    dnp3_tcp_client_config_t tc;
+    dnp3_tcp_client_config_default(&tc);
+    tc.endpoints = cfg->endpoints;
+    tc.endpoint_count = cfg->endpoint_count;
+    tc.connect_timeout_ms = cfg->connect_timeout_ms;
+    tc.backoff_min_ms = cfg->backoff_min_ms;
+    tc.backoff_max_ms = cfg->backoff_max_ms;
+    tc.keepalive = cfg->tcp_keepalive;
+    tc.session.ops = &channel_ops;
+    tc.session.ctx = ch;
+    int rc = dnp3_runtime_add_tcp_client(rt, &tc, NULL);
+    if (rc < 0) {
+        dnp3_master_channel_free(ch);
+        return rc;
+    }
+    *out = ch;
+    return 0;
+}
+
+void dnp3_master_channel_free(dnp3_master_channel_t *ch)
+{
+    if (!ch)
+        return;
+    dnp3_mux_free(ch->mux);
+    free(ch->assocs);
+    free(ch);
+}
+
+int dnp3_master_channel_add(dnp3_master_channel_t *ch, dnp3_master_assoc_t *a)
+{
+    if (!ch || !a)
+        return DNP3_E_INVALID_ARG;
+    if (ch->n_assocs == ch->max_assocs)
+        return DNP3_E_NOSPACE;
+    dnp3_app_session_t s;
+    int rc = dnp3_master_assoc_app_session(a, &s);
+    if (rc == 0)
+        rc = dnp3_mux_attach(ch->mux, &s);
+    if (rc < 0)
+        return rc;
+    ch->assocs[ch->n_assocs++] = a;
+    if (ch->conn)
+        dnp3_conn_wake(ch->conn);
+    return 0;
+}
+
+int dnp3_master_channel_wake(dnp3_master_channel_t *ch)
+{
+    if (!ch)
+        return DNP3_E_INVALID_ARG;
+    if (ch->conn)
+        dnp3_conn_wake(ch->conn);
+    return 0;
+}
+
+dnp3_conn_t *dnp3_master_channel_conn(const dnp3_master_channel_t *ch)
+{
+    return ch ? ch->conn : NULL;
+}
+
+dnp3_mux_t *dnp3_master_channel_mux(dnp3_master_channel_t *ch)
+{
+    return ch ? ch->mux : NULL;
+}

@@ -1,0 +1,83 @@
+/* master_config: association settings of `dnp3 master` and what they
+ * become in the library's configurations. */
+#include "master_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void master_conf_init(master_conf_t *mc)
+{
+    memset(mc, 0, sizeof *mc);
+}
+
+void master_conf_free(master_conf_t *mc)
+{
+    free(mc->assocs);
+    memset(mc, 0, sizeof *mc);
+}
+
+void master_assoc_conf_default(master_assoc_conf_t *ac)
+{
+    memset(ac, 0, sizeof *ac);
+    ac->target.port = STATION_DEFAULT_PORT;
+    ac->target.address = 10;
+    ac->target.master = 1;
+    ac->response_timeout_ms = 5000;
+    ac->connect_timeout_ms = 5000;
+    ac->integrity_period_ms = 60000;
+    ac->backoff_min_ms = 1000;
+    ac->backoff_max_ms = 60000;
+    ac->link_keepalive_ms = 60000;
+}
+
+int master_conf_add(master_conf_t *mc, const master_assoc_conf_t *ac)
+{
+    if (mc->n_assocs == mc->cap) {
+        size_t cap = mc->cap ? mc->cap * 2 : 8;
+        master_assoc_conf_t *p = realloc(mc->assocs, cap * sizeof *p);
+        if (!p)
+            return -1;
+        mc->assocs = p;
+        mc->cap = cap;
+    }
+    mc->assocs[mc->n_assocs++] = *ac;
+    return 0;
+}
+
+void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *cfg)
+{
+    dnp3_master_config_default(cfg);
+    cfg->master_address = ac->target.master;
+    cfg->outstation_address = ac->target.address;
+    cfg->response_timeout_ms = ac->response_timeout_ms;
+    cfg->integrity_period_ms = ac->integrity_period_ms;
+    for (int i = 0; i < 3; i++)
+        cfg->class_period_ms[i] = ac->class_period_ms;
+    cfg->unsolicited_classes =
+        ac->unsolicited ? DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3 : 0;
+    cfg->time_sync_on_need_time = ac->time_sync;
+}
+
+void master_conf_to_run(const master_assoc_conf_t *ac, station_run_opts_t *r)
+{
+    r->response_timeout_ms = ac->response_timeout_ms;
+    r->connect_timeout_ms = ac->connect_timeout_ms;
+    r->backoff_min_ms = ac->backoff_min_ms;
+    r->backoff_max_ms = ac->backoff_max_ms;
+    r->link_keepalive_ms = ac->link_keepalive_ms;
+}
+
+size_t master_conf_endpoints(const master_assoc_conf_t *ac,
+                             dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX])
+{
+    if (ac->n_endpoints == 0) {
+        eps[0].host = ac->target.host;
+        eps[0].port = ac->target.port;
+        return 1;
+    }
+    for (size_t i = 0; i < ac->n_endpoints; i++) {
+        eps[i].host = ac->hosts[i];
+        eps[i].port = ac->ports[i];
+    }
+    return ac->n_endpoints;
+}

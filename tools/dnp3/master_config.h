@@ -1,0 +1,61 @@
+/* master_config: the associations `dnp3 master` runs - from its command
+ * line (one) or a YAML file (several; examples/master.yaml documents every
+ * field). */
+#ifndef DNP3_TOOL_MASTER_CONFIG_H
+#define DNP3_TOOL_MASTER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnp3/master.h"
+#include "dnp3/runtime.h"
+#include "station.h"
+
+typedef struct master_assoc_conf {
+    station_target_t target; /* name, first endpoint, addresses */
+    /* Multi-drop: associations with the same channel name share one
+     * connection (the first one's endpoints and connection settings); ""
+     * = a connection of its own. */
+    char channel[64];
+    /* Endpoints tried in order (primary, backups); 0: target's host:port. */
+    char hosts[DNP3_RUNTIME_ENDPOINT_MAX][OPTS_HOST_MAX];
+    uint16_t ports[DNP3_RUNTIME_ENDPOINT_MAX];
+    size_t n_endpoints;
+    uint32_t response_timeout_ms;    /* default 5000 */
+    uint32_t connect_timeout_ms;     /* default 5000 */
+    uint32_t integrity_period_ms;    /* default 60000 */
+    uint32_t class_period_ms;        /* class 1, 2, 3 polls; default 0 */
+    bool unsolicited;                /* ENABLE_UNSOLICITED classes 1-3; default false */
+    uint32_t backoff_min_ms;         /* default 1000 */
+    uint32_t backoff_max_ms;         /* default 60000 */
+    uint32_t link_keepalive_ms;      /* default 60000 */
+    dnp3_time_sync_mode_t time_sync; /* on NEED_TIME; default NONE */
+} master_assoc_conf_t;
+
+typedef struct master_conf {
+    master_assoc_conf_t *assocs;
+    size_t n_assocs, cap;
+} master_conf_t;
+
+void master_conf_init(master_conf_t *mc);
+void master_conf_free(master_conf_t *mc);
+void master_assoc_conf_default(master_assoc_conf_t *ac);
+/* Append a copy; 0 or -1 (out of memory). */
+int master_conf_add(master_conf_t *mc, const master_assoc_conf_t *ac);
+
+/* The association's and the runtime connection's settings. */
+void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *cfg);
+void master_conf_to_run(const master_assoc_conf_t *ac, station_run_opts_t *r);
+
+/* The endpoints as the runtime wants them; returns the count (>= 1). */
+size_t master_conf_endpoints(const master_assoc_conf_t *ac,
+                             dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX]);
+
+/* Load a YAML file (master_config_yaml.c). Returns 0, or -1 with one line
+ * in msg: "FILE:LINE: FIELD: what is wrong". */
+int master_conf_load(const char *path, master_conf_t *mc, char *msg, size_t msglen);
+/* The same from text (tests); file names the messages. */
+int master_conf_load_string(const char *file, const char *text, master_conf_t *mc, char *msg,
+                            size_t msglen);
+
+#endif
