@@ -171,11 +171,48 @@ static int read_connect(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     return 0;
 }
 
+static const char *const app_decodes[] = {"none", "header", "objects", "values", NULL};
+static const char *const frame_decodes[] = {"none", "header", "payload", NULL};
+
+/* log.decode: an application level (the short form), or a map of levels
+ * per layer: {link: header, transport: header, app: values}. */
+static int read_decode(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
+{
+    static const char *const keys[] = {"link", "transport", "app", NULL};
+    unsigned lv;
+    if (v->type != YAML_MAPPING_NODE) {
+        if (cy_enum(cy, v, "log.decode", app_decodes, &lv) < 0)
+            return -1;
+        c->decode = (dnp3_app_decode_t)lv;
+        return 0;
+    }
+    if (cy_check_keys(cy, v, "log.decode", keys) < 0)
+        return -1;
+    const yaml_node_t *n = cy_get(cy, v, "link");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.link", frame_decodes, &lv) < 0)
+            return -1;
+        c->server.decode_link = (dnp3_link_decode_t)lv;
+    }
+    n = cy_get(cy, v, "transport");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.transport", frame_decodes, &lv) < 0)
+            return -1;
+        c->server.decode_transport = (dnp3_transport_decode_t)lv;
+    }
+    n = cy_get(cy, v, "app");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.app", app_decodes, &lv) < 0)
+            return -1;
+        c->decode = (dnp3_app_decode_t)lv;
+    }
+    return 0;
+}
+
 static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 {
     static const char *const keys[] = {"level", "decode", "syslog", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
-    static const char *const decodes[] = {"none", "header", "objects", "values", NULL};
     if (cy_check_keys(cy, m, "log", keys) < 0)
         return -1;
     const yaml_node_t *v = cy_get(cy, m, "level");
@@ -186,12 +223,68 @@ static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
         c->log_level = (dnp3_log_level_t)lv;
     }
     v = cy_get(cy, m, "decode");
-    if (v) {
-        if (cy_enum(cy, v, "log.decode", decodes, &lv) < 0)
-            return -1;
-        c->decode = (dnp3_app_decode_t)lv;
-    }
+    if (v && read_decode(cy, v, c) < 0)
+        return -1;
     return osc_opt_bool(cy, m, "log", "syslog", &c->syslog);
+}
+
+static int find_name(const char *const *names, const char *s, size_t len)
+{
+    for (int i = 0; names[i]; i++) {
+        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* One "layer=level" item of --decode. */
+static int decode_item(osc_config_t *c, const char *s, size_t len, char *why, size_t cap)
+{
+    const char *eq = memchr(s, '=', len);
+    if (!eq) {
+        int i = find_name(app_decodes, s, len);
+        if (i < 0)
+            goto bad;
+        c->decode = (dnp3_app_decode_t)i;
+        return 0;
+    }
+    size_t kl = (size_t)(eq - s), vl = len - kl - 1;
+    bool app = kl == 3 && strncmp(s, "app", 3) == 0;
+    int i = find_name(app ? app_decodes : frame_decodes, eq + 1, vl);
+    if (i < 0) {
+        snprintf(why, cap, "'%.*s' is not %s", (int)len, s,
+                 app ? "app=none|header|objects|values" : "LAYER=none|header|payload");
+        return -1;
+    }
+    if (app)
+        c->decode = (dnp3_app_decode_t)i;
+    else if (kl == 4 && strncmp(s, "link", 4) == 0)
+        c->server.decode_link = (dnp3_link_decode_t)i;
+    else if (kl == 9 && strncmp(s, "transport", 9) == 0)
+        c->server.decode_transport = (dnp3_transport_decode_t)i;
+    else
+        goto bad;
+    return 0;
+bad:
+    snprintf(why, cap,
+             "'%.*s' is not an application level (none, header, objects, values) or "
+             "link=/transport=none|header|payload, app=LEVEL",
+             (int)len, s);
+    return -1;
+}
+
+int osc_decode_text(osc_config_t *c, const char *spec, char *why, size_t cap)
+{
+    const char *s = spec;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (decode_item(c, s, len, why, cap) < 0)
+            return -1;
+        if (!comma)
+            return 0;
+        s = comma + 1;
+    }
 }
 
 static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)

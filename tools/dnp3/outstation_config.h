@@ -72,6 +72,12 @@ typedef struct osc_config {
     size_t station_count;
 } osc_config_t;
 
+/* --decode SPEC: an application level (none, header, objects, values), or
+ * a comma list of LAYER=LEVEL: link=/transport= none|header|payload,
+ * app= an application level ("link=header,transport=header,app=values").
+ * Returns 0, or -1 with one line in why. */
+int osc_decode_text(osc_config_t *c, const char *spec, char *why, size_t cap);
+
 /* Listen on 0.0.0.0:20000, 4 connections, no stations, INFO to stderr,
  * simulate off (period 1 s). */
 void osc_default(osc_config_t *c);
