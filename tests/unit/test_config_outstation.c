@@ -125,6 +125,25 @@ static void decode_levels_per_layer(void **state)
                "site.yaml:3: log.decode: unknown key 'session' (known keys: link, transport, app)");
 }
 
+/* restart: refused by default; mode exit with its delay (16 bits of ms). */
+static void restart_modes(void **state)
+{
+    (void)state;
+    osc_config_t *c = load(MINIMAL, 0);
+    assert_false(c->restart_exit);
+    assert_int_equal(c->restart_delay_ms, 10000);
+    done(c);
+    c = load("restart:\n  mode: exit\n  delay: 30s\n" MINIMAL, 0);
+    assert_true(c->restart_exit);
+    assert_int_equal(c->restart_delay_ms, 30000);
+    done(c);
+    fails_with("restart:\n  mode: reboot\n" MINIMAL,
+               "site.yaml:2: restart.mode: 'reboot' is not one of: refuse, exit");
+    c = load("restart:\n  delay: 2m\n" MINIMAL, -1);
+    assert_non_null(strstr(err, "site.yaml:2: restart.delay:"));
+    done(c);
+}
+
 /* --decode: the same levels as one flag. */
 static void decode_flag_text(void **state)
 {
@@ -192,7 +211,8 @@ static void errors_name_file_line_and_field(void **state)
     (void)state;
     fails_with("listn: 1\n" MINIMAL,
                "site.yaml:1: unknown key 'listn' (known keys: listen, max_connections, allow, "
-               "replace_connections, tcp_keepalive, link, connect, log, simulate, outstations)");
+               "replace_connections, tcp_keepalive, link, connect, log, simulate, restart, "
+               "outstations)");
     fails_with("listen: 0.0.0.0:99999\n" MINIMAL,
                "site.yaml:1: listen: port must be a number 1..65535 (got '99999')");
     fails_with("max_connections: 0\n" MINIMAL,
@@ -303,6 +323,7 @@ int main(void)
         cmocka_unit_test(stations_may_listen_on_their_own_port),
         cmocka_unit_test(decode_levels_per_layer),
         cmocka_unit_test(decode_flag_text),
+        cmocka_unit_test(restart_modes),
         cmocka_unit_test(errors_name_file_line_and_field),
         cmocka_unit_test(station_errors),
         cmocka_unit_test(syntax_and_shape_errors),

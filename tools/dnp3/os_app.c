@@ -75,15 +75,35 @@ static uint8_t on_control(void *ctx, const dnp3_control_t *c)
     return DNP3_CS_SUCCESS;
 }
 
+/* Posted by on_restart: runs after the request's handling, so the g52
+ * answer is already queued and the stop flushes it before closing. */
+static void stop_for_restart(void *arg)
+{
+    os_app_t *app = arg;
+    dnp3_runtime_stop(app->rt);
+}
+
 static int on_restart(void *ctx, bool cold, uint32_t *delay_ms)
 {
     os_assoc_ctx_t *a = ctx;
-    (void)delay_ms;
-    dnp3_runtime_log(a->app->rt, DNP3_LOG_WARN,
-                     "outstation %u / master %u: %s restart requested: refused (the tool does "
-                     "not restart)",
-                     a->local, a->master, cold ? "cold" : "warm");
-    return -1;
+    os_app_t *app = a->app;
+    const char *kind = cold ? "cold" : "warm";
+    if (!app->cfg->restart_exit) {
+        dnp3_runtime_log(app->rt, DNP3_LOG_WARN,
+                         "outstation %u / master %u: %s restart requested: refused "
+                         "(restart.mode: refuse)",
+                         a->local, a->master, kind);
+        return -1;
+    }
+    *delay_ms = app->cfg->restart_delay_ms;
+    dnp3_runtime_log(app->rt, DNP3_LOG_WARN,
+                     "outstation %u / master %u: %s restart requested: stopping, exit status %d "
+                     "(back in %u ms, by the supervisor)",
+                     a->local, a->master, kind, OS_EXIT_RESTART,
+                     (unsigned)app->cfg->restart_delay_ms);
+    if (!app->restarting && dnp3_runtime_post(app->rt, stop_for_restart, app) == 0)
+        app->restarting = true;
+    return 0;
 }
 
 static bool on_time(void *ctx, dnp3_time_t utc_ms, dnp3_timestamp_t at)
@@ -447,7 +467,9 @@ int os_app_run(os_app_t *app)
     int rc = dnp3_runtime_run(app->rt);
     os_simulate_stop(app);
     dnp3_runtime_log(app->rt, DNP3_LOG_INFO, "stopped");
-    return rc < 0 ? OS_EXIT_FAILURE : OS_EXIT_OK;
+    if (rc < 0)
+        return OS_EXIT_FAILURE;
+    return app->restarting ? OS_EXIT_RESTART : OS_EXIT_OK;
 }
 
 void os_app_free(os_app_t *app)

@@ -27,6 +27,7 @@ void osc_default(osc_config_t *c)
     c->connect_timeout_ms = 5000;
     c->log_level = DNP3_LOG_INFO;
     c->simulate_period_ms = 1000;
+    c->restart_delay_ms = 10000;
 }
 
 void osc_quick(osc_config_t *c, uint16_t address, uint16_t master, uint32_t points)
@@ -299,6 +300,23 @@ static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     return 0;
 }
 
+static int read_restart(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
+{
+    static const char *const keys[] = {"mode", "delay", NULL};
+    static const char *const modes[] = {"refuse", "exit", NULL};
+    if (cy_check_keys(cy, m, "restart", keys) < 0)
+        return -1;
+    const yaml_node_t *v = cy_get(cy, m, "mode");
+    unsigned mode;
+    if (v) {
+        if (cy_enum(cy, v, "restart.mode", modes, &mode) < 0)
+            return -1;
+        c->restart_exit = mode == 1;
+    }
+    /* g52v2 carries 16 bits of milliseconds. */
+    return osc_opt_duration(cy, m, "restart", "delay", 65535, &c->restart_delay_ms);
+}
+
 int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,
                     uint16_t *port)
 {
@@ -331,17 +349,12 @@ static int read_listen(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
 
 static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
 {
-    static const char *const keys[] = {"listen",
-                                       "max_connections",
-                                       "allow",
-                                       "replace_connections",
-                                       "tcp_keepalive",
-                                       "link",
-                                       "connect",
-                                       "log",
-                                       "simulate",
-                                       "outstations",
-                                       NULL};
+    static const char *const keys[] = {"listen",        "max_connections",
+                                       "allow",         "replace_connections",
+                                       "tcp_keepalive", "link",
+                                       "connect",       "log",
+                                       "simulate",      "restart",
+                                       "outstations",   NULL};
     if (cy_check_keys(cy, root, "", keys) < 0)
         return -1;
     const yaml_node_t *v;
@@ -355,7 +368,8 @@ static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
         ((v = cy_get(cy, root, "link")) && read_link(cy, v, c) < 0) ||
         ((v = cy_get(cy, root, "connect")) && read_connect(cy, v, c) < 0) ||
         ((v = cy_get(cy, root, "log")) && read_log(cy, v, c) < 0) ||
-        ((v = cy_get(cy, root, "simulate")) && read_simulate(cy, v, c) < 0))
+        ((v = cy_get(cy, root, "simulate")) && read_simulate(cy, v, c) < 0) ||
+        ((v = cy_get(cy, root, "restart")) && read_restart(cy, v, c) < 0))
         return -1;
     c->max_connections = (size_t)maxc;
     v = cy_get(cy, root, "outstations");

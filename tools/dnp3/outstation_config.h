@@ -68,6 +68,13 @@ typedef struct osc_config {
     bool simulate;
     uint32_t simulate_period_ms;
 
+    /* COLD/WARM_RESTART: refused (IIN2.0, default), or accepted with
+     * restart_delay_ms in the g52 answer, after which the tool stops
+     * cleanly and exits OS_EXIT_RESTART for its supervisor to start it
+     * again (examples/dnp3-outstation.service does). */
+    bool restart_exit;
+    uint32_t restart_delay_ms; /* default 10 s */
+
     osc_station_t stations[OSC_MAX_STATIONS];
     size_t station_count;
 } osc_config_t;
