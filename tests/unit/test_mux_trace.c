@@ -52,6 +52,10 @@ static void exchange(fixture_t *fx)
     int n = dnp3_mux_take_output(fx->mux, 2, out, sizeof out);
     assert_true(n > 0);
     mh_expect(&fx->calls, "A up\nA frag 1>10 C0 01 3C 01 06\nA sent 3\nA tx_done\n");
+    dnp3_mux_counters_t c;
+    dnp3_mux_counters(fx->mux, &c);
+    assert_int_equal(c.channel.events_dropped, 0); /* the trace's FRAME events cost no other */
+    assert_int_equal(c.fragments_in, 1);
 }
 
 static void test_link_and_transport_headers(void **state)
