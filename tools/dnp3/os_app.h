@@ -28,6 +28,7 @@ typedef struct os_assoc_ctx {
     os_app_t *app;
     size_t station; /* index in cfg->stations */
     uint16_t local, master;
+    dnp3_outstation_t *o; /* its session (local mode) */
 } os_assoc_ctx_t;
 
 /* The stations that share one listening address (and one server): the
@@ -55,6 +56,7 @@ struct os_app {
     bool quiet; /* the tool says it itself: the runtime's lines are dropped */
     dnp3_log_level_t level;
     bool restarting; /* a restart was accepted: stopping, then OS_EXIT_RESTART */
+    bool local;      /* local mode (SIGUSR2 toggles): controls answer LOCAL */
     /* simulation */
     pthread_t sim_thread;
     bool sim_started;
