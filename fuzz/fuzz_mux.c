@@ -195,6 +195,14 @@ static int unclaimed(void *user, dnp3_mux_t *mux, dnp3_timestamp_t now, uint16_t
     return 0;
 }
 
+/* The protocol trace's lines: whole, NUL-terminated, never empty. */
+static void trace_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    CHECK(msg != NULL && strlen(msg) > 0);
+}
+
 static dnp3_mux_config_t config(uint8_t b, side_t *sd)
 {
     dnp3_mux_config_t cfg;
@@ -211,6 +219,12 @@ static dnp3_mux_config_t config(uint8_t b, side_t *sd)
     cfg.max_sessions = N_SESS;
     cfg.on_unclaimed = unclaimed;
     cfg.user = sd;
+    if (b & 4) { /* with the keep-alive: the link and transport trace, every level */
+        cfg.logger.log = trace_log;
+        cfg.logger.level = DNP3_LOG_DEBUG;
+        cfg.decode_link = DNP3_LINK_DECODE_PAYLOAD;
+        cfg.decode_transport = DNP3_TRANSPORT_DECODE_PAYLOAD;
+    }
     return cfg;
 }
 

@@ -25,6 +25,7 @@
 #define DNP3_MUX_H
 
 #include "dnp3/channel.h"
+#include "dnp3/format.h"
 #include "dnp3/runtime.h"
 #include "dnp3/types.h"
 
@@ -119,6 +120,15 @@ typedef struct dnp3_mux_config {
      * written for the first, then at most once per interval (with the
      * number folded in), so a misconfigured peer cannot flood the log. */
     uint32_t foreign_log_interval_ms; /* default 10000 */
+    /* Protocol trace of the link layer (clause 9) and the transport
+     * function (clause 8): every valid frame received and every frame sent
+     * is written to the logger at INFO, one line per layer in the layout of
+     * dnp3/format.h, prefixed "rx " or "tx ". Default NOTHING for both (a
+     * line per frame costs; turn a layer up to diagnose it). The
+     * application layer is the session's to trace (it knows the fragment's
+     * meaning). */
+    dnp3_link_decode_t decode_link;
+    dnp3_transport_decode_t decode_transport;
     /* Optional, through dnp3_mux_session_ops(): the connection opened
      * (after every session got LINK_UP) / closed (after LINK_DOWN). The
      * close hook is the last call for that connection: a per-connection

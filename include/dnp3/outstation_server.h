@@ -83,6 +83,12 @@ typedef struct dnp3_outstation_server_config {
     size_t update_queue_size;
     /* The foreign-address log interval of every mux (dnp3/mux.h). */
     uint32_t foreign_log_interval_ms; /* default 10000 */
+    /* Protocol trace of every connection's link layer and transport
+     * function (dnp3/mux.h decode_link / decode_transport), at INFO through
+     * the runtime's logger. Default NOTHING; the application layer is
+     * traced per association (dnp3_outstation_config_t.decode). */
+    dnp3_link_decode_t decode_link;
+    dnp3_transport_decode_t decode_transport;
 } dnp3_outstation_server_config_t;
 
 /* Fill cfg with the defaults above. */

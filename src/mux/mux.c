@@ -39,6 +39,8 @@ dnp3_mux_t *dnp3_mux_new(const dnp3_mux_config_t *cfg, int *err)
     mux->cfg = *cfg;
     if (mux->cfg.channel.max_peers < cfg->max_sessions)
         mux->cfg.channel.max_peers = cfg->max_sessions;
+    if (dnp3i_mux_tracing(mux))
+        mux->cfg.channel.report_frames = true; /* the trace sees every frame received */
     mux->ch = dnp3_channel_new(&mux->cfg.channel, &e);
     if (!mux->ch)
         goto fail;

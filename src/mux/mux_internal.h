@@ -59,6 +59,11 @@ size_t dnp3i_mux_locals(const dnp3_mux_t *mux, uint16_t *out, size_t cap);
 int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev);
 int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now);
 
+/* mux_trace.c */
+bool dnp3i_mux_tracing(const dnp3_mux_t *mux);
+void dnp3i_mux_trace_frame(const dnp3_mux_t *mux, bool tx, const dnp3_link_frame_t *f);
+void dnp3i_mux_trace_output(const dnp3_mux_t *mux, const uint8_t *bytes, size_t len);
+
 /* mux_tx.c */
 void dnp3i_mux_tx_result(dnp3_mux_t *mux, dnp3_timestamp_t now, bool ok);
 

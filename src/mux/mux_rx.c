@@ -120,6 +120,9 @@ static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
 {
     switch (ev->kind) {
+    case DNP3_CHANNEL_EV_FRAME:
+        dnp3i_mux_trace_frame(mux, false, &ev->frame);
+        return 0;
     case DNP3_CHANNEL_EV_FRAGMENT:
         return route(mux, now, ev);
     case DNP3_CHANNEL_EV_FOREIGN:

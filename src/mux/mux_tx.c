@@ -89,7 +89,10 @@ int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, si
     mux->now = now;
     size_t w = 0;
     for (;;) {
-        w += dnp3_channel_take_output(mux->ch, now, buf + w, cap - w);
+        size_t n = dnp3_channel_take_output(mux->ch, now, buf + w, cap - w);
+        if (n > 0 && dnp3i_mux_tracing(mux))
+            dnp3i_mux_trace_output(mux, buf + w, n);
+        w += n;
         /* A fragment finished by this take queued TX_DONE: hand it to its
          * session before the next is taken. */
         int rc = dnp3i_mux_drain_timer(mux, now);

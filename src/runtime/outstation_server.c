@@ -391,6 +391,8 @@ static dnp3i_os_conn_t *conn_new(dnp3_outstation_server_t *srv, int *err)
     mc.logger.ctx = c;
     mc.logger.level = DNP3_LOG_DEBUG; /* the runtime's logger filters */
     mc.foreign_log_interval_ms = srv->cfg.foreign_log_interval_ms;
+    mc.decode_link = srv->cfg.decode_link;
+    mc.decode_transport = srv->cfg.decode_transport;
     c->mux = dnp3_mux_new(&mc, err);
     if (!c->mux) {
         free(c);

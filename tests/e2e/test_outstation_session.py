@@ -176,6 +176,25 @@ def check_trace(tmp):
         assert o.stop() == 0
 
 
+def check_trace_layers(tmp):
+    """--decode per layer: link and transport lines for every frame each way."""
+    o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--decode",
+                         "link=header,transport=header,app=header"], tmp, name="layers")
+    try:
+        m = Master("127.0.0.1", o.port)
+        m.request(FC_READ, bytes.fromhex("1e0100 0001"))
+        m.close()
+        o.wait_log(r"rx Link: len=\d+ DIR=1 PRM=1 .* UNCONFIRMED_USER_DATA dst=10 src=1")
+        o.wait_log(r"rx Transport: FIR FIN seq=\d+")
+        o.wait_log(r"rx from 1: Application: FIR FIN seq=0 func=1 READ")
+        o.wait_log(r"tx Link: len=\d+ DIR=0 PRM=1 .* UNCONFIRMED_USER_DATA dst=1 src=10")
+        o.wait_log(r"tx Transport: FIR FIN seq=\d+")
+        o.wait_log(r"tx to 1: Application: FIR FIN seq=0 func=129 RESPONSE")
+    finally:
+        assert o.stop() == 0
+    assert "g30v1" not in o.log(), "app=header shows no object headers"
+
+
 def main():
     if not BIN or not os.path.exists(BIN):
         skip("DNP3_BIN not set")
@@ -185,6 +204,7 @@ def main():
         check_session(tmp)
         check_simulate(tmp)
         check_trace(tmp)
+        check_trace_layers(tmp)
     print("ok")
 
 

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -33,6 +34,29 @@ static void test_direct_operate(void **state)
     expect_hex(&t, "C2 81 90 00 " CROB3 " 06");
     assert_int_equal(counters(&t).controls[DNP3_CS_SUCCESS], 1);
     assert_int_equal(counters(&t).controls[DNP3_CS_HARDWARE_ERROR], 1);
+    scn_teardown(&t);
+}
+
+/* Every command status the standard defines (0..18, 126, 127) that the
+ * application returns is echoed as is, and counted under its code. */
+static void test_every_status_echoed(void **state)
+{
+    (void)state;
+    static const uint8_t codes[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,   9,  10,
+                                    11, 12, 13, 14, 15, 16, 17, 18, 126, 127};
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    for (size_t i = 0; i < sizeof codes; i++) {
+        char req[96], rsp[96];
+        unsigned seq = (unsigned)(i & 0x0F);
+        t.control_status = codes[i];
+        snprintf(req, sizeof req, "%02X 05 " CROB3 " 00", 0xC0 | seq);
+        snprintf(rsp, sizeof rsp, "%02X 81 90 00 " CROB3 " %02X", 0xC0 | seq, codes[i]);
+        send_hex(&t, req);
+        expect_hex(&t, rsp);
+        assert_int_equal(counters(&t).controls[codes[i]], 1);
+    }
+    assert_int_equal(t.controls, sizeof codes);
     scn_teardown(&t);
 }
 
@@ -360,6 +384,7 @@ static void test_command_events_unwritten_and_overflow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_status_echoed),
         cmocka_unit_test(test_direct_operate),
         cmocka_unit_test(test_repeat_not_executed_twice),
         cmocka_unit_test(test_select_operate),

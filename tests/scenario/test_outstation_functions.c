@@ -148,6 +148,33 @@ static void test_freeze(void **state)
     scn_teardown(&t);
 }
 
+/* The other three freeze functions: IMMED_FREEZE_NR and FREEZE_AT_TIME_NR
+ * act without a response; FREEZE_CLEAR answers, freezes, then clears. */
+static void test_freeze_nr_and_clear(void **state)
+{
+    (void)state;
+    scn_t t;
+    scn_setup(&t, NULL, NULL);
+    dnp3_db_update_counter(t.db, 3, 9, 1, 1);
+    send_hex(&t, "C0 08 14 00 00 03 03"); /* IMMED_FREEZE_NR */
+    expect_none(&t);
+    send_hex(&t, "C1 01 15 01 00 03 03");
+    expect_hex(&t, "C1 81 92 00 15 01 00 03 03 01 09 00 00 00");
+    dnp3_db_update_counter(t.db, 3, 11, 1, 2);
+    send_hex(&t, "C2 09 14 00 00 03 03"); /* FREEZE_CLEAR */
+    expect_hex(&t, "C2 81 92 00");
+    send_hex(&t, "C3 01 14 01 00 03 03 15 01 00 03 03");
+    expect_hex(&t, "C3 81 92 00 14 01 00 03 03 01 00 00 00 00 15 01 00 03 03 01 0B 00 00 00");
+    int before = t.freezes;
+    send_hex(&t, "C4 0C 32 02 07 01 00 20 00 00 00 00 D0 07 00 00 14 00 06"); /* AT_TIME_NR */
+    expect_none(&t);
+    assert_int_equal(t.freezes, before + 1);
+    assert_true(t.last_freeze.at_time);
+    assert_int_equal(t.last_freeze.time, 0x2000);
+    assert_int_equal(t.last_freeze.interval_ms, 2000);
+    scn_teardown(&t);
+}
+
 static void test_assign_class(void **state)
 {
     (void)state;
@@ -338,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_delay_measure),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_freeze),
+        cmocka_unit_test(test_freeze_nr_and_clear),
         cmocka_unit_test(test_assign_class),
         cmocka_unit_test(test_deadband),
         cmocka_unit_test(test_error_bits),

@@ -204,16 +204,63 @@ static void test_command_event_unsolicited(void **state)
     scn_teardown(&t);
 }
 
+/* ENABLE / DISABLE_UNSOLICITED name classes: only events of the enabled
+ * classes go out unsolicited; the others wait for a poll (and show in
+ * IIN1.1..1.3). Binaries are class 1, analogs class 2. */
+static void test_enable_per_class(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_BINARY] = 4;
+    d.count[DNP3_PT_ANALOG] = 4;
+    d.defaults[DNP3_PT_ANALOG].event_class = DNP3_CLASS_2;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.unsolicited_hold_count = 1;
+    scn_setup(&t, &d, &c);
+    expect_hex(&t, "F0 82 90 00");
+    send_hex(&t, "D0 00");
+    /* class 2 only */
+    send_hex(&t, "C0 14 3C 03 06");
+    expect_hex(&t, "C0 81 90 00");
+    dnp3_db_update_binary(t.db, 1, true, 1, 5);
+    advance(&t, 10000);
+    expect_none(&t); /* class 1: not enabled, waits (IIN1.1) */
+    assert_int_equal(dnp3_outstation_iin(t.o) & 0x0E00, DNP3_IIN_CLASS_1_EVENTS);
+    dnp3_db_update_analog(t.db, 0, 5.0, 1, 6);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 92 00 20 01 28 01 00 00 00 01 05 00 00 00");
+    send_hex(&t, "D1 00");
+    /* class 1 too: the waiting binary event goes out */
+    send_hex(&t, "C1 14 3C 02 06");
+    expect_hex(&t, "C1 81 92 00");
+    advance(&t, 0);
+    expect_hex(&t, "F2 82 90 00 02 02 28 01 00 01 00 81 05 00 00 00 00 00");
+    send_hex(&t, "D2 00");
+    /* class 1 off again, class 2 still on */
+    send_hex(&t, "C2 15 3C 02 06");
+    expect_hex(&t, "C2 81 90 00");
+    dnp3_db_update_binary(t.db, 2, true, 1, 7);
+    dnp3_db_update_analog(t.db, 1, 7.0, 1, 8);
+    advance(&t, 0);
+    expect_hex(&t, "F3 82 92 00 20 01 28 01 00 01 00 01 07 00 00 00");
+    send_hex(&t, "D3 00");
+    assert_int_equal(counters(&t).events_confirmed, 3);
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_null_then_enabled_events),
-        cmocka_unit_test(test_hold_count),
-        cmocka_unit_test(test_retries),
-        cmocka_unit_test(test_unlimited_retries),
-        cmocka_unit_test(test_link_down),
-        cmocka_unit_test(test_read_during_unsol),
-        cmocka_unit_test(test_command_event_unsolicited),
+        cmocka_unit_test(test_enable_per_class),  cmocka_unit_test(test_null_then_enabled_events),
+        cmocka_unit_test(test_hold_count),        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_unlimited_retries), cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_read_during_unsol), cmocka_unit_test(test_command_event_unsolicited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,70 @@ static void minimal_file_takes_defaults(void **state)
     done(c);
 }
 
+/* log.decode: an application level, or a level per layer. */
+static void decode_levels_per_layer(void **state)
+{
+    (void)state;
+    osc_config_t *c = load("log:\n  decode: objects\n" MINIMAL, 0);
+    assert_int_equal(c->decode, DNP3_APP_DECODE_OBJECT_HEADERS);
+    assert_int_equal(c->server.decode_link, DNP3_LINK_DECODE_NOTHING);
+    assert_int_equal(c->server.decode_transport, DNP3_TRANSPORT_DECODE_NOTHING);
+    done(c);
+    c = load("log:\n  decode: {link: header, transport: payload, app: values}\n" MINIMAL, 0);
+    assert_int_equal(c->decode, DNP3_APP_DECODE_OBJECT_VALUES);
+    assert_int_equal(c->server.decode_link, DNP3_LINK_DECODE_HEADER);
+    assert_int_equal(c->server.decode_transport, DNP3_TRANSPORT_DECODE_PAYLOAD);
+    done(c);
+    fails_with("log:\n  decode:\n    link: values\n" MINIMAL,
+               "site.yaml:3: log.decode.link: 'values' is not one of: none, header, payload");
+    fails_with("log:\n  decode:\n    session: header\n" MINIMAL,
+               "site.yaml:3: log.decode: unknown key 'session' (known keys: link, transport, app)");
+}
+
+/* restart: refused by default; mode exit with its delay (16 bits of ms). */
+static void restart_modes(void **state)
+{
+    (void)state;
+    osc_config_t *c = load(MINIMAL, 0);
+    assert_false(c->restart_exit);
+    assert_int_equal(c->restart_delay_ms, 10000);
+    done(c);
+    c = load("restart:\n  mode: exit\n  delay: 30s\n" MINIMAL, 0);
+    assert_true(c->restart_exit);
+    assert_int_equal(c->restart_delay_ms, 30000);
+    done(c);
+    fails_with("restart:\n  mode: reboot\n" MINIMAL,
+               "site.yaml:2: restart.mode: 'reboot' is not one of: refuse, exit");
+    c = load("restart:\n  delay: 2m\n" MINIMAL, -1);
+    assert_non_null(strstr(err, "site.yaml:2: restart.delay:"));
+    done(c);
+}
+
+/* --decode: the same levels as one flag. */
+static void decode_flag_text(void **state)
+{
+    (void)state;
+    osc_config_t *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    osc_default(c);
+    char why[160];
+    assert_int_equal(osc_decode_text(c, "values", why, sizeof why), 0);
+    assert_int_equal(c->decode, DNP3_APP_DECODE_OBJECT_VALUES);
+    assert_int_equal(c->server.decode_link, DNP3_LINK_DECODE_NOTHING);
+    assert_int_equal(
+        osc_decode_text(c, "link=header,transport=payload,app=header", why, sizeof why), 0);
+    assert_int_equal(c->decode, DNP3_APP_DECODE_HEADER);
+    assert_int_equal(c->server.decode_link, DNP3_LINK_DECODE_HEADER);
+    assert_int_equal(c->server.decode_transport, DNP3_TRANSPORT_DECODE_PAYLOAD);
+    assert_int_equal(osc_decode_text(c, "link=values", why, sizeof why), -1);
+    assert_string_equal(why, "'link=values' is not LAYER=none|header|payload");
+    assert_int_equal(osc_decode_text(c, "app=payload", why, sizeof why), -1);
+    assert_string_equal(why, "'app=payload' is not app=none|header|objects|values");
+    assert_int_equal(osc_decode_text(c, "header,", why, sizeof why), -1);
+    assert_int_equal(osc_decode_text(c, "tcp=header", why, sizeof why), -1);
+    done(c);
+}
+
 static void stations_may_listen_on_their_own_port(void **state)
 {
     (void)state;
@@ -147,7 +211,8 @@ static void errors_name_file_line_and_field(void **state)
     (void)state;
     fails_with("listn: 1\n" MINIMAL,
                "site.yaml:1: unknown key 'listn' (known keys: listen, max_connections, allow, "
-               "replace_connections, tcp_keepalive, link, connect, log, simulate, outstations)");
+               "replace_connections, tcp_keepalive, link, connect, log, simulate, restart, "
+               "outstations)");
     fails_with("listen: 0.0.0.0:99999\n" MINIMAL,
                "site.yaml:1: listen: port must be a number 1..65535 (got '99999')");
     fails_with("max_connections: 0\n" MINIMAL,
@@ -256,6 +321,9 @@ int main(void)
         cmocka_unit_test(minimal_file_takes_defaults),
         cmocka_unit_test(durations_take_units),
         cmocka_unit_test(stations_may_listen_on_their_own_port),
+        cmocka_unit_test(decode_levels_per_layer),
+        cmocka_unit_test(decode_flag_text),
+        cmocka_unit_test(restart_modes),
         cmocka_unit_test(errors_name_file_line_and_field),
         cmocka_unit_test(station_errors),
         cmocka_unit_test(syntax_and_shape_errors),

@@ -35,13 +35,16 @@ static void usage(FILE *f)
           "  --period DURATION   simulation period (default 1s; 500ms, 10s, 1m)\n"
           "  --log-level LEVEL   error, warn, info (default) or debug\n"
           "  --decode LEVEL      protocol trace of every request and response: none\n"
-          "                      (default), header, objects (object headers) or values\n"
+          "                      (default), header, objects (object headers) or values;\n"
+          "                      per layer: link=L,transport=L,app=LEVEL with L none,\n"
+          "                      header or payload (e.g. link=header,app=values)\n"
           "  --syslog            log to syslog (daemon) instead of stderr\n"
           "  --pcap FILE         capture everything sent and received (Wireshark opens it)\n"
           "  --help              this text\n"
           "\n"
-          "SIGUSR1 prints the counters on stdout; SIGINT and SIGTERM close the\n"
-          "connections cleanly and exit 0.\n"
+          "SIGUSR1 prints the counters on stdout; SIGUSR2 turns local mode on or off\n"
+          "(controls answer LOCAL, IIN1.5); SIGINT and SIGTERM close the connections\n"
+          "cleanly and exit 0.\n"
           "\n"
           "exit status:\n"
           "  0  stopped by SIGINT/SIGTERM (or --check passed)\n"
@@ -231,13 +234,9 @@ static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
         c->log_level = (dnp3_log_level_t)i;
     }
     if (f->decode) {
-        static const char *const decodes[] = {"none", "header", "objects", "values"};
-        size_t i = 0;
-        while (i < 4 && strcmp(decodes[i], f->decode) != 0)
-            i++;
-        if (i == 4)
-            return UERR(o, "--decode: '%s' is not none, header, objects or values", f->decode);
-        c->decode = (dnp3_app_decode_t)i;
+        char why[160];
+        if (osc_decode_text(c, f->decode, why, sizeof why) < 0)
+            return UERR(o, "--decode: %s", why);
     }
     c->simulate = c->simulate || f->simulate;
     c->syslog = c->syslog || f->syslog;

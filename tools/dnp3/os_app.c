@@ -75,15 +75,35 @@ static uint8_t on_control(void *ctx, const dnp3_control_t *c)
     return DNP3_CS_SUCCESS;
 }
 
+/* Posted by on_restart: runs after the request's handling, so the g52
+ * answer is already queued and the stop flushes it before closing. */
+static void stop_for_restart(void *arg)
+{
+    os_app_t *app = arg;
+    dnp3_runtime_stop(app->rt);
+}
+
 static int on_restart(void *ctx, bool cold, uint32_t *delay_ms)
 {
     os_assoc_ctx_t *a = ctx;
-    (void)delay_ms;
-    dnp3_runtime_log(a->app->rt, DNP3_LOG_WARN,
-                     "outstation %u / master %u: %s restart requested: refused (the tool does "
-                     "not restart)",
-                     a->local, a->master, cold ? "cold" : "warm");
-    return -1;
+    os_app_t *app = a->app;
+    const char *kind = cold ? "cold" : "warm";
+    if (!app->cfg->restart_exit) {
+        dnp3_runtime_log(app->rt, DNP3_LOG_WARN,
+                         "outstation %u / master %u: %s restart requested: refused "
+                         "(restart.mode: refuse)",
+                         a->local, a->master, kind);
+        return -1;
+    }
+    *delay_ms = app->cfg->restart_delay_ms;
+    dnp3_runtime_log(app->rt, DNP3_LOG_WARN,
+                     "outstation %u / master %u: %s restart requested: stopping, exit status %d "
+                     "(back in %u ms, by the supervisor)",
+                     a->local, a->master, kind, OS_EXIT_RESTART,
+                     (unsigned)app->cfg->restart_delay_ms);
+    if (!app->restarting && dnp3_runtime_post(app->rt, stop_for_restart, app) == 0)
+        app->restarting = true;
+    return 0;
 }
 
 static bool on_time(void *ctx, dnp3_time_t utc_ms, dnp3_timestamp_t at)
@@ -213,6 +233,22 @@ static void on_usr1(void *arg, int signum)
     os_app_print_counters(app, app->out);
 }
 
+/* SIGUSR2: local mode on or off for every association, as the
+ * local/remote switch of a real RTU: while on, controls answer LOCAL and
+ * every response carries IIN1.5. */
+static void on_usr2(void *arg, int signum)
+{
+    (void)signum;
+    os_app_t *app = arg;
+    app->local = !app->local;
+    for (size_t i = 0; i < app->ctx_count; i++)
+        dnp3_outstation_set_local(app->ctx[i].o, app->local);
+    dnp3_runtime_log(app->rt, DNP3_LOG_WARN, "%s",
+                     app->local ? "local mode on: controls answer LOCAL (IIN1.5); SIGUSR2 again "
+                                  "for remote"
+                                : "local mode off: controls are carried out again");
+}
+
 /* ---- building ------------------------------------------------------------------ */
 
 static int fail(FILE *err, int status, const char *fmt, const char *a, const char *b)
@@ -310,7 +346,7 @@ static int add_stations(os_app_t *app, FILE *err)
         for (size_t i = 0; rc == 0 && i < st->assoc_count; i++) {
             const osc_assoc_t *a = &st->assocs[i];
             os_assoc_ctx_t *ctx = &app->ctx[app->ctx_count++];
-            *ctx = (os_assoc_ctx_t){app, s, st->address, a->session.master_address};
+            *ctx = (os_assoc_ctx_t){app, s, st->address, a->session.master_address, NULL};
             dnp3_outstation_association_config_t ac;
             dnp3_outstation_association_config_default(&ac);
             ac.session = a->session;
@@ -326,7 +362,7 @@ static int add_stations(os_app_t *app, FILE *err)
                 allow[k] = a->allow[k];
             ac.allow = allow;
             ac.allow_count = a->allow_count;
-            rc = dnp3_outstation_server_add_association(os_app_server(app, s), &ac, NULL);
+            rc = dnp3_outstation_server_add_association(os_app_server(app, s), &ac, &ctx->o);
         }
         if (rc < 0)
             return fail(err, OS_EXIT_CONFIG, "%s: %s", what, dnp3_strerror(rc));
@@ -430,6 +466,8 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
      * that line may signal at once. */
     if (status == 0 && dnp3_runtime_on_signal(app->rt, SIGUSR1, on_usr1, app) < 0)
         status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot watch SIGUSR1", "");
+    if (status == 0 && dnp3_runtime_on_signal(app->rt, SIGUSR2, on_usr2, app) < 0)
+        status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot watch SIGUSR2", "");
     for (size_t g = 0; status == 0 && g < app->group_count; g++) {
         if (app->groups[g].listen)
             status = start_listening(app, &app->groups[g], err);
@@ -447,7 +485,9 @@ int os_app_run(os_app_t *app)
     int rc = dnp3_runtime_run(app->rt);
     os_simulate_stop(app);
     dnp3_runtime_log(app->rt, DNP3_LOG_INFO, "stopped");
-    return rc < 0 ? OS_EXIT_FAILURE : OS_EXIT_OK;
+    if (rc < 0)
+        return OS_EXIT_FAILURE;
+    return app->restarting ? OS_EXIT_RESTART : OS_EXIT_OK;
 }
 
 void os_app_free(os_app_t *app)

@@ -19,6 +19,7 @@
 #define OS_EXIT_IN_USE     3 /* the listening port is already in use */
 #define OS_EXIT_PERMISSION 4 /* permission denied (a port below 1024 without privileges) */
 #define OS_EXIT_ADDRESS    5 /* a bad address (not numeric, not on this host) */
+#define OS_EXIT_RESTART    6 /* a master asked for a restart (restart.mode: exit) */
 
 typedef struct os_app os_app_t;
 
@@ -27,6 +28,7 @@ typedef struct os_assoc_ctx {
     os_app_t *app;
     size_t station; /* index in cfg->stations */
     uint16_t local, master;
+    dnp3_outstation_t *o; /* its session (local mode) */
 } os_assoc_ctx_t;
 
 /* The stations that share one listening address (and one server): the
@@ -53,6 +55,8 @@ struct os_app {
     size_t ctx_count;
     bool quiet; /* the tool says it itself: the runtime's lines are dropped */
     dnp3_log_level_t level;
+    bool restarting; /* a restart was accepted: stopping, then OS_EXIT_RESTART */
+    bool local;      /* local mode (SIGUSR2 toggles): controls answer LOCAL */
     /* simulation */
     pthread_t sim_thread;
     bool sim_started;

@@ -27,6 +27,7 @@ void osc_default(osc_config_t *c)
     c->connect_timeout_ms = 5000;
     c->log_level = DNP3_LOG_INFO;
     c->simulate_period_ms = 1000;
+    c->restart_delay_ms = 10000;
 }
 
 void osc_quick(osc_config_t *c, uint16_t address, uint16_t master, uint32_t points)
@@ -171,11 +172,48 @@ static int read_connect(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     return 0;
 }
 
+static const char *const app_decodes[] = {"none", "header", "objects", "values", NULL};
+static const char *const frame_decodes[] = {"none", "header", "payload", NULL};
+
+/* log.decode: an application level (the short form), or a map of levels
+ * per layer: {link: header, transport: header, app: values}. */
+static int read_decode(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
+{
+    static const char *const keys[] = {"link", "transport", "app", NULL};
+    unsigned lv;
+    if (v->type != YAML_MAPPING_NODE) {
+        if (cy_enum(cy, v, "log.decode", app_decodes, &lv) < 0)
+            return -1;
+        c->decode = (dnp3_app_decode_t)lv;
+        return 0;
+    }
+    if (cy_check_keys(cy, v, "log.decode", keys) < 0)
+        return -1;
+    const yaml_node_t *n = cy_get(cy, v, "link");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.link", frame_decodes, &lv) < 0)
+            return -1;
+        c->server.decode_link = (dnp3_link_decode_t)lv;
+    }
+    n = cy_get(cy, v, "transport");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.transport", frame_decodes, &lv) < 0)
+            return -1;
+        c->server.decode_transport = (dnp3_transport_decode_t)lv;
+    }
+    n = cy_get(cy, v, "app");
+    if (n) {
+        if (cy_enum(cy, n, "log.decode.app", app_decodes, &lv) < 0)
+            return -1;
+        c->decode = (dnp3_app_decode_t)lv;
+    }
+    return 0;
+}
+
 static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 {
     static const char *const keys[] = {"level", "decode", "syslog", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
-    static const char *const decodes[] = {"none", "header", "objects", "values", NULL};
     if (cy_check_keys(cy, m, "log", keys) < 0)
         return -1;
     const yaml_node_t *v = cy_get(cy, m, "level");
@@ -186,12 +224,68 @@ static int read_log(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
         c->log_level = (dnp3_log_level_t)lv;
     }
     v = cy_get(cy, m, "decode");
-    if (v) {
-        if (cy_enum(cy, v, "log.decode", decodes, &lv) < 0)
-            return -1;
-        c->decode = (dnp3_app_decode_t)lv;
-    }
+    if (v && read_decode(cy, v, c) < 0)
+        return -1;
     return osc_opt_bool(cy, m, "log", "syslog", &c->syslog);
+}
+
+static int find_name(const char *const *names, const char *s, size_t len)
+{
+    for (int i = 0; names[i]; i++) {
+        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* One "layer=level" item of --decode. */
+static int decode_item(osc_config_t *c, const char *s, size_t len, char *why, size_t cap)
+{
+    const char *eq = memchr(s, '=', len);
+    if (!eq) {
+        int i = find_name(app_decodes, s, len);
+        if (i < 0)
+            goto bad;
+        c->decode = (dnp3_app_decode_t)i;
+        return 0;
+    }
+    size_t kl = (size_t)(eq - s), vl = len - kl - 1;
+    bool app = kl == 3 && strncmp(s, "app", 3) == 0;
+    int i = find_name(app ? app_decodes : frame_decodes, eq + 1, vl);
+    if (i < 0) {
+        snprintf(why, cap, "'%.*s' is not %s", (int)len, s,
+                 app ? "app=none|header|objects|values" : "LAYER=none|header|payload");
+        return -1;
+    }
+    if (app)
+        c->decode = (dnp3_app_decode_t)i;
+    else if (kl == 4 && strncmp(s, "link", 4) == 0)
+        c->server.decode_link = (dnp3_link_decode_t)i;
+    else if (kl == 9 && strncmp(s, "transport", 9) == 0)
+        c->server.decode_transport = (dnp3_transport_decode_t)i;
+    else
+        goto bad;
+    return 0;
+bad:
+    snprintf(why, cap,
+             "'%.*s' is not an application level (none, header, objects, values) or "
+             "link=/transport=none|header|payload, app=LEVEL",
+             (int)len, s);
+    return -1;
+}
+
+int osc_decode_text(osc_config_t *c, const char *spec, char *why, size_t cap)
+{
+    const char *s = spec;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (decode_item(c, s, len, why, cap) < 0)
+            return -1;
+        if (!comma)
+            return 0;
+        s = comma + 1;
+    }
 }
 
 static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
@@ -204,6 +298,23 @@ static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     if (c->simulate_period_ms < 10)
         return cy_error(cy, cy_get(cy, m, "period"), "simulate.period", "at least 10ms");
     return 0;
+}
+
+static int read_restart(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
+{
+    static const char *const keys[] = {"mode", "delay", NULL};
+    static const char *const modes[] = {"refuse", "exit", NULL};
+    if (cy_check_keys(cy, m, "restart", keys) < 0)
+        return -1;
+    const yaml_node_t *v = cy_get(cy, m, "mode");
+    unsigned mode;
+    if (v) {
+        if (cy_enum(cy, v, "restart.mode", modes, &mode) < 0)
+            return -1;
+        c->restart_exit = mode == 1;
+    }
+    /* g52v2 carries 16 bits of milliseconds. */
+    return osc_opt_duration(cy, m, "restart", "delay", 65535, &c->restart_delay_ms);
 }
 
 int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,
@@ -238,17 +349,12 @@ static int read_listen(cy_t *cy, const yaml_node_t *v, osc_config_t *c)
 
 static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
 {
-    static const char *const keys[] = {"listen",
-                                       "max_connections",
-                                       "allow",
-                                       "replace_connections",
-                                       "tcp_keepalive",
-                                       "link",
-                                       "connect",
-                                       "log",
-                                       "simulate",
-                                       "outstations",
-                                       NULL};
+    static const char *const keys[] = {"listen",        "max_connections",
+                                       "allow",         "replace_connections",
+                                       "tcp_keepalive", "link",
+                                       "connect",       "log",
+                                       "simulate",      "restart",
+                                       "outstations",   NULL};
     if (cy_check_keys(cy, root, "", keys) < 0)
         return -1;
     const yaml_node_t *v;
@@ -262,7 +368,8 @@ static int read_top(cy_t *cy, const yaml_node_t *root, osc_config_t *c)
         ((v = cy_get(cy, root, "link")) && read_link(cy, v, c) < 0) ||
         ((v = cy_get(cy, root, "connect")) && read_connect(cy, v, c) < 0) ||
         ((v = cy_get(cy, root, "log")) && read_log(cy, v, c) < 0) ||
-        ((v = cy_get(cy, root, "simulate")) && read_simulate(cy, v, c) < 0))
+        ((v = cy_get(cy, root, "simulate")) && read_simulate(cy, v, c) < 0) ||
+        ((v = cy_get(cy, root, "restart")) && read_restart(cy, v, c) < 0))
         return -1;
     c->max_connections = (size_t)maxc;
     v = cy_get(cy, root, "outstations");

@@ -68,9 +68,22 @@ typedef struct osc_config {
     bool simulate;
     uint32_t simulate_period_ms;
 
+    /* COLD/WARM_RESTART: refused (IIN2.0, default), or accepted with
+     * restart_delay_ms in the g52 answer, after which the tool stops
+     * cleanly and exits OS_EXIT_RESTART for its supervisor to start it
+     * again (examples/dnp3-outstation.service does). */
+    bool restart_exit;
+    uint32_t restart_delay_ms; /* default 10 s */
+
     osc_station_t stations[OSC_MAX_STATIONS];
     size_t station_count;
 } osc_config_t;
+
+/* --decode SPEC: an application level (none, header, objects, values), or
+ * a comma list of LAYER=LEVEL: link=/transport= none|header|payload,
+ * app= an application level ("link=header,transport=header,app=values").
+ * Returns 0, or -1 with one line in why. */
+int osc_decode_text(osc_config_t *c, const char *spec, char *why, size_t cap);
 
 /* Listen on 0.0.0.0:20000, 4 connections, no stations, INFO to stderr,
  * simulate off (period 1 s). */
