@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1048,11 +1049,26 @@ static void *resetter_main(void *arg)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {
         .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+    /* Linger 0 before connecting, so close sends RST whatever happens
+     * below: a connect interrupted by a signal completes in the background,
+     * and closing it then without linger would send a FIN (seen as a clean
+     * close, not a reset). */
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    while (rc != 0 && (errno == EINTR || errno == EALREADY || errno == EINPROGRESS)) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        (void)poll(&pfd, 1, 1000);
+        rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        if (rc != 0 && errno == EISCONN)
+            rc = 0;
+    }
+    if (rc == 0) {
         char buf[4096];
-        (void)!read(fd, buf, sizeof buf); /* the flood has begun */
-        struct linger lg = {.l_onoff = 1, .l_linger = 0};
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg); /* close sends RST */
+        ssize_t n;
+        do
+            n = read(fd, buf, sizeof buf); /* the flood has begun */
+        while (n < 0 && errno == EINTR);
     }
     close(fd);
     return NULL;
