@@ -27,6 +27,7 @@
 #include "dnp3/objects.h"
 #include "dnp3/pcap.h"
 #include "dnp3/transport.h"
+#include "util/byteorder.h"
 
 #define MASTER     1u
 #define OUTSTATION 1024u
@@ -450,18 +451,6 @@ static void emit_attribute(em_t *em, const dnp3_obj_info_t *info)
     send_response(em, &f);
 }
 
-static void le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-    le16(p, (uint16_t)v);
-    le16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* File objects (g70) and the other free-format objects. Bodies follow the
  * standard's layouts (A.36 for g70) so a dissector can walk them. */
 static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
@@ -473,13 +462,13 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
     static const char name[] = "/data/log.txt";
     memset(body, 0, sizeof body);
     if (g == 70 && v == 3) { /* file command: OPEN_FILE */
-        le16(body, 26);
-        le16(body + 2, (uint16_t)(sizeof name - 1));
+        dnp3i_put_le16(body, 26);
+        dnp3i_put_le16(body + 2, (uint16_t)(sizeof name - 1));
         /* created time48 = 0, permissions 0x01A4, auth key 0, size 0 */
-        le16(body + 10, 0x01A4);
-        le16(body + 20, 1);    /* mode: read */
-        le16(body + 22, 1024); /* max block */
-        le16(body + 24, 7);    /* request id */
+        dnp3i_put_le16(body + 10, 0x01A4);
+        dnp3i_put_le16(body + 20, 1);    /* mode: read */
+        dnp3i_put_le16(body + 22, 1024); /* max block */
+        dnp3i_put_le16(body + 24, 7);    /* request id */
         memcpy(body + 26, name, sizeof name - 1);
         len = 26 + sizeof name - 1;
         frag_request(&f, em, DNP3_FC_OPEN_FILE);
@@ -490,11 +479,11 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
     if (g == 70 && v == 2) { /* authentication: AUTHENTICATE_FILE */
         /* FACTS 5.8: name offset, name length, password offset, password
          * length, auth key u32, then the strings. */
-        le16(body, 12);
-        le16(body + 2, 4);
-        le16(body + 4, 16);
-        le16(body + 6, 4);
-        le32(body + 8, 0);
+        dnp3i_put_le16(body, 12);
+        dnp3i_put_le16(body + 2, 4);
+        dnp3i_put_le16(body + 4, 16);
+        dnp3i_put_le16(body + 6, 4);
+        dnp3i_put_le32(body + 8, 0);
         memcpy(body + 12, "userpass", 8);
         len = 20;
         frag_request(&f, em, DNP3_FC_AUTHENTICATE_FILE);
@@ -516,23 +505,23 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
         bool from_out = v == 1 || v == 5 || v == 7 || v == 12;
         for (size_t i = 0; i < 24; i++)
             body[i] = (uint8_t)(i + 1);
-        le32(body, 1);     /* CSQ/KSQ */
-        le16(body + 4, 1); /* user */
-        body[6] = 4;       /* MAC algorithm: HMAC-SHA256 trunc 16 */
-        body[7] = 1;       /* reason: critical */
+        dnp3i_put_le32(body, 1);     /* CSQ/KSQ */
+        dnp3i_put_le16(body + 4, 1); /* user */
+        body[6] = 4;                 /* MAC algorithm: HMAC-SHA256 trunc 16 */
+        body[7] = 1;                 /* reason: critical */
         len = 24;
         /* Length fields must add up to the 24-byte body (FACTS 10). */
         if (v == 5)
-            le16(body + 9, 4); /* challenge 4, MAC the remaining 9 */
+            dnp3i_put_le16(body + 9, 4); /* challenge 4, MAC the remaining 9 */
         else if (v == 10) {
-            le16(body + 10, 3); /* user name, public key, certification data */
-            le16(body + 12, 3);
-            le16(body + 14, 2);
+            dnp3i_put_le16(body + 10, 3); /* user name, public key, certification data */
+            dnp3i_put_le16(body + 12, 3);
+            dnp3i_put_le16(body + 14, 2);
         } else if (v == 11) {
-            le16(body + 1, 4); /* user name, challenge */
-            le16(body + 3, 15);
+            dnp3i_put_le16(body + 1, 4); /* user name, challenge */
+            dnp3i_put_le16(body + 3, 15);
         } else if (v == 12 || v == 13)
-            le16(body + 6, 16); /* challenge / encrypted key */
+            dnp3i_put_le16(body + 6, 16); /* challenge / encrypted key */
         if (from_out)
             frag_response(&f, em, DNP3_FC_AUTH_RESPONSE, 0);
         else
@@ -551,29 +540,29 @@ static void emit_free_format(em_t *em, const dnp3_obj_info_t *info)
     }
     /* Responses: g70v1, v4-v7, g91v1. */
     if (g == 70 && v == 4) { /* file command status */
-        le32(body, 0x1234);
-        le32(body + 4, 100);
-        le16(body + 8, 1024);
-        le16(body + 10, 7);
+        dnp3i_put_le32(body, 0x1234);
+        dnp3i_put_le32(body + 4, 100);
+        dnp3i_put_le16(body + 8, 1024);
+        dnp3i_put_le16(body + 10, 7);
         body[12] = 0; /* success */
         len = 13;
     } else if (g == 70 && v == 5) { /* file transport: last block */
-        le32(body, 0x1234);
-        le32(body + 4, 0x80000000u);
+        dnp3i_put_le32(body, 0x1234);
+        dnp3i_put_le32(body + 4, 0x80000000u);
         memcpy(body + 8, "hello", 5);
         len = 13;
     } else if (g == 70 && v == 6) { /* file transport status */
-        le32(body, 0x1234);
-        le32(body + 4, 0x80000000u);
+        dnp3i_put_le32(body, 0x1234);
+        dnp3i_put_le32(body + 4, 0x80000000u);
         body[8] = 0;
         len = 9;
     } else if (g == 70 && v == 7) { /* file descriptor */
-        le16(body, 20);
-        le16(body + 2, (uint16_t)(sizeof name - 1));
-        le16(body + 4, 0); /* type: simple file */
-        le32(body + 6, 100);
-        le16(body + 16, 0x01A4);
-        le16(body + 18, 7);
+        dnp3i_put_le16(body, 20);
+        dnp3i_put_le16(body + 2, (uint16_t)(sizeof name - 1));
+        dnp3i_put_le16(body + 4, 0); /* type: simple file */
+        dnp3i_put_le32(body + 6, 100);
+        dnp3i_put_le16(body + 16, 0x01A4);
+        dnp3i_put_le16(body + 18, 7);
         memcpy(body + 20, name, sizeof name - 1);
         len = 20 + sizeof name - 1;
     } else if (g == 91) { /* activation config status: request id u8?, time, count, status */

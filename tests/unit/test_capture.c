@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "dnp3/types.h"
 #include "netdissect.h"
+#include "util/byteorder.h"
 
 /* ---- building capture files ------------------------------------------------ */
 
@@ -41,26 +42,22 @@ static void put(buf_t *b, const void *data, size_t len)
 
 static void put_le32(buf_t *b, uint32_t v)
 {
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t x[4];
+    dnp3i_put_le32(x, v);
     put(b, x, 4);
 }
 
 static void put_le16(buf_t *b, uint16_t v)
 {
-    uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    uint8_t x[2];
+    dnp3i_put_le16(x, v);
     put(b, x, 2);
-}
-
-static void set16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
 }
 
 static void set32(uint8_t *p, uint32_t v)
 {
-    set16(p, v >> 16);
-    set16(p + 2, v & 0xFFFFu);
+    dnp3i_put_be16(p, v >> 16);
+    dnp3i_put_be16(p + 2, v & 0xFFFFu);
 }
 
 /* Classic pcap, little-endian, microseconds. */
@@ -116,17 +113,17 @@ static size_t ip_packet(uint8_t *o, uint8_t proto, ep_t s, ep_t d, uint32_t seq,
     size_t n;
     if (proto == 6) {
         memset(l4, 0, 20);
-        set16(l4, s.port);
-        set16(l4 + 2, d.port);
+        dnp3i_put_be16(l4, s.port);
+        dnp3i_put_be16(l4 + 2, d.port);
         set32(l4 + 4, seq);
         l4[12] = 0x50;
         l4[13] = flags;
         n = 20;
     } else {
-        set16(l4, s.port);
-        set16(l4 + 2, d.port);
-        set16(l4 + 4, (unsigned)(8 + plen));
-        set16(l4 + 6, 0);
+        dnp3i_put_be16(l4, s.port);
+        dnp3i_put_be16(l4 + 2, d.port);
+        dnp3i_put_be16(l4 + 4, (unsigned)(8 + plen));
+        dnp3i_put_be16(l4 + 6, 0);
         n = 8;
     }
     if (plen)
@@ -135,7 +132,7 @@ static size_t ip_packet(uint8_t *o, uint8_t proto, ep_t s, ep_t d, uint32_t seq,
     if (s.ipv == 4) {
         memset(o, 0, 20);
         o[0] = 0x45;
-        set16(o + 2, (unsigned)(20 + n));
+        dnp3i_put_be16(o + 2, (unsigned)(20 + n));
         o[8] = 64;
         o[9] = proto;
         memcpy(o + 12, s.addr, 4);
@@ -146,7 +143,7 @@ static size_t ip_packet(uint8_t *o, uint8_t proto, ep_t s, ep_t d, uint32_t seq,
     /* IPv6 with a hop-by-hop and a destination options header in front. */
     memset(o, 0, 56);
     o[0] = 0x60;
-    set16(o + 4, (unsigned)(16 + n));
+    dnp3i_put_be16(o + 4, (unsigned)(16 + n));
     o[6] = 0;
     o[7] = 64;
     memcpy(o + 8, s.addr, 16);
@@ -165,16 +162,16 @@ static size_t frame(uint8_t *o, uint32_t linktype, const uint8_t *ip, size_t ipl
     switch (linktype) {
     case ND_LINKTYPE_ETHERNET:
         memset(o, 0x11, 12);
-        set16(o + 12, etype);
+        dnp3i_put_be16(o + 12, etype);
         h = 14;
         break;
     case 1000: /* Ethernet with stacked 802.1ad + 802.1Q tags (still LINKTYPE 1) */
         memset(o, 0x11, 12);
-        set16(o + 12, 0x88A8);
-        set16(o + 14, 10);
-        set16(o + 16, 0x8100);
-        set16(o + 18, 20);
-        set16(o + 20, etype);
+        dnp3i_put_be16(o + 12, 0x88A8);
+        dnp3i_put_be16(o + 14, 10);
+        dnp3i_put_be16(o + 16, 0x8100);
+        dnp3i_put_be16(o + 18, 20);
+        dnp3i_put_be16(o + 20, etype);
         h = 22;
         break;
     case ND_LINKTYPE_NULL: /* host order of a little-endian capturer */
@@ -188,16 +185,16 @@ static size_t frame(uint8_t *o, uint32_t linktype, const uint8_t *ip, size_t ipl
         break;
     case ND_LINKTYPE_LINUX_SLL:
         memset(o, 0, 16);
-        set16(o + 2, 1);
-        set16(o + 4, 6);
-        set16(o + 14, etype);
+        dnp3i_put_be16(o + 2, 1);
+        dnp3i_put_be16(o + 4, 6);
+        dnp3i_put_be16(o + 14, etype);
         h = 16;
         break;
     case ND_LINKTYPE_LINUX_SLL2:
         memset(o, 0, 20);
-        set16(o, etype);
+        dnp3i_put_be16(o, etype);
         set32(o + 4, 3);
-        set16(o + 8, 1);
+        dnp3i_put_be16(o + 8, 1);
         o[11] = 6;
         h = 20;
         break;
@@ -415,7 +412,7 @@ static void test_port_filter(void **state)
     add(&b, 1, 6, v4(1, 40001), v4(2, 502), 1, 0x18, DATA, 4);   /* modbus */
     add(&b, 1, 17, v4(3, 20000), v4(4, 30000), 0, 0, DATA, 5);   /* dnp3/udp, source port */
     uint8_t arp[60] = {0};
-    set16(arp + 12, 0x0806);
+    dnp3i_put_be16(arp + 12, 0x0806);
     pcap_record(&b, arp, sizeof arp, sizeof arp);
     uint8_t ip[128], f[160];
     size_t n = ip_packet(ip, 6, v4(1, 1), v4(2, 20000), 1, 0x18, DATA, 1);
@@ -590,12 +587,12 @@ static void test_damaged_packets(void **state)
     pcap_record(&b, f, n, n);
     /* 5: a non-first IPv4 fragment */
     n = ip_packet(ip, 6, m, o, 21, 0x18, DATA, 10);
-    set16(ip + 6, 0x0010);
+    dnp3i_put_be16(ip + 6, 0x0010);
     n = frame(f, 1, ip, n);
     pcap_record(&b, f, n, n);
     /* 6: IP total length claims more than the whole frame */
     n = ip_packet(ip, 6, m, o, 21, 0x18, DATA + 20, 10);
-    set16(ip + 2, 200);
+    dnp3i_put_be16(ip + 2, 200);
     n = frame(f, 1, ip, n);
     pcap_record(&b, f, n, n);
     /* 7: an Ethernet frame of 3 bytes */

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "netdissect.h"
+#include "util/byteorder.h"
 
 static const uint8_t V4_SRC[4] = {10, 0, 0, 1};
 static const uint8_t V4_DST[4] = {10, 0, 0, 2};
@@ -14,31 +15,19 @@ static const uint8_t V6_SRC[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 static const uint8_t V6_DST[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 static const uint8_t PAYLOAD[] = {0x05, 0x64, 0x05, 0xC9, 0x01, 0x00, 0x00, 0x04, 0xE9, 0x21};
 
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xFFFFu);
-}
-
 /* TCP header (with opt_len bytes of NOP options) + payload; returns length. */
 static size_t tcp_seg(uint8_t *o, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
                       size_t opt_len, const uint8_t *pl, size_t plen)
 {
     size_t h = 20 + opt_len;
     memset(o, 0, h);
-    put16(o, sport);
-    put16(o + 2, dport);
-    put32(o + 4, seq);
-    put32(o + 8, 1);
+    dnp3i_put_be16(o, sport);
+    dnp3i_put_be16(o + 2, dport);
+    dnp3i_put_be32(o + 4, seq);
+    dnp3i_put_be32(o + 8, 1);
     o[12] = (uint8_t)((h / 4) << 4);
     o[13] = flags;
-    put16(o + 14, 65535);
+    dnp3i_put_be16(o + 14, 65535);
     memset(o + 20, 1, opt_len); /* NOP */
     if (plen)
         memcpy(o + h, pl, plen);
@@ -47,10 +36,10 @@ static size_t tcp_seg(uint8_t *o, uint16_t sport, uint16_t dport, uint32_t seq, 
 
 static size_t udp_dgram(uint8_t *o, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t plen)
 {
-    put16(o, sport);
-    put16(o + 2, dport);
-    put16(o + 4, (unsigned)(8 + plen));
-    put16(o + 6, 0);
+    dnp3i_put_be16(o, sport);
+    dnp3i_put_be16(o + 2, dport);
+    dnp3i_put_be16(o + 4, (unsigned)(8 + plen));
+    dnp3i_put_be16(o + 6, 0);
     memcpy(o + 8, pl, plen);
     return 8 + plen;
 }
@@ -62,8 +51,8 @@ static size_t ipv4(uint8_t *o, uint8_t proto, size_t opt_len, uint16_t frag, con
     size_t ihl = 20 + opt_len;
     memset(o, 0, ihl);
     o[0] = (uint8_t)(0x40 | (ihl / 4));
-    put16(o + 2, (unsigned)(ihl + l4len));
-    put16(o + 6, frag);
+    dnp3i_put_be16(o + 2, (unsigned)(ihl + l4len));
+    dnp3i_put_be16(o + 6, frag);
     o[8] = 64;
     o[9] = proto;
     memcpy(o + 12, V4_SRC, 4);
@@ -78,7 +67,7 @@ static size_t ipv6(uint8_t *o, uint8_t nh, const uint8_t *ext, size_t extlen, co
 {
     memset(o, 0, 40);
     o[0] = 0x60;
-    put16(o + 4, (unsigned)(extlen + l4len));
+    dnp3i_put_be16(o + 4, (unsigned)(extlen + l4len));
     o[6] = nh;
     o[7] = 64;
     memcpy(o + 8, V6_SRC, 16);
@@ -118,7 +107,7 @@ static void test_ethernet_ipv4_tcp_padding(void **state)
 {
     (void)state;
     uint8_t f[128] = {0};
-    put16(f + 12, 0x0800);
+    dnp3i_put_be16(f + 12, 0x0800);
     size_t n = 14 + v4_tcp(f + 14);
     nd_packet_t p;
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_ETHERNET, f, n, &p), &p);
@@ -138,11 +127,11 @@ static void test_ethernet_vlan_stacked(void **state)
 {
     (void)state;
     uint8_t f[256] = {0};
-    put16(f + 12, 0x88A8); /* S-tag */
-    put16(f + 14, 100);
-    put16(f + 16, 0x8100); /* C-tag */
-    put16(f + 18, 200);
-    put16(f + 20, 0x0800);
+    dnp3i_put_be16(f + 12, 0x88A8); /* S-tag */
+    dnp3i_put_be16(f + 14, 100);
+    dnp3i_put_be16(f + 16, 0x8100); /* C-tag */
+    dnp3i_put_be16(f + 18, 200);
+    dnp3i_put_be16(f + 20, 0x0800);
     size_t n = 22 + v4_tcp(f + 22);
     nd_packet_t p;
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_ETHERNET, f, n, &p), &p);
@@ -151,7 +140,7 @@ static void test_ethernet_vlan_stacked(void **state)
     /* Endless tags are refused, not looped over. */
     uint8_t g[14 + 4 * (ND_MAX_VLAN_TAGS + 2)] = {0};
     for (size_t i = 12; i + 4 <= sizeof g; i += 4)
-        put16(g + i, 0x8100);
+        dnp3i_put_be16(g + i, 0x8100);
     assert_int_equal(nd_dissect(ND_LINKTYPE_ETHERNET, g, sizeof g, &p), ND_MALFORMED);
 }
 
@@ -161,11 +150,11 @@ static void test_ethernet_snap_and_not_ip(void **state)
     uint8_t f[256] = {0};
     static const uint8_t snap[8] = {0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00};
     size_t ipn = v4_tcp(f + 22);
-    put16(f + 12, (unsigned)(8 + ipn)); /* 802.3 length */
+    dnp3i_put_be16(f + 12, (unsigned)(8 + ipn)); /* 802.3 length */
     memcpy(f + 14, snap, 8);
     nd_packet_t p;
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_ETHERNET, f, 22 + ipn, &p), &p);
-    put16(f + 12, 0x0806); /* ARP */
+    dnp3i_put_be16(f + 12, 0x0806); /* ARP */
     assert_int_equal(nd_dissect(ND_LINKTYPE_ETHERNET, f, 60, &p), ND_NOT_IP);
 }
 
@@ -193,17 +182,17 @@ static void test_ipv4_bad_headers(void **state)
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, n, &p), ND_MALFORMED);
     pkt[0] = 0x45;
     /* Total length below the header */
-    put16(pkt + 2, 12);
+    dnp3i_put_be16(pkt + 2, 12);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, n, &p), ND_MALFORMED);
     /* Total length 0 (segmentation offload): the captured length is used. */
-    put16(pkt + 2, 0);
+    dnp3i_put_be16(pkt + 2, 0);
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_RAW, pkt, n, &p), &p);
     /* Total length beyond the capture: payload is what is there, wire length what is claimed. */
-    put16(pkt + 2, (unsigned)(n + 100));
+    dnp3i_put_be16(pkt + 2, (unsigned)(n + 100));
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, n, &p), ND_OK);
     assert_int_equal(p.payload_len, sizeof PAYLOAD);
     assert_int_equal(p.payload_wire_len, sizeof PAYLOAD + 100);
-    put16(pkt + 2, (unsigned)n);
+    dnp3i_put_be16(pkt + 2, (unsigned)n);
     /* TCP data offset below 5 and beyond the packet */
     pkt[20 + 12] = 0x40;
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, n, &p), ND_MALFORMED);
@@ -244,12 +233,12 @@ static void test_udp(void **state)
     assert_int_equal(p.payload_len, sizeof PAYLOAD);
     assert_memory_equal(p.payload, PAYLOAD, sizeof PAYLOAD);
     /* UDP length shorter than the IP payload: trailing bytes are not payload. */
-    put16(pkt + 20 + 4, 8 + 4);
+    dnp3i_put_be16(pkt + 20 + 4, 8 + 4);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, m, &p), ND_OK);
     assert_int_equal(p.payload_len, 4);
-    put16(pkt + 20 + 4, 7);
+    dnp3i_put_be16(pkt + 20 + 4, 7);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, m, &p), ND_MALFORMED);
-    put16(pkt + 20 + 4, (unsigned)(n + 1));
+    dnp3i_put_be16(pkt + 20 + 4, (unsigned)(n + 1));
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, m, &p), ND_MALFORMED);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, 20 + 7, &p), ND_MALFORMED);
 }
@@ -282,10 +271,10 @@ static void test_ipv6_extension_headers(void **state)
     for (size_t len = 0; len < 40 + 40 + 24; len++)
         assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, len, &p), ND_MALFORMED);
     /* Non-first fragment */
-    put16(pkt + 40 + 24 + 2, 8 << 3);
+    dnp3i_put_be16(pkt + 40 + 24 + 2, 8 << 3);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, m, &p), ND_FRAGMENT);
     /* First fragment (M set) */
-    put16(pkt + 40 + 24 + 2, 1);
+    dnp3i_put_be16(pkt + 40 + 24 + 2, 1);
     assert_int_equal(nd_dissect(ND_LINKTYPE_RAW, pkt, m, &p), ND_OK);
     assert_true(p.first_fragment);
     /* Extension header length running past the packet */
@@ -362,29 +351,29 @@ static void test_linux_sll_and_sll2(void **state)
     uint8_t f[256] = {0};
     nd_packet_t p;
     /* SLL: protocol at offset 14 */
-    put16(f + 2, 1); /* ARPHRD_ETHER */
-    put16(f + 4, 6);
-    put16(f + 14, 0x0800);
+    dnp3i_put_be16(f + 2, 1); /* ARPHRD_ETHER */
+    dnp3i_put_be16(f + 4, 6);
+    dnp3i_put_be16(f + 14, 0x0800);
     size_t n = 16 + v4_tcp(f + 16);
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_LINUX_SLL, f, n, &p), &p);
     assert_int_equal(nd_dissect(ND_LINKTYPE_LINUX_SLL, f, 15, &p), ND_MALFORMED);
     /* SLL2: protocol at offset 0, 20-byte header */
     memset(f, 0, sizeof f);
-    put16(f, 0x0800);
-    put32(f + 4, 2);
-    put16(f + 8, 1);
+    dnp3i_put_be16(f, 0x0800);
+    dnp3i_put_be32(f + 4, 2);
+    dnp3i_put_be16(f + 8, 1);
     f[11] = 6;
     n = 20 + v4_tcp(f + 20);
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_LINUX_SLL2, f, n, &p), &p);
     assert_int_equal(nd_dissect(ND_LINKTYPE_LINUX_SLL2, f, 19, &p), ND_MALFORMED);
     /* SLL2 carrying a VLAN tag */
     memset(f, 0, sizeof f);
-    put16(f, 0x8100);
-    put16(f + 20, 5);
-    put16(f + 22, 0x0800);
+    dnp3i_put_be16(f, 0x8100);
+    dnp3i_put_be16(f + 20, 5);
+    dnp3i_put_be16(f + 22, 0x0800);
     n = 24 + v4_tcp(f + 24);
     expect_v4_tcp(nd_dissect(ND_LINKTYPE_LINUX_SLL2, f, n, &p), &p);
-    put16(f, 0x0806);
+    dnp3i_put_be16(f, 0x0806);
     assert_int_equal(nd_dissect(ND_LINKTYPE_LINUX_SLL2, f, n, &p), ND_NOT_IP);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dnp3/pcap.h"
+#include "util/byteorder.h"
 
 /* DNP3-FACTS 1.7: request link status M(1)->O(10) and its reply. */
 static const uint8_t REQ[] = {0x05, 0x64, 0x05, 0xC9, 0x0A, 0x00, 0x01, 0x00, 0xFE, 0xDA};
@@ -20,21 +21,6 @@ static const uint8_t RSP[] = {0x05, 0x64, 0x05, 0x0B, 0x01, 0x00, 0x0A, 0x00, 0x
 
 static uint8_t file[1 << 20];
 static char path[64];
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint32_t be16(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return be16(p) << 16 | be16(p + 2);
-}
 
 static size_t read_file(void)
 {
@@ -77,7 +63,7 @@ static uint32_t sum16(const uint8_t *p, size_t n)
 {
     uint32_t s = 0;
     for (size_t i = 0; i + 1 < n; i += 2)
-        s += be16(p + i);
+        s += dnp3i_get_be16(p + i);
     if (n & 1)
         s += (uint32_t)p[n - 1] << 8;
     return s;
@@ -95,32 +81,32 @@ typedef struct rec {
 static size_t parse_rec(size_t off, bool udp, rec_t *r)
 {
     const uint8_t *p = file + off;
-    r->ts_sec = le32(p);
-    r->ts_usec = le32(p + 4);
-    r->caplen = le32(p + 8);
-    assert_int_equal(le32(p + 12), r->caplen);
+    r->ts_sec = dnp3i_get_le32(p);
+    r->ts_usec = dnp3i_get_le32(p + 4);
+    r->caplen = dnp3i_get_le32(p + 8);
+    assert_int_equal(dnp3i_get_le32(p + 12), r->caplen);
     const uint8_t *eth = p + 16;
-    assert_int_equal(be16(eth + 12), 0x0800);
+    assert_int_equal(dnp3i_get_be16(eth + 12), 0x0800);
     const uint8_t *ip = eth + 14;
     assert_int_equal(ip[0], 0x45);
-    assert_int_equal(be16(ip + 2), r->caplen - 14);
+    assert_int_equal(dnp3i_get_be16(ip + 2), r->caplen - 14);
     assert_int_equal(ip[9], udp ? 17 : 6);
     assert_int_equal(fold(sum16(ip, 20)), 0xFFFF); /* header checksum verifies */
-    r->src_ip = be32(ip + 12);
-    r->dst_ip = be32(ip + 16);
+    r->src_ip = dnp3i_get_be32(ip + 12);
+    r->dst_ip = dnp3i_get_be32(ip + 16);
     const uint8_t *l4 = ip + 20;
     size_t l4len = r->caplen - 34;
-    r->sport = be16(l4);
-    r->dport = be16(l4 + 2);
+    r->sport = dnp3i_get_be16(l4);
+    r->dport = dnp3i_get_be16(l4 + 2);
     size_t hl = udp ? 8 : 20;
     if (udp) {
-        assert_int_equal(be16(l4 + 4), l4len);
+        assert_int_equal(dnp3i_get_be16(l4 + 4), l4len);
     } else {
-        r->seq = be32(l4 + 4);
-        r->ack = be32(l4 + 8);
+        r->seq = dnp3i_get_be32(l4 + 4);
+        r->ack = dnp3i_get_be32(l4 + 8);
         assert_int_equal(l4[12], 0x50);
         r->flags = l4[13];
-        assert_int_equal(be16(l4 + 14), 65535);
+        assert_int_equal(dnp3i_get_be16(l4 + 14), 65535);
     }
     /* Pseudo-header + segment sums to all ones when the checksum is right. */
     uint32_t s = sum16(ip + 12, 8) + ip[9] + (uint32_t)l4len + sum16(l4, l4len);
