@@ -180,9 +180,10 @@ typedef struct dnp3_master_config {
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
-    /* Points remembered for comm-lost reports (32 bytes each with their
-     * hash slot, allocated by _new); points beyond it are not re-reported
-     * (counted in untracked_points). Default 1024. */
+    /* Points remembered for comm-lost reports: 16 bytes each, allocated by
+     * _new (size it to the outstation's point count). Points beyond it
+     * are not re-reported (counted in untracked_points, logged once at
+     * WARN). Default 256 (4 KB). */
     uint32_t comm_lost_max_points;
 
     size_t max_rx_fragment;     /* largest response accepted; default 2048 */
@@ -352,11 +353,12 @@ typedef struct dnp3_master_callbacks {
 typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 
 /* Create an association: copies cfg (and its range scans) and callbacks
- * (NULL callbacks = none), allocates every buffer it will use. Memory:
- * about 1 KB + 80 bytes per queued task + max_queued_bytes +
- * max_rx_fragment (the last unsolicited fragment, kept to recognise its
- * repeat) + max_tx_fragment (scratch) + 32 bytes per comm-lost point: about
- * 43 KB with the defaults, 11 KB with comm_lost_max_points 0. Errors:
+ * (NULL callbacks = none), allocates every buffer it will use. Memory
+ * (dnp3_master_assoc_memory): about 0.8 KB + 80 bytes per queued task +
+ * max_queued_bytes + max_rx_fragment (the last unsolicited fragment, kept
+ * to recognise its repeat) + max_tx_fragment (scratch) + 16 bytes per
+ * comm-lost point: about 14.4 KB with the defaults, 10.3 KB with
+ * comm_lost_max_points 0. Errors:
  * DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address above
  * 0xFFEF, max_tx_fragment below 249 or above 65535, max_rx_fragment below
  * 4, response_timeout_ms, max_command_points or max_queued_tasks 0, a
@@ -366,6 +368,9 @@ typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 DNP3_API int dnp3_master_assoc_new(const dnp3_master_config_t *cfg,
                                    const dnp3_master_callbacks_t *callbacks, void *ctx,
                                    dnp3_master_assoc_t **out);
+/* The bytes _new allocated for a (the association and every table sized
+ * from its configuration; not the allocator's own overhead); 0 for NULL. */
+DNP3_API size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a);
 /* Queued and outstanding tasks complete with CANCELLED; NULL is ignored. */
 DNP3_API void dnp3_master_assoc_free(dnp3_master_assoc_t *a);
 
