@@ -472,7 +472,8 @@ DNP3_API int dnp3_master_assoc_read_attributes(dnp3_master_assoc_t *a, dnp3_time
  * `objects` as the caller built them (copied). Measurements in the
  * response go to on_measurement as usual; the raw fragments to on_response.
  * A request function that expects no response (..._NR) completes with SENT.
- * Retried after a timeout only when retry is true (never for controls).
+ * Retried after a timeout only when retry is true (never for controls, restarts
+ * and freezes: they may have acted).
  * Errors also: DNP3_E_APP_FUNCTION (func undefined) and the errors of
  * dnp3_obj_iter_next / dnp3_point_iter_next when the objects do not read
  * back as func's objects (nothing unreadable is sent). */
