@@ -412,8 +412,9 @@ DNP3_API uint16_t dnp3_master_assoc_iin(const dnp3_master_assoc_t *a);
 /* ---- tasks -----------------------------------------------------------------
  * Each returns the task id (> 0), reported back in on_task_done /
  * on_command_done, or a negative error: DNP3_E_INVALID_ARG, DNP3_E_QUEUE_FULL
- * (max_queued_tasks waiting), DNP3_E_NOSPACE (the request would exceed
- * max_tx_fragment or the queued bytes max_queued_bytes). Tasks queued while
+ * (max_queued_tasks waiting, or its object bytes would take the queued
+ * bytes past max_queued_bytes: both clear as queued tasks complete),
+ * DNP3_E_NOSPACE (the request would exceed max_tx_fragment). Tasks queued while
  * the link is down wait for it; commands then run ahead of everything else,
  * the other tasks after the start-up sequence. When the link goes down,
  * every task queued or outstanding completes with DNP3_MASTER_LINK_DOWN
