@@ -181,7 +181,8 @@ typedef struct dnp3_master_config {
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
     /* Points remembered for comm-lost reports: 16 bytes each, allocated by
-     * _new (size it to the outstation's point count). Points beyond it
+     * _new (size it to the outstation's point count; nothing is allocated
+     * under DNP3_COMM_LOST_NONE). Points beyond it
      * are not re-reported (counted in untracked_points, logged once at
      * WARN). Default 256 (4 KB). */
     uint32_t comm_lost_max_points;

@@ -67,7 +67,10 @@ static table_sizes_t sizes_of(const dnp3_master_config_t *c)
     z.scratch = c->max_tx_fragment;
     z.statuses = c->max_command_points;
     z.ranges = (c->n_range_scans ? c->n_range_scans : 1) * sizeof(dnp3i_range_t);
-    z.seen = (size_t)c->comm_lost_max_points * sizeof(dnp3i_seen_t);
+    /* No comm-lost reports: nothing to remember. */
+    z.seen = c->comm_lost_mode == DNP3_COMM_LOST_NONE
+                 ? 0
+                 : (size_t)c->comm_lost_max_points * sizeof(dnp3i_seen_t);
     return z;
 }
 

@@ -189,6 +189,12 @@ static void memory_per_association(void **state)
      * 16 task slots + command statuses + the association itself */
     assert_true(none > 4096 + 2048 + 2048 && none < 10500);
     assert_true(memory_with(256) < 14500);
+    /* without comm-lost reports (the one-shot tools) no table at all */
+    c.comm_lost_mode = DNP3_COMM_LOST_NONE;
+    dnp3_master_assoc_t *a = NULL;
+    assert_int_equal(dnp3_master_assoc_new(&c, NULL, NULL, &a), 0);
+    assert_int_equal(dnp3_master_assoc_memory(a), none);
+    dnp3_master_assoc_free(a);
     assert_int_equal(dnp3_master_assoc_memory(NULL), 0);
 }
 
