@@ -56,12 +56,28 @@ typedef struct state {
     uint8_t last_seq;
     uint8_t done[256]; /* completions per task id (ids stay below 256 here) */
     size_t max_tx;
+    uint32_t max_points; /* comm_lost_max_points */
+    int64_t stale_key;   /* (type, index) of the last comm-lost re-report; -1 at a fragment */
+    uint32_t stale_n;    /* re-reports since the fragment began */
 } state_t;
+
+static void on_fragment_begin(void *ctx, const dnp3_master_rx_info_t *info)
+{
+    (void)info;
+    state_t *s = ctx;
+    s->stale_key = -1;
+    s->stale_n = 0;
+}
 
 static void on_measurement(void *ctx, const dnp3_measurement_t *m)
 {
-    (void)ctx;
+    state_t *s = ctx;
     CHECK(dnp3_meas_type_name(m->type) != NULL);
+    if (m->stale) { /* a comm-lost report: each point once, in (type, index) order */
+        int64_t key = (int64_t)m->type << 32 | m->index;
+        CHECK(key > s->stale_key && ++s->stale_n <= s->max_points);
+        s->stale_key = key;
+    }
     CHECK(m->len == 0 || m->bytes != NULL);
     CHECK(!m->has_time || m->time <= DNP3_TIME_MAX);
 }
@@ -272,8 +288,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dnp3_master_config_t cfg;
     config(&cfg, data[0], &range);
     s.max_tx = cfg.max_tx_fragment;
+    s.max_points = cfg.comm_lost_max_points;
     dnp3_master_callbacks_t cb = {0};
     cb.on_measurement = on_measurement;
+    cb.on_fragment_begin = on_fragment_begin;
     cb.on_command_done = on_command_done;
     cb.on_task_done = on_task_done;
     cb.on_state = on_state;

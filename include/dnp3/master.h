@@ -180,9 +180,11 @@ typedef struct dnp3_master_config {
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
-    /* Points remembered for comm-lost reports (32 bytes each with their
-     * hash slot, allocated by _new); points beyond it are not re-reported
-     * (counted in untracked_points). Default 1024. */
+    /* Points remembered for comm-lost reports: 16 bytes each, allocated by
+     * _new (size it to the outstation's point count; nothing is allocated
+     * under DNP3_COMM_LOST_NONE). Points beyond it
+     * are not re-reported (counted in untracked_points, logged once at
+     * WARN). Default 256 (4 KB). */
     uint32_t comm_lost_max_points;
 
     size_t max_rx_fragment;     /* largest response accepted; default 2048 */
@@ -352,11 +354,12 @@ typedef struct dnp3_master_callbacks {
 typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 
 /* Create an association: copies cfg (and its range scans) and callbacks
- * (NULL callbacks = none), allocates every buffer it will use. Memory:
- * about 1 KB + 80 bytes per queued task + max_queued_bytes +
- * max_rx_fragment (the last unsolicited fragment, kept to recognise its
- * repeat) + max_tx_fragment (scratch) + 32 bytes per comm-lost point: about
- * 43 KB with the defaults, 11 KB with comm_lost_max_points 0. Errors:
+ * (NULL callbacks = none), allocates every buffer it will use. Memory
+ * (dnp3_master_assoc_memory): about 0.8 KB + 80 bytes per queued task +
+ * max_queued_bytes + max_rx_fragment (the last unsolicited fragment, kept
+ * to recognise its repeat) + max_tx_fragment (scratch) + 16 bytes per
+ * comm-lost point: about 14.4 KB with the defaults, 10.3 KB with
+ * comm_lost_max_points 0. Errors:
  * DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address above
  * 0xFFEF, max_tx_fragment below 249 or above 65535, max_rx_fragment below
  * 4, response_timeout_ms, max_command_points or max_queued_tasks 0, a
@@ -366,6 +369,9 @@ typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 DNP3_API int dnp3_master_assoc_new(const dnp3_master_config_t *cfg,
                                    const dnp3_master_callbacks_t *callbacks, void *ctx,
                                    dnp3_master_assoc_t **out);
+/* The bytes _new allocated for a (the association and every table sized
+ * from its configuration; not the allocator's own overhead); 0 for NULL. */
+DNP3_API size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a);
 /* Queued and outstanding tasks complete with CANCELLED; NULL is ignored. */
 DNP3_API void dnp3_master_assoc_free(dnp3_master_assoc_t *a);
 
@@ -407,8 +413,9 @@ DNP3_API uint16_t dnp3_master_assoc_iin(const dnp3_master_assoc_t *a);
 /* ---- tasks -----------------------------------------------------------------
  * Each returns the task id (> 0), reported back in on_task_done /
  * on_command_done, or a negative error: DNP3_E_INVALID_ARG, DNP3_E_QUEUE_FULL
- * (max_queued_tasks waiting), DNP3_E_NOSPACE (the request would exceed
- * max_tx_fragment or the queued bytes max_queued_bytes). Tasks queued while
+ * (max_queued_tasks waiting, or its object bytes would take the queued
+ * bytes past max_queued_bytes: both clear as queued tasks complete),
+ * DNP3_E_NOSPACE (the request would exceed max_tx_fragment). Tasks queued while
  * the link is down wait for it; commands then run ahead of everything else,
  * the other tasks after the start-up sequence. When the link goes down,
  * every task queued or outstanding completes with DNP3_MASTER_LINK_DOWN
@@ -467,7 +474,8 @@ DNP3_API int dnp3_master_assoc_read_attributes(dnp3_master_assoc_t *a, dnp3_time
  * `objects` as the caller built them (copied). Measurements in the
  * response go to on_measurement as usual; the raw fragments to on_response.
  * A request function that expects no response (..._NR) completes with SENT.
- * Retried after a timeout only when retry is true (never for controls).
+ * Retried after a timeout only when retry is true (never for controls, restarts
+ * and freezes: they may have acted).
  * Errors also: DNP3_E_APP_FUNCTION (func undefined) and the errors of
  * dnp3_obj_iter_next / dnp3_point_iter_next when the objects do not read
  * back as func's objects (nothing unreadable is sent). */

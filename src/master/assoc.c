@@ -27,7 +27,7 @@ void dnp3_master_config_default(dnp3_master_config_t *cfg)
     cfg->max_queued_tasks = 16;
     cfg->max_queued_bytes = 4096;
     cfg->comm_lost_mode = DNP3_COMM_LOST_FLAG;
-    cfg->comm_lost_max_points = 1024;
+    cfg->comm_lost_max_points = 256;
     cfg->max_rx_fragment = 2048;
     cfg->max_tx_fragment = 2048;
     cfg->log_level = DNP3_LOG_INFO;
@@ -52,28 +52,53 @@ static bool config_valid(const dnp3_master_config_t *c)
            (unsigned)c->time_sync_on_need_time <= DNP3_TIME_SYNC_NON_LAN;
 }
 
+/* The bytes of each table _new allocates, from the configuration (one
+ * place, so that dnp3_master_assoc_memory is what is really allocated). */
+typedef struct table_sizes {
+    size_t slots, pool, last_unsol, scratch, statuses, ranges, seen;
+} table_sizes_t;
+
+static table_sizes_t sizes_of(const dnp3_master_config_t *c)
+{
+    table_sizes_t z;
+    z.slots = (size_t)c->max_queued_tasks * sizeof(dnp3i_slot_t);
+    z.pool = c->max_queued_bytes ? c->max_queued_bytes : 1;
+    z.last_unsol = c->max_rx_fragment;
+    z.scratch = c->max_tx_fragment;
+    z.statuses = c->max_command_points;
+    z.ranges = (c->n_range_scans ? c->n_range_scans : 1) * sizeof(dnp3i_range_t);
+    /* No comm-lost reports: nothing to remember. */
+    z.seen = c->comm_lost_mode == DNP3_COMM_LOST_NONE
+                 ? 0
+                 : (size_t)c->comm_lost_max_points * sizeof(dnp3i_seen_t);
+    return z;
+}
+
 static int alloc_tables(dnp3_master_assoc_t *a)
 {
-    const dnp3_master_config_t *c = &a->cfg;
-    a->slots = calloc(c->max_queued_tasks, sizeof *a->slots);
-    a->pool = malloc(c->max_queued_bytes ? c->max_queued_bytes : 1);
-    a->last_unsol = malloc(c->max_rx_fragment);
-    a->scratch = malloc(c->max_tx_fragment);
-    a->statuses = calloc(c->max_command_points, 1);
-    a->ranges = calloc(c->n_range_scans ? c->n_range_scans : 1, sizeof *a->ranges);
+    const table_sizes_t z = sizes_of(&a->cfg);
+    a->slots = calloc(1, z.slots);
+    a->pool = malloc(z.pool);
+    a->last_unsol = malloc(z.last_unsol);
+    a->scratch = malloc(z.scratch);
+    a->statuses = calloc(1, z.statuses);
+    a->ranges = calloc(1, z.ranges);
     if (!a->slots || !a->pool || !a->last_unsol || !a->scratch || !a->statuses || !a->ranges)
         return DNP3_E_NOMEM;
-    if (c->comm_lost_max_points) {
-        uint32_t size = 2;
-        while (size < 2u * c->comm_lost_max_points && size < (1u << 30))
-            size <<= 1;
-        a->seen = calloc(c->comm_lost_max_points, sizeof *a->seen);
-        a->seen_hash = calloc(size, sizeof *a->seen_hash);
-        a->seen_mask = size - 1;
-        if (!a->seen || !a->seen_hash)
+    if (z.seen) {
+        a->seen = malloc(z.seen);
+        if (!a->seen)
             return DNP3_E_NOMEM;
     }
     return DNP3_OK;
+}
+
+size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a)
+{
+    if (!a)
+        return 0;
+    const table_sizes_t z = sizes_of(&a->cfg);
+    return sizeof *a + z.slots + z.pool + z.last_unsol + z.scratch + z.statuses + z.ranges + z.seen;
 }
 
 int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_callbacks_t *callbacks,
@@ -126,7 +151,6 @@ void dnp3_master_assoc_free(dnp3_master_assoc_t *a)
     free(a->statuses);
     free(a->ranges);
     free(a->seen);
-    free(a->seen_hash);
     free(a);
 }
 

@@ -84,13 +84,12 @@ typedef struct dnp3i_cur {
     uint16_t nstat;       /* command statuses received */
 } dnp3i_cur_t;
 
-/* A remembered point for comm-lost reports. */
+/* A remembered point for comm-lost reports: 16 bytes. */
 typedef struct dnp3i_seen {
-    uint32_t index;
-    uint8_t type; /* dnp3_meas_type_t */
-    uint8_t group, variation, flags;
-    bool is_float;
     double value;
+    uint32_t index;
+    uint8_t type_bits; /* dnp3_meas_type_t, 0x80: a float variation */
+    uint8_t group, variation, flags;
 } dnp3i_seen_t;
 
 #define DNP3I_MAX_CONFIRMS 4
@@ -132,10 +131,8 @@ struct dnp3_master_assoc {
     uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
 
-    dnp3i_seen_t *seen;
+    dnp3i_seen_t *seen; /* comm_lost_max_points entries, sorted by (type, index) */
     uint32_t n_seen;
-    uint32_t *seen_hash; /* entry + 1, 0 empty; size seen_mask + 1 */
-    uint32_t seen_mask;
     bool comm_lost_reported;
 
     bool have_utc_anchor;

@@ -1,49 +1,73 @@
-/* Points seen, remembered (in first-seen order) so that a loss of
- * communication can re-report them with COMM_LOST or as stale instead of
- * leaving them looking fresh. Open addressing over a table allocated by
- * _new; no allocation here. */
+/* Points seen, remembered so that a loss of communication can re-report
+ * them with COMM_LOST or as stale instead of leaving them looking fresh.
+ *
+ * One compact table allocated by _new (16 bytes a point, no hash table):
+ * entries kept sorted by (type, index), found by binary search. A new
+ * point is inserted in place; responses list points in ascending index
+ * order type by type, so the insertion is almost always at the end of its
+ * type's run and moves little. Each point is added once, so the moving is
+ * bounded by the table's size over the association's life. */
+#include <string.h>
+
 #include "master/master_internal.h"
 
-static uint32_t key_hash(uint8_t type, uint32_t index)
+#define SEEN_FLOAT 0x80u /* in type_bits: a float variation */
+
+static uint64_t key_of(uint8_t type, uint32_t index)
 {
-    uint64_t k = ((uint64_t)type << 32) | index;
-    k *= 0x9E3779B97F4A7C15ull;
-    return (uint32_t)(k >> 32);
+    return ((uint64_t)type << 32) | index;
+}
+
+static uint64_t entry_key(const dnp3i_seen_t *s)
+{
+    return key_of((uint8_t)(s->type_bits & ~SEEN_FLOAT), s->index);
+}
+
+/* The first entry whose key is not below key (n_seen if none). */
+static uint32_t lower_bound(const dnp3_master_assoc_t *a, uint64_t key)
+{
+    uint32_t lo = 0, hi = a->n_seen;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (entry_key(&a->seen[mid]) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void fill(dnp3i_seen_t *s, const dnp3_measurement_t *m)
+{
+    s->index = m->index;
+    s->type_bits = (uint8_t)((uint8_t)m->type | (m->is_float ? SEEN_FLOAT : 0));
+    s->group = m->group;
+    s->variation = m->variation;
+    s->flags = m->flags;
+    s->value = m->value;
 }
 
 void dnp3i_seen_record(dnp3_master_assoc_t *a, const dnp3_measurement_t *m)
 {
     if (!a->seen || a->cfg.comm_lost_mode == DNP3_COMM_LOST_NONE)
         return;
-    uint32_t h = key_hash((uint8_t)m->type, m->index) & a->seen_mask;
-    for (;;) {
-        uint32_t e = a->seen_hash[h];
-        if (e == 0)
-            break;
-        dnp3i_seen_t *s = &a->seen[e - 1];
-        if (s->type == m->type && s->index == m->index) {
-            s->group = m->group;
-            s->variation = m->variation;
-            s->flags = m->flags;
-            s->value = m->value;
-            s->is_float = m->is_float;
-            return;
-        }
-        h = (h + 1) & a->seen_mask;
-    }
-    if (a->n_seen >= a->cfg.comm_lost_max_points) {
-        a->counters.untracked_points++;
+    const uint64_t key = key_of((uint8_t)m->type, m->index);
+    uint32_t i = lower_bound(a, key);
+    if (i < a->n_seen && entry_key(&a->seen[i]) == key) {
+        fill(&a->seen[i], m);
         return;
     }
-    dnp3i_seen_t *s = &a->seen[a->n_seen];
-    s->type = (uint8_t)m->type;
-    s->index = m->index;
-    s->group = m->group;
-    s->variation = m->variation;
-    s->flags = m->flags;
-    s->value = m->value;
-    s->is_float = m->is_float;
-    a->seen_hash[h] = ++a->n_seen;
+    if (a->n_seen >= a->cfg.comm_lost_max_points) {
+        if (a->counters.untracked_points++ == 0)
+            dnp3i_master_log(a, DNP3_LOG_WARN,
+                             "more points than comm_lost_max_points (%u): the rest will not be "
+                             "re-reported when communication is lost",
+                             (unsigned)a->cfg.comm_lost_max_points);
+        return;
+    }
+    memmove(&a->seen[i + 1], &a->seen[i], (a->n_seen - i) * sizeof a->seen[0]);
+    fill(&a->seen[i], m);
+    a->n_seen++;
 }
 
 void dnp3i_seen_report_lost(dnp3_master_assoc_t *a)
@@ -58,12 +82,12 @@ void dnp3i_seen_report_lost(dnp3_master_assoc_t *a)
     for (uint32_t i = 0; i < a->n_seen && a->cb.on_measurement; i++) {
         const dnp3i_seen_t *s = &a->seen[i];
         dnp3_measurement_t m = {0};
-        m.type = (dnp3_meas_type_t)s->type;
+        m.type = (dnp3_meas_type_t)(s->type_bits & ~SEEN_FLOAT);
         m.group = s->group;
         m.variation = s->variation;
         m.index = s->index;
         m.value = s->value;
-        m.is_float = s->is_float;
+        m.is_float = (s->type_bits & SEEN_FLOAT) != 0;
         m.flags = s->flags;
         if (a->cfg.comm_lost_mode == DNP3_COMM_LOST_FLAG)
             m.flags = (uint8_t)((m.flags | DNP3_FLAG_COMM_LOST) & ~DNP3_FLAG_ONLINE);

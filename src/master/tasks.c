@@ -190,10 +190,28 @@ int dnp3_master_assoc_read_attributes(dnp3_master_assoc_t *a, dnp3_timestamp_t n
     return (int)t->id;
 }
 
-static bool is_control(uint8_t func)
+/* Functions whose request may have acted even though its answer was lost:
+ * controls, restarts and freezes (a second freeze overwrites the first).
+ * The caller's retry flag does not make them safe. */
+static bool never_retried(uint8_t func)
 {
-    return func == DNP3_FC_SELECT || func == DNP3_FC_OPERATE || func == DNP3_FC_DIRECT_OPERATE ||
-           func == DNP3_FC_DIRECT_OPERATE_NR;
+    switch (func) {
+    case DNP3_FC_SELECT:
+    case DNP3_FC_OPERATE:
+    case DNP3_FC_DIRECT_OPERATE:
+    case DNP3_FC_DIRECT_OPERATE_NR:
+    case DNP3_FC_IMMED_FREEZE:
+    case DNP3_FC_IMMED_FREEZE_NR:
+    case DNP3_FC_FREEZE_CLEAR:
+    case DNP3_FC_FREEZE_CLEAR_NR:
+    case DNP3_FC_FREEZE_AT_TIME:
+    case DNP3_FC_FREEZE_AT_TIME_NR:
+    case DNP3_FC_COLD_RESTART:
+    case DNP3_FC_WARM_RESTART:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int dnp3_master_assoc_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint8_t func,
@@ -215,6 +233,6 @@ int dnp3_master_assoc_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint
     if (rc < 0)
         return rc;
     ADD_OR_RETURN(t, a, DNP3_TASK_REQUEST, func, objects, len);
-    t->safe = retry && !is_control(func) && !dnp3i_fc_no_response(func);
+    t->safe = retry && !never_retried(func) && !dnp3i_fc_no_response(func);
     return (int)t->id;
 }

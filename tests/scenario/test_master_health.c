@@ -90,6 +90,33 @@ static void link_down_comm_lost_flag(void **state)
     assert_int_equal(dnp3_master_assoc_next_deadline(h.a), DNP3_TIMESTAMP_NEVER);
 }
 
+/* The comm-lost table keeps one entry per (type, index), updated in
+ * place, and reports in type then index order whatever the arrival order. */
+static void comm_lost_table_sorted_and_updated(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    startup_with_points();
+    mh_rx(&h, "F0 82 00 00"
+              " 20 05 17 01 01 01 00 00 20 40"   /* g32v5 #1 2.5 */
+              " 02 01 17 01 05 81"               /* g2v1 #5 1 */
+              " 1E 01 00 03 03 01 14 00 00 00"   /* g30v1 #3 20 (was 10) */
+              " 14 01 00 00 00 01 64 00 00 00"); /* g20v1 #0 100 */
+    mh_expect_tx(&h, "D0 00");
+    mh_clear_events(&h);
+    mh_link_down(&h);
+    mh_expect_events(&h, "state failed link_down\n"
+                         "binary_input g1v2 #0 1 f=84 static sol stale\n"
+                         "binary_input g1v2 #1 0 f=04 static sol stale\n"
+                         "binary_input g2v1 #5 1 f=84 static sol stale\n"
+                         "counter g20v1 #0 100 f=04 static sol stale\n"
+                         "analog_input g32v5 #1 2.5 f=04 static sol stale\n"
+                         "analog_input g30v1 #3 20 f=04 static sol stale\n");
+    dnp3_master_counters_t c;
+    dnp3_master_assoc_counters(h.a, &c);
+    assert_int_equal(c.untracked_points, 0);
+}
+
 static void stale_mode(dnp3_master_config_t *cfg)
 {
     cfg->comm_lost_mode = DNP3_COMM_LOST_STALE;
@@ -280,6 +307,7 @@ int main(void)
         cmocka_unit_test_teardown(link_down_comm_lost_flag, teardown),
         cmocka_unit_test_teardown(link_down_stale, teardown),
         cmocka_unit_test_teardown(link_down_no_reports, teardown),
+        cmocka_unit_test_teardown(comm_lost_table_sorted_and_updated, teardown),
         cmocka_unit_test_teardown(tracked_points_bounded, teardown),
         cmocka_unit_test_teardown(link_down_fails_every_task, teardown),
         cmocka_unit_test_teardown(comm_lost_once_per_loss, teardown),

@@ -136,6 +136,19 @@ static void caller_built_request(void **state)
                          "analog_input g30v2 #4 7 f=04 static sol stale\n"
                          "task request 2 TIMEOUT\n");
     mh_expect_no_tx(&h);
+    /* nor a restart or a freeze, retry asked for or not: they may have acted */
+    assert_int_equal(dnp3_master_assoc_request(h.a, h.now, DNP3_FC_COLD_RESTART, NULL, 0, true), 3);
+    mh_expect_tx(&h, "C5 0D");
+    mh_advance(&h, 5000);
+    const uint8_t all_counters[] = {0x14, 0x00, 0x06};
+    assert_int_equal(dnp3_master_assoc_request(h.a, h.now, DNP3_FC_IMMED_FREEZE, all_counters,
+                                               sizeof all_counters, true),
+                     4);
+    mh_expect_tx(&h, "C6 07 14 00 06");
+    mh_advance(&h, 5000);
+    mh_expect_events(&h, "task request 3 TIMEOUT\ntask request 4 TIMEOUT\n");
+    mh_advance(&h, 60000);
+    mh_expect_no_tx(&h);
     assert_int_equal(dnp3_master_assoc_request(h.a, h.now, DNP3_FC_RESPONSE, NULL, 0, false),
                      DNP3_E_INVALID_ARG);
 }

@@ -62,6 +62,33 @@ static void non_lan_without_delay_object(void **state)
     mh_expect_tx(&h, "C3 17");
 }
 
+/* Non-LAN arithmetic: the written time is our UTC time when the WRITE
+ * leaves (not when the delay answer came) plus the one-way delay; a
+ * turnaround longer than the round trip gives a delay of 0, not a wrap. */
+static void non_lan_written_later_and_long_turnaround(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(dnp3_master_assoc_time_sync(h.a, h.now, DNP3_TIME_SYNC_NON_LAN), 1);
+    mh_expect_tx(&h, "C2 17"); /* at now 1000 */
+    mh_advance(&h, 300);
+    mh_rx(&h, "C2 81 00 00 34 02 07 01 64 00"); /* turnaround 100 ms: delay 100 */
+    mh_advance(&h, 20);
+    /* the WRITE leaves at now 1320: UTC 1700000001320 + 100 */
+    mh_expect_tx(&h, "C3 02 32 01 07 01 8C 6D E5 CF 8B 01");
+    mh_rx(&h, "C3 81 00 00");
+    mh_expect_events(&h, "task time_sync 1 SUCCESS delay=100\n");
+
+    assert_int_equal(dnp3_master_assoc_time_sync(h.a, h.now, DNP3_TIME_SYNC_NON_LAN), 2);
+    mh_expect_tx(&h, "C4 17");
+    mh_advance(&h, 300);
+    mh_rx(&h, "C4 81 00 00 34 02 07 01 F4 01");              /* turnaround 500 > round trip 300 */
+    mh_expect_tx(&h, "C5 02 32 01 07 01 54 6E E5 CF 8B 01"); /* UTC 1700000001620 + 0 */
+    mh_rx(&h, "C5 81 00 00");
+    mh_expect_events(&h, "task time_sync 2 SUCCESS\n" /* delay 0 */);
+}
+
 static void lan_sync(dnp3_master_config_t *cfg)
 {
     cfg->time_sync_on_need_time = DNP3_TIME_SYNC_LAN;
@@ -112,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(lan, teardown),
         cmocka_unit_test_teardown(non_lan, teardown),
+        cmocka_unit_test_teardown(non_lan_written_later_and_long_turnaround, teardown),
         cmocka_unit_test_teardown(non_lan_without_delay_object, teardown),
         cmocka_unit_test_teardown(no_clock, teardown),
         cmocka_unit_test_teardown(need_time_non_lan, teardown),

@@ -159,12 +159,50 @@ static void names(void **state)
     assert_null(dnp3_master_state_name((dnp3_master_state_t)5));
 }
 
+/* Memory per association (issue 10 wants thousands of them): the
+ * comm-lost table costs 16 bytes a point and nothing else, the default
+ * table is 256 points, and the whole default association stays under
+ * 14.5 KB. */
+static size_t memory_with(uint32_t comm_lost_points)
+{
+    dnp3_master_config_t c;
+    dnp3_master_config_default(&c);
+    c.comm_lost_max_points = comm_lost_points;
+    dnp3_master_assoc_t *a = NULL;
+    assert_int_equal(dnp3_master_assoc_new(&c, NULL, NULL, &a), 0);
+    size_t n = dnp3_master_assoc_memory(a);
+    dnp3_master_assoc_free(a);
+    return n;
+}
+
+static void memory_per_association(void **state)
+{
+    (void)state;
+    dnp3_master_config_t c;
+    dnp3_master_config_default(&c);
+    assert_int_equal(c.comm_lost_max_points, 256);
+    const size_t none = memory_with(0);
+    assert_int_equal(memory_with(1) - none, 16);
+    assert_int_equal(memory_with(256) - none, 256 * 16);
+    assert_int_equal(memory_with(10000) - none, 10000 * 16);
+    /* the rest: queue pool 4096 + last unsolicited 2048 + scratch 2048 +
+     * 16 task slots + command statuses + the association itself */
+    assert_true(none > 4096 + 2048 + 2048 && none < 10500);
+    assert_true(memory_with(256) < 14500);
+    /* without comm-lost reports (the one-shot tools) no table at all */
+    c.comm_lost_mode = DNP3_COMM_LOST_NONE;
+    dnp3_master_assoc_t *a = NULL;
+    assert_int_equal(dnp3_master_assoc_new(&c, NULL, NULL, &a), 0);
+    assert_int_equal(dnp3_master_assoc_memory(a), none);
+    dnp3_master_assoc_free(a);
+    assert_int_equal(dnp3_master_assoc_memory(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),
-        cmocka_unit_test(new_refuses),
-        cmocka_unit_test(session_ops),
+        cmocka_unit_test(defaults),    cmocka_unit_test(new_refuses),
+        cmocka_unit_test(session_ops), cmocka_unit_test(memory_per_association),
         cmocka_unit_test(names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
