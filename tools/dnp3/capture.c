@@ -267,7 +267,10 @@ static void free_dead(capture_t *c)
  * end and forget the flow. */
 static void flow_end(capture_t *c, cap_flow_t *f)
 {
-    if (f->tcp.nheld > 0)
+    /* Already over: a reset whose two directions are one flow (a packet
+     * from an address and port to the same address and port) ends it as
+     * the reverse direction first. */
+    if (f->ended || f->tcp.nheld > 0)
         return;
     f->ended = true;
     c->counters.flows_ended++;
