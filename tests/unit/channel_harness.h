@@ -62,6 +62,16 @@ static inline harness_t *h_new(const dnp3_channel_config_t *cfg)
     return h;
 }
 
+/* A harness on an outstation channel with link address 1, defaults otherwise. */
+static inline harness_t *h_new_outstation(void)
+{
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.local[0] = 1;
+    return h_new(&cfg);
+}
+
 static inline void h_free(harness_t *h)
 {
     dnp3_channel_free(h->ch);
