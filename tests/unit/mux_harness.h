@@ -158,6 +158,17 @@ static inline void mh_logger(void *ctx, dnp3_log_level_t level, const char *msg)
     mh_printf(ctx, "%s %s\n", dnp3_log_level_name(level), msg);
 }
 
+/* A mux configuration for an outstation channel at link address 10, its log
+ * lines (at the default level unless the caller changes it) into *log. */
+static inline void mh_outstation_config(dnp3_mux_config_t *cfg, mh_text_t *log)
+{
+    dnp3_mux_config_default(cfg);
+    cfg->channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg->channel.local[0] = 10;
+    cfg->logger.log = mh_logger;
+    cfg->logger.ctx = log;
+}
+
 /* ---- streams ---------------------------------------------------------------- */
 
 typedef struct mh_stream {
