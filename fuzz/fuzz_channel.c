@@ -29,6 +29,7 @@
 
 #include "dnp3/channel.h"
 #include "fuzz_check.h"
+#include "fuzz_frames.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -108,22 +109,6 @@ static void finish(side_t *s, const dnp3_channel_config_t *cfg)
     CHECK(ev.kind == DNP3_CHANNEL_EV_NONE);
 }
 
-/* Output must be whole, valid frames. */
-static void check_output(const uint8_t *out, size_t n)
-{
-    dnp3_link_parser_t p;
-    dnp3_link_event_t ev;
-    dnp3_link_parser_init(&p, DNP3_LINK_POLICY_DISCARD);
-    size_t pos = 0;
-    while (pos < n) {
-        size_t used = dnp3_link_parser_feed(&p, out + pos, n - pos, &ev);
-        pos += used;
-        CHECK(ev.kind == DNP3_LINK_EV_NONE || ev.kind == DNP3_LINK_EV_FRAME);
-    }
-    CHECK(dnp3_link_parser_finish(&p, &ev) == 0);
-    CHECK(p.counters.discarded_bytes == 0);
-}
-
 static void check_counters(const dnp3_channel_t *ch, bool finished)
 {
     dnp3_channel_counters_t c;
@@ -181,7 +166,7 @@ static void take(side_t *a, side_t *b, uint64_t now, size_t cap)
     size_t nb = dnp3_channel_take_output(b->ch, now, ob, cap);
     CHECK(na <= cap && na == nb && memcmp(oa, ob, na) == 0);
     CHECK(oa[cap] == 0xA5); /* never past cap */
-    check_output(oa, na);
+    check_frames(oa, na);
 }
 
 static void control(side_t *a, side_t *b, const dnp3_channel_config_t *cfg, uint64_t now,

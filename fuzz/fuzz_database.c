@@ -30,24 +30,12 @@
 
 #include "dnp3/database.h"
 #include "fuzz_check.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NPOINTS 3
 #define NBUF    2
-
-typedef struct input {
-    const uint8_t *p;
-    size_t left;
-} input_t;
-
-static uint8_t next(input_t *in)
-{
-    if (!in->left)
-        return 0;
-    in->left--;
-    return *in->p++;
-}
 
 /* ---- reference model -------------------------------------------------------
  * A second, deliberately naive implementation of the documented buffer rules
@@ -315,10 +303,10 @@ static void check_buffer(world_t *w, shadow_t *s)
 
 static void do_select(shadow_t *s, input_t *in)
 {
-    uint8_t mask = next(in) & 7u;
-    uint16_t tmask = next(in);
-    uint32_t max = next(in) % 12u;
-    tmask = (uint16_t)(tmask | (next(in) & 3u) << DNP3_EV_BINARY_COMMAND); /* g13, g43 */
+    uint8_t mask = input_next(in) & 7u;
+    uint16_t tmask = input_next(in);
+    uint32_t max = input_next(in) % 12u;
+    tmask = (uint16_t)(tmask | (input_next(in) & 3u) << DNP3_EV_BINARY_COMMAND); /* g13, g43 */
     if (tmask & 1u)
         tmask = DNP3_TYPE_MASK_ALL;
     m_select(&s->m, mask, tmask, max);
@@ -356,8 +344,8 @@ static void do_select(shadow_t *s, input_t *in)
 
 static void buffer_op(world_t *w, uint8_t op, input_t *in)
 {
-    shadow_t *s = &w->s[next(in) % NBUF];
-    uint8_t arg = next(in);
+    shadow_t *s = &w->s[input_next(in) % NBUF];
+    uint8_t arg = input_next(in);
     uint8_t seq = arg & 15u;
     bool uns = (arg & 16u) != 0;
     uint8_t key = arg & 31u;
@@ -368,7 +356,7 @@ static void buffer_op(world_t *w, uint8_t op, input_t *in)
         do_select(s, in);
         break;
     case 1:
-        n = next(in) % 6u;
+        n = input_next(in) % 6u;
         rc = dnp3_event_buffer_write(s->b, n, seq, uns);
         if (n > s->m.nsel) {
             CHECK(rc == DNP3_E_INVALID_ARG);
@@ -423,9 +411,9 @@ static void record_command(world_t *w, uint32_t i, uint8_t v, uint8_t flags, dnp
 
 static void update_op(world_t *w, uint8_t op, input_t *in)
 {
-    uint32_t i = next(in) % (NPOINTS + 1u); /* NPOINTS: an invalid index */
-    uint8_t v = next(in), flags = next(in);
-    dnp3_time_t t = (dnp3_time_t)next(in) << 8;
+    uint32_t i = input_next(in) % (NPOINTS + 1u); /* NPOINTS: an invalid index */
+    uint8_t v = input_next(in), flags = input_next(in);
+    dnp3_time_t t = (dnp3_time_t)input_next(in) << 8;
     static const double analogs[] = {0, 0.5, 1, 1.5, -3, 1e308, -1e308, INFINITY, NAN};
     double a = analogs[v % (sizeof analogs / sizeof analogs[0])];
     uint8_t octets[4] = {v, flags, v, flags};
@@ -514,7 +502,7 @@ static bool open_world(world_t *w, input_t *in)
     dnp3_db_config_default(&cfg);
     cfg.batch_capacity = 8;
     cfg.octet_string_size = 4;
-    uint8_t modes = next(in), classes = next(in);
+    uint8_t modes = input_next(in), classes = input_next(in);
     for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
         cfg.count[t] = NPOINTS;
         cfg.defaults[t].event_mode = (modes >> t) & 1u;
@@ -525,13 +513,13 @@ static bool open_world(world_t *w, input_t *in)
     for (unsigned k = 0; k < NBUF; k++) {
         dnp3_event_buffer_config_t bc;
         dnp3_event_buffer_config_default(&bc);
-        uint8_t caps = next(in);
+        uint8_t caps = input_next(in);
         model_t *m = &w->s[k].m;
         for (unsigned c = 0; c < 3; c++)
             bc.class_capacity[c] = w->s[k].cap[c] =
                 (caps >> (c * 2)) & 3u ? ((caps >> (c * 2)) & 3u) * 2u : 0;
         bc.type_capacity[DNP3_PT_ANALOG] = (caps >> 6) & 3u;
-        uint8_t pol = next(in);
+        uint8_t pol = input_next(in);
         bc.overflow_policy = pol & 1u;
         m->every_change = bc.every_change = (pol & 2u) != 0;
         bc.type_capacity[DNP3_EV_BINARY_COMMAND] = (pol >> 2) & 3u;
@@ -557,7 +545,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!open_world(&w, &in))
         return 0;
     while (in.left) {
-        uint8_t op = next(&in);
+        uint8_t op = input_next(&in);
         if (op & 0x80u)
             buffer_op(&w, op % 6u, &in);
         else

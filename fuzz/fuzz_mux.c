@@ -33,6 +33,7 @@
 #include "dnp3/link.h"
 #include "dnp3/mux.h"
 #include "fuzz_check.h"
+#include "fuzz_frames.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -275,20 +276,6 @@ static int feed(side_t *sd, uint64_t now, const uint8_t *d, size_t len, size_t c
     return 0;
 }
 
-static void check_output(const uint8_t *out, size_t n)
-{
-    dnp3_link_parser_t p;
-    dnp3_link_event_t ev;
-    dnp3_link_parser_init(&p, DNP3_LINK_POLICY_DISCARD);
-    size_t pos = 0;
-    while (pos < n) {
-        pos += dnp3_link_parser_feed(&p, out + pos, n - pos, &ev);
-        CHECK(ev.kind == DNP3_LINK_EV_NONE || ev.kind == DNP3_LINK_EV_FRAME);
-    }
-    CHECK(dnp3_link_parser_finish(&p, &ev) == 0);
-    CHECK(p.counters.discarded_bytes == 0);
-}
-
 static void take(side_t *a, side_t *b, uint64_t now, size_t cap)
 {
     uint8_t oa[528 + 8], ob[528 + 8];
@@ -298,7 +285,7 @@ static void take(side_t *a, side_t *b, uint64_t now, size_t cap)
     CHECK(na == nb && (na < 0 || (size_t)na <= cap));
     if (na > 0) {
         CHECK(memcmp(oa, ob, (size_t)na) == 0);
-        check_output(oa, (size_t)na);
+        check_frames(oa, (size_t)na);
     }
     CHECK(oa[cap] == 0xA5);
     after(a, na, now);

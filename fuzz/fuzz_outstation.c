@@ -20,23 +20,11 @@
 #include "dnp3/app.h"
 #include "dnp3/outstation.h"
 #include "fuzz_check.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define TX_MAX 249
-
-typedef struct input {
-    const uint8_t *p;
-    size_t left;
-} input_t;
-
-static uint8_t next(input_t *in)
-{
-    if (!in->left)
-        return 0;
-    in->left--;
-    return *in->p++;
-}
 
 typedef struct fz {
     dnp3_db_t *db;
@@ -125,28 +113,28 @@ static void send_request(fz_t *f, input_t *in, bool templated)
 {
     uint8_t frag[300];
     size_t n = 0;
-    uint8_t sel = next(in);
+    uint8_t sel = input_next(in);
     uint16_t dsts[] = {10, 10, 10, 0xFFFC, 0xFFFD, 0xFFFE, 0xFFFF, 11};
     uint16_t dst = dsts[sel & 7];
     uint16_t src = (sel & 0x80) ? 2 : 1;
-    uint8_t len = next(in);
-    frag[n++] = next(in);
+    uint8_t len = input_next(in);
+    frag[n++] = input_next(in);
     if (templated) {
-        uint8_t t = next(in) % (sizeof templates / sizeof templates[0]);
+        uint8_t t = input_next(in) % (sizeof templates / sizeof templates[0]);
         memcpy(frag + n, templates[t], template_len[t]);
         n += template_len[t];
     }
     while (len-- && n < sizeof frag)
-        frag[n++] = next(in);
+        frag[n++] = input_next(in);
     dnp3_outstation_on_fragment(f->o, f->now, src, dst, frag, n);
 }
 
 static void update(fz_t *f, input_t *in)
 {
-    uint8_t t = next(in) % DNP3_PT_COUNT_;
-    uint32_t idx = next(in) % 5; /* 4 points: index 4 is refused */
-    uint8_t v = next(in);
-    uint8_t flags = next(in);
+    uint8_t t = input_next(in) % DNP3_PT_COUNT_;
+    uint32_t idx = input_next(in) % 5; /* 4 points: index 4 is refused */
+    uint8_t v = input_next(in);
+    uint8_t flags = input_next(in);
     dnp3_time_t time = f->now * 7;
     switch ((dnp3_point_type_t)t) {
     case DNP3_PT_BINARY:
@@ -188,15 +176,16 @@ static void step(fz_t *f, input_t *in, uint8_t op)
         send_request(f, in, true);
         break;
     case 2: {
-        uint16_t ms = (uint16_t)(next(in) | next(in) << 8);
+        uint16_t ms = (uint16_t)(input_next(in) | input_next(in) << 8);
         f->now += ms;
         break;
     }
     case 3:
-        dnp3_outstation_on_link_event(f->o, f->now, next(in) & 1 ? DNP3_LINK_UP : DNP3_LINK_DOWN);
+        dnp3_outstation_on_link_event(f->o, f->now,
+                                      input_next(in) & 1 ? DNP3_LINK_UP : DNP3_LINK_DOWN);
         break;
     case 4: { /* confirm what was sent last (or not quite) */
-        uint8_t b = next(in);
+        uint8_t b = input_next(in);
         uint8_t c[2] = {(uint8_t)(0xC0 | ((b & 1) ? f->last_seq : (b >> 4))), 0x00};
         if (b & 2)
             c[0] = (uint8_t)(0xD0 | f->last_uns_seq);
@@ -207,13 +196,13 @@ static void step(fz_t *f, input_t *in, uint8_t op)
         update(f, in);
         break;
     case 6: {
-        uint8_t b = next(in);
+        uint8_t b = input_next(in);
         dnp3_outstation_set_local(f->o, b & 1);
         dnp3_outstation_set_iin(f->o, DNP3_IIN_DEVICE_TROUBLE, b & 2);
         break;
     }
     case 7: {
-        uint8_t b = next(in);
+        uint8_t b = input_next(in);
         dnp3_db_freeze(f->db, b & 3, 3, b & 4, f->now);
         break;
     }
@@ -251,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     dnp3_outstation_on_link_event(f.o, f.now, DNP3_LINK_UP);
     while (in.left) {
-        step(&f, &in, next(&in));
+        step(&f, &in, input_next(&in));
         dnp3_outstation_on_timer(f.o, f.now);
         dnp3_timestamp_t d = dnp3_outstation_next_deadline(f.o);
         CHECK(d == DNP3_TIMESTAMP_NEVER || d > f.now || d == 0 || dnp3_outstation_want_send(f.o));

@@ -2,12 +2,12 @@
  * the channel's local addresses), connection open/close, closing with a
  * reason, logging and counters. Routing is in mux_rx.c, output in mux_tx.c. */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../channel/channel_internal.h"
 #include "mux_internal.h"
+#include "util/logline.h"
 
 void dnp3_mux_config_default(dnp3_mux_config_t *cfg)
 {
@@ -75,12 +75,10 @@ void dnp3i_mux_log(const dnp3_mux_t *mux, dnp3_log_level_t level, const char *fm
 {
     if (!mux->cfg.logger.log || level > mux->cfg.logger.level)
         return;
-    char line[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    dnp3i_log_vline(mux->cfg.logger.log, mux->cfg.logger.ctx, level, fmt, ap);
     va_end(ap);
-    mux->cfg.logger.log(mux->cfg.logger.ctx, level, line);
 }
 
 static const char *const close_names[DNP3_MUX_CLOSE_REASON_COUNT] = {

@@ -1,6 +1,7 @@
 /* IIN bits of the responses (4.2.2.7.2), the outstation's idea of UTC, and
  * the log helper. */
 #include "outstation/outstation_internal.h"
+#include "util/logline.h"
 
 #include <stdio.h>
 
@@ -39,12 +40,10 @@ void dnp3i_os_log(dnp3_outstation_t *o, dnp3_log_level_t level, const char *fmt,
 {
     if (!o->cb.log || level > o->cfg.log_level)
         return;
-    char line[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    dnp3i_log_vline(o->cb.log, o->ctx, level, fmt, ap);
     va_end(ap);
-    o->cb.log(o->ctx, level, line);
 }
 
 /* A format sink that hands each line to the log callback. */

@@ -6,38 +6,9 @@ Run by ctest with DNP3_BIN set (the built `dnp3`). The vectors are the ones of
 the issue: each decoded with exit 0 before, silently wrong.
 Exit code 77 = skipped (the script says why).
 """
-import json
-import os
-import subprocess
 import sys
 
-BIN = os.environ.get("DNP3_BIN", "")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args):
-    p = subprocess.run([BIN] + args, capture_output=True, timeout=60)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def run_json(args):
-    rc, out, err = run(args + ["--json"])
-    lines = []
-    for ln in out.splitlines():
-        if ln.strip():
-            try:
-                lines.append(json.loads(ln))
-            except ValueError as e:
-                check(False, "not JSON (%s): %r" % (e, ln))
-    return rc, lines, err
-
+from e2elib import check, require_bin, run, run_groups, run_json
 
 VAR0 = "app: variation 0 (any) where the objects must carry values"
 
@@ -96,21 +67,9 @@ def test_g0_range_start_is_stop():
 
 
 def main():
-    if not BIN or not os.access(BIN, os.X_OK):
-        print("SKIP: DNP3_BIN not set or not executable (%r)" % BIN)
-        return 77
-    for t in (test_variation0, test_g0_unnamed_attribute, test_g0_range_start_is_stop):
-        before = len(failures)
-        try:
-            t()
-        except Exception as e:  # a crash in one group must not hide the others
-            check(False, "%s raised %r" % (t.__name__, e))
-        print("%-28s %s" % (t.__name__, "ok" if len(failures) == before else "FAILED"))
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all codec CLI checks passed")
-    return 0
+    require_bin()
+    return run_groups((test_variation0, test_g0_unnamed_attribute, test_g0_range_start_is_stop),
+                      "all codec CLI checks passed", width=28)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ Exit code 77 = skipped (the script says why).
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-BIN = os.environ.get("DNP3_BIN", "")
+from e2elib import check, frame, require_bin, run, run_groups, run_json
 
 # ---- vectors ---------------------------------------------------------------
 # DNP3-FACTS 1.7: two-block response O(1) -> M(1024), g30v1 points +100, -2 (flags 01).
@@ -24,55 +23,6 @@ LINK_STATUS = "05 64 05 0B 01 00 0A 00 6D ED"
 # DNP3-FACTS 4.3: CTO (g51v1 = 1000 ms) then g2v3 index 5 flags 0x81 +10 ms -> 1010.
 CTO_APP = "E1 81 00 00 33 01 07 01 E8 03 00 00 00 00 02 03 28 01 00 05 00 81 0A 00"
 READ_CLASS_APP = "C3 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06"
-
-
-def crc_dnp(data):
-    """CRC-16/DNP (DNP3-FACTS 1.6): reflected poly 0xA6BC, init 0, final complement."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
-    return (~crc) & 0xFFFF
-
-
-def frame(ctrl, dst, src, user=b""):
-    """An FT3 frame with correct CRCs (IEEE 1815-2012 9.2)."""
-    hdr = bytes([0x05, 0x64, 5 + len(user), ctrl, dst & 0xFF, dst >> 8, src & 0xFF, src >> 8])
-    c = crc_dnp(hdr)
-    out = hdr + bytes([c & 0xFF, c >> 8])
-    for i in range(0, len(user), 16):
-        blk = user[i:i + 16]
-        c = crc_dnp(blk)
-        out += blk + bytes([c & 0xFF, c >> 8])
-    return out
-
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, stdin=None):
-    p = subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=60)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def run_json(args, stdin=None):
-    rc, out, err = run(args + ["--json"], stdin)
-    lines = []
-    for ln in out.splitlines():
-        if not ln.strip():
-            continue
-        try:
-            lines.append(json.loads(ln))
-        except ValueError as e:
-            check(False, "not JSON (%s): %r" % (e, ln))
-    return rc, lines, err
 
 
 def is_int(v):
@@ -346,23 +296,11 @@ def test_json_escaping():
 
 
 def main():
-    if not BIN or not os.access(BIN, os.X_OK):
-        print("SKIP: DNP3_BIN not set or not executable (%r)" % BIN)
-        return 77
-    for t in (test_two_block_forms, test_two_block_json, test_link_only_and_request,
-              test_multi_frame_fragment, test_app_and_cto, test_errors_and_exit_codes,
-              test_help_version, test_json_escaping):
-        before = len(failures)
-        try:
-            t()
-        except Exception as e:  # a crash in one group must not hide the others
-            check(False, "%s raised %r" % (t.__name__, e))
-        print("%-28s %s" % (t.__name__, "ok" if len(failures) == before else "FAILED"))
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all decode CLI checks passed")
-    return 0
+    require_bin()
+    return run_groups((test_two_block_forms, test_two_block_json, test_link_only_and_request,
+                       test_multi_frame_fragment, test_app_and_cto, test_errors_and_exit_codes,
+                       test_help_version, test_json_escaping),
+                      "all decode CLI checks passed", width=28)
 
 
 if __name__ == "__main__":

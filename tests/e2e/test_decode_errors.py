@@ -11,40 +11,10 @@ not an error; a status byte is named only when it is a defined code.
 Run by ctest with DNP3_BIN set. Exit code 77 = skipped (the script says why).
 """
 import json
-import os
 import subprocess
 import sys
 
-BIN = os.environ.get("DNP3_BIN", "")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def crc_dnp(data):
-    """CRC-16/DNP (IEEE 1815-2012 9.2.4.2): reflected poly 0xA6BC, init 0, complemented."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
-    return (~crc) & 0xFFFF
-
-
-def frame(ctrl, dst, src, user=b""):
-    """An FT3 frame with correct CRCs (IEEE 1815-2012 9.2)."""
-    hdr = bytes([0x05, 0x64, 5 + len(user), ctrl, dst & 0xFF, dst >> 8, src & 0xFF, src >> 8])
-    c = crc_dnp(hdr)
-    out = hdr + bytes([c & 0xFF, c >> 8])
-    for i in range(0, len(user), 16):
-        blk = user[i:i + 16]
-        c = crc_dnp(blk)
-        out += blk + bytes([c & 0xFF, c >> 8])
-    return out
+from e2elib import BIN, check, frame, require_bin, run_groups
 
 
 def decode(hexargs, json_out=False):
@@ -128,22 +98,10 @@ def test_reserved_bits_are_shown_not_errors():
 
 
 def main():
-    if not BIN or not os.access(BIN, os.X_OK):
-        print("SKIP: DNP3_BIN not set or not executable (%r)" % BIN)
-        return 77
-    for t in (test_undefined_link_functions, test_undefined_app_function, test_command_status,
-              test_reserved_bits_are_shown_not_errors):
-        before = len(failures)
-        try:
-            t()
-        except Exception as e:  # a crash in one group must not hide the others
-            check(False, "%s raised %r" % (t.__name__, e))
-        print("%-40s %s" % (t.__name__, "ok" if len(failures) == before else "FAILED"))
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all error-policy checks passed")
-    return 0
+    require_bin()
+    return run_groups((test_undefined_link_functions, test_undefined_app_function,
+                       test_command_status, test_reserved_bits_are_shown_not_errors),
+                      "all error-policy checks passed")
 
 
 if __name__ == "__main__":

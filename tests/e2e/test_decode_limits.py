@@ -15,29 +15,11 @@ import subprocess
 import sys
 import tempfile
 
-BIN = os.environ.get("DNP3_BIN", "")
+from e2elib import BIN, check, crc_dnp, failures, require_bin  # noqa: E402
+
 TMP = tempfile.mkdtemp(prefix="dnp3-limits-")
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 # ---- DNP3 frames -------------------------------------------------------------
-
-def crc_dnp(data):
-    """CRC-16/DNP: reflected poly 0xA6BC, init 0, final complement."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
-    return (~crc) & 0xFFFF
-
 
 _CRC = {}
 
@@ -416,9 +398,7 @@ def test_contradictions():
 
 
 def main():
-    if not BIN or not os.access(BIN, os.X_OK):
-        print("SKIP: DNP3_BIN not set or not executable (%r)" % BIN)
-        return 77
+    require_bin()
     only = os.environ.get("ONLY")
     for t in (test_sequential_connections, test_concurrent_split_frames,
               test_half_frames_reported, test_address_pairs_one_connection,

@@ -27,37 +27,16 @@ import sys
 import tempfile
 import threading
 
+from e2elib import check, crc_dnp, failures  # noqa: E402
+from e2elib import frame as ft3_frame  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY = os.path.join(HERE, "..", "fault", "fault_proxy.py")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def crc_dnp(data):
-    """CRC-16/DNP (IEEE 1815-2012 9.2.4.2): reflected poly 0xA6BC, init 0, complemented."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
-    return (~crc) & 0xFFFF
 
 
 def frame(dst, src, user):
-    """An FT3 frame with correct CRCs (IEEE 1815-2012 9.2)."""
-    hdr = bytes([0x05, 0x64, 5 + len(user), 0xC4, dst & 0xFF, dst >> 8, src & 0xFF, src >> 8])
-    c = crc_dnp(hdr)
-    out = hdr + bytes([c & 0xFF, c >> 8])
-    for i in range(0, len(user), 16):
-        blk = user[i:i + 16]
-        c = crc_dnp(blk)
-        out += blk + bytes([c & 0xFF, c >> 8])
-    return out
+    """An unconfirmed user data frame (control 0xC4) with correct CRCs."""
+    return ft3_frame(0xC4, dst, src, user)
 
 
 def crc_ok(fr):

@@ -22,17 +22,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
+from e2elib import BIN, require_bin, require_tshark  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 TYPES = ["binary_input", "double_bit_input", "binary_output_status", "counter", "frozen_counter",
          "analog_input", "analog_output_status", "octet_string"]
 KEYS = ["ts", "assoc", "type", "group", "variation", "index", "value", "flags", "time", "event",
         "unsol"]
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def dnp3(*args, timeout=20):
@@ -135,10 +130,8 @@ def check_capture(target, port, tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        skip("tshark not installed")
+    require_bin()
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--points", "3"], tmp)
         try:

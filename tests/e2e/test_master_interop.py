@@ -24,36 +24,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import tshark_check  # noqa: E402
+from e2elib import BIN, free_port, probe_capture_ok, require_bin, require_tshark, skip  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 INTEROP = os.environ.get("DNP3C_INTEROP", "/work/interop")
 OD = os.path.join(INTEROP, "bin", "od_outstation")
-
-
-def probe_capture_ok(pcap, port):
-    """tshark_check, except for the one thing tshark 4.0.17 gets wrong in a probe: a READ with
-    no object headers (valid, 4.4.1: the outstation answers with its IIN) is "malformed" to it.
-    Every other packet must be clean, and every payload DNP3."""
-    problems = tshark_check(pcap, port)
-    if not problems:
-        return True
-    out = subprocess.run(["tshark", "-n", "-r", pcap, "-d", "tcp.port==%d,dnp3" % port, "-Y",
-                          "(_ws.malformed || _ws.expert.severity >= warning) && "
-                          "!(dnp3.al.func == 1 && !dnp3.al.obj)"], capture_output=True, text=True)
-    return not out.stdout.strip() and not any("not dissected" in p for p in problems)
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def dnp3(*args):
@@ -160,12 +134,10 @@ def check_master(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
+    require_bin()
     if not os.access(OD, os.X_OK):
         skip("opendnp3's od_outstation not built (%s)" % OD)
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        skip("tshark not installed")
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         check_commands(tmp)
         check_master(tmp)

@@ -18,33 +18,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check  # noqa: E402
+from e2elib import BIN, tshark_installed, require_bin, stop_sigint, wait_for  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    have_tshark = subprocess.run(["which", "tshark"], capture_output=True).returncode == 0
+    require_bin()
+    have_tshark = tshark_installed()
     with tempfile.TemporaryDirectory() as tmp:
         pcap = os.path.join(tmp, "listen.pcap")
         out_path, err_path = os.path.join(tmp, "m.out"), os.path.join(tmp, "m.err")
@@ -78,12 +61,7 @@ def main():
             wait_for(lambda: "outstation 12 (to 1) is not configured: closing" in log(), 10,
                      "the refusal")
         finally:
-            m.send_signal(signal.SIGINT)
-            try:
-                status = m.wait(10)
-            except subprocess.TimeoutExpired:
-                m.kill()
-                raise
+            status = stop_sigint(m)
             mout.close()
             merr.close()
             for o in outs:

@@ -23,17 +23,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation  # noqa: E402
+from e2elib import BIN, tshark_installed, require_bin, skip  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 N = 1000
 PROCS = 8
 STATIONS = 16
 MASTERS = 8
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def outstation_yaml(path):
@@ -109,12 +104,11 @@ def tshark_check_ports(pcap, ports):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
+    require_bin()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < N + 64:
         skip("the open file limit (%d) is too low for %d connections" % (hard, N))
-    have_tshark = subprocess.run(["which", "tshark"], capture_output=True).returncode == 0
+    have_tshark = tshark_installed()
     with tempfile.TemporaryDirectory() as tmp:
         oyaml = os.path.join(tmp, "outstation.yaml")
         outstation_yaml(oyaml)

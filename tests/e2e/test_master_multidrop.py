@@ -20,8 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
+from e2elib import BIN, tshark_installed, require_bin  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 
 OUTSTATION = """listen: 127.0.0.1:0
 outstations:
@@ -53,15 +53,9 @@ associations:
 """
 
 
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    have_tshark = subprocess.run(["which", "tshark"], capture_output=True).returncode == 0
+    require_bin()
+    have_tshark = tshark_installed()
     with tempfile.TemporaryDirectory() as tmp:
         oy = os.path.join(tmp, "o.yaml")
         with open(oy, "w") as f:

@@ -18,28 +18,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
+from e2elib import BIN, require_bin, stop_sigint, require_tshark, wait_for  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 KEYS = ["ts", "assoc", "type", "group", "variation", "index", "value", "flags", "time", "event",
         "unsol"]
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def bi1(objs):
@@ -49,10 +34,8 @@ def bi1(objs):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        skip("tshark not installed")
+    require_bin()
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--points", "4", "--simulate",
                              "--period", "300ms"], tmp)
@@ -85,12 +68,7 @@ def main():
                                  "300ms"], tmp, name="outstation2")
             wait_for(lambda: log().count("integrity poll done") >= 2, 20, "a second integrity poll")
         finally:
-            m.send_signal(signal.SIGINT)
-            try:
-                status = m.wait(10)
-            except subprocess.TimeoutExpired:
-                m.kill()
-                raise
+            status = stop_sigint(m)
             mout.close()
             merr.close()
             o.stop()

@@ -16,8 +16,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import *  # noqa: E402,F401,F403
+from e2elib import BIN, require_bin  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 
 
 def accept(listener, timeout):
@@ -112,9 +112,7 @@ def check_ipv6(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     with tempfile.TemporaryDirectory() as tmp:
         check_dual_end_point(tmp)
         check_keepalive(tmp)

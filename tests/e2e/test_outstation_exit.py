@@ -10,10 +10,10 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 
-BIN = os.environ.get("DNP3_BIN", "")
+from e2elib import BIN, require_bin
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "outstation.yaml")
 
@@ -34,9 +34,7 @@ def expect(args, status, pattern, prefix=()):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     # port in use
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))

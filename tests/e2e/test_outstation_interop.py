@@ -16,22 +16,18 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check  # noqa: E402
+from e2elib import BIN, require_bin, require_tshark  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 INTEROP = os.environ.get("DNP3C_INTEROP", "/work/interop")
 OD_MASTER = os.path.join(INTEROP, "bin", "od_master")
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     if not os.access(OD_MASTER, os.X_OK):
         print("SKIP: no opendnp3 master at %s" % OD_MASTER)
         sys.exit(77)
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        print("SKIP: tshark not installed")
-        sys.exit(77)
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         pcap = os.path.join(tmp, "interop.pcap")
         o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--simulate", "--period", "1s",

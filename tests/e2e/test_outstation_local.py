@@ -12,8 +12,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import *  # noqa: E402,F401,F403
+from e2elib import BIN, require_bin  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 LOCAL_CONTROL = 0x2000  # IIN1.5
 LATCH_ON, LATCH_OFF = 0x03, 0x04
 
@@ -49,9 +49,7 @@ def check_local(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     with tempfile.TemporaryDirectory() as tmp:
         check_local(tmp)
     print("ok")

@@ -19,8 +19,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import *  # noqa: E402,F401,F403
+from e2elib import BIN, require_bin, require_tshark  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 
 CONFIG = """
 listen: 127.0.0.1:0
@@ -90,12 +90,8 @@ def check_ports(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        print("SKIP: tshark not installed")
-        sys.exit(77)
+    require_bin()
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "multi.yaml")
         with open(path, "w") as f:

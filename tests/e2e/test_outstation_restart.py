@@ -12,8 +12,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import *  # noqa: E402,F401,F403
+from e2elib import BIN, require_bin  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
 FC_COLD_RESTART = 0x0D
 FC_WARM_RESTART = 0x0E
 
@@ -62,9 +62,7 @@ def check_exit(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     with tempfile.TemporaryDirectory() as tmp:
         check_refused(tmp)
         check_exit(tmp)

@@ -11,16 +11,15 @@ import subprocess
 import sys
 import tempfile
 
-BIN = os.environ.get("DNP3_BIN", "")
+from e2elib import BIN, require_bin
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 UNIT = os.path.join(ROOT, "examples", "dnp3-outstation.service")
 EXAMPLE = os.path.join(ROOT, "examples", "outstation.yaml")
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        print("SKIP: DNP3_BIN not set")
-        sys.exit(77)
+    require_bin()
     analyze = shutil.which("systemd-analyze")
     if not analyze:
         print("SKIP: systemd-analyze not installed")

@@ -27,13 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import *  # noqa: E402,F401,F403
+from e2elib import BIN, require_bin, require_tshark  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def objs_of(pcap, port):
@@ -196,10 +191,8 @@ def check_trace_layers(tmp):
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
-        skip("tshark not installed")
+    require_bin()
+    require_tshark()
     with tempfile.TemporaryDirectory() as tmp:
         check_session(tmp)
         check_simulate(tmp)

@@ -25,26 +25,8 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
+from e2elib import BIN, tshark_installed, probe_capture_ok, require_bin  # noqa: E402
 
-BIN = os.environ.get("DNP3_BIN", "")
-
-
-def probe_capture_ok(pcap, port):
-    """tshark_check, except for the one thing tshark 4.0.17 gets wrong in a probe: a READ with
-    no object headers (valid, 4.4.1: the outstation answers with its IIN) is "malformed" to it.
-    Every other packet must be clean, and every payload DNP3."""
-    problems = tshark_check(pcap, port)
-    if not problems:
-        return True
-    out = subprocess.run(["tshark", "-n", "-r", pcap, "-d", "tcp.port==%d,dnp3" % port, "-Y",
-                          "(_ws.malformed || _ws.expert.severity >= warning) && "
-                          "!(dnp3.al.func == 1 && !dnp3.al.obj)"], capture_output=True, text=True)
-    return not out.stdout.strip() and not any("not dissected" in p for p in problems)
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def probe(*args):
@@ -90,9 +72,8 @@ class Silent:
 
 
 def main():
-    if not BIN or not os.path.exists(BIN):
-        skip("DNP3_BIN not set")
-    have_tshark = subprocess.run(["which", "tshark"], capture_output=True).returncode == 0
+    require_bin()
+    have_tshark = tshark_installed()
     with tempfile.TemporaryDirectory() as tmp:
         # 1. closed port
         port = closed_port()

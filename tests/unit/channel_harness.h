@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "dnp3/channel.h"
+#include "dnp3test.h"
 
 #define H_MAX_EVENTS 4096
 #define H_MAX_DATA   4096
@@ -42,30 +43,10 @@ typedef struct harness {
     size_t n;
 } harness_t;
 
+/* Hex text to bytes (tests/support's reader: pairs, separated by white space, ':' or '-'). */
 static inline size_t h_hex(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F')
-            v = *s - 'A' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_int_equal(hi, -1);
-    return n;
+    return dnp3t_hex(s, out, cap);
 }
 
 static inline harness_t *h_new(const dnp3_channel_config_t *cfg)
@@ -79,6 +60,16 @@ static inline harness_t *h_new(const dnp3_channel_config_t *cfg)
     assert_non_null(h->ch);
     assert_int_equal(err, DNP3_OK);
     return h;
+}
+
+/* A harness on an outstation channel with link address 1, defaults otherwise. */
+static inline harness_t *h_new_outstation(void)
+{
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.local[0] = 1;
+    return h_new(&cfg);
 }
 
 static inline void h_free(harness_t *h)
@@ -177,19 +168,9 @@ static inline void h_advance(harness_t *h, dnp3_timestamp_t ms)
 /* Asserts take_output gives exactly the frames in hex. */
 static inline void h_expect_output_hex(harness_t *h, const char *hex)
 {
-    uint8_t want[4096], got[4096];
-    size_t nw = h_hex(hex, want, sizeof want);
+    uint8_t got[4096];
     size_t ng = dnp3_channel_take_output(h->ch, h->now, got, sizeof got);
-    if (ng != nw || memcmp(got, want, nw) != 0) {
-        fprintf(stderr, "want:");
-        for (size_t i = 0; i < nw; i++)
-            fprintf(stderr, " %02X", want[i]);
-        fprintf(stderr, "\ngot: ");
-        for (size_t i = 0; i < ng; i++)
-            fprintf(stderr, " %02X", got[i]);
-        fprintf(stderr, "\n");
-        fail_msg("output differs");
-    }
+    assert_hex_equal(got, ng, hex);
     assert_false(dnp3_channel_want_write(h->ch));
 }
 

@@ -17,6 +17,7 @@
 
 #include "dnp3/link.h"
 #include "dnp3/mux.h"
+#include "dnp3test.h"
 
 #define MH_LOG    16384
 #define MH_QUEUE  8
@@ -157,6 +158,17 @@ static inline void mh_logger(void *ctx, dnp3_log_level_t level, const char *msg)
     mh_printf(ctx, "%s %s\n", dnp3_log_level_name(level), msg);
 }
 
+/* A mux configuration for an outstation channel at link address 10, its log
+ * lines (at the default level unless the caller changes it) into *log. */
+static inline void mh_outstation_config(dnp3_mux_config_t *cfg, mh_text_t *log)
+{
+    dnp3_mux_config_default(cfg);
+    cfg->channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg->channel.local[0] = 10;
+    cfg->logger.log = mh_logger;
+    cfg->logger.ctx = log;
+}
+
 /* ---- streams ---------------------------------------------------------------- */
 
 typedef struct mh_stream {
@@ -174,27 +186,7 @@ static inline void mh_frame(mh_stream_t *s, uint8_t control, uint16_t dst, uint1
 
 static inline size_t mh_hex(const char *h, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    int hi = -1;
-    for (; *h; h++) {
-        int v;
-        if (*h >= '0' && *h <= '9')
-            v = *h - '0';
-        else if (*h >= 'A' && *h <= 'F')
-            v = *h - 'A' + 10;
-        else if (*h >= 'a' && *h <= 'f')
-            v = *h - 'a' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    return n;
+    return dnp3t_hex(h, out, cap);
 }
 
 /* One single-segment fragment (transport header FIR|FIN, sequence seq),

@@ -16,19 +16,10 @@
 #define LINK_STATUS   "05 64 05 0B 00 04 01 00 5A 96"
 #define NOT_SUPPORTED "05 64 05 0F 00 04 01 00 42 1A"
 
-static harness_t *outstation(void)
-{
-    dnp3_channel_config_t cfg;
-    dnp3_channel_config_default(&cfg);
-    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.local[0] = 1;
-    return h_new(&cfg);
-}
-
 static void link_status_request_answered(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     h_feed_hex(h, LINK_STATUS_REQ);
     h_expect_output_hex(h, LINK_STATUS);
     assert_int_equal(h->n, 0);
@@ -39,7 +30,7 @@ static void link_status_request_answered(void **state)
 static void reset_link_states_acked(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     h_feed_hex(h, RESET_LINK);
     h_expect_output_hex(h, ACK);
     size_t at = 0;
@@ -53,7 +44,7 @@ static void reset_link_states_acked(void **state)
 static void confirmed_data_before_reset_ignored(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     h_feed_hex(h, CONFIRMED_FCB1);
     h_expect_no_output(h);
     size_t at = 0;
@@ -72,7 +63,7 @@ static void confirmed_data_before_reset_ignored(void **state)
 static void repeated_fcb_acked_not_delivered(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     size_t at = 0;
     h_feed_hex(h, RESET_LINK);
     h_expect_output_hex(h, ACK);
@@ -106,7 +97,7 @@ static void repeated_fcb_acked_not_delivered(void **state)
 static void test_link_states_fcb(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     size_t at = 0;
     h_feed_hex(h, RESET_LINK);
     h_expect_output_hex(h, ACK);
@@ -129,7 +120,7 @@ static void test_link_states_fcb(void **state)
 static void unsupported_function(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     h_feed_hex(h, RESET_USER_PROC);
     h_expect_output_hex(h, NOT_SUPPORTED);
     size_t at = 0;
@@ -142,7 +133,7 @@ static void unsupported_function(void **state)
 static void broadcast_never_answered(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     size_t at = 0;
     /* Unconfirmed to 0xFFFF: delivered with its destination. */
     h_feed_hex(h, "05 64 0B C4 FF FF 00 04 A9 7D C0 C1 01 3C 02 06 52 C3");
@@ -191,7 +182,7 @@ static void broadcast_refused_when_off(void **state)
 static void self_address_answered_from_ours(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     h_feed_hex(h, "05 64 05 C9 FC FF 00 04 BA 7C");
     h_expect_output_hex(h, LINK_STATUS); /* from 1, not from 0xFFFC */
     h_free(h);
@@ -200,7 +191,7 @@ static void self_address_answered_from_ours(void **state)
 static void foreign_echo_and_reserved_source(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     size_t at = 0;
     /* To outstation 2: the "TCP connects but nothing answers" case. */
     h_feed_hex(h, "05 64 0B C4 02 00 00 04 B5 56 C0 C1 01 3C 02 06 52 C3");
@@ -277,7 +268,7 @@ static void master_answers_with_dir_set(void **state)
 static void reply_queue_bounded(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     for (int i = 0; i < 17; i++)
         h_feed_hex(h, LINK_STATUS_REQ);
     uint8_t out[512];

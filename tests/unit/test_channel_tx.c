@@ -6,22 +6,13 @@
 #include "dnp3/link.h"
 #include "dnp3/transport.h"
 
-static harness_t *outstation(void)
-{
-    dnp3_channel_config_t cfg;
-    dnp3_channel_config_default(&cfg);
-    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.local[0] = 1;
-    return h_new(&cfg);
-}
-
 /* A null response: C0 81 00 00 (FIR FIN, seq 0; IIN 00 00). */
 static const uint8_t NULL_RESPONSE[] = {0xC0, 0x81, 0x00, 0x00};
 
 static void unconfirmed_single_frame(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     assert_int_equal(dnp3_channel_send(h->ch, 0, 1, 1024, NULL_RESPONSE, 4, false), DNP3_OK);
     assert_true(dnp3_channel_want_write(h->ch));
     assert_false(dnp3_channel_can_send(h->ch));
@@ -64,7 +55,7 @@ static size_t by_hand(const uint8_t *apdu, size_t len, uint8_t seq, uint8_t *out
 static void multi_frame_whole_frames_only(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     uint8_t apdu[2048];
     for (size_t i = 0; i < sizeof apdu; i++)
         apdu[i] = (uint8_t)(i * 13 + 5);
@@ -100,7 +91,7 @@ static void multi_frame_whole_frames_only(void **state)
 static void replies_go_first(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     assert_int_equal(dnp3_channel_send(h->ch, 0, 1, 1024, NULL_RESPONSE, 4, false), DNP3_OK);
     h_feed_hex(h, "05 64 05 C9 01 00 00 04 A6 57"); /* link status request */
     /* A buffer with room for the reply only: the reply, nothing after. */
@@ -126,7 +117,7 @@ static void broadcast_sent_unconfirmed(void **state)
 static void send_errors(void **state)
 {
     (void)state;
-    harness_t *h = outstation();
+    harness_t *h = h_new_outstation();
     uint8_t big[DNP3_FRAGMENT_SIZE_DEFAULT + 1] = {0};
     assert_int_equal(dnp3_channel_send(NULL, 0, 1, 1024, NULL_RESPONSE, 4, false),
                      DNP3_E_INVALID_ARG);

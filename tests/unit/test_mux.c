@@ -21,11 +21,7 @@ typedef struct fixture {
 static dnp3_mux_config_t outstation_cfg(fixture_t *fx)
 {
     dnp3_mux_config_t cfg;
-    dnp3_mux_config_default(&cfg);
-    cfg.channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.channel.local[0] = 10;
-    cfg.logger.log = mh_logger;
-    cfg.logger.ctx = &fx->log;
+    mh_outstation_config(&cfg, &fx->log);
     cfg.logger.level = DNP3_LOG_DEBUG;
     cfg.user = fx;
     return cfg;

@@ -16,11 +16,7 @@ static fixture_t *fx_new(dnp3_link_decode_t link, dnp3_transport_decode_t transp
     fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     dnp3_mux_config_t cfg;
-    dnp3_mux_config_default(&cfg);
-    cfg.channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.channel.local[0] = 10;
-    cfg.logger.log = mh_logger;
-    cfg.logger.ctx = &fx->log;
+    mh_outstation_config(&cfg, &fx->log);
     cfg.logger.level = DNP3_LOG_INFO;
     cfg.decode_link = link;
     cfg.decode_transport = transport;

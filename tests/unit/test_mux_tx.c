@@ -18,12 +18,8 @@ static fixture_t *fx_new(uint32_t confirm_timeout_ms)
     fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     dnp3_mux_config_t cfg;
-    dnp3_mux_config_default(&cfg);
-    cfg.channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.channel.local[0] = 10;
+    mh_outstation_config(&cfg, &fx->log);
     cfg.channel.confirm_timeout_ms = confirm_timeout_ms;
-    cfg.logger.log = mh_logger;
-    cfg.logger.ctx = &fx->log;
     fx->mux = dnp3_mux_new(&cfg, NULL);
     assert_non_null(fx->mux);
 

@@ -309,6 +309,20 @@ int cy_duration_ms(cy_t *cy, const yaml_node_t *n, const char *field, uint64_t m
     return 0;
 }
 
+int cy_opt_duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
+                    uint64_t max_ms, uint32_t *out)
+{
+    const yaml_node_t *v = cy_get(cy, map, key);
+    if (!v)
+        return 0;
+    char f[CY_FIELD_MAX];
+    uint64_t ms;
+    if (cy_duration_ms(cy, v, cy_field(f, parent, key), max_ms, &ms) < 0)
+        return -1;
+    *out = (uint32_t)ms;
+    return 0;
+}
+
 int cy_link_address(cy_t *cy, const yaml_node_t *n, const char *field, uint16_t *out)
 {
     if (cy_expect_scalar(cy, n, field) < 0)

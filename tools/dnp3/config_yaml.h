@@ -87,6 +87,10 @@ int cy_enum(cy_t *cy, const yaml_node_t *n, const char *field, const char *const
 /* A duration with a unit ("500ms", "10s", "1m", "1h"), at most max_ms. */
 int cy_duration_ms(cy_t *cy, const yaml_node_t *n, const char *field, uint64_t max_ms,
                    uint64_t *out);
+/* The optional key `key` of map as a duration (ms, at most max_ms) into *out;
+ * *out is left alone when the key is absent. The field is named parent.key. */
+int cy_opt_duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
+                    uint64_t max_ms, uint32_t *out);
 /* A DNP3 link address 0..65519. */
 int cy_link_address(cy_t *cy, const yaml_node_t *n, const char *field, uint16_t *out);
 /* "HOST:PORT", "[IPv6]:PORT", or a host alone (*port keeps its value). */

@@ -28,20 +28,6 @@ static const char *const assoc_keys[] = {"name",
 /* 30 days, as opts_duration_ms. */
 #define DURATION_MAX 2592000000ull
 
-static int duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
-                    uint32_t *out)
-{
-    const yaml_node_t *v = cy_get(cy, map, key);
-    if (!v)
-        return 0;
-    char f[CY_FIELD_MAX];
-    uint64_t ms;
-    if (cy_duration_ms(cy, v, cy_field(f, parent, key), DURATION_MAX, &ms) < 0)
-        return -1;
-    *out = (uint32_t)ms;
-    return 0;
-}
-
 /* The node of key for an error's line, else the mapping's. */
 static const yaml_node_t *at(cy_t *cy, const yaml_node_t *map, const char *key)
 {
@@ -90,13 +76,17 @@ static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master
             return -1;
         ac->time_sync = (dnp3_time_sync_mode_t)sync;
     }
-    if (duration(cy, map, parent, "response_timeout", &ac->response_timeout_ms) < 0 ||
-        duration(cy, map, parent, "connect_timeout", &ac->connect_timeout_ms) < 0 ||
-        duration(cy, map, parent, "integrity_period", &ac->integrity_period_ms) < 0 ||
-        duration(cy, map, parent, "class_poll", &ac->class_period_ms) < 0 ||
-        duration(cy, map, parent, "reconnect_min", &ac->backoff_min_ms) < 0 ||
-        duration(cy, map, parent, "reconnect_max", &ac->backoff_max_ms) < 0 ||
-        duration(cy, map, parent, "link_keepalive", &ac->link_keepalive_ms) < 0)
+    if (cy_opt_duration(cy, map, parent, "response_timeout", DURATION_MAX,
+                        &ac->response_timeout_ms) < 0 ||
+        cy_opt_duration(cy, map, parent, "connect_timeout", DURATION_MAX, &ac->connect_timeout_ms) <
+            0 ||
+        cy_opt_duration(cy, map, parent, "integrity_period", DURATION_MAX,
+                        &ac->integrity_period_ms) < 0 ||
+        cy_opt_duration(cy, map, parent, "class_poll", DURATION_MAX, &ac->class_period_ms) < 0 ||
+        cy_opt_duration(cy, map, parent, "reconnect_min", DURATION_MAX, &ac->backoff_min_ms) < 0 ||
+        cy_opt_duration(cy, map, parent, "reconnect_max", DURATION_MAX, &ac->backoff_max_ms) < 0 ||
+        cy_opt_duration(cy, map, parent, "link_keepalive", DURATION_MAX, &ac->link_keepalive_ms) <
+            0)
         return -1;
     if (ac->response_timeout_ms == 0)
         return cy_error(cy, at(cy, map, "response_timeout"),

@@ -62,20 +62,6 @@ void osc_free(osc_config_t *c)
 
 /* ---- small optional-key readers ----------------------------------------------- */
 
-int osc_opt_duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
-                     uint64_t max, uint32_t *out)
-{
-    const yaml_node_t *v = cy_get(cy, map, key);
-    if (!v)
-        return 0;
-    char f[CY_FIELD_MAX];
-    uint64_t ms;
-    if (cy_duration_ms(cy, v, cy_field(f, parent, key), max, &ms) < 0)
-        return -1;
-    *out = (uint32_t)ms;
-    return 0;
-}
-
 int osc_opt_uint(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
                  uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -104,8 +90,8 @@ static int read_tcp_keepalive(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     uint32_t idle = c->tcp_keepalive.idle_s * 1000u, intv = c->tcp_keepalive.interval_s * 1000u;
     uint64_t count = c->tcp_keepalive.count;
     if (osc_opt_bool(cy, m, p, "enabled", &c->tcp_keepalive.enabled) < 0 ||
-        osc_opt_duration(cy, m, p, "idle", DAY_MS, &idle) < 0 ||
-        osc_opt_duration(cy, m, p, "interval", DAY_MS, &intv) < 0 ||
+        cy_opt_duration(cy, m, p, "idle", DAY_MS, &idle) < 0 ||
+        cy_opt_duration(cy, m, p, "interval", DAY_MS, &intv) < 0 ||
         osc_opt_uint(cy, m, p, "count", 1, 100, &count) < 0)
         return -1;
     if (idle < 1000 || intv < 1000)
@@ -126,8 +112,8 @@ static int read_link(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     if (cy_check_keys(cy, m, p, keys) < 0)
         return -1;
     uint64_t retries = l->confirm_retries, frag = l->rx_fragment_max;
-    if (osc_opt_duration(cy, m, p, "keepalive", DAY_MS, &l->keepalive_ms) < 0 ||
-        osc_opt_duration(cy, m, p, "confirm_timeout", 3600000, &l->confirm_timeout_ms) < 0 ||
+    if (cy_opt_duration(cy, m, p, "keepalive", DAY_MS, &l->keepalive_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "confirm_timeout", 3600000, &l->confirm_timeout_ms) < 0 ||
         osc_opt_uint(cy, m, p, "retries", 0, 100, &retries) < 0 ||
         osc_opt_uint(cy, m, p, "max_fragment", 249, 65535, &frag) < 0)
         return -1;
@@ -162,9 +148,9 @@ static int read_connect(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     const yaml_node_t *ma = cy_get(cy, m, "master");
     if (ma && cy_link_address(cy, ma, "connect.master", &c->connect_master) < 0)
         return -1;
-    if (osc_opt_duration(cy, m, p, "backoff_min", DAY_MS, &c->backoff_min_ms) < 0 ||
-        osc_opt_duration(cy, m, p, "backoff_max", DAY_MS, &c->backoff_max_ms) < 0 ||
-        osc_opt_duration(cy, m, p, "connect_timeout", 3600000, &c->connect_timeout_ms) < 0)
+    if (cy_opt_duration(cy, m, p, "backoff_min", DAY_MS, &c->backoff_min_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "backoff_max", DAY_MS, &c->backoff_max_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "connect_timeout", 3600000, &c->connect_timeout_ms) < 0)
         return -1;
     if (c->backoff_min_ms > c->backoff_max_ms)
         return cy_error(cy, m, p, "backoff_min is above backoff_max");
@@ -293,7 +279,7 @@ static int read_simulate(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     static const char *const keys[] = {"enabled", "period", NULL};
     if (cy_check_keys(cy, m, "simulate", keys) < 0 ||
         osc_opt_bool(cy, m, "simulate", "enabled", &c->simulate) < 0 ||
-        osc_opt_duration(cy, m, "simulate", "period", DAY_MS, &c->simulate_period_ms) < 0)
+        cy_opt_duration(cy, m, "simulate", "period", DAY_MS, &c->simulate_period_ms) < 0)
         return -1;
     if (c->simulate_period_ms < 10)
         return cy_error(cy, cy_get(cy, m, "period"), "simulate.period", "at least 10ms");
@@ -314,7 +300,7 @@ static int read_restart(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
         c->restart_exit = mode == 1;
     }
     /* g52v2 carries 16 bits of milliseconds. */
-    return osc_opt_duration(cy, m, "restart", "delay", 65535, &c->restart_delay_ms);
+    return cy_opt_duration(cy, m, "restart", "delay", 65535, &c->restart_delay_ms);
 }
 
 int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,

@@ -17,9 +17,6 @@ void osc_assoc_default(const osc_station_t *st, osc_assoc_t *a, uint16_t master)
 int osc_read_listen(cy_t *cy, const yaml_node_t *v, const char *field, char *host, size_t hostlen,
                     uint16_t *port);
 
-/* Reads an optional duration key of map into *out (ms, at most max). */
-int osc_opt_duration(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
-                     uint64_t max, uint32_t *out);
 int osc_opt_uint(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key,
                  uint64_t min, uint64_t max, uint64_t *out);
 int osc_opt_bool(cy_t *cy, const yaml_node_t *map, const char *parent, const char *key, bool *out);

@@ -224,11 +224,11 @@ static int read_unsolicited(cy_t *cy, const yaml_node_t *m, const char *p, osc_a
     if (osc_opt_bool(cy, m, p, "enabled", &s->unsolicited) < 0 ||
         ((v = cy_get(cy, m, "classes")) &&
          read_classes(cy, v, cy_field(f, p, "classes"), &s->unsolicited_classes_at_start) < 0) ||
-        osc_opt_duration(cy, m, p, "hold", DAY_MS, &s->unsolicited_hold_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "hold", DAY_MS, &s->unsolicited_hold_ms) < 0 ||
         osc_opt_uint(cy, m, p, "hold_count", 1, 100000, &hc) < 0 ||
-        osc_opt_duration(cy, m, p, "confirm_timeout", DAY_MS, &s->unsolicited_confirm_timeout_ms) <
+        cy_opt_duration(cy, m, p, "confirm_timeout", DAY_MS, &s->unsolicited_confirm_timeout_ms) <
             0 ||
-        osc_opt_duration(cy, m, p, "retry_delay", DAY_MS, &s->unsolicited_retry_delay_ms) < 0)
+        cy_opt_duration(cy, m, p, "retry_delay", DAY_MS, &s->unsolicited_retry_delay_ms) < 0)
         return -1;
     s->unsolicited_hold_count = (uint32_t)hc;
     v = cy_get(cy, m, "retries");
@@ -248,11 +248,11 @@ static int read_assoc_timing(cy_t *cy, const yaml_node_t *m, const char *p, osc_
     dnp3_outstation_config_t *s = &a->session;
     uint64_t maxc = s->max_controls_per_request, cec = s->command_event_class;
     uint64_t rx = s->max_rx_fragment, tx = s->max_tx_fragment;
-    if (osc_opt_duration(cy, m, p, "confirm_timeout", DAY_MS, &s->confirm_timeout_ms) < 0 ||
-        osc_opt_duration(cy, m, p, "select_timeout", DAY_MS, &s->select_timeout_ms) < 0 ||
+    if (cy_opt_duration(cy, m, p, "confirm_timeout", DAY_MS, &s->confirm_timeout_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "select_timeout", DAY_MS, &s->select_timeout_ms) < 0 ||
         osc_opt_uint(cy, m, p, "max_controls", 1, 65535, &maxc) < 0 ||
         osc_opt_bool(cy, m, p, "need_time", &s->need_time_at_start) < 0 ||
-        osc_opt_duration(cy, m, p, "need_time_period", 365 * DAY_MS, &s->need_time_period_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "need_time_period", 365 * DAY_MS, &s->need_time_period_ms) < 0 ||
         osc_opt_bool(cy, m, p, "restart_delay_seconds", &s->restart_delay_seconds) < 0 ||
         osc_opt_uint(cy, m, p, "command_event_class", 0, 3, &cec) < 0 ||
         osc_opt_uint(cy, m, p, "max_rx_fragment", 249, 65535, &rx) < 0 ||
