@@ -132,10 +132,11 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
             bad = duration_opt(o, "--integrity-period", arg, &ac->integrity_period_ms);
             break;
         case OPT_CLASS_POLL:
-            bad = duration_opt(o, "--class-poll", arg, &ac->class_period_ms);
+            bad = duration_opt(o, "--class-poll", arg, &ac->class_period_ms[0]);
+            ac->class_period_ms[1] = ac->class_period_ms[2] = ac->class_period_ms[0];
             break;
         case OPT_UNSOL:
-            ac->unsolicited = true;
+            ac->unsol_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
             break;
         case 'q':
         case OPT_QUIET:
