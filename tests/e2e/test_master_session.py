@@ -10,7 +10,9 @@ ephemeral port), with --toggle operating a binary output:
   - the outstation stopped and started again on the same port: the master logs the
     disconnect, retries and reconnects, and polls again;
   - SIGINT ends the master with status 0; the --pcap capture is DNP3 throughout, nothing
-    malformed, no warnings (tshark), with unsolicited responses and confirms in it.
+    malformed, no warnings (tshark), with unsolicited responses and confirms in it;
+  - SIGTERM (a second master, once it has polled) ends it with status 0 too, its capture
+    intact (tshark).
 """
 import json
 import os
@@ -120,5 +122,38 @@ def main():
     print("ok")
 
 
+def sigterm_run():
+    """A master polling an outstation, ended by SIGTERM: status 0, its capture whole."""
+    with tempfile.TemporaryDirectory() as tmp:
+        o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--points", "4"], tmp)
+        pcap = os.path.join(tmp, "term.pcap")
+        err_path = os.path.join(tmp, "t.err")
+        with open(err_path, "w") as merr:
+            m = subprocess.Popen([BIN, "master", "127.0.0.1:%d" % o.port, "--pcap", pcap],
+                                 stdout=subprocess.DEVNULL, stderr=merr)
+
+            def log():
+                with open(err_path) as f:
+                    return f.read()
+            try:
+                wait_for(lambda: "integrity poll done" in log(), 15, "the integrity poll")
+            finally:
+                m.send_signal(signal.SIGTERM)
+                try:
+                    status = m.wait(10)
+                except subprocess.TimeoutExpired:
+                    m.kill()
+                    raise
+                o.stop()
+        assert status == 0, (status, log())
+        problems = tshark_check(pcap, o.port)
+        assert not problems, problems
+        funcs = set()
+        for row in tshark_fields(pcap, o.port, ["dnp3.al.func"]):
+            funcs |= {int(f, 0) for f in row[0].split("|") if f}
+        assert {1, 129} <= funcs, sorted(funcs)
+
+
 if __name__ == "__main__":
     main()
+    sigterm_run()
