@@ -327,6 +327,7 @@ static void test_example_file(void **state)
     assert_int_equal(a->comm_lost, DNP3_COMM_LOST_FLAG);
     assert_int_equal(a->task_retry_min_ms, 5000);
     assert_int_equal(a->task_retry_max_ms, 60000);
+    assert_false(a->link_reset);
     assert_int_equal(a->time_sync, DNP3_TIME_SYNC_LAN);
     assert_int_equal(a->integrity_period_ms, 60000);
     assert_int_equal(a->response_timeout_ms, 5000);
@@ -363,6 +364,7 @@ static void test_example_file(void **state)
     assert_int_equal(cfg.task_retry_ms, 2000);
     assert_int_equal(cfg.task_retry_max_ms, 30000);
     assert_int_equal(cfg.n_range_scans, 2);
+    assert_true(cfg.startup_link_reset);
     assert_int_equal(cfg.range_scans[0].stop, 9);
     master_conf_free(&mc);
 }
@@ -385,7 +387,8 @@ static void test_bad_files(void **state)
         "m.yaml:3: associations[0]: unknown key 'adress' (known keys: name, channel, endpoints, "
         "address, master, response_timeout, connect_timeout, integrity_period, class_poll, "
         "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive, task_retry_min, "
-        "task_retry_max, class1_poll, class2_poll, class3_poll, range_scans, comm_lost)");
+        "task_retry_max, class1_poll, class2_poll, class3_poll, range_scans, comm_lost, "
+        "link_reset)");
     bad_file("association: []\n",
              "m.yaml:1: unknown key 'association' (known keys: defaults, associations)");
     bad_file("defaults:\n  master: 1\n", "m.yaml:1: associations: at least one association is "
@@ -412,6 +415,8 @@ static void test_bad_files(void **state)
     bad_file("associations:\n  - endpoints: [h]\n    task_retry_min: 2m\n",
              "m.yaml:3: associations[0].task_retry_min: must be above 0 and at most "
              "task_retry_max");
+    bad_file("associations:\n  - endpoints: [h]\n    link_reset: 1\n",
+             "m.yaml:3: associations[0].link_reset: '1' is not true or false");
     bad_file("associations:\n  - endpoints: [h]\n    comm_lost: gone\n",
              "m.yaml:3: associations[0].comm_lost: 'gone' is not one of: none, flag, stale");
     bad_file("associations:\n  - endpoints: [h]\n    range_scans:\n"

@@ -62,6 +62,7 @@ void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *
     cfg->n_range_scans = ac->n_range_scans;
     cfg->unsolicited_classes = ac->unsol_classes;
     cfg->comm_lost_mode = ac->comm_lost;
+    cfg->startup_link_reset = ac->link_reset;
     cfg->time_sync_on_need_time = ac->time_sync;
 }
 

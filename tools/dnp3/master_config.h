@@ -32,6 +32,7 @@ typedef struct master_assoc_conf {
     uint32_t task_retry_min_ms;      /* first retry of a failed poll; default 5000 */
     uint32_t task_retry_max_ms;      /* the retry delay doubles up to this; default 60000 */
     dnp3_comm_lost_mode_t comm_lost; /* default DNP3_COMM_LOST_FLAG */
+    bool link_reset;                 /* RESET_LINK_STATES at connect; default false */
     dnp3_master_range_scan_t range_scans[MASTER_RANGE_SCAN_MAX];
     size_t n_range_scans;
     uint32_t backoff_min_ms;         /* default 1000 */

@@ -30,6 +30,7 @@ static const char *const assoc_keys[] = {"name",
                                          "class3_poll",
                                          "range_scans",
                                          "comm_lost",
+                                         "link_reset",
                                          NULL};
 
 /* 30 days, as opts_duration_ms. */
@@ -193,6 +194,9 @@ static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master
         return -1;
     if ((v = cy_get(cy, map, "unsolicited")) &&
         unsol_classes(cy, v, cy_field(f, parent, "unsolicited"), &ac->unsol_classes) < 0)
+        return -1;
+    if ((v = cy_get(cy, map, "link_reset")) &&
+        cy_bool(cy, v, cy_field(f, parent, "link_reset"), &ac->link_reset) < 0)
         return -1;
     if ((v = cy_get(cy, map, "range_scans")) &&
         range_scans(cy, v, cy_field(f, parent, "range_scans"), ac) < 0)
