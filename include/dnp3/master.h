@@ -409,6 +409,10 @@ DNP3_API void dnp3_master_assoc_set_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t
 DNP3_API dnp3_master_health_t dnp3_master_assoc_health(const dnp3_master_assoc_t *a);
 /* The last IIN received (0 before any response). */
 DNP3_API uint16_t dnp3_master_assoc_iin(const dnp3_master_assoc_t *a);
+/* The association's configuration as _new copied it (range_scans pointing
+ * at the association's copy), for the glue (startup_link_reset, the
+ * addresses); NULL for NULL. */
+DNP3_API const dnp3_master_config_t *dnp3_master_assoc_config(const dnp3_master_assoc_t *a);
 
 /* ---- tasks -----------------------------------------------------------------
  * Each returns the task id (> 0), reported back in on_task_done /

@@ -190,6 +190,11 @@ uint16_t dnp3_master_assoc_iin(const dnp3_master_assoc_t *a)
     return a ? a->iin : 0;
 }
 
+const dnp3_master_config_t *dnp3_master_assoc_config(const dnp3_master_assoc_t *a)
+{
+    return a ? &a->cfg : NULL;
+}
+
 int dnp3_master_assoc_counters(const dnp3_master_assoc_t *a, dnp3_master_counters_t *out)
 {
     if (!a || !out)

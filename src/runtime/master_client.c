@@ -59,11 +59,27 @@ static void emit(dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *e
 
 /* ---- the runtime session operations ----------------------------------------- */
 
+/* The start-up link reset (dnp3_master_config_t.startup_link_reset): one
+ * RESET_LINK_STATES (9.2.6.2), to the first association that asks for it,
+ * queued as the connection opens and so on the wire before any of the
+ * associations' requests, which wait for the channel's primary station. */
+static void startup_link_reset(dnp3_master_channel_t *ch, dnp3_timestamp_t now)
+{
+    for (size_t i = 0; i < ch->n_assocs; i++) {
+        const dnp3_master_config_t *c = dnp3_master_assoc_config(ch->assocs[i]);
+        if (c->startup_link_reset) {
+            (void)dnp3_channel_reset_link(dnp3_mux_channel(ch->mux), now, c->outstation_address);
+            return;
+        }
+    }
+}
+
 static void s_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info, dnp3_timestamp_t now)
 {
     dnp3_master_channel_t *ch = ctx;
     ch->conn = conn;
     dnp3_mux_on_open(ch->mux, now);
+    startup_link_reset(ch, now);
     char text[DNP3_ENDPOINT_TEXT_MAX];
     if (dnp3_endpoint_format(&info->peer, text, sizeof text) < 0)
         strcpy(text, "?");

@@ -8,7 +8,9 @@ one port; `dnp3 master --config` puts two associations on one channel (`channel:
   - each association runs its own start-up and integrity poll on the shared connection and
     reports its own points (JSON assoc "bus-20" and "bus-21", each with its static data);
   - tshark sees requests to both link addresses and responses from both on the one stream,
-    nothing malformed; SIGINT exits 0.
+    nothing malformed; SIGINT exits 0;
+  - with class polls every 100 ms on both, the two are polled in turn: each gets its READs
+    (neither starves) and no more than 3 READs in a row go to one address.
 """
 import json
 import os
@@ -20,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
-from e2elib import BIN, tshark_installed, require_bin  # noqa: E402
+from e2elib import BIN, require_bin, tshark_installed  # noqa: E402
 
 
 OUTSTATION = """listen: 127.0.0.1:0
@@ -41,6 +43,7 @@ outstations:
 
 MASTER = """defaults:
   integrity_period: 0ms
+  class_poll: 100ms
 associations:
   - name: bus-20
     channel: bus
@@ -51,6 +54,21 @@ associations:
     endpoints: [127.0.0.1:%d]
     address: 21
 """
+
+
+def check_in_turn(pcap, port):
+    """The READs the master sent, in order: both addresses served, in turn."""
+    reads = []
+    for src, dst, func in tshark_fields(pcap, port, ["dnp3.src", "dnp3.dst", "dnp3.al.func"]):
+        s, d, f = src.split("|"), dst.split("|"), func.split("|")
+        if len(s) == len(d) == len(f):
+            reads += [dd for ss, dd, ff in zip(s, d, f) if ss == "1" and ff and int(ff, 0) == 1]
+    assert reads.count("20") >= 5 and reads.count("21") >= 5, reads
+    run, longest = 0, 0
+    for i, d in enumerate(reads):
+        run = run + 1 if i and reads[i - 1] == d else 1
+        longest = max(longest, run)
+    assert longest <= 3, reads
 
 
 def main():
@@ -77,6 +95,7 @@ def main():
                     if log.count("integrity poll done") >= 2:
                         break
                     time.sleep(0.1)
+                time.sleep(2)  # class polls run (about 20 each); only their order is checked
             finally:
                 m.send_signal(signal.SIGINT)
                 status = m.wait(10)
@@ -103,6 +122,7 @@ def main():
             for r in rows:
                 pairs |= set(zip(r[0].split("|"), r[1].split("|")))
             assert {("1", "20"), ("1", "21"), ("20", "1"), ("21", "1")} <= pairs, pairs
+            check_in_turn(pcap, o.port)
     print("ok")
 
 

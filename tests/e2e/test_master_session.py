@@ -10,7 +10,10 @@ ephemeral port), with --toggle operating a binary output:
   - the outstation stopped and started again on the same port: the master logs the
     disconnect, retries and reconnects, and polls again;
   - SIGINT ends the master with status 0; the --pcap capture is DNP3 throughout, nothing
-    malformed, no warnings (tshark), with unsolicited responses and confirms in it.
+    malformed, no warnings (tshark), with unsolicited responses and confirms in it;
+  - SIGTERM (a second master, once it has polled) ends it with status 0 too, its capture
+    intact (tshark); that master has --link-reset: its first frame is RESET_LINK_STATES to
+    10, which the outstation ACKs, before any request of the start-up.
 """
 import json
 import os
@@ -98,5 +101,54 @@ def main():
     print("ok")
 
 
+def sigterm_run():
+    """A master (--link-reset) polling an outstation, ended by SIGTERM: status 0, its capture
+    whole, the link reset first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--points", "4"], tmp)
+        pcap = os.path.join(tmp, "term.pcap")
+        err_path = os.path.join(tmp, "t.err")
+        with open(err_path, "w") as merr:
+            m = subprocess.Popen([BIN, "master", "127.0.0.1:%d" % o.port, "--link-reset", "--pcap",
+                                  pcap],
+                                 stdout=subprocess.DEVNULL, stderr=merr)
+
+            def log():
+                with open(err_path) as f:
+                    return f.read()
+            try:
+                wait_for(lambda: "integrity poll done" in log(), 15, "the integrity poll")
+            finally:
+                m.send_signal(signal.SIGTERM)
+                try:
+                    status = m.wait(10)
+                except subprocess.TimeoutExpired:
+                    m.kill()
+                    raise
+                o.stop()
+        assert status == 0, (status, log())
+        problems = tshark_check(pcap, o.port)
+        assert not problems, problems
+        funcs = set()
+        for row in tshark_fields(pcap, o.port, ["dnp3.al.func"]):
+            funcs |= {int(f, 0) for f in row[0].split("|") if f}
+        assert {1, 129} <= funcs, sorted(funcs)
+        check_link_reset_first(pcap, o.port)
+
+
+def check_link_reset_first(pcap, port):
+    """The segments in order (tshark lists the fields of a segment's frames together): the
+    master's first is RESET_LINK_STATES (function 0) to 10 alone, and an ACK (secondary
+    function 0) from 10 comes before the master's first application request."""
+    rows = tshark_fields(pcap, port, ["dnp3.src", "dnp3.dst", "dnp3.ctl.prifunc",
+                                      "dnp3.ctl.secfunc", "dnp3.al.func"])
+    rows = [[c.split("|") for c in r] + [[""]] * (5 - len(r)) for r in rows]
+    ours = [r for r in rows if r[0][0] == "1"]
+    assert ours and ours[0][:3] == [["1"], ["10"], ["0"]] and ours[0][4] == [""], ours[:2]
+    first_request = next(i for i, r in enumerate(rows) if r[0][0] == "1" and r[4] != [""])
+    assert any(r[0][0] == "10" and "0" in r[3] for r in rows[:first_request]), rows
+
+
 if __name__ == "__main__":
     main()
+    sigterm_run()

@@ -319,8 +319,15 @@ static void test_example_file(void **state)
     assert_string_equal(a->hosts[1], "::1");
     assert_int_equal(a->target.address, 10);
     assert_int_equal(a->target.master, 1);
-    assert_int_equal(a->class_period_ms, 1000);
-    assert_true(a->unsolicited);
+    assert_int_equal(a->class_period_ms[0], 1000);
+    assert_int_equal(a->class_period_ms[1], 1000);
+    assert_int_equal(a->class_period_ms[2], 10000);
+    assert_int_equal(a->unsol_classes, 0x07);
+    assert_int_equal(a->n_range_scans, 0);
+    assert_int_equal(a->comm_lost, DNP3_COMM_LOST_FLAG);
+    assert_int_equal(a->task_retry_min_ms, 5000);
+    assert_int_equal(a->task_retry_max_ms, 60000);
+    assert_false(a->link_reset);
     assert_int_equal(a->time_sync, DNP3_TIME_SYNC_LAN);
     assert_int_equal(a->integrity_period_ms, 60000);
     assert_int_equal(a->response_timeout_ms, 5000);
@@ -329,12 +336,36 @@ static void test_example_file(void **state)
     assert_string_equal(b->target.name, "127.0.0.1:20001/11");
     assert_int_equal(b->target.master, 2);
     assert_int_equal(b->integrity_period_ms, 600000);
-    assert_false(b->unsolicited);
+    assert_int_equal(b->unsol_classes, 0x03);
     assert_int_equal(b->time_sync, DNP3_TIME_SYNC_NONE);
+    assert_int_equal(b->comm_lost, DNP3_COMM_LOST_STALE);
+    assert_int_equal(b->task_retry_min_ms, 2000);
+    assert_int_equal(b->task_retry_max_ms, 30000);
+    assert_int_equal(b->class_period_ms[0] | b->class_period_ms[1] | b->class_period_ms[2], 0);
+    assert_int_equal(b->n_range_scans, 2);
+    const dnp3_master_range_scan_t want[2] = {{30, 1, 0, 9, 10000}, {1, 0, 5, 5, 60000}};
+    for (size_t i = 0; i < 2; i++) {
+        const dnp3_master_range_scan_t *r = &b->range_scans[i];
+        assert_int_equal(r->group, want[i].group);
+        assert_int_equal(r->variation, want[i].variation);
+        assert_int_equal(r->start, want[i].start);
+        assert_int_equal(r->stop, want[i].stop);
+        assert_int_equal(r->period_ms, want[i].period_ms);
+    }
+    assert_int_equal(mc.assocs[2].unsol_classes, 0);
     dnp3_master_config_t cfg;
     master_conf_to_master(a, &cfg);
     assert_int_equal(cfg.unsolicited_classes, 0x07);
-    assert_int_equal(cfg.class_period_ms[2], 1000);
+    assert_int_equal(cfg.class_period_ms[0], 1000);
+    assert_int_equal(cfg.class_period_ms[2], 10000);
+    master_conf_to_master(b, &cfg);
+    assert_int_equal(cfg.unsolicited_classes, 0x03);
+    assert_int_equal(cfg.comm_lost_mode, DNP3_COMM_LOST_STALE);
+    assert_int_equal(cfg.task_retry_ms, 2000);
+    assert_int_equal(cfg.task_retry_max_ms, 30000);
+    assert_int_equal(cfg.n_range_scans, 2);
+    assert_true(cfg.startup_link_reset);
+    assert_int_equal(cfg.range_scans[0].stop, 9);
     master_conf_free(&mc);
 }
 
@@ -355,7 +386,9 @@ static void test_bad_files(void **state)
         "associations:\n  - endpoints: [h]\n    adress: 3\n",
         "m.yaml:3: associations[0]: unknown key 'adress' (known keys: name, channel, endpoints, "
         "address, master, response_timeout, connect_timeout, integrity_period, class_poll, "
-        "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive)");
+        "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive, task_retry_min, "
+        "task_retry_max, class1_poll, class2_poll, class3_poll, range_scans, comm_lost, "
+        "link_reset)");
     bad_file("association: []\n",
              "m.yaml:1: unknown key 'association' (known keys: defaults, associations)");
     bad_file("defaults:\n  master: 1\n", "m.yaml:1: associations: at least one association is "
@@ -374,6 +407,31 @@ static void test_bad_files(void **state)
              "m.yaml:2: defaults.time_sync: 'gps' is not one of: none, lan, non-lan");
     bad_file("associations:\n  - endpoints: [h]\n    unsolicited: maybe\n",
              "m.yaml:3: associations[0].unsolicited: 'maybe' is not true or false");
+    bad_file("associations:\n  - endpoints: [h]\n    unsolicited: [1, 4]\n",
+             "m.yaml:3: associations[0].unsolicited[1]: 4 is out of range (1..3)");
+    bad_file("defaults:\n  class2_poll: 2\nassociations:\n  - endpoints: [h]\n",
+             "m.yaml:2: defaults.class2_poll: duration '2' needs a unit: ms, s, m or h "
+             "(e.g. 2ms or 2s)");
+    bad_file("associations:\n  - endpoints: [h]\n    task_retry_min: 2m\n",
+             "m.yaml:3: associations[0].task_retry_min: must be above 0 and at most "
+             "task_retry_max");
+    bad_file("associations:\n  - endpoints: [h]\n    link_reset: 1\n",
+             "m.yaml:3: associations[0].link_reset: '1' is not true or false");
+    bad_file("associations:\n  - endpoints: [h]\n    comm_lost: gone\n",
+             "m.yaml:3: associations[0].comm_lost: 'gone' is not one of: none, flag, stale");
+    bad_file("associations:\n  - endpoints: [h]\n    range_scans:\n"
+             "      - {group: 30, start: 5, stop: 2, period: 1s}\n",
+             "m.yaml:4: associations[0].range_scans[0].stop: below start (5)");
+    bad_file("associations:\n  - endpoints: [h]\n    range_scans:\n"
+             "      - {group: 30, stop: 2, period: 1s}\n",
+             "m.yaml:4: associations[0].range_scans[0].start: required");
+    bad_file("associations:\n  - endpoints: [h]\n    range_scans:\n"
+             "      - {group: 0, start: 0, stop: 2, period: 1s}\n",
+             "m.yaml:4: associations[0].range_scans[0].group: 0 is out of range (1..255)");
+    bad_file("associations:\n  - endpoints: [h]\n    range_scans:\n"
+             "      - {group: 30, start: 0, stop: 2, period: 1s, every: 1s}\n",
+             "m.yaml:4: associations[0].range_scans[0]: unknown key 'every' (known keys: group, "
+             "variation, start, stop, period)");
 }
 
 int main(void)

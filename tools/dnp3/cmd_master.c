@@ -19,6 +19,7 @@ enum {
     OPT_INTEGRITY,
     OPT_CLASS_POLL,
     OPT_UNSOL,
+    OPT_LINK_RESET,
     OPT_QUIET,
     OPT_TOGGLE,
     OPT_TOGGLE_PERIOD,
@@ -52,6 +53,7 @@ static void usage(FILE *f)
           "  --integrity-period DUR  integrity poll period (default 60s; 0 = only at start)\n"
           "  --class-poll DUR        class 1, 2, 3 event poll period (default 0 = none)\n"
           "  --unsol                 enable unsolicited responses for classes 1, 2, 3\n"
+          "  --link-reset            RESET_LINK_STATES at connect, before the start-up\n"
           "  --address N             the outstation's link address (default 10)\n"
           "  --master N              our link address (default 1)\n"
           "  --timeout DUR           connect and response timeout (default 5s)\n"
@@ -132,10 +134,14 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
             bad = duration_opt(o, "--integrity-period", arg, &ac->integrity_period_ms);
             break;
         case OPT_CLASS_POLL:
-            bad = duration_opt(o, "--class-poll", arg, &ac->class_period_ms);
+            bad = duration_opt(o, "--class-poll", arg, &ac->class_period_ms[0]);
+            ac->class_period_ms[1] = ac->class_period_ms[2] = ac->class_period_ms[0];
+            break;
+        case OPT_LINK_RESET:
+            ac->link_reset = true;
             break;
         case OPT_UNSOL:
-            ac->unsolicited = true;
+            ac->unsol_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
             break;
         case 'q':
         case OPT_QUIET:
@@ -377,6 +383,7 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         {"integrity-period", required_argument, NULL, OPT_INTEGRITY},
         {"class-poll", required_argument, NULL, OPT_CLASS_POLL},
         {"unsol", no_argument, NULL, OPT_UNSOL},
+        {"link-reset", no_argument, NULL, OPT_LINK_RESET},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"toggle", required_argument, NULL, OPT_TOGGLE},
         {"toggle-period", required_argument, NULL, OPT_TOGGLE_PERIOD},

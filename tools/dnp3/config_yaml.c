@@ -172,7 +172,7 @@ int cy_check_keys(cy_t *cy, const yaml_node_t *map, const char *field, const cha
         for (size_t j = 0; known[j] && !ok; j++)
             ok = strcmp(known[j], name) == 0;
         if (!ok) {
-            char keys[256];
+            char keys[512];
             list_keys(keys, sizeof keys, known);
             return cy_error(cy, k, field, "unknown key '%s' (known keys: %s)", name, keys);
         }

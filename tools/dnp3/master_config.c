@@ -28,6 +28,9 @@ void master_assoc_conf_default(master_assoc_conf_t *ac)
     ac->backoff_min_ms = 1000;
     ac->backoff_max_ms = 60000;
     ac->link_keepalive_ms = 60000;
+    ac->task_retry_min_ms = 5000;
+    ac->task_retry_max_ms = 60000;
+    ac->comm_lost = DNP3_COMM_LOST_FLAG;
 }
 
 int master_conf_add(master_conf_t *mc, const master_assoc_conf_t *ac)
@@ -51,10 +54,15 @@ void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *
     cfg->outstation_address = ac->target.address;
     cfg->response_timeout_ms = ac->response_timeout_ms;
     cfg->integrity_period_ms = ac->integrity_period_ms;
+    cfg->task_retry_ms = ac->task_retry_min_ms;
+    cfg->task_retry_max_ms = ac->task_retry_max_ms;
     for (int i = 0; i < 3; i++)
-        cfg->class_period_ms[i] = ac->class_period_ms;
-    cfg->unsolicited_classes =
-        ac->unsolicited ? DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3 : 0;
+        cfg->class_period_ms[i] = ac->class_period_ms[i];
+    cfg->range_scans = ac->n_range_scans ? ac->range_scans : NULL;
+    cfg->n_range_scans = ac->n_range_scans;
+    cfg->unsolicited_classes = ac->unsol_classes;
+    cfg->comm_lost_mode = ac->comm_lost;
+    cfg->startup_link_reset = ac->link_reset;
     cfg->time_sync_on_need_time = ac->time_sync;
 }
 

@@ -11,6 +11,9 @@
 #include "dnp3/runtime.h"
 #include "station.h"
 
+/* Range scans one association of the file may list. */
+#define MASTER_RANGE_SCAN_MAX 16
+
 typedef struct master_assoc_conf {
     station_target_t target; /* name, first endpoint, addresses */
     /* Multi-drop: associations with the same channel name share one
@@ -24,8 +27,14 @@ typedef struct master_assoc_conf {
     uint32_t response_timeout_ms;    /* default 5000 */
     uint32_t connect_timeout_ms;     /* default 5000 */
     uint32_t integrity_period_ms;    /* default 60000 */
-    uint32_t class_period_ms;        /* class 1, 2, 3 polls; default 0 */
-    bool unsolicited;                /* ENABLE_UNSOLICITED classes 1-3; default false */
+    uint32_t class_period_ms[3];     /* class 1, 2, 3 polls; default 0 (none) */
+    uint8_t unsol_classes;           /* DNP3_MASTER_CLASS_1..3 to ENABLE_UNSOLICITED; default 0 */
+    uint32_t task_retry_min_ms;      /* first retry of a failed poll; default 5000 */
+    uint32_t task_retry_max_ms;      /* the retry delay doubles up to this; default 60000 */
+    dnp3_comm_lost_mode_t comm_lost; /* default DNP3_COMM_LOST_FLAG */
+    bool link_reset;                 /* RESET_LINK_STATES at connect; default false */
+    dnp3_master_range_scan_t range_scans[MASTER_RANGE_SCAN_MAX];
+    size_t n_range_scans;
     uint32_t backoff_min_ms;         /* default 1000 */
     uint32_t backoff_max_ms;         /* default 60000 */
     uint32_t link_keepalive_ms;      /* default 60000 */
@@ -43,7 +52,8 @@ void master_assoc_conf_default(master_assoc_conf_t *ac);
 /* Append a copy; 0 or -1 (out of memory). */
 int master_conf_add(master_conf_t *mc, const master_assoc_conf_t *ac);
 
-/* The association's and the runtime connection's settings. */
+/* The association's and the runtime connection's settings (cfg->range_scans
+ * points into ac: keep ac until dnp3_master_assoc_new has copied them). */
 void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *cfg);
 void master_conf_to_run(const master_assoc_conf_t *ac, station_run_opts_t *r);
 

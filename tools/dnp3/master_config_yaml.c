@@ -23,6 +23,14 @@ static const char *const assoc_keys[] = {"name",
                                          "reconnect_min",
                                          "reconnect_max",
                                          "link_keepalive",
+                                         "task_retry_min",
+                                         "task_retry_max",
+                                         "class1_poll",
+                                         "class2_poll",
+                                         "class3_poll",
+                                         "range_scans",
+                                         "comm_lost",
+                                         "link_reset",
                                          NULL};
 
 /* 30 days, as opts_duration_ms. */
@@ -54,6 +62,110 @@ static int endpoints(cy_t *cy, const yaml_node_t *v, const char *field, master_a
     return 0;
 }
 
+/* `unsolicited: true|false` (classes 1-3 or none) or a list of classes. */
+static int unsol_classes(cy_t *cy, const yaml_node_t *v, const char *field, uint8_t *out)
+{
+    if (v->type != YAML_SEQUENCE_NODE) {
+        bool on;
+        if (cy_bool(cy, v, field, &on) < 0)
+            return -1;
+        *out = on ? DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3 : 0;
+        return 0;
+    }
+    *out = 0;
+    for (size_t i = 0; i < cy_seq_len(v); i++) {
+        char f[CY_FIELD_MAX];
+        uint64_t c;
+        if (cy_uint(cy, cy_seq_item(cy, v, i), cy_index(f, field, i), 1, 3, &c) < 0)
+            return -1;
+        *out |= (uint8_t)(1u << (c - 1));
+    }
+    return 0;
+}
+
+static const char *const scan_keys[] = {"group", "variation", "start", "stop", "period", NULL};
+
+static int range_scan(cy_t *cy, const yaml_node_t *n, const char *field,
+                      dnp3_master_range_scan_t *rs)
+{
+    char f[CY_FIELD_MAX];
+    if (cy_expect_map(cy, n, field) < 0 || cy_check_keys(cy, n, field, scan_keys) < 0)
+        return -1;
+    static const char *const required[] = {"group", "start", "stop", "period"};
+    for (size_t i = 0; i < 4; i++)
+        if (!cy_get(cy, n, required[i]))
+            return cy_error(cy, n, cy_field(f, field, required[i]), "required");
+    uint64_t g, var = 0, start, stop;
+    const yaml_node_t *v = cy_get(cy, n, "variation");
+    if (cy_uint(cy, cy_get(cy, n, "group"), cy_field(f, field, "group"), 1, 255, &g) < 0 ||
+        (v && cy_uint(cy, v, cy_field(f, field, "variation"), 0, 255, &var) < 0) ||
+        cy_uint(cy, cy_get(cy, n, "start"), cy_field(f, field, "start"), 0, 65535, &start) < 0 ||
+        cy_uint(cy, cy_get(cy, n, "stop"), cy_field(f, field, "stop"), 0, 65535, &stop) < 0 ||
+        cy_opt_duration(cy, n, field, "period", DURATION_MAX, &rs->period_ms) < 0)
+        return -1;
+    if (stop < start)
+        return cy_error(cy, cy_get(cy, n, "stop"), cy_field(f, field, "stop"), "below start (%u)",
+                        (unsigned)start);
+    rs->group = (uint8_t)g;
+    rs->variation = (uint8_t)var;
+    rs->start = (uint32_t)start;
+    rs->stop = (uint32_t)stop;
+    return 0;
+}
+
+static int range_scans(cy_t *cy, const yaml_node_t *v, const char *field, master_assoc_conf_t *ac)
+{
+    if (cy_expect_seq(cy, v, field) < 0)
+        return -1;
+    size_t n = cy_seq_len(v);
+    if (n > MASTER_RANGE_SCAN_MAX)
+        return cy_error(cy, v, field, "at most %u range scans", MASTER_RANGE_SCAN_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char f[CY_FIELD_MAX];
+        if (range_scan(cy, cy_seq_item(cy, v, i), cy_index(f, field, i), &ac->range_scans[i]) < 0)
+            return -1;
+    }
+    ac->n_range_scans = n;
+    return 0;
+}
+
+/* class_poll sets the three periods; class1_poll.. then override one. */
+static int class_polls(cy_t *cy, const yaml_node_t *map, const char *parent,
+                       master_assoc_conf_t *ac)
+{
+    uint32_t all = UINT32_MAX;
+    if (cy_opt_duration(cy, map, parent, "class_poll", DURATION_MAX, &all) < 0)
+        return -1;
+    static const char *const keys[] = {"class1_poll", "class2_poll", "class3_poll"};
+    for (int i = 0; i < 3; i++) {
+        if (all != UINT32_MAX)
+            ac->class_period_ms[i] = all;
+        if (cy_opt_duration(cy, map, parent, keys[i], DURATION_MAX, &ac->class_period_ms[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int enums(cy_t *cy, const yaml_node_t *map, const char *parent, master_assoc_conf_t *ac)
+{
+    char f[CY_FIELD_MAX];
+    const yaml_node_t *v;
+    static const char *const sync_names[] = {"none", "lan", "non-lan", NULL};
+    static const char *const lost_names[] = {"none", "flag", "stale", NULL};
+    unsigned e;
+    if ((v = cy_get(cy, map, "time_sync"))) {
+        if (cy_enum(cy, v, cy_field(f, parent, "time_sync"), sync_names, &e) < 0)
+            return -1;
+        ac->time_sync = (dnp3_time_sync_mode_t)e;
+    }
+    if ((v = cy_get(cy, map, "comm_lost"))) {
+        if (cy_enum(cy, v, cy_field(f, parent, "comm_lost"), lost_names, &e) < 0)
+            return -1;
+        ac->comm_lost = (dnp3_comm_lost_mode_t)e;
+    }
+    return 0;
+}
+
 /* Every field but the endpoints and the name (shared by defaults and an
  * association). */
 static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master_assoc_conf_t *ac)
@@ -67,25 +179,28 @@ static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master
         cy_link_address(cy, v, cy_field(f, parent, "master"), &ac->target.master) < 0)
         return -1;
     if ((v = cy_get(cy, map, "unsolicited")) &&
-        cy_bool(cy, v, cy_field(f, parent, "unsolicited"), &ac->unsolicited) < 0)
+        unsol_classes(cy, v, cy_field(f, parent, "unsolicited"), &ac->unsol_classes) < 0)
         return -1;
-    static const char *const sync_names[] = {"none", "lan", "non-lan", NULL};
-    unsigned sync;
-    if ((v = cy_get(cy, map, "time_sync"))) {
-        if (cy_enum(cy, v, cy_field(f, parent, "time_sync"), sync_names, &sync) < 0)
-            return -1;
-        ac->time_sync = (dnp3_time_sync_mode_t)sync;
-    }
-    if (cy_opt_duration(cy, map, parent, "response_timeout", DURATION_MAX,
+    if ((v = cy_get(cy, map, "link_reset")) &&
+        cy_bool(cy, v, cy_field(f, parent, "link_reset"), &ac->link_reset) < 0)
+        return -1;
+    if ((v = cy_get(cy, map, "range_scans")) &&
+        range_scans(cy, v, cy_field(f, parent, "range_scans"), ac) < 0)
+        return -1;
+    if (enums(cy, map, parent, ac) < 0 || class_polls(cy, map, parent, ac) < 0 ||
+        cy_opt_duration(cy, map, parent, "response_timeout", DURATION_MAX,
                         &ac->response_timeout_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "connect_timeout", DURATION_MAX, &ac->connect_timeout_ms) <
             0 ||
         cy_opt_duration(cy, map, parent, "integrity_period", DURATION_MAX,
                         &ac->integrity_period_ms) < 0 ||
-        cy_opt_duration(cy, map, parent, "class_poll", DURATION_MAX, &ac->class_period_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "reconnect_min", DURATION_MAX, &ac->backoff_min_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "reconnect_max", DURATION_MAX, &ac->backoff_max_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "link_keepalive", DURATION_MAX, &ac->link_keepalive_ms) <
+            0 ||
+        cy_opt_duration(cy, map, parent, "task_retry_min", DURATION_MAX, &ac->task_retry_min_ms) <
+            0 ||
+        cy_opt_duration(cy, map, parent, "task_retry_max", DURATION_MAX, &ac->task_retry_max_ms) <
             0)
         return -1;
     if (ac->response_timeout_ms == 0)
@@ -97,6 +212,9 @@ static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master
     if (ac->backoff_min_ms == 0 || ac->backoff_min_ms > ac->backoff_max_ms)
         return cy_error(cy, map, cy_field(f, parent, "reconnect_min"),
                         "must be above 0 and at most reconnect_max");
+    if (ac->task_retry_min_ms == 0 || ac->task_retry_min_ms > ac->task_retry_max_ms)
+        return cy_error(cy, at(cy, map, "task_retry_min"), cy_field(f, parent, "task_retry_min"),
+                        "must be above 0 and at most task_retry_max");
     return 0;
 }
 
@@ -150,12 +268,8 @@ static int read_top(cy_t *cy, master_conf_t *mc)
     master_assoc_conf_default(&defaults);
     const yaml_node_t *d = cy_get(cy, root, "defaults");
     if (d) {
-        static const char *const default_keys[] = {
-            "address",          "master",        "response_timeout", "connect_timeout",
-            "integrity_period", "class_poll",    "unsolicited",      "time_sync",
-            "reconnect_min",    "reconnect_max", "link_keepalive",   NULL};
         if (cy_expect_map(cy, d, "defaults") < 0 ||
-            cy_check_keys(cy, d, "defaults", default_keys) < 0 ||
+            cy_check_keys(cy, d, "defaults", assoc_keys + 3) < 0 ||
             settings(cy, d, "defaults", &defaults) < 0)
             return -1;
     }
