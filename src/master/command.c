@@ -140,14 +140,8 @@ void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const 
     dnp3i_cur_t *c = &a->cur;
     const bool select = c->t.mode == DNP3_COMMAND_SELECT_OPERATE && c->step == 0;
     memset(a->statuses, 0, a->cfg.max_command_points);
-    if ((h->control & (DNP3_AC_FIR | DNP3_AC_FIN)) != (DNP3_AC_FIR | DNP3_AC_FIN)) {
-        dnp3i_finish(a, now, DNP3_MASTER_RESPONSE_ERROR);
+    if (!dnp3i_single_response_ok(a, now, h))
         return;
-    }
-    if (dnp3i_iin2_error(h->iin)) {
-        dnp3i_finish(a, now, DNP3_MASTER_IIN2_ERROR);
-        return;
-    }
     if (check_echo(a, frag, len, h) < 0) {
         c->nstat = 0;
         dnp3i_finish(a, now, select ? DNP3_MASTER_SELECT_MISMATCH : DNP3_MASTER_RESPONSE_ERROR);

@@ -195,6 +195,11 @@ bool dnp3i_fc_no_response(uint8_t func);
 
 /* ---- response.c ---- */
 void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_result_t r);
+/* Commands and time sync take exactly one fragment with no IIN2 error bit:
+ * anything else finishes the task (RESPONSE_ERROR or IIN2_ERROR) and
+ * returns false. */
+bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                              const dnp3_app_header_t *h);
 void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns);
 
 /* ---- measure.c ---- */

@@ -66,6 +66,20 @@ static void finish_auto(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const dnp3
     dnp3i_startup_check(a, now);
 }
 
+bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                              const dnp3_app_header_t *h)
+{
+    if ((h->control & (DNP3_AC_FIR | DNP3_AC_FIN)) != (DNP3_AC_FIR | DNP3_AC_FIN)) {
+        dnp3i_finish(a, now, DNP3_MASTER_RESPONSE_ERROR);
+        return false;
+    }
+    if (dnp3i_iin2_error(h->iin)) {
+        dnp3i_finish(a, now, DNP3_MASTER_IIN2_ERROR);
+        return false;
+    }
+    return true;
+}
+
 void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_result_t r)
 {
     dnp3i_cur_t c = a->cur;

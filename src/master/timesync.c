@@ -44,14 +44,8 @@ void dnp3i_timesync_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const
                              size_t len, const dnp3_app_header_t *h)
 {
     dnp3i_cur_t *c = &a->cur;
-    if ((h->control & (DNP3_AC_FIR | DNP3_AC_FIN)) != (DNP3_AC_FIR | DNP3_AC_FIN)) {
-        dnp3i_finish(a, now, DNP3_MASTER_RESPONSE_ERROR);
+    if (!dnp3i_single_response_ok(a, now, h))
         return;
-    }
-    if (dnp3i_iin2_error(h->iin)) {
-        dnp3i_finish(a, now, DNP3_MASTER_IIN2_ERROR);
-        return;
-    }
     if (c->step == 1) {
         dnp3i_finish(a, now, DNP3_MASTER_SUCCESS);
         return;
