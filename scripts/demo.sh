@@ -6,6 +6,7 @@
 #     binary output drives the binary input of the same index;
 #   - `dnp3 master --unsol --toggle 0`: start-up (DISABLE_UNSOLICITED,
 #     integrity poll, ENABLE_UNSOLICITED), integrity polls every 10 s,
+#     the outstation's clock set when it asks for time (IIN1.4, LAN method),
 #     unsolicited events as they come, and binary output 0 operated
 #     (select-before-operate, LATCH_ON then LATCH_OFF) every 5 s.
 # Both are then stopped with a signal and must exit 0. The master's traffic
@@ -41,8 +42,8 @@ if ! kill -0 "$os_pid" 2>/dev/null; then
   exit 1
 fi
 
-echo "== dnp3 master $addr --unsol --integrity-period 10s --toggle 0 --toggle-period 5s (${seconds} s)"
-"$bin" master "$addr" --unsol --integrity-period 10s --toggle 0 --toggle-period 5s --pcap "$pcap" \
+echo "== dnp3 master $addr --unsol --integrity-period 10s --time-sync lan --toggle 0 --toggle-period 5s (${seconds} s)"
+"$bin" master "$addr" --unsol --integrity-period 10s --time-sync lan --toggle 0 --toggle-period 5s --pcap "$pcap" \
   > >(sed -u 's/^/[master] /') 2>&1 &
 m_pid=$!
 

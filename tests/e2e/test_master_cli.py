@@ -7,6 +7,8 @@
     (no-ack: "sent") and logged by the outstation with that function code; --analog 12.5 goes
     as g41v3 and 7 as g41v1; a point that does not exist gives status NOT_SUPPORTED and exit 1;
   - timesync --lan and --non-lan: exit 0, the outstation logs the time write;
+  - master --time-sync lan: the outstation asks for time (IIN1.4) at start-up and the master
+    sets it (RECORD_CURRENT_TIME + WRITE g50v3), so NEED_TIME clears; without the flag it stays;
   - restart --cold: our outstation refuses restarts (IIN2.0): exit 1, one line naming the bit;
   - attributes: g0v252 (manufacturer) and g0v246 (device name) printed;
   - --pcap of a command: tshark reads every frame as DNP3, nothing malformed or warned (but
@@ -16,9 +18,11 @@
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation, tshark_check, tshark_fields  # noqa: E402
@@ -97,6 +101,44 @@ def check_device(target, o, tmp):
     assert 'g0v252 ' in out and '"dnp3c"' in out and "g0v246" in out, out
 
 
+def run_master_briefly(target, tmp, *extra):
+    """`dnp3 master` until its start-up is done and a moment more, then SIGINT: its log."""
+    path = os.path.join(tmp, "master-briefly.err")
+    with open(path, "w") as errf:
+        p = subprocess.Popen([BIN, "master", target, "-q"] + list(extra),
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        try:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                with open(path) as f:
+                    if "start-up sequence done" in f.read():
+                        break
+                time.sleep(0.05)
+            time.sleep(0.5)  # the time sync follows the start-up
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=10)
+    with open(path) as f:
+        return p.returncode, f.read()
+
+
+def check_master_time_sync(tmp):
+    # A fresh outstation: its clock has never been set, so it asks (IIN1.4).
+    o = Outstation(BIN, ["--listen", "127.0.0.1:0", "--points", "1"], tmp)
+    try:
+        target = "127.0.0.1:%d" % o.port
+        rc, log = run_master_briefly(target, tmp)
+        assert rc == 0 and "set: NEED_TIME" in log, (rc, log)
+        assert "cleared: NEED_TIME" not in log, log
+        rc, log = run_master_briefly(target, tmp, "--time-sync", "lan")
+        assert rc == 0 and "cleared: NEED_TIME" in log, (rc, log)
+    finally:
+        assert o.stop() == 0, o.log()
+    assert "time written" in o.log(), o.log()
+    rc, out, err = dnp3("master", target, "--time-sync", "gps")
+    assert rc == 2 and "--time-sync: 'gps' is not none, lan or non-lan" in err, (rc, err)
+
+
 def check_capture(target, port, tmp):
     pcap = os.path.join(tmp, "cmds.pcap")
     funcs = set()
@@ -143,6 +185,7 @@ def main():
         finally:
             status = o.stop()
         assert status == 0, o.log()
+        check_master_time_sync(tmp)
     print("ok")
 
 

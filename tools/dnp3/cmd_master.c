@@ -24,6 +24,7 @@ enum {
     OPT_TOGGLE,
     OPT_TOGGLE_PERIOD,
     OPT_LISTEN,
+    OPT_TIME_SYNC,
 };
 
 /* --toggle: latch a binary output on and off in turn (a demonstration that
@@ -54,6 +55,9 @@ static void usage(FILE *f)
           "  --class-poll DUR        class 1, 2, 3 event poll period (default 0 = none)\n"
           "  --unsol                 enable unsolicited responses for classes 1, 2, 3\n"
           "  --link-reset            RESET_LINK_STATES at connect, before the start-up\n"
+          "  --time-sync MODE        set the outstation's clock when it asks (IIN1.4):\n"
+          "                          lan (record current time), non-lan (delay\n"
+          "                          measurement first) or none (default)\n"
           "  --address N             the outstation's link address (default 10)\n"
           "  --master N              our link address (default 1)\n"
           "  --timeout DUR           connect and response timeout (default 5s)\n"
@@ -87,6 +91,19 @@ static int duration_opt(const opts_t *o, const char *name, const char *arg, uint
     if (opts_duration_ms(arg, &v, msg, sizeof msg) < 0)
         return opts_usage_error(o, "%s: %s", name, msg), -1;
     *ms = (uint32_t)v;
+    return 0;
+}
+
+static int time_sync_opt(const opts_t *o, const char *arg, dnp3_time_sync_mode_t *mode)
+{
+    if (strcmp(arg, "none") == 0)
+        *mode = DNP3_TIME_SYNC_NONE;
+    else if (strcmp(arg, "lan") == 0)
+        *mode = DNP3_TIME_SYNC_LAN;
+    else if (strcmp(arg, "non-lan") == 0)
+        *mode = DNP3_TIME_SYNC_NON_LAN;
+    else
+        return opts_usage_error(o, "--time-sync: '%s' is not none, lan or non-lan", arg), -1;
     return 0;
 }
 
@@ -139,6 +156,9 @@ static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set,
             break;
         case OPT_LINK_RESET:
             ac->link_reset = true;
+            break;
+        case OPT_TIME_SYNC:
+            bad = time_sync_opt(o, arg, &ac->time_sync);
             break;
         case OPT_UNSOL:
             ac->unsol_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
@@ -384,6 +404,7 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         {"class-poll", required_argument, NULL, OPT_CLASS_POLL},
         {"unsol", no_argument, NULL, OPT_UNSOL},
         {"link-reset", no_argument, NULL, OPT_LINK_RESET},
+        {"time-sync", required_argument, NULL, OPT_TIME_SYNC},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"toggle", required_argument, NULL, OPT_TOGGLE},
         {"toggle-period", required_argument, NULL, OPT_TOGGLE_PERIOD},
