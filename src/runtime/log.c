@@ -208,3 +208,14 @@ void dnp3i_log_refusal_summary(dnp3_runtime_t *rt)
                   (unsigned long long)total, secs, counts);
     memset(rt->refused_other, 0, sizeof rt->refused_other);
 }
+
+void dnp3i_log_refusal_total(dnp3_runtime_t *rt)
+{
+    char counts[128];
+    uint64_t total;
+    format_counts(rt->counters.refused, counts, sizeof counts, &total);
+    if (total)
+        dnp3i_log(rt, DNP3_LOG_WARN,
+                  "tcp: refused %llu connections since the start (%s); %llu accepted",
+                  (unsigned long long)total, counts, (unsigned long long)rt->counters.accepted);
+}

@@ -313,6 +313,7 @@ static void begin_stop(dnp3_runtime_t *rt)
     }
     uv_timer_start(&rt->linger_timer, on_linger_timer, rt->cfg.stop_linger_ms, 0);
     dnp3i_log_refusal_summary(rt);
+    dnp3i_log_refusal_total(rt);
 
     uv_mutex_lock(&rt->post_lock);
     rt->post_closed = true;

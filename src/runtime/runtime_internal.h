@@ -109,6 +109,9 @@ void dnp3i_log_refusal(dnp3_runtime_t *rt, const char *local, const dnp3_endpoin
                        dnp3_refuse_reason_t reason, const char *why);
 /* Write the summaries of the interval that ended and start a new one. */
 void dnp3i_log_refusal_summary(dnp3_runtime_t *rt);
+/* At the stop: every refusal since dnp3_runtime_new in one line, by reason
+ * (the exact totals, whatever the summaries folded), when there was any. */
+void dnp3i_log_refusal_total(dnp3_runtime_t *rt);
 
 /* ---- addresses, networks, errors -------------------------------------------- */
 
