@@ -6,38 +6,23 @@
  * and both guards are off by default. Time is advanced by hand. */
 #include "mux_harness.h"
 
-typedef struct fixture {
-    mh_text_t calls;
-    mh_text_t log;
-    dnp3_mux_t *mux;
-    fake_t a;
-} fixture_t;
+typedef mh_single_t fixture_t;
 
 /* Outstation 10 with master 1's session, opened at `at`: silent after
  * 3000 ms without a frame, stalled after 2000 ms of a partial frame. */
 static fixture_t *fx_new(dnp3_link_policy_t policy, dnp3_timestamp_t at)
 {
-    fixture_t *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
+    fixture_t *fx = mh_single_alloc();
     dnp3_mux_config_t cfg;
     mh_outstation_config(&cfg, &fx->log);
     cfg.channel.policy = policy;
     cfg.first_frame_timeout_ms = 3000;
     cfg.partial_frame_timeout_ms = 2000;
-    int err = 1;
-    fx->mux = dnp3_mux_new(&cfg, &err);
-    assert_non_null(fx->mux);
-    fake_init(&fx->a, 'A', &fx->calls, 10, 1);
-    assert_int_equal(dnp3_mux_attach(fx->mux, &fx->a.as), 0);
-    dnp3_mux_on_open(fx->mux, at);
+    mh_single_open(fx, &cfg, at);
     return fx;
 }
 
-static void fx_free(fixture_t *fx)
-{
-    dnp3_mux_free(fx->mux);
-    free(fx);
-}
+#define fx_free mh_single_free
 
 static void closes(const fixture_t *fx, uint64_t silent, uint64_t stalled)
 {
