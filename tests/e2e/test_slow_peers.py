@@ -15,6 +15,9 @@ others:
      silent first.)
   C. with link.framing_errors: discard, the garbage peer is not closed at its first bad byte:
      it is closed as silent (no valid frame within first_frame_timeout), its bytes counted.
+  D. a peer that sends requests and then neither reads nor sends: the outstation's link
+     keep-alive (link.keepalive 2s here) goes unanswered and closes it (its output never fills
+     the socket: every response beyond the first fragment waits for a confirm).
 Figures (docs/RELIABILITY.md) are printed as FIGURE lines.
 """
 import os
@@ -194,12 +197,37 @@ def part_c(tmp):
     assert 0 < n <= p.sent, (n, p.sent)
 
 
+def part_d(tmp):
+    cfg = write(os.path.join(tmp, "reader.yaml"),
+                open(outstation_config(tmp, first="3s", partial="2s")).read().replace(
+                    "link:\n", "link:\n  keepalive: 2s\n  confirm_timeout: 500ms\n"))
+    o = Outstation(BIN, ["--config", cfg], tmp, name="d")
+    try:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", o.port))
+        port = s.getsockname()[1]
+        t0 = time.monotonic()
+        s.sendall(read_request() * 50)  # 50 requests, then silence; nothing is ever read
+        m = o.wait_log(r"conn \d+ 127\.0\.0\.1:%d: closing the connection \((\S+)\): ([^\n]*)"
+                       % port, timeout=30)
+        closed = time.monotonic() - t0
+        s.close()
+    finally:
+        ostatus = o.stop()
+    print("FIGURE D peer that sends 50 requests and never reads: closed after %.2f s: %s: %s" %
+          (closed, m.group(1), m.group(2)))
+    assert ostatus == 0
+    assert m.group(1) == "keep-alive", m.group(0)
+
+
 def main():
     require_bin()
     with tempfile.TemporaryDirectory() as tmp:
         part_a(tmp)
         part_b(tmp)
         part_c(tmp)
+        part_d(tmp)
     print("ok")
 
 
