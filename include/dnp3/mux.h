@@ -187,7 +187,8 @@ DNP3_API size_t dnp3_mux_session_count(const dnp3_mux_t *mux);
 
 /* ---- driving it (the dnp3_session_ops_t contract) ------------------------ */
 
-/* A new connection: the channel is reset and every session gets LINK_UP. */
+/* A new connection: the channel is reset, every session gets LINK_UP, and
+ * the first-frame clock (first_frame_timeout_ms) starts at now. */
 DNP3_API void dnp3_mux_on_open(dnp3_mux_t *mux, dnp3_timestamp_t now);
 
 /* The connection is gone: every session gets LINK_DOWN (unless a close
