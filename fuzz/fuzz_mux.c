@@ -211,6 +211,9 @@ static dnp3_mux_config_t config(uint8_t b, side_t *sd)
     cfg.channel.role = (b & 1) ? DNP3_CHANNEL_ROLE_OUTSTATION : DNP3_CHANNEL_ROLE_MASTER;
     cfg.channel.policy = (b & 2) ? DNP3_LINK_POLICY_DISCARD : DNP3_LINK_POLICY_CLOSE;
     cfg.channel.keepalive_ms = (b & 4) ? 1000 : 0;
+    /* With the keep-alive, the slow and idle peer guard too. */
+    cfg.first_frame_timeout_ms = (b & 4) ? 2000 : 0;
+    cfg.partial_frame_timeout_ms = (b & 4) ? 700 : 0;
     cfg.channel.tx_fragment_max = (b & 64) ? DNP3_CHANNEL_FRAGMENT_MIN : 600;
     cfg.channel.rx_fragment_max = 600;
     cfg.channel.accept_self = (b & 128) == 0;

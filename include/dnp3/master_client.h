@@ -151,7 +151,14 @@ typedef struct dnp3_master_listener_config {
     uint32_t link_confirm_timeout_ms; /* default 2000 */
     size_t max_rx_fragment;           /* default 2048 */
     size_t max_tx_fragment;           /* default 2048 */
-    dnp3_logger_t logger;             /* the muxes' diagnostics */
+    /* Slow and idle peers (dnp3/mux.h): a connection with no valid frame
+     * first_frame_timeout_ms after it opened (an outstation sends its null
+     * unsolicited response at once), or whose partial frame stayed
+     * incomplete for partial_frame_timeout_ms, is closed and logged, so
+     * strays cannot hold the max_connections slots. 0 = off. */
+    uint32_t first_frame_timeout_ms;   /* default 30000 */
+    uint32_t partial_frame_timeout_ms; /* default 10000 */
+    dnp3_logger_t logger;              /* the muxes' diagnostics */
     /* Optional: an association was identified on a connection (attached
      * true) or its connection closed (attached false). */
     void (*on_attach)(void *user, dnp3_master_assoc_t *a, const dnp3_conn_info_t *info,

@@ -84,6 +84,8 @@ typedef enum dnp3_mux_close_reason {
     DNP3_MUX_CLOSE_FRAMING = 0,   /* CLOSE policy: a framing error (9.2.4) */
     DNP3_MUX_CLOSE_KEEPALIVE = 1, /* REQUEST_LINK_STATUS unanswered after every retry */
     DNP3_MUX_CLOSE_REFUSED = 2,   /* the unclaimed callback refused the connection */
+    DNP3_MUX_CLOSE_SILENT = 3,    /* no valid frame within first_frame_timeout_ms of opening */
+    DNP3_MUX_CLOSE_STALLED = 4,   /* a partial frame incomplete for partial_frame_timeout_ms */
     DNP3_MUX_CLOSE_REASON_COUNT
 } dnp3_mux_close_reason_t;
 
@@ -120,6 +122,18 @@ typedef struct dnp3_mux_config {
      * written for the first, then at most once per interval (with the
      * number folded in), so a misconfigured peer cannot flood the log. */
     uint32_t foreign_log_interval_ms; /* default 10000 */
+    /* Slow and idle peers: a peer that holds a connection without speaking
+     * DNP3 must not hold it for ever (a listening port's connection slots
+     * are few, and the link keep-alive, 9.2.6.4, only probes a peer that
+     * has been heard). first_frame_timeout_ms: no valid frame (any frame
+     * with good CRCs, for us or not) received that long after on_open:
+     * the connection is closed (DNP3_MUX_CLOSE_SILENT, DNP3_E_LINK_SILENT).
+     * partial_frame_timeout_ms: the bytes of an incomplete frame held that
+     * long without the frame completing (a peer that sent half a frame and
+     * stalled): closed (DNP3_MUX_CLOSE_STALLED, DNP3_E_LINK_STALLED). 0 =
+     * off, the default for both (the outstation server turns them on). */
+    uint32_t first_frame_timeout_ms;
+    uint32_t partial_frame_timeout_ms;
     /* Protocol trace of the link layer (clause 9) and the transport
      * function (clause 8): every valid frame received and every frame sent
      * is written to the logger at INFO, one line per layer in the layout of
@@ -173,7 +187,8 @@ DNP3_API size_t dnp3_mux_session_count(const dnp3_mux_t *mux);
 
 /* ---- driving it (the dnp3_session_ops_t contract) ------------------------ */
 
-/* A new connection: the channel is reset and every session gets LINK_UP. */
+/* A new connection: the channel is reset, every session gets LINK_UP, and
+ * the first-frame clock (first_frame_timeout_ms) starts at now. */
 DNP3_API void dnp3_mux_on_open(dnp3_mux_t *mux, dnp3_timestamp_t now);
 
 /* The connection is gone: every session gets LINK_DOWN (unless a close
@@ -192,14 +207,18 @@ DNP3_API void dnp3_mux_on_close(dnp3_mux_t *mux, dnp3_timestamp_t now);
  * reason, after LINK_DOWN to every session):
  *   DNP3_E_LINK_CLOSED     CLOSE policy and a framing error;
  *   DNP3_E_LINK_KEEPALIVE  the keep-alive went unanswered;
+ *   DNP3_E_LINK_SILENT     first_frame_timeout_ms passed without a valid frame;
+ *   DNP3_E_LINK_STALLED    a partial frame stalled for partial_frame_timeout_ms;
  *   the on_unclaimed callback's negative code (refused);
  *   DNP3_E_STATE           the mux closed earlier (until on_close/on_open);
  *   DNP3_E_INVALID_ARG     mux NULL. */
 DNP3_API int dnp3_mux_on_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now, const uint8_t *data,
                                size_t len);
 
-/* Runs the channel's and the sessions' timers due at now. Returns 0 or a
- * negative code as dnp3_mux_on_bytes (keep-alive failure above all). */
+/* Runs the channel's and the sessions' timers due at now, and closes a
+ * silent or stalled peer (first_frame_timeout_ms, partial_frame_timeout_ms).
+ * Returns 0 or a negative code as dnp3_mux_on_bytes (keep-alive failure,
+ * DNP3_E_LINK_SILENT, DNP3_E_LINK_STALLED above all). */
 DNP3_API int dnp3_mux_on_timer(dnp3_mux_t *mux, dnp3_timestamp_t now);
 
 /* Writes frames to send into buf[0..cap): link replies and requests
@@ -236,7 +255,7 @@ DNP3_API dnp3_conn_t *dnp3_mux_conn(const dnp3_mux_t *mux);
  * or take its output directly: the mux does. */
 DNP3_API dnp3_channel_t *dnp3_mux_channel(dnp3_mux_t *mux);
 
-/* "framing", "keep-alive", "refused"; never NULL. */
+/* "framing", "keep-alive", "refused", "silent", "stalled"; never NULL. */
 DNP3_API const char *dnp3_mux_close_reason_name(dnp3_mux_close_reason_t r);
 
 /* ---- counters -------------------------------------------------------------- */

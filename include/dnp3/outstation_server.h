@@ -81,6 +81,17 @@ typedef struct dnp3_outstation_server_config {
     /* Updates dnp3_outstation_server_update can hold before the loop
      * applies them (the whole queue is allocated at _new). Default 4096. */
     size_t update_queue_size;
+    /* Slow and idle peers (dnp3/mux.h): a connection that has not sent a
+     * valid frame first_frame_timeout_ms after it opened, or whose partial
+     * frame stayed incomplete for partial_frame_timeout_ms, is closed and
+     * logged with the reason, so peers that connect and stay silent or
+     * stall cannot hold the port's max_connections slots. 0 = off.
+     * Defaults 30000 and 10000 (a master speaks at once after connecting:
+     * an integrity poll or a confirm of the null unsolicited response; a
+     * whole frame, 292 octets, takes far less than 10 s even at 1200 bit/s
+     * behind a terminal server). */
+    uint32_t first_frame_timeout_ms;
+    uint32_t partial_frame_timeout_ms;
     /* The foreign-address log interval of every mux (dnp3/mux.h). */
     uint32_t foreign_log_interval_ms; /* default 10000 */
     /* Protocol trace of every connection's link layer and transport
@@ -220,7 +231,8 @@ typedef struct dnp3_outstation_server_counters {
     uint64_t refused_full;       /* attaches refused: max_associations_per_connection */
     uint64_t unknown_master;     /* fragments from a master with no association here */
     uint64_t foreign_frames;     /* frames for a link address no station has (all muxes) */
-    uint64_t link_closes;        /* connections closed by the link (keep-alive, framing) */
+    uint64_t link_closes;        /* connections closed by the link (keep-alive, framing,
+                                  * silent or stalled peer) */
     uint64_t update_batches;     /* dnp3_outstation_server_update batches applied */
     uint64_t updates;            /* ... their updates */
     uint64_t updates_rejected;   /* batches aborted on the loop */

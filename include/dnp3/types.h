@@ -46,6 +46,8 @@ extern "C" {
     X(DNP3_E_LINK_USER_DATA, -15, "link: user data longer than 250 bytes")                         \
     X(DNP3_E_LINK_FUNCTION, -16, "link: undefined function code")                                  \
     X(DNP3_E_LINK_KEEPALIVE, -17, "link: keep-alive unanswered (peer silent or gone)")             \
+    X(DNP3_E_LINK_SILENT, -18, "link: no valid frame from the peer in time after connecting")      \
+    X(DNP3_E_LINK_STALLED, -19, "link: partial frame left incomplete for too long")                \
     /* transport function (clause 8) */                                                            \
     X(DNP3_E_TP_EMPTY, -20, "transport: segment has no header byte")                               \
     X(DNP3_E_TP_NO_FIR, -21, "transport: non-FIR segment with no fragment in progress")            \

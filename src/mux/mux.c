@@ -82,9 +82,9 @@ void dnp3i_mux_log(const dnp3_mux_t *mux, dnp3_log_level_t level, const char *fm
 }
 
 static const char *const close_names[DNP3_MUX_CLOSE_REASON_COUNT] = {
-    [DNP3_MUX_CLOSE_FRAMING] = "framing",
-    [DNP3_MUX_CLOSE_KEEPALIVE] = "keep-alive",
-    [DNP3_MUX_CLOSE_REFUSED] = "refused",
+    [DNP3_MUX_CLOSE_FRAMING] = "framing", [DNP3_MUX_CLOSE_KEEPALIVE] = "keep-alive",
+    [DNP3_MUX_CLOSE_REFUSED] = "refused", [DNP3_MUX_CLOSE_SILENT] = "silent",
+    [DNP3_MUX_CLOSE_STALLED] = "stalled",
 };
 
 const char *dnp3_mux_close_reason_name(dnp3_mux_close_reason_t r)
@@ -238,6 +238,7 @@ void dnp3_mux_on_open(dnp3_mux_t *mux, dnp3_timestamp_t now)
     if (mux->up)
         dnp3i_mux_link_all(mux, now, DNP3_LINK_DOWN);
     restart(mux, now);
+    dnp3i_mux_guard_open(mux, now);
     mux->up = true;
     dnp3i_mux_link_all(mux, now, DNP3_LINK_UP);
 }

@@ -41,6 +41,14 @@ struct dnp3_mux {
     dnp3_timestamp_t foreign_logged_at;
     uint64_t foreign_quiet;       /* frames since the last line */
     dnp3_mux_counters_t counters; /* .channel filled on read */
+    /* Slow and idle peer guard (mux_guard.c), per connection. */
+    struct {
+        dnp3_timestamp_t opened_at;
+        bool heard;                     /* a valid frame since on_open */
+        uint64_t frames;                /* the parser's frame count at the last look */
+        uint64_t bytes_at_open;         /* the parser's byte count at on_open */
+        dnp3_timestamp_t partial_since; /* bytes of an incomplete frame held since; NEVER: none */
+    } guard;
 };
 
 /* mux.c */
@@ -63,6 +71,13 @@ int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now);
 bool dnp3i_mux_tracing(const dnp3_mux_t *mux);
 void dnp3i_mux_trace_frame(const dnp3_mux_t *mux, bool tx, const dnp3_link_frame_t *f);
 void dnp3i_mux_trace_output(const dnp3_mux_t *mux, const uint8_t *bytes, size_t len);
+
+/* mux_guard.c: first-frame and partial-frame timeouts */
+void dnp3i_mux_guard_open(dnp3_mux_t *mux, dnp3_timestamp_t now);
+void dnp3i_mux_guard_after_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now);
+dnp3_timestamp_t dnp3i_mux_guard_deadline(const dnp3_mux_t *mux);
+/* Returns 0, or the closing code (the mux is then closed). */
+int dnp3i_mux_guard_check(dnp3_mux_t *mux, dnp3_timestamp_t now);
 
 /* mux_tx.c */
 void dnp3i_mux_tx_result(dnp3_mux_t *mux, dnp3_timestamp_t now, bool ok);

@@ -164,8 +164,10 @@ int dnp3_mux_on_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now, const uint8_t *data
             data += n;
             len -= n;
         }
-        if (ev.kind == DNP3_CHANNEL_EV_NONE)
+        if (ev.kind == DNP3_CHANNEL_EV_NONE) {
+            dnp3i_mux_guard_after_bytes(mux, now);
             return 0;
+        }
         int rc = dnp3i_mux_handle(mux, now, &ev);
         if (rc < 0)
             return rc;
@@ -193,7 +195,10 @@ int dnp3_mux_on_timer(dnp3_mux_t *mux, dnp3_timestamp_t now)
     if (mux->closed)
         return DNP3_E_STATE;
     mux->now = now;
-    int rc = dnp3i_mux_drain_timer(mux, now);
+    int rc = dnp3i_mux_guard_check(mux, now);
+    if (rc < 0)
+        return rc;
+    rc = dnp3i_mux_drain_timer(mux, now);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < mux->cfg.max_sessions; i++) {

@@ -126,7 +126,8 @@ dnp3_timestamp_t dnp3_mux_next_deadline(const dnp3_mux_t *mux)
 {
     if (!mux || mux->closed)
         return DNP3_TIMESTAMP_NEVER;
-    dnp3_timestamp_t next = dnp3_channel_next_deadline(mux->ch);
+    dnp3_timestamp_t next =
+        dnp3_timestamp_min(dnp3_channel_next_deadline(mux->ch), dnp3i_mux_guard_deadline(mux));
     for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
         const mux_slot_t *m = &mux->slots[i];
         if (m->used && m->s.ops->next_deadline && m->s.ops->on_timer)

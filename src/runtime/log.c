@@ -176,11 +176,16 @@ static void format_counts(const uint64_t counts[DNP3_REFUSE_REASON_COUNT], char 
     }
 }
 
-void dnp3i_log_refusal_summary(dnp3_runtime_t *rt)
+void dnp3i_log_refusal_summary(dnp3_runtime_t *rt, bool final)
 {
     char counts[128];
     uint64_t total;
-    double secs = rt->cfg.refusal_log_interval_ms / 1000.0;
+    /* The last summary, at the stop, covers a part of an interval only. */
+    char when[48];
+    if (final)
+        snprintf(when, sizeof when, "since the last summary");
+    else
+        snprintf(when, sizeof when, "in the last %.1fs", rt->cfg.refusal_log_interval_ms / 1000.0);
     for (size_t i = 0; i < DNP3I_REFUSAL_SLOTS; i++) {
         dnp3i_refusal_t *s = &rt->refusals[i];
         if (!s->used)
@@ -195,16 +200,25 @@ void dnp3i_log_refusal_summary(dnp3_runtime_t *rt)
             char *colon = strrchr(src, ':');
             if (colon)
                 *colon = '\0';
-            dnp3i_log(rt, DNP3_LOG_WARN,
-                      "tcp: refused %llu more connections from %s in the last %.1fs (%s)",
-                      (unsigned long long)total, src, secs, counts);
+            dnp3i_log(rt, DNP3_LOG_WARN, "tcp: refused %llu more connections from %s %s (%s)",
+                      (unsigned long long)total, src, when, counts);
         }
         s->used = false;
     }
     format_counts(rt->refused_other, counts, sizeof counts, &total);
     if (total)
-        dnp3i_log(rt, DNP3_LOG_WARN,
-                  "tcp: refused %llu connections from other sources in the last %.1fs (%s)",
-                  (unsigned long long)total, secs, counts);
+        dnp3i_log(rt, DNP3_LOG_WARN, "tcp: refused %llu connections from other sources %s (%s)",
+                  (unsigned long long)total, when, counts);
     memset(rt->refused_other, 0, sizeof rt->refused_other);
+}
+
+void dnp3i_log_refusal_total(dnp3_runtime_t *rt)
+{
+    char counts[128];
+    uint64_t total;
+    format_counts(rt->counters.refused, counts, sizeof counts, &total);
+    if (total)
+        dnp3i_log(rt, DNP3_LOG_WARN,
+                  "tcp: refused %llu connections since the start (%s); %llu accepted",
+                  (unsigned long long)total, counts, (unsigned long long)rt->counters.accepted);
 }

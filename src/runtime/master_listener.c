@@ -51,6 +51,8 @@ void dnp3_master_listener_config_default(dnp3_master_listener_config_t *cfg)
     cfg->link_confirm_timeout_ms = 2000;
     cfg->max_rx_fragment = 2048;
     cfg->max_tx_fragment = 2048;
+    cfg->first_frame_timeout_ms = 30000;
+    cfg->partial_frame_timeout_ms = 10000;
     cfg->logger.level = DNP3_LOG_INFO;
 }
 
@@ -148,6 +150,8 @@ static dnp3_mux_t *conn_mux(dnp3_master_listener_t *l, ml_conn_t *c, int *err)
     mc.channel.confirm_timeout_ms = l->cfg.link_confirm_timeout_ms;
     mc.channel.rx_fragment_max = l->cfg.max_rx_fragment;
     mc.channel.tx_fragment_max = l->cfg.max_tx_fragment;
+    mc.first_frame_timeout_ms = l->cfg.first_frame_timeout_ms;
+    mc.partial_frame_timeout_ms = l->cfg.partial_frame_timeout_ms;
     mc.max_sessions = 1;
     mc.on_unclaimed = on_unclaimed;
     mc.on_conn_open = on_conn_open;

@@ -18,6 +18,8 @@ void dnp3_outstation_server_config_default(dnp3_outstation_server_config_t *cfg)
     cfg->max_associations_per_connection = 4;
     cfg->update_queue_size = 4096;
     cfg->foreign_log_interval_ms = 10000;
+    cfg->first_frame_timeout_ms = 30000;
+    cfg->partial_frame_timeout_ms = 10000;
 }
 
 void dnp3_outstation_association_config_default(dnp3_outstation_association_config_t *cfg)
@@ -334,6 +336,17 @@ static void on_conn_open(void *user, dnp3_mux_t *mux, dnp3_conn_t *conn,
     (void)mux;
 }
 
+/* Closes by the link layer or the slow-peer guard (not refusals). */
+static uint64_t link_closes(const dnp3_mux_counters_t *mc)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < DNP3_MUX_CLOSE_REASON_COUNT; i++) {
+        if (i != DNP3_MUX_CLOSE_REFUSED)
+            n += mc->closes[i];
+    }
+    return n;
+}
+
 /* Folds the mux's counters into the server's before it goes. */
 static void keep_mux_counters(dnp3_outstation_server_t *srv, const dnp3_mux_t *mux)
 {
@@ -341,10 +354,7 @@ static void keep_mux_counters(dnp3_outstation_server_t *srv, const dnp3_mux_t *m
     memset(&mc, 0, sizeof mc);
     dnp3_mux_counters(mux, &mc);
     srv->counters.foreign_frames += mc.foreign;
-    for (size_t i = 0; i < DNP3_MUX_CLOSE_REASON_COUNT; i++) {
-        if (i != DNP3_MUX_CLOSE_REFUSED)
-            srv->counters.link_closes += mc.closes[i];
-    }
+    srv->counters.link_closes += link_closes(&mc);
 }
 
 static void on_conn_close(void *user, dnp3_mux_t *mux, dnp3_disconnect_reason_t reason)
@@ -391,6 +401,8 @@ static dnp3i_os_conn_t *conn_new(dnp3_outstation_server_t *srv, int *err)
     mc.logger.ctx = c;
     mc.logger.level = DNP3_LOG_DEBUG; /* the runtime's logger filters */
     mc.foreign_log_interval_ms = srv->cfg.foreign_log_interval_ms;
+    mc.first_frame_timeout_ms = srv->cfg.first_frame_timeout_ms;
+    mc.partial_frame_timeout_ms = srv->cfg.partial_frame_timeout_ms;
     mc.decode_link = srv->cfg.decode_link;
     mc.decode_transport = srv->cfg.decode_transport;
     c->mux = dnp3_mux_new(&mc, err);
@@ -485,7 +497,7 @@ int dnp3_outstation_server_counters(const dnp3_outstation_server_t *srv,
         memset(&mc, 0, sizeof mc);
         dnp3_mux_counters(c->mux, &mc);
         out->foreign_frames += mc.foreign;
-        out->link_closes += mc.closes[DNP3_MUX_CLOSE_FRAMING] + mc.closes[DNP3_MUX_CLOSE_KEEPALIVE];
+        out->link_closes += link_closes(&mc);
     }
     return 0;
 }

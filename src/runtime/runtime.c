@@ -226,7 +226,7 @@ static void on_post_async(uv_async_t *h)
 
 static void on_summary_timer(uv_timer_t *h)
 {
-    dnp3i_log_refusal_summary(h->data);
+    dnp3i_log_refusal_summary(h->data, false);
 }
 
 static void on_flush_timer(uv_timer_t *h)
@@ -312,7 +312,8 @@ static void begin_stop(dnp3_runtime_t *rt)
         it = next;
     }
     uv_timer_start(&rt->linger_timer, on_linger_timer, rt->cfg.stop_linger_ms, 0);
-    dnp3i_log_refusal_summary(rt);
+    dnp3i_log_refusal_summary(rt, true);
+    dnp3i_log_refusal_total(rt);
 
     uv_mutex_lock(&rt->post_lock);
     rt->post_closed = true;

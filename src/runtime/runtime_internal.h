@@ -107,8 +107,13 @@ bool dnp3i_log_enabled(const dnp3_runtime_t *rt, dnp3_log_level_t level);
 /* Log (or fold into the next summary) a refusal at accept. */
 void dnp3i_log_refusal(dnp3_runtime_t *rt, const char *local, const dnp3_endpoint_t *peer,
                        dnp3_refuse_reason_t reason, const char *why);
-/* Write the summaries of the interval that ended and start a new one. */
-void dnp3i_log_refusal_summary(dnp3_runtime_t *rt);
+/* Write the summaries of the interval that ended and start a new one
+ * (final: at the stop, a part of an interval, worded "since the last
+ * summary"). */
+void dnp3i_log_refusal_summary(dnp3_runtime_t *rt, bool final);
+/* At the stop: every refusal since dnp3_runtime_new in one line, by reason
+ * (the exact totals, whatever the summaries folded), when there was any. */
+void dnp3i_log_refusal_total(dnp3_runtime_t *rt);
 
 /* ---- addresses, networks, errors -------------------------------------------- */
 

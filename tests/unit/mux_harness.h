@@ -169,6 +169,44 @@ static inline void mh_outstation_config(dnp3_mux_config_t *cfg, mh_text_t *log)
     cfg->logger.ctx = log;
 }
 
+/* ---- one mux, one session ---------------------------------------------------- */
+
+/* A mux with one fake session, 'A' (outstation 10 <- master 1): allocate
+ * with mh_single_alloc, configure (mh_outstation_config(&cfg, &fx->log) and
+ * changes), then mh_single_open. */
+typedef struct mh_single {
+    mh_text_t calls;
+    mh_text_t log;
+    dnp3_mux_t *mux;
+    fake_t a;
+} mh_single_t;
+
+static inline mh_single_t *mh_single_alloc(void)
+{
+    mh_single_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    return fx;
+}
+
+/* Creates the mux from cfg, attaches 'A' and opens the connection at `at`. */
+static inline void mh_single_open(mh_single_t *fx, const dnp3_mux_config_t *cfg,
+                                  dnp3_timestamp_t at)
+{
+    int err = 1;
+    fx->mux = dnp3_mux_new(cfg, &err);
+    assert_non_null(fx->mux);
+    assert_int_equal(err, DNP3_OK);
+    fake_init(&fx->a, 'A', &fx->calls, 10, 1);
+    assert_int_equal(dnp3_mux_attach(fx->mux, &fx->a.as), 0);
+    dnp3_mux_on_open(fx->mux, at);
+}
+
+static inline void mh_single_free(mh_single_t *fx)
+{
+    dnp3_mux_free(fx->mux);
+    free(fx);
+}
+
 /* ---- streams ---------------------------------------------------------------- */
 
 typedef struct mh_stream {

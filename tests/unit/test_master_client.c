@@ -200,12 +200,70 @@ static void test_listener(void **state)
     dnp3_master_assoc_free(c);
 }
 
+/* ---- a stray dial-in that never speaks --------------------------------- */
+
+typedef struct stray {
+    dnp3_runtime_t *rt;
+    char line[256];
+    int lines;
+} stray_t;
+
+/* The muxes' logger: keeps the close line and stops the runtime. */
+static void stray_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    stray_t *s = ctx;
+    if (level != DNP3_LOG_WARN || !strstr(msg, "closing the connection"))
+        return;
+    snprintf(s->line, sizeof s->line, "%s", msg);
+    s->lines++;
+    dnp3_runtime_stop(s->rt);
+}
+
+static void test_listener_closes_silent_dial_in(void **state)
+{
+    (void)state;
+    stray_t s = {.rt = quiet_runtime()};
+    dnp3_master_listener_config_t lc;
+    dnp3_master_listener_config_default(&lc);
+    assert_int_equal(lc.first_frame_timeout_ms, 30000);
+    assert_int_equal(lc.partial_frame_timeout_ms, 10000);
+    lc.address = "127.0.0.1";
+    lc.port = 0;
+    lc.first_frame_timeout_ms = 50;
+    lc.logger.log = stray_log;
+    lc.logger.ctx = &s;
+    lc.logger.level = DNP3_LOG_DEBUG;
+    dnp3_master_listener_t *l = NULL;
+    assert_int_equal(dnp3_master_listener_new(s.rt, &lc, &l), 0);
+    dnp3_endpoint_t ep;
+    assert_int_equal(dnp3_master_listener_endpoint(l, &ep), 0);
+
+    /* Connected before the loop runs: the kernel holds it for accept. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons(ep.port)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    alarm(20); /* never closed: the test fails instead of hanging */
+    assert_int_equal(dnp3_runtime_run(s.rt), 0);
+    alarm(0);
+    assert_int_equal(s.lines, 1);
+    assert_string_equal(s.line, "closing the connection (silent): no valid frame within 50 ms of "
+                                "connecting (0 bytes received)");
+    char b;
+    assert_int_equal(read(fd, &b, 1), 0); /* the listener closed it (EOF) */
+    close(fd);
+    dnp3_runtime_free(s.rt);
+    dnp3_master_listener_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connect_refused_reaches_health),
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_listener),
+        cmocka_unit_test(test_listener_closes_silent_dial_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

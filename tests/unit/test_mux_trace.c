@@ -4,36 +4,21 @@
  * are NOTHING. */
 #include "mux_harness.h"
 
-typedef struct fixture {
-    mh_text_t calls;
-    mh_text_t log;
-    dnp3_mux_t *mux;
-    fake_t a;
-} fixture_t;
+typedef mh_single_t fixture_t;
 
 static fixture_t *fx_new(dnp3_link_decode_t link, dnp3_transport_decode_t transport)
 {
-    fixture_t *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
+    fixture_t *fx = mh_single_alloc();
     dnp3_mux_config_t cfg;
     mh_outstation_config(&cfg, &fx->log);
     cfg.logger.level = DNP3_LOG_INFO;
     cfg.decode_link = link;
     cfg.decode_transport = transport;
-    int err = 1;
-    fx->mux = dnp3_mux_new(&cfg, &err);
-    assert_non_null(fx->mux);
-    fake_init(&fx->a, 'A', &fx->calls, 10, 1);
-    assert_int_equal(dnp3_mux_attach(fx->mux, &fx->a.as), 0);
-    dnp3_mux_on_open(fx->mux, 0);
+    mh_single_open(fx, &cfg, 0);
     return fx;
 }
 
-static void fx_free(fixture_t *fx)
-{
-    dnp3_mux_free(fx->mux);
-    free(fx);
-}
+#define fx_free mh_single_free
 
 /* A READ class 0 from master 1, REQUEST_LINK_STATUS, then the session's
  * 3-byte answer: what goes out is traced as it is written. */

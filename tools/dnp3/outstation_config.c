@@ -104,8 +104,9 @@ static int read_tcp_keepalive(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 
 static int read_link(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 {
-    static const char *const keys[] = {"keepalive",    "confirm_timeout", "retries",
-                                       "max_fragment", "framing_errors",  NULL};
+    static const char *const keys[] = {
+        "keepalive",           "confirm_timeout",       "retries", "max_fragment", "framing_errors",
+        "first_frame_timeout", "partial_frame_timeout", NULL};
     static const char *const policies[] = {"close", "discard", NULL};
     const char *p = "link";
     dnp3_channel_config_t *l = &c->server.link;
@@ -115,7 +116,11 @@ static int read_link(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
     if (cy_opt_duration(cy, m, p, "keepalive", DAY_MS, &l->keepalive_ms) < 0 ||
         cy_opt_duration(cy, m, p, "confirm_timeout", 3600000, &l->confirm_timeout_ms) < 0 ||
         osc_opt_uint(cy, m, p, "retries", 0, 100, &retries) < 0 ||
-        osc_opt_uint(cy, m, p, "max_fragment", 249, 65535, &frag) < 0)
+        osc_opt_uint(cy, m, p, "max_fragment", 249, 65535, &frag) < 0 ||
+        cy_opt_duration(cy, m, p, "first_frame_timeout", DAY_MS,
+                        &c->server.first_frame_timeout_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "partial_frame_timeout", DAY_MS,
+                        &c->server.partial_frame_timeout_ms) < 0)
         return -1;
     if (l->confirm_timeout_ms == 0)
         return cy_error(cy, cy_get(cy, m, "confirm_timeout"), "link.confirm_timeout",
