@@ -69,8 +69,48 @@ void dnp3i_conn_start(dnp3_conn_t *conn)
     conn_after_event(conn);
 }
 
-/* Collect the session's output into wbuf and send it in one write. While a
- * write is in flight the buffer is busy: flush again when it completes.
+/* Collect the session's output into wbuf and send it in one write.
+ * Returns DNP3I_STREAM_WRITTEN when the stream took it whole at once (the
+ * buffer is free again), 0 otherwise (nothing to send, a write in flight,
+ * or the connection closed). */
+static int conn_flush_once(dnp3_conn_t *conn)
+{
+    const dnp3_session_ops_t *ops = conn->session.ops;
+    dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
+    size_t used = 0;
+    conn->flushing = true;
+    while (used < conn->wcap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
+        int n = ops->take_output(conn->session.ctx, now, conn->wbuf + used, conn->wcap - used);
+        if (n < 0) {
+            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
+            conn->flushing = false;
+            return 0;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n > conn->wcap - used ? conn->wcap - used : (size_t)n;
+    }
+    conn->flushing = false;
+    if (used == 0)
+        return 0;
+    /* A full buffer may leave output behind: ask again after this write. */
+    conn->flush_again = used == conn->wcap;
+    dnp3i_capture_bytes(conn->rt, conn, true, conn->wbuf, used);
+    int rc = conn->stream->ops->write(conn->stream, conn->wbuf, used);
+    if (rc < 0) {
+        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
+        return 0;
+    }
+    conn->write_pending = rc != DNP3I_STREAM_WRITTEN;
+    conn->bytes_out += used;
+    conn->rt->counters.bytes_out += used;
+    conn->rt->counters.writes++;
+    return rc;
+}
+
+/* Send the session's output. While a write is in flight the buffer is
+ * busy: flush again when it completes. A write the stream took at once
+ * frees the buffer, so a full one is followed by the next at once.
  * (dnp3i_conn_close flushes once more just before it marks the connection
  * closing.) */
 static void conn_flush(dnp3_conn_t *conn)
@@ -81,36 +121,8 @@ static void conn_flush(dnp3_conn_t *conn)
         conn->flush_again = true;
         return;
     }
-    const dnp3_session_ops_t *ops = conn->session.ops;
-    dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
-    size_t used = 0;
-    conn->flushing = true;
-    while (used < conn->wcap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
-        int n = ops->take_output(conn->session.ctx, now, conn->wbuf + used, conn->wcap - used);
-        if (n < 0) {
-            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
-            conn->flushing = false;
-            return;
-        }
-        if (n == 0)
-            break;
-        used += (size_t)n > conn->wcap - used ? conn->wcap - used : (size_t)n;
-    }
-    conn->flushing = false;
-    if (used == 0)
-        return;
-    /* A full buffer may leave output behind: ask again after this write. */
-    conn->flush_again = used == conn->wcap;
-    dnp3i_capture_bytes(conn->rt, conn, true, conn->wbuf, used);
-    int rc = conn->stream->ops->write(conn->stream, conn->wbuf, used);
-    if (rc) {
-        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
-        return;
-    }
-    conn->write_pending = true;
-    conn->bytes_out += used;
-    conn->rt->counters.bytes_out += used;
-    conn->rt->counters.writes++;
+    while (conn_flush_once(conn) == DNP3I_STREAM_WRITTEN && conn->flush_again && !conn->closing)
+        conn->flush_again = false;
 }
 
 static void conn_arm_timer(dnp3_conn_t *conn);

@@ -458,6 +458,47 @@ static void test_echo_ipv4(void **state)
     assert_int_equal(echo_client->info.peer.family, 4);
 }
 
+/* Output larger than the write buffer: the first write takes a full
+ * buffer, and the rest follows in further writes at once (each taken whole
+ * by the socket, so no completion is waited for), in order. */
+static fake_t *big_client;
+
+static void check_big(void)
+{
+    if (T.fakes[1].in_len == 3000)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_output_beyond_write_buffer(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    cfg.logger.log = test_logger;
+    cfg.write_buffer_size = 1024;
+    char err[128];
+    T.rt = dnp3_runtime_new(&cfg, err, sizeof err);
+    assert_non_null(T.rt);
+    fake_t tmpl = {.reply_after = 0};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    big_client = client_add("127.0.0.1", port, 1000, 1000);
+    uint8_t data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7u + i / 256u);
+    queue_out(big_client, data, sizeof data);
+    T.check = check_big;
+    run();
+
+    fake_t *server = &T.fakes[1];
+    assert_true(server->server);
+    assert_int_equal(server->in_len, 3000);
+    assert_memory_equal(server->in, data, sizeof data);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.writes, 3); /* 1024 + 1024 + 952 */
+    assert_int_equal(c.bytes_out, 3000);
+}
+
 static void test_echo_ipv6(void **state)
 {
     (void)state;
@@ -1448,6 +1489,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_ipv4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_beyond_write_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_callback_refuses, setup, teardown),
