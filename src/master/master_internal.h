@@ -121,6 +121,7 @@ struct dnp3_master_assoc {
     size_t n_ranges;
 
     dnp3i_slot_t *slots;
+    uint16_t n_queued; /* slots in use: the scans of an empty queue are skipped */
     uint32_t next_id, next_order;
     uint8_t *pool;
     size_t pool_used;
