@@ -41,6 +41,7 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
     dnp3_endpoint_format(&conn->info.local, conn->local_text, sizeof conn->local_text);
     uv_timer_init(&rt->loop, &conn->timer);
     conn->timer.data = conn;
+    conn->timer_at = DNP3_TIMESTAMP_NEVER;
     conn->handles = 2; /* timer + stream */
     dnp3i_list_push(&rt->conns, &conn->link);
     rt->counters.open_connections++;
@@ -131,6 +132,7 @@ static void on_conn_timer(uv_timer_t *t)
 {
     dnp3_conn_t *conn = t->data;
     const dnp3_session_ops_t *ops = conn->session.ops;
+    conn->timer_at = DNP3_TIMESTAMP_NEVER; /* one-shot: fired */
     if (conn->closing || !ops->on_timer)
         return;
     /* libuv's loop clock may be a coarse clock a few ms behind
@@ -150,15 +152,20 @@ static void on_conn_timer(uv_timer_t *t)
     conn_after_event(conn);
 }
 
+/* Arm the timer at the session's next deadline, after every event. A
+ * timer already armed no later than the deadline is left alone (also when
+ * there is no deadline now): when it fires, on_conn_timer asks the session
+ * again and re-arms, without calling it early. Deadlines usually move
+ * later (a response timeout restarted per request, a keep-alive per
+ * frame), so most events touch no timer at all. */
 static void conn_arm_timer(dnp3_conn_t *conn)
 {
     const dnp3_session_ops_t *ops = conn->session.ops;
     dnp3_timestamp_t deadline =
         ops->next_deadline ? ops->next_deadline(conn->session.ctx) : DNP3_TIMESTAMP_NEVER;
-    if (deadline == DNP3_TIMESTAMP_NEVER) {
-        uv_timer_stop(&conn->timer);
+    if (deadline == DNP3_TIMESTAMP_NEVER || conn->timer_at <= deadline)
         return;
-    }
+    conn->timer_at = deadline;
     dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
     uint64_t delay = deadline > now ? deadline - now : 0;
     /* The loop clock is cached: refresh it so the delay counts from now. */

@@ -138,7 +138,8 @@ struct dnp3_conn {
     char peer_text[DNP3_ENDPOINT_TEXT_MAX];
     char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
-    int handles; /* stream + timer still open; freed at 0 */
+    dnp3_timestamp_t timer_at; /* the deadline the timer is armed for; NEVER: not armed */
+    int handles;               /* stream + timer still open; freed at 0 */
     uint8_t *rbuf, *wbuf;
     size_t rcap, wcap;
     bool opened, closing, write_pending, flush_again;
