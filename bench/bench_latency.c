@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -475,20 +476,30 @@ static pid_t spawn(char *const argv[], int cpu, int prio, int capture, int *fd)
     return pid;
 }
 
-static size_t read_all(int fd, char *buf, size_t cap)
+/* Read fd to its end (or cap) into buf, NUL-terminated; false when
+ * timeout_ms passed first (a peer that never came up). */
+static bool read_all(int fd, char *buf, size_t cap, int timeout_ms)
 {
     size_t n = 0;
-    ssize_t r;
-    while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) != 0) {
+    bool ok = true;
+    uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000u;
+    while (n + 1 < cap) {
+        uint64_t t = now_ns();
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (t >= end || poll(&pfd, 1, (int)((end - t) / 1000000u) + 1) == 0) {
+            ok = false;
+            break;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0)
+        if (r <= 0)
             break;
         n += (size_t)r;
     }
     buf[n] = 0;
     close(fd);
-    return n;
+    return ok;
 }
 
 static void stop_child(pid_t pid)
@@ -496,6 +507,12 @@ static void stop_child(pid_t pid)
     if (pid <= 0)
         return;
     kill(pid, SIGTERM);
+    for (int i = 0; i < 500; i++) { /* 5 s to stop, then killed */
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
 }
 
@@ -577,12 +594,18 @@ static bool run_pair(const opts_t *o, bool ref, int c, size_t n, char *prefix[],
         stop_child(os);
         return false;
     }
-    read_all(mfd, out, cap);
+    /* Generous: a minute to start, 5 ms a command (valgrind included). */
+    const int budget_ms = 60000 + (int)(n > 100000 ? 500000 : n * 5);
+    if (!read_all(mfd, out, cap, budget_ms)) {
+        fprintf(stderr, "bench_latency: %s %s: no result in %d ms, stopped\n",
+                ref ? "reference" : "dnp3c", CASE_NAME[c], budget_ms);
+        kill(m, SIGKILL);
+    }
     int st = 0;
     waitpid(m, &st, 0);
     stop_child(os);
     if (os_out)
-        read_all(ofd, os_out, os_cap);
+        read_all(ofd, os_out, os_cap, 10000);
     return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
