@@ -43,6 +43,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,7 @@ typedef struct gen {
     dnp3_outstation_server_t *srv;
     dnp3_db_t *db;
     double rate;
-    volatile int stop;
+    atomic_int stop;
 } gen_t;
 
 static uint8_t os_control(void *ctx, const dnp3_control_t *c)
@@ -128,7 +129,7 @@ static void *gen_main(void *arg)
     uint64_t t0 = now_ns(), made = 0;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
-    while (!g->stop) {
+    while (!atomic_load(&g->stop)) {
         uint64_t due = (uint64_t)((double)(now_ns() - t0) * 1e-9 * g->rate);
         while (made < due) {
             size_t n = 0;
@@ -160,13 +161,16 @@ static int os_setup(dnp3_runtime_t *rt, uint16_t port, dnp3_db_t **db,
     dnp3_db_config_default(&dc);
     dc.count[DNP3_PT_ANALOG] = LAT_ANALOGS;
     dc.count[DNP3_PT_BINARY_OUTPUT] = LAT_ANALOGS;
-    if (dnp3_db_new(&dc, db) != 0)
-        return -1;
+    int rc = dnp3_db_new(&dc, db);
+    if (rc != 0)
+        return rc;
     dnp3_outstation_server_config_t sc;
     dnp3_outstation_server_config_default(&sc);
-    *srv = dnp3_outstation_server_new(rt, &sc, NULL);
-    if (!*srv || dnp3_outstation_server_add_station(*srv, 10, *db) != 0)
-        return -1;
+    *srv = dnp3_outstation_server_new(rt, &sc, &rc);
+    if (!*srv)
+        return rc;
+    if ((rc = dnp3_outstation_server_add_station(*srv, 10, *db)) != 0)
+        return rc;
     dnp3_outstation_association_config_t ac;
     dnp3_outstation_association_config_default(&ac);
     ac.session.events.class_capacity[0] = 10000;
@@ -175,8 +179,8 @@ static int os_setup(dnp3_runtime_t *rt, uint16_t port, dnp3_db_t **db,
     ac.session.unsolicited_hold_ms = 0; /* as the reference: send as soon as events exist */
     ac.session.unsolicited_hold_count = 1;
     ac.callbacks.control = os_control;
-    if (dnp3_outstation_server_add_association(*srv, &ac, NULL) != 0)
-        return -1;
+    if ((rc = dnp3_outstation_server_add_association(*srv, &ac, NULL)) != 0)
+        return rc;
     dnp3_tcp_server_config_t tc;
     dnp3_tcp_server_config_default(&tc);
     tc.address = "127.0.0.1";
@@ -196,11 +200,12 @@ static int run_outstation(uint16_t port, double rate)
         fprintf(stderr, "bench_latency: outstation on port %u: %s\n", port, dnp3_strerror(rc));
         return 1;
     }
-    gen_t g = {rt, srv, db, rate, 0};
+    gen_t g = {.rt = rt, .srv = srv, .db = db, .rate = rate};
+    atomic_init(&g.stop, 0);
     pthread_t th;
     bool gen = rate > 0 && pthread_create(&th, NULL, gen_main, &g) == 0;
     dnp3_runtime_run(rt);
-    g.stop = 1;
+    atomic_store(&g.stop, 1);
     if (gen)
         pthread_join(th, NULL);
     dnp3_runtime_free(rt);
