@@ -431,6 +431,7 @@ typedef struct opts {
     int rt_prio; /* SCHED_FIFO priority of both sides of both stacks; 0: normal */
     char self[1024];
     char interop[1024];
+    char latency_master[1100]; /* found by find_reference */
 } opts_t;
 
 /* The cases, then the floor (a bare ping-pong, ours only). */
@@ -535,7 +536,7 @@ static void fill_args(const opts_t *o, bool ref, int c, size_t n, uint16_t port,
     snprintf(pa->port, sizeof pa->port, "%u", port);
     snprintf(pa->n, sizeof pa->n, "%zu", n);
     snprintf(pa->rate, sizeof pa->rate, "%.0f", bg ? o->rate : 0.0);
-    snprintf(pa->od_master, sizeof pa->od_master, "%s/bin/latency_master", o->interop);
+    snprintf(pa->od_master, sizeof pa->od_master, "%s", o->latency_master);
     snprintf(pa->od_outstation, sizeof pa->od_outstation, "%s/bin/od_outstation", o->interop);
     char **bufs = (char *[]){pa->port, pa->n, pa->rate, pa->od_master};
     char *odo = pa->od_outstation;
@@ -777,11 +778,23 @@ static int run_all(const opts_t *o, summary_t *s)
     return failures;
 }
 
-static bool file_exec(const char *dir, const char *name)
+/* The reference's programs: bin/od_outstation, and latency_master in bin/
+ * or where the interop build leaves it (build/peers/: its build script
+ * copies only the od_* programs to bin/). */
+static bool find_reference(opts_t *o)
 {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/bin/%s", dir, name);
-    return access(p, X_OK) == 0;
+    char p[1100];
+    snprintf(p, sizeof p, "%s/bin/od_outstation", o->interop);
+    if (access(p, X_OK) != 0)
+        return false;
+    const char *const where[] = {"bin", "build/peers"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(o->latency_master, sizeof o->latency_master, "%s/%s/latency_master", o->interop,
+                 where[i]);
+        if (access(o->latency_master, X_OK) == 0)
+            return true;
+    }
+    return false;
 }
 
 static int role_main(int argc, char **argv)
@@ -879,12 +892,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     summary_t s;
     memset(&s, 0, sizeof s);
-    s.have_ref = o.reference && file_exec(o.interop, "od_outstation") &&
-                 file_exec(o.interop, "latency_master");
+    s.have_ref = o.reference && find_reference(&o);
     if (!s.have_ref)
-        printf("reference: opendnp3 not found in %s (bin/od_outstation, bin/latency_master); "
-               "using the issue's published figures\n",
-               o.interop);
+        printf("reference: %s; using the issue's published figures (opendnp3 3.1.1)\n",
+               o.reference ? "opendnp3 not found (DNP3C_INTEROP: bin/od_outstation and "
+                             "latency_master, see docs/PERFORMANCE.md)"
+                           : "--no-reference");
     o.rt_prio = rt_permitted(o.rt_prio);
     printf("scheduling: %s\n", o.rt_prio
                                    ? "SCHED_FIFO priority 10 for both processes of both stacks "
