@@ -165,7 +165,11 @@ typedef struct dnp3_master_config {
     /* IIN reactions (4.2.2.7.2). */
     bool clear_restart;         /* IIN1.7: write g80v1 index 7 = 0, then integrity; default true */
     bool integrity_on_overflow; /* IIN2.3: integrity poll; default true */
-    uint8_t event_poll_on_iin;  /* IIN1.1-1.3 -> read those classes; default CLASS_1|2|3 */
+    /* IIN1.1-1.3 -> read those classes; default CLASS_1|2|3. Not the
+     * classes this master enabled for unsolicited reporting on the link
+     * (their events come unsolicited), until a DISABLE_UNSOLICITED of the
+     * class, a DEVICE_RESTART or a link down. */
+    uint8_t event_poll_on_iin;
     dnp3_time_sync_mode_t time_sync_on_need_time; /* IIN1.4; default NONE */
 
     /* Commands. An OPERATE must reach the outstation within its select

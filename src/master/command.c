@@ -98,40 +98,43 @@ int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
 
 /* Compare the response's objects with the request's, all but each
  * object's status byte (the last byte of g12v1 and g41), and collect the
- * statuses. 0 when the echo matches, -1 otherwise. */
-static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len,
-                      const dnp3_app_header_t *h)
+ * statuses. The echo repeats the request's objects byte for byte (4.4.3),
+ * so only the request is walked and the response is compared at the same
+ * offsets. 0 when the echo matches, -1 otherwise. */
+static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
 {
     const dnp3i_task_t *t = &a->slots[a->cur.index].t;
     uint8_t *req = a->scratch;
+    const size_t n = t->len + 2;
+    /* Response header 4 bytes, request header 2: echo[i] pairs with req[i]. */
+    if (len != n + 2)
+        return -1;
+    const uint8_t *echo = frag + 2;
     req[0] = DNP3_AC_FIR | DNP3_AC_FIN;
     req[1] = DNP3_FC_SELECT;
     memcpy(req + 2, dnp3i_queue_bytes(a, t), t->len);
     dnp3_app_header_t rh;
-    dnp3_app_header_read(req, t->len + 2, &rh);
-    dnp3_obj_iter_t ri, si;
-    dnp3_obj_header_t ro, so;
-    dnp3_obj_iter_init(&ri, req, t->len + 2, &rh);
-    dnp3_obj_iter_init(&si, frag, len, h);
-    size_t k = 0;
-    for (;;) {
-        int r1 = dnp3_obj_iter_next(&ri, &ro), r2 = dnp3_obj_iter_next(&si, &so);
-        if (r1 != r2 || r1 < 0)
+    dnp3_app_header_read(req, n, &rh);
+    dnp3_obj_iter_t ri;
+    dnp3_obj_header_t ro;
+    dnp3_obj_iter_init(&ri, req, n, &rh);
+    size_t k = 0, at = 2;
+    int rc;
+    while ((rc = dnp3_obj_iter_next(&ri, &ro)) > 0) {
+        if (!ro.info || ro.count == 0)
             return -1;
-        if (r1 == 0)
-            break;
-        if (ro.group != so.group || ro.variation != so.variation || ro.qualifier != so.qualifier ||
-            ro.count != so.count || ro.data_len != so.data_len || !ro.info || ro.count == 0)
+        const size_t d = (size_t)(ro.data - req), stride = ro.data_len / ro.count;
+        if (memcmp(echo + at, req + at, d - at) != 0) /* the object header */
             return -1;
-        const size_t stride = ro.data_len / ro.count;
         for (uint32_t j = 0; j < ro.count; j++) {
-            const uint8_t *p = ro.data + j * stride, *q = so.data + j * stride;
-            if (memcmp(p, q, stride - 1) != 0 || k >= t->npts)
+            const size_t p = d + j * stride;
+            if (memcmp(echo + p, req + p, stride - 1) != 0 || k >= t->npts)
                 return -1;
-            a->statuses[k++] = q[stride - 1];
+            a->statuses[k++] = echo[p + stride - 1];
         }
+        at = d + ro.data_len;
     }
-    return k == t->npts ? 0 : -1;
+    return rc == 0 && at == n && k == t->npts ? 0 : -1;
 }
 
 void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
@@ -142,7 +145,7 @@ void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const 
     memset(a->statuses, 0, a->cfg.max_command_points);
     if (!dnp3i_single_response_ok(a, now, h))
         return;
-    if (check_echo(a, frag, len, h) < 0) {
+    if (check_echo(a, frag, len) < 0) {
         c->nstat = 0;
         dnp3i_finish(a, now, select ? DNP3_MASTER_SELECT_MISMATCH : DNP3_MASTER_RESPONSE_ERROR);
         return;

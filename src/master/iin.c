@@ -45,6 +45,10 @@ void dnp3i_iin_update(dnp3_master_assoc_t *a, uint16_t iin)
 void dnp3i_iin_react(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint16_t iin)
 {
     const dnp3_master_config_t *c = &a->cfg;
+    /* A restarted outstation is back to its configured unsolicited
+     * classes: poll again until this master enables them anew. */
+    if (iin & DNP3_IIN_DEVICE_RESTART)
+        a->unsol_enabled = 0;
     if ((iin & DNP3_IIN_DEVICE_RESTART) && c->clear_restart) {
         /* One integrity poll per restart: while the clearing write is
          * pending (or waiting to be retried), the bit is not news. */
@@ -57,8 +61,11 @@ void dnp3i_iin_react(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint16_t iin)
         dnp3i_auto_set(a, DNP3I_AUTO_TIME_SYNC, now);
     if ((iin & DNP3_IIN_EVENT_BUFFER_OVERFLOW) && c->integrity_on_overflow)
         dnp3i_auto_set(a, DNP3I_AUTO_INTEGRITY, now);
-    /* IIN1.1..1.3 are bits 9..11: class 1..3. */
-    uint8_t classes = (uint8_t)((iin >> 9) & 0x07) & c->event_poll_on_iin;
+    /* IIN1.1..1.3 are bits 9..11: class 1..3. Classes reported
+     * unsolicited are not read: their events are on their way, and a READ
+     * would only delay the requests queued behind it (commands). */
+    uint8_t classes =
+        (uint8_t)((iin >> 9) & 0x07) & c->event_poll_on_iin & (uint8_t)~a->unsol_enabled;
     if (classes) {
         a->event_classes |= classes;
         dnp3i_auto_set(a, DNP3I_AUTO_EVENT_POLL, now);

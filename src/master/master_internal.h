@@ -110,12 +110,18 @@ struct dnp3_master_assoc {
     dnp3i_cur_t cur;
     dnp3i_auto_state_t autos[DNP3I_AUTO_COUNT];
     uint8_t event_classes; /* classes the pending event poll reads */
+    /* Classes this master enabled for unsolicited reporting on this link
+     * (ENABLE_UNSOLICITED answered without error; cleared by a DISABLE, a
+     * DEVICE_RESTART or link down): their IIN1.1-1.3 bits start no event
+     * poll, the events come unsolicited. */
+    uint8_t unsol_enabled;
 
     dnp3_timestamp_t integrity_due, class_due[3];
     dnp3i_range_t *ranges;
     size_t n_ranges;
 
     dnp3i_slot_t *slots;
+    uint16_t n_queued; /* slots in use: the scans of an empty queue are skipped */
     uint32_t next_id, next_order;
     uint8_t *pool;
     size_t pool_used;

@@ -16,6 +16,7 @@ dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size
             continue;
         memset(s, 0, sizeof *s);
         s->used = true; /* not doomed: queued after any failing sweep began */
+        a->n_queued++;
         s->t.off = a->pool_used;
         s->t.len = len;
         if (len && bytes)
@@ -39,6 +40,7 @@ void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot)
         return;
     size_t off = s->t.off, len = s->t.len;
     s->used = false;
+    a->n_queued--;
     if (len == 0)
         return;
     memmove(a->pool + off, a->pool + off + len, a->pool_used - off - len);
@@ -58,7 +60,7 @@ const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_
 int dnp3i_queue_best(const dnp3_master_assoc_t *a, dnp3_timestamp_t now, bool commands)
 {
     int best = -1;
-    for (int i = 0; i < a->cfg.max_queued_tasks; i++) {
+    for (int i = 0; a->n_queued && i < a->cfg.max_queued_tasks; i++) {
         const dnp3i_slot_t *s = &a->slots[i];
         if (!s->used || s->t.ready_at > now || (s->t.kind == DNP3_TASK_COMMAND) != commands)
             continue;

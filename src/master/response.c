@@ -80,12 +80,27 @@ bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     return true;
 }
 
+/* Which classes the outstation now reports unsolicited, as far as this
+ * master changed them. */
+static void track_unsolicited(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_result_t r)
+{
+    const uint8_t classes =
+        t->classes & (DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3);
+    if (r != DNP3_MASTER_SUCCESS)
+        return;
+    if (t->kind == DNP3_TASK_ENABLE_UNSOL)
+        a->unsol_enabled |= classes;
+    else if (t->kind == DNP3_TASK_DISABLE_UNSOL)
+        a->unsol_enabled &= (uint8_t)~classes;
+}
+
 void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_result_t r)
 {
     dnp3i_cur_t c = a->cur;
     memset(&a->cur, 0, sizeof a->cur);
     if (c.iin2_error && r == DNP3_MASTER_SUCCESS)
         r = DNP3_MASTER_IIN2_ERROR;
+    track_unsolicited(a, &c.t, r);
     if (c.source != DNP3I_SRC_USER) {
         finish_auto(a, now, &c, r);
         return;

@@ -228,7 +228,7 @@ dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_time
     for (int k = 0; k < DNP3I_AUTO_COUNT; k++)
         if (auto_eligible(a, k))
             fold(a->autos[k].ready_at, now, &t, ready);
-    for (int i = 0; i < a->cfg.max_queued_tasks; i++) {
+    for (int i = 0; a->n_queued && i < a->cfg.max_queued_tasks; i++) {
         const dnp3i_slot_t *s = &a->slots[i];
         if (s->used && (a->startup_done || s->t.kind == DNP3_TASK_COMMAND))
             fold(s->t.ready_at, now, &t, ready);

@@ -131,6 +131,7 @@ static void link_down(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
         return;
     a->link_up = false;
     a->startup_done = false;
+    a->unsol_enabled = 0;
     a->n_confirms = 0;
     dnp3i_health_set(a, DNP3_MASTER_FAILED, DNP3_MASTER_REASON_LINK_DOWN, 0);
     if (a->cur.active)

@@ -118,6 +118,19 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
     return 0;
 }
 
+/* Controls in a request that passed validation (walk without execute):
+ * each object header's count is the number of its points. */
+static uint32_t count_controls(const dnp3i_req_t *r)
+{
+    dnp3_obj_iter_t it;
+    dnp3_obj_header_t h;
+    uint32_t total = 0;
+    dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
+    while (dnp3_obj_iter_next(&it, &h) > 0)
+        total += h.count;
+    return total;
+}
+
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w)
 {
@@ -125,7 +138,7 @@ uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execu
     bool all_ok = true;
     if (!execute)
         return walk(o, r, false, NULL, 0, &all_ok, &cw);
-    walk(o, r, false, NULL, 0, &all_ok, &cw);
+    cw.total = count_controls(r);
     const size_t objs = r->len - 2;
     if (w->cap - w->len < objs)
         return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */

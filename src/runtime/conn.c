@@ -41,6 +41,7 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
     dnp3_endpoint_format(&conn->info.local, conn->local_text, sizeof conn->local_text);
     uv_timer_init(&rt->loop, &conn->timer);
     conn->timer.data = conn;
+    conn->timer_at = DNP3_TIMESTAMP_NEVER;
     conn->handles = 2; /* timer + stream */
     dnp3i_list_push(&rt->conns, &conn->link);
     rt->counters.open_connections++;
@@ -69,8 +70,48 @@ void dnp3i_conn_start(dnp3_conn_t *conn)
     conn_after_event(conn);
 }
 
-/* Collect the session's output into wbuf and send it in one write. While a
- * write is in flight the buffer is busy: flush again when it completes.
+/* Collect the session's output into wbuf and send it in one write.
+ * Returns DNP3I_STREAM_WRITTEN when the stream took it whole at once (the
+ * buffer is free again), 0 otherwise (nothing to send, a write in flight,
+ * or the connection closed). */
+static int conn_flush_once(dnp3_conn_t *conn)
+{
+    const dnp3_session_ops_t *ops = conn->session.ops;
+    dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
+    size_t used = 0;
+    conn->flushing = true;
+    while (used < conn->wcap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
+        int n = ops->take_output(conn->session.ctx, now, conn->wbuf + used, conn->wcap - used);
+        if (n < 0) {
+            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
+            conn->flushing = false;
+            return 0;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n > conn->wcap - used ? conn->wcap - used : (size_t)n;
+    }
+    conn->flushing = false;
+    if (used == 0)
+        return 0;
+    /* A full buffer may leave output behind: ask again after this write. */
+    conn->flush_again = used == conn->wcap;
+    dnp3i_capture_bytes(conn->rt, conn, true, conn->wbuf, used);
+    int rc = conn->stream->ops->write(conn->stream, conn->wbuf, used);
+    if (rc < 0) {
+        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
+        return 0;
+    }
+    conn->write_pending = rc != DNP3I_STREAM_WRITTEN;
+    conn->bytes_out += used;
+    conn->rt->counters.bytes_out += used;
+    conn->rt->counters.writes++;
+    return rc;
+}
+
+/* Send the session's output. While a write is in flight the buffer is
+ * busy: flush again when it completes. A write the stream took at once
+ * frees the buffer, so a full one is followed by the next at once.
  * (dnp3i_conn_close flushes once more just before it marks the connection
  * closing.) */
 static void conn_flush(dnp3_conn_t *conn)
@@ -81,36 +122,8 @@ static void conn_flush(dnp3_conn_t *conn)
         conn->flush_again = true;
         return;
     }
-    const dnp3_session_ops_t *ops = conn->session.ops;
-    dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
-    size_t used = 0;
-    conn->flushing = true;
-    while (used < conn->wcap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
-        int n = ops->take_output(conn->session.ctx, now, conn->wbuf + used, conn->wcap - used);
-        if (n < 0) {
-            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
-            conn->flushing = false;
-            return;
-        }
-        if (n == 0)
-            break;
-        used += (size_t)n > conn->wcap - used ? conn->wcap - used : (size_t)n;
-    }
-    conn->flushing = false;
-    if (used == 0)
-        return;
-    /* A full buffer may leave output behind: ask again after this write. */
-    conn->flush_again = used == conn->wcap;
-    dnp3i_capture_bytes(conn->rt, conn, true, conn->wbuf, used);
-    int rc = conn->stream->ops->write(conn->stream, conn->wbuf, used);
-    if (rc) {
-        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
-        return;
-    }
-    conn->write_pending = true;
-    conn->bytes_out += used;
-    conn->rt->counters.bytes_out += used;
-    conn->rt->counters.writes++;
+    while (conn_flush_once(conn) == DNP3I_STREAM_WRITTEN && conn->flush_again && !conn->closing)
+        conn->flush_again = false;
 }
 
 static void conn_arm_timer(dnp3_conn_t *conn);
@@ -119,6 +132,7 @@ static void on_conn_timer(uv_timer_t *t)
 {
     dnp3_conn_t *conn = t->data;
     const dnp3_session_ops_t *ops = conn->session.ops;
+    conn->timer_at = DNP3_TIMESTAMP_NEVER; /* one-shot: fired */
     if (conn->closing || !ops->on_timer)
         return;
     /* libuv's loop clock may be a coarse clock a few ms behind
@@ -138,15 +152,20 @@ static void on_conn_timer(uv_timer_t *t)
     conn_after_event(conn);
 }
 
+/* Arm the timer at the session's next deadline, after every event. A
+ * timer already armed no later than the deadline is left alone (also when
+ * there is no deadline now): when it fires, on_conn_timer asks the session
+ * again and re-arms, without calling it early. Deadlines usually move
+ * later (a response timeout restarted per request, a keep-alive per
+ * frame), so most events touch no timer at all. */
 static void conn_arm_timer(dnp3_conn_t *conn)
 {
     const dnp3_session_ops_t *ops = conn->session.ops;
     dnp3_timestamp_t deadline =
         ops->next_deadline ? ops->next_deadline(conn->session.ctx) : DNP3_TIMESTAMP_NEVER;
-    if (deadline == DNP3_TIMESTAMP_NEVER) {
-        uv_timer_stop(&conn->timer);
+    if (deadline == DNP3_TIMESTAMP_NEVER || conn->timer_at <= deadline)
         return;
-    }
+    conn->timer_at = deadline;
     dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
     uint64_t delay = deadline > now ? deadline - now : 0;
     /* The loop clock is cached: refresh it so the delay counts from now. */

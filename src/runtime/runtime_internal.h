@@ -31,12 +31,17 @@ void dnp3i_list_remove(dnp3i_link_t *item);
  * connection code nor the sessions change. The stream reports back through
  * the dnp3i_conn_stream_* functions below. */
 typedef struct dnp3i_stream dnp3i_stream_t;
+/* dnp3i_stream_ops_t.write: sent whole at once, nothing in flight. */
+#define DNP3I_STREAM_WRITTEN 1
 typedef struct dnp3i_stream_ops {
     const char *name; /* "tcp" */
     /* Begin delivering received bytes (dnp3i_conn_stream_read). */
     int (*start_read)(dnp3i_stream_t *s);
-    /* Send data[0..len) as one write; the bytes must stay valid until
-     * dnp3i_conn_stream_written. At most one write is in flight. */
+    /* Send data[0..len) as one write. Returns DNP3I_STREAM_WRITTEN when
+     * every byte was handed to the transport at once (no
+     * dnp3i_conn_stream_written follows), 0 when the write is in flight
+     * (the bytes must stay valid until dnp3i_conn_stream_written), or a
+     * negative DNP3_E_* code. At most one write is in flight. */
     int (*write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
     /* Graceful end: after the pending write, FIN, then close. */
     void (*shutdown)(dnp3i_stream_t *s);
@@ -138,7 +143,8 @@ struct dnp3_conn {
     char peer_text[DNP3_ENDPOINT_TEXT_MAX];
     char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
-    int handles; /* stream + timer still open; freed at 0 */
+    dnp3_timestamp_t timer_at; /* the deadline the timer is armed for; NEVER: not armed */
+    int handles;               /* stream + timer still open; freed at 0 */
     uint8_t *rbuf, *wbuf;
     size_t rcap, wcap;
     bool opened, closing, write_pending, flush_again;

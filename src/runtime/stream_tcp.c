@@ -52,10 +52,22 @@ static void on_tcp_written(uv_write_t *req, int status)
     dnp3i_conn_stream_written(t->base.conn, dnp3i_error_from_uv(status));
 }
 
+/* The socket is tried first: with room in its send buffer (the usual case
+ * for DNP3's request/response traffic) the bytes go out in this one send,
+ * with no write request, no POLLOUT interest to add and remove (an
+ * epoll_ctl) and no loop iteration before the next flush may write. Only
+ * what the socket refuses is queued with uv_write. */
 static int tcp_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
 {
     dnp3i_tcp_stream_t *t = tcp_of(s);
     uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
+    int n = uv_try_write((uv_stream_t *)&t->tcp, &buf, 1);
+    if (n >= 0 && (size_t)n == len)
+        return DNP3I_STREAM_WRITTEN;
+    if (n < 0 && n != UV_EAGAIN)
+        return dnp3i_error_from_uv(n);
+    if (n > 0)
+        buf = uv_buf_init((char *)(uintptr_t)(data + n), (unsigned)(len - (size_t)n));
     t->write_req.data = t;
     return dnp3i_error_from_uv(
         uv_write(&t->write_req, (uv_stream_t *)&t->tcp, &buf, 1, on_tcp_written));

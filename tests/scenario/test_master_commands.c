@@ -59,6 +59,24 @@ static void select_mismatch_no_operate(void **state)
     mh_expect_no_tx(&h);
 }
 
+/* The echo must repeat the object headers too (index 4 for 3), and no
+ * object may follow the request's. */
+static void select_echo_other_index_or_longer(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 1);
+    mh_expect_tx(&h, "C2 03 " CROB3_OK);
+    mh_rx(&h, "C2 81 00 00 0C 01 17 01 04 03 01 64 00 00 00 C8 00 00 00 00");
+    mh_expect_events(&h, "command 1 SELECT_MISMATCH\n");
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &latch3, 1), 2);
+    mh_expect_tx(&h, "C3 03 " CROB3_OK);
+    mh_rx(&h, "C3 81 00 00 " CROB3_OK " 0C 01 17 01 04 03 01 64 00 00 00 C8 00 00 00 00");
+    mh_expect_events(&h, "command 2 SELECT_MISMATCH\n");
+    mh_expect_no_tx(&h);
+}
+
 static void select_refused(void **state)
 {
     (void)state;
@@ -223,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(select_then_operate, teardown),
         cmocka_unit_test_teardown(select_mismatch_no_operate, teardown),
+        cmocka_unit_test_teardown(select_echo_other_index_or_longer, teardown),
         cmocka_unit_test_teardown(select_refused, teardown),
         cmocka_unit_test_teardown(select_answered_too_late, teardown),
         cmocka_unit_test_teardown(operate_echo_mismatch, teardown),

@@ -143,6 +143,71 @@ static void class_reaction_configurable(void **state)
     mh_expect_tx(&h, "C2 01 3C 02 06");
 }
 
+static void unsol_all_classes(dnp3_master_config_t *cfg)
+{
+    cfg->unsolicited_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
+}
+
+/* Start-up with ENABLE_UNSOLICITED for classes 1-3, answered. */
+static void startup_unsolicited(void)
+{
+    mh_open(&h, unsol_all_classes);
+    mh_link_up(&h);
+    mh_expect_tx(&h, "C0 15 3C 02 06 3C 03 06 3C 04 06");
+    mh_rx(&h, "C0 81 00 00");
+    mh_expect_tx(&h, "C1 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06");
+    mh_rx(&h, "C1 81 00 00");
+    mh_expect_tx(&h, "C2 14 3C 02 06 3C 03 06 3C 04 06");
+    mh_rx(&h, "C2 81 00 00");
+    mh_clear_events(&h);
+}
+
+/* Classes the outstation reports unsolicited are not read on IIN1.1-1.3:
+ * the events come unsolicited, and a READ would hold up a command queued
+ * behind it. */
+static void unsolicited_classes_not_polled(void **state)
+{
+    (void)state;
+    startup_unsolicited();
+    unsol_iin("0E 00");
+    mh_expect_no_tx(&h);
+    /* a solicited response saying so changes nothing either */
+    dnp3_command_point_t pt = {.group = 12, .variation = 1, .index = 0, .code = 3, .count = 1};
+    assert_true(dnp3_master_assoc_operate(h.a, h.now, DNP3_COMMAND_DIRECT, &pt, 1) > 0);
+    mh_expect_tx(&h, "C3 05 0C 01 17 01 00 03 01 00 00 00 00 00 00 00 00 00");
+    mh_rx(&h, "C3 81 02 00 0C 01 17 01 00 03 01 00 00 00 00 00 00 00 00 00");
+    mh_expect_no_tx(&h);
+}
+
+/* After DISABLE_UNSOLICITED for class 1, class 1 is read on IIN1.1 again;
+ * classes 2 and 3 are still reported unsolicited. */
+static void disabled_class_polled_again(void **state)
+{
+    (void)state;
+    startup_unsolicited();
+    assert_true(dnp3_master_assoc_unsolicited(h.a, h.now, false, DNP3_MASTER_CLASS_1) > 0);
+    mh_expect_tx(&h, "C3 15 3C 02 06");
+    mh_rx(&h, "C3 81 00 00");
+    unsol_iin("0E 00");
+    mh_expect_tx(&h, "C4 01 3C 02 06");
+}
+
+/* A restarted outstation is back to its own unsolicited settings: once
+ * the restart is handled, its class bits are read again. */
+static void restart_polls_classes_again(void **state)
+{
+    (void)state;
+    startup_unsolicited();
+    unsol_iin("80 00");
+    mh_expect_tx(&h, "C3 02 50 01 00 07 07 00");
+    mh_rx(&h, "C3 81 00 00");
+    mh_expect_tx(&h, "C4 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06");
+    mh_rx(&h, "C4 81 00 00");
+    mh_expect_no_tx(&h);
+    unsol_iin("02 00");
+    mh_expect_tx(&h, "C5 01 3C 02 06");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +218,9 @@ int main(void)
         cmocka_unit_test_teardown(overflow_integrity, teardown),
         cmocka_unit_test_teardown(class_events_polled, teardown),
         cmocka_unit_test_teardown(class_reaction_configurable, teardown),
+        cmocka_unit_test_teardown(unsolicited_classes_not_polled, teardown),
+        cmocka_unit_test_teardown(disabled_class_polled_again, teardown),
+        cmocka_unit_test_teardown(restart_polls_classes_again, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

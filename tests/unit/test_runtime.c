@@ -64,6 +64,7 @@ static struct {
     void (*check)(void); /* after every session event: stop when done */
     const char *refuse;  /* accept callback refuses with this text */
     fake_t *server_template;
+    const dnp3_session_ops_t *server_ops, *client_ops; /* NULL: FAKE_OPS */
     pthread_t watchdog;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -239,7 +240,7 @@ static int accept_fake(void *user, const dnp3_conn_info_t *info, dnp3_session_t 
         f->timer_step = T.server_template->timer_step;
         f->timer_limit = T.server_template->timer_limit;
     }
-    session->ops = &FAKE_OPS;
+    session->ops = T.server_ops ? T.server_ops : &FAKE_OPS;
     session->ctx = f;
     return 0;
 }
@@ -311,7 +312,7 @@ static fake_t *client_add_eps(const dnp3_tcp_endpoint_t *eps, size_t n, uint32_t
     cfg.connect_timeout_ms = connect_timeout;
     cfg.backoff_min_ms = backoff_min;
     cfg.backoff_max_ms = backoff_max;
-    cfg.session.ops = &FAKE_OPS;
+    cfg.session.ops = T.client_ops ? T.client_ops : &FAKE_OPS;
     cfg.session.ctx = f;
     assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, out), 0);
     return f;
@@ -372,6 +373,7 @@ static int setup(void **state)
     T.check = NULL;
     T.refuse = NULL;
     T.server_template = NULL;
+    T.server_ops = T.client_ops = NULL;
     T.late_after = 0;
     pthread_mutex_init(&T.lock, NULL);
     pthread_cond_init(&T.cond, NULL);
@@ -456,6 +458,47 @@ static void test_echo_ipv4(void **state)
     (void)state;
     echo_over("127.0.0.1", "127.0.0.1");
     assert_int_equal(echo_client->info.peer.family, 4);
+}
+
+/* Output larger than the write buffer: the first write takes a full
+ * buffer, and the rest follows in further writes at once (each taken whole
+ * by the socket, so no completion is waited for), in order. */
+static fake_t *big_client;
+
+static void check_big(void)
+{
+    if (T.fakes[1].in_len == 3000)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_output_beyond_write_buffer(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    cfg.logger.log = test_logger;
+    cfg.write_buffer_size = 1024;
+    char err[128];
+    T.rt = dnp3_runtime_new(&cfg, err, sizeof err);
+    assert_non_null(T.rt);
+    fake_t tmpl = {.reply_after = 0};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    big_client = client_add("127.0.0.1", port, 1000, 1000);
+    uint8_t data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7u + i / 256u);
+    queue_out(big_client, data, sizeof data);
+    T.check = check_big;
+    run();
+
+    fake_t *server = &T.fakes[1];
+    assert_true(server->server);
+    assert_int_equal(server->in_len, 3000);
+    assert_memory_equal(server->in, data, sizeof data);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.writes, 3); /* 1024 + 1024 + 952 */
+    assert_int_equal(c.bytes_out, 3000);
 }
 
 static void test_echo_ipv6(void **state)
@@ -788,6 +831,93 @@ static void test_timer_at_deadline(void **state)
     assert_true(server->server);
     assert_int_equal(server->timer_calls, 3);
     assert_int_equal(server->timer_early, 0); /* never before its deadline */
+}
+
+/* ---- deadlines that move: later (the armed timer is kept and fires
+ * early: the session is not called), then earlier (re-armed at once) ---- */
+
+/* Server: deadline 30 ms after open; the client's "x" moves it an hour
+ * later, its "y" (sent from the client's own timer, 60 ms after open)
+ * 20 ms after that. */
+static void moving_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info,
+                        dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    fake_open(ctx, conn, info, now);
+    if (f->server) {
+        f->deadline = now + 30;
+    } else {
+        queue_out(f, "x", 1);
+        f->deadline = now + 60;
+    }
+}
+
+static int moving_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    fake_t *f = ctx;
+    fake_bytes(ctx, now, data, len);
+    if (f->in_len == 1)
+        f->deadline = now + 3600000;
+    else if (f->in_len == 2)
+        f->deadline = now + 20;
+    return 0;
+}
+
+static int moving_client_timer(void *ctx, dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->timer_calls++;
+    if (now < f->deadline)
+        f->timer_early++;
+    queue_out(f, "y", 1);
+    f->deadline = DNP3_TIMESTAMP_NEVER;
+    return 0;
+}
+
+static const dnp3_session_ops_t MOVING_SERVER_OPS = {
+    .on_open = moving_open,
+    .on_bytes = moving_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .next_deadline = fake_deadline,
+    .on_timer = fake_timer,
+    .on_close = fake_close,
+};
+
+static const dnp3_session_ops_t MOVING_CLIENT_OPS = {
+    .on_open = moving_open,
+    .on_bytes = fake_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .next_deadline = fake_deadline,
+    .on_timer = moving_client_timer,
+    .on_close = fake_close,
+};
+
+static void check_moved(void)
+{
+    if (T.fakes[1].used && T.fakes[1].timer_calls == 1)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_timer_deadline_moves(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    T.server_ops = &MOVING_SERVER_OPS;
+    T.client_ops = &MOVING_CLIENT_OPS;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    fake_t *client = client_add("127.0.0.1", port, 60000, 60000);
+    T.check = check_moved;
+    run(); /* the watchdog fails the test if the earlier deadline is missed */
+    fake_t *server = &T.fakes[1];
+    assert_true(server->server);
+    assert_int_equal(server->in_len, 2);
+    assert_memory_equal(server->in, "xy", 2);
+    assert_int_equal(server->timer_calls, 1); /* not at 30 ms: the deadline had moved */
+    assert_int_equal(server->timer_early, 0);
+    assert_int_equal(client->timer_calls, 1);
+    assert_int_equal(client->timer_early, 0);
 }
 
 /* ---- closing from inside a session: its last output goes before the FIN ---- */
@@ -1453,6 +1583,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_ipv4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_beyond_write_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_callback_refuses, setup, teardown),
@@ -1465,6 +1596,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_at_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_deadline_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
