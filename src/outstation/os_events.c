@@ -58,6 +58,17 @@ static int open_run(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t g, uint8
     return rc;
 }
 
+/* The smallest event object: a 2-octet index and a 1-octet value (g2v1,
+ * g4v1, g111 of length 1). */
+#define MIN_EVENT_OCTETS 3u
+
+uint32_t dnp3i_os_events_fit(const dnp3_app_writer_t *w)
+{
+    size_t room = w->cap > w->len ? w->cap - w->len : 0;
+    size_t n = room / MIN_EVENT_OCTETS;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full)
 {
     const uint32_t end = dnp3_event_buffer_selected_count(o->eb);

@@ -150,13 +150,21 @@ uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *ah)
 /* Event part of a fragment: select, write what fits, mark it written. */
 static void fragment_events(dnp3_outstation_t *o, dnp3_app_writer_t *w)
 {
+    /* No more than could fit is selected (the rest would only go back). */
+    const uint32_t fit = dnp3i_os_events_fit(w);
+    bool capped = false;
     for (uint32_t i = 0; i < o->item_count; i++) {
         dnp3i_item_t *it = &o->items[i];
-        if (it->kind == DNP3I_ITEM_EVENTS && it->max > 0 && it->type_mask)
-            dnp3_event_buffer_select(o->eb, it->class_mask, it->type_mask, it->max);
+        if (it->kind != DNP3I_ITEM_EVENTS || it->max == 0 || !it->type_mask)
+            continue;
+        uint32_t max = it->max < fit ? it->max : fit;
+        if (dnp3_event_buffer_select(o->eb, it->class_mask, it->type_mask, max) == (int)max &&
+            max < it->max)
+            capped = true; /* more may wait: not done with events */
     }
     bool full;
     uint32_t n = dnp3i_os_write_events(o, w, &full);
+    full = full || capped;
     int written = dnp3_event_buffer_write(o->eb, n, o->sol_seq, false);
     if (written > 0) {
         o->sol_has_events = true;
