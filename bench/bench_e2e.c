@@ -278,6 +278,7 @@ typedef struct m_ctx {
     uint64_t expected;
     uint8_t *seen; /* by sequence number */
     uint64_t distinct, dups, foreign;
+    uint64_t stamped; /* distinct at the last time stamp */
     double t_first, t_last;
     bool overflow, ready;
     int out_fd;
@@ -299,10 +300,22 @@ static void m_measurement(void *ctx, const dnp3_measurement_t *m)
         return;
     }
     c->seen[s] = 1;
+    c->distinct++;
+}
+
+/* Times are taken per fragment, not per event (the clock would cost more
+ * than the event). */
+static void m_fragment_end(void *ctx, const dnp3_master_rx_info_t *info)
+{
+    m_ctx_t *c = ctx;
+    (void)info;
+    if (c->distinct == c->stamped)
+        return;
     double now = mono_s();
-    if (c->distinct++ == 0)
+    if (c->stamped == 0)
         c->t_first = now;
     c->t_last = now;
+    c->stamped = c->distinct;
     if (c->distinct == c->expected)
         dnp3_runtime_stop(c->rt);
 }
@@ -340,6 +353,7 @@ static dnp3_master_assoc_t *make_assoc(m_ctx_t *c)
     mc.log_level = DNP3_LOG_WARN;
     dnp3_master_callbacks_t cb = {0};
     cb.on_measurement = m_measurement;
+    cb.on_fragment_end = m_fragment_end;
     cb.on_iin = m_iin;
     cb.on_task_done = m_task_done;
     cb.on_log = quiet_log;

@@ -133,6 +133,7 @@ struct dnp3_master_assoc {
 
     dnp3i_seen_t *seen; /* comm_lost_max_points entries, sorted by (type, index) */
     uint32_t n_seen;
+    uint32_t seen_hint; /* the entry after the last one recorded: the usual next */
     bool comm_lost_reported;
 
     bool have_utc_anchor;
