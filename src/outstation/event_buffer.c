@@ -176,8 +176,10 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     dnp3i_ev_list_unlink(b->pool, &b->type_list[t], BY_TYPE, r);
     if (e->state == DNP3I_EV_WRITTEN)
         dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
-    else if (e->state == DNP3I_EV_SELECTED)
+    else if (e->state == DNP3I_EV_SELECTED) {
         b->selection[e->sel_pos] = DNP3I_NIL;
+        b->sel_holes = true;
+    }
     if (e->state != DNP3I_EV_UNWRITTEN)
         b->class_busy[c]--;
     if (b->latest[e->point_slot] == r)

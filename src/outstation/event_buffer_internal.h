@@ -65,6 +65,7 @@ struct dnp3_event_buffer {
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */
     uint32_t sel_count;
+    bool sel_holes;    /* an entry of the selection is NIL (its event left) */
     uint32_t *scratch; /* pool_size entries: merging selections */
 
     uint16_t octet_size;

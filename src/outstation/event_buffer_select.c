@@ -78,6 +78,9 @@ static void merge_runs(dnp3_event_buffer_t *b, uint32_t old)
  * that the selection never holds more entries than the pool has records. */
 static void compact(dnp3_event_buffer_t *b)
 {
+    if (!b->sel_holes)
+        return;
+    b->sel_holes = false;
     uint32_t n = 0;
     for (uint32_t i = 0; i < b->sel_count; i++) {
         uint32_t r = b->selection[i];
@@ -128,7 +131,9 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_
         mark_selected(b, r);
         added++;
     }
-    if (old && added)
+    /* The new run usually follows the old one (a response selecting step
+     * by step): then the selection is in order already. */
+    if (old && added && b->pool[b->selection[old - 1]].seq > b->pool[b->selection[old]].seq)
         merge_runs(b, old);
     return dnp3i_clip_int(added);
 }
@@ -185,6 +190,7 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
         }
     }
     b->sel_count = 0;
+    b->sel_holes = false;
     return dnp3i_clip_int(written);
 }
 
@@ -226,6 +232,7 @@ int dnp3_event_buffer_unwrite_all(dnp3_event_buffer_t *b)
         }
     }
     b->sel_count = 0;
+    b->sel_holes = false;
     for (uint8_t k = 0; k < DNP3I_NKEYS; k++)
         n += (uint32_t)dnp3_event_buffer_unwrite(b, k & 15u, k >= 16);
     return dnp3i_clip_int(n);
