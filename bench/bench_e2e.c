@@ -611,12 +611,12 @@ static bool log_contains(const char *file, const char *text)
     return found;
 }
 
-#define OD_GEN_DELAY 1.2 /* s: od_master's start-up (connect, integrity, enable) */
+#define OD_GEN_DELAY 1.5 /* s: od_master's start-up (connect, integrity, enable) */
 
 static void od_args(const run_params_t *p, char (*s)[64], uint16_t port)
 {
     uint64_t n = (uint64_t)llround(p->rate * p->seconds);
-    double dur = OD_GEN_DELAY + p->seconds + 1.2;
+    double dur = OD_GEN_DELAY + p->seconds + 0.8;
     snprintf(s[0], 64, "%u", port);
     snprintf(s[1], 64, "%.0f", p->rate);
     snprintf(s[2], 64, "%llu", (unsigned long long)n);
@@ -787,12 +787,12 @@ static void bench_line(const char *name, double ours, const char *unit, double r
 
 static void parse_opts(int argc, char **argv, bench_opts_t *o)
 {
-    *o = (bench_opts_t){.seconds = 1.0, .bisect_steps = 3, .ref = true};
+    *o = (bench_opts_t){.seconds = 0.5, .bisect_steps = 2, .ref = true};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             o->quick = true;
-            o->seconds = 0.5;
-            o->bisect_steps = 2;
+            o->seconds = 0.3;
+            o->bisect_steps = 1;
         } else if (!strcmp(argv[i], "--no-ref")) {
             o->ref = false;
         } else if (!strcmp(argv[i], "--verbose")) {
@@ -922,9 +922,9 @@ int main(int argc, char **argv)
     bool have_od = o.ref && have_reference();
     figures_t us = {0}, od = {0};
     double t0 = mono_s();
-    measure(run_ours, "dnp3c", &o, 200000, 200000, &us);
+    measure(run_ours, "dnp3c", &o, 400000, 400000, &us);
     if (have_od) {
-        measure(run_reference, "opendnp3", &o, 100000, 100000, &od);
+        measure(run_reference, "opendnp3", &o, 200000, 200000, &od);
     } else {
         od.unsol.rate = ISSUE_UNSOL;
         od.poll.rate = ISSUE_POLL;
