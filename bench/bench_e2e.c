@@ -346,6 +346,7 @@ static dnp3_master_assoc_t *make_assoc(m_ctx_t *c)
     if (c->p.unsol) {
         mc.unsolicited_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
         mc.event_poll_on_iin = 0; /* events come unsolicited */
+        mc.unsolicited_confirm_first = true; /* the confirm before the callbacks */
     } else {
         mc.class_period_ms[0] = POLL_MS;
     }

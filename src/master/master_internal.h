@@ -127,6 +127,9 @@ struct dnp3_master_assoc {
     uint8_t *last_unsol; /* the last unsolicited fragment delivered */
     size_t last_unsol_len;
     bool have_last_unsol;
+    /* unsolicited_confirm_first: last_unsol is confirmed, not yet delivered */
+    bool unsol_pending;
+    dnp3_app_header_t unsol_pending_h;
 
     uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
@@ -202,6 +205,8 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
 bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                               const dnp3_app_header_t *h);
 void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns);
+/* Deliver an unsolicited fragment confirmed first (unsolicited_confirm_first). */
+void dnp3i_unsol_deliver_pending(dnp3_master_assoc_t *a);
 
 /* ---- measure.c ---- */
 /* 0 if every header and point of the fragment parses, else the error. */

@@ -130,11 +130,26 @@ static void on_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const u
         dnp3i_confirm_queue(a, seq, true);
     a->counters.unsolicited++;
     dnp3i_iin_update(a, h->iin);
-    dnp3_master_rx_info_t info = {true, seq, h->control, h->iin, 0, DNP3_TASK_KIND_COUNT_};
-    if (len > 4)
+    if (con && len > 4 && a->cfg.unsolicited_confirm_first) {
+        a->unsol_pending = true; /* last_unsol holds it */
+        a->unsol_pending_h = *h;
+    } else if (len > 4) {
+        dnp3_master_rx_info_t info = {true, seq, h->control, h->iin, 0, DNP3_TASK_KIND_COUNT_};
         dnp3i_measure_deliver(a, data, len, h, &info);
+    }
     dnp3i_health_good(a);
     dnp3i_iin_react(a, now, h->iin);
+}
+
+void dnp3i_unsol_deliver_pending(dnp3_master_assoc_t *a)
+{
+    if (!a->unsol_pending)
+        return;
+    a->unsol_pending = false;
+    const dnp3_app_header_t *h = &a->unsol_pending_h;
+    dnp3_master_rx_info_t info = {true, h->control & DNP3_AC_SEQ_MASK, h->control, h->iin,
+                                  0,    DNP3_TASK_KIND_COUNT_};
+    dnp3i_measure_deliver(a, a->last_unsol, a->last_unsol_len, h, &info);
 }
 
 static void on_read_like(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *data,
@@ -211,6 +226,7 @@ void dnp3_master_assoc_on_fragment(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     if (!a || (!data && len))
         return;
     a->now = now;
+    dnp3i_unsol_deliver_pending(a);
     dnp3_app_header_t h;
     if (!a->link_up || src != a->cfg.outstation_address || dst != a->cfg.master_address) {
         a->counters.unexpected++;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "master_harness.h"
@@ -147,6 +148,44 @@ static void unsolicited_confirmed_and_delivered(void **state)
     assert_int_equal(counters().unsolicited, 2);
 }
 
+static void confirm_first(dnp3_master_config_t *cfg)
+{
+    cfg->unsolicited_confirm_first = true;
+}
+
+/* unsolicited_confirm_first: the confirm is ready before any measurement
+ * is delivered; the delivery is due at once (next_deadline is now) and is
+ * made by on_timer, or before the next fragment is handled, or at a link
+ * loss. A response without CON is delivered at once as before. */
+static void unsolicited_confirm_first(void **state)
+{
+    (void)state;
+    mh_open(&h, confirm_first);
+    mh_startup(&h);
+    mh_rx(&h, "F5 82 00 00 02 01 17 01 02 81");
+    mh_expect_events(&h, "");
+    assert_int_equal(dnp3_master_assoc_next_deadline(h.a), h.now);
+    mh_expect_tx(&h, "D5 00");
+    mh_advance(&h, 0);
+    mh_expect_events(&h, "binary_input g2v1 #2 1 f=81 event unsol\n");
+    assert_int_not_equal(dnp3_master_assoc_next_deadline(h.a), h.now);
+    /* the next fragment delivers the pending one first, in order */
+    mh_rx(&h, "F6 82 00 00 02 01 17 01 02 01");
+    mh_rx(&h, "D7 82 00 00 02 01 17 01 03 81");
+    mh_expect_events(&h, "binary_input g2v1 #2 0 f=01 event unsol\n"
+                         "binary_input g2v1 #3 1 f=81 event unsol\n");
+    mh_expect_tx(&h, "D6 00");
+    mh_expect_no_tx(&h);
+    /* the link lost with a delivery pending: delivered, not dropped */
+    mh_rx(&h, "F8 82 00 00 02 01 17 01 01 81");
+    mh_expect_tx(&h, "D8 00");
+    h.log_fragments = false;
+    mh_link_down(&h);
+    assert_true(strstr(h.events, "binary_input g2v1 #1 1 f=81 event unsol\n") == h.events);
+    assert_int_equal(counters().unsolicited, 4);
+    assert_int_equal(counters().measurements, 4);
+}
+
 /* Our confirm was lost: the outstation repeats the same fragment (same
  * sequence, same bytes). Confirmed again, not delivered twice. */
 static void repeated_unsolicited_not_delivered_twice(void **state)
@@ -236,6 +275,7 @@ int main(void)
         cmocka_unit_test_teardown(fragments_out_of_sequence_ignored, teardown),
         cmocka_unit_test_teardown(every_measurement_type, teardown),
         cmocka_unit_test_teardown(unsolicited_confirmed_and_delivered, teardown),
+        cmocka_unit_test_teardown(unsolicited_confirm_first, teardown),
         cmocka_unit_test_teardown(repeated_unsolicited_not_delivered_twice, teardown),
         cmocka_unit_test_teardown(unsolicited_during_poll, teardown),
         cmocka_unit_test_teardown(malformed_response_retried, teardown),
