@@ -20,6 +20,7 @@
  * --seconds S (generation time of one run), --rate R (one run at R, no
  * search), --verbose (every run). Internal: --role outstation|master. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -66,7 +67,8 @@ typedef struct run_result {
     uint64_t discarded;   /* lost to overflow at the outstation (ours) */
     bool overflow;        /* IIN2.3 seen by the master */
     double delivered;     /* received / (last - first event at the master) */
-    double cpu_os, cpu_m; /* s of CPU of each process */
+    pid_t os_pid;         /* ours: the outstation process */
+    double cpu_os, cpu_m; /* s of CPU of each process from generation start to its end */
 } run_result_t;
 
 static bool passed(const run_result_t *r)
@@ -345,7 +347,7 @@ static dnp3_master_assoc_t *make_assoc(m_ctx_t *c)
     dnp3_master_config_default(&mc);
     if (c->p.unsol) {
         mc.unsolicited_classes = DNP3_MASTER_CLASS_1 | DNP3_MASTER_CLASS_2 | DNP3_MASTER_CLASS_3;
-        mc.event_poll_on_iin = 0; /* events come unsolicited */
+        mc.event_poll_on_iin = 0;            /* events come unsolicited */
         mc.unsolicited_confirm_first = true; /* the confirm before the callbacks */
     } else {
         mc.class_period_ms[0] = POLL_MS;
@@ -464,6 +466,33 @@ static double reap(pid_t pid, double timeout_s)
     }
 }
 
+/* CPU time so far of every thread of pid (s), from the scheduler's own
+ * accounting (ns), so the CPU of start-up can be taken off the total. */
+static double proc_cpu(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    double sum = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char f[320];
+        snprintf(f, sizeof f, "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+        FILE *fp = fopen(f, "r");
+        unsigned long long ns = 0;
+        if (fp && fscanf(fp, "%llu", &ns) == 1)
+            sum += (double)ns * 1e-9;
+        if (fp)
+            fclose(fp);
+    }
+    closedir(d);
+    return sum;
+}
+
 static int run_master_phase(const run_params_t *p, uint16_t port, uint64_t expected, int os_ctl,
                             int os_out, run_result_t *r, pid_t *mpid, int *m_out)
 {
@@ -479,6 +508,8 @@ static int run_master_phase(const run_params_t *p, uint16_t port, uint64_t expec
     struct pollfd pf = {mp[0], POLLIN, 0};
     if (poll(&pf, 1, 10000) <= 0 || read(mp[0], &ready, 1) != 1 || ready != 'R')
         return -1;
+    r->cpu_os = -proc_cpu(r->os_pid);
+    r->cpu_m = -proc_cpu(*mpid);
     if (write(os_ctl, "G", 1) != 1)
         return -1;
     unsigned long long gen = 0, disc = 0;
@@ -498,6 +529,7 @@ static run_result_t run_ours(const run_params_t *p)
         return r;
     child_args_t oa = {p, cp[0], op[1], 0, 0};
     pid_t opid = spawn(os_child, &oa);
+    r.os_pid = opid;
     close(cp[0]);
     close(op[1]);
     char line[256];
@@ -522,11 +554,11 @@ static run_result_t run_ours(const run_params_t *p)
         r.dups = dup;
         r.overflow = ov != 0;
         r.delivered = t1 > t0 ? (double)d / (t1 - t0) : 0;
-        r.cpu_m = reap(mpid, 3.0);
+        r.cpu_m += reap(mpid, 3.0);
         close(m_out);
     }
     close(cp[1]);
-    r.cpu_os = reap(opid, 3.0);
+    r.cpu_os += reap(opid, 3.0);
     close(op[0]);
     return r;
 }
@@ -669,10 +701,17 @@ static run_result_t run_reference(const run_params_t *p)
                      NULL};
     const char *olog = "/tmp/bench_e2e.od_outstation.log", *mlog = "/tmp/bench_e2e.od_master.log";
     pid_t opid = spawn_od(oargv, olog);
+    double started = mono_s();
     usleep(150000);
     pid_t mpid = spawn_od(margv, mlog);
-    r.cpu_m = reap(mpid, atof(s[6]) + 5.0);
-    r.cpu_os = reap(opid, 5.0);
+    /* CPU from the generator's start (OD_GEN_DELAY after its own start) */
+    double wait = started + OD_GEN_DELAY - mono_s();
+    if (wait > 0)
+        usleep((useconds_t)(wait * 1e6));
+    r.cpu_os = -proc_cpu(opid);
+    r.cpu_m = -proc_cpu(mpid);
+    r.cpu_m += reap(mpid, atof(s[6]) + 5.0);
+    r.cpu_os += reap(opid, 5.0);
     double gen = 0, d = 0, dup = 0, t0 = 0, t1 = 0;
     r.ok = log_value(olog, "SUMMARY", "analog_events_generated", &gen) &&
            log_value(mlog, "SUMMARY", "analog_event_distinct_seq", &d) &&
