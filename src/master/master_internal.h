@@ -127,9 +127,14 @@ struct dnp3_master_assoc {
     uint8_t *last_unsol; /* the last unsolicited fragment delivered */
     size_t last_unsol_len;
     bool have_last_unsol;
-    /* unsolicited_confirm_first: last_unsol is confirmed, not yet delivered */
-    bool unsol_pending;
-    dnp3_app_header_t unsol_pending_h;
+    /* confirm_first: a fragment confirmed, not yet delivered (last_unsol
+     * or held, a copy of a solicited one) */
+    uint8_t *held;
+    bool pending;
+    const uint8_t *pending_data;
+    size_t pending_len;
+    dnp3_app_header_t pending_h;
+    dnp3_master_rx_info_t pending_info;
 
     uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
@@ -205,8 +210,8 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
 bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                               const dnp3_app_header_t *h);
 void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns);
-/* Deliver an unsolicited fragment confirmed first (unsolicited_confirm_first). */
-void dnp3i_unsol_deliver_pending(dnp3_master_assoc_t *a);
+/* Deliver a fragment confirmed first (confirm_first). */
+void dnp3i_deliver_pending(dnp3_master_assoc_t *a);
 
 /* ---- measure.c ---- */
 /* 0 if every header and point of the fragment parses, else the error. */
