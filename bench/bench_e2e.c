@@ -135,25 +135,16 @@ typedef struct os_ctx {
     pthread_t thread;
 } os_ctx_t;
 
-static uint64_t held_events(const dnp3_outstation_t *os)
+/* Events held now (discarded false) or discarded on overflow so far
+ * (true), over every class and type of the association's buffer. */
+static uint64_t buffer_events(const dnp3_outstation_t *os, bool discarded)
 {
     static dnp3_event_buffer_counters_t c; /* large: not on the stack */
     dnp3_event_buffer_counters(dnp3_outstation_event_buffer(os), &c);
     uint64_t n = 0;
     for (int k = 0; k < 3; k++)
         for (int t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
-            n += c.held[k][t];
-    return n;
-}
-
-static uint64_t discarded_events(const dnp3_outstation_t *os)
-{
-    static dnp3_event_buffer_counters_t c;
-    dnp3_event_buffer_counters(dnp3_outstation_event_buffer(os), &c);
-    uint64_t n = 0;
-    for (int k = 0; k < 3; k++)
-        for (int t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
-            n += c.discarded[k][t];
+            n += discarded ? c.discarded[k][t] : c.held[k][t];
     return n;
 }
 
@@ -178,7 +169,7 @@ static void gen_tick(void *arg)
         g->generated = target;
         dnp3_outstation_server_changed(g->srv, g->db);
     }
-    bool done = g->generated == g->count && held_events(g->os) == 0;
+    bool done = g->generated == g->count && buffer_events(g->os, false) == 0;
     if (done || el > g->p.seconds + 2.0) {
         if (!atomic_exchange(&g->finished, 1))
             dnp3_runtime_stop(g->rt);
@@ -267,7 +258,7 @@ static int outstation_main(const run_params_t *p, int ctl_fd, int out_fd)
     atomic_store(&g.finished, 1);
     close(ctl_fd); /* unblocks a thread still waiting for 'G' */
     pthread_join(g.thread, NULL);
-    uint64_t discarded = discarded_events(g.os);
+    uint64_t discarded = buffer_events(g.os, true);
     dnp3_runtime_free(g.rt);
     dnp3_outstation_server_free(g.srv);
     dnp3_db_free(g.db);
