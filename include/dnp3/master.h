@@ -165,6 +165,18 @@ typedef struct dnp3_master_config {
     /* IIN reactions (4.2.2.7.2). */
     bool clear_restart;         /* IIN1.7: write g80v1 index 7 = 0, then integrity; default true */
     bool integrity_on_overflow; /* IIN2.3: integrity poll; default true */
+    /* A fragment that asks for a confirm, unsolicited or a non-final
+     * fragment of a read's response (integrity, event poll, range scan):
+     * confirm first, deliver its measurements at the next
+     * dnp3_master_assoc_on_timer (due at once: next_deadline is now), so the
+     * confirm leaves before the application's callbacks run and the
+     * outstation prepares its next fragment meanwhile (it waits for the
+     * confirm: 4.6.2, 4.2.2.4.3). The fragment is validated whole before
+     * the confirm either way, and a pending delivery is made before any
+     * later fragment, timer or link event is handled, so the order of
+     * callbacks is the same. Costs one fragment buffer (max_rx_fragment)
+     * more. Default false (delivered inside dnp3_master_assoc_on_fragment). */
+    bool confirm_first;
     /* IIN1.1-1.3 -> read those classes; default CLASS_1|2|3. Not the
      * classes this master enabled for unsolicited reporting on the link
      * (their events come unsolicited), until a DISABLE_UNSOLICITED of the

@@ -55,7 +55,7 @@ static bool config_valid(const dnp3_master_config_t *c)
 /* The bytes of each table _new allocates, from the configuration (one
  * place, so that dnp3_master_assoc_memory is what is really allocated). */
 typedef struct table_sizes {
-    size_t slots, pool, last_unsol, scratch, statuses, ranges, seen;
+    size_t slots, pool, last_unsol, scratch, statuses, ranges, seen, held;
 } table_sizes_t;
 
 static table_sizes_t sizes_of(const dnp3_master_config_t *c)
@@ -65,6 +65,7 @@ static table_sizes_t sizes_of(const dnp3_master_config_t *c)
     z.pool = c->max_queued_bytes ? c->max_queued_bytes : 1;
     z.last_unsol = c->max_rx_fragment;
     z.scratch = c->max_tx_fragment;
+    z.held = c->confirm_first ? c->max_rx_fragment : 0;
     z.statuses = c->max_command_points;
     z.ranges = (c->n_range_scans ? c->n_range_scans : 1) * sizeof(dnp3i_range_t);
     /* No comm-lost reports: nothing to remember. */
@@ -90,6 +91,8 @@ static int alloc_tables(dnp3_master_assoc_t *a)
         if (!a->seen)
             return DNP3_E_NOMEM;
     }
+    if (z.held && !(a->held = malloc(z.held)))
+        return DNP3_E_NOMEM;
     return DNP3_OK;
 }
 
@@ -98,7 +101,8 @@ size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a)
     if (!a)
         return 0;
     const table_sizes_t z = sizes_of(&a->cfg);
-    return sizeof *a + z.slots + z.pool + z.last_unsol + z.scratch + z.statuses + z.ranges + z.seen;
+    return sizeof *a + z.slots + z.pool + z.last_unsol + z.scratch + z.statuses + z.ranges +
+           z.seen + z.held;
 }
 
 int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_callbacks_t *callbacks,
@@ -148,6 +152,7 @@ void dnp3_master_assoc_free(dnp3_master_assoc_t *a)
     free(a->pool);
     free(a->last_unsol);
     free(a->scratch);
+    free(a->held);
     free(a->statuses);
     free(a->ranges);
     free(a->seen);

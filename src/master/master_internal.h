@@ -133,12 +133,21 @@ struct dnp3_master_assoc {
     uint8_t *last_unsol; /* the last unsolicited fragment delivered */
     size_t last_unsol_len;
     bool have_last_unsol;
+    /* confirm_first: a fragment confirmed, not yet delivered (last_unsol
+     * or held, a copy of a solicited one) */
+    uint8_t *held;
+    bool pending;
+    const uint8_t *pending_data;
+    size_t pending_len;
+    dnp3_app_header_t pending_h;
+    dnp3_master_rx_info_t pending_info;
 
     uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
 
     dnp3i_seen_t *seen; /* comm_lost_max_points entries, sorted by (type, index) */
     uint32_t n_seen;
+    uint32_t seen_hint; /* the entry after the last one recorded: the usual next */
     bool comm_lost_reported;
 
     bool have_utc_anchor;
@@ -207,6 +216,8 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
 bool dnp3i_single_response_ok(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                               const dnp3_app_header_t *h);
 void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns);
+/* Deliver a fragment confirmed first (confirm_first). */
+void dnp3i_deliver_pending(dnp3_master_assoc_t *a);
 
 /* ---- measure.c ---- */
 /* 0 if every header and point of the fragment parses, else the error. */

@@ -83,6 +83,16 @@ static bool take_value(const dnp3_point_t *pt, dnp3_measurement_t *m)
     return true;
 }
 
+/* A header of fixed-size objects without size prefixes (g32v1, g2v2, ...):
+ * dnp3_obj_iter_next checked count x (prefix + size) against the data, and
+ * reading such an object cannot fail, so its points need no walk to be
+ * known good. */
+static bool fixed_size(const dnp3_obj_header_t *h)
+{
+    return h->has_data && !h->partial && h->info && h->info->size_kind == DNP3_SK_FIXED &&
+           h->info->size > 0 && h->prefix_code < DNP3_PREFIX_SIZE8;
+}
+
 int dnp3i_measure_validate(const uint8_t *frag, size_t len, const dnp3_app_header_t *h)
 {
     dnp3_obj_iter_t it;
@@ -90,6 +100,8 @@ int dnp3i_measure_validate(const uint8_t *frag, size_t len, const dnp3_app_heade
     dnp3_obj_iter_init(&it, frag, len, h);
     int rc;
     while ((rc = dnp3_obj_iter_next(&it, &oh)) == 1) {
+        if (fixed_size(&oh))
+            continue; /* the header's checks have bounded every object */
         dnp3_point_iter_t pi;
         dnp3_point_t pt;
         dnp3_point_iter_init(&pi, &oh, &it);

@@ -52,9 +52,14 @@ void dnp3i_seen_record(dnp3_master_assoc_t *a, const dnp3_measurement_t *m)
     if (!a->seen || a->cfg.comm_lost_mode == DNP3_COMM_LOST_NONE)
         return;
     const uint64_t key = key_of((uint8_t)m->type, m->index);
-    uint32_t i = lower_bound(a, key);
+    /* Responses list points in index order: the entry after the last one
+     * recorded is almost always the one, found without a search. */
+    uint32_t i = a->seen_hint;
+    if (i >= a->n_seen || entry_key(&a->seen[i]) != key)
+        i = lower_bound(a, key);
     if (i < a->n_seen && entry_key(&a->seen[i]) == key) {
         fill(&a->seen[i], m);
+        a->seen_hint = i + 1;
         return;
     }
     if (a->n_seen >= a->cfg.comm_lost_max_points) {
@@ -68,6 +73,7 @@ void dnp3i_seen_record(dnp3_master_assoc_t *a, const dnp3_measurement_t *m)
     memmove(&a->seen[i + 1], &a->seen[i], (a->n_seen - i) * sizeof a->seen[0]);
     fill(&a->seen[i], m);
     a->n_seen++;
+    a->seen_hint = i + 1;
 }
 
 void dnp3i_seen_report_lost(dnp3_master_assoc_t *a)

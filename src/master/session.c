@@ -88,6 +88,8 @@ dnp3_timestamp_t dnp3_master_assoc_next_deadline(const dnp3_master_assoc_t *a)
 {
     if (!a || !a->link_up)
         return DNP3_TIMESTAMP_NEVER;
+    if (a->pending)
+        return a->now; /* deliver at once, after the confirm went out */
     if (a->cur.active)
         return a->cur.sent ? a->cur.deadline : DNP3_TIMESTAMP_NEVER;
     bool ready;
@@ -99,6 +101,7 @@ void dnp3_master_assoc_on_timer(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
     if (!a)
         return;
     a->now = now;
+    dnp3i_deliver_pending(a);
     dnp3i_cur_t *c = &a->cur;
     if (c->active && c->sent && now >= c->deadline) {
         a->counters.timeouts++;
@@ -116,6 +119,7 @@ static void link_up(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
     if (a->link_up)
         return;
     a->link_up = true;
+    a->pending = false;
     memset(&a->cur, 0, sizeof a->cur);
     a->n_confirms = 0;
     a->have_last_unsol = false;
@@ -129,6 +133,7 @@ static void link_down(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
 {
     if (!a->link_up)
         return;
+    dnp3i_deliver_pending(a); /* received and confirmed: not lost */
     a->link_up = false;
     a->startup_done = false;
     a->unsol_enabled = 0;

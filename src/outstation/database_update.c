@@ -15,8 +15,12 @@ static uint64_t emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
     dnp3i_point_t *p = &db->points[type][index];
     if (p->cfg.event_class == DNP3_CLASS_NONE)
         return 0;
-    dnp3_db_point_t cur;
-    (void)dnp3_db_read(db, type, index, &cur);
+    /* The value as dnp3_db_read gives it, without copying the rest. */
+    dnp3_point_value_t value = p->value;
+    if (type == DNP3_PT_OCTET_STRING) {
+        value.octets.data = db->octets + (size_t)index * db->octet_size;
+        value.octets.len = p->octet_len;
+    }
     dnp3_event_t ev = {
         .seq = db->next_seq++,
         .type = type,
@@ -25,7 +29,7 @@ static uint64_t emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
         .variation = p->cfg.event_variation,
         .flags = p->flags,
         .time = p->time,
-        .value = cur.value,
+        .value = value,
     };
     p->reported = p->value;
     db->counters.events[type]++;

@@ -172,12 +172,15 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
 {
     dnp3i_ev_t *e = &b->pool[r];
     unsigned c = e->cls - 1u, t = e->type;
+    b->resume_ok = false;
     dnp3i_ev_list_unlink(b->pool, &b->class_list[c], BY_CLASS, r);
     dnp3i_ev_list_unlink(b->pool, &b->type_list[t], BY_TYPE, r);
     if (e->state == DNP3I_EV_WRITTEN)
         dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
-    else if (e->state == DNP3I_EV_SELECTED)
+    else if (e->state == DNP3I_EV_SELECTED) {
         b->selection[e->sel_pos] = DNP3I_NIL;
+        b->sel_holes = true;
+    }
     if (e->state != DNP3I_EV_UNWRITTEN)
         b->class_busy[c]--;
     if (b->latest[e->point_slot] == r)
@@ -203,6 +206,7 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
 void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
 {
     dnp3i_ev_t *e = &b->pool[r];
+    b->resume_ok = false;
     if (e->state == DNP3I_EV_WRITTEN) {
         dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
         b->counters.returned++;
@@ -268,6 +272,7 @@ void dnp3i_event_buffer_offer(dnp3_event_buffer_t *b, const dnp3_event_t *ev, ui
 {
     unsigned c = ev->event_class - 1u, t = ev->type;
     b->counters.added[c][t]++;
+    b->resume_ok = false;
     if (mode == DNP3_EVENT_MODE_MOST_RECENT && !b->cfg.every_change && b->latest[slot] != DNP3I_NIL)
         dnp3i_ev_remove(b, b->latest[slot], DNP3I_EXIT_SUPERSEDED);
     /* An octet slot exists whenever a record does (octet_slots is the pool

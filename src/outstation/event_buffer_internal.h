@@ -65,6 +65,15 @@ struct dnp3_event_buffer {
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */
     uint32_t sel_count;
+    bool sel_holes; /* an entry of the selection is NIL (its event left) */
+    /* Where the last select stopped in each list it walked (the next
+     * wanted event or NIL), so that the next select with the same masks
+     * goes on from there instead of walking the events it selected again.
+     * Any other change to the buffer invalidates it (resume_ok false). */
+    bool resume_ok;
+    uint8_t resume_class;
+    uint16_t resume_type;
+    uint32_t resume_at[DNP3_EV_TYPE_COUNT_];
     uint32_t *scratch; /* pool_size entries: merging selections */
 
     uint16_t octet_size;

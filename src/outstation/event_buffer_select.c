@@ -78,6 +78,9 @@ static void merge_runs(dnp3_event_buffer_t *b, uint32_t old)
  * that the selection never holds more entries than the pool has records. */
 static void compact(dnp3_event_buffer_t *b)
 {
+    if (!b->sel_holes)
+        return;
+    b->sel_holes = false;
     uint32_t n = 0;
     for (uint32_t i = 0; i < b->sel_count; i++) {
         uint32_t r = b->selection[i];
@@ -102,10 +105,14 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_
     bool by_type = (type_mask & DNP3_TYPE_MASK_ALL) != DNP3_TYPE_MASK_ALL;
     unsigned nlists = by_type ? DNP3_EV_TYPE_COUNT_ : DNP3I_NCLASS;
     uint16_t mask = by_type ? type_mask : class_mask;
+    bool resume = b->resume_ok && b->sel_count > 0 && b->resume_class == class_mask &&
+                  b->resume_type == type_mask;
     for (unsigned k = 0; k < nlists; k++) {
         if (!((mask >> k) & 1u))
             continue;
-        cur[ncur].r = by_type ? b->type_list[k].head : b->class_list[k].head;
+        cur[ncur].r = resume    ? b->resume_at[ncur]
+                      : by_type ? b->type_list[k].head
+                                : b->class_list[k].head;
         cur[ncur].link_off =
             by_type ? offsetof(dnp3i_ev_t, by_type) : offsetof(dnp3i_ev_t, by_class);
         seek(b, &cur[ncur], class_mask, type_mask);
@@ -128,7 +135,14 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_
         mark_selected(b, r);
         added++;
     }
-    if (old && added)
+    for (unsigned k = 0; k < ncur; k++)
+        b->resume_at[k] = cur[k].r;
+    b->resume_ok = true;
+    b->resume_class = class_mask;
+    b->resume_type = type_mask;
+    /* The new run usually follows the old one (a response selecting step
+     * by step): then the selection is in order already. */
+    if (old && added && b->pool[b->selection[old - 1]].seq > b->pool[b->selection[old]].seq)
         merge_runs(b, old);
     return dnp3i_clip_int(added);
 }
@@ -185,6 +199,8 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
         }
     }
     b->sel_count = 0;
+    b->sel_holes = false;
+    b->resume_ok = false;
     return dnp3i_clip_int(written);
 }
 
@@ -226,6 +242,8 @@ int dnp3_event_buffer_unwrite_all(dnp3_event_buffer_t *b)
         }
     }
     b->sel_count = 0;
+    b->sel_holes = false;
+    b->resume_ok = false;
     for (uint8_t k = 0; k < DNP3I_NKEYS; k++)
         n += (uint32_t)dnp3_event_buffer_unwrite(b, k & 15u, k >= 16);
     return dnp3i_clip_int(n);

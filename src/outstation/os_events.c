@@ -58,61 +58,112 @@ static int open_run(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t g, uint8
     return rc;
 }
 
-uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full)
+/* The smallest event object: a 2-octet index and a 1-octet value (g2v1,
+ * g4v1, g111 of length 1). */
+#define MIN_EVENT_OCTETS 3u
+
+uint32_t dnp3i_os_events_fit(const dnp3_app_writer_t *w)
+{
+    size_t room = w->cap > w->len ? w->cap - w->len : 0;
+    size_t n = room / MIN_EVENT_OCTETS;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* Where writing the selection stands: the next position and the run
+ * (object header) open, so a later selection continues it. */
+typedef struct ev_run {
+    uint32_t pos;
+    bool open;
+    uint8_t g, v;
+    dnp3_time_t cto;
+} ev_run_t;
+
+/* Write one selected event; false when the fragment is full. */
+static bool write_one(dnp3_outstation_t *o, dnp3_app_writer_t *w, ev_run_t *r,
+                      const dnp3_event_t *ev)
+{
+    const uint8_t g = dnp3_point_type_event_group(ev->type);
+    const uint8_t v = event_var(o, ev);
+    const bool rel = rel_time(g, v);
+    dnp3_app_writer_mark_t m;
+    dnp3_app_writer_mark(w, &m);
+    if (!r->open || g != r->g || v != r->v ||
+        (rel && (ev->time < r->cto || ev->time - r->cto > 0xFFFF))) {
+        if (open_run(o, w, g, v, ev->time) < 0) {
+            dnp3_app_writer_rollback(w, &m);
+            return false;
+        }
+        r->open = true;
+        r->g = g;
+        r->v = v;
+        r->cto = ev->time;
+    }
+    dnp3_point_t pt;
+    dnp3i_os_event_to_point(ev, g, v, &pt);
+    int rc = dnp3_app_write_point(w, &pt);
+    if (rc == DNP3_E_APP_COUNT) { /* the count field is full: a new header */
+        r->open = false;
+        return write_one(o, w, r, ev);
+    }
+    if (rc == DNP3_E_NOSPACE) {
+        dnp3_app_writer_rollback(w, &m);
+        return false;
+    }
+    if (rc < 0) {
+        /* A value the variation cannot carry: reported as sent rather
+         * than blocking every later event (and logged). */
+        dnp3_app_writer_rollback(w, &m);
+        r->open = false;
+        dnp3i_os_log(o, DNP3_LOG_WARN, "event g%uv%u index %u not writable: %s", g, v,
+                     (unsigned)ev->index, dnp3_strerror(rc));
+    }
+    dnp3i_item_t *it = claim(o, ev);
+    if (it && it->max != UINT32_MAX)
+        it->max--;
+    return true;
+}
+
+/* Write the selection from r->pos on; true when the fragment is full. */
+static bool write_selected(dnp3_outstation_t *o, dnp3_app_writer_t *w, ev_run_t *r)
 {
     const uint32_t end = dnp3_event_buffer_selected_count(o->eb);
-    uint32_t pos = 0;
-    bool open = false;
-    uint8_t cg = 0, cv = 0;
-    dnp3_time_t cto = 0;
-    *full = false;
-    while (pos < end) {
+    while (r->pos < end) {
         dnp3_event_t ev;
-        if (dnp3_event_buffer_selected(o->eb, pos, &ev) < 0) {
-            pos++; /* left through overflow: nothing to write */
+        if (dnp3_event_buffer_selected(o->eb, r->pos, &ev) < 0) {
+            r->pos++; /* left through overflow: nothing to write */
             continue;
         }
-        const uint8_t g = dnp3_point_type_event_group(ev.type);
-        const uint8_t v = event_var(o, &ev);
-        const bool rel = rel_time(g, v);
-        dnp3_app_writer_mark_t m;
-        dnp3_app_writer_mark(w, &m);
-        if (!open || g != cg || v != cv || (rel && (ev.time < cto || ev.time - cto > 0xFFFF))) {
-            if (open_run(o, w, g, v, ev.time) < 0) {
-                dnp3_app_writer_rollback(w, &m);
-                *full = true;
-                break;
-            }
-            open = true;
-            cg = g;
-            cv = v;
-            cto = ev.time;
-        }
-        dnp3_point_t pt;
-        dnp3i_os_event_to_point(&ev, g, v, &pt);
-        int rc = dnp3_app_write_point(w, &pt);
-        if (rc == DNP3_E_APP_COUNT) { /* the count field is full: a new header */
-            open = false;
-            continue;
-        }
-        if (rc == DNP3_E_NOSPACE) {
-            dnp3_app_writer_rollback(w, &m);
-            *full = true;
+        if (!write_one(o, w, r, &ev))
+            return true;
+        r->pos++;
+    }
+    return false;
+}
+
+uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full)
+{
+    ev_run_t r = {0};
+    *full = write_selected(o, w, &r);
+    dnp3_app_write_close_header(w);
+    return r.pos;
+}
+
+/* Events selected per step: a sixteenth of the room left, so that the
+ * objects up to 16 octets (every analog event with time but g32v8/g42v8)
+ * never select more than fits; the room shrinks with each step. */
+#define STEP_DIVISOR 16u
+
+uint32_t dnp3i_os_write_class_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t class_mask,
+                                     bool *full)
+{
+    ev_run_t r = {0};
+    *full = false;
+    while (!*full) {
+        uint32_t step = dnp3i_os_events_fit(w) * MIN_EVENT_OCTETS / STEP_DIVISOR;
+        if (dnp3_event_buffer_select(o->eb, class_mask, DNP3_TYPE_MASK_ALL, step ? step : 1) <= 0)
             break;
-        }
-        if (rc < 0) {
-            /* A value the variation cannot carry: reported as sent rather
-             * than blocking every later event (and logged). */
-            dnp3_app_writer_rollback(w, &m);
-            open = false;
-            dnp3i_os_log(o, DNP3_LOG_WARN, "event g%uv%u index %u not writable: %s", g, v,
-                         (unsigned)ev.index, dnp3_strerror(rc));
-        }
-        dnp3i_item_t *it = claim(o, &ev);
-        if (it && it->max != UINT32_MAX)
-            it->max--;
-        pos++;
+        *full = write_selected(o, w, &r);
     }
     dnp3_app_write_close_header(w);
-    return pos;
+    return r.pos;
 }

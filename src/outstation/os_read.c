@@ -147,16 +147,50 @@ uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *ah)
     return 0;
 }
 
+/* The classes of the event items when every one is a whole class (g60v2-4,
+ * all events of every type, each in its own variation): they are then one
+ * selection in sequence-of-events order, made step by step. 0 otherwise. */
+static uint8_t whole_classes(const dnp3_outstation_t *o)
+{
+    uint8_t mask = 0;
+    for (uint32_t i = 0; i < o->item_count; i++) {
+        const dnp3i_item_t *it = &o->items[i];
+        if (it->kind != DNP3I_ITEM_EVENTS)
+            continue;
+        if (it->type_mask != DNP3_TYPE_MASK_ALL || it->max != UINT32_MAX || it->variation)
+            return 0;
+        mask = (uint8_t)(mask | it->class_mask);
+    }
+    return mask;
+}
+
+/* Select each event item's events, no more than could fit (the rest would
+ * only go back), and write them; *full also when more may wait. */
+static uint32_t item_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full)
+{
+    const uint32_t fit = dnp3i_os_events_fit(w);
+    bool capped = false;
+    for (uint32_t i = 0; i < o->item_count; i++) {
+        dnp3i_item_t *it = &o->items[i];
+        if (it->kind != DNP3I_ITEM_EVENTS || it->max == 0 || !it->type_mask)
+            continue;
+        uint32_t max = it->max < fit ? it->max : fit;
+        if (dnp3_event_buffer_select(o->eb, it->class_mask, it->type_mask, max) == (int)max &&
+            max < it->max)
+            capped = true;
+    }
+    uint32_t n = dnp3i_os_write_events(o, w, full);
+    *full = *full || capped;
+    return n;
+}
+
 /* Event part of a fragment: select, write what fits, mark it written. */
 static void fragment_events(dnp3_outstation_t *o, dnp3_app_writer_t *w)
 {
-    for (uint32_t i = 0; i < o->item_count; i++) {
-        dnp3i_item_t *it = &o->items[i];
-        if (it->kind == DNP3I_ITEM_EVENTS && it->max > 0 && it->type_mask)
-            dnp3_event_buffer_select(o->eb, it->class_mask, it->type_mask, it->max);
-    }
+    const uint8_t classes = whole_classes(o);
     bool full;
-    uint32_t n = dnp3i_os_write_events(o, w, &full);
+    uint32_t n =
+        classes ? dnp3i_os_write_class_events(o, w, classes, &full) : item_events(o, w, &full);
     int written = dnp3_event_buffer_write(o->eb, n, o->sol_seq, false);
     if (written > 0) {
         o->sol_has_events = true;

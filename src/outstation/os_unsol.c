@@ -49,9 +49,8 @@ static void build_events(dnp3_outstation_t *o)
     /* No READ plan applies: every event in its own variation. */
     const uint32_t saved = o->item_count;
     o->item_count = 0;
-    dnp3_event_buffer_select(o->eb, o->uns_enabled, DNP3_TYPE_MASK_ALL, UINT32_MAX);
     bool full; /* what does not fit goes in the next unsolicited response */
-    uint32_t n = dnp3i_os_write_events(o, &w, &full);
+    uint32_t n = dnp3i_os_write_class_events(o, &w, o->uns_enabled, &full);
     int written = dnp3_event_buffer_write(o->eb, n, o->uns_seq, true);
     o->item_count = saved;
     if (written > 0)

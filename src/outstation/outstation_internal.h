@@ -184,6 +184,16 @@ void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first);
 /* Write events of the plan into w; returns the number written (the
  * selection is left to the caller to mark) or sets *full. */
 uint32_t dnp3i_os_write_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, bool *full);
+/* Most events that could still fit in w (each takes at least 3 octets with
+ * qualifier 0x28): what a response selects, so the work per fragment does
+ * not grow with the events the buffer holds. */
+uint32_t dnp3i_os_events_fit(const dnp3_app_writer_t *w);
+/* Select and write the oldest events of the classes in class_mask, step by
+ * step as the room left allows (the selection never runs far past what
+ * fits). Returns the count to pass to dnp3_event_buffer_write; *full says
+ * that events were left for a later fragment. */
+uint32_t dnp3i_os_write_class_events(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint8_t class_mask,
+                                     bool *full);
 /* Write one static item from item->next; true when it finished. */
 bool dnp3i_os_write_static(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_t *w);
 /* Fill a point for the writer from a database point in group/variation. */

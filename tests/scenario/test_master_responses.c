@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "master_harness.h"
@@ -147,6 +148,79 @@ static void unsolicited_confirmed_and_delivered(void **state)
     assert_int_equal(counters().unsolicited, 2);
 }
 
+static void confirm_first(dnp3_master_config_t *cfg)
+{
+    cfg->confirm_first = true;
+}
+
+/* confirm_first: the confirm is ready before any measurement
+ * is delivered; the delivery is due at once (next_deadline is now) and is
+ * made by on_timer, or before the next fragment is handled, or at a link
+ * loss. A response without CON is delivered at once as before. */
+static void unsolicited_confirm_first(void **state)
+{
+    (void)state;
+    mh_open(&h, confirm_first);
+    mh_startup(&h);
+    mh_rx(&h, "F5 82 00 00 02 01 17 01 02 81");
+    mh_expect_events(&h, "");
+    assert_int_equal(dnp3_master_assoc_next_deadline(h.a), h.now);
+    mh_expect_tx(&h, "D5 00");
+    mh_advance(&h, 0);
+    mh_expect_events(&h, "binary_input g2v1 #2 1 f=81 event unsol\n");
+    assert_int_not_equal(dnp3_master_assoc_next_deadline(h.a), h.now);
+    /* the next fragment delivers the pending one first, in order */
+    mh_rx(&h, "F6 82 00 00 02 01 17 01 02 01");
+    mh_rx(&h, "D7 82 00 00 02 01 17 01 03 81");
+    mh_expect_events(&h, "binary_input g2v1 #2 0 f=01 event unsol\n"
+                         "binary_input g2v1 #3 1 f=81 event unsol\n");
+    mh_expect_tx(&h, "D6 00");
+    mh_expect_no_tx(&h);
+    /* the link lost with a delivery pending: delivered, not dropped */
+    mh_rx(&h, "F8 82 00 00 02 01 17 01 01 81");
+    mh_expect_tx(&h, "D8 00");
+    h.log_fragments = false;
+    mh_link_down(&h);
+    assert_true(strstr(h.events, "binary_input g2v1 #1 1 f=81 event unsol\n") == h.events);
+    assert_int_equal(counters().unsolicited, 4);
+    assert_int_equal(counters().measurements, 4);
+}
+
+/* confirm_first with a read's multi-fragment response: each non-final
+ * fragment's confirm is ready before its measurements are delivered (by
+ * on_timer, or before the next fragment); the final one is delivered at
+ * once, before the task's result. */
+static void solicited_confirm_first(void **state)
+{
+    (void)state;
+    mh_open(&h, confirm_first);
+    mh_startup(&h);
+    h.log_fragments = true;
+    assert_int_equal(dnp3_master_assoc_integrity_poll(h.a, h.now), 1);
+    mh_expect_tx(&h, "C2 01 3C 02 06 3C 03 06 3C 04 06 3C 01 06");
+    mh_rx(&h, "A2 81 00 00 01 02 00 00 00 81"); /* FIR CON seq 2 */
+    mh_expect_events(&h, "");
+    assert_int_equal(dnp3_master_assoc_next_deadline(h.a), h.now);
+    mh_expect_tx(&h, "C2 00");
+    mh_advance(&h, 0);
+    mh_expect_events(&h, "begin sol seq 2\n"
+                         "binary_input g1v2 #0 1 f=81 static sol\n"
+                         "end sol\n");
+    mh_rx(&h, "23 81 00 00 1E 01 00 00 00 01 0A 00 00 00"); /* CON seq 3 */
+    mh_expect_tx(&h, "C3 00");
+    mh_rx(&h, "64 81 00 00 14 01 00 00 00 01 64 00 00 00"); /* FIN CON seq 4 */
+    mh_expect_tx(&h, "C4 00");
+    mh_expect_events(&h, "begin sol seq 3\n"
+                         "analog_input g30v1 #0 10 f=01 static sol\n"
+                         "end sol\n"
+                         "begin sol seq 4\n"
+                         "counter g20v1 #0 100 f=01 static sol\n"
+                         "end sol\n"
+                         "task integrity 1 SUCCESS\n");
+    mh_expect_no_tx(&h);
+    assert_int_equal(counters().confirms_sent, 3);
+}
+
 /* Our confirm was lost: the outstation repeats the same fragment (same
  * sequence, same bytes). Confirmed again, not delivered twice. */
 static void repeated_unsolicited_not_delivered_twice(void **state)
@@ -236,6 +310,8 @@ int main(void)
         cmocka_unit_test_teardown(fragments_out_of_sequence_ignored, teardown),
         cmocka_unit_test_teardown(every_measurement_type, teardown),
         cmocka_unit_test_teardown(unsolicited_confirmed_and_delivered, teardown),
+        cmocka_unit_test_teardown(unsolicited_confirm_first, teardown),
+        cmocka_unit_test_teardown(solicited_confirm_first, teardown),
         cmocka_unit_test_teardown(repeated_unsolicited_not_delivered_twice, teardown),
         cmocka_unit_test_teardown(unsolicited_during_poll, teardown),
         cmocka_unit_test_teardown(malformed_response_retried, teardown),

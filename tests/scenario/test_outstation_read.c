@@ -293,6 +293,52 @@ static void test_events_two_fragments(void **state)
     scn_teardown(&t);
 }
 
+/* A READ of classes 1, 2 and 3 over several fragments: the events of all
+ * classes in one sequence-of-events order, each fragment as full as it can
+ * be. 20 binary events (class 1), 20 analog (class 2), 20 binary again. */
+static void test_classes_in_order_over_fragments(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    small_db(&d);
+    d.defaults[DNP3_PT_ANALOG].event_class = DNP3_CLASS_2;
+    scn_os_config(&c);
+    c.max_tx_fragment = 249;
+    scn_setup(&t, &d, &c);
+    for (int i = 0; i < 20; i++)
+        dnp3_db_update_binary(t.db, 0, i % 2 == 0, 1, (dnp3_time_t)i);
+    for (int i = 0; i < 20; i++)
+        dnp3_db_update_analog(t.db, 0, (double)(i + 1), 1, 0);
+    for (int i = 0; i < 20; i++)
+        dnp3_db_update_binary(t.db, 1, i % 2 == 0, 1, (dnp3_time_t)i);
+    uint8_t b[512];
+    send_hex(&t, "C1 01 3C 02 06 3C 03 06 3C 04 06");
+    /* 4 + (5 + 20 x 9) + (5 + 7 x 7) = 243: the eighth analog would not fit */
+    assert_int_equal(take(&t, b, sizeof b), 243);
+    assert_int_equal(b[0], 0xA1);
+    const uint8_t run1[5] = {0x02, 0x02, 0x28, 20, 0}, run2[5] = {0x20, 0x01, 0x28, 7, 0};
+    assert_memory_equal(b + 4, run1, 5);
+    assert_memory_equal(b + 189, run2, 5);
+    assert_int_equal(b[194 + 3], 1); /* the first analog event's value */
+    send_hex(&t, "C1 00");
+    /* 4 + (5 + 13 x 7) + (5 + 16 x 9) = 249 */
+    assert_int_equal(take(&t, b, sizeof b), 249);
+    assert_int_equal(b[0], 0x22);
+    const uint8_t run3[5] = {0x20, 0x01, 0x28, 13, 0}, run4[5] = {0x02, 0x02, 0x28, 16, 0};
+    assert_memory_equal(b + 4, run3, 5);
+    assert_int_equal(b[9 + 3], 8); /* the eighth analog event's value */
+    assert_memory_equal(b + 100, run4, 5);
+    assert_int_equal(b[105], 1); /* index 1 */
+    send_hex(&t, "C2 00");
+    assert_int_equal(take(&t, b, sizeof b), 4 + 5 + 4 * 9);
+    assert_int_equal(b[0], 0x63);
+    send_hex(&t, "C3 00");
+    assert_int_equal(counters(&t).events_confirmed, 60);
+    scn_teardown(&t);
+}
+
 /* g2v3: relative times behind a g51 CTO (g51v2 until the clock is set). */
 static void test_relative_time_events(void **state)
 {
@@ -352,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_multi_fragment),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_events_two_fragments),
+        cmocka_unit_test(test_classes_in_order_over_fragments),
         cmocka_unit_test(test_relative_time_events),
         cmocka_unit_test(test_all_attributes_and_octets),
     };

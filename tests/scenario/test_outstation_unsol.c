@@ -254,13 +254,73 @@ static void test_enable_per_class(void **state)
     scn_teardown(&t);
 }
 
+/* One unsolicited fragment of 2048 octets carries the oldest events that
+ * fit, as full as it can be (2048 = 4 + a 5-octet g32v1 header + 291
+ * objects of 7 octets + 2 spare), in one header; the rest follow, each
+ * after the confirm of the one before. */
+static void expect_analog_run(scn_t *t, uint8_t control, uint32_t first, uint32_t n)
+{
+    uint8_t f[2048];
+    size_t len = take(t, f, sizeof f);
+    assert_int_equal(len, 4 + 5 + 7 * n);
+    assert_int_equal(f[0], control);
+    assert_int_equal(f[1], 0x82);
+    const uint8_t hdr[5] = {0x20, 0x01, 0x28, (uint8_t)n, (uint8_t)(n >> 8)};
+    assert_memory_equal(f + 4, hdr, sizeof hdr);
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *o = f + 9 + 7 * k;
+        uint32_t i = first + k, v = i + 1;
+        const uint8_t want[7] = {
+            (uint8_t)i, (uint8_t)(i >> 8), 0x01, (uint8_t)v, (uint8_t)(v >> 8), 0, 0};
+        assert_memory_equal(o, want, sizeof want);
+    }
+}
+
+static void test_full_fragments(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_ANALOG] = 600;
+    d.batch_capacity = 600;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.unsolicited_hold_count = 1;
+    c.events.class_capacity[0] = 1000;
+    scn_setup(&t, &d, &c);
+    start(&t);
+    dnp3_db_begin(t.db);
+    for (uint32_t i = 0; i < 600; i++)
+        dnp3_db_update_analog(t.db, i, (double)(i + 1), 1, 10);
+    dnp3_db_commit(t.db);
+    advance(&t, 0);
+    expect_analog_run(&t, 0xF1, 0, 291);
+    expect_none(&t);
+    send_hex(&t, "D1 00");
+    expect_analog_run(&t, 0xF2, 291, 291);
+    send_hex(&t, "D2 00");
+    expect_analog_run(&t, 0xF3, 582, 18);
+    send_hex(&t, "D3 00");
+    assert_int_equal(counters(&t).events_confirmed, 600);
+    scn_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_enable_per_class),  cmocka_unit_test(test_null_then_enabled_events),
-        cmocka_unit_test(test_hold_count),        cmocka_unit_test(test_retries),
-        cmocka_unit_test(test_unlimited_retries), cmocka_unit_test(test_link_down),
-        cmocka_unit_test(test_read_during_unsol), cmocka_unit_test(test_command_event_unsolicited),
+        cmocka_unit_test(test_full_fragments),
+        cmocka_unit_test(test_enable_per_class),
+        cmocka_unit_test(test_null_then_enabled_events),
+        cmocka_unit_test(test_hold_count),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_unlimited_retries),
+        cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_read_during_unsol),
+        cmocka_unit_test(test_command_event_unsolicited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
