@@ -60,6 +60,7 @@ typedef struct shared {
     atomic_long poll_failures; /* failed tasks */
     double m_start;            /* bench_now_s() at the master's start */
     double first_all;          /* bench_now_s() when first_done reached N (0 before) */
+    double m_setup;            /* s from the start until every channel was created */
 } shared_t;
 
 static shared_t *sh;
@@ -273,6 +274,7 @@ static int run_master(size_t n, uint16_t port)
             goto fail;
         }
     }
+    sh->m_setup = bench_now_s() - sh->m_start;
     dnp3_runtime_run(rt);
     dnp3_runtime_free(rt);
     for (size_t i = 0; i < n; i++) {
@@ -354,6 +356,7 @@ static int run_one(size_t n)
         fprintf(stderr, "bench_sessions: the outstation did not start\n");
         goto out;
     }
+    double os_setup_cpu = cpu_ns(o) / 1e9; /* its stations and associations */
     m = fork();
     if (m == 0)
         _exit(run_master(n, (uint16_t)sh->port));
@@ -363,6 +366,8 @@ static int run_one(size_t n)
         goto out;
     }
     double first = sh->first_all - sh->m_start;
+    /* CPU to get there: connects, accepts, start-up and first polls. */
+    double start_m = cpu_ns(m) / 1e9, start_o = cpu_ns(o) / 1e9 - os_setup_cpu;
     usleep((useconds_t)(SETTLE_S * 1e6));
     long rss_m = rss_bytes(m), rss_o = rss_bytes(o);
     sample_t a = take_sample(m, o);
@@ -378,6 +383,9 @@ static int run_one(size_t n)
     double kb_o = (double)(rss_o - sh->os_rss0) / (double)n / 1000.0;
     double us_m = (b.cpu_m - a.cpu_m) / 1000.0 / (double)polls;
     double us_o = (b.cpu_o - a.cpu_o) / 1000.0 / (double)polls;
+    printf("N=%zu: channels created in %.2f s, first polls done at %.2f s using %.2f s CPU "
+           "(master) + %.2f s (outstation)\n",
+           n, sh->m_setup, first, start_m, start_o);
     printf("N=%zu: first polls %.2f s; RSS master %.1f MB (+%.1f), outstation %.1f MB (+%.1f); "
            "%ld class polls in %.1f s (%.0f/s)\n",
            n, first, rss_m / 1e6, (rss_m - sh->m_rss0) / 1e6, rss_o / 1e6,

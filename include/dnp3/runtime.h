@@ -222,10 +222,20 @@ typedef struct dnp3_runtime_config {
     uint32_t refusal_log_interval_ms; /* default 10000 */
     /* Closures dnp3_runtime_post() can hold at once. */
     size_t post_queue_size; /* default 4096 */
-    /* Per connection: largest single write (output collected per flush)
-     * and read buffer. */
+    /* Per connection: largest single write (output collected per flush).
+     * Per runtime: the read buffer, shared by every connection (a read is
+     * handed to its session before the next one). */
     size_t write_buffer_size; /* default 8192 (a 2048-octet fragment framed is 2628) */
     size_t read_buffer_size;  /* default 4096 */
+    /* Outgoing connect attempts in progress at once (TCP clients, master
+     * channels); further attempts wait their turn in order. An attempt
+     * counts until it fails or, connected, until the peer sends its first
+     * bytes, the connection closes or 1 s (at most the connect timeout)
+     * passes: a connect completes in the kernel before the server accepts
+     * it. Thousands of channels started together would otherwise overflow
+     * the server's listen backlog (SYNs dropped, retried a second later).
+     * 0 = no limit. Default 256. */
+    size_t max_connecting;
     /* How long a stop waits for pending writes before closing abruptly. */
     uint32_t stop_linger_ms; /* default 2000 */
     /* Stop on SIGINT and SIGTERM (as dnp3_runtime_on_signal). Default false. */
