@@ -129,6 +129,11 @@ typedef enum dnp3_refuse_reason {
     DNP3_REFUSE_ALLOW_LIST = 1, /* source outside every allowed network of the port */
     DNP3_REFUSE_SESSION = 2,    /* the accept callback refused it */
     DNP3_REFUSE_ERROR = 3,      /* accept or socket setup failed */
+    /* The socket took the last file descriptor the open file limit
+     * (RLIMIT_NOFILE) allows: closed at once, so that one stays free and
+     * every further connection is counted and logged at ERROR instead of
+     * being dropped unseen by the system. */
+    DNP3_REFUSE_NO_FILES = 4,
     DNP3_REFUSE_REASON_COUNT
 } dnp3_refuse_reason_t;
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -129,6 +130,41 @@ static uint32_t next_backoff(dnp3_tcp_client_t *c)
     return delay;
 }
 
+/* Out of file descriptors: the clients that cannot connect are counted,
+ * and said at ERROR (at most once a second) with the limit. */
+static void note_no_files(dnp3_tcp_client_t *c, int code)
+{
+    dnp3_runtime_t *rt = c->rt;
+    if (code != DNP3_E_NO_FILES) {
+        if (c->nofile) {
+            c->nofile = false;
+            rt->nofile_clients--;
+        }
+        return;
+    }
+    if (!c->nofile) {
+        c->nofile = true;
+        rt->nofile_clients++;
+    }
+    dnp3_timestamp_t now = dnp3_runtime_now(rt);
+    if (rt->nofile_logged && now < rt->nofile_logged + 1000)
+        return;
+    rt->nofile_logged = now;
+    struct rlimit rl;
+    unsigned long long limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                                   ? (unsigned long long)rl.rlim_cur
+                                   : 0;
+    size_t clients = 0;
+    for (dnp3i_link_t *it = rt->clients.next; it != &rt->clients; it = it->next)
+        clients++;
+    dnp3i_log(rt, DNP3_LOG_ERROR,
+              "tcp: no file descriptor for a connection to %s: the open file limit "
+              "(RLIMIT_NOFILE) is %llu, %llu connections are open; %zu of %zu clients cannot "
+              "connect (raise it with ulimit -n)",
+              c->endpoint_text, limit, (unsigned long long)rt->counters.open_connections,
+              rt->nofile_clients, clients);
+}
+
 /* One endpoint failed: its next address, else the next endpoint now, else
  * the first again after the backoff. */
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
@@ -143,6 +179,7 @@ static void attempt_failed(dnp3_tcp_client_t *c, int code)
     }
     c->nresolved = c->resolved_next = 0;
     release_slot(c);
+    note_no_files(c, code);
     count_failure(rt, code);
     dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", c->endpoint_text,
               dnp3_strerror(code));
@@ -187,6 +224,7 @@ static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
         return;
     }
     rt->counters.connected++;
+    note_no_files(c, 0);
     c->conn = conn;
     if (c->has_slot) {
         uint32_t settle = c->connect_timeout_ms < DNP3I_PACE_SETTLE_MS ? c->connect_timeout_ms

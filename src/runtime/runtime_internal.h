@@ -102,6 +102,10 @@ struct dnp3_runtime {
      * (from the loop, never from inside another client's callback). */
     dnp3i_link_t connect_wait;
     size_t connecting;
+    /* Clients whose last attempt found no file descriptor, and the last
+     * ERROR line about it. */
+    size_t nofile_clients;
+    dnp3_timestamp_t nofile_logged;
     uv_timer_t pace_timer;
     uint64_t next_conn_id;
     dnp3_runtime_counters_t counters;
@@ -210,6 +214,7 @@ struct dnp3_listener {
     char text[DNP3_ENDPOINT_TEXT_MAX];
     size_t open; /* connections now */
     bool closing;
+    dnp3_timestamp_t nofile_logged; /* last ERROR line about the file limit */
 };
 
 void dnp3i_listener_conn_closed(dnp3_listener_t *l);
@@ -237,6 +242,7 @@ struct dnp3_tcp_client {
     dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
     bool resolving, timed_out, stopping, timer_closed;
     bool waiting, has_slot; /* in rt->connect_wait / holds a connect slot */
+    bool nofile;            /* counted in rt->nofile_clients */
     dnp3i_link_t wait_link; /* rt->connect_wait */
     dnp3_conn_t *conn;
     char endpoint_text[DNP3_ENDPOINT_TEXT_MAX + 256];
