@@ -242,6 +242,9 @@ static int add_master(dnp3_runtime_t *rt, massoc_t *m, size_t i, size_t n, uint1
     mc.class_period_ms[0] = 1000;
     mc.response_timeout_ms = 30000;
     mc.log_level = DNP3_LOG_WARN;
+    /* Comm-lost reports remember every point seen: sized to the
+     * outstation's 100 points, as dnp3/master.h says to. */
+    mc.comm_lost_max_points = ANALOGS;
     dnp3_master_callbacks_t cb = {.on_task_done = on_task_done};
     m->n = n;
     if (dnp3_master_assoc_new(&mc, &cb, m, &m->a) != 0)

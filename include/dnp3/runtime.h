@@ -235,10 +235,10 @@ typedef struct dnp3_runtime_config {
     /* Outgoing connect attempts in progress at once (TCP clients, master
      * channels); further attempts wait their turn in order. An attempt
      * counts until it fails or, connected, until the peer sends its first
-     * bytes, the connection closes or 1 s (at most the connect timeout)
-     * passes: a connect completes in the kernel before the server accepts
-     * it. Thousands of channels started together would otherwise overflow
-     * the server's listen backlog (SYNs dropped, retried a second later).
+     * bytes, the connection closes or its connect timeout passes: a
+     * connect completes in the kernel before the server accepts it.
+     * Thousands of channels started together would otherwise overflow the
+     * server's listen backlog (SYNs dropped, retried a second later).
      * 0 = no limit. Default 256. */
     size_t max_connecting;
     /* How long a stop waits for pending writes before closing abruptly. */

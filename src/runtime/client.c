@@ -27,7 +27,7 @@ static void try_endpoint(dnp3_tcp_client_t *c);
  * A slot is held from the start of an attempt on an endpoint until it
  * fails, or, once connected, until the peer sends its first bytes (its
  * server has accepted the connection and is serving it), the connection
- * closes, or DNP3I_PACE_SETTLE_MS pass: a connect completes in the
+ * closes, or the connect timeout passes again: a connect completes in the
  * kernel before the server accepts, so counting connects alone would still
  * overflow a slow server's listen backlog. Clients beyond the limit wait
  * in order. Waiting
@@ -70,8 +70,6 @@ static bool acquire_slot(dnp3_tcp_client_t *c)
     c->has_slot = true;
     return true;
 }
-
-#define DNP3I_PACE_SETTLE_MS 1000u
 
 static void release_slot(dnp3_tcp_client_t *c)
 {
@@ -226,11 +224,8 @@ static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
     rt->counters.connected++;
     note_no_files(c, 0);
     c->conn = conn;
-    if (c->has_slot) {
-        uint32_t settle = c->connect_timeout_ms < DNP3I_PACE_SETTLE_MS ? c->connect_timeout_ms
-                                                                       : DNP3I_PACE_SETTLE_MS;
-        uv_timer_start(&c->timer, on_settle_timer, settle, 0);
-    }
+    if (c->has_slot)
+        uv_timer_start(&c->timer, on_settle_timer, c->connect_timeout_ms, 0);
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", conn->local_text,
               c->endpoint_text, (unsigned long long)conn->info.id);
     dnp3i_conn_start(conn);

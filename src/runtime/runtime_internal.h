@@ -236,7 +236,9 @@ struct dnp3_tcp_client {
     dnp3_session_t session;
     uv_timer_t timer; /* connect timeout, or the wait before the next round */
     uv_getaddrinfo_t resolve;
-    struct sockaddr_storage resolved[DNP3I_RESOLVED_MAX]; /* addresses of a host name */
+    /* Addresses of a host name: IPv4 or IPv6 only, so sockaddr_in6 (28
+     * bytes) holds either (sockaddr_storage would take 128 each). */
+    struct sockaddr_in6 resolved[DNP3I_RESOLVED_MAX];
     size_t nresolved, resolved_next;
     uv_connect_t connect_req;
     dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
