@@ -262,6 +262,13 @@ dnp3_conn_t *dnp3_mux_conn(const dnp3_mux_t *mux)
     return mux ? mux->conn : NULL;
 }
 
+size_t dnp3_mux_memory(const dnp3_mux_t *mux)
+{
+    if (!mux)
+        return 0;
+    return sizeof *mux + mux->cfg.max_sessions * sizeof *mux->slots + dnp3_channel_memory(mux->ch);
+}
+
 dnp3_channel_t *dnp3_mux_channel(dnp3_mux_t *mux)
 {
     return mux ? mux->ch : NULL;
