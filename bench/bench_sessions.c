@@ -348,6 +348,14 @@ static sample_t take_sample(pid_t m, pid_t o)
 
 static int run_one(size_t n)
 {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+        rl.rlim_max < n + 64) {
+        printf("N=%zu: skipped: the hard open file limit (%llu) is below the %zu sockets each "
+               "process needs\n",
+               n, (unsigned long long)rl.rlim_max, n + 64);
+        return 0;
+    }
     memset(sh, 0, sizeof *sh);
     fflush(stdout);
     pid_t o = fork();

@@ -30,8 +30,7 @@ static void try_endpoint(dnp3_tcp_client_t *c);
  * closes, or the connect timeout passes again: a connect completes in the
  * kernel before the server accepts, so counting connects alone would still
  * overflow a slow server's listen backlog. Clients beyond the limit wait
- * in order. Waiting
- * clients are started from the pace timer, never from inside another
+ * in order, and are started from the pace timer, never from inside another
  * client's callback (a run of synchronous failures would recurse). */
 
 static bool pace_full(const dnp3_runtime_t *rt)
