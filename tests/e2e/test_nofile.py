@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation  # noqa: E402
-from e2elib import BIN, require_bin  # noqa: E402
+from e2elib import BIN, free_port, require_bin  # noqa: E402
 
 N = 100
 LIMIT = 40
@@ -83,21 +83,18 @@ def stop(proc, log):
     return status
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def configs(tmp, tag):
+    """A free port and the two configuration files for it."""
+    port = free_port()
+    oyaml = os.path.join(tmp, "os%s.yaml" % tag)
+    outstation_yaml(oyaml, port)
+    myaml = os.path.join(tmp, "m%s.yaml" % tag)
+    master_yaml(myaml, port)
+    return port, oyaml, myaml
 
 
 def outstation_limited(tmp):
-    port = free_port()
-    oyaml = os.path.join(tmp, "os.yaml")
-    outstation_yaml(oyaml, port)
-    myaml = os.path.join(tmp, "m.yaml")
-    master_yaml(myaml, port)
+    port, oyaml, myaml = configs(tmp, "1")
     olog = os.path.join(tmp, "os.err")
     o, of = spawn(["outstation", "--config", oyaml], olog, limit=True)
     m = mf = None
@@ -124,11 +121,7 @@ def outstation_limited(tmp):
 
 
 def master_limited(tmp):
-    port = free_port()
-    oyaml = os.path.join(tmp, "os2.yaml")
-    outstation_yaml(oyaml, port)
-    myaml = os.path.join(tmp, "m2.yaml")
-    master_yaml(myaml, port)
+    port, oyaml, myaml = configs(tmp, "2")
     o = Outstation(BIN, ["--config", oyaml], tmp, name="os2")
     mlog = os.path.join(tmp, "m2.err")
     m, mf = spawn(["master", "--config", myaml, "--quiet"], mlog, limit=True)
