@@ -34,9 +34,11 @@
  *
  * Memory: a connection's buffers are allocated when it is accepted or
  * connected (sizes from the configuration); nothing is allocated per byte
- * received or sent. A connection costs read_buffer_size +
- * write_buffer_size + about 1.2 KiB (its record, libuv TCP handle, timer):
- * 13.2 KiB with the defaults. A client adds about 1.5 KiB. */
+ * received or sent. A connection costs write_buffer_size + about 1.2 KiB
+ * (its record, libuv TCP handle, timer): 9.3 KiB with the defaults; the
+ * read buffer (read_buffer_size) is one for the whole runtime. A client
+ * adds about 1.1 KiB. At most max_connecting connects are in progress at
+ * once. */
 #ifndef DNP3_RUNTIME_H
 #define DNP3_RUNTIME_H
 
