@@ -372,10 +372,10 @@ typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 /* Create an association: copies cfg (and its range scans) and callbacks
  * (NULL callbacks = none), allocates every buffer it will use. Memory
  * (dnp3_master_assoc_memory): about 0.8 KB + 80 bytes per queued task +
- * max_queued_bytes + max_rx_fragment (the last unsolicited fragment, kept
- * to recognise its repeat) + max_tx_fragment (scratch) + 16 bytes per
- * comm-lost point: about 14.4 KB with the defaults, 10.3 KB with
- * comm_lost_max_points 0. Errors:
+ * max_queued_bytes + max_tx_fragment (scratch) + max_command_points + 16
+ * bytes per comm-lost point: about 12.3 KB with the defaults, 8.2 KB with
+ * comm_lost_max_points 0 (a repeated unsolicited fragment is recognised by
+ * its length and hash, not a copy). Errors:
  * DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address above
  * 0xFFEF, max_tx_fragment below 249 or above 65535, max_rx_fragment below
  * 4, response_timeout_ms, max_command_points or max_queued_tasks 0, a

@@ -255,6 +255,12 @@ DNP3_API dnp3_conn_t *dnp3_mux_conn(const dnp3_mux_t *mux);
  * or take its output directly: the mux does. */
 DNP3_API dnp3_channel_t *dnp3_mux_channel(dnp3_mux_t *mux);
 
+/* Bytes the mux holds on the heap: its record, its session table
+ * (max_sessions entries) and its channel (dnp3_channel_memory; the
+ * sessions write their fragments straight into the channel's buffer, so
+ * the mux has none of its own). 0 for NULL. */
+DNP3_API size_t dnp3_mux_memory(const dnp3_mux_t *mux);
+
 /* "framing", "keep-alive", "refused", "silent", "stalled"; never NULL. */
 DNP3_API const char *dnp3_mux_close_reason_name(dnp3_mux_close_reason_t r);
 

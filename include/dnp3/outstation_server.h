@@ -42,8 +42,9 @@
  *
  * Memory: the server allocates at _new (the update queue), at each _add
  * (the association's session and event buffer) and per connection (its
- * mux and channel: about 2 x max fragment size + 1 KiB, plus the runtime's
- * per-connection buffers); nothing per frame or per update. */
+ * mux and channel, dnp3_mux_memory: about 2 x max fragment size + 3 KB
+ * with one association per connection, plus the runtime's write buffer,
+ * write_buffer_size); nothing per frame or per update. */
 #ifndef DNP3_OUTSTATION_SERVER_H
 #define DNP3_OUTSTATION_SERVER_H
 

@@ -34,9 +34,11 @@
  *
  * Memory: a connection's buffers are allocated when it is accepted or
  * connected (sizes from the configuration); nothing is allocated per byte
- * received or sent. A connection costs read_buffer_size +
- * write_buffer_size + about 1.2 KiB (its record, libuv TCP handle, timer):
- * 13.2 KiB with the defaults. A client adds about 1.5 KiB. */
+ * received or sent. A connection costs write_buffer_size + about 1.2 KiB
+ * (its record, libuv TCP handle, timer): 9.3 KiB with the defaults; the
+ * read buffer (read_buffer_size) is one for the whole runtime. A client
+ * adds about 1.1 KiB. At most max_connecting connects are in progress at
+ * once. */
 #ifndef DNP3_RUNTIME_H
 #define DNP3_RUNTIME_H
 
@@ -129,6 +131,11 @@ typedef enum dnp3_refuse_reason {
     DNP3_REFUSE_ALLOW_LIST = 1, /* source outside every allowed network of the port */
     DNP3_REFUSE_SESSION = 2,    /* the accept callback refused it */
     DNP3_REFUSE_ERROR = 3,      /* accept or socket setup failed */
+    /* The socket took the last file descriptor the open file limit
+     * (RLIMIT_NOFILE) allows: closed at once, so that one stays free and
+     * every further connection is counted and logged at ERROR instead of
+     * being dropped unseen by the system. */
+    DNP3_REFUSE_NO_FILES = 4,
     DNP3_REFUSE_REASON_COUNT
 } dnp3_refuse_reason_t;
 
@@ -222,10 +229,20 @@ typedef struct dnp3_runtime_config {
     uint32_t refusal_log_interval_ms; /* default 10000 */
     /* Closures dnp3_runtime_post() can hold at once. */
     size_t post_queue_size; /* default 4096 */
-    /* Per connection: largest single write (output collected per flush)
-     * and read buffer. */
+    /* Per connection: largest single write (output collected per flush).
+     * Per runtime: the read buffer, shared by every connection (a read is
+     * handed to its session before the next one). */
     size_t write_buffer_size; /* default 8192 (a 2048-octet fragment framed is 2628) */
     size_t read_buffer_size;  /* default 4096 */
+    /* Outgoing connect attempts in progress at once (TCP clients, master
+     * channels); further attempts wait their turn in order. An attempt
+     * counts until it fails or, connected, until the peer sends its first
+     * bytes, the connection closes or its connect timeout passes: a
+     * connect completes in the kernel before the server accepts it.
+     * Thousands of channels started together would otherwise overflow the
+     * server's listen backlog (SYNs dropped, retried a second later).
+     * 0 = no limit. Default 256. */
+    size_t max_connecting;
     /* How long a stop waits for pending writes before closing abruptly. */
     uint32_t stop_linger_ms; /* default 2000 */
     /* Stop on SIGINT and SIGTERM (as dnp3_runtime_on_signal). Default false. */

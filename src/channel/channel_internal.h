@@ -227,6 +227,10 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
  * else nothing changes): the mux answers for the addresses of the sessions
  * attached to it. Slots of an address dropped stay until the next reset. */
 void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
+/* The channel's own fragment buffer (tx_fragment_max bytes; SESSION mode),
+ * free while dnp3_channel_can_send: a fragment written there and handed to
+ * dnp3_channel_send is not copied (the mux needs no buffer of its own). */
+uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 
 /* slots.c */

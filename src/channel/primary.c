@@ -239,6 +239,11 @@ void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index)
 
 /* ---- public entry points ------------------------------------------------------- */
 
+uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch)
+{
+    return ch && ch->ses ? ch->ses->tx.apdu : NULL;
+}
+
 bool dnp3_channel_can_send(const dnp3_channel_t *ch)
 {
     return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !dnp3_link_parser_closed(&ch->parser);
@@ -274,7 +279,8 @@ int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, ui
         confirmed = false; /* nobody may ACK a broadcast (9.2.6) */
     if (confirmed && !tx_slot(ch, src, dst, now))
         return DNP3_E_NOSPACE;
-    memcpy(ch->ses->tx.apdu, apdu, len);
+    if (apdu != ch->ses->tx.apdu) /* written in place: dnp3i_channel_tx_buffer */
+        memcpy(ch->ses->tx.apdu, apdu, len);
     dnp3_tp_segmenter_init(&ch->ses->tx.seg, ch->ses->tx.apdu, len, ch->ses->tx.seq);
     ch->ses->tx.src = src;
     ch->ses->tx.dst = dst;

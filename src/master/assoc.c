@@ -55,7 +55,7 @@ static bool config_valid(const dnp3_master_config_t *c)
 /* The bytes of each table _new allocates, from the configuration (one
  * place, so that dnp3_master_assoc_memory is what is really allocated). */
 typedef struct table_sizes {
-    size_t slots, pool, last_unsol, scratch, statuses, ranges, seen, held;
+    size_t slots, pool, scratch, statuses, ranges, seen, held;
 } table_sizes_t;
 
 static table_sizes_t sizes_of(const dnp3_master_config_t *c)
@@ -63,7 +63,6 @@ static table_sizes_t sizes_of(const dnp3_master_config_t *c)
     table_sizes_t z;
     z.slots = (size_t)c->max_queued_tasks * sizeof(dnp3i_slot_t);
     z.pool = c->max_queued_bytes ? c->max_queued_bytes : 1;
-    z.last_unsol = c->max_rx_fragment;
     z.scratch = c->max_tx_fragment;
     z.held = c->confirm_first ? c->max_rx_fragment : 0;
     z.statuses = c->max_command_points;
@@ -80,11 +79,10 @@ static int alloc_tables(dnp3_master_assoc_t *a)
     const table_sizes_t z = sizes_of(&a->cfg);
     a->slots = calloc(1, z.slots);
     a->pool = malloc(z.pool);
-    a->last_unsol = malloc(z.last_unsol);
     a->scratch = malloc(z.scratch);
     a->statuses = calloc(1, z.statuses);
     a->ranges = calloc(1, z.ranges);
-    if (!a->slots || !a->pool || !a->last_unsol || !a->scratch || !a->statuses || !a->ranges)
+    if (!a->slots || !a->pool || !a->scratch || !a->statuses || !a->ranges)
         return DNP3_E_NOMEM;
     if (z.seen) {
         a->seen = malloc(z.seen);
@@ -101,8 +99,7 @@ size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a)
     if (!a)
         return 0;
     const table_sizes_t z = sizes_of(&a->cfg);
-    return sizeof *a + z.slots + z.pool + z.last_unsol + z.scratch + z.statuses + z.ranges +
-           z.seen + z.held;
+    return sizeof *a + z.slots + z.pool + z.scratch + z.statuses + z.ranges + z.seen + z.held;
 }
 
 int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_callbacks_t *callbacks,
@@ -150,7 +147,6 @@ void dnp3_master_assoc_free(dnp3_master_assoc_t *a)
     }
     free(a->slots);
     free(a->pool);
-    free(a->last_unsol);
     free(a->scratch);
     free(a->held);
     free(a->statuses);

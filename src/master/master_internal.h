@@ -130,11 +130,14 @@ struct dnp3_master_assoc {
     bool confirm_uns[DNP3I_MAX_CONFIRMS];
     unsigned n_confirms;
 
-    uint8_t *last_unsol; /* the last unsolicited fragment delivered */
+    /* The last unsolicited fragment delivered, by its length and 64-bit
+     * FNV-1a hash (not a copy: max_rx_fragment bytes per association), to
+     * recognise its repeat (4.6.2: same sequence number and content). */
+    uint64_t last_unsol_hash;
     size_t last_unsol_len;
     bool have_last_unsol;
-    /* confirm_first: a fragment confirmed, not yet delivered (last_unsol
-     * or held, a copy of a solicited one) */
+    /* confirm_first: a fragment confirmed, not yet delivered (held: its
+     * copy, max_rx_fragment bytes, allocated only with confirm_first) */
     uint8_t *held;
     bool pending;
     const uint8_t *pending_data;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "master/master_internal.h"
+#include "util/byteorder.h"
 
 void dnp3i_confirm_queue(dnp3_master_assoc_t *a, uint8_t seq, bool uns)
 {
@@ -136,12 +137,30 @@ static bool read_kind(uint8_t kind)
            kind == DNP3_TASK_RANGE_SCAN;
 }
 
+/* A repeated unsolicited fragment is told by its length and this 64-bit
+ * hash (FNV-1a over 8-byte words, then a final mix; a different fragment
+ * with both equal is a chance of about 2^-64), a few hundred ns for 2 KB. */
+static uint64_t fragment_hash(const uint8_t *data, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        h = (h ^ dnp3i_get_le64(data + i)) * 0x100000001b3u;
+    for (; i < len; i++)
+        h = (h ^ data[i]) * 0x100000001b3u;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return h;
+}
+
 static void on_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *data,
                            size_t len, const dnp3_app_header_t *h)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
     const bool con = (h->control & DNP3_AC_CON) != 0;
-    if (a->have_last_unsol && len == a->last_unsol_len && memcmp(data, a->last_unsol, len) == 0) {
+    const uint64_t hash = fragment_hash(data, len);
+    if (a->have_last_unsol && len == a->last_unsol_len && hash == a->last_unsol_hash) {
         if (con)
             dnp3i_confirm_queue(a, seq, true);
         a->counters.unsolicited_repeats++;
@@ -155,7 +174,7 @@ static void on_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const u
         dnp3i_master_log(a, DNP3_LOG_WARN, "unsolicited response dropped: %s", dnp3_strerror(rc));
         return;
     }
-    memcpy(a->last_unsol, data, len);
+    a->last_unsol_hash = hash;
     a->last_unsol_len = len;
     a->have_last_unsol = true;
     if (con)
@@ -163,9 +182,10 @@ static void on_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const u
     a->counters.unsolicited++;
     dnp3i_iin_update(a, h->iin);
     dnp3_master_rx_info_t info = {true, seq, h->control, h->iin, 0, DNP3_TASK_KIND_COUNT_};
-    if (con && len > 4 && a->cfg.confirm_first)
-        hold(a, a->last_unsol, len, h, &info); /* last_unsol is a copy already */
-    else if (len > 4)
+    if (con && len > 4 && a->held) {
+        memcpy(a->held, data, len); /* the next fragment may overwrite data */
+        hold(a, a->held, len, h, &info);
+    } else if (len > 4)
         dnp3i_measure_deliver(a, data, len, h, &info);
     dnp3i_health_good(a);
     dnp3i_iin_react(a, now, h->iin);

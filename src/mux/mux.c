@@ -46,8 +46,7 @@ dnp3_mux_t *dnp3_mux_new(const dnp3_mux_config_t *cfg, int *err)
         goto fail;
     e = DNP3_E_NOMEM;
     mux->slots = calloc(cfg->max_sessions, sizeof *mux->slots);
-    mux->txbuf = malloc(cfg->channel.tx_fragment_max);
-    if (!mux->slots || !mux->txbuf)
+    if (!mux->slots)
         goto fail;
     if (err)
         *err = DNP3_OK;
@@ -65,7 +64,6 @@ void dnp3_mux_free(dnp3_mux_t *mux)
         return;
     dnp3_channel_free(mux->ch);
     free(mux->slots);
-    free(mux->txbuf);
     free(mux);
 }
 
@@ -263,6 +261,13 @@ bool dnp3_mux_closed(const dnp3_mux_t *mux)
 dnp3_conn_t *dnp3_mux_conn(const dnp3_mux_t *mux)
 {
     return mux ? mux->conn : NULL;
+}
+
+size_t dnp3_mux_memory(const dnp3_mux_t *mux)
+{
+    if (!mux)
+        return 0;
+    return sizeof *mux + mux->cfg.max_sessions * sizeof *mux->slots + dnp3_channel_memory(mux->ch);
 }
 
 dnp3_channel_t *dnp3_mux_channel(dnp3_mux_t *mux)

@@ -31,9 +31,8 @@ struct dnp3_mux {
     uint32_t next_gen;
     size_t rr; /* slot polled first by the next round */
     mux_inflight_t tx;
-    uint8_t *txbuf; /* cfg.channel.tx_fragment_max */
-    bool up;        /* between on_open and on_close */
-    bool closed;    /* returned a closing code */
+    bool up;     /* between on_open and on_close */
+    bool closed; /* returned a closing code */
     dnp3_timestamp_t now;
     dnp3_conn_t *conn;
     /* Foreign-frame log limiter. */

@@ -1,6 +1,7 @@
 /* Sending: whenever the channel can take a fragment, the sessions are asked
  * for one in turn (round robin), one fragment in flight at a time; its
  * result goes back to the session that sent it. */
+#include "channel/channel_internal.h"
 #include "mux_internal.h"
 
 void dnp3i_mux_tx_result(dnp3_mux_t *mux, dnp3_timestamp_t now, bool ok)
@@ -26,15 +27,15 @@ static bool may_have(const mux_slot_t *m)
 /* Gives the fragment taken from slot i to the channel. A fragment the
  * channel refuses (a reserved destination, no slot for a confirmed send)
  * fails at once. */
-static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, size_t len, uint16_t dst,
-                     bool confirmed)
+static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, const uint8_t *frag,
+                     size_t len, uint16_t dst, bool confirmed)
 {
     mux_slot_t *m = &mux->slots[i];
     m->counters.fragments_out++;
     mux->counters.fragments_out++;
     mux->tx =
         (mux_inflight_t){.busy = true, .slot = i, .gen = m->gen, .src = m->s.local, .dst = dst};
-    int rc = dnp3_channel_send(mux->ch, now, m->s.local, dst, mux->txbuf, len, confirmed);
+    int rc = dnp3_channel_send(mux->ch, now, m->s.local, dst, frag, len, confirmed);
     if (rc < 0) {
         dnp3i_mux_log(mux, DNP3_LOG_WARN, "fragment from %u to %u (%zu bytes) not sent: %s",
                       m->s.local, dst, len, dnp3_strerror(rc));
@@ -48,6 +49,9 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
 {
     size_t n = mux->cfg.max_sessions;
     size_t cap = mux->cfg.channel.tx_fragment_max;
+    /* Called only while the channel can send: its fragment buffer is free,
+     * and the session writes straight into it. */
+    uint8_t *frag = dnp3i_channel_tx_buffer(mux->ch);
     for (size_t k = 0; k < n; k++) {
         size_t i = (mux->rr + k) % n;
         mux_slot_t *m = &mux->slots[i];
@@ -55,7 +59,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
             continue;
         uint16_t dst = m->s.remote;
         bool confirmed = false;
-        size_t len = m->s.ops->take_fragment(m->s.s, now, mux->txbuf, cap, &dst, &confirmed);
+        size_t len = m->s.ops->take_fragment(m->s.s, now, frag, cap, &dst, &confirmed);
         if (len == 0 || !m->used)
             continue;
         mux->rr = (i + 1) % n;
@@ -66,7 +70,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
             dnp3i_mux_tx_result(mux, now, false);
             return true;
         }
-        send_one(mux, i, now, len, dst, confirmed);
+        send_one(mux, i, now, frag, len, dst, confirmed);
         return true;
     }
     return false;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -21,6 +22,69 @@ void dnp3_tcp_client_config_default(dnp3_tcp_client_config_t *cfg)
 }
 
 static void try_endpoint(dnp3_tcp_client_t *c);
+
+/* ---- connect pacing (max_connecting) ----------------------------------------
+ * A slot is held from the start of an attempt on an endpoint until it
+ * fails, or, once connected, until the peer sends its first bytes (its
+ * server has accepted the connection and is serving it), the connection
+ * closes, or the connect timeout passes again: a connect completes in the
+ * kernel before the server accepts, so counting connects alone would still
+ * overflow a slow server's listen backlog. Clients beyond the limit wait
+ * in order, and are started from the pace timer, never from inside another
+ * client's callback (a run of synchronous failures would recurse). */
+
+static bool pace_full(const dnp3_runtime_t *rt)
+{
+    return rt->cfg.max_connecting && rt->connecting >= rt->cfg.max_connecting;
+}
+
+static void on_pace_timer(uv_timer_t *t)
+{
+    dnp3_runtime_t *rt = t->data;
+    while (!rt->stopping && rt->connect_wait.next != &rt->connect_wait && !pace_full(rt)) {
+        dnp3i_link_t *it = rt->connect_wait.next;
+        dnp3i_list_remove(it);
+        dnp3_tcp_client_t *c = DNP3I_CONTAINER(it, dnp3_tcp_client_t, wait_link);
+        c->waiting = false;
+        c->has_slot = true;
+        rt->connecting++;
+        try_endpoint(c);
+    }
+}
+
+/* True when c may start an attempt now; else it is queued. */
+static bool acquire_slot(dnp3_tcp_client_t *c)
+{
+    dnp3_runtime_t *rt = c->rt;
+    if (c->has_slot)
+        return true;
+    if (pace_full(rt) || (rt->connect_wait.next != &rt->connect_wait && !c->waiting)) {
+        if (!c->waiting) {
+            c->waiting = true;
+            dnp3i_list_push(&rt->connect_wait, &c->wait_link);
+        }
+        return false;
+    }
+    rt->connecting++;
+    c->has_slot = true;
+    return true;
+}
+
+static void release_slot(dnp3_tcp_client_t *c)
+{
+    dnp3_runtime_t *rt = c->rt;
+    if (c->waiting) {
+        dnp3i_list_remove(&c->wait_link);
+        c->waiting = false;
+    }
+    if (!c->has_slot)
+        return;
+    c->has_slot = false;
+    rt->connecting--;
+    if (!rt->stopping && rt->connect_wait.next != &rt->connect_wait &&
+        !uv_is_active((uv_handle_t *)&rt->pace_timer))
+        uv_timer_start(&rt->pace_timer, on_pace_timer, 0, 0);
+}
 
 static void set_endpoint_text(dnp3_tcp_client_t *c)
 {
@@ -63,6 +127,41 @@ static uint32_t next_backoff(dnp3_tcp_client_t *c)
     return delay;
 }
 
+/* Out of file descriptors: the clients that cannot connect are counted,
+ * and said at ERROR (at most once a second) with the limit. */
+static void note_no_files(dnp3_tcp_client_t *c, int code)
+{
+    dnp3_runtime_t *rt = c->rt;
+    if (code != DNP3_E_NO_FILES) {
+        if (c->nofile) {
+            c->nofile = false;
+            rt->nofile_clients--;
+        }
+        return;
+    }
+    if (!c->nofile) {
+        c->nofile = true;
+        rt->nofile_clients++;
+    }
+    dnp3_timestamp_t now = dnp3_runtime_now(rt);
+    if (rt->nofile_logged && now < rt->nofile_logged + 1000)
+        return;
+    rt->nofile_logged = now;
+    struct rlimit rl;
+    unsigned long long limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                                   ? (unsigned long long)rl.rlim_cur
+                                   : 0;
+    size_t clients = 0;
+    for (dnp3i_link_t *it = rt->clients.next; it != &rt->clients; it = it->next)
+        clients++;
+    dnp3i_log(rt, DNP3_LOG_ERROR,
+              "tcp: no file descriptor for a connection to %s: the open file limit "
+              "(RLIMIT_NOFILE) is %llu, %llu connections are open; %zu of %zu clients cannot "
+              "connect (raise it with ulimit -n)",
+              c->endpoint_text, limit, (unsigned long long)rt->counters.open_connections,
+              rt->nofile_clients, clients);
+}
+
 /* One endpoint failed: its next address, else the next endpoint now, else
  * the first again after the backoff. */
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
@@ -76,6 +175,8 @@ static void attempt_failed(dnp3_tcp_client_t *c, int code)
         return;
     }
     c->nresolved = c->resolved_next = 0;
+    release_slot(c);
+    note_no_files(c, code);
     count_failure(rt, code);
     dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", c->endpoint_text,
               dnp3_strerror(code));
@@ -93,6 +194,19 @@ static void attempt_failed(dnp3_tcp_client_t *c, int code)
     schedule(c, delay);
 }
 
+static void on_settle_timer(uv_timer_t *t)
+{
+    release_slot(t->data);
+}
+
+void dnp3i_client_answered(dnp3_tcp_client_t *c)
+{
+    if (!c->has_slot)
+        return;
+    uv_timer_stop(&c->timer);
+    release_slot(c);
+}
+
 static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
 {
     dnp3_runtime_t *rt = c->rt;
@@ -107,7 +221,10 @@ static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
         return;
     }
     rt->counters.connected++;
+    note_no_files(c, 0);
     c->conn = conn;
+    if (c->has_slot)
+        uv_timer_start(&c->timer, on_settle_timer, c->connect_timeout_ms, 0);
     dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", conn->local_text,
               c->endpoint_text, (unsigned long long)conn->info.id);
     dnp3i_conn_start(conn);
@@ -189,7 +306,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 static void try_endpoint(dnp3_tcp_client_t *c)
 {
     dnp3_runtime_t *rt = c->rt;
-    if (c->stopping || rt->stopping)
+    if (c->stopping || rt->stopping || !acquire_slot(c))
         return;
     set_endpoint_text(c);
     c->nresolved = c->resolved_next = 0;
@@ -275,6 +392,7 @@ void dnp3i_client_conn_closed(dnp3_tcp_client_t *c)
      * accept) counts as a failed round, so we do not hammer it. */
     bool answered = c->conn && c->conn->bytes_in > 0;
     c->conn = NULL;
+    release_slot(c);
     if (c->stopping || c->rt->stopping)
         return;
     c->current = 0;
@@ -290,6 +408,7 @@ void dnp3i_client_stop(dnp3_tcp_client_t *c)
     if (c->stopping)
         return;
     c->stopping = true;
+    release_slot(c);
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, NULL);
     c->timer_closed = true;

@@ -17,11 +17,9 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
                             const dnp3_conn_info_t *info)
 {
     dnp3_conn_t *conn = calloc(1, sizeof *conn);
-    uint8_t *rbuf = malloc(rt->cfg.read_buffer_size);
     uint8_t *wbuf = malloc(rt->cfg.write_buffer_size);
-    if (!conn || !rbuf || !wbuf) {
+    if (!conn || !wbuf) {
         free(conn);
-        free(rbuf);
         free(wbuf);
         return NULL;
     }
@@ -33,8 +31,6 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
     conn->session = session;
     conn->info = *info;
     conn->info.id = rt->next_conn_id++;
-    conn->rbuf = rbuf;
-    conn->rcap = rt->cfg.read_buffer_size;
     conn->wbuf = wbuf;
     conn->wcap = rt->cfg.write_buffer_size;
     dnp3_endpoint_format(&conn->info.peer, conn->peer_text, sizeof conn->peer_text);
@@ -186,14 +182,16 @@ static void conn_after_event(dnp3_conn_t *conn)
 
 void dnp3i_conn_stream_buffer(dnp3_conn_t *conn, uint8_t **buf, size_t *cap)
 {
-    *buf = conn->rbuf;
-    *cap = conn->rcap;
+    *buf = conn->rt->rbuf;
+    *cap = conn->rt->cfg.read_buffer_size;
 }
 
 void dnp3i_conn_stream_read(dnp3_conn_t *conn, const uint8_t *data, size_t len)
 {
     if (conn->closing || len == 0)
         return;
+    if (conn->client && conn->bytes_in == 0)
+        dnp3i_client_answered(conn->client);
     conn->bytes_in += len;
     conn->rt->counters.bytes_in += len;
     dnp3i_capture_bytes(conn->rt, conn, false, data, len);
@@ -233,7 +231,6 @@ static void conn_release(dnp3_conn_t *conn)
     if (--conn->handles > 0)
         return;
     dnp3i_list_remove(&conn->link);
-    free(conn->rbuf);
     free(conn->wbuf);
     free(conn);
 }

@@ -54,6 +54,8 @@ const char *dnp3_refuse_reason_name(dnp3_refuse_reason_t r)
         return "refused by session";
     case DNP3_REFUSE_ERROR:
         return "socket error";
+    case DNP3_REFUSE_NO_FILES:
+        return "open file limit reached";
     case DNP3_REFUSE_REASON_COUNT:
         break;
     }
@@ -160,8 +162,8 @@ void dnp3i_log_refusal(dnp3_runtime_t *rt, const char *local, const dnp3_endpoin
 static void format_counts(const uint64_t counts[DNP3_REFUSE_REASON_COUNT], char *buf, size_t cap,
                           uint64_t *total)
 {
-    static const char *const short_names[DNP3_REFUSE_REASON_COUNT] = {"limit", "allow-list",
-                                                                      "session", "error"};
+    static const char *const short_names[DNP3_REFUSE_REASON_COUNT] = {
+        "limit", "allow-list", "session", "error", "no-files"};
     size_t used = 0;
     *total = 0;
     buf[0] = '\0';

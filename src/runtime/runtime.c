@@ -41,6 +41,7 @@ void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
     cfg->write_buffer_size = 8192;
     cfg->read_buffer_size = 4096;
     cfg->stop_linger_ms = 2000;
+    cfg->max_connecting = 256;
     cfg->pcap_flush_ms = 1000;
 }
 
@@ -100,6 +101,8 @@ static int init_handles(dnp3_runtime_t *rt)
     uv_timer_init(&rt->loop, &rt->summary_timer);
     uv_timer_init(&rt->loop, &rt->linger_timer);
     uv_timer_init(&rt->loop, &rt->flush_timer);
+    uv_timer_init(&rt->loop, &rt->pace_timer);
+    rt->pace_timer.data = rt;
     rt->summary_timer.data = rt->linger_timer.data = rt->flush_timer.data = rt;
     uv_unref((uv_handle_t *)&rt->summary_timer);
     uv_unref((uv_handle_t *)&rt->linger_timer);
@@ -132,7 +135,9 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     rt->cfg.pcap_path = NULL;
     rt->logger = cfg->logger;
     rt->posts = calloc(cfg->post_queue_size, sizeof *rt->posts);
-    if (!rt->posts || uv_mutex_init(&rt->post_lock)) {
+    rt->rbuf = malloc(cfg->read_buffer_size);
+    if (!rt->posts || !rt->rbuf || uv_mutex_init(&rt->post_lock)) {
+        free(rt->rbuf);
         free(rt->posts);
         free(rt);
         set_err(err, errlen, "runtime: out of memory");
@@ -142,6 +147,7 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
         rt->pcap = dnp3_pcap_writer_open(cfg->pcap_path, err, errlen);
         if (!rt->pcap) {
             uv_mutex_destroy(&rt->post_lock);
+            free(rt->rbuf);
             free(rt->posts);
             free(rt);
             return NULL;
@@ -154,10 +160,12 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     dnp3i_list_init(&rt->conns);
     dnp3i_list_init(&rt->listeners);
     dnp3i_list_init(&rt->clients);
+    dnp3i_list_init(&rt->connect_wait);
     rt->next_conn_id = 1;
     if (init_handles(rt)) {
         dnp3_pcap_writer_close(rt->pcap);
         uv_mutex_destroy(&rt->post_lock);
+        free(rt->rbuf);
         free(rt->posts);
         free(rt);
         set_err(err, errlen, "runtime: cannot create the event loop");
@@ -312,6 +320,7 @@ static void begin_stop(dnp3_runtime_t *rt)
         it = next;
     }
     uv_timer_start(&rt->linger_timer, on_linger_timer, rt->cfg.stop_linger_ms, 0);
+    uv_close((uv_handle_t *)&rt->pace_timer, NULL);
     dnp3i_log_refusal_summary(rt, true);
     dnp3i_log_refusal_total(rt);
 
@@ -333,8 +342,8 @@ static void on_stop_async(uv_async_t *h)
 static void close_leftovers(dnp3_runtime_t *rt)
 {
     uv_handle_t *timers[] = {(uv_handle_t *)&rt->summary_timer, (uv_handle_t *)&rt->linger_timer,
-                             (uv_handle_t *)&rt->flush_timer};
-    for (size_t i = 0; i < 3; i++)
+                             (uv_handle_t *)&rt->flush_timer, (uv_handle_t *)&rt->pace_timer};
+    for (size_t i = 0; i < 4; i++)
         if (!uv_is_closing(timers[i]))
             uv_close(timers[i], NULL);
     for (size_t i = 0; i < rt->nsig; i++)
@@ -382,6 +391,7 @@ void dnp3_runtime_free(dnp3_runtime_t *rt)
     uv_loop_close(&rt->loop);
     dnp3_pcap_writer_close(rt->pcap);
     uv_mutex_destroy(&rt->post_lock);
+    free(rt->rbuf);
     free(rt->posts);
     free(rt);
 }

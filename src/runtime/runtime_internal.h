@@ -96,7 +96,22 @@ struct dnp3_runtime {
     size_t post_head, post_count;
     bool post_closed;
 
+    /* The read buffer of every connection: a read is handed to its
+     * session (which copies what it keeps) before the loop reads again, so
+     * one buffer serves them all (read_buffer_size bytes, not one each). */
+    uint8_t *rbuf;
+
     dnp3i_link_t conns, listeners, clients;
+    /* Connect pacing (max_connecting): clients waiting for a slot (FIFO),
+     * attempts holding one, and the timer that starts waiting clients
+     * (from the loop, never from inside another client's callback). */
+    dnp3i_link_t connect_wait;
+    size_t connecting;
+    /* Clients whose last attempt found no file descriptor, and the last
+     * ERROR line about it. */
+    size_t nofile_clients;
+    dnp3_timestamp_t nofile_logged;
+    uv_timer_t pace_timer;
     uint64_t next_conn_id;
     dnp3_runtime_counters_t counters;
 
@@ -144,9 +159,9 @@ struct dnp3_conn {
     char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
     dnp3_timestamp_t timer_at; /* the deadline the timer is armed for; NEVER: not armed */
-    int handles;               /* stream + timer still open; freed at 0 */
-    uint8_t *rbuf, *wbuf;
-    size_t rcap, wcap;
+    int handles;   /* stream + timer still open; freed at 0 */
+    uint8_t *wbuf; /* busy while a write is in flight: one per connection */
+    size_t wcap;
     bool opened, closing, write_pending, flush_again;
     bool in_session, flushing; /* inside a session callback / collecting output */
     bool pending_close;        /* close asked from inside a session callback */
@@ -210,6 +225,7 @@ struct dnp3_listener {
     char text[DNP3_ENDPOINT_TEXT_MAX];
     size_t open; /* connections now */
     bool closing;
+    dnp3_timestamp_t nofile_logged; /* last ERROR line about the file limit */
 };
 
 void dnp3i_listener_conn_closed(dnp3_listener_t *l);
@@ -231,16 +247,23 @@ struct dnp3_tcp_client {
     dnp3_session_t session;
     uv_timer_t timer; /* connect timeout, or the wait before the next round */
     uv_getaddrinfo_t resolve;
-    struct sockaddr_storage resolved[DNP3I_RESOLVED_MAX]; /* addresses of a host name */
+    /* Addresses of a host name: IPv4 or IPv6 only, so sockaddr_in6 (28
+     * bytes) holds either (sockaddr_storage would take 128 each). */
+    struct sockaddr_in6 resolved[DNP3I_RESOLVED_MAX];
     size_t nresolved, resolved_next;
     uv_connect_t connect_req;
     dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
     bool resolving, timed_out, stopping, timer_closed;
+    bool waiting, has_slot; /* in rt->connect_wait / holds a connect slot */
+    bool nofile;            /* counted in rt->nofile_clients */
+    dnp3i_link_t wait_link; /* rt->connect_wait */
     dnp3_conn_t *conn;
     char endpoint_text[DNP3_ENDPOINT_TEXT_MAX + 256];
 };
 
 void dnp3i_client_conn_closed(dnp3_tcp_client_t *c);
+/* The client's connection received its first bytes (connect pacing). */
+void dnp3i_client_answered(dnp3_tcp_client_t *c);
 void dnp3i_client_stop(dnp3_tcp_client_t *c);
 void dnp3i_client_free(dnp3_tcp_client_t *c);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -36,6 +37,44 @@ static void refuse(dnp3_listener_t *l, dnp3i_tcp_stream_t *s, const dnp3_endpoin
     dnp3i_tcp_stream_discard(s);
 }
 
+/* The accepted socket holds the last descriptor RLIMIT_NOFILE allows
+ * (descriptors are handed out lowest first): *limit is that limit. Were it
+ * kept, the next accept would fail with EMFILE, which libuv absorbs by
+ * accepting and closing the waiting connections without telling us. */
+static bool last_descriptor(dnp3i_tcp_stream_t *s, unsigned long long *limit)
+{
+    uv_os_fd_t fd;
+    struct rlimit rl;
+    if (uv_fileno((uv_handle_t *)&s->tcp, &fd) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+        rl.rlim_cur == RLIM_INFINITY)
+        return false;
+    *limit = (unsigned long long)rl.rlim_cur;
+    return (unsigned long long)fd + 1 >= *limit;
+}
+
+/* At ERROR, at most once a second: the limit, what is open, the count. */
+static void refuse_no_files(dnp3_listener_t *l, dnp3i_tcp_stream_t *s, const dnp3_endpoint_t *peer,
+                            unsigned long long limit)
+{
+    dnp3_runtime_t *rt = l->rt;
+    uint64_t n = ++rt->counters.refused[DNP3_REFUSE_NO_FILES];
+    dnp3_timestamp_t now = dnp3_runtime_now(rt);
+    if (n == 1 || now >= l->nofile_logged + 1000) {
+        l->nofile_logged = now;
+        char src[DNP3_ENDPOINT_TEXT_MAX];
+        dnp3_endpoint_format(peer, src, sizeof src);
+        dnp3i_log(rt, DNP3_LOG_ERROR,
+                  "tcp %s: refused connection from %s: no file descriptor left: the open file "
+                  "limit (RLIMIT_NOFILE) is %llu, %llu connections are open; %llu connections "
+                  "refused for it so far (raise it with ulimit -n)",
+                  l->text, src, limit, (unsigned long long)rt->counters.open_connections,
+                  (unsigned long long)n);
+    } else {
+        rt->counters.log_suppressed++;
+    }
+    dnp3i_tcp_stream_discard(s);
+}
+
 /* The checks of one accepted socket, then the connection. */
 static void admit(dnp3_listener_t *l, dnp3i_tcp_stream_t *s)
 {
@@ -44,6 +83,11 @@ static void admit(dnp3_listener_t *l, dnp3i_tcp_stream_t *s)
     if (s->base.ops->address(&s->base, true, &info.peer) ||
         s->base.ops->address(&s->base, false, &info.local)) {
         refuse(l, s, &info.peer, DNP3_REFUSE_ERROR, "no socket address");
+        return;
+    }
+    unsigned long long limit;
+    if (last_descriptor(s, &limit)) {
+        refuse_no_files(l, s, &info.peer, limit);
         return;
     }
     if (!allowed(l, &info.peer)) {

@@ -182,6 +182,7 @@ static void fake_connecting(void *ctx, const char *endpoint)
     fake_t *f = ctx;
     assert_non_null(endpoint);
     f->connecting++;
+    check();
 }
 
 static const dnp3_session_ops_t FAKE_OPS = {
@@ -507,6 +508,74 @@ static void test_echo_ipv6(void **state)
     echo_over("::1", "::1");
     assert_int_equal(echo_client->info.peer.family, 6);
     assert_int_equal(log_count("accepted connection 1 from [::1]:"), 1);
+}
+
+/* ---- connect pacing (max_connecting) ---------------------------------------- */
+
+#define PACED 4
+static fake_t *paced[PACED];
+static int paced_most_unanswered;
+
+/* Clients that began connecting and have heard nothing from their server. */
+static void check_paced(void)
+{
+    int unanswered = 0, answered = 0;
+    for (size_t i = 0; i < PACED; i++) {
+        if (!paced[i])
+            return; /* still being added */
+        if (paced[i]->connecting && paced[i]->in_len == 0)
+            unanswered++;
+        if (paced[i]->in_len == 2)
+            answered++;
+    }
+    if (unanswered > paced_most_unanswered)
+        paced_most_unanswered = unanswered;
+    if (answered == PACED)
+        dnp3_runtime_stop(T.rt);
+}
+
+/* With max_connecting 1, four clients started together connect one after
+ * the other: the next begins only once the server answered the previous
+ * one (its connect completed in the kernel before the accept), in the
+ * order they were added. */
+static void test_connect_pacing(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    assert_int_equal(cfg.max_connecting, 256);
+    cfg.logger.log = test_logger;
+    cfg.logger.level = DNP3_LOG_DEBUG;
+    cfg.max_connecting = 1;
+    T.rt = dnp3_runtime_new(&cfg, NULL, 0);
+    assert_non_null(T.rt);
+    fake_t tmpl = {.reply_after = 2};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", PACED, NULL, 0);
+    memset(paced, 0, sizeof paced);
+    paced_most_unanswered = 0;
+    for (size_t i = 0; i < PACED; i++) {
+        paced[i] = client_add("127.0.0.1", port, 1000, 1000);
+        queue_out(paced[i], "hi", 2);
+    }
+    /* Only the first began: the others wait for its slot. */
+    assert_int_equal(paced[0]->connecting, 1);
+    assert_int_equal(paced[1]->connecting + paced[2]->connecting + paced[3]->connecting, 0);
+    T.check = check_paced;
+    run();
+
+    assert_int_equal(paced_most_unanswered, 1);
+    for (size_t i = 0; i < PACED; i++) {
+        assert_int_equal(paced[i]->connecting, 1);
+        assert_memory_equal(paced[i]->in, "HI", 2);
+    }
+    /* Accepted in the order added: server session k answers client k. */
+    for (size_t i = 0; i < PACED; i++) {
+        fake_t *server = &T.fakes[PACED + i];
+        assert_true(server->server);
+        assert_int_equal(server->info.peer.port, paced[i]->info.local.port);
+    }
+    assert_int_equal(counters().connect_attempts, PACED);
 }
 
 /* ---- refusals at accept ------------------------------------------------------ */
@@ -1592,6 +1661,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_backup_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_reconnect_after_refusal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_pacing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),

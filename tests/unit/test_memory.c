@@ -1,0 +1,121 @@
+/* The memory accessors (dnp3_master_assoc_memory, dnp3_channel_memory,
+ * dnp3_mux_memory) against exact figures for known configurations: every
+ * buffer a configuration asks for, and nothing a configuration does not
+ * ask for (a master no longer keeps a copy of the last unsolicited
+ * fragment; a mux has no fragment buffer of its own). The records' own
+ * sizes come from the private headers, so a field added to a struct moves
+ * the figure without breaking the test; a buffer added or dropped does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "channel/channel_internal.h"
+#include "dnp3/channel.h"
+#include "dnp3/master.h"
+#include "dnp3/mux.h"
+#include "master/master_internal.h"
+#include "mux/mux_internal.h"
+
+static size_t assoc_memory(const dnp3_master_config_t *cfg)
+{
+    dnp3_master_assoc_t *a = NULL;
+    assert_int_equal(dnp3_master_assoc_new(cfg, NULL, NULL, &a), 0);
+    size_t n = dnp3_master_assoc_memory(a);
+    dnp3_master_assoc_free(a);
+    return n;
+}
+
+/* Defaults: 16 task slots, a 4,096-byte object pool, a 2,048-byte
+ * scratch for requests being built, 32 command statuses, one range record
+ * (none configured), 256 comm-lost points of 16 bytes. */
+static void master_assoc_defaults(void **state)
+{
+    (void)state;
+    dnp3_master_config_t cfg;
+    dnp3_master_config_default(&cfg);
+    assert_int_equal(sizeof(dnp3i_slot_t), 80);
+    assert_int_equal(sizeof(dnp3i_seen_t), 16);
+    size_t expect = sizeof(struct dnp3_master_assoc) + 16 * 80 + 4096 + 2048 + 32 +
+                    sizeof(dnp3i_range_t) + 256 * 16;
+    assert_int_equal(assoc_memory(&cfg), expect);
+    /* x86-64: 856 + 1280 + 4096 + 2048 + 32 + 48 + 4096 */
+    if (sizeof(void *) == 8)
+        assert_int_equal(assoc_memory(&cfg), 12456);
+}
+
+static void master_assoc_sized_from_config(void **state)
+{
+    (void)state;
+    dnp3_master_config_t cfg;
+    dnp3_master_config_default(&cfg);
+    size_t base = assoc_memory(&cfg);
+    /* No comm-lost reports: no table of seen points. */
+    cfg.comm_lost_mode = DNP3_COMM_LOST_NONE;
+    assert_int_equal(assoc_memory(&cfg), base - 256 * 16);
+    /* Comm-lost sized to an outstation of 100 points. */
+    cfg.comm_lost_mode = DNP3_COMM_LOST_FLAG;
+    cfg.comm_lost_max_points = 100;
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
+    /* Responses of any size are read in place: no per-association copy. */
+    cfg.max_rx_fragment = 65535;
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
+    /* The scratch follows max_tx_fragment, the pool max_queued_bytes,
+     * the slots max_queued_tasks. */
+    cfg.max_tx_fragment = 249;
+    cfg.max_queued_bytes = 1024;
+    cfg.max_queued_tasks = 4;
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 16 - (2048 - 249) - (4096 - 1024) - 12 * 80);
+}
+
+/* A master's channel with one peer: the record and its event queue, the
+ * session block with the fragment being sent, one peer slot with its
+ * reassembly buffer. */
+static void channel_session(void **state)
+{
+    (void)state;
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.max_peers = 1;
+    dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
+    assert_non_null(ch);
+    size_t expect = sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
+                    sizeof(ch_session_t) + 2048 + sizeof(ch_slot_t) + 2048;
+    assert_int_equal(dnp3_channel_memory(ch), expect);
+    dnp3_channel_free(ch);
+}
+
+/* A mux: its record, its session table, its channel; no buffer of its own. */
+static void mux_record_table_channel(void **state)
+{
+    (void)state;
+    dnp3_mux_config_t cfg;
+    dnp3_mux_config_default(&cfg);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.max_sessions = 1;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    size_t ch = dnp3_channel_memory(dnp3_mux_channel(mux));
+    assert_int_equal(dnp3_mux_memory(mux), sizeof(struct dnp3_mux) + sizeof(mux_slot_t) + ch);
+    /* One peer slot: the channel has max_peers >= max_sessions. */
+    assert_int_equal(ch, sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
+                             sizeof(ch_session_t) + 2048 + sizeof(ch_slot_t) + 2048);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_mux_memory(mux), 7928);
+    dnp3_mux_free(mux);
+    assert_int_equal(dnp3_mux_memory(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(master_assoc_defaults),
+        cmocka_unit_test(master_assoc_sized_from_config),
+        cmocka_unit_test(channel_session),
+        cmocka_unit_test(mux_record_table_channel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
