@@ -286,6 +286,8 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
     o->rx_valid = !bcast;
     o->rx_was_read = h.func == DNP3_FC_READ;
     o->rx_time = now;
+    if (h.func == DNP3_FC_READ && !bcast)
+        dnp3i_os_unsol_yield(o);
     dispatch(o, &h, bcast);
 }
 

@@ -162,6 +162,36 @@ static void test_read_during_unsol(void **state)
     scn_teardown(&t);
 }
 
+/* A READ comes after an unsolicited response was built (on the confirm of
+ * the previous one) but before it was sent, and a newer event of the same
+ * point came in between. The READ's response goes out first, so it must
+ * carry the older event too, in order: the unsolicited response gives its
+ * events back (without it the master saw 3 before 2, found by the no-loss
+ * test through the fault proxy, tests/e2e/test_noloss_cuts.py). */
+static void test_read_before_built_unsol_is_sent(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    send_hex(&t, "D1 00"); /* the next unsolicited response is built: event 2 */
+    dnp3_db_update_binary(t.db, 0, true, 1, 3);
+    send_hex(&t, "C1 01 3C 02 06"); /* READ class 1 before it was taken */
+    expect_hex(&t, "E1 81 90 00 02 02 28 02 00"
+                   " 00 00 01 02 00 00 00 00 00"   /* event 2: false */
+                   " 00 00 81 03 00 00 00 00 00"); /* event 3: true */
+    send_hex(&t, "C1 00");
+    advance(&t, 10000);
+    expect_none(&t); /* nothing left for an unsolicited response */
+    assert_int_equal(counters(&t).events_confirmed, 3);
+    assert_int_equal(counters(&t).events_sent, 3);
+    scn_teardown(&t);
+}
+
 /* A command event is reported unsolicited like the point events around it:
  * in sequence-of-events order (g2, g13, g2), sent again unchanged when the
  * confirm does not come, removed by the confirm. */
@@ -257,10 +287,15 @@ static void test_enable_per_class(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_enable_per_class),  cmocka_unit_test(test_null_then_enabled_events),
-        cmocka_unit_test(test_hold_count),        cmocka_unit_test(test_retries),
-        cmocka_unit_test(test_unlimited_retries), cmocka_unit_test(test_link_down),
-        cmocka_unit_test(test_read_during_unsol), cmocka_unit_test(test_command_event_unsolicited),
+        cmocka_unit_test(test_enable_per_class),
+        cmocka_unit_test(test_null_then_enabled_events),
+        cmocka_unit_test(test_hold_count),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_unlimited_retries),
+        cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_read_during_unsol),
+        cmocka_unit_test(test_command_event_unsolicited),
+        cmocka_unit_test(test_read_before_built_unsol_is_sent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
