@@ -75,6 +75,16 @@ void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up)
 static void on_confirm_timeout(dnp3_outstation_t *o, dnp3_timestamp_t now)
 {
     o->counters.confirms_timed_out++;
+    if (o->read_deferred) {
+        /* A READ waits: no retry, it reports the events instead, in order
+         * with the newer ones (the master may have them: a duplicate). */
+        dnp3i_os_log(o, DNP3_LOG_INFO,
+                     "unsolicited seq %u not confirmed: a READ reports its events", o->uns_seq);
+        dnp3i_os_ev_unwrite(o, o->uns_seq, true);
+        o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
+        o->uns_state = DNP3I_UNS_IDLE;
+        return;
+    }
     if (o->cfg.unsolicited_retries == DNP3_OUTSTATION_RETRIES_UNLIMITED ||
         o->uns_tries <= o->cfg.unsolicited_retries) {
         o->counters.unsolicited_retried++;

@@ -117,6 +117,9 @@ struct dnp3_outstation {
     bool uns_is_null;
     uint32_t uns_tries; /* sends of the fragment in uns_tx */
     dnp3_timestamp_t uns_deadline;
+    /* The READ in rx came while an unsolicited response with events waited
+     * for its confirm: answered after the confirm or its timeout. */
+    bool read_deferred;
 
     /* IIN */
     uint16_t app_iin;

@@ -22,7 +22,7 @@ RATE = 20
 def test_cuts_and_stalls():
     seed = noloss.seed_from_env(9001)
     noloss.fault_run(check, "cuts", seed, STEPS, RATE,
-                     ["--cut-every", "200-700", "--stall-every", "200-1000", "--stall-ms", "50-500"],
+                     ["--cut-every", "200-700", "--stall-every", "200-1000", "--stall-ms", "100-1300"],
                      min_cuts=100, class_poll="200ms")
 
 

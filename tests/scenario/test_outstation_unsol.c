@@ -144,8 +144,10 @@ static void test_link_down(void **state)
     scn_teardown(&t);
 }
 
-/* A READ while an unsolicited response waits: answered, without the events
- * already on their way. */
+/* A READ while an unsolicited response with events waits for its confirm
+ * is answered after the confirm (as opendnp3 does too): answered at once,
+ * a point's newer events could reach the master before the older ones of
+ * the unsolicited response, when that is lost and retried. */
 static void test_read_during_unsol(void **state)
 {
     (void)state;
@@ -155,10 +157,41 @@ static void test_read_during_unsol(void **state)
     dnp3_db_update_binary(t.db, 0, true, 1, 1);
     advance(&t, 0);
     expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
     send_hex(&t, "C1 01 3C 02 06");
-    expect_hex(&t, "C1 81 90 00");
+    expect_none(&t); /* deferred */
     send_hex(&t, "D1 00");
-    assert_int_equal(counters(&t).events_confirmed, 1);
+    expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "C1 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    scn_teardown(&t);
+}
+
+/* The unsolicited response is not confirmed while a READ waits: no retry;
+ * the READ reports its events, then the newer one, in order. */
+static void test_read_during_unsol_confirm_timeout(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    send_hex(&t, "C1 01 3C 02 06");
+    advance(&t, 4999);
+    expect_none(&t);
+    advance(&t, 1); /* the unsolicited confirm timeout */
+    expect_hex(&t, "E1 81 90 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "C1 00");
+    advance(&t, 10000);
+    expect_none(&t);
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).unsolicited_retried, 0);
+    assert_int_equal(counters(&t).confirms_timed_out, 1);
     scn_teardown(&t);
 }
 
@@ -189,6 +222,31 @@ static void test_read_before_built_unsol_is_sent(void **state)
     expect_none(&t); /* nothing left for an unsolicited response */
     assert_int_equal(counters(&t).events_confirmed, 3);
     assert_int_equal(counters(&t).events_sent, 3);
+    scn_teardown(&t);
+}
+
+/* A READ's response is not confirmed (lost on the way); meanwhile a newer
+ * event of the point made an unsolicited response, which waited behind it.
+ * After the confirm timeout the older event goes out first, with the newer
+ * one behind it in the same unsolicited response. */
+static void test_unconfirmed_response_then_unsol_in_order(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    send_hex(&t, "C1 01 3C 02 06");
+    expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    advance(&t, 0);
+    expect_none(&t);   /* built, waits behind the response */
+    advance(&t, 5000); /* the response's confirm timeout */
+    expect_hex(&t, "F1 82 90 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
     scn_teardown(&t);
 }
 
@@ -296,6 +354,8 @@ int main(void)
         cmocka_unit_test(test_read_during_unsol),
         cmocka_unit_test(test_command_event_unsolicited),
         cmocka_unit_test(test_read_before_built_unsol_is_sent),
+        cmocka_unit_test(test_read_during_unsol_confirm_timeout),
+        cmocka_unit_test(test_unconfirmed_response_then_unsol_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
