@@ -192,7 +192,6 @@ static void run_deferred(dnp3_outstation_t *o)
     dnp3_app_header_t h;
     if (!o->rx_valid || dnp3_app_header_read(o->rx, o->rx_len, &h) < 0)
         return;
-    dnp3i_os_unsol_yield(o);
     dispatch(o, &h, false);
 }
 
@@ -305,12 +304,9 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
     o->rx_was_read = h.func == DNP3_FC_READ;
     o->rx_time = now;
     o->read_deferred = false; /* a newer request replaces it */
-    if (h.func == DNP3_FC_READ && !bcast) {
-        if (o->uns_state == DNP3I_UNS_WAIT && !o->uns_is_null) {
-            o->read_deferred = true;
-            return;
-        }
-        dnp3i_os_unsol_yield(o);
+    if (h.func == DNP3_FC_READ && !bcast && o->uns_state == DNP3I_UNS_WAIT && !o->uns_is_null) {
+        o->read_deferred = true;
+        return;
     }
     dispatch(o, &h, bcast);
 }

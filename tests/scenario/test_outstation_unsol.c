@@ -250,6 +250,69 @@ static void test_unconfirmed_response_then_unsol_in_order(void **state)
     scn_teardown(&t);
 }
 
+/* The times (ms) of the g2v2 events of one response fragment, which has one
+ * header (02 02 28 count16): returns the count. */
+static size_t g2v2_times(const uint8_t *f, size_t len, uint64_t *times, size_t cap)
+{
+    assert_true(len >= 9);
+    assert_int_equal(f[4], 2);
+    assert_int_equal(f[5], 2);
+    assert_int_equal(f[6], 0x28);
+    size_t n = (size_t)f[7] | (size_t)f[8] << 8;
+    assert_int_equal(len, 9 + 9 * n);
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *e = f + 9 + 9 * i + 3;
+        times[i] = 0;
+        for (int b = 5; b >= 0; b--)
+            times[i] = times[i] << 8 | e[b];
+    }
+    return n;
+}
+
+/* A READ's response takes two fragments; while the first waits for its
+ * confirm, an unsolicited response is built with the events left over and
+ * a newer event comes. The second fragment selects its events only after
+ * the unsolicited response gave its (older) ones back: all in order. */
+static void test_multi_fragment_read_and_unsol_in_order(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_BINARY] = 4;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.unsolicited_hold_count = 1;
+    c.max_tx_fragment = 249;
+    scn_setup(&t, &d, &c);
+    start(&t);
+    for (uint64_t k = 1; k <= 30; k++)
+        dnp3_db_update_binary(t.db, 0, k & 1, 1, k);
+    send_hex(&t, "C1 01 3C 02 06");
+    uint8_t f[2048];
+    uint64_t times[64];
+    size_t len = take(&t, f, sizeof f);
+    assert_int_equal(f[0], 0xA1); /* FIR CON seq 1 */
+    size_t first = g2v2_times(f, len, times, 64);
+    assert_int_equal(first, 26); /* (249 - 4 - 5) / 9 */
+    assert_int_equal(times[25], 26);
+    advance(&t, 0); /* the unsolicited response is built: 27..30 */
+    expect_none(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 31);
+    send_hex(&t, "C1 00");
+    len = take(&t, f, sizeof f);
+    assert_int_equal(f[0] & 0xC0, 0x40); /* FIN */
+    size_t second = g2v2_times(f, len, times, 64);
+    assert_int_equal(second, 5);
+    for (size_t i = 0; i < second; i++)
+        assert_int_equal(times[i], 27 + i);
+    scn_teardown(&t);
+}
+
 /* A command event is reported unsolicited like the point events around it:
  * in sequence-of-events order (g2, g13, g2), sent again unchanged when the
  * confirm does not come, removed by the confirm. */
@@ -356,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_read_before_built_unsol_is_sent),
         cmocka_unit_test(test_read_during_unsol_confirm_timeout),
         cmocka_unit_test(test_unconfirmed_response_then_unsol_in_order),
+        cmocka_unit_test(test_multi_fragment_read_and_unsol_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
