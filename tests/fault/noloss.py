@@ -166,6 +166,7 @@ class Run:
         return p
 
     def master(self, name, port, class_poll="300ms", response_timeout="1s"):
+        """Starts `dnp3 master --json` (classes polled every class_poll, unsolicited enabled)."""
         cfg = self.write(name + ".yaml", MASTER_YAML.format(port=port, class_poll=class_poll,
                                                             response_timeout=response_timeout))
         p = Proc(name, [BIN, "master", "--config", cfg, "--json", "--pcap", self.path(name + ".pcap")],
@@ -226,10 +227,16 @@ class Received:
         self.static_counter = []  # static counter values (integrity polls)
         self.other = 0
         for text in texts:
-            for line in text.splitlines():
+            lines = text.split("\n")
+            for i, line in enumerate(lines):
                 if not line.strip():
                     continue
-                m = json.loads(line)
+                try:
+                    m = json.loads(line)
+                except ValueError:
+                    if i == len(lines) - 1:
+                        continue  # being written (or cut by a SIGKILL)
+                    raise
                 if m["index"] != 0:
                     self.other += 1
                 elif m["type"] == "counter" and m["event"]:
@@ -242,8 +249,8 @@ class Received:
                 else:
                     self.other += 1
 
-    def max_counter(self):
-        return max([v for v, _ in self.counter] or [0])
+    def max_counter(self, below=None):
+        return max([v for v, _ in self.counter if below is None or v < below] or [0])
 
 
 class SeqResult:
