@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from e2elib import check, require_bin, run_groups, failures  # noqa: E402
+from e2elib import check, dnp3, require_bin, run_groups, failures  # noqa: E402
 import noloss  # noqa: E402
 from noloss import Received, check_sequence, log, wait_for  # noqa: E402
 
@@ -78,6 +78,21 @@ def test_overflow_burst():
         run.cleanup(keep=len(failures) > before)
 
 
+def test_generate_usage():
+    """The generator's flags: bad combinations are usage errors (exit 2, one line)."""
+    for args, words in ((["--generate", "0"], "at least 1 step"),
+                        (["--generate-rate", "5"], "need --generate"),
+                        (["--generate", "5", "--simulate"], "one or the other"),
+                        (["--generate", "5", "--generate-base", "4294967295"], "32-bit"),
+                        (["--generate", "5", "--generate-delay", "soon"], "--generate-delay")):
+        rc, out, err = dnp3("outstation", "--listen", "127.0.0.1:0", *args)
+        check(rc == 2 and words in err and err.count("\n") == 1,
+              "outstation %s: exit %d, %r" % (" ".join(args), rc, err))
+    rc, out, _ = dnp3("outstation", "--help")
+    check(rc == 0 and "--generate N" in out and "--generate-burst" in out, "--help lacks --generate")
+
+
 if __name__ == "__main__":
     require_bin()
-    sys.exit(run_groups([test_overflow_burst], "overflow: counted, reported, recovered"))
+    sys.exit(run_groups([test_generate_usage, test_overflow_burst],
+                        "overflow: counted, reported, recovered"))

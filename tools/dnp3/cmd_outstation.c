@@ -210,7 +210,7 @@ static int listen_flag(const char *s, osc_config_t *c, char *msg, size_t msglen)
 static int generate_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
 {
     unsigned long v[4] = {0, 10, 0, 0};
-    static const unsigned long max[4] = {100000000ul, 1000000ul, 4000000000ul, 100000000ul};
+    static const unsigned long max[4] = {100000000ul, 1000000ul, 4294967295ul, 100000000ul};
     for (int i = 0; i < 4; i++) {
         if (f->gen[i] && flag_number(o, f->gen[i], gen_names[i], max[i], &v[i]) < 0)
             return -1;
