@@ -350,8 +350,9 @@ def fault_run(check, name, seed, steps, rate, fault_args, min_cuts=0, class_poll
     """outstation --generate -> proxy (seed, fault_args) -> master; waits until the master has
     every value (or timeout), then checks both points' sequences and cross-checks the
     duplicates with the outstation's counters. Returns (faults, counters)."""
+    import e2elib  # tests/e2e, on the path of every script that uses this module
     run = Run(name)
-    before = len(check.__globals__["failures"])
+    before = len(e2elib.failures)
     try:
         os_ = run.outstation("outstation", outstation_yaml(),
                              ["--generate", str(steps), "--generate-rate", str(rate)])
@@ -416,4 +417,4 @@ def fault_run(check, name, seed, steps, rate, fault_args, min_cuts=0, class_poll
                 faults.get("cut", 0), min_cuts))
         return faults, c
     finally:
-        run.cleanup(keep=len(check.__globals__["failures"]) > before)
+        run.cleanup(keep=len(e2elib.failures) > before)
