@@ -182,7 +182,7 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
 /* The READ deferred while an unsolicited response waited for its confirm
  * (its answer, sent at once, could carry a point's newer events while the
  * older ones of the unsolicited response are still to reach the master:
- * lost on the way and retried later, 13.2 wants them in order): answered
+ * lost on the way and retried later): answered
  * now that the confirm came or timed out. */
 static void run_deferred(dnp3_outstation_t *o)
 {

@@ -145,7 +145,7 @@ void dnp3i_os_unsol_yield(dnp3_outstation_t *o)
      * waits to be sent (take_fragment), and would carry the NEWER events
      * of a point (the unsolicited one holds the older ones): the master
      * would see a point go back in time. The events go back to the buffer
-     * and the READ reports them, oldest first (13.2: per point in order). */
+     * and the READ reports them, oldest first. */
     int n = dnp3i_os_ev_unwrite(o, o->uns_seq, true);
     if (o->uns_tries == 0) {
         /* Never sent: the fragment never existed for the master. */

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from e2elib import wait_for  # noqa: F401 (tests/e2e: on the path of every script using this)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY = os.path.join(HERE, "fault_proxy.py")
 BIN = os.environ.get("DNP3_BIN", "")
@@ -112,16 +114,6 @@ class Proc:
         if self.alive():
             self.p.kill()
         return self.p.wait()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out (%.0f s) waiting for %s" % (timeout, what))
 
 
 class Run:
@@ -350,7 +342,7 @@ def fault_run(check, name, seed, steps, rate, fault_args, min_cuts=0, class_poll
     """outstation --generate -> proxy (seed, fault_args) -> master; waits until the master has
     every value (or timeout), then checks both points' sequences and cross-checks the
     duplicates with the outstation's counters. Returns (faults, counters)."""
-    import e2elib  # tests/e2e, on the path of every script that uses this module
+    import e2elib
     run = Run(name)
     before = len(e2elib.failures)
     try:

@@ -8,7 +8,8 @@
 
 #include "scenario.h"
 
-static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
+/* 4 binary inputs, unsolicited responses on; max_tx 0: the default. */
+static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
 {
     dnp3_db_config_t d;
     dnp3_outstation_config_t c;
@@ -20,7 +21,14 @@ static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
     c.unsolicited = true;
     c.unsolicited_retries = retries;
     c.unsolicited_hold_count = hold_count;
+    if (max_tx)
+        c.max_tx_fragment = max_tx;
     scn_setup(t, &d, &c);
+}
+
+static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
+{
+    setup_unsol_max(t, retries, hold_count, 0);
 }
 
 /* Null unsolicited response, confirmed; then class 1 enabled. */
@@ -278,17 +286,7 @@ static void test_multi_fragment_read_and_unsol_in_order(void **state)
 {
     (void)state;
     scn_t t;
-    dnp3_db_config_t d;
-    dnp3_outstation_config_t c;
-    scn_db_config(&d);
-    for (int i = 0; i < DNP3_PT_COUNT_; i++)
-        d.count[i] = 0;
-    d.count[DNP3_PT_BINARY] = 4;
-    scn_os_config(&c);
-    c.unsolicited = true;
-    c.unsolicited_hold_count = 1;
-    c.max_tx_fragment = 249;
-    scn_setup(&t, &d, &c);
+    setup_unsol_max(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 249);
     start(&t);
     for (uint64_t k = 1; k <= 30; k++)
         dnp3_db_update_binary(t.db, 0, k & 1, 1, k);
