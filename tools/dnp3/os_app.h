@@ -66,7 +66,7 @@ struct os_app {
     pthread_t gen_thread;
     bool gen_started;
     atomic_bool gen_stop;
-    atomic_uint_fast64_t gen_step; /* steps applied so far */
+    atomic_uint_fast64_t gen_step; /* steps queued so far */
 };
 
 /* Build everything and start listening / connecting. On failure writes
