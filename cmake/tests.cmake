@@ -47,6 +47,12 @@ foreach(name test_flood test_slow_peers test_master_unreliable)
     set_tests_properties(e2e.${name} PROPERTIES TIMEOUT 150)
   endif()
 endforeach()
+# The no-loss runs (issue 9) take 15-60 s each; a hang must not cost 10 minutes.
+foreach(name test_noloss_cuts test_noloss_flips test_noloss_restart test_noloss_overflow)
+  if(TEST e2e.${name})
+    set_tests_properties(e2e.${name} PROPERTIES TIMEOUT 240)
+  endif()
+endforeach()
 
 # Scenario tests: tests/scenario/test_*.c, cmocka, exact request bytes in and
 # response bytes out of a sans-IO core (the harness is in tests/support).

@@ -215,6 +215,9 @@ static bool fragment_static(dnp3_outstation_t *o, dnp3_app_writer_t *w)
 
 void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first)
 {
+    /* Every fragment selects its events afresh: an unsolicited response
+     * built meanwhile (but not sent) gives its older ones back first. */
+    dnp3i_os_unsol_yield(o);
     dnp3_app_writer_t w;
     dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);
     dnp3_app_write_response(&w, (uint8_t)((first ? DNP3_AC_FIR : 0) | o->sol_seq), DNP3_FC_RESPONSE,

@@ -179,11 +179,28 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
     o->last_rsp_len = o->tx_len;
 }
 
+/* The READ deferred while an unsolicited response waited for its confirm
+ * (its answer, sent at once, could carry a point's newer events while the
+ * older ones of the unsolicited response are still to reach the master:
+ * lost on the way and retried later): answered
+ * now that the confirm came or timed out. */
+static void run_deferred(dnp3_outstation_t *o)
+{
+    if (!o->read_deferred || o->uns_state == DNP3I_UNS_WAIT)
+        return;
+    o->read_deferred = false;
+    dnp3_app_header_t h;
+    if (!o->rx_valid || dnp3_app_header_read(o->rx, o->rx_len, &h) < 0)
+        return;
+    dispatch(o, &h, false);
+}
+
 static void on_confirm(dnp3_outstation_t *o, const dnp3_app_header_t *h)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
     if (h->control & DNP3_AC_UNS) {
         dnp3i_os_unsol_confirm(o, seq);
+        run_deferred(o);
         return;
     }
     if (o->sol_state != DNP3I_SOL_WAIT_CONFIRM || seq != o->sol_seq) {
@@ -286,6 +303,11 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
     o->rx_valid = !bcast;
     o->rx_was_read = h.func == DNP3_FC_READ;
     o->rx_time = now;
+    o->read_deferred = false; /* a newer request replaces it */
+    if (h.func == DNP3_FC_READ && !bcast && o->uns_state == DNP3I_UNS_WAIT && !o->uns_is_null) {
+        o->read_deferred = true;
+        return;
+    }
     dispatch(o, &h, bcast);
 }
 
@@ -360,6 +382,9 @@ void dnp3_outstation_on_timer(dnp3_outstation_t *o, dnp3_timestamp_t now)
     o->now = now;
     if (o->sol_state == DNP3I_SOL_WAIT_CONFIRM && now >= o->sol_deadline) {
         int n = dnp3i_os_ev_unwrite(o, o->sol_seq, false);
+        /* An unsolicited response built meanwhile holds newer events than
+         * these: rebuilt, oldest first. */
+        dnp3i_os_unsol_yield(o);
         o->counters.confirms_timed_out++;
         dnp3i_os_log(o, DNP3_LOG_INFO, "no confirm for response seq %u: %d events kept", o->sol_seq,
                      n);
@@ -371,6 +396,7 @@ void dnp3_outstation_on_timer(dnp3_outstation_t *o, dnp3_timestamp_t now)
         o->need_time_at = DNP3_TIMESTAMP_NEVER;
     }
     dnp3i_os_unsol_poll(o, now);
+    run_deferred(o);
 }
 
 void dnp3_outstation_on_link_event(dnp3_outstation_t *o, dnp3_timestamp_t now,
@@ -394,6 +420,7 @@ void dnp3_outstation_on_link_event(dnp3_outstation_t *o, dnp3_timestamp_t now,
         o->item_count = 0;
         o->sel_valid = false;
         o->rx_valid = false;
+        o->read_deferred = false;
         dnp3i_os_unsol_link(o, false);
         /* Nothing sent on the old connection counts as delivered (13.3). */
         dnp3i_os_ev_unwrite_all(o);

@@ -74,6 +74,16 @@ void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up)
 static void on_confirm_timeout(dnp3_outstation_t *o, dnp3_timestamp_t now)
 {
     o->counters.confirms_timed_out++;
+    if (o->read_deferred) {
+        /* A READ waits: no retry, it reports the events instead, in order
+         * with the newer ones (the master may have them: a duplicate). */
+        dnp3i_os_log(o, DNP3_LOG_INFO,
+                     "unsolicited seq %u not confirmed: a READ reports its events", o->uns_seq);
+        dnp3i_os_ev_unwrite(o, o->uns_seq, true);
+        o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
+        o->uns_state = DNP3I_UNS_IDLE;
+        return;
+    }
     if (o->cfg.unsolicited_retries == DNP3_OUTSTATION_RETRIES_UNLIMITED ||
         o->uns_tries <= o->cfg.unsolicited_retries) {
         o->counters.unsolicited_retried++;
@@ -124,6 +134,27 @@ void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now)
     default:
         return;
     }
+}
+
+void dnp3i_os_unsol_yield(dnp3_outstation_t *o)
+{
+    if (o->uns_state != DNP3I_UNS_READY || o->uns_is_null)
+        return;
+    /* A READ's response goes out before an unsolicited response that
+     * waits to be sent (take_fragment), and would carry the NEWER events
+     * of a point (the unsolicited one holds the older ones): the master
+     * would see a point go back in time. The events go back to the buffer
+     * and the READ reports them, oldest first. */
+    int n = dnp3i_os_ev_unwrite(o, o->uns_seq, true);
+    if (o->uns_tries == 0) {
+        /* Never sent: the fragment never existed for the master. */
+        o->counters.events_sent -= (uint64_t)n;
+    } else {
+        /* Sent before, unconfirmed: a retry. Its sequence is done with, so
+         * that the next unsolicited response is not taken for a repeat. */
+        o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
+    }
+    o->uns_state = DNP3I_UNS_IDLE;
 }
 
 void dnp3i_os_unsol_confirm(dnp3_outstation_t *o, uint8_t seq)

@@ -117,6 +117,9 @@ struct dnp3_outstation {
     bool uns_is_null;
     uint32_t uns_tries; /* sends of the fragment in uns_tx */
     dnp3_timestamp_t uns_deadline;
+    /* The READ in rx came while an unsolicited response with events waited
+     * for its confirm: answered after the confirm or its timeout. */
+    bool read_deferred;
 
     /* IIN */
     uint16_t app_iin;
@@ -235,6 +238,11 @@ uint32_t dnp3i_os_ev_unwritten(const dnp3_outstation_t *o, uint8_t event_class);
 /* ---- os_unsol.c ---- */
 void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now);
 void dnp3i_os_unsol_confirm(dnp3_outstation_t *o, uint8_t seq);
+/* Before each fragment of a READ's response (and when the events of an
+ * unconfirmed response come back): an unsolicited response built but not
+ * sent (or waiting for its retry) gives its events back to the buffer, so
+ * the response, which goes out first, reports them in order. */
+void dnp3i_os_unsol_yield(dnp3_outstation_t *o);
 void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up);
 size_t dnp3i_os_unsol_take(dnp3_outstation_t *o, dnp3_timestamp_t now, uint8_t *buf, size_t cap);
 dnp3_timestamp_t dnp3i_os_unsol_deadline(const dnp3_outstation_t *o);

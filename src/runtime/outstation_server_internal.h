@@ -24,6 +24,10 @@ typedef struct dnp3i_os_assoc {
     dnp3_network_t allow[DNP3_OUTSTATION_ALLOW_MAX];
     size_t allow_count;
     dnp3i_os_conn_t *conn; /* the connection carrying it, or NULL */
+    /* Events its buffer discarded (overflow), as last logged, and when. */
+    uint64_t discards_logged;
+    dnp3_timestamp_t discards_logged_at;
+    bool discards_once; /* logged at least once */
 } dnp3i_os_assoc_t;
 
 /* One connection (accepted: lives for it; a client's: for the client). */

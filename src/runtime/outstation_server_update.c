@@ -52,6 +52,42 @@ static void apply_batch(dnp3_outstation_server_t *srv, size_t pos, uint32_t n)
     dnp3i_os_wake_db(srv, db);
 }
 
+/* Events an association's buffer discarded so far (overflow, IIN2.3). */
+static uint64_t discards(const dnp3i_os_assoc_t *a)
+{
+    dnp3_event_buffer_counters_t e;
+    if (dnp3_event_buffer_counters(dnp3_outstation_event_buffer(a->session), &e) < 0)
+        return 0;
+    uint64_t n = 0;
+    for (int c = 0; c < 3; c++)
+        for (int t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
+            n += e.discarded[c][t];
+    return n;
+}
+
+/* After updates: an event buffer that overflowed says so, with the count of
+ * events lost (the master sees only IIN2.3). At most one line a second per
+ * association under a sustained overflow; what a skipped line would have
+ * said is in the next one. */
+static void report_discards(dnp3_outstation_server_t *srv)
+{
+    dnp3_timestamp_t now = dnp3_runtime_now(srv->rt);
+    for (size_t i = 0; i < srv->assoc_count; i++) {
+        dnp3i_os_assoc_t *a = &srv->assocs[i];
+        uint64_t n = discards(a);
+        if (n == a->discards_logged || (a->discards_once && now - a->discards_logged_at < 1000))
+            continue;
+        dnp3_runtime_log(srv->rt, DNP3_LOG_WARN,
+                         "outstation %u / master %u: event buffer full: %llu events discarded "
+                         "(%llu in all; IIN2.3 EVENT_BUFFER_OVERFLOW)",
+                         a->local, a->master, (unsigned long long)(n - a->discards_logged),
+                         (unsigned long long)n);
+        a->discards_logged = n;
+        a->discards_logged_at = now;
+        a->discards_once = true;
+    }
+}
+
 static void drain(void *arg)
 {
     dnp3_outstation_server_t *srv = arg;
@@ -74,6 +110,7 @@ static void drain(void *arg)
     srv->q_head = (head + done) % cap;
     srv->q_used -= done;
     uv_mutex_unlock(&srv->lock);
+    report_discards(srv);
 }
 
 int dnp3_outstation_server_update(dnp3_outstation_server_t *srv, dnp3_db_t *db,

@@ -8,7 +8,8 @@
 
 #include "scenario.h"
 
-static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
+/* 4 binary inputs, unsolicited responses on; max_tx 0: the default. */
+static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
 {
     dnp3_db_config_t d;
     dnp3_outstation_config_t c;
@@ -20,7 +21,14 @@ static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
     c.unsolicited = true;
     c.unsolicited_retries = retries;
     c.unsolicited_hold_count = hold_count;
+    if (max_tx)
+        c.max_tx_fragment = max_tx;
     scn_setup(t, &d, &c);
+}
+
+static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
+{
+    setup_unsol_max(t, retries, hold_count, 0);
 }
 
 /* Null unsolicited response, confirmed; then class 1 enabled. */
@@ -144,8 +152,10 @@ static void test_link_down(void **state)
     scn_teardown(&t);
 }
 
-/* A READ while an unsolicited response waits: answered, without the events
- * already on their way. */
+/* A READ while an unsolicited response with events waits for its confirm
+ * is answered after the confirm (as opendnp3 does too): answered at once,
+ * a point's newer events could reach the master before the older ones of
+ * the unsolicited response, when that is lost and retried. */
 static void test_read_during_unsol(void **state)
 {
     (void)state;
@@ -155,10 +165,149 @@ static void test_read_during_unsol(void **state)
     dnp3_db_update_binary(t.db, 0, true, 1, 1);
     advance(&t, 0);
     expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
     send_hex(&t, "C1 01 3C 02 06");
-    expect_hex(&t, "C1 81 90 00");
+    expect_none(&t); /* deferred */
     send_hex(&t, "D1 00");
-    assert_int_equal(counters(&t).events_confirmed, 1);
+    expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "C1 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    scn_teardown(&t);
+}
+
+/* The unsolicited response is not confirmed while a READ waits: no retry;
+ * the READ reports its events, then the newer one, in order. */
+static void test_read_during_unsol_confirm_timeout(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    send_hex(&t, "C1 01 3C 02 06");
+    advance(&t, 4999);
+    expect_none(&t);
+    advance(&t, 1); /* the unsolicited confirm timeout */
+    expect_hex(&t, "E1 81 90 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "C1 00");
+    advance(&t, 10000);
+    expect_none(&t);
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).unsolicited_retried, 0);
+    assert_int_equal(counters(&t).confirms_timed_out, 1);
+    scn_teardown(&t);
+}
+
+/* A READ comes after an unsolicited response was built (on the confirm of
+ * the previous one) but before it was sent, and a newer event of the same
+ * point came in between. The READ's response goes out first, so it must
+ * carry the older event too, in order: the unsolicited response gives its
+ * events back (without it the master saw 3 before 2, found by the no-loss
+ * test through the fault proxy, tests/e2e/test_noloss_cuts.py). */
+static void test_read_before_built_unsol_is_sent(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    send_hex(&t, "D1 00"); /* the next unsolicited response is built: event 2 */
+    dnp3_db_update_binary(t.db, 0, true, 1, 3);
+    send_hex(&t, "C1 01 3C 02 06"); /* READ class 1 before it was taken */
+    expect_hex(&t, "E1 81 90 00 02 02 28 02 00"
+                   " 00 00 01 02 00 00 00 00 00"   /* event 2: false */
+                   " 00 00 81 03 00 00 00 00 00"); /* event 3: true */
+    send_hex(&t, "C1 00");
+    advance(&t, 10000);
+    expect_none(&t); /* nothing left for an unsolicited response */
+    assert_int_equal(counters(&t).events_confirmed, 3);
+    assert_int_equal(counters(&t).events_sent, 3);
+    scn_teardown(&t);
+}
+
+/* A READ's response is not confirmed (lost on the way); meanwhile a newer
+ * event of the point made an unsolicited response, which waited behind it.
+ * After the confirm timeout the older event goes out first, with the newer
+ * one behind it in the same unsolicited response. */
+static void test_unconfirmed_response_then_unsol_in_order(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    send_hex(&t, "C1 01 3C 02 06");
+    expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 0, false, 1, 2);
+    advance(&t, 0);
+    expect_none(&t);   /* built, waits behind the response */
+    advance(&t, 5000); /* the response's confirm timeout */
+    expect_hex(&t, "F1 82 90 00 02 02 28 02 00"
+                   " 00 00 81 01 00 00 00 00 00"
+                   " 00 00 01 02 00 00 00 00 00");
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    scn_teardown(&t);
+}
+
+/* The times (ms) of the g2v2 events of one response fragment, which has one
+ * header (02 02 28 count16): returns the count. */
+static size_t g2v2_times(const uint8_t *f, size_t len, uint64_t *times, size_t cap)
+{
+    assert_true(len >= 9);
+    assert_int_equal(f[4], 2);
+    assert_int_equal(f[5], 2);
+    assert_int_equal(f[6], 0x28);
+    size_t n = (size_t)f[7] | (size_t)f[8] << 8;
+    assert_int_equal(len, 9 + 9 * n);
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *e = f + 9 + 9 * i + 3;
+        times[i] = 0;
+        for (int b = 5; b >= 0; b--)
+            times[i] = times[i] << 8 | e[b];
+    }
+    return n;
+}
+
+/* A READ's response takes two fragments; while the first waits for its
+ * confirm, an unsolicited response is built with the events left over and
+ * a newer event comes. The second fragment selects its events only after
+ * the unsolicited response gave its (older) ones back: all in order. */
+static void test_multi_fragment_read_and_unsol_in_order(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol_max(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 249);
+    start(&t);
+    for (uint64_t k = 1; k <= 30; k++)
+        dnp3_db_update_binary(t.db, 0, k & 1, 1, k);
+    send_hex(&t, "C1 01 3C 02 06");
+    uint8_t f[2048];
+    uint64_t times[64];
+    size_t len = take(&t, f, sizeof f);
+    assert_int_equal(f[0], 0xA1); /* FIR CON seq 1 */
+    size_t first = g2v2_times(f, len, times, 64);
+    assert_int_equal(first, 26); /* (249 - 4 - 5) / 9 */
+    assert_int_equal(times[25], 26);
+    advance(&t, 0); /* the unsolicited response is built: 27..30 */
+    expect_none(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 31);
+    send_hex(&t, "C1 00");
+    len = take(&t, f, sizeof f);
+    assert_int_equal(f[0] & 0xC0, 0x40); /* FIN */
+    size_t second = g2v2_times(f, len, times, 64);
+    assert_int_equal(second, 5);
+    for (size_t i = 0; i < second; i++)
+        assert_int_equal(times[i], 27 + i);
     scn_teardown(&t);
 }
 
@@ -321,6 +470,10 @@ int main(void)
         cmocka_unit_test(test_link_down),
         cmocka_unit_test(test_read_during_unsol),
         cmocka_unit_test(test_command_event_unsolicited),
+        cmocka_unit_test(test_read_before_built_unsol_is_sent),
+        cmocka_unit_test(test_read_during_unsol_confirm_timeout),
+        cmocka_unit_test(test_unconfirmed_response_then_unsol_in_order),
+        cmocka_unit_test(test_multi_fragment_read_and_unsol_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,13 @@ static void usage(FILE *f)
           "  --simulate          move values every --period so events flow; a CROB on a\n"
           "                      binary output drives the binary input of the same index\n"
           "  --period DURATION   simulation period (default 1s; 500ms, 10s, 1m)\n"
+          "  --generate N        a known event sequence (not with --simulate): step k =\n"
+          "                      1..N sets counter 0 to BASE+k and binary input 0 to\n"
+          "                      (k odd) in one batch, times strictly increasing\n"
+          "  --generate-rate R   steps per second (default 10; 0: no pause)\n"
+          "  --generate-base B   BASE (default 0)\n"
+          "  --generate-burst M  the first M steps at once, then R per second\n"
+          "  --generate-delay D  wait D before the first step (default 0s)\n"
           "  --log-level LEVEL   error, warn, info (default) or debug\n"
           "  --decode LEVEL      protocol trace of every request and response: none\n"
           "                      (default), header, objects (object headers) or values;\n"
@@ -70,7 +77,12 @@ enum {
     OPT_LEVEL,
     OPT_SYSLOG,
     OPT_CHECK,
-    OPT_DECODE
+    OPT_DECODE,
+    OPT_GENERATE,
+    OPT_GEN_RATE,
+    OPT_GEN_BASE,
+    OPT_GEN_BURST,
+    OPT_GEN_DELAY
 };
 
 static const struct option own[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -84,14 +96,23 @@ static const struct option own[] = {{"listen", required_argument, NULL, OPT_LIST
                                     {"syslog", no_argument, NULL, OPT_SYSLOG},
                                     {"check", no_argument, NULL, OPT_CHECK},
                                     {"decode", required_argument, NULL, OPT_DECODE},
+                                    {"generate", required_argument, NULL, OPT_GENERATE},
+                                    {"generate-rate", required_argument, NULL, OPT_GEN_RATE},
+                                    {"generate-base", required_argument, NULL, OPT_GEN_BASE},
+                                    {"generate-burst", required_argument, NULL, OPT_GEN_BURST},
+                                    {"generate-delay", required_argument, NULL, OPT_GEN_DELAY},
                                     {NULL, 0, NULL, 0}};
 
 typedef struct flags {
     const char *listen, *connect, *points, *maxconn, *period, *level, *decode;
+    const char *gen[5]; /* --generate, -rate, -base, -burst, -delay */
     const char *allow[DNP3_RUNTIME_ALLOW_MAX];
     size_t allow_count;
     bool simulate, syslog, check;
 } flags_t;
+
+static const char *const gen_names[5] = {"--generate", "--generate-rate", "--generate-base",
+                                         "--generate-burst", "--generate-delay"};
 
 static int read_flags(opts_t *o, flags_t *f)
 {
@@ -120,6 +141,13 @@ static int read_flags(opts_t *o, flags_t *f)
             break;
         case OPT_DECODE:
             rc = opts_once(o, &f->decode, arg, "--decode");
+            break;
+        case OPT_GENERATE:
+        case OPT_GEN_RATE:
+        case OPT_GEN_BASE:
+        case OPT_GEN_BURST:
+        case OPT_GEN_DELAY:
+            rc = opts_once(o, &f->gen[id - OPT_GENERATE], arg, gen_names[id - OPT_GENERATE]);
             break;
         case OPT_SIMULATE:
             f->simulate = true;
@@ -175,6 +203,37 @@ static int listen_flag(const char *s, osc_config_t *c, char *msg, size_t msglen)
         return -1;
     if (any)
         c->listen_port = 0;
+    return 0;
+}
+
+/* --generate and its companions (os_generate.c). */
+static int generate_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
+{
+    unsigned long v[4] = {0, 10, 0, 0};
+    static const unsigned long max[4] = {100000000ul, 1000000ul, 4294967295ul, 100000000ul};
+    for (int i = 0; i < 4; i++) {
+        if (f->gen[i] && flag_number(o, f->gen[i], gen_names[i], max[i], &v[i]) < 0)
+            return -1;
+    }
+    if (f->gen[4]) {
+        char msg[160];
+        uint64_t ms;
+        if (opts_duration_ms(f->gen[4], &ms, msg, sizeof msg) < 0 || ms > 86400000u)
+            return UERR(o, "--generate-delay: %s", ms > 86400000u ? "at most 1 day" : msg);
+        c->generate_delay_ms = (uint32_t)ms;
+    }
+    if (!f->gen[0] && (f->gen[1] || f->gen[2] || f->gen[3] || f->gen[4]))
+        return UERR(o, "--generate-rate, -base, -burst and -delay need --generate N");
+    if (f->gen[0] && v[0] == 0)
+        return UERR(o, "--generate: at least 1 step");
+    if (v[0] && (c->simulate || f->simulate))
+        return UERR(o, "--generate and --simulate both move the points: one or the other");
+    if (v[2] + v[0] > 0xFFFFFFFFul)
+        return UERR(o, "--generate-base: base + steps must fit a 32-bit counter");
+    c->generate_count = (uint32_t)v[0];
+    c->generate_rate = (uint32_t)v[1];
+    c->generate_base = (uint32_t)v[2];
+    c->generate_burst = (uint32_t)v[3];
     return 0;
 }
 
@@ -238,6 +297,8 @@ static int apply_flags(const opts_t *o, const flags_t *f, osc_config_t *c)
         if (osc_decode_text(c, f->decode, why, sizeof why) < 0)
             return UERR(o, "--decode: %s", why);
     }
+    if (generate_flags(o, f, c) < 0)
+        return -1;
     c->simulate = c->simulate || f->simulate;
     c->syslog = c->syslog || f->syslog;
     return 0;

@@ -223,6 +223,7 @@ void os_app_print_counters(os_app_t *app, FILE *f)
             print_assoc(f, o, local, master, connected);
         }
     }
+    os_generate_print(app, f);
     fflush(f);
 }
 
@@ -476,6 +477,8 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
     }
     if (status == 0 && cfg->simulate && os_simulate_start(app) < 0)
         status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start the simulation thread", "");
+    if (status == 0 && cfg->generate_count && os_generate_start(app) < 0)
+        status = fail(err, OS_EXIT_FAILURE, "%s%s", "cannot start the generator thread", "");
     app->quiet = status != 0; /* the line above said it all: no teardown lines */
     return status;
 }
@@ -484,6 +487,7 @@ int os_app_run(os_app_t *app)
 {
     int rc = dnp3_runtime_run(app->rt);
     os_simulate_stop(app);
+    os_generate_stop(app);
     dnp3_runtime_log(app->rt, DNP3_LOG_INFO, "stopped");
     if (rc < 0)
         return OS_EXIT_FAILURE;
@@ -493,6 +497,7 @@ int os_app_run(os_app_t *app)
 void os_app_free(os_app_t *app)
 {
     os_simulate_stop(app);
+    os_generate_stop(app);
     dnp3_runtime_free(app->rt); /* first: it runs closures still posted to the servers */
     for (size_t g = 0; g < app->group_count; g++)
         dnp3_outstation_server_free(app->groups[g].srv);

@@ -62,6 +62,11 @@ struct os_app {
     bool sim_started;
     atomic_bool sim_stop;
     uint64_t sim_step;
+    /* generator (os_generate.c) */
+    pthread_t gen_thread;
+    bool gen_started;
+    atomic_bool gen_stop;
+    atomic_uint_fast64_t gen_step; /* steps queued so far */
 };
 
 /* Build everything and start listening / connecting. On failure writes
@@ -82,6 +87,11 @@ void os_app_print_counters(os_app_t *app, FILE *f);
 /* Simulation (os_simulate.c): a thread that moves values every period. */
 int os_simulate_start(os_app_t *app);
 void os_simulate_stop(os_app_t *app);
+/* The generator (os_generate.c): a thread that applies the known sequence
+ * of cfg->generate_*; a line "generator: ..." in the counters. */
+int os_generate_start(os_app_t *app);
+void os_generate_stop(os_app_t *app);
+void os_generate_print(os_app_t *app, FILE *f);
 /* A control carried out drives the points (binary output status, and with
  * simulate the matching binary input). Called on the loop thread. */
 void os_simulate_control(os_app_t *app, size_t station, const dnp3_control_t *c);

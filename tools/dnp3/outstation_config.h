@@ -68,6 +68,15 @@ typedef struct osc_config {
     bool simulate;
     uint32_t simulate_period_ms;
 
+    /* --generate (os_generate.c): a known event sequence for tests. Step k
+     * (1..generate_count) sets counter 0 to generate_base + k and binary
+     * input 0 to k odd, with strictly increasing times. 0 steps: off. */
+    uint32_t generate_count;
+    uint32_t generate_rate;     /* steps per second; 0: no pause */
+    uint32_t generate_base;     /* default 0 */
+    uint32_t generate_burst;    /* the first steps given at once (no pause) */
+    uint32_t generate_delay_ms; /* before the first step */
+
     /* COLD/WARM_RESTART: refused (IIN2.0, default), or accepted with
      * restart_delay_ms in the g52 answer, after which the tool stops
      * cleanly and exits OS_EXIT_RESTART for its supervisor to start it

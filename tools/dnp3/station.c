@@ -154,6 +154,29 @@ static void cb_command(void *ctx, const dnp3_command_result_t *r)
         st->on_command_done(st, r);
 }
 
+/* The two IIN bits that mean events were lost, said plainly (the
+ * association's IIN line only names them): the event record has a gap, and
+ * the integrity poll that follows (on by default) refreshes the values. */
+static void cb_iin(void *ctx, uint16_t old_iin, uint16_t new_iin)
+{
+    station_t *st = ctx;
+    uint16_t set = (uint16_t)(new_iin & ~old_iin);
+    /* `dnp3 master` (keep_trying) polls; the one-shot commands do not. */
+    const char *poll = st->keep_trying ? "; integrity poll follows" : "";
+    if (st->quiet || !st->rt)
+        return;
+    if (set & DNP3_IIN_DEVICE_RESTART)
+        dnp3_runtime_log(st->rt, DNP3_LOG_WARN,
+                         "%s: the outstation restarted (IIN1.7 DEVICE_RESTART): events it had "
+                         "not had confirmed before the restart may be lost%s",
+                         st->target.name, poll);
+    if (set & DNP3_IIN_EVENT_BUFFER_OVERFLOW)
+        dnp3_runtime_log(st->rt, DNP3_LOG_WARN,
+                         "%s: the outstation's event buffer overflowed (IIN2.3 "
+                         "EVENT_BUFFER_OVERFLOW): events were lost%s",
+                         st->target.name, poll);
+}
+
 static void cb_log(void *ctx, dnp3_log_level_t level, const char *msg)
 {
     station_t *st = ctx;
@@ -244,6 +267,7 @@ static int new_assoc(station_t *st, const station_run_opts_t *r, dnp3_master_con
         .on_fragment_end = cb_fragment_end,
         .on_command_done = cb_command,
         .on_task_done = cb_task,
+        .on_iin = cb_iin,
         .on_log = cb_log,
         .utc_now = cb_utc,
     };
