@@ -7,21 +7,29 @@
 #     under valgrind, one log per process in BUILD/valgrind-e2e/<test>/.
 #     The test must pass and every log must end with "ERROR SUMMARY: 0".
 # The test list and each command line come from ctest itself, so nothing here
-# goes stale when tests are added.
+# goes stale when tests are added. VALGRIND_ONLY=REGEX runs only the tests
+# whose name matches (as ctest -R would).
 set -euo pipefail
 build=${1:-build}
-# Outstation and master sessions, poll/operate/probe, decode: each tolerates
-# the slowdown and ends its dnp3 processes cleanly (no SIGKILL, so every
-# process writes its leak summary).
-VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_session e2e.test_probe e2e.test_decode_text"}
+# The outstation session (test_outstation_session), the master, poll and
+# operate against a dnp3 outstation (test_master_cli), probe (test_probe) and
+# decode (test_decode_text). Each tolerates the slowdown (waits are scaled by
+# DNP3C_TIME_SCALE) and ends its dnp3 processes cleanly (no SIGKILL, so every
+# process writes its leak summary). Not test_master_session: slowed down,
+# tshark flags some of its captured responses with expert warnings (seen
+# once, 2026-12-01, not yet explained; valgrind itself found no error there).
+VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_cli e2e.test_probe e2e.test_decode_text"}
 command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/deps.sh installs it)"; exit 1; }
 cd "$build"
 vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
-ctest --show-only=json-v1 | VALGRIND_E2E="$VALGRIND_E2E" python3 -c '
-import json, os, shlex, sys
+ctest --show-only=json-v1 | VALGRIND_E2E="$VALGRIND_E2E" VALGRIND_ONLY="${VALGRIND_ONLY:-}" python3 -c '
+import json, os, re, shlex, sys
 e2e = os.environ["VALGRIND_E2E"].split()
+only = re.compile(os.environ["VALGRIND_ONLY"])
 for t in json.load(sys.stdin)["tests"]:
     name = t["name"]
+    if not only.search(name):
+        continue
     if name.startswith(("unit.", "scenario.", "fuzz_replay.")) or name in e2e:
         env = [p["value"] for p in t.get("properties", []) if p["name"] == "ENVIRONMENT"]
         print(name + "\t" + " ".join(env[0] if env else []) + "\t" + shlex.join(t["command"]))
@@ -59,7 +67,7 @@ while IFS=$'\t' read -r name env cmd; do
   e2e.*)
     rm -rf "${logs:?}/$name"; mkdir -p "$logs/$name"
     # shellcheck disable=SC2086
-    env $env DNP3_BIN="$wrapper" DNP3C_VALGRIND_LOGS="$logs/$name" $cmd > "$log" 2>&1 || rc=$?
+    env $env DNP3_BIN="$wrapper" DNP3C_VALGRIND_LOGS="$logs/$name" DNP3C_TIME_SCALE=4 $cmd > "$log" 2>&1 || rc=$?
     if [ $rc -eq 0 ] && ! check_logs "$logs/$name" >> "$log"; then rc=98; fi
     ;;
   *)
