@@ -62,7 +62,7 @@ status=0; n=0; bad=0; t0=$(date +%s)
 while IFS=$'\t' read -r name env cmd; do
   n=$((n + 1))
   log="valgrind-${name}.log"
-  rc=0
+  rc=0; start=$(date +%s)
   case $name in
   e2e.*)
     rm -rf "${logs:?}/$name"; mkdir -p "$logs/$name"
@@ -76,7 +76,7 @@ while IFS=$'\t' read -r name env cmd; do
     ;;
   esac
   if [ $rc -eq 0 ]; then
-    echo "valgrind: $name clean"
+    echo "valgrind: $name clean ($(($(date +%s) - start)) s)"
   elif [ $rc -eq 77 ]; then
     echo "valgrind: $name skipped"
   else
