@@ -3,8 +3,9 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?=
 
-.PHONY: all deps build test asan-build test-asan fuzz-smoke bench demo install clean format valgrind coverage
+.PHONY: all deps build test asan-build test-asan fuzz fuzz-smoke bench demo install clean format valgrind coverage
 
 all: build
 
@@ -30,6 +31,11 @@ asan-build: deps $(ASAN_BUILD)/CMakeCache.txt
 test-asan: asan-build
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest -j $(JOBS) --output-on-failure
+
+# `make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS="link master"`: each target (all
+# by default) for FUZZ_SECONDS, corpus kept in $(ASAN_BUILD)/fuzz-corpus/<name>.
+fuzz: asan-build
+	@bash scripts/fuzz.sh $(ASAN_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: asan-build
 	@bash scripts/fuzz-smoke.sh $(ASAN_BUILD) $(FUZZ_SECONDS)

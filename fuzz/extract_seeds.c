@@ -8,6 +8,8 @@
  *   OUT/transport/<file>.<n> TPDUs in fuzz_transport's record format
  *   OUT/app/<file>.<n>       complete application fragments (fuzz_app)
  *   OUT/decode/<file>.<flow> a flow's bytes in fuzz_decode's record format
+ *   OUT/outstation/<file>    the capture's requests as a fuzz_outstation program
+ *   OUT/master/<file>        its responses as a fuzz_master program
  * A missing capture directory is not an error: it prints why and writes no
  * seeds (the committed ones in fuzz/corpus still run). */
 #include <dirent.h>
@@ -25,6 +27,7 @@
 #define MAX_FLOWS        8
 #define MAX_APP_SEEDS    24 /* per capture */
 #define MAX_TP_RECORDS   48 /* per transport seed */
+#define MAX_SESSION_SEED (8 * 1024)
 
 typedef struct flow_state {
     dnp3_link_parser_t link;
@@ -68,7 +71,66 @@ static bool has_suffix(const char *s, const char *suffix)
 
 typedef struct outdirs {
     char capture[4096], link[4096], transport[4096], app[4096], decode[4096];
+    char outstation[4096], master[4096];
 } outdirs_t;
+
+/* The session targets' programs (fuzz_outstation.c, fuzz_master.c document
+ * the operation bytes), one of each per capture. */
+typedef struct session_seeds {
+    uint8_t os[MAX_SESSION_SEED], ms[MAX_SESSION_SEED];
+    size_t os_len, ms_len;
+} session_seeds_t;
+
+static session_seeds_t seeds;
+
+static void seed_put(uint8_t *buf, size_t *len, const uint8_t *b, size_t n)
+{
+    if (*len + n <= MAX_SESSION_SEED) {
+        memcpy(buf + *len, b, n);
+        *len += n;
+    }
+}
+
+/* A request (function below RESPONSE) becomes an outstation operation 0
+ * (raw request from master 1 to address 10: selector 0, length of what
+ * follows the control byte, the fragment), then 8 (take the answer) and 4
+ * with byte 1 (confirm the last response). A response becomes a master operation 0 with
+ * arg bit 0 (sequence set to the last request's; an unsolicited response
+ * keeps its own), then 2 (take what the master sends: confirms, requests)
+ * and 1 with arg 4 (one second on). Fragments over 256 bytes do not fit a
+ * length byte and are left out. */
+static void add_session_fragment(const uint8_t *f, size_t n)
+{
+    if (n < 2 || n > 256)
+        return;
+    if (f[1] < DNP3_FC_RESPONSE) {
+        const uint8_t op[3] = {0, 0, (uint8_t)(n - 1)}, after[3] = {8, 4, 1};
+        if (seeds.os_len + sizeof op + n + sizeof after <= MAX_SESSION_SEED) {
+            seed_put(seeds.os, &seeds.os_len, op, sizeof op);
+            seed_put(seeds.os, &seeds.os_len, f, n);
+            seed_put(seeds.os, &seeds.os_len, after, sizeof after);
+        }
+    } else if (f[1] == DNP3_FC_RESPONSE || f[1] == DNP3_FC_UNSOLICITED_RESPONSE) {
+        const uint8_t op[2] = {f[1] == DNP3_FC_RESPONSE ? 0x08 : 0x00, (uint8_t)n};
+        const uint8_t after[2] = {0x02, 0x01 | 4 << 3};
+        if (n < 256 && seeds.ms_len + sizeof op + n + sizeof after <= MAX_SESSION_SEED) {
+            seed_put(seeds.ms, &seeds.ms_len, op, sizeof op);
+            seed_put(seeds.ms, &seeds.ms_len, f, n);
+            seed_put(seeds.ms, &seeds.ms_len, after, sizeof after);
+        }
+    }
+}
+
+/* The master program starts with its configuration byte (0: plain), the
+ * link up (operation 3, arg 0) and an integrity poll (operation 5, task 0,
+ * two parameter bytes) taken (operation 2). */
+static void start_session_seeds(void)
+{
+    static const uint8_t start[] = {0x00, 0x03, 0x05, 0x00, 0x00, 0x02};
+    seeds.os_len = 0;
+    seeds.ms_len = 0;
+    seed_put(seeds.ms, &seeds.ms_len, start, sizeof start);
+}
 
 /* One completed link frame: its TPDU goes to the transport record stream and
  * the reassembler; a completed fragment becomes an app seed. */
@@ -87,6 +149,8 @@ static void on_frame(const outdirs_t *o, const char *base, flow_state_t *fs,
     dnp3_tp_result_t res;
     int rc =
         dnp3_tp_reassembler_feed(&fs->tp, fr->hdr.src, fr->hdr.dst, fr->user, fr->user_len, &res);
+    if (rc == 1)
+        add_session_fragment(res.fragment, res.len);
     if (rc == 1 && *app_seeds < MAX_APP_SEEDS) {
         char name[512];
         snprintf(name, sizeof name, "%s.%u", base, (*app_seeds)++);
@@ -137,6 +201,7 @@ static void extract_one(const outdirs_t *o, const char *dir, const char *file, f
         flows[i].record_count = 0;
     }
     unsigned app_seeds = 0;
+    start_session_seeds();
     cap_chunk_t ch;
     while (capture_next(c, &ch) == 1) {
         if (ch.flow_id >= MAX_FLOWS)
@@ -156,6 +221,10 @@ static void extract_one(const outdirs_t *o, const char *dir, const char *file, f
         }
     }
     capture_close(c);
+    if (seeds.os_len > 0)
+        write_file(o->outstation, file, seeds.os, seeds.os_len);
+    if (seeds.ms_len > 6)
+        write_file(o->master, file, seeds.ms, seeds.ms_len);
 
     for (unsigned i = 0; i < MAX_FLOWS; i++) {
         char name[512];
@@ -183,8 +252,10 @@ int main(int argc, char **argv)
     snprintf(o.transport, sizeof o.transport, "%s/transport", argv[2]);
     snprintf(o.app, sizeof o.app, "%s/app", argv[2]);
     snprintf(o.decode, sizeof o.decode, "%s/decode", argv[2]);
+    snprintf(o.outstation, sizeof o.outstation, "%s/outstation", argv[2]);
+    snprintf(o.master, sizeof o.master, "%s/master", argv[2]);
     if (make_dir(argv[2]) || make_dir(o.capture) || make_dir(o.link) || make_dir(o.transport) ||
-        make_dir(o.app) || make_dir(o.decode))
+        make_dir(o.app) || make_dir(o.decode) || make_dir(o.outstation) || make_dir(o.master))
         return 1;
 
     DIR *d = opendir(argv[1]);

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from dnp3wire import crc, frame, tshark_check  # noqa: F401 (frame re-exported)
+from dnp3wire import TIME_SCALE, crc, frame, tshark_check  # noqa: F401 (frame re-exported)
 
 BIN = os.environ.get("DNP3_BIN", "")
 failures = []
@@ -106,8 +106,9 @@ def run_json(args, stdin=None):
 
 
 def wait_for(pred, timeout, what):
-    """Poll pred every 0.1 s until it returns something true (returned), else fail."""
-    deadline = time.monotonic() + timeout
+    """Poll pred every 0.1 s until it returns something true (returned), else fail. The
+    timeout is scaled by DNP3C_TIME_SCALE (dnp3wire.TIME_SCALE: longer under valgrind)."""
+    deadline = time.monotonic() + timeout * TIME_SCALE
     while time.monotonic() < deadline:
         v = pred()
         if v:

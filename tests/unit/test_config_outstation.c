@@ -319,6 +319,17 @@ static void missing_file_is_one_line(void **state)
     done(c);
 }
 
+/* A value with control characters (a quoted YAML scalar may hold any)
+ * is echoed escaped, so the error stays one printable line (found by
+ * fuzz/fuzz_master_yaml.c). */
+static void control_characters_are_escaped(void **state)
+{
+    (void)state;
+    fails_with("log:\n  level: \"lo\\nud\\t\\x01\"\n" MINIMAL,
+               "site.yaml:2: log.level: 'lo\\nud\\t\\x01' is not one of: error, warn, info, "
+               "debug");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +344,7 @@ int main(void)
         cmocka_unit_test(station_errors),
         cmocka_unit_test(syntax_and_shape_errors),
         cmocka_unit_test(missing_file_is_one_line),
+        cmocka_unit_test(control_characters_are_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,18 +75,40 @@ const yaml_node_t *cy_root(cy_t *cy)
     return yaml_document_get_root_node(&cy->doc);
 }
 
+/* out = s with control characters as \n, \t, \xHH (values from the file
+ * may hold any), so that an error stays one printable line. */
+static void escape_controls(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 5 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\t') {
+            out[n++] = '\\';
+            out[n++] = c == '\n' ? 'n' : 't';
+        } else if (c < 0x20 || c == 0x7F) {
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02X", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+}
+
 int cy_error(cy_t *cy, const yaml_node_t *node, const char *field, const char *fmt, ...)
 {
-    char msg[384];
+    char msg[384], clean[384], where[CY_FIELD_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    escape_controls(clean, sizeof clean, msg);
     size_t line = node ? node->start_mark.line + 1 : 1;
-    if (field && field[0])
-        snprintf(cy->err, cy->errlen, "%s:%zu: %s: %s", cy->file, line, field, msg);
-    else
-        snprintf(cy->err, cy->errlen, "%s:%zu: %s", cy->file, line, msg);
+    if (field && field[0]) {
+        escape_controls(where, sizeof where, field);
+        snprintf(cy->err, cy->errlen, "%s:%zu: %s: %s", cy->file, line, where, clean);
+    } else {
+        snprintf(cy->err, cy->errlen, "%s:%zu: %s", cy->file, line, clean);
+    }
     return -1;
 }
 
