@@ -40,11 +40,12 @@ static void mark_selected(dnp3_event_buffer_t *b, uint32_t r)
 {
     dnp3i_ev_t *e = &b->pool[r];
     e->state = DNP3I_EV_SELECTED;
-    e->sel_pos = b->sel_count;
+    DNP3I_SEL_POS(e) = b->sel_count;
     b->selection[b->sel_count++] = r;
     b->class_busy[e->cls - 1u]++;
-    if (b->latest[e->point_slot] == r)
-        b->latest[e->point_slot] = DNP3I_NIL;
+    uint32_t slot = dnp3i_ev_slot(b, e);
+    if (b->latest[slot] == r)
+        b->latest[slot] = DNP3I_NIL;
 }
 
 /* The selection is selection[0..old) (earlier selects, SOE order) followed
@@ -69,7 +70,7 @@ static void merge_runs(dnp3_event_buffer_t *b, uint32_t old)
     }
     for (uint32_t k = 0; k < n; k++) {
         b->selection[k] = b->scratch[k];
-        b->pool[b->scratch[k]].sel_pos = k;
+        DNP3I_SEL_POS(&b->pool[b->scratch[k]]) = k;
     }
     b->sel_count = n;
 }
@@ -87,7 +88,7 @@ static void compact(dnp3_event_buffer_t *b)
         if (r == DNP3I_NIL)
             continue;
         b->selection[n] = r;
-        b->pool[r].sel_pos = n++;
+        DNP3I_SEL_POS(&b->pool[r]) = n++;
     }
     b->sel_count = n;
 }
@@ -167,13 +168,13 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     out->event_class = e->cls;
     out->variation = e->variation;
     out->flags = e->flags;
-    out->status = e->status;
-    out->time = e->time;
+    out->time = (uint64_t)e->time_hi << 32 | e->time_lo;
     if (out->type == DNP3_PT_OCTET_STRING) {
-        out->value.octets.data = b->octets + (size_t)e->octet_slot * b->octet_size;
-        out->value.octets.len = e->octet_len;
+        out->value.octets.data = b->octets + (size_t)e->value * b->octet_size;
+        out->value.octets.len = e->aux;
     } else {
-        out->value = e->value;
+        out->status = e->aux;
+        memcpy(&out->value, &e->value, sizeof e->value);
     }
     return DNP3_OK;
 }

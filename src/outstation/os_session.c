@@ -245,7 +245,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         dnp3i_os_log(o, DNP3_LOG_WARN, "malformed request of %zu bytes ignored", len);
         return;
     }
-    o->counters.requests[h.func]++;
+    o->counters.requests[dnp3i_os_fc_slot(h.func)]++;
     dnp3i_os_trace(o, false, src, data, len);
     if (h.func == DNP3_FC_CONFIRM) {
         on_confirm(o, &h);

@@ -67,6 +67,48 @@ typedef enum dnp3i_uns_state {
     DNP3I_UNS_BACKOFF  /* retries exhausted: waiting to start again */
 } dnp3i_uns_state_t;
 
+/* The session's counters, dense: dnp3_outstation_counters_t has a 64-bit
+ * entry for every function code and every command status, most of them
+ * undefined; an association keeps only the defined ones (its accessor
+ * spreads them out). */
+#define DNP3I_OS_FC_SLOTS 38 /* 0x00-0x21, 0x81-0x83, other */
+#define DNP3I_OS_CS_SLOTS 22 /* 0-18, 126, 127, other */
+#define DNP3I_OS_SCALARS(X)                                                                        \
+    X(responses)                                                                                   \
+    X(repeats)                                                                                     \
+    X(unsolicited_sent)                                                                            \
+    X(unsolicited_retried)                                                                         \
+    X(unsolicited_confirmed)                                                                       \
+    X(confirms_timed_out)                                                                          \
+    X(confirms_unexpected)                                                                         \
+    X(malformed)                                                                                   \
+    X(too_large)                                                                                   \
+    X(errors_iin)                                                                                  \
+    X(broadcasts)                                                                                  \
+    X(wrong_address)                                                                               \
+    X(events_sent)                                                                                 \
+    X(events_confirmed)                                                                            \
+    X(command_events)                                                                              \
+    X(select_timeouts)                                                                             \
+    X(link_up)                                                                                     \
+    X(link_down)
+#define DNP3I_OS_SCALAR_FIELD(name) uint64_t name;
+typedef struct dnp3i_os_counters {
+    uint64_t requests[DNP3I_OS_FC_SLOTS];
+    uint64_t controls[DNP3I_OS_CS_SLOTS];
+    DNP3I_OS_SCALARS(DNP3I_OS_SCALAR_FIELD)
+} dnp3i_os_counters_t;
+
+/* Slot of a function code / a command status in the dense tables. */
+static inline unsigned dnp3i_os_fc_slot(uint8_t fc)
+{
+    return fc <= 0x21 ? fc : fc >= 0x81 && fc <= 0x83 ? 34u + (fc - 0x81u) : 37u;
+}
+static inline unsigned dnp3i_os_cs_slot(uint8_t st)
+{
+    return st <= 18 ? st : st == 126 ? 19u : st == 127 ? 20u : 21u;
+}
+
 struct dnp3_outstation {
     dnp3_outstation_config_t cfg;
     char attr[7][DNP3_OUTSTATION_ATTR_MAX + 1]; /* copied attribute strings */
@@ -88,7 +130,9 @@ struct dnp3_outstation {
     bool sel_valid;
     uint8_t sel_seq;
     dnp3_timestamp_t sel_time;
-    uint8_t *sel_objs; /* the select's object bytes */
+    /* The select's object bytes, as their length and a 64-bit hash (an
+     * OPERATE must carry the same objects, 4.4.3): no copy is kept. */
+    uint64_t sel_hash;
     size_t sel_len;
 
     /* solicited response */
@@ -135,7 +179,7 @@ struct dnp3_outstation {
     dnp3_timestamp_t utc_at;
     dnp3_timestamp_t now; /* of the call in progress */
 
-    dnp3_outstation_counters_t counters;
+    dnp3i_os_counters_t counters;
 };
 
 /* ---- os_iin.c ---- */

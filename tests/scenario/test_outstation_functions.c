@@ -239,6 +239,9 @@ static void test_error_bits(void **state)
     expect_hex(&t, "C7 81 90 02");
     assert_int_equal(counters(&t).errors_iin, 8);
     assert_int_equal(counters(&t).requests[DNP3_FC_READ], 5);
+    /* 0x70 is no code 1815-2012 defines: counted apart, not in requests[0x70]. */
+    assert_int_equal(counters(&t).requests_other, 1);
+    assert_int_equal(counters(&t).requests[0x70], 0);
     scn_teardown(&t);
 }
 
