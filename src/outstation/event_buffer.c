@@ -86,8 +86,11 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
         return DNP3_E_NOMEM;
     for (uint64_t i = 0; i <= db->total_points; i++)
         b->latest[i] = DNP3I_NIL;
-    memcpy(b->slot_base, db->base, sizeof b->slot_base);
     b->cmd_slot = db->total_points;
+    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
+        b->slot_base[t] = t < DNP3_PT_COUNT_ ? db->base[t] : b->cmd_slot;
+        b->slot_mask[t] = t < DNP3_PT_COUNT_ ? UINT32_MAX : 0;
+    }
     b->free_head = DNP3I_NIL;
     for (uint32_t i = b->pool_size; i-- > 0;) {
         b->pool[i].by_class.next = b->free_head;
@@ -190,8 +193,8 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     b->resume_ok = false;
     dnp3i_ev_list_unlink(b->pool, &b->class_list[c], BY_CLASS, r);
     dnp3i_ev_list_unlink(b->pool, &b->type_list[t], BY_TYPE, r);
-    if (e->state == DNP3I_EV_WRITTEN)
-        dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
+    if (DNP3I_EV_IS_WRITTEN(e))
+        dnp3i_ev_list_unlink(b->pool, &b->key_list[DNP3I_EV_KEY(e)], BY_KEY, r);
     else if (e->state == DNP3I_EV_SELECTED) {
         b->selection[DNP3I_SEL_POS(e)] = DNP3I_NIL;
         b->sel_holes = true;
@@ -210,7 +213,7 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     else
         b->counters.superseded[c][t]++;
     if (t == DNP3_PT_OCTET_STRING) {
-        b->octet_next[e->value] = b->octet_free;
+        b->octet_next[(uint32_t)e->value] = b->octet_free;
         b->octet_free = (uint32_t)e->value;
     }
     e->state = DNP3I_EV_FREE;
@@ -222,8 +225,8 @@ void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
 {
     dnp3i_ev_t *e = &b->pool[r];
     b->resume_ok = false;
-    if (e->state == DNP3I_EV_WRITTEN) {
-        dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
+    if (DNP3I_EV_IS_WRITTEN(e)) {
+        dnp3i_ev_list_unlink(b->pool, &b->key_list[DNP3I_EV_KEY(e)], BY_KEY, r);
         b->counters.returned++;
     }
     b->class_busy[e->cls - 1u]--;
@@ -263,21 +266,18 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev)
     e->seq = ev->seq;
     e->time_lo = (uint32_t)ev->time;
     e->time_hi = (uint16_t)(ev->time >> 32);
+    e->variation = ev->variation;
+    e->flags = ev->flags;
     e->index = ev->index;
     e->type = (uint8_t)ev->type;
     e->cls = ev->event_class;
-    e->variation = ev->variation;
-    e->flags = ev->flags;
-    e->aux = ev->status;
+    e->status = ev->status;
     e->state = DNP3I_EV_UNWRITTEN;
-    e->key = 0;
-    e->by_key.prev = e->by_key.next = DNP3I_NIL;
     if (ev->type == DNP3_PT_OCTET_STRING) {
         uint32_t o = b->octet_free;
         b->octet_free = b->octet_next[o];
-        e->value = o;
-        e->aux = ev->value.octets.len;
-        memcpy(b->octets + (size_t)o * b->octet_size, ev->value.octets.data, e->aux);
+        e->value = o | (uint64_t)ev->value.octets.len << 32;
+        memcpy(b->octets + (size_t)o * b->octet_size, ev->value.octets.data, ev->value.octets.len);
     } else {
         /* Every member but octets lies in the union's first 8 bytes. */
         memcpy(&e->value, &ev->value, sizeof e->value);

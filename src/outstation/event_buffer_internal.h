@@ -18,7 +18,12 @@
 #define DNP3I_NKEYS  32 /* 16 solicited + 16 unsolicited sequence numbers */
 #define DNP3I_NCLASS 3
 
+/* An event's state byte; WRITTEN + key (0..31) is WRITTEN into the
+ * response of that key (seq | unsolicited << 4), so one byte holds both
+ * and every test of it is a byte compare. */
 enum dnp3i_ev_state { DNP3I_EV_FREE = 0, DNP3I_EV_UNWRITTEN, DNP3I_EV_SELECTED, DNP3I_EV_WRITTEN };
+#define DNP3I_EV_IS_WRITTEN(e) ((e)->state >= DNP3I_EV_WRITTEN)
+#define DNP3I_EV_KEY(e)        ((uint8_t)((e)->state - DNP3I_EV_WRITTEN))
 
 typedef struct dnp3i_link {
     uint32_t prev, next;
@@ -36,15 +41,14 @@ typedef struct dnp3i_list {
  * key list, keeps its position in the selection in by_key.prev. */
 typedef struct dnp3i_ev {
     uint64_t seq;
-    uint64_t value;                         /* value bits, or the octet slot */
+    uint64_t value;                         /* value bits, or octet slot | length << 32 */
     dnp3i_link_t by_class, by_type, by_key; /* by_class.next also links the free list */
     uint32_t index;
     uint32_t time_lo;
     uint16_t time_hi;
     uint8_t type, cls, variation, flags;
-    uint8_t aux;       /* octet strings: length; command events: the control's status */
-    uint8_t state : 2; /* enum dnp3i_ev_state */
-    uint8_t key : 5;   /* WRITTEN: seq | unsolicited << 4 */
+    uint8_t status; /* command events: the control's status */
+    uint8_t state;  /* enum dnp3i_ev_state, or WRITTEN + key */
 } dnp3i_ev_t;
 
 _Static_assert(sizeof(dnp3i_ev_t) <= 56, "event record grew");
@@ -74,7 +78,8 @@ struct dnp3_event_buffer {
     uint32_t *latest;
     /* Point slot of index 0 of each point type; command events all use
      * cmd_slot (the database's total_points). */
-    uint32_t slot_base[DNP3_PT_COUNT_];
+    uint32_t slot_base[DNP3_EV_TYPE_COUNT_]; /* command kinds: cmd_slot */
+    uint32_t slot_mask[DNP3_EV_TYPE_COUNT_]; /* command kinds: 0 (index ignored) */
     uint32_t cmd_slot;
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */
@@ -109,7 +114,7 @@ void dnp3i_ev_list_unlink(dnp3i_ev_t *pool, dnp3i_list_t *l, size_t link_off, ui
 
 static inline uint32_t dnp3i_ev_slot(const dnp3_event_buffer_t *b, const dnp3i_ev_t *e)
 {
-    return e->type < DNP3_PT_COUNT_ ? b->slot_base[e->type] + e->index : b->cmd_slot;
+    return b->slot_base[e->type] + (e->index & b->slot_mask[e->type]);
 }
 
 /* Take event r out of the buffer for the given reason (counted). */

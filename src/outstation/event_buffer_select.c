@@ -169,11 +169,11 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     out->variation = e->variation;
     out->flags = e->flags;
     out->time = (uint64_t)e->time_hi << 32 | e->time_lo;
+    out->status = e->status;
     if (out->type == DNP3_PT_OCTET_STRING) {
-        out->value.octets.data = b->octets + (size_t)e->value * b->octet_size;
-        out->value.octets.len = e->aux;
+        out->value.octets.data = b->octets + (size_t)(uint32_t)e->value * b->octet_size;
+        out->value.octets.len = (uint8_t)(e->value >> 32);
     } else {
-        out->status = e->aux;
         memcpy(&out->value, &e->value, sizeof e->value);
     }
     return DNP3_OK;
@@ -190,8 +190,7 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
         if (r == DNP3I_NIL)
             continue;
         if (i < n) {
-            b->pool[r].state = DNP3I_EV_WRITTEN;
-            b->pool[r].key = key;
+            b->pool[r].state = (uint8_t)(DNP3I_EV_WRITTEN + key);
             dnp3i_ev_list_append(b->pool, &b->key_list[key], BY_KEY, r);
             b->counters.written++;
             written++;
