@@ -241,9 +241,9 @@ DNP3_API int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t 
                                  const dnp3_outstation_callbacks_t *cb, void *ctx,
                                  dnp3_outstation_t **out);
 /* The bytes dnp3_outstation_new allocated for o: the session record, the
- * request copy (max_rx_fragment), the last response, the response being
- * written and the unsolicited response (max_tx_fragment each) and its
- * event buffer (dnp3_event_buffer_memory); not the allocator's own
+ * request copy (max_rx_fragment), the response being written (also kept
+ * for a repeated request) and the unsolicited response (max_tx_fragment
+ * each) and its event buffer (dnp3_event_buffer_memory); not the allocator's own
  * overhead. 0 for NULL. */
 DNP3_API size_t dnp3_outstation_memory(const dnp3_outstation_t *o);
 /* Detach the event buffer and free everything. NULL is ignored. */

@@ -99,10 +99,9 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->ctx = ctx;
     o->db = db;
     o->rx = malloc(cfg->max_rx_fragment);
-    o->last_rsp = malloc(cfg->max_tx_fragment);
     o->tx = malloc(cfg->max_tx_fragment);
     o->uns_tx = malloc(cfg->max_tx_fragment);
-    if (!o->rx || !o->last_rsp || !o->tx || !o->uns_tx) {
+    if (!o->rx || !o->tx || !o->uns_tx) {
         dnp3_outstation_free(o);
         return DNP3_E_NOMEM;
     }
@@ -132,7 +131,6 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
         return;
     dnp3_event_buffer_free(o->eb);
     free(o->rx);
-    free(o->last_rsp);
     free(o->tx);
     free(o->uns_tx);
     free(o);
@@ -175,7 +173,7 @@ size_t dnp3_outstation_memory(const dnp3_outstation_t *o)
 {
     if (!o)
         return 0;
-    return sizeof *o + o->cfg.max_rx_fragment + 3u * (size_t)o->cfg.max_tx_fragment +
+    return sizeof *o + o->cfg.max_rx_fragment + 2u * (size_t)o->cfg.max_tx_fragment +
            dnp3_event_buffer_memory(o->eb);
 }
 

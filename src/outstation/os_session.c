@@ -175,8 +175,13 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
         return;
     }
     finish_response(o, &w, err);
-    memcpy(o->last_rsp, o->tx, o->tx_len);
     o->last_rsp_len = o->tx_len;
+    o->last_rsp_ac = o->tx[0];
+    o->last_rsp_delay_at = o->delay_at;
+    if (o->delay_at) {
+        o->last_rsp_delay[0] = o->tx[o->delay_at];
+        o->last_rsp_delay[1] = o->tx[o->delay_at + 1];
+    }
 }
 
 static void on_confirm(dnp3_outstation_t *o, const dnp3_app_header_t *h)
@@ -222,7 +227,12 @@ static bool repeat(dnp3_outstation_t *o, const uint8_t *data, size_t len)
         return false;
     o->counters.repeats++;
     if (o->last_rsp_len) {
-        memcpy(o->tx, o->last_rsp, o->last_rsp_len);
+        /* tx still holds it: undo what take_fragment patched. */
+        o->tx[0] = o->last_rsp_ac;
+        if (o->last_rsp_delay_at) {
+            o->tx[o->last_rsp_delay_at] = o->last_rsp_delay[0];
+            o->tx[o->last_rsp_delay_at + 1] = o->last_rsp_delay[1];
+        }
         o->tx_len = o->last_rsp_len;
         o->sol_con = false;
         o->sol_more = false;
@@ -258,6 +268,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
                      (unsigned)o->cfg.max_rx_fragment);
         dnp3i_os_sol_abandon(o);
         o->rx_valid = false;
+        o->last_rsp_len = 0;
         if (!bcast) {
             dnp3_app_writer_t w;
             dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);

@@ -121,10 +121,17 @@ struct dnp3_outstation {
     /* the request being answered (kept for dedupe and SELECT matching) */
     uint8_t *rx;
     size_t rx_len;
-    bool rx_valid;     /* rx holds the last request answered */
-    bool rx_was_read;  /* READs are answered afresh when repeated */
-    uint8_t *last_rsp; /* the single-fragment response to rx, for a repeat */
+    bool rx_valid;    /* rx holds the last request answered */
+    bool rx_was_read; /* READs are answered afresh when repeated */
+    /* The single-fragment response to rx, for a repeat (4.4.1): it stays in
+     * tx, which nothing else writes while rx is valid and not a READ (a
+     * READ is answered afresh), so no copy is kept. last_rsp_len is its
+     * length (0: none); take_fragment patches tx[0] (CON for 0xFFFE) and a
+     * DELAY_MEASURE's delay, so their bytes as built are kept to restore. */
     size_t last_rsp_len;
+    uint8_t last_rsp_ac;       /* tx[0] as built */
+    uint8_t last_rsp_delay[2]; /* the delay bytes as built */
+    size_t last_rsp_delay_at;  /* where they are (0: none) */
 
     /* SELECT state (4.4.3) */
     bool sel_valid;

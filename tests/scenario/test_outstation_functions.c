@@ -84,6 +84,12 @@ static void test_delay_measure(void **state)
     send_hex(&t, "C0 17");
     advance(&t, 7);
     expect_hex(&t, "C0 81 90 00 34 02 07 01 07 00");
+    /* The master lost it and asks again (4.4.1): the response as it was
+     * built is sent again, not measured anew. */
+    advance(&t, 5);
+    send_hex(&t, "C0 17");
+    expect_hex(&t, "C0 81 90 00 34 02 07 01 00 00");
+    assert_int_equal(counters(&t).repeats, 1);
     /* objects are not expected */
     send_hex(&t, "C1 17 3C 01 06");
     expect_hex(&t, "C1 81 90 02");

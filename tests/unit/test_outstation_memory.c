@@ -57,8 +57,9 @@ static void event_buffer_defaults(void **state)
     dnp3_db_free(db);
 }
 
-/* The session record, the request copy, three response buffers (the last
- * response, the one being written, the unsolicited one) and the buffer. */
+/* The session record, the request copy, two response buffers (the one
+ * being written, which also serves a repeated request, and the unsolicited
+ * one) and the event buffer. */
 static void outstation_defaults(void **state)
 {
     (void)state;
@@ -70,7 +71,7 @@ static void outstation_defaults(void **state)
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
     assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4);
     assert_int_equal(dnp3_outstation_memory(o),
-                     sizeof(struct dnp3_outstation) + 2048 + 3 * 2048 + eb);
+                     sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
     dnp3_outstation_free(o);
@@ -82,7 +83,7 @@ static void outstation_defaults(void **state)
     cfg.events.class_capacity[2] = 0;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     assert_int_equal(dnp3_outstation_memory(o),
-                     sizeof(struct dnp3_outstation) + 249 + 3 * 512 + eb - 200 * PER_EVENT);
+                     sizeof(struct dnp3_outstation) + 249 + 2 * 512 + eb - 200 * PER_EVENT);
     dnp3_outstation_free(o);
     assert_int_equal(dnp3_outstation_memory(NULL), 0);
     dnp3_db_free(db);
