@@ -87,10 +87,7 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     for (uint64_t i = 0; i <= db->total_points; i++)
         b->latest[i] = DNP3I_NIL;
     b->cmd_slot = db->total_points;
-    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
-        b->slot_base[t] = t < DNP3_PT_COUNT_ ? db->base[t] : b->cmd_slot;
-        b->slot_mask[t] = t < DNP3_PT_COUNT_ ? UINT32_MAX : 0;
-    }
+    memcpy(b->slot_base, db->base, sizeof b->slot_base);
     b->free_head = DNP3I_NIL;
     for (uint32_t i = b->pool_size; i-- > 0;) {
         b->pool[i].by_class.next = b->free_head;
@@ -189,7 +186,6 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
 {
     dnp3i_ev_t *e = &b->pool[r];
     unsigned c = e->cls - 1u, t = e->type;
-    uint32_t slot = dnp3i_ev_slot(b, e);
     b->resume_ok = false;
     dnp3i_ev_list_unlink(b->pool, &b->class_list[c], BY_CLASS, r);
     dnp3i_ev_list_unlink(b->pool, &b->type_list[t], BY_TYPE, r);
@@ -201,8 +197,8 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     }
     if (e->state != DNP3I_EV_UNWRITTEN)
         b->class_busy[c]--;
-    if (b->latest[slot] == r)
-        b->latest[slot] = DNP3I_NIL;
+    if (dnp3i_ev_has_slot(e) && b->latest[e->ref] == r)
+        b->latest[e->ref] = DNP3I_NIL;
     b->class_held[c]--;
     b->type_held[t]--;
     b->counters.held[c][t]--;
@@ -231,7 +227,9 @@ void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
     }
     b->class_busy[e->cls - 1u]--;
     e->state = DNP3I_EV_UNWRITTEN;
-    uint32_t *latest = &b->latest[dnp3i_ev_slot(b, e)];
+    if (!dnp3i_ev_has_slot(e))
+        return;
+    uint32_t *latest = &b->latest[e->ref];
     if (*latest == DNP3I_NIL || b->pool[*latest].seq < e->seq)
         *latest = r;
 }
@@ -259,7 +257,7 @@ static bool make_room(dnp3_event_buffer_t *b, unsigned c, unsigned t)
     return b->free_head != DNP3I_NIL;
 }
 
-static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev)
+static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, uint32_t slot)
 {
     dnp3i_ev_t *e = &b->pool[r];
     b->free_head = e->by_class.next;
@@ -268,7 +266,7 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev)
     e->time_hi = (uint16_t)(ev->time >> 32);
     e->variation = ev->variation;
     e->flags = ev->flags;
-    e->index = ev->index;
+    e->ref = ev->type < DNP3_PT_COUNT_ ? slot : ev->index;
     e->type = (uint8_t)ev->type;
     e->cls = ev->event_class;
     e->status = ev->status;
@@ -300,7 +298,7 @@ void dnp3i_event_buffer_offer(dnp3_event_buffer_t *b, const dnp3_event_t *ev, ui
         return;
     }
     uint32_t r = b->free_head;
-    store(b, r, ev);
+    store(b, r, ev, slot);
     dnp3i_ev_list_append(b->pool, &b->class_list[c], BY_CLASS, r);
     dnp3i_ev_list_append(b->pool, &b->type_list[t], BY_TYPE, r);
     b->class_held[c]++;

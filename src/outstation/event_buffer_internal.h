@@ -36,14 +36,14 @@ typedef struct dnp3i_list {
 /* One event, 56 bytes on x86-64 (a per-association buffer holds hundreds):
  * the value is the first 8 bytes of dnp3_point_value_t (every member but
  * octets fits there; an octet string keeps its slot in the octet store
- * instead), the time its 48 bits (11.9.4 DNP3TIME), the point slot is
- * computed from the type and index, and a SELECTED event, which is in no
+ * instead), the time its 48 bits (11.9.4 DNP3TIME), the index is
+ * computed from the point slot, and a SELECTED event, which is in no
  * key list, keeps its position in the selection in by_key.prev. */
 typedef struct dnp3i_ev {
     uint64_t seq;
     uint64_t value;                         /* value bits, or octet slot | length << 32 */
     dnp3i_link_t by_class, by_type, by_key; /* by_class.next also links the free list */
-    uint32_t index;
+    uint32_t ref; /* point events: the point slot; command events: the index */
     uint32_t time_lo;
     uint16_t time_hi;
     uint8_t type, cls, variation, flags;
@@ -78,8 +78,7 @@ struct dnp3_event_buffer {
     uint32_t *latest;
     /* Point slot of index 0 of each point type; command events all use
      * cmd_slot (the database's total_points). */
-    uint32_t slot_base[DNP3_EV_TYPE_COUNT_]; /* command kinds: cmd_slot */
-    uint32_t slot_mask[DNP3_EV_TYPE_COUNT_]; /* command kinds: 0 (index ignored) */
+    uint32_t slot_base[DNP3_PT_COUNT_]; /* point slot of index 0 of each point type */
     uint32_t cmd_slot;
 
     uint32_t *selection; /* pool_size entries; NIL where a selected event left */
@@ -112,9 +111,11 @@ enum dnp3i_ev_exit { DNP3I_EXIT_CONFIRMED, DNP3I_EXIT_DISCARDED, DNP3I_EXIT_SUPE
 void dnp3i_ev_list_append(dnp3i_ev_t *pool, dnp3i_list_t *l, size_t link_off, uint32_t r);
 void dnp3i_ev_list_unlink(dnp3i_ev_t *pool, dnp3i_list_t *l, size_t link_off, uint32_t r);
 
-static inline uint32_t dnp3i_ev_slot(const dnp3_event_buffer_t *b, const dnp3i_ev_t *e)
+/* Point events: their point's slot in `latest`; command events have none
+ * (they are always kept in mode ALL, so nothing supersedes them). */
+static inline bool dnp3i_ev_has_slot(const dnp3i_ev_t *e)
 {
-    return b->slot_base[e->type] + (e->index & b->slot_mask[e->type]);
+    return e->type < DNP3_PT_COUNT_;
 }
 
 /* Take event r out of the buffer for the given reason (counted). */

@@ -43,9 +43,8 @@ static void mark_selected(dnp3_event_buffer_t *b, uint32_t r)
     DNP3I_SEL_POS(e) = b->sel_count;
     b->selection[b->sel_count++] = r;
     b->class_busy[e->cls - 1u]++;
-    uint32_t slot = dnp3i_ev_slot(b, e);
-    if (b->latest[slot] == r)
-        b->latest[slot] = DNP3I_NIL;
+    if (dnp3i_ev_has_slot(e) && b->latest[e->ref] == r)
+        b->latest[e->ref] = DNP3I_NIL;
 }
 
 /* The selection is selection[0..old) (earlier selects, SOE order) followed
@@ -164,7 +163,7 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     memset(out, 0, sizeof *out);
     out->seq = e->seq;
     out->type = (dnp3_point_type_t)e->type;
-    out->index = e->index;
+    out->index = dnp3i_ev_has_slot(e) ? e->ref - b->slot_base[e->type] : e->ref;
     out->event_class = e->cls;
     out->variation = e->variation;
     out->flags = e->flags;
