@@ -342,13 +342,16 @@ typedef struct dnp3_event_buffer_config {
 DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 
 /* Create a buffer and attach it to db: from then on every event db makes is
- * offered to it. Memory: about 100 bytes per event of capacity (the sum of
- * class capacities, lowered to the sum of type capacities when every type
- * has one), 4 bytes per point of db, octet_string_size bytes per octet
- * string event. Errors: DNP3_E_INVALID_ARG (NULL argument, unknown policy),
- * DNP3_E_STATE (a batch is open on db), DNP3_E_NOMEM. */
+ * offered to it. Memory (dnp3_event_buffer_memory): about 0.5 KB + 64
+ * bytes per event of capacity (the sum of class capacities, lowered to the
+ * sum of type capacities when every type has one), 4 bytes per point of
+ * db, octet_string_size + 4 bytes per octet string event. Errors: DNP3_E_INVALID_ARG (NULL
+ * argument, unknown policy), DNP3_E_STATE (a batch is open on db), DNP3_E_NOMEM. */
 DNP3_API int dnp3_event_buffer_new(dnp3_db_t *db, const dnp3_event_buffer_config_t *cfg,
                                    dnp3_event_buffer_t **out);
+/* The bytes dnp3_event_buffer_new allocated for b (not the allocator's own
+ * overhead); 0 for NULL. */
+DNP3_API size_t dnp3_event_buffer_memory(const dnp3_event_buffer_t *b);
 /* Detach from the database and free; the held events are dropped (counted
  * nowhere: the buffer and its counters are gone). NULL is ignored. */
 DNP3_API void dnp3_event_buffer_free(dnp3_event_buffer_t *b);
@@ -361,7 +364,7 @@ struct dnp3_event {
     uint8_t event_class;      /* 1..3, as the point's class was when the event was made */
     uint8_t variation;        /* event variation of the point when the event was made */
     uint8_t flags;            /* quality bits 0..6 (0 for command events) */
-    dnp3_time_t time;         /* the update's time */
+    dnp3_time_t time;         /* the update's time (its 48 bits, 11.9.4: a buffer keeps no more) */
     dnp3_point_value_t value; /* octets point into the buffer: valid while the event is held;
                                  command events: binary (g13 commanded state: on/close) or
                                  analog (g43 commanded value) */

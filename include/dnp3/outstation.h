@@ -240,6 +240,12 @@ typedef struct dnp3_outstation dnp3_outstation_t;
 DNP3_API int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
                                  const dnp3_outstation_callbacks_t *cb, void *ctx,
                                  dnp3_outstation_t **out);
+/* The bytes dnp3_outstation_new allocated for o: the session record, the
+ * request copy (max_rx_fragment), the response being written (also kept
+ * for a repeated request) and the unsolicited response (max_tx_fragment
+ * each) and its event buffer (dnp3_event_buffer_memory); not the allocator's own
+ * overhead. 0 for NULL. */
+DNP3_API size_t dnp3_outstation_memory(const dnp3_outstation_t *o);
 /* Detach the event buffer and free everything. NULL is ignored. */
 DNP3_API void dnp3_outstation_free(dnp3_outstation_t *o);
 
@@ -300,15 +306,23 @@ DNP3_API const dnp3_event_buffer_t *dnp3_outstation_event_buffer(const dnp3_outs
 /* ---- counters --------------------------------------------------------------------- */
 
 typedef struct dnp3_outstation_counters {
-    uint64_t requests[256];       /* requests received, by function code (incl. CONFIRM 0) */
+    /* Requests received, by function code (incl. CONFIRM 0), for the codes
+     * IEEE 1815-2012 defines (0x00-0x21, 0x81-0x83); every other code is
+     * counted in requests_other and its entry here stays 0. */
+    uint64_t requests[256];
+    uint64_t requests_other;
     uint64_t responses;           /* solicited response fragments sent (a repeat counts) */
     uint64_t repeats;             /* repeated requests answered with the previous response */
     uint64_t unsolicited_sent;    /* unsolicited fragments sent (a retry counts) */
     uint64_t unsolicited_retried; /* of those, retries */
     uint64_t unsolicited_confirmed;
-    uint64_t confirms_timed_out;       /* solicited and unsolicited confirm timeouts */
-    uint64_t confirms_unexpected;      /* confirms matching nothing we wait for */
-    uint64_t controls[128];            /* controls answered, by command status */
+    uint64_t confirms_timed_out;  /* solicited and unsolicited confirm timeouts */
+    uint64_t confirms_unexpected; /* confirms matching nothing we wait for */
+    /* Controls answered, by command status, for the statuses 1815-2012
+     * defines (0-18, 126, 127: Annex A, group 12); others are counted in
+     * controls_other and their entries stay 0. */
+    uint64_t controls[128];
+    uint64_t controls_other;
     uint64_t malformed;                /* requests that failed to parse */
     uint64_t too_large;                /* requests above max_rx_fragment */
     uint64_t errors_iin;               /* responses carrying IIN2.0-2.2 */

@@ -86,6 +86,8 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
         return DNP3_E_NOMEM;
     for (uint64_t i = 0; i <= db->total_points; i++)
         b->latest[i] = DNP3I_NIL;
+    b->cmd_slot = db->total_points;
+    memcpy(b->slot_base, db->base, sizeof b->slot_base);
     b->free_head = DNP3I_NIL;
     for (uint32_t i = b->pool_size; i-- > 0;) {
         b->pool[i].by_class.next = b->free_head;
@@ -104,6 +106,18 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     for (unsigned k = 0; k < DNP3I_NKEYS; k++)
         b->key_list[k] = empty;
     return DNP3_OK;
+}
+
+size_t dnp3_event_buffer_memory(const dnp3_event_buffer_t *b)
+{
+    if (!b)
+        return 0;
+    /* As alloc_buffer asks: alloc_array takes one element for none. */
+    size_t pool = b->pool_size ? b->pool_size : 1;
+    size_t octets = b->octet_slots ? b->octet_slots : 1;
+    size_t points = (size_t)b->cmd_slot + 1; /* total_points + the command slot */
+    return sizeof *b + pool * (sizeof *b->pool + sizeof *b->selection + sizeof *b->scratch) +
+           points * sizeof *b->latest + octets * (b->octet_size + sizeof *b->octet_next);
 }
 
 static void release(dnp3_event_buffer_t *b)
@@ -175,16 +189,16 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     b->resume_ok = false;
     dnp3i_ev_list_unlink(b->pool, &b->class_list[c], BY_CLASS, r);
     dnp3i_ev_list_unlink(b->pool, &b->type_list[t], BY_TYPE, r);
-    if (e->state == DNP3I_EV_WRITTEN)
-        dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
+    if (DNP3I_EV_IS_WRITTEN(e))
+        dnp3i_ev_list_unlink(b->pool, &b->key_list[DNP3I_EV_KEY(e)], BY_KEY, r);
     else if (e->state == DNP3I_EV_SELECTED) {
-        b->selection[e->sel_pos] = DNP3I_NIL;
+        b->selection[DNP3I_SEL_POS(e)] = DNP3I_NIL;
         b->sel_holes = true;
     }
     if (e->state != DNP3I_EV_UNWRITTEN)
         b->class_busy[c]--;
-    if (b->latest[e->point_slot] == r)
-        b->latest[e->point_slot] = DNP3I_NIL;
+    if (dnp3i_ev_has_slot(e) && b->latest[e->ref] == r)
+        b->latest[e->ref] = DNP3I_NIL;
     b->class_held[c]--;
     b->type_held[t]--;
     b->counters.held[c][t]--;
@@ -195,8 +209,8 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
     else
         b->counters.superseded[c][t]++;
     if (t == DNP3_PT_OCTET_STRING) {
-        b->octet_next[e->octet_slot] = b->octet_free;
-        b->octet_free = e->octet_slot;
+        b->octet_next[(uint32_t)e->value] = b->octet_free;
+        b->octet_free = (uint32_t)e->value;
     }
     e->state = DNP3I_EV_FREE;
     e->by_class.next = b->free_head;
@@ -207,13 +221,15 @@ void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
 {
     dnp3i_ev_t *e = &b->pool[r];
     b->resume_ok = false;
-    if (e->state == DNP3I_EV_WRITTEN) {
-        dnp3i_ev_list_unlink(b->pool, &b->key_list[e->key], BY_KEY, r);
+    if (DNP3I_EV_IS_WRITTEN(e)) {
+        dnp3i_ev_list_unlink(b->pool, &b->key_list[DNP3I_EV_KEY(e)], BY_KEY, r);
         b->counters.returned++;
     }
     b->class_busy[e->cls - 1u]--;
     e->state = DNP3I_EV_UNWRITTEN;
-    uint32_t *latest = &b->latest[e->point_slot];
+    if (!dnp3i_ev_has_slot(e))
+        return;
+    uint32_t *latest = &b->latest[e->ref];
     if (*latest == DNP3I_NIL || b->pool[*latest].seq < e->seq)
         *latest = r;
 }
@@ -245,25 +261,24 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, ui
 {
     dnp3i_ev_t *e = &b->pool[r];
     b->free_head = e->by_class.next;
-    memset(e, 0, sizeof *e);
     e->seq = ev->seq;
-    e->time = ev->time;
-    e->index = ev->index;
-    e->point_slot = slot;
-    e->type = (uint8_t)ev->type;
-    e->cls = ev->event_class;
+    e->time_lo = (uint32_t)ev->time;
+    e->time_hi = (uint16_t)(ev->time >> 32);
     e->variation = ev->variation;
     e->flags = ev->flags;
+    e->ref = ev->type < DNP3_PT_COUNT_ ? slot : ev->index;
+    e->type = (uint8_t)ev->type;
+    e->cls = ev->event_class;
     e->status = ev->status;
     e->state = DNP3I_EV_UNWRITTEN;
     if (ev->type == DNP3_PT_OCTET_STRING) {
-        e->octet_slot = b->octet_free;
-        b->octet_free = b->octet_next[e->octet_slot];
-        e->octet_len = ev->value.octets.len;
-        memcpy(b->octets + (size_t)e->octet_slot * b->octet_size, ev->value.octets.data,
-               e->octet_len);
+        uint32_t o = b->octet_free;
+        b->octet_free = b->octet_next[o];
+        e->value = o | (uint64_t)ev->value.octets.len << 32;
+        memcpy(b->octets + (size_t)o * b->octet_size, ev->value.octets.data, ev->value.octets.len);
     } else {
-        e->value = ev->value;
+        /* Every member but octets lies in the union's first 8 bytes. */
+        memcpy(&e->value, &ev->value, sizeof e->value);
     }
 }
 

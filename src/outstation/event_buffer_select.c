@@ -40,11 +40,11 @@ static void mark_selected(dnp3_event_buffer_t *b, uint32_t r)
 {
     dnp3i_ev_t *e = &b->pool[r];
     e->state = DNP3I_EV_SELECTED;
-    e->sel_pos = b->sel_count;
+    DNP3I_SEL_POS(e) = b->sel_count;
     b->selection[b->sel_count++] = r;
     b->class_busy[e->cls - 1u]++;
-    if (b->latest[e->point_slot] == r)
-        b->latest[e->point_slot] = DNP3I_NIL;
+    if (dnp3i_ev_has_slot(e) && b->latest[e->ref] == r)
+        b->latest[e->ref] = DNP3I_NIL;
 }
 
 /* The selection is selection[0..old) (earlier selects, SOE order) followed
@@ -69,7 +69,7 @@ static void merge_runs(dnp3_event_buffer_t *b, uint32_t old)
     }
     for (uint32_t k = 0; k < n; k++) {
         b->selection[k] = b->scratch[k];
-        b->pool[b->scratch[k]].sel_pos = k;
+        DNP3I_SEL_POS(&b->pool[b->scratch[k]]) = k;
     }
     b->sel_count = n;
 }
@@ -87,7 +87,7 @@ static void compact(dnp3_event_buffer_t *b)
         if (r == DNP3I_NIL)
             continue;
         b->selection[n] = r;
-        b->pool[r].sel_pos = n++;
+        DNP3I_SEL_POS(&b->pool[r]) = n++;
     }
     b->sel_count = n;
 }
@@ -163,17 +163,17 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     memset(out, 0, sizeof *out);
     out->seq = e->seq;
     out->type = (dnp3_point_type_t)e->type;
-    out->index = e->index;
+    out->index = dnp3i_ev_has_slot(e) ? e->ref - b->slot_base[e->type] : e->ref;
     out->event_class = e->cls;
     out->variation = e->variation;
     out->flags = e->flags;
+    out->time = (uint64_t)e->time_hi << 32 | e->time_lo;
     out->status = e->status;
-    out->time = e->time;
     if (out->type == DNP3_PT_OCTET_STRING) {
-        out->value.octets.data = b->octets + (size_t)e->octet_slot * b->octet_size;
-        out->value.octets.len = e->octet_len;
+        out->value.octets.data = b->octets + (size_t)(uint32_t)e->value * b->octet_size;
+        out->value.octets.len = (uint8_t)(e->value >> 32);
     } else {
-        out->value = e->value;
+        memcpy(&out->value, &e->value, sizeof e->value);
     }
     return DNP3_OK;
 }
@@ -189,8 +189,7 @@ int dnp3_event_buffer_write(dnp3_event_buffer_t *b, uint32_t n, uint8_t seq, boo
         if (r == DNP3I_NIL)
             continue;
         if (i < n) {
-            b->pool[r].state = DNP3I_EV_WRITTEN;
-            b->pool[r].key = key;
+            b->pool[r].state = (uint8_t)(DNP3I_EV_WRITTEN + key);
             dnp3i_ev_list_append(b->pool, &b->key_list[key], BY_KEY, r);
             b->counters.written++;
             written++;

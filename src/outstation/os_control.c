@@ -65,13 +65,27 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
     return status;
 }
 
+/* 64-bit FNV-1a over the bytes, then a final avalanche (splitmix64's), so
+ * that objects differing in one bit differ in about half the hash bits. */
+static uint64_t objects_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    return h ^ (h >> 31);
+}
+
 /* Status of an OPERATE before any control is looked at: it must follow
  * the SELECT with the next sequence number, the same objects, in time. */
 static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
 {
     const uint8_t seq = r->h->control & DNP3_AC_SEQ_MASK;
     if (!o->sel_valid || seq != ((o->sel_seq + 1) & DNP3_AC_SEQ_MASK) || r->len - 2 != o->sel_len ||
-        memcmp(r->frag + 2, o->sel_objs, o->sel_len) != 0)
+        objects_hash(r->frag + 2, o->sel_len) != o->sel_hash)
         return DNP3_CS_NO_SELECT;
     if (o->now - o->sel_time > o->cfg.select_timeout_ms) {
         o->counters.select_timeouts++;
@@ -105,7 +119,7 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
                     st = decide(o, &pt, h.group, h.variation, mode);
                 if (st != DNP3_CS_SUCCESS)
                     *all_ok = false;
-                o->counters.controls[st & 0x7F]++;
+                o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
                 /* status: the last byte of each object (g12v1, g41). */
                 size_t at = (size_t)(h.data - r->frag) - 2 + (size_t)k * size + size - 1;
                 out[at] = st;
@@ -157,7 +171,7 @@ uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execu
         o->sel_valid = true;
         o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
         o->sel_time = o->now;
-        memcpy(o->sel_objs, r->frag + 2, objs);
+        o->sel_hash = objects_hash(r->frag + 2, objs);
         o->sel_len = objs;
     } else {
         o->sel_valid = false;

@@ -99,11 +99,9 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->ctx = ctx;
     o->db = db;
     o->rx = malloc(cfg->max_rx_fragment);
-    o->last_rsp = malloc(cfg->max_tx_fragment);
-    o->sel_objs = malloc(cfg->max_rx_fragment);
     o->tx = malloc(cfg->max_tx_fragment);
     o->uns_tx = malloc(cfg->max_tx_fragment);
-    if (!o->rx || !o->last_rsp || !o->sel_objs || !o->tx || !o->uns_tx) {
+    if (!o->rx || !o->tx || !o->uns_tx) {
         dnp3_outstation_free(o);
         return DNP3_E_NOMEM;
     }
@@ -133,8 +131,6 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
         return;
     dnp3_event_buffer_free(o->eb);
     free(o->rx);
-    free(o->last_rsp);
-    free(o->sel_objs);
     free(o->tx);
     free(o->uns_tx);
     free(o);
@@ -173,11 +169,35 @@ const dnp3_event_buffer_t *dnp3_outstation_event_buffer(const dnp3_outstation_t 
     return o ? o->eb : NULL;
 }
 
+size_t dnp3_outstation_memory(const dnp3_outstation_t *o)
+{
+    if (!o)
+        return 0;
+    return sizeof *o + o->cfg.max_rx_fragment + 2u * (size_t)o->cfg.max_tx_fragment +
+           dnp3_event_buffer_memory(o->eb);
+}
+
 int dnp3_outstation_counters(const dnp3_outstation_t *o, dnp3_outstation_counters_t *out)
 {
     if (!o || !out)
         return DNP3_E_INVALID_ARG;
-    *out = o->counters;
+    memset(out, 0, sizeof *out);
+    const dnp3i_os_counters_t *oc = &o->counters;
+    for (unsigned fc = 0; fc < 256; fc++) {
+        unsigned k = dnp3i_os_fc_slot((uint8_t)fc);
+        if (k != DNP3I_OS_FC_SLOTS - 1)
+            out->requests[fc] = oc->requests[k];
+    }
+    out->requests_other = oc->requests[DNP3I_OS_FC_SLOTS - 1];
+    for (unsigned st = 0; st < 128; st++) {
+        unsigned k = dnp3i_os_cs_slot((uint8_t)st);
+        if (k != DNP3I_OS_CS_SLOTS - 1)
+            out->controls[st] = oc->controls[k];
+    }
+    out->controls_other = oc->controls[DNP3I_OS_CS_SLOTS - 1];
+#define COPY_SCALAR(name) out->name = oc->name;
+    DNP3I_OS_SCALARS(COPY_SCALAR)
+#undef COPY_SCALAR
     /* Command events lost to overflow: the buffer counts them like the others. */
     dnp3_event_buffer_counters_t bc;
     if (dnp3_event_buffer_counters(o->eb, &bc) == DNP3_OK) {

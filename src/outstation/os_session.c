@@ -175,8 +175,13 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
         return;
     }
     finish_response(o, &w, err);
-    memcpy(o->last_rsp, o->tx, o->tx_len);
     o->last_rsp_len = o->tx_len;
+    o->last_rsp_ac = o->tx[0];
+    o->last_rsp_delay_at = o->delay_at;
+    if (o->delay_at) {
+        o->last_rsp_delay[0] = o->tx[o->delay_at];
+        o->last_rsp_delay[1] = o->tx[o->delay_at + 1];
+    }
 }
 
 /* The READ deferred while an unsolicited response waited for its confirm
@@ -239,7 +244,12 @@ static bool repeat(dnp3_outstation_t *o, const uint8_t *data, size_t len)
         return false;
     o->counters.repeats++;
     if (o->last_rsp_len) {
-        memcpy(o->tx, o->last_rsp, o->last_rsp_len);
+        /* tx still holds it: undo what take_fragment patched. */
+        o->tx[0] = o->last_rsp_ac;
+        if (o->last_rsp_delay_at) {
+            o->tx[o->last_rsp_delay_at] = o->last_rsp_delay[0];
+            o->tx[o->last_rsp_delay_at + 1] = o->last_rsp_delay[1];
+        }
         o->tx_len = o->last_rsp_len;
         o->sol_con = false;
         o->sol_more = false;
@@ -262,7 +272,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         dnp3i_os_log(o, DNP3_LOG_WARN, "malformed request of %zu bytes ignored", len);
         return;
     }
-    o->counters.requests[h.func]++;
+    o->counters.requests[dnp3i_os_fc_slot(h.func)]++;
     dnp3i_os_trace(o, false, src, data, len);
     if (h.func == DNP3_FC_CONFIRM) {
         on_confirm(o, &h);
@@ -275,6 +285,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
                      (unsigned)o->cfg.max_rx_fragment);
         dnp3i_os_sol_abandon(o);
         o->rx_valid = false;
+        o->last_rsp_len = 0;
         if (!bcast) {
             dnp3_app_writer_t w;
             dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);

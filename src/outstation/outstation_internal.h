@@ -67,6 +67,48 @@ typedef enum dnp3i_uns_state {
     DNP3I_UNS_BACKOFF  /* retries exhausted: waiting to start again */
 } dnp3i_uns_state_t;
 
+/* The session's counters, dense: dnp3_outstation_counters_t has a 64-bit
+ * entry for every function code and every command status, most of them
+ * undefined; an association keeps only the defined ones (its accessor
+ * spreads them out). */
+#define DNP3I_OS_FC_SLOTS 38 /* 0x00-0x21, 0x81-0x83, other */
+#define DNP3I_OS_CS_SLOTS 22 /* 0-18, 126, 127, other */
+#define DNP3I_OS_SCALARS(X)                                                                        \
+    X(responses)                                                                                   \
+    X(repeats)                                                                                     \
+    X(unsolicited_sent)                                                                            \
+    X(unsolicited_retried)                                                                         \
+    X(unsolicited_confirmed)                                                                       \
+    X(confirms_timed_out)                                                                          \
+    X(confirms_unexpected)                                                                         \
+    X(malformed)                                                                                   \
+    X(too_large)                                                                                   \
+    X(errors_iin)                                                                                  \
+    X(broadcasts)                                                                                  \
+    X(wrong_address)                                                                               \
+    X(events_sent)                                                                                 \
+    X(events_confirmed)                                                                            \
+    X(command_events)                                                                              \
+    X(select_timeouts)                                                                             \
+    X(link_up)                                                                                     \
+    X(link_down)
+#define DNP3I_OS_SCALAR_FIELD(name) uint64_t name;
+typedef struct dnp3i_os_counters {
+    uint64_t requests[DNP3I_OS_FC_SLOTS];
+    uint64_t controls[DNP3I_OS_CS_SLOTS];
+    DNP3I_OS_SCALARS(DNP3I_OS_SCALAR_FIELD)
+} dnp3i_os_counters_t;
+
+/* Slot of a function code / a command status in the dense tables. */
+static inline unsigned dnp3i_os_fc_slot(uint8_t fc)
+{
+    return fc <= 0x21 ? fc : fc >= 0x81 && fc <= 0x83 ? 34u + (fc - 0x81u) : 37u;
+}
+static inline unsigned dnp3i_os_cs_slot(uint8_t st)
+{
+    return st <= 18 ? st : st == 126 ? 19u : st == 127 ? 20u : 21u;
+}
+
 struct dnp3_outstation {
     dnp3_outstation_config_t cfg;
     char attr[7][DNP3_OUTSTATION_ATTR_MAX + 1]; /* copied attribute strings */
@@ -79,16 +121,25 @@ struct dnp3_outstation {
     /* the request being answered (kept for dedupe and SELECT matching) */
     uint8_t *rx;
     size_t rx_len;
-    bool rx_valid;     /* rx holds the last request answered */
-    bool rx_was_read;  /* READs are answered afresh when repeated */
-    uint8_t *last_rsp; /* the single-fragment response to rx, for a repeat */
+    bool rx_valid;    /* rx holds the last request answered */
+    bool rx_was_read; /* READs are answered afresh when repeated */
+    /* The single-fragment response to rx, for a repeat (4.4.1): it stays in
+     * tx, which nothing else writes while rx is valid and not a READ (a
+     * READ is answered afresh), so no copy is kept. last_rsp_len is its
+     * length (0: none); take_fragment patches tx[0] (CON for 0xFFFE) and a
+     * DELAY_MEASURE's delay, so their bytes as built are kept to restore. */
     size_t last_rsp_len;
+    uint8_t last_rsp_ac;       /* tx[0] as built */
+    uint8_t last_rsp_delay[2]; /* the delay bytes as built */
+    size_t last_rsp_delay_at;  /* where they are (0: none) */
 
     /* SELECT state (4.4.3) */
     bool sel_valid;
     uint8_t sel_seq;
     dnp3_timestamp_t sel_time;
-    uint8_t *sel_objs; /* the select's object bytes */
+    /* The select's object bytes, as their length and a 64-bit hash (an
+     * OPERATE must carry the same objects, 4.4.3): no copy is kept. */
+    uint64_t sel_hash;
     size_t sel_len;
 
     /* solicited response */
@@ -138,7 +189,7 @@ struct dnp3_outstation {
     dnp3_timestamp_t utc_at;
     dnp3_timestamp_t now; /* of the call in progress */
 
-    dnp3_outstation_counters_t counters;
+    dnp3i_os_counters_t counters;
 };
 
 /* ---- os_iin.c ---- */

@@ -57,6 +57,13 @@ static void test_every_status_echoed(void **state)
         assert_int_equal(counters(&t).controls[codes[i]], 1);
     }
     assert_int_equal(t.controls, sizeof codes);
+    /* A status 1815-2012 does not define is echoed, and counted apart. */
+    t.control_status = 50;
+    send_hex(&t, "C5 05 " CROB3 " 00");
+    expect_hex(&t, "C5 81 90 00 " CROB3 " 32");
+    assert_int_equal(counters(&t).controls_other, 1);
+    assert_int_equal(counters(&t).controls[50], 0);
+    assert_int_equal(counters(&t).controls[DNP3_CS_UNDEFINED], 1);
     scn_teardown(&t);
 }
 

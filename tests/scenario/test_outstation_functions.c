@@ -84,6 +84,12 @@ static void test_delay_measure(void **state)
     send_hex(&t, "C0 17");
     advance(&t, 7);
     expect_hex(&t, "C0 81 90 00 34 02 07 01 07 00");
+    /* The master lost it and asks again (4.4.1): the response as it was
+     * built is sent again, not measured anew. */
+    advance(&t, 5);
+    send_hex(&t, "C0 17");
+    expect_hex(&t, "C0 81 90 00 34 02 07 01 00 00");
+    assert_int_equal(counters(&t).repeats, 1);
     /* objects are not expected */
     send_hex(&t, "C1 17 3C 01 06");
     expect_hex(&t, "C1 81 90 02");
@@ -239,6 +245,9 @@ static void test_error_bits(void **state)
     expect_hex(&t, "C7 81 90 02");
     assert_int_equal(counters(&t).errors_iin, 8);
     assert_int_equal(counters(&t).requests[DNP3_FC_READ], 5);
+    /* 0x70 is no code 1815-2012 defines: counted apart, not in requests[0x70]. */
+    assert_int_equal(counters(&t).requests_other, 1);
+    assert_int_equal(counters(&t).requests[0x70], 0);
     scn_teardown(&t);
 }
 

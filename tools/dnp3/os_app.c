@@ -124,7 +124,7 @@ static void print_assoc(FILE *f, dnp3_outstation_t *o, uint16_t local, uint16_t 
     dnp3_outstation_counters_t c;
     if (dnp3_outstation_counters(o, &c) < 0)
         return;
-    uint64_t requests = 0, controls = 0;
+    uint64_t requests = c.requests_other, controls = c.controls_other;
     for (size_t i = 0; i < 256; i++)
         requests += c.requests[i];
     for (size_t i = 0; i < 128; i++)

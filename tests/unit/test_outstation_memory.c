@@ -1,0 +1,120 @@
+/* dnp3_outstation_memory and dnp3_event_buffer_memory against exact figures
+ * for known configurations: every buffer a configuration asks for, and
+ * nothing else (an outstation keeps no copy of a SELECT's objects, only
+ * their length and hash). The records' own sizes come from the private
+ * headers, so a field added to a struct moves the figure without breaking
+ * the test; a buffer added or dropped, or an event record that grows, does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "dnp3/database.h"
+#include "dnp3/outstation.h"
+#include "outstation/event_buffer_internal.h"
+#include "outstation/outstation_internal.h"
+
+static dnp3_db_t *analog_db(uint32_t n)
+{
+    dnp3_db_config_t cfg;
+    dnp3_db_config_default(&cfg);
+    cfg.count[DNP3_PT_ANALOG] = n;
+    dnp3_db_t *db = NULL;
+    assert_int_equal(dnp3_db_new(&cfg, &db), 0);
+    return db;
+}
+
+/* Per event of capacity: its record, its selection entry, its merge
+ * scratch entry. */
+#define PER_EVENT (sizeof(dnp3i_ev_t) + 4 + 4)
+
+/* 100 events per class: 300 records; 100 points and the command slot;
+ * no octet string points: one octet slot (255 bytes and its link). */
+static void event_buffer_defaults(void **state)
+{
+    (void)state;
+    dnp3_db_t *db = analog_db(100);
+    dnp3_event_buffer_config_t bc;
+    dnp3_event_buffer_config_default(&bc);
+    dnp3_event_buffer_t *b = NULL;
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
+    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4;
+    assert_int_equal(dnp3_event_buffer_memory(b), expect);
+    if (sizeof(void *) == 8) {
+        assert_int_equal(sizeof(dnp3i_ev_t), 56);
+        assert_int_equal(300 * PER_EVENT, 19200);
+    }
+    dnp3_event_buffer_free(b);
+    /* Every type limited to 10: 100 records, below the classes' 300. */
+    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
+        bc.type_capacity[t] = 10;
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
+    assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT);
+    dnp3_event_buffer_free(b);
+    assert_int_equal(dnp3_event_buffer_memory(NULL), 0);
+    dnp3_db_free(db);
+}
+
+/* The session record, the request copy, two response buffers (the one
+ * being written, which also serves a repeated request, and the unsolicited
+ * one) and the event buffer. */
+static void outstation_defaults(void **state)
+{
+    (void)state;
+    dnp3_db_t *db = analog_db(100);
+    dnp3_outstation_config_t cfg;
+    dnp3_outstation_config_default(&cfg);
+    dnp3_outstation_t *o = NULL;
+    assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
+    size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
+    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4);
+    assert_int_equal(dnp3_outstation_memory(o),
+                     sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
+    /* x86-64: 3,128 + 2,048 + 4,096 + (1,896 + 19,200 + 404 + 259) */
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_outstation_memory(o), 31031);
+    /* The counters are the defined codes and statuses only. */
+    assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
+    dnp3_outstation_free(o);
+
+    /* The fragment buffers follow the configuration. */
+    cfg.max_rx_fragment = 249;
+    cfg.max_tx_fragment = 512;
+    cfg.events.class_capacity[1] = 0;
+    cfg.events.class_capacity[2] = 0;
+    assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
+    assert_int_equal(dnp3_outstation_memory(o),
+                     sizeof(struct dnp3_outstation) + 249 + 2 * 512 + eb - 200 * PER_EVENT);
+    dnp3_outstation_free(o);
+    assert_int_equal(dnp3_outstation_memory(NULL), 0);
+    dnp3_db_free(db);
+}
+
+/* The counters API keeps its meaning for the defined codes and statuses;
+ * the others are summed in requests_other / controls_other. */
+static void counters_slots(void **state)
+{
+    (void)state;
+    assert_int_equal(dnp3i_os_fc_slot(0x00), 0);
+    assert_int_equal(dnp3i_os_fc_slot(0x21), 0x21);
+    assert_int_equal(dnp3i_os_fc_slot(0x22), DNP3I_OS_FC_SLOTS - 1);
+    assert_int_equal(dnp3i_os_fc_slot(0x81), 34);
+    assert_int_equal(dnp3i_os_fc_slot(0x83), 36);
+    assert_int_equal(dnp3i_os_fc_slot(0xFF), DNP3I_OS_FC_SLOTS - 1);
+    assert_int_equal(dnp3i_os_cs_slot(18), 18);
+    assert_int_equal(dnp3i_os_cs_slot(19), DNP3I_OS_CS_SLOTS - 1);
+    assert_int_equal(dnp3i_os_cs_slot(126), 19);
+    assert_int_equal(dnp3i_os_cs_slot(127), 20);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(event_buffer_defaults),
+        cmocka_unit_test(outstation_defaults),
+        cmocka_unit_test(counters_slots),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
