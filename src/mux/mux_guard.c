@@ -27,10 +27,18 @@ void dnp3i_mux_guard_after_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now)
     mux->guard.frames = p->counters.frames;
     if (completed)
         mux->guard.heard = true;
-    if (p->have == 0)
+    /* The clock belongs to one candidate frame, known by its stream offset:
+     * bytes trickling into it do not restart it, a new candidate (after a
+     * complete frame or a rejected one) does. Judged by offset, not by what
+     * happened inside the call, so the outcome does not depend on how the
+     * stream was cut into reads. */
+    if (p->have == 0) {
         mux->guard.partial_since = DNP3_TIMESTAMP_NEVER;
-    else if (completed || mux->guard.partial_since == DNP3_TIMESTAMP_NEVER)
-        mux->guard.partial_since = now; /* what is held began in this call */
+    } else if (mux->guard.partial_since == DNP3_TIMESTAMP_NEVER ||
+               p->pos != mux->guard.partial_pos) {
+        mux->guard.partial_since = now;
+        mux->guard.partial_pos = p->pos;
+    }
 }
 
 static dnp3_timestamp_t after(dnp3_timestamp_t t, uint32_t ms)

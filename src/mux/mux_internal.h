@@ -47,6 +47,7 @@ struct dnp3_mux {
         uint64_t frames;                /* the parser's frame count at the last look */
         uint64_t bytes_at_open;         /* the parser's byte count at on_open */
         dnp3_timestamp_t partial_since; /* bytes of an incomplete frame held since; NEVER: none */
+        uint64_t partial_pos;           /* stream offset where those held bytes begin */
     } guard;
 };
 

@@ -179,6 +179,39 @@ static void test_half_frame_before_any_frame_stalls_first(void **state)
     fx_free(fx);
 }
 
+/* A held candidate that turns out bad (header CRC) is dropped and a new
+ * one, later in the same read, starts its own clock: the deadline is the
+ * same whether the bytes came in one read or one at a time (found by
+ * fuzz_mux, which feeds two muxes the same stream cut differently). */
+static void guard_deadline_after(const uint8_t *b, size_t n, size_t step, dnp3_timestamp_t *out)
+{
+    fixture_t *fx = fx_new(DNP3_LINK_POLICY_DISCARD, 0);
+    /* A candidate header begins at 100 ... */
+    assert_int_equal(dnp3_mux_on_bytes(fx->mux, 100, b, 4), 0);
+    assert_int_equal(dnp3_mux_next_deadline(fx->mux), 2100);
+    /* ... and fails its CRC at 1000, where a new candidate begins. */
+    for (size_t i = 4; i < n; i += step)
+        assert_int_equal(dnp3_mux_on_bytes(fx->mux, 1000, b + i, i + step > n ? n - i : step), 0);
+    *out = dnp3_mux_next_deadline(fx->mux);
+    fx_free(fx);
+}
+
+static void test_new_candidate_restarts_the_clock_whatever_the_reads(void **state)
+{
+    (void)state;
+    mh_stream_t s = {0};
+    request(&s, 0);
+    uint8_t b[64];
+    memcpy(b, s.b, 10);
+    b[8] ^= 0x01;           /* the header CRC: a bad candidate */
+    memcpy(b + 10, s.b, 6); /* the start of a good one */
+    dnp3_timestamp_t whole, bytewise;
+    guard_deadline_after(b, 16, 12, &whole);
+    guard_deadline_after(b, 16, 1, &bytewise);
+    assert_int_equal(whole, 3000);
+    assert_int_equal(bytewise, 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_half_frame_closed_at_partial_frame_timeout),
         cmocka_unit_test(test_completed_frame_clears_the_partial_clock),
         cmocka_unit_test(test_half_frame_before_any_frame_stalls_first),
+        cmocka_unit_test(test_new_candidate_restarts_the_clock_whatever_the_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
