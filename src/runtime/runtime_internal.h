@@ -31,17 +31,18 @@ void dnp3i_list_remove(dnp3i_link_t *item);
  * connection code nor the sessions change. The stream reports back through
  * the dnp3i_conn_stream_* functions below. */
 typedef struct dnp3i_stream dnp3i_stream_t;
-/* dnp3i_stream_ops_t.write: sent whole at once, nothing in flight. */
-#define DNP3I_STREAM_WRITTEN 1
 typedef struct dnp3i_stream_ops {
     const char *name; /* "tcp" */
     /* Begin delivering received bytes (dnp3i_conn_stream_read). */
     int (*start_read)(dnp3i_stream_t *s);
-    /* Send data[0..len) as one write. Returns DNP3I_STREAM_WRITTEN when
-     * every byte was handed to the transport at once (no
-     * dnp3i_conn_stream_written follows), 0 when the write is in flight
-     * (the bytes must stay valid until dnp3i_conn_stream_written), or a
-     * negative DNP3_E_* code. At most one write is in flight. */
+    /* Hand data[0..len) to the transport now, without waiting. Returns the
+     * bytes it took (0..len; the rest is the caller's to keep) or a
+     * negative DNP3_E_* code. The data need not outlive the call. */
+    int (*try_write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
+    /* Queue data[0..len) (what try_write did not take). Returns 0, then
+     * dnp3i_conn_stream_written follows once it is all sent (the bytes
+     * must stay valid until then), or a negative DNP3_E_* code. At most
+     * one write is in flight. */
     int (*write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
     /* Graceful end: after the pending write, FIN, then close. */
     void (*shutdown)(dnp3i_stream_t *s);
@@ -100,6 +101,19 @@ struct dnp3_runtime {
      * session (which copies what it keeps) before the loop reads again, so
      * one buffer serves them all (read_buffer_size bytes, not one each). */
     uint8_t *rbuf;
+    /* The write buffer of every connection (write_buffer_size): output is
+     * collected here and handed to the kernel at once; only what it does
+     * not take is copied to a backlog chunk (below) held by that
+     * connection until sent. wbuf_busy: a flush is collecting into it;
+     * a connection woken meanwhile waits in wbuf_deferred. */
+    uint8_t *wbuf;
+    bool wbuf_busy;
+    dnp3_conn_t *wbuf_deferred;
+    /* Backlog chunks of write_buffer_size bytes, allocated when first
+     * needed, up to write_backlog_max bytes in all, and reused (free list
+     * threaded through the chunks). */
+    void *backlog_free;
+    size_t backlog_chunks, backlog_held;
 
     dnp3i_link_t conns, listeners, clients;
     /* Connect pacing (max_connecting): clients waiting for a slot (FIFO),
@@ -158,10 +172,11 @@ struct dnp3_conn {
     char peer_text[DNP3_ENDPOINT_TEXT_MAX];
     char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
-    dnp3_timestamp_t timer_at; /* the deadline the timer is armed for; NEVER: not armed */
-    int handles;   /* stream + timer still open; freed at 0 */
-    uint8_t *wbuf; /* busy while a write is in flight: one per connection */
-    size_t wcap;
+    dnp3_timestamp_t timer_at;  /* the deadline the timer is armed for; NEVER: not armed */
+    int handles;                /* stream + timer still open; freed at 0 */
+    uint8_t *backlog;           /* what the kernel did not take, in flight; or NULL */
+    dnp3_conn_t *deferred_next; /* rt->wbuf_deferred */
+    bool deferred;
     bool opened, closing, write_pending, flush_again;
     bool in_session, flushing; /* inside a session callback / collecting output */
     bool pending_close;        /* close asked from inside a session callback */
@@ -181,6 +196,9 @@ void dnp3i_conn_start(dnp3_conn_t *conn);
 void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const char *why);
 /* Close what is left abruptly (the end of a stop's linger). */
 void dnp3i_conn_abort(dnp3_conn_t *conn);
+
+/* Free the runtime's unused backlog chunks (at dnp3_runtime_free). */
+void dnp3i_runtime_backlog_free(dnp3_runtime_t *rt);
 
 /* What a stream reports. */
 void dnp3i_conn_stream_buffer(dnp3_conn_t *conn, uint8_t **buf, size_t *cap);
