@@ -28,8 +28,6 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
     conn->session = session;
     conn->info = *info;
     conn->info.id = rt->next_conn_id++;
-    dnp3_endpoint_format(&conn->info.peer, conn->peer_text, sizeof conn->peer_text);
-    dnp3_endpoint_format(&conn->info.local, conn->local_text, sizeof conn->local_text);
     uv_timer_init(&rt->loop, &conn->timer);
     conn->timer.data = conn;
     conn->timer_at = DNP3_TIMESTAMP_NEVER;
@@ -347,11 +345,16 @@ static void log_disconnect(dnp3_conn_t *conn, const char *why)
 {
     dnp3_runtime_t *rt = conn->rt;
     dnp3_log_level_t level = conn->reason == DNP3_DISCONNECT_RESET ? DNP3_LOG_WARN : DNP3_LOG_INFO;
+    if (!dnp3i_log_enabled(rt, level))
+        return;
+    /* Formatted here, not kept in every connection's record. */
+    char local[DNP3_ENDPOINT_TEXT_MAX], peer[DNP3_ENDPOINT_TEXT_MAX];
+    dnp3_endpoint_format(&conn->info.local, local, sizeof local);
+    dnp3_endpoint_format(&conn->info.peer, peer, sizeof peer);
     dnp3i_log(rt, level, "%s %s: connection %llu with %s closed: %s%s%s (in %llu, out %llu bytes)",
-              conn->info.transport, conn->local_text, (unsigned long long)conn->info.id,
-              conn->peer_text, dnp3_disconnect_reason_name(conn->reason), why && *why ? ": " : "",
-              why ? why : "", (unsigned long long)conn->bytes_in,
-              (unsigned long long)conn->bytes_out);
+              conn->info.transport, local, (unsigned long long)conn->info.id, peer,
+              dnp3_disconnect_reason_name(conn->reason), why && *why ? ": " : "", why ? why : "",
+              (unsigned long long)conn->bytes_in, (unsigned long long)conn->bytes_out);
 }
 
 void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const char *why)

@@ -169,8 +169,6 @@ struct dnp3_conn {
     dnp3_tcp_client_t *client; /* connected by this client, or NULL */
     dnp3_session_t session;
     dnp3_conn_info_t info;
-    char peer_text[DNP3_ENDPOINT_TEXT_MAX];
-    char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
     dnp3_timestamp_t timer_at;  /* the deadline the timer is armed for; NEVER: not armed */
     int handles;                /* stream + timer still open; freed at 0 */
@@ -276,7 +274,6 @@ struct dnp3_tcp_client {
     bool nofile;            /* counted in rt->nofile_clients */
     dnp3i_link_t wait_link; /* rt->connect_wait */
     dnp3_conn_t *conn;
-    char endpoint_text[DNP3_ENDPOINT_TEXT_MAX + 256];
 };
 
 void dnp3i_client_conn_closed(dnp3_tcp_client_t *c);
