@@ -61,16 +61,16 @@ void dnp3i_conn_start(dnp3_conn_t *conn)
 
 /* A backlog chunk from the runtime's pool: a free one, or a new one while
  * the pool is under write_backlog_max. NULL when it is full. */
-static uint8_t *backlog_take(dnp3_runtime_t *rt)
+static dnp3i_backlog_t *backlog_take(dnp3_runtime_t *rt)
 {
-    uint8_t *chunk = rt->backlog_free;
+    dnp3i_backlog_t *chunk = rt->backlog_free;
     if (chunk) {
         memcpy(&rt->backlog_free, chunk, sizeof rt->backlog_free);
     } else {
         size_t size = rt->cfg.write_buffer_size;
         if ((rt->backlog_chunks + 1) * size > rt->cfg.write_backlog_max)
             return NULL;
-        chunk = malloc(size);
+        chunk = malloc(sizeof *chunk + size);
         if (!chunk)
             return NULL;
         rt->backlog_chunks++;
@@ -79,7 +79,7 @@ static uint8_t *backlog_take(dnp3_runtime_t *rt)
     return chunk;
 }
 
-static void backlog_give(dnp3_runtime_t *rt, uint8_t **chunk)
+static void backlog_give(dnp3_runtime_t *rt, dnp3i_backlog_t **chunk)
 {
     if (!*chunk)
         return;
@@ -116,8 +116,8 @@ static void conn_hold_backlog(dnp3_conn_t *conn, const uint8_t *rest, size_t len
         dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, "write backlog full");
         return;
     }
-    memcpy(conn->backlog, rest, len);
-    int rc = conn->stream->ops->write(conn->stream, conn->backlog, len);
+    memcpy(conn->backlog->data, rest, len);
+    int rc = conn->stream->ops->write(conn->stream, &conn->backlog->req, conn->backlog->data, len);
     if (rc < 0) {
         backlog_give(rt, &conn->backlog);
         dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));

@@ -31,6 +31,19 @@ void dnp3i_list_remove(dnp3i_link_t *item);
  * connection code nor the sessions change. The stream reports back through
  * the dnp3i_conn_stream_* functions below. */
 typedef struct dnp3i_stream dnp3i_stream_t;
+/* The memory of one queued write, kept by the connection (in its backlog
+ * chunk, not in every stream) until dnp3i_conn_stream_written. */
+typedef union dnp3i_write_req {
+    uv_write_t uv;
+} dnp3i_write_req_t;
+
+/* What the kernel did not take of one write: the request and the bytes
+ * (write_buffer_size of room). */
+typedef struct dnp3i_backlog {
+    dnp3i_write_req_t req;
+    uint8_t data[];
+} dnp3i_backlog_t;
+
 typedef struct dnp3i_stream_ops {
     const char *name; /* "tcp" */
     /* Begin delivering received bytes (dnp3i_conn_stream_read). */
@@ -40,10 +53,10 @@ typedef struct dnp3i_stream_ops {
      * negative DNP3_E_* code. The data need not outlive the call. */
     int (*try_write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
     /* Queue data[0..len) (what try_write did not take). Returns 0, then
-     * dnp3i_conn_stream_written follows once it is all sent (the bytes
-     * must stay valid until then), or a negative DNP3_E_* code. At most
-     * one write is in flight. */
-    int (*write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
+     * dnp3i_conn_stream_written follows once it is all sent (req and the
+     * bytes must stay valid until then), or a negative DNP3_E_* code. At
+     * most one write is in flight. */
+    int (*write)(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len);
     /* Graceful end: after the pending write, FIN, then close. */
     void (*shutdown)(dnp3i_stream_t *s);
     /* Abrupt end: close now. Both ends call dnp3i_conn_stream_closed once. */
@@ -172,7 +185,7 @@ struct dnp3_conn {
     uv_timer_t timer;
     dnp3_timestamp_t timer_at;  /* the deadline the timer is armed for; NEVER: not armed */
     int handles;                /* stream + timer still open; freed at 0 */
-    uint8_t *backlog;           /* what the kernel did not take, in flight; or NULL */
+    dnp3i_backlog_t *backlog;   /* what the kernel did not take, in flight; or NULL */
     dnp3_conn_t *deferred_next; /* rt->wbuf_deferred */
     bool deferred;
     bool opened, closing, write_pending, flush_again;
@@ -211,7 +224,6 @@ void dnp3i_conn_stream_closed(dnp3_conn_t *conn);
 typedef struct dnp3i_tcp_stream {
     dnp3i_stream_t base;
     uv_tcp_t tcp;
-    uv_write_t write_req;
     uv_shutdown_t shutdown_req;
     bool closing;
 } dnp3i_tcp_stream_t;

@@ -46,7 +46,8 @@ static int tcp_start_read(dnp3i_stream_t *s)
 static void on_tcp_written(uv_write_t *req, int status)
 {
     dnp3i_tcp_stream_t *t = req->data;
-    /* A write cancelled by our own close is not an error to report. */
+    /* req is in the connection's backlog chunk: the connection frees it
+     * from here on. A write cancelled by our own close is not an error to report. */
     if (status == UV_ECANCELED)
         status = 0;
     dnp3i_conn_stream_written(t->base.conn, dnp3i_error_from_uv(status));
@@ -68,13 +69,12 @@ static int tcp_try_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
 }
 
 /* Only what the socket refused is queued with uv_write. */
-static int tcp_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
+static int tcp_write(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len)
 {
     dnp3i_tcp_stream_t *t = tcp_of(s);
     uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
-    t->write_req.data = t;
-    return dnp3i_error_from_uv(
-        uv_write(&t->write_req, (uv_stream_t *)&t->tcp, &buf, 1, on_tcp_written));
+    req->uv.data = t;
+    return dnp3i_error_from_uv(uv_write(&req->uv, (uv_stream_t *)&t->tcp, &buf, 1, on_tcp_written));
 }
 
 static void on_tcp_closed(uv_handle_t *h)

@@ -538,9 +538,10 @@ static int script_try_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
     return (int)n;
 }
 
-static int script_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
+static int script_write(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len)
 {
     script_stream_t *st = (script_stream_t *)s;
+    assert_non_null(req);
     assert_null(st->queued);
     st->queued = data;
     st->queued_len = len;
