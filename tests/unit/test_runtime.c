@@ -667,6 +667,51 @@ static void test_backlog_full_closes_and_says_why(void **state)
     assert_int_equal(T.rt->backlog_held, 0);
 }
 
+/* A session that, while its output is being collected, wakes another
+ * connection (an application callback could): that one must wait for the
+ * shared buffer, then be flushed, and neither output is mixed. */
+static dnp3_conn_t *wake_other;
+
+static int take_and_wake(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    /* Part of this output is in the shared buffer when the other wakes. */
+    int n = fake_take(ctx, now, buf, cap);
+    if (wake_other) {
+        dnp3_conn_t *other = wake_other;
+        wake_other = NULL;
+        assert_int_equal(dnp3_conn_wake(other), 0);
+        assert_true(other->deferred);
+    }
+    return n;
+}
+
+static void test_wake_during_flush_waits_for_the_buffer(void **state)
+{
+    (void)state;
+    script_runtime(64, 64);
+    static script_stream_t a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    static dnp3_session_ops_t waking;
+    waking = FAKE_OPS;
+    waking.take_output = take_and_wake;
+    fake_t *fa = script_open(&a, 64);
+    a.base.conn->session.ops = &waking;
+    fake_t *fb = script_open(&b, 64);
+    dnp3i_conn_start(fb->conn); /* nothing to send yet */
+    queue_out(fb, "from b", 6);
+    queue_out(fa, "from a", 6);
+    fa->chunk = 3; /* two take_output calls */
+    wake_other = fb->conn;
+    dnp3i_conn_start(fa->conn);
+    assert_int_equal(a.sent_len, 6);
+    assert_memory_equal(a.sent, "from a", 6);
+    assert_int_equal(b.sent_len, 6);
+    assert_memory_equal(b.sent, "from b", 6);
+    assert_false(fb->conn->deferred);
+    assert_null(T.rt->wbuf_deferred);
+}
+
 static void test_echo_ipv6(void **state)
 {
     (void)state;
@@ -1826,6 +1871,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_beyond_write_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_writes_keep_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backlog_full_closes_and_says_why, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wake_during_flush_waits_for_the_buffer, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_callback_refuses, setup, teardown),
