@@ -260,8 +260,13 @@ static void conn_arm_timer(dnp3_conn_t *conn)
 
 static void conn_after_event(dnp3_conn_t *conn)
 {
-    if (conn->pending_close && !conn->closing)
-        dnp3i_conn_close(conn, conn->pending_reason, conn->pending_why);
+    if (conn->pending_close && !conn->closing) {
+        dnp3_runtime_t *rt = conn->rt;
+        bool mine = rt->pending_why_of == conn;
+        dnp3i_conn_close(conn, conn->pending_reason, mine ? rt->pending_why : NULL);
+        if (mine)
+            rt->pending_why_of = NULL;
+    }
     if (conn->closing)
         return;
     conn_flush(conn);
@@ -322,6 +327,8 @@ static void conn_release(dnp3_conn_t *conn)
         return;
     dnp3i_list_remove(&conn->link);
     backlog_give(conn->rt, &conn->backlog);
+    if (conn->rt->pending_why_of == conn)
+        conn->rt->pending_why_of = NULL;
     if (conn->deferred) {
         dnp3_conn_t **p = &conn->rt->wbuf_deferred;
         while (*p != conn)
@@ -367,7 +374,11 @@ void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const 
         if (!conn->pending_close) {
             conn->pending_close = true;
             conn->pending_reason = reason;
-            snprintf(conn->pending_why, sizeof conn->pending_why, "%s", why ? why : "");
+            dnp3_runtime_t *rt = conn->rt;
+            if (!rt->pending_why_of) {
+                rt->pending_why_of = conn;
+                snprintf(rt->pending_why, sizeof rt->pending_why, "%s", why ? why : "");
+            }
         }
         return;
     }

@@ -125,6 +125,11 @@ struct dnp3_runtime {
     /* Backlog chunks of write_buffer_size bytes, allocated when first
      * needed, up to write_backlog_max bytes in all, and reused (free list
      * threaded through the chunks). */
+    /* The text of a close asked from inside a session callback, until the
+     * callback returns: one session callback runs at a time, so one text
+     * serves every connection (not 128 bytes in each). */
+    char pending_why[128];
+    dnp3_conn_t *pending_why_of;
     void *backlog_free;
     size_t backlog_chunks, backlog_held;
 
@@ -192,7 +197,6 @@ struct dnp3_conn {
     bool in_session, flushing; /* inside a session callback / collecting output */
     bool pending_close;        /* close asked from inside a session callback */
     dnp3_disconnect_reason_t reason, pending_reason;
-    char pending_why[128];
     uint64_t bytes_in, bytes_out;
     dnp3i_pcap_conv_t capture; /* this connection's TCP stream in the capture */
 };
