@@ -34,12 +34,13 @@
  *
  * Memory: a connection's buffers are allocated when it is accepted or
  * connected (sizes from the configuration); nothing is allocated per byte
- * received or sent. A connection costs about 1.2 KiB (its record, libuv
- * TCP handle, timer); the read and write buffers are one each for the
- * whole runtime, and a connection holds a backlog chunk (write_buffer_size)
- * only while the kernel has not taken all it wrote. A client adds about
- * 1.1 KiB. At most max_connecting connects are in progress at
- * once. */
+ * received or sent (a backlog chunk, below, is taken from a pool that
+ * grows up to write_backlog_max and is reused). A connection costs about
+ * 0.75 KiB (its record with its timer, the libuv TCP handle); the read
+ * and write buffers are one each for the whole runtime, and a connection
+ * holds a backlog chunk (write_buffer_size) only while the kernel has not
+ * taken all it wrote. A client adds about 0.75 KiB. At most
+ * max_connecting connects are in progress at once. */
 #ifndef DNP3_RUNTIME_H
 #define DNP3_RUNTIME_H
 
