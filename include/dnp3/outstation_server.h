@@ -43,8 +43,8 @@
  * Memory: the server allocates at _new (the update queue), at each _add
  * (the association's session and event buffer) and per connection (its
  * mux and channel, dnp3_mux_memory: about 2 x max fragment size + 3 KB
- * with one association per connection, plus the runtime's write buffer,
- * write_buffer_size); nothing per frame or per update. */
+ * with one association per connection; the runtime's write buffer is one
+ * for all connections); nothing per frame or per update. */
 #ifndef DNP3_OUTSTATION_SERVER_H
 #define DNP3_OUTSTATION_SERVER_H
 

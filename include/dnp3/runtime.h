@@ -34,11 +34,13 @@
  *
  * Memory: a connection's buffers are allocated when it is accepted or
  * connected (sizes from the configuration); nothing is allocated per byte
- * received or sent. A connection costs write_buffer_size + about 1.2 KiB
- * (its record, libuv TCP handle, timer): 9.3 KiB with the defaults; the
- * read buffer (read_buffer_size) is one for the whole runtime. A client
- * adds about 1.1 KiB. At most max_connecting connects are in progress at
- * once. */
+ * received or sent (a backlog chunk, below, is taken from a pool that
+ * grows up to write_backlog_max and is reused). A connection costs about
+ * 0.75 KiB (its record with its timer, the libuv TCP handle); the read
+ * and write buffers are one each for the whole runtime, and a connection
+ * holds a backlog chunk (write_buffer_size) only while the kernel has not
+ * taken all it wrote. A client adds about 0.75 KiB. At most
+ * max_connecting connects are in progress at once. */
 #ifndef DNP3_RUNTIME_H
 #define DNP3_RUNTIME_H
 
@@ -229,11 +231,17 @@ typedef struct dnp3_runtime_config {
     uint32_t refusal_log_interval_ms; /* default 10000 */
     /* Closures dnp3_runtime_post() can hold at once. */
     size_t post_queue_size; /* default 4096 */
-    /* Per connection: largest single write (output collected per flush).
-     * Per runtime: the read buffer, shared by every connection (a read is
-     * handed to its session before the next one). */
+    /* Largest single write (output collected per flush), and the read
+     * buffer: one each per runtime, shared by every connection (the loop
+     * serves one connection at a time). Output the kernel does not take
+     * at once is copied to a backlog chunk of write_buffer_size bytes held
+     * by that connection until sent (meanwhile its session's output
+     * waits); chunks are allocated when first needed, reused, and at most
+     * write_backlog_max bytes of them exist: a connection that needs one
+     * beyond it is closed, with an ERROR line saying so. */
     size_t write_buffer_size; /* default 8192 (a 2048-octet fragment framed is 2628) */
     size_t read_buffer_size;  /* default 4096 */
+    size_t write_backlog_max; /* default 1 MiB (128 chunks); at least write_buffer_size */
     /* Outgoing connect attempts in progress at once (TCP clients, master
      * channels); further attempts wait their turn in order. An attempt
      * counts until it fails or, connected, until the peer sends its first

@@ -281,8 +281,19 @@ void dnp3_mux_counters(const dnp3_mux_t *mux, dnp3_mux_counters_t *out)
 {
     if (!mux || !out)
         return;
-    *out = mux->counters;
+    const mux_counters_t *c = &mux->counters;
+    memset(out, 0, sizeof *out);
     dnp3_channel_counters(mux->ch, &out->channel);
+    out->fragments_in = c->fragments_in;
+    out->fragments_out = c->fragments_out;
+    out->broadcast_in = c->broadcast_in;
+    out->self_in = c->self_in;
+    out->unclaimed = c->unclaimed;
+    out->foreign = c->foreign;
+    out->foreign_logs_suppressed = c->foreign_logs_suppressed;
+    out->attaches = c->attaches;
+    out->detaches = c->detaches;
+    memcpy(out->closes, c->closes, sizeof out->closes);
 }
 
 int dnp3_mux_session_counters(const dnp3_mux_t *mux, uint16_t local, uint16_t remote,

@@ -23,6 +23,15 @@ typedef struct mux_inflight {
     uint16_t dst;
 } mux_inflight_t;
 
+/* dnp3_mux_counters_t without its channel part, which the channel keeps
+ * and dnp3_mux_counters copies in when asked (not a second copy in every
+ * mux's record). */
+typedef struct mux_counters {
+    uint64_t fragments_in, fragments_out, broadcast_in, self_in, unclaimed, foreign;
+    uint64_t foreign_logs_suppressed, attaches, detaches;
+    uint64_t closes[DNP3_MUX_CLOSE_REASON_COUNT];
+} mux_counters_t;
+
 struct dnp3_mux {
     dnp3_mux_config_t cfg;
     dnp3_channel_t *ch;
@@ -38,8 +47,8 @@ struct dnp3_mux {
     /* Foreign-frame log limiter. */
     bool foreign_logged;
     dnp3_timestamp_t foreign_logged_at;
-    uint64_t foreign_quiet;       /* frames since the last line */
-    dnp3_mux_counters_t counters; /* .channel filled on read */
+    uint64_t foreign_quiet; /* frames since the last line */
+    mux_counters_t counters;
     /* Slow and idle peer guard (mux_guard.c), per connection. */
     struct {
         dnp3_timestamp_t opened_at;

@@ -86,12 +86,19 @@ static void release_slot(dnp3_tcp_client_t *c)
         uv_timer_start(&rt->pace_timer, on_pace_timer, 0, 0);
 }
 
-static void set_endpoint_text(dnp3_tcp_client_t *c)
+/* "host:port" of the endpoint being tried, formatted when a line or a
+ * callback needs it (not kept in every client's record). */
+typedef struct ep_text {
+    char s[DNP3_ENDPOINT_TEXT_MAX + 256];
+} ep_text_t;
+
+static const char *endpoint_text(const dnp3_tcp_client_t *c, ep_text_t *t)
 {
     const char *host = c->hosts[c->current];
     bool v6 = strchr(host, ':') != NULL && host[0] != '[';
-    snprintf(c->endpoint_text, sizeof c->endpoint_text, "%s%s%s:%u", v6 ? "[" : "", host,
-             v6 ? "]" : "", (unsigned)c->ports[c->current]);
+    snprintf(t->s, sizeof t->s, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+             (unsigned)c->ports[c->current]);
+    return t->s;
 }
 
 static void on_retry_timer(uv_timer_t *t)
@@ -152,13 +159,14 @@ static void note_no_files(dnp3_tcp_client_t *c, int code)
                                    ? (unsigned long long)rl.rlim_cur
                                    : 0;
     size_t clients = 0;
+    ep_text_t ep;
     for (dnp3i_link_t *it = rt->clients.next; it != &rt->clients; it = it->next)
         clients++;
     dnp3i_log(rt, DNP3_LOG_ERROR,
               "tcp: no file descriptor for a connection to %s: the open file limit "
               "(RLIMIT_NOFILE) is %llu, %llu connections are open; %zu of %zu clients cannot "
               "connect (raise it with ulimit -n)",
-              c->endpoint_text, limit, (unsigned long long)rt->counters.open_connections,
+              endpoint_text(c, &ep), limit, (unsigned long long)rt->counters.open_connections,
               rt->nofile_clients, clients);
 }
 
@@ -167,10 +175,11 @@ static void note_no_files(dnp3_tcp_client_t *c, int code)
 static void attempt_failed(dnp3_tcp_client_t *c, int code)
 {
     dnp3_runtime_t *rt = c->rt;
+    ep_text_t ep;
     if (c->resolved_next < c->nresolved && !c->stopping && !rt->stopping) {
         /* A host name with several addresses: the next one first. */
         dnp3i_log(rt, DNP3_LOG_DEBUG, "tcp: %s: address %zu failed (%s), trying the next",
-                  c->endpoint_text, c->resolved_next, dnp3_strerror(code));
+                  endpoint_text(c, &ep), c->resolved_next, dnp3_strerror(code));
         connect_to(c, (const struct sockaddr *)&c->resolved[c->resolved_next++]);
         return;
     }
@@ -178,10 +187,10 @@ static void attempt_failed(dnp3_tcp_client_t *c, int code)
     release_slot(c);
     note_no_files(c, code);
     count_failure(rt, code);
-    dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", c->endpoint_text,
-              dnp3_strerror(code));
+    endpoint_text(c, &ep);
+    dnp3i_log(rt, DNP3_LOG_WARN, "tcp: connect to %s failed: %s", ep.s, dnp3_strerror(code));
     if (c->session.ops->on_connect_failed)
-        c->session.ops->on_connect_failed(c->session.ctx, c->endpoint_text, code);
+        c->session.ops->on_connect_failed(c->session.ctx, ep.s, code);
     if (c->stopping || rt->stopping)
         return;
     if (++c->current < c->endpoint_count) {
@@ -225,8 +234,13 @@ static void connected(dnp3_tcp_client_t *c, dnp3i_tcp_stream_t *s)
     c->conn = conn;
     if (c->has_slot)
         uv_timer_start(&c->timer, on_settle_timer, c->connect_timeout_ms, 0);
-    dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", conn->local_text,
-              c->endpoint_text, (unsigned long long)conn->info.id);
+    if (dnp3i_log_enabled(rt, DNP3_LOG_INFO)) {
+        char local[DNP3_ENDPOINT_TEXT_MAX];
+        ep_text_t ep;
+        dnp3_endpoint_format(&conn->info.local, local, sizeof local);
+        dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: connected to %s (connection %llu)", local,
+                  endpoint_text(c, &ep), (unsigned long long)conn->info.id);
+    }
     dnp3i_conn_start(conn);
 }
 
@@ -308,12 +322,13 @@ static void try_endpoint(dnp3_tcp_client_t *c)
     dnp3_runtime_t *rt = c->rt;
     if (c->stopping || rt->stopping || !acquire_slot(c))
         return;
-    set_endpoint_text(c);
     c->nresolved = c->resolved_next = 0;
     rt->counters.connect_attempts++;
-    dnp3i_log(rt, DNP3_LOG_INFO, "tcp: connecting to %s", c->endpoint_text);
+    ep_text_t ep;
+    endpoint_text(c, &ep);
+    dnp3i_log(rt, DNP3_LOG_INFO, "tcp: connecting to %s", ep.s);
     if (c->session.ops->on_connecting)
-        c->session.ops->on_connecting(c->session.ctx, c->endpoint_text);
+        c->session.ops->on_connecting(c->session.ctx, ep.s);
     struct sockaddr_storage ss;
     if (dnp3i_sockaddr_from_text(c->hosts[c->current], c->ports[c->current], &ss) == 0) {
         connect_to(c, (const struct sockaddr *)&ss);

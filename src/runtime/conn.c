@@ -1,7 +1,8 @@
 /* A connection: drives one sans-IO session over one byte stream. Bytes in
  * go to on_bytes; after every event the session's output is collected into
- * the connection's write buffer and sent in ONE write, and the connection's
- * single timer is re-armed at the session's next deadline. */
+ * the runtime's write buffer and sent in ONE write (what the kernel does
+ * not take waits in a backlog chunk of this connection), and the
+ * connection's single timer is re-armed at the session's next deadline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,8 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
                             const dnp3_conn_info_t *info)
 {
     dnp3_conn_t *conn = calloc(1, sizeof *conn);
-    uint8_t *wbuf = malloc(rt->cfg.write_buffer_size);
-    if (!conn || !wbuf) {
-        free(conn);
-        free(wbuf);
+    if (!conn)
         return NULL;
-    }
     conn->rt = rt;
     conn->stream = stream;
     stream->conn = conn;
@@ -31,10 +28,6 @@ dnp3_conn_t *dnp3i_conn_new(dnp3_runtime_t *rt, dnp3i_stream_t *stream, dnp3_ses
     conn->session = session;
     conn->info = *info;
     conn->info.id = rt->next_conn_id++;
-    conn->wbuf = wbuf;
-    conn->wcap = rt->cfg.write_buffer_size;
-    dnp3_endpoint_format(&conn->info.peer, conn->peer_text, sizeof conn->peer_text);
-    dnp3_endpoint_format(&conn->info.local, conn->local_text, sizeof conn->local_text);
     uv_timer_init(&rt->loop, &conn->timer);
     conn->timer.data = conn;
     conn->timer_at = DNP3_TIMESTAMP_NEVER;
@@ -66,60 +59,156 @@ void dnp3i_conn_start(dnp3_conn_t *conn)
     conn_after_event(conn);
 }
 
-/* Collect the session's output into wbuf and send it in one write.
- * Returns DNP3I_STREAM_WRITTEN when the stream took it whole at once (the
- * buffer is free again), 0 otherwise (nothing to send, a write in flight,
- * or the connection closed). */
-static int conn_flush_once(dnp3_conn_t *conn)
+/* A backlog chunk from the runtime's pool: a free one, or a new one while
+ * the pool is under write_backlog_max. NULL when it is full. */
+static dnp3i_backlog_t *backlog_take(dnp3_runtime_t *rt)
 {
+    dnp3i_backlog_t *chunk = rt->backlog_free;
+    if (chunk) {
+        memcpy(&rt->backlog_free, chunk, sizeof rt->backlog_free);
+    } else {
+        size_t size = rt->cfg.write_buffer_size;
+        if ((rt->backlog_chunks + 1) * size > rt->cfg.write_backlog_max)
+            return NULL;
+        chunk = malloc(sizeof *chunk + size);
+        if (!chunk)
+            return NULL;
+        rt->backlog_chunks++;
+    }
+    rt->backlog_held++;
+    return chunk;
+}
+
+static void backlog_give(dnp3_runtime_t *rt, dnp3i_backlog_t **chunk)
+{
+    if (!*chunk)
+        return;
+    memcpy(*chunk, &rt->backlog_free, sizeof rt->backlog_free);
+    rt->backlog_free = *chunk;
+    rt->backlog_held--;
+    *chunk = NULL;
+}
+
+void dnp3i_runtime_backlog_free(dnp3_runtime_t *rt)
+{
+    while (rt->backlog_free) {
+        void *chunk = rt->backlog_free;
+        memcpy(&rt->backlog_free, chunk, sizeof rt->backlog_free);
+        free(chunk);
+        rt->backlog_chunks--;
+    }
+}
+
+/* What the kernel did not take of a write: copied out of the shared
+ * buffer into a backlog chunk, sent from there; the connection takes no
+ * more output until it is (back-pressure on its session). With the pool
+ * full the bytes cannot be kept: the connection is closed, and says why. */
+static void conn_hold_backlog(dnp3_conn_t *conn, const uint8_t *rest, size_t len)
+{
+    dnp3_runtime_t *rt = conn->rt;
+    conn->backlog = backlog_take(rt);
+    if (!conn->backlog) {
+        dnp3i_log(rt, DNP3_LOG_ERROR,
+                  "connection %llu: the kernel did not take %zu bytes and the write backlog is "
+                  "full (write_backlog_max %zu bytes, %zu connections waiting)",
+                  (unsigned long long)conn->info.id, len, rt->cfg.write_backlog_max,
+                  rt->backlog_held);
+        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, "write backlog full");
+        return;
+    }
+    memcpy(conn->backlog->data, rest, len);
+    int rc = conn->stream->ops->write(conn->stream, &conn->backlog->req, conn->backlog->data, len);
+    if (rc < 0) {
+        backlog_give(rt, &conn->backlog);
+        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
+        return;
+    }
+    conn->write_pending = true;
+}
+
+/* Collect the session's output into the shared buffer (at most
+ * write_buffer_size bytes) and hand it to the stream. Returns true when
+ * the kernel took it whole at once (nothing in flight), false otherwise
+ * (nothing to send, a backlog in flight, or the connection closed). */
+static bool conn_flush_once(dnp3_conn_t *conn)
+{
+    dnp3_runtime_t *rt = conn->rt;
     const dnp3_session_ops_t *ops = conn->session.ops;
-    dnp3_timestamp_t now = dnp3_runtime_now(conn->rt);
-    size_t used = 0;
+    dnp3_timestamp_t now = dnp3_runtime_now(rt);
+    uint8_t *buf = rt->wbuf;
+    size_t cap = rt->cfg.write_buffer_size, used = 0;
     conn->flushing = true;
-    while (used < conn->wcap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
-        int n = ops->take_output(conn->session.ctx, now, conn->wbuf + used, conn->wcap - used);
+    rt->wbuf_busy = true;
+    while (used < cap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
+        int n = ops->take_output(conn->session.ctx, now, buf + used, cap - used);
         if (n < 0) {
-            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
+            rt->wbuf_busy = false;
             conn->flushing = false;
-            return 0;
+            dnp3i_conn_close(conn, DNP3_DISCONNECT_SESSION, dnp3_strerror(n));
+            return false;
         }
         if (n == 0)
             break;
-        used += (size_t)n > conn->wcap - used ? conn->wcap - used : (size_t)n;
+        used += (size_t)n > cap - used ? cap - used : (size_t)n;
     }
     conn->flushing = false;
-    if (used == 0)
-        return 0;
-    /* A full buffer may leave output behind: ask again after this write. */
-    conn->flush_again = used == conn->wcap;
-    dnp3i_capture_bytes(conn->rt, conn, true, conn->wbuf, used);
-    int rc = conn->stream->ops->write(conn->stream, conn->wbuf, used);
-    if (rc < 0) {
-        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(rc));
-        return 0;
+    if (used == 0 || conn->closing) {
+        rt->wbuf_busy = false;
+        return false;
     }
-    conn->write_pending = rc != DNP3I_STREAM_WRITTEN;
+    /* A full buffer may leave output behind: ask again after this write. */
+    conn->flush_again = used == cap;
+    dnp3i_capture_bytes(rt, conn, true, buf, used);
     conn->bytes_out += used;
-    conn->rt->counters.bytes_out += used;
-    conn->rt->counters.writes++;
-    return rc;
+    rt->counters.bytes_out += used;
+    rt->counters.writes++;
+    int n = conn->stream->ops->try_write(conn->stream, buf, used);
+    if (n >= 0 && (size_t)n < used)
+        conn_hold_backlog(conn, buf + n, used - (size_t)n);
+    rt->wbuf_busy = false;
+    if (n < 0)
+        dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(n));
+    return n >= 0 && (size_t)n == used;
 }
 
-/* Send the session's output. While a write is in flight the buffer is
- * busy: flush again when it completes. A write the stream took at once
- * frees the buffer, so a full one is followed by the next at once.
+/* Connections woken while the shared buffer was collecting another's
+ * output: flushed once it is free. */
+static void conn_flush_deferred(dnp3_runtime_t *rt)
+{
+    while (rt->wbuf_deferred && !rt->wbuf_busy) {
+        dnp3_conn_t *c = rt->wbuf_deferred;
+        rt->wbuf_deferred = c->deferred_next;
+        c->deferred = false;
+        if (!c->closing)
+            conn_after_event(c);
+    }
+}
+
+/* Send the session's output. While a backlog is in flight the connection
+ * waits: flush again when it completes. A write the kernel took whole
+ * leaves nothing behind, so a full one is followed by the next at once.
  * (dnp3i_conn_close flushes once more just before it marks the connection
  * closing.) */
 static void conn_flush(dnp3_conn_t *conn)
 {
+    dnp3_runtime_t *rt = conn->rt;
     if (conn->closing)
         return;
     if (conn->write_pending) {
         conn->flush_again = true;
         return;
     }
-    while (conn_flush_once(conn) == DNP3I_STREAM_WRITTEN && conn->flush_again && !conn->closing)
+    if (rt->wbuf_busy) {
+        if (!conn->deferred) {
+            conn->deferred = true;
+            conn->deferred_next = rt->wbuf_deferred;
+            rt->wbuf_deferred = conn;
+        }
+        return;
+    }
+    while (conn_flush_once(conn) && conn->flush_again && !conn->closing)
         conn->flush_again = false;
+    conn_flush_deferred(rt);
 }
 
 static void conn_arm_timer(dnp3_conn_t *conn);
@@ -171,8 +260,13 @@ static void conn_arm_timer(dnp3_conn_t *conn)
 
 static void conn_after_event(dnp3_conn_t *conn)
 {
-    if (conn->pending_close && !conn->closing)
-        dnp3i_conn_close(conn, conn->pending_reason, conn->pending_why);
+    if (conn->pending_close && !conn->closing) {
+        dnp3_runtime_t *rt = conn->rt;
+        bool mine = rt->pending_why_of == conn;
+        dnp3i_conn_close(conn, conn->pending_reason, mine ? rt->pending_why : NULL);
+        if (mine)
+            rt->pending_why_of = NULL;
+    }
     if (conn->closing)
         return;
     conn_flush(conn);
@@ -216,6 +310,7 @@ void dnp3i_conn_stream_ended(dnp3_conn_t *conn, int code)
 void dnp3i_conn_stream_written(dnp3_conn_t *conn, int code)
 {
     conn->write_pending = false;
+    backlog_give(conn->rt, &conn->backlog);
     if (code) {
         dnp3i_conn_close(conn, DNP3_DISCONNECT_RESET, dnp3_strerror(code));
         return;
@@ -231,7 +326,15 @@ static void conn_release(dnp3_conn_t *conn)
     if (--conn->handles > 0)
         return;
     dnp3i_list_remove(&conn->link);
-    free(conn->wbuf);
+    backlog_give(conn->rt, &conn->backlog);
+    if (conn->rt->pending_why_of == conn)
+        conn->rt->pending_why_of = NULL;
+    if (conn->deferred) {
+        dnp3_conn_t **p = &conn->rt->wbuf_deferred;
+        while (*p != conn)
+            p = &(*p)->deferred_next;
+        *p = conn->deferred_next;
+    }
     free(conn);
 }
 
@@ -249,11 +352,16 @@ static void log_disconnect(dnp3_conn_t *conn, const char *why)
 {
     dnp3_runtime_t *rt = conn->rt;
     dnp3_log_level_t level = conn->reason == DNP3_DISCONNECT_RESET ? DNP3_LOG_WARN : DNP3_LOG_INFO;
+    if (!dnp3i_log_enabled(rt, level))
+        return;
+    /* Formatted here, not kept in every connection's record. */
+    char local[DNP3_ENDPOINT_TEXT_MAX], peer[DNP3_ENDPOINT_TEXT_MAX];
+    dnp3_endpoint_format(&conn->info.local, local, sizeof local);
+    dnp3_endpoint_format(&conn->info.peer, peer, sizeof peer);
     dnp3i_log(rt, level, "%s %s: connection %llu with %s closed: %s%s%s (in %llu, out %llu bytes)",
-              conn->info.transport, conn->local_text, (unsigned long long)conn->info.id,
-              conn->peer_text, dnp3_disconnect_reason_name(conn->reason), why && *why ? ": " : "",
-              why ? why : "", (unsigned long long)conn->bytes_in,
-              (unsigned long long)conn->bytes_out);
+              conn->info.transport, local, (unsigned long long)conn->info.id, peer,
+              dnp3_disconnect_reason_name(conn->reason), why && *why ? ": " : "", why ? why : "",
+              (unsigned long long)conn->bytes_in, (unsigned long long)conn->bytes_out);
 }
 
 void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const char *why)
@@ -266,7 +374,11 @@ void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const 
         if (!conn->pending_close) {
             conn->pending_close = true;
             conn->pending_reason = reason;
-            snprintf(conn->pending_why, sizeof conn->pending_why, "%s", why ? why : "");
+            dnp3_runtime_t *rt = conn->rt;
+            if (!rt->pending_why_of) {
+                rt->pending_why_of = conn;
+                snprintf(rt->pending_why, sizeof rt->pending_why, "%s", why ? why : "");
+            }
         }
         return;
     }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,7 @@ void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
     cfg->post_queue_size = 4096;
     cfg->write_buffer_size = 8192;
     cfg->read_buffer_size = 4096;
+    cfg->write_backlog_max = 1024u * 1024u;
     cfg->stop_linger_ms = 2000;
     cfg->max_connecting = 256;
     cfg->pcap_flush_ms = 1000;
@@ -122,6 +124,7 @@ static int init_handles(dnp3_runtime_t *rt)
 dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, size_t errlen)
 {
     if (!cfg || cfg->post_queue_size == 0 || cfg->write_buffer_size == 0 ||
+        cfg->write_buffer_size > INT_MAX || cfg->write_backlog_max < cfg->write_buffer_size ||
         cfg->read_buffer_size == 0 || cfg->refusal_log_interval_ms == 0) {
         set_err(err, errlen, "runtime: invalid configuration");
         return NULL;
@@ -136,7 +139,9 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     rt->logger = cfg->logger;
     rt->posts = calloc(cfg->post_queue_size, sizeof *rt->posts);
     rt->rbuf = malloc(cfg->read_buffer_size);
-    if (!rt->posts || !rt->rbuf || uv_mutex_init(&rt->post_lock)) {
+    rt->wbuf = malloc(cfg->write_buffer_size);
+    if (!rt->posts || !rt->rbuf || !rt->wbuf || uv_mutex_init(&rt->post_lock)) {
+        free(rt->wbuf);
         free(rt->rbuf);
         free(rt->posts);
         free(rt);
@@ -147,6 +152,7 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
         rt->pcap = dnp3_pcap_writer_open(cfg->pcap_path, err, errlen);
         if (!rt->pcap) {
             uv_mutex_destroy(&rt->post_lock);
+            free(rt->wbuf);
             free(rt->rbuf);
             free(rt->posts);
             free(rt);
@@ -165,6 +171,7 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     if (init_handles(rt)) {
         dnp3_pcap_writer_close(rt->pcap);
         uv_mutex_destroy(&rt->post_lock);
+        free(rt->wbuf);
         free(rt->rbuf);
         free(rt->posts);
         free(rt);
@@ -391,6 +398,8 @@ void dnp3_runtime_free(dnp3_runtime_t *rt)
     uv_loop_close(&rt->loop);
     dnp3_pcap_writer_close(rt->pcap);
     uv_mutex_destroy(&rt->post_lock);
+    dnp3i_runtime_backlog_free(rt);
+    free(rt->wbuf);
     free(rt->rbuf);
     free(rt->posts);
     free(rt);

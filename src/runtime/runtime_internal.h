@@ -31,18 +31,32 @@ void dnp3i_list_remove(dnp3i_link_t *item);
  * connection code nor the sessions change. The stream reports back through
  * the dnp3i_conn_stream_* functions below. */
 typedef struct dnp3i_stream dnp3i_stream_t;
-/* dnp3i_stream_ops_t.write: sent whole at once, nothing in flight. */
-#define DNP3I_STREAM_WRITTEN 1
+/* The memory of one queued write, kept by the connection (in its backlog
+ * chunk, not in every stream) until dnp3i_conn_stream_written. */
+typedef union dnp3i_write_req {
+    uv_write_t uv;
+} dnp3i_write_req_t;
+
+/* What the kernel did not take of one write: the request and the bytes
+ * (write_buffer_size of room). */
+typedef struct dnp3i_backlog {
+    dnp3i_write_req_t req;
+    uint8_t data[];
+} dnp3i_backlog_t;
+
 typedef struct dnp3i_stream_ops {
     const char *name; /* "tcp" */
     /* Begin delivering received bytes (dnp3i_conn_stream_read). */
     int (*start_read)(dnp3i_stream_t *s);
-    /* Send data[0..len) as one write. Returns DNP3I_STREAM_WRITTEN when
-     * every byte was handed to the transport at once (no
-     * dnp3i_conn_stream_written follows), 0 when the write is in flight
-     * (the bytes must stay valid until dnp3i_conn_stream_written), or a
-     * negative DNP3_E_* code. At most one write is in flight. */
-    int (*write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
+    /* Hand data[0..len) to the transport now, without waiting. Returns the
+     * bytes it took (0..len; the rest is the caller's to keep) or a
+     * negative DNP3_E_* code. The data need not outlive the call. */
+    int (*try_write)(dnp3i_stream_t *s, const uint8_t *data, size_t len);
+    /* Queue data[0..len) (what try_write did not take). Returns 0, then
+     * dnp3i_conn_stream_written follows once it is all sent (req and the
+     * bytes must stay valid until then), or a negative DNP3_E_* code. At
+     * most one write is in flight. */
+    int (*write)(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len);
     /* Graceful end: after the pending write, FIN, then close. */
     void (*shutdown)(dnp3i_stream_t *s);
     /* Abrupt end: close now. Both ends call dnp3i_conn_stream_closed once. */
@@ -100,6 +114,24 @@ struct dnp3_runtime {
      * session (which copies what it keeps) before the loop reads again, so
      * one buffer serves them all (read_buffer_size bytes, not one each). */
     uint8_t *rbuf;
+    /* The write buffer of every connection (write_buffer_size): output is
+     * collected here and handed to the kernel at once; only what it does
+     * not take is copied to a backlog chunk (below) held by that
+     * connection until sent. wbuf_busy: a flush is collecting into it;
+     * a connection woken meanwhile waits in wbuf_deferred. */
+    uint8_t *wbuf;
+    bool wbuf_busy;
+    dnp3_conn_t *wbuf_deferred;
+    /* Backlog chunks of write_buffer_size bytes, allocated when first
+     * needed, up to write_backlog_max bytes in all, and reused (free list
+     * threaded through the chunks). */
+    /* The text of a close asked from inside a session callback, until the
+     * callback returns: one session callback runs at a time, so one text
+     * serves every connection (not 128 bytes in each). */
+    char pending_why[128];
+    dnp3_conn_t *pending_why_of;
+    void *backlog_free;
+    size_t backlog_chunks, backlog_held;
 
     dnp3i_link_t conns, listeners, clients;
     /* Connect pacing (max_connecting): clients waiting for a slot (FIFO),
@@ -155,18 +187,16 @@ struct dnp3_conn {
     dnp3_tcp_client_t *client; /* connected by this client, or NULL */
     dnp3_session_t session;
     dnp3_conn_info_t info;
-    char peer_text[DNP3_ENDPOINT_TEXT_MAX];
-    char local_text[DNP3_ENDPOINT_TEXT_MAX];
     uv_timer_t timer;
-    dnp3_timestamp_t timer_at; /* the deadline the timer is armed for; NEVER: not armed */
-    int handles;   /* stream + timer still open; freed at 0 */
-    uint8_t *wbuf; /* busy while a write is in flight: one per connection */
-    size_t wcap;
+    dnp3_timestamp_t timer_at;  /* the deadline the timer is armed for; NEVER: not armed */
+    int handles;                /* stream + timer still open; freed at 0 */
+    dnp3i_backlog_t *backlog;   /* what the kernel did not take, in flight; or NULL */
+    dnp3_conn_t *deferred_next; /* rt->wbuf_deferred */
+    bool deferred;
     bool opened, closing, write_pending, flush_again;
     bool in_session, flushing; /* inside a session callback / collecting output */
     bool pending_close;        /* close asked from inside a session callback */
     dnp3_disconnect_reason_t reason, pending_reason;
-    char pending_why[128];
     uint64_t bytes_in, bytes_out;
     dnp3i_pcap_conv_t capture; /* this connection's TCP stream in the capture */
 };
@@ -182,6 +212,9 @@ void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const 
 /* Close what is left abruptly (the end of a stop's linger). */
 void dnp3i_conn_abort(dnp3_conn_t *conn);
 
+/* Free the runtime's unused backlog chunks (at dnp3_runtime_free). */
+void dnp3i_runtime_backlog_free(dnp3_runtime_t *rt);
+
 /* What a stream reports. */
 void dnp3i_conn_stream_buffer(dnp3_conn_t *conn, uint8_t **buf, size_t *cap);
 void dnp3i_conn_stream_read(dnp3_conn_t *conn, const uint8_t *data, size_t len);
@@ -195,7 +228,6 @@ void dnp3i_conn_stream_closed(dnp3_conn_t *conn);
 typedef struct dnp3i_tcp_stream {
     dnp3i_stream_t base;
     uv_tcp_t tcp;
-    uv_write_t write_req;
     uv_shutdown_t shutdown_req;
     bool closing;
 } dnp3i_tcp_stream_t;
@@ -258,7 +290,6 @@ struct dnp3_tcp_client {
     bool nofile;            /* counted in rt->nofile_clients */
     dnp3i_link_t wait_link; /* rt->connect_wait */
     dnp3_conn_t *conn;
-    char endpoint_text[DNP3_ENDPOINT_TEXT_MAX + 256];
 };
 
 void dnp3i_client_conn_closed(dnp3_tcp_client_t *c);

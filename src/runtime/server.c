@@ -118,9 +118,12 @@ static void admit(dnp3_listener_t *l, dnp3i_tcp_stream_t *s)
     }
     l->open++;
     rt->counters.accepted++;
-    dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: accepted connection %llu from %s (%zu of %zu open)",
-              l->text, (unsigned long long)conn->info.id, conn->peer_text, l->open,
-              l->max_connections);
+    if (dnp3i_log_enabled(rt, DNP3_LOG_INFO)) {
+        char peer[DNP3_ENDPOINT_TEXT_MAX];
+        dnp3_endpoint_format(&conn->info.peer, peer, sizeof peer);
+        dnp3i_log(rt, DNP3_LOG_INFO, "tcp %s: accepted connection %llu from %s (%zu of %zu open)",
+                  l->text, (unsigned long long)conn->info.id, peer, l->open, l->max_connections);
+    }
     dnp3i_conn_start(conn);
 }
 

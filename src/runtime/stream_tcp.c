@@ -46,31 +46,35 @@ static int tcp_start_read(dnp3i_stream_t *s)
 static void on_tcp_written(uv_write_t *req, int status)
 {
     dnp3i_tcp_stream_t *t = req->data;
-    /* A write cancelled by our own close is not an error to report. */
+    /* req is in the connection's backlog chunk: the connection frees it
+     * from here on. A write cancelled by our own close is not an error to report. */
     if (status == UV_ECANCELED)
         status = 0;
     dnp3i_conn_stream_written(t->base.conn, dnp3i_error_from_uv(status));
 }
 
-/* The socket is tried first: with room in its send buffer (the usual case
- * for DNP3's request/response traffic) the bytes go out in this one send,
- * with no write request, no POLLOUT interest to add and remove (an
- * epoll_ctl) and no loop iteration before the next flush may write. Only
- * what the socket refuses is queued with uv_write. */
-static int tcp_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
+/* The socket is tried first (dnp3i_conn flushes through try_write): with
+ * room in its send buffer (the usual case for DNP3's request/response
+ * traffic) the bytes go out in this one send, with no write request, no
+ * POLLOUT interest to add and remove (an epoll_ctl) and no loop iteration
+ * before the next flush may write. */
+static int tcp_try_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
 {
     dnp3i_tcp_stream_t *t = tcp_of(s);
     uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
     int n = uv_try_write((uv_stream_t *)&t->tcp, &buf, 1);
-    if (n >= 0 && (size_t)n == len)
-        return DNP3I_STREAM_WRITTEN;
-    if (n < 0 && n != UV_EAGAIN)
-        return dnp3i_error_from_uv(n);
-    if (n > 0)
-        buf = uv_buf_init((char *)(uintptr_t)(data + n), (unsigned)(len - (size_t)n));
-    t->write_req.data = t;
-    return dnp3i_error_from_uv(
-        uv_write(&t->write_req, (uv_stream_t *)&t->tcp, &buf, 1, on_tcp_written));
+    if (n == UV_EAGAIN)
+        return 0;
+    return n < 0 ? dnp3i_error_from_uv(n) : n;
+}
+
+/* Only what the socket refused is queued with uv_write. */
+static int tcp_write(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len)
+{
+    dnp3i_tcp_stream_t *t = tcp_of(s);
+    uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
+    req->uv.data = t;
+    return dnp3i_error_from_uv(uv_write(&req->uv, (uv_stream_t *)&t->tcp, &buf, 1, on_tcp_written));
 }
 
 static void on_tcp_closed(uv_handle_t *h)
@@ -125,6 +129,7 @@ static int tcp_address(const dnp3i_stream_t *s, bool peer, dnp3_endpoint_t *out)
 static const dnp3i_stream_ops_t TCP_OPS = {
     .name = "tcp",
     .start_read = tcp_start_read,
+    .try_write = tcp_try_write,
     .write = tcp_write,
     .shutdown = tcp_shutdown,
     .close = tcp_close,

@@ -502,6 +502,216 @@ static void test_output_beyond_write_buffer(void **state)
     assert_int_equal(c.bytes_out, 3000);
 }
 
+/* ---- the shared write buffer and the backlog of partial writes -------------
+ * A scripted stream stands for the kernel: it takes at most `room` bytes
+ * of each try_write and keeps a queued write until the test completes it. */
+
+typedef struct script_stream {
+    dnp3i_stream_t base;
+    size_t room; /* bytes each try_write takes */
+    uint8_t sent[256];
+    size_t sent_len;
+    const uint8_t *queued; /* write in flight */
+    size_t queued_len;
+    bool closed;
+} script_stream_t;
+
+static int script_start_read(dnp3i_stream_t *s)
+{
+    (void)s;
+    return 0;
+}
+
+static void script_keep(script_stream_t *st, const uint8_t *data, size_t len)
+{
+    assert_true(st->sent_len + len <= sizeof st->sent);
+    memcpy(st->sent + st->sent_len, data, len);
+    st->sent_len += len;
+}
+
+static int script_try_write(dnp3i_stream_t *s, const uint8_t *data, size_t len)
+{
+    script_stream_t *st = (script_stream_t *)s;
+    assert_null(st->queued); /* never a second write while one is in flight */
+    size_t n = len < st->room ? len : st->room;
+    script_keep(st, data, n);
+    return (int)n;
+}
+
+static int script_write(dnp3i_stream_t *s, dnp3i_write_req_t *req, const uint8_t *data, size_t len)
+{
+    script_stream_t *st = (script_stream_t *)s;
+    assert_non_null(req);
+    assert_null(st->queued);
+    st->queued = data;
+    st->queued_len = len;
+    return 0;
+}
+
+static void script_close(dnp3i_stream_t *s)
+{
+    script_stream_t *st = (script_stream_t *)s;
+    if (st->closed)
+        return;
+    st->closed = true;
+    dnp3i_conn_stream_closed(s->conn);
+}
+
+static const dnp3i_stream_ops_t SCRIPT_OPS = {
+    .name = "script",
+    .start_read = script_start_read,
+    .try_write = script_try_write,
+    .write = script_write,
+    .shutdown = script_close,
+    .close = script_close,
+};
+
+/* The kernel sends what was queued. */
+static void script_complete(script_stream_t *st)
+{
+    assert_non_null(st->queued);
+    const uint8_t *data = st->queued;
+    size_t len = st->queued_len;
+    st->queued = NULL;
+    script_keep(st, data, len);
+    dnp3i_conn_stream_written(st->base.conn, 0);
+}
+
+static void script_runtime(size_t write_buffer, size_t backlog_max)
+{
+    dnp3_runtime_config_t cfg;
+    dnp3_runtime_config_default(&cfg);
+    cfg.logger.log = test_logger;
+    cfg.write_buffer_size = write_buffer;
+    cfg.write_backlog_max = backlog_max;
+    T.rt = dnp3_runtime_new(&cfg, NULL, 0);
+    assert_non_null(T.rt);
+}
+
+static fake_t *script_open(script_stream_t *st, size_t room)
+{
+    st->base.ops = &SCRIPT_OPS;
+    st->room = room;
+    fake_t *f = fake_new(false);
+    dnp3_conn_info_t info = {.transport = "script"};
+    dnp3_conn_t *conn = dnp3i_conn_new(
+        T.rt, &st->base, (dnp3_session_t){.ops = &FAKE_OPS, .ctx = f}, NULL, NULL, &info);
+    assert_non_null(conn);
+    f->conn = conn; /* on_open comes at dnp3i_conn_start */
+    return f;
+}
+
+static void test_partial_writes_keep_the_rest(void **state)
+{
+    (void)state;
+    script_runtime(16, 32);
+    static script_stream_t st;
+    memset(&st, 0, sizeof st);
+    fake_t *f = script_open(&st, 10);
+    uint8_t data[40];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 13u + 1u);
+    queue_out(f, data, sizeof data);
+    dnp3i_conn_start(f->conn);
+
+    /* 16 bytes collected, the kernel took 10, 6 wait in a backlog chunk
+     * (not in the shared buffer, which the next connection reuses), and
+     * the session keeps the rest until they are sent. */
+    assert_int_equal(st.sent_len, 10);
+    assert_int_equal(st.queued_len, 6);
+    assert_ptr_not_equal(st.queued, T.rt->wbuf);
+    assert_int_equal(f->out_pos, 16);
+    assert_int_equal(T.rt->backlog_held, 1);
+    assert_int_equal(dnp3_conn_bytes_out(f->conn), 16);
+
+    script_complete(&st); /* then 16 more: 10 now, 6 queued */
+    assert_int_equal(st.sent_len, 26);
+    assert_int_equal(st.queued_len, 6);
+    assert_int_equal(f->out_pos, 32);
+    script_complete(&st); /* the last 8: 8 taken at once */
+    assert_null(st.queued);
+    assert_int_equal(st.sent_len, 40);
+    assert_memory_equal(st.sent, data, sizeof data);
+    assert_int_equal(T.rt->backlog_held, 0);
+    assert_int_equal(T.rt->backlog_chunks, 1); /* one chunk, reused */
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.writes, 3);
+    assert_int_equal(c.bytes_out, 40);
+    assert_int_equal(f->closes, 0);
+}
+
+static void test_backlog_full_closes_and_says_why(void **state)
+{
+    (void)state;
+    script_runtime(16, 16); /* room for one backlog chunk */
+    static script_stream_t a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    fake_t *fa = script_open(&a, 4);
+    fake_t *fb = script_open(&b, 4);
+    queue_out(fa, "0123456789", 10);
+    queue_out(fb, "abcdefghij", 10);
+    dnp3i_conn_start(fa->conn);
+    assert_int_equal(a.queued_len, 6);
+    dnp3i_conn_start(fb->conn);
+    /* b's 6 refused bytes have nowhere to go: closed, never dropped
+     * silently. */
+    assert_int_equal(fb->closes, 1);
+    assert_int_equal(fb->reason, DNP3_DISCONNECT_RESET);
+    assert_int_equal(log_count("did not take 6 bytes and the write backlog is full"), 1);
+    assert_int_equal(log_count("closed: connection error: write backlog full"), 1);
+    assert_int_equal(fa->closes, 0);
+    script_complete(&a);
+    assert_int_equal(a.sent_len, 10);
+    assert_memory_equal(a.sent, "0123456789", 10);
+    assert_int_equal(T.rt->backlog_held, 0);
+}
+
+/* A session that, while its output is being collected, wakes another
+ * connection (an application callback could): that one must wait for the
+ * shared buffer, then be flushed, and neither output is mixed. */
+static dnp3_conn_t *wake_other;
+
+static int take_and_wake(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    /* Part of this output is in the shared buffer when the other wakes. */
+    int n = fake_take(ctx, now, buf, cap);
+    if (wake_other) {
+        dnp3_conn_t *other = wake_other;
+        wake_other = NULL;
+        assert_int_equal(dnp3_conn_wake(other), 0);
+        assert_true(other->deferred);
+    }
+    return n;
+}
+
+static void test_wake_during_flush_waits_for_the_buffer(void **state)
+{
+    (void)state;
+    script_runtime(64, 64);
+    static script_stream_t a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    static dnp3_session_ops_t waking;
+    waking = FAKE_OPS;
+    waking.take_output = take_and_wake;
+    fake_t *fa = script_open(&a, 64);
+    a.base.conn->session.ops = &waking;
+    fake_t *fb = script_open(&b, 64);
+    dnp3i_conn_start(fb->conn); /* nothing to send yet */
+    queue_out(fb, "from b", 6);
+    queue_out(fa, "from a", 6);
+    fa->chunk = 3; /* two take_output calls */
+    wake_other = fb->conn;
+    dnp3i_conn_start(fa->conn);
+    assert_int_equal(a.sent_len, 6);
+    assert_memory_equal(a.sent, "from a", 6);
+    assert_int_equal(b.sent_len, 6);
+    assert_memory_equal(b.sent, "from b", 6);
+    assert_false(fb->conn->deferred);
+    assert_null(T.rt->wbuf_deferred);
+}
+
 static void test_echo_ipv6(void **state)
 {
     (void)state;
@@ -1667,6 +1877,12 @@ static void test_config_defaults(void **state)
     /* A client with no endpoint or no session is refused. */
     rt_new(NULL);
     assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &c, NULL), DNP3_E_INVALID_ARG);
+    /* The backlog must hold at least one write buffer. */
+    dnp3_runtime_config_t rc;
+    dnp3_runtime_config_default(&rc);
+    assert_int_equal(rc.write_backlog_max, 1024 * 1024);
+    rc.write_backlog_max = rc.write_buffer_size - 1;
+    assert_null(dnp3_runtime_new(&rc, NULL, 0));
 }
 
 int main(void)
@@ -1675,6 +1891,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_echo_ipv4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_beyond_write_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_writes_keep_the_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backlog_full_closes_and_says_why, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wake_during_flush_waits_for_the_buffer, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_callback_refuses, setup, teardown),
