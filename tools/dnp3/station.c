@@ -113,6 +113,7 @@ int station_timeout_opt(const opts_t *o, const char *arg, uint32_t *ms)
 static void cb_measurement(void *ctx, const dnp3_measurement_t *m)
 {
     station_t *st = ctx;
+    st->had_data = true;
     if (st->discard_measurements)
         return;
     if (st->on_measurement)
@@ -165,10 +166,17 @@ static void cb_iin(void *ctx, uint16_t old_iin, uint16_t new_iin)
     const char *poll = st->keep_trying ? "; integrity poll follows" : "";
     if (st->quiet || !st->rt)
         return;
-    if (set & DNP3_IIN_DEVICE_RESTART)
+    /* Every outstation says it restarted until a master clears the bit:
+     * news only once we had data from it; at the first contact it is not. */
+    if ((set & DNP3_IIN_DEVICE_RESTART) && st->had_data)
         dnp3_runtime_log(st->rt, DNP3_LOG_WARN,
                          "%s: the outstation restarted (IIN1.7 DEVICE_RESTART): events it had "
                          "not had confirmed before the restart may be lost%s",
+                         st->target.name, poll);
+    else if (set & DNP3_IIN_DEVICE_RESTART)
+        dnp3_runtime_log(st->rt, DNP3_LOG_INFO,
+                         "%s: the outstation reports a restart from before this master first "
+                         "heard it (IIN1.7 DEVICE_RESTART)%s",
                          st->target.name, poll);
     if (set & DNP3_IIN_EVENT_BUFFER_OVERFLOW)
         dnp3_runtime_log(st->rt, DNP3_LOG_WARN,

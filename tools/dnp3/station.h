@@ -68,6 +68,7 @@ typedef struct station {
     int exit_code;
     bool finished;
     bool connected_once;
+    bool had_data; /* a measurement received: a later restart leaves a gap */
     /* Command hooks (optional), called with ctx. */
     void *ctx;
     void (*on_task_done)(struct station *st, const dnp3_task_result_t *r);
