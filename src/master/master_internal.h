@@ -140,7 +140,6 @@ struct dnp3_master_assoc {
      * copy, max_rx_fragment bytes, allocated only with confirm_first) */
     uint8_t *held;
     bool pending;
-    const uint8_t *pending_data;
     size_t pending_len;
     dnp3_app_header_t pending_h;
     dnp3_master_rx_info_t pending_info;

@@ -120,12 +120,13 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
     dnp3i_report(a, &t, r, false, c.iin, c.delay_ms);
 }
 
-/* confirm_first: deliver data (a copy that stays) at the next on_timer. */
+/* confirm_first: copy data into held (the next fragment may overwrite it)
+ * and deliver it at the next on_timer. */
 static void hold(dnp3_master_assoc_t *a, const uint8_t *data, size_t len,
                  const dnp3_app_header_t *h, const dnp3_master_rx_info_t *info)
 {
+    memcpy(a->held, data, len);
     a->pending = true;
-    a->pending_data = data;
     a->pending_len = len;
     a->pending_h = *h;
     a->pending_info = *info;
@@ -182,10 +183,9 @@ static void on_unsolicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const u
     a->counters.unsolicited++;
     dnp3i_iin_update(a, h->iin);
     dnp3_master_rx_info_t info = {true, seq, h->control, h->iin, 0, DNP3_TASK_KIND_COUNT_};
-    if (con && len > 4 && a->held) {
-        memcpy(a->held, data, len); /* the next fragment may overwrite data */
-        hold(a, a->held, len, h, &info);
-    } else if (len > 4)
+    if (con && len > 4 && a->held)
+        hold(a, data, len, h, &info);
+    else if (len > 4)
         dnp3i_measure_deliver(a, data, len, h, &info);
     dnp3i_health_good(a);
     dnp3i_iin_react(a, now, h->iin);
@@ -196,7 +196,7 @@ void dnp3i_deliver_pending(dnp3_master_assoc_t *a)
     if (!a->pending)
         return;
     a->pending = false;
-    dnp3i_measure_deliver(a, a->pending_data, a->pending_len, &a->pending_h, &a->pending_info);
+    dnp3i_measure_deliver(a, a->held, a->pending_len, &a->pending_h, &a->pending_info);
 }
 
 static void on_read_like(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *data,
@@ -206,12 +206,10 @@ static void on_read_like(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uin
     dnp3_master_rx_info_t info = {false,   h->control & DNP3_AC_SEQ_MASK, h->control, h->iin,
                                   c->t.id, (dnp3_task_kind_t)c->t.kind};
     const uint8_t more = DNP3_AC_CON | DNP3_AC_FIN;
-    if (len > 4 && a->held && (h->control & more) == DNP3_AC_CON && read_kind(c->t.kind)) {
-        memcpy(a->held, data, len); /* the next fragment may overwrite data */
-        hold(a, a->held, len, h, &info);
-    } else if (len > 4) {
+    if (len > 4 && a->held && (h->control & more) == DNP3_AC_CON && read_kind(c->t.kind))
+        hold(a, data, len, h, &info);
+    else if (len > 4)
         dnp3i_measure_deliver(a, data, len, h, &info);
-    }
     if (c->t.kind == DNP3_TASK_REQUEST && a->cb.on_response)
         a->cb.on_response(a->ctx, c->t.id, data, len);
     if (c->t.kind == DNP3_TASK_RESTART) {
