@@ -125,7 +125,8 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
 {
     if (!cfg || cfg->post_queue_size == 0 || cfg->write_buffer_size == 0 ||
         cfg->write_buffer_size > INT_MAX || cfg->write_backlog_max < cfg->write_buffer_size ||
-        cfg->read_buffer_size == 0 || cfg->refusal_log_interval_ms == 0) {
+        cfg->read_buffer_size == 0 || cfg->refusal_log_interval_ms == 0 ||
+        cfg->busy_poll_us > DNP3I_BUSY_POLL_MAX_US) {
         set_err(err, errlen, "runtime: invalid configuration");
         return NULL;
     }
@@ -168,6 +169,8 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     dnp3i_list_init(&rt->clients);
     dnp3i_list_init(&rt->connect_wait);
     rt->next_conn_id = 1;
+    atomic_init(&rt->busy_polls, 0);
+    atomic_init(&rt->busy_sleeps, 0);
     if (init_handles(rt)) {
         dnp3_pcap_writer_close(rt->pcap);
         uv_mutex_destroy(&rt->post_lock);
@@ -230,6 +233,7 @@ static void drain_posts(dnp3_runtime_t *rt)
         rt->post_head = (rt->post_head + 1) % rt->cfg.post_queue_size;
         rt->post_count--;
         uv_mutex_unlock(&rt->post_lock);
+        rt->activity++;
         p.fn(p.arg);
     }
 }
@@ -262,6 +266,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     dnp3_runtime_t *rt = h->loop->data;
     size_t i = (size_t)(h - rt->sig);
+    rt->activity++;
     rt->sig_fn[i](rt->sig_arg[i], signum);
 }
 
@@ -361,6 +366,53 @@ static void close_leftovers(dnp3_runtime_t *rt)
         dnp3_pcap_writer_flush(rt->pcap);
 }
 
+/* What restarts a busy-poll window: any of these moving. */
+static uint64_t activity(const dnp3_runtime_t *rt)
+{
+    const dnp3_runtime_counters_t *c = &rt->counters;
+    return rt->activity + c->bytes_in + c->bytes_out + c->accepted + c->connected;
+}
+
+/* Counted for the tests (one writer, the loop thread: no atomic add). */
+static void bump(atomic_uint_fast64_t *v)
+{
+    atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+/* cfg.busy_poll_us: poll without sleeping (epoll_wait with a zero timeout,
+ * timers, posts, signals: one uv_run(NOWAIT) is every phase of the loop)
+ * until the window after the last traffic has passed, then sleep
+ * (uv_run(ONCE)) until something happens; whatever woke the loop is
+ * handled by that call. A wake-up that brought traffic starts a window; one
+ * that did not (a timer with nothing to send) sleeps again. Returns when
+ * the loop has no more handles (the stop is complete). */
+static void run_busy(dnp3_runtime_t *rt)
+{
+    const uint64_t window_ns = (uint64_t)rt->cfg.busy_poll_us * 1000u;
+    uint64_t seen = activity(rt), until = uv_hrtime() + window_ns;
+    for (;;) {
+        if (uv_run(&rt->loop, UV_RUN_NOWAIT) == 0)
+            return;
+        bump(&rt->busy_polls);
+        uint64_t a = activity(rt);
+        if (a != seen) {
+            seen = a;
+            until = uv_hrtime() + window_ns;
+            continue;
+        }
+        if (uv_hrtime() < until)
+            continue;
+        do {
+            bump(&rt->busy_sleeps);
+            if (uv_run(&rt->loop, UV_RUN_ONCE) == 0)
+                return;
+        } while (activity(rt) == seen);
+        seen = activity(rt);
+        until = uv_hrtime() + window_ns;
+    }
+}
+
 int dnp3_runtime_run(dnp3_runtime_t *rt)
 {
     if (!rt)
@@ -368,7 +420,10 @@ int dnp3_runtime_run(dnp3_runtime_t *rt)
     if (rt->ran)
         return DNP3_E_STATE;
     rt->ran = true;
-    uv_run(&rt->loop, UV_RUN_DEFAULT);
+    if (rt->cfg.busy_poll_us)
+        run_busy(rt);
+    else
+        uv_run(&rt->loop, UV_RUN_DEFAULT);
     close_leftovers(rt);
     return 0;
 }

@@ -15,6 +15,9 @@
 #include "dnp3/runtime.h"
 #include "runtime/pcap_internal.h"
 
+/* Longest busy-poll window (dnp3_runtime_config_t.busy_poll_us). */
+#define DNP3I_BUSY_POLL_MAX_US 1000000u
+
 /* Intrusive doubly linked list (a ring with a sentinel head). */
 typedef struct dnp3i_link {
     struct dnp3i_link *prev, *next;
@@ -146,6 +149,12 @@ struct dnp3_runtime {
     uv_timer_t pace_timer;
     uint64_t next_conn_id;
     dnp3_runtime_counters_t counters;
+    /* Busy polling (cfg.busy_poll_us): posted closures run and signals
+     * handled (with the counters' bytes and connections: the traffic that
+     * restarts the window); polls without sleeping, and sleeps. The last
+     * two are read by the tests from another thread (single writer). */
+    uint64_t activity;
+    atomic_uint_fast64_t busy_polls, busy_sleeps;
 
     dnp3i_refusal_t refusals[DNP3I_REFUSAL_SLOTS];
     uint64_t refused_other[DNP3_REFUSE_REASON_COUNT]; /* sources beyond the slots */

@@ -72,6 +72,10 @@ static struct {
     /* test_client_backoff: the server appears after failures */
     dnp3_tcp_server_config_t late_server;
     int late_after;
+    /* Busy polling for the runtimes the test makes (0: off), and the polls
+     * the last run made without sleeping. */
+    uint32_t busy_poll_us;
+    uint64_t busy_polls;
 } T;
 
 static void queue_out(fake_t *f, const void *data, size_t len)
@@ -275,6 +279,7 @@ static dnp3_runtime_t *rt_new(const char *pcap)
     /* Long enough that summaries come only at the stop: the lines are exact. */
     cfg.refusal_log_interval_ms = 600000;
     cfg.pcap_path = pcap;
+    cfg.busy_poll_us = T.busy_poll_us;
     char err[128];
     T.rt = dnp3_runtime_new(&cfg, err, sizeof err);
     assert_non_null(T.rt);
@@ -351,6 +356,13 @@ static void run(void)
     T.watchdog_fired = false;
     assert_int_equal(pthread_create(&T.watchdog, NULL, watchdog_main, NULL), 0);
     assert_int_equal(dnp3_runtime_run(T.rt), 0);
+    T.busy_polls = atomic_load(&T.rt->busy_polls);
+    /* With busy polling the loop did poll without sleeping (and none
+     * without it). */
+    if (T.busy_poll_us)
+        assert_true(T.busy_polls > 0);
+    else
+        assert_int_equal(T.busy_polls, 0);
     pthread_mutex_lock(&T.lock);
     T.done = true;
     pthread_cond_signal(&T.cond);
@@ -376,6 +388,8 @@ static int setup(void **state)
     T.server_template = NULL;
     T.server_ops = T.client_ops = NULL;
     T.late_after = 0;
+    T.busy_poll_us = 0;
+    T.busy_polls = 0;
     pthread_mutex_init(&T.lock, NULL);
     pthread_cond_init(&T.cond, NULL);
     return 0;
@@ -1731,6 +1745,7 @@ static void test_signals(void **state)
     dnp3_runtime_config_default(&cfg);
     cfg.logger.log = test_logger;
     cfg.stop_on_signals = true;
+    cfg.busy_poll_us = T.busy_poll_us;
     T.rt = dnp3_runtime_new(&cfg, NULL, 0);
     assert_non_null(T.rt);
     usr1_seen = 0;
@@ -1885,6 +1900,123 @@ static void test_config_defaults(void **state)
     assert_null(dnp3_runtime_new(&rc, NULL, 0));
 }
 
+/* ---- busy polling (busy_poll_us) ----------------------------------------------
+ * The same exchanges with a window of 1 s, longer than any of these tests:
+ * the loop polls without sleeping from start to stop, and every echo,
+ * timer, closure posted from another thread, signal, stop and capture
+ * behaves as with the sleeping loop (run() checks that it did poll). */
+
+#define BUSY_LONG_US 1000000u
+
+static void test_busy_echo(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_echo_ipv4(state);
+}
+
+static void test_busy_timer_at_deadline(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_timer_at_deadline(state);
+}
+
+static void test_busy_post_from_thread(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_post_from_thread(state);
+}
+
+static void test_busy_stop_with_open_connections(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_stop_with_open_connections(state);
+}
+
+static void test_busy_signals(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_signals(state);
+}
+
+static void test_busy_capture(void **state)
+{
+    T.busy_poll_us = BUSY_LONG_US;
+    test_capture(state);
+}
+
+/* With a short window and nothing to do, the loop goes to sleep: its
+ * count of polls stops moving while it sleeps. A closure posted from
+ * another thread wakes it; that is traffic, so it polls a window again,
+ * then sleeps a second time; a second closure stops it. */
+static atomic_int idle_posts_run;
+
+static void idle_posted(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&idle_posts_run, 1);
+}
+
+static void stop_posted(void *arg)
+{
+    (void)arg;
+    dnp3_runtime_stop(T.rt);
+}
+
+/* Wait (bounded by the watchdog) until the loop has gone to sleep n times. */
+static void wait_sleeps(uint64_t n)
+{
+    while (atomic_load(&T.rt->busy_sleeps) < n && !T.watchdog_fired)
+        usleep(1000);
+}
+
+static void *idle_main(void *arg)
+{
+    uint64_t *polls = arg;
+    wait_sleeps(1);
+    polls[0] = atomic_load(&T.rt->busy_polls);
+    usleep(100000); /* asleep: not one poll meanwhile */
+    polls[1] = atomic_load(&T.rt->busy_polls);
+    dnp3_runtime_post(T.rt, idle_posted, NULL);
+    wait_sleeps(2);
+    polls[2] = atomic_load(&T.rt->busy_polls);
+    dnp3_runtime_post(T.rt, stop_posted, NULL);
+    return NULL;
+}
+
+static void test_busy_poll_sleeps_when_idle(void **state)
+{
+    (void)state;
+    T.busy_poll_us = 2000;
+    rt_new(NULL);
+    atomic_store(&idle_posts_run, 0);
+    uint64_t polls[3] = {0, 0, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, idle_main, polls), 0);
+    run();
+    pthread_join(th, NULL);
+    assert_int_equal(atomic_load(&idle_posts_run), 1);
+    assert_true(polls[0] > 0);                         /* the first window was polled ... */
+    assert_int_equal(polls[1], polls[0]);              /* ... then it slept ... */
+    assert_true(polls[2] > polls[1]);                  /* ... the post started a window ... */
+    assert_true(atomic_load(&T.rt->busy_sleeps) >= 2); /* ... which ended in sleep */
+}
+
+/* Off by default; a window beyond 1 s is refused. */
+static void test_busy_poll_config(void **state)
+{
+    (void)state;
+    dnp3_runtime_config_t rc;
+    dnp3_runtime_config_default(&rc);
+    assert_int_equal(rc.busy_poll_us, 0);
+    rc.busy_poll_us = 1000001;
+    char err[128] = "";
+    assert_null(dnp3_runtime_new(&rc, err, sizeof err));
+    assert_string_equal(err, "runtime: invalid configuration");
+    rc.busy_poll_us = 1000000;
+    T.rt = dnp3_runtime_new(&rc, NULL, 0);
+    assert_non_null(T.rt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1922,6 +2054,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_timer_at_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_post_from_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_stop_with_open_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_capture, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_poll_sleeps_when_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_poll_config, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
