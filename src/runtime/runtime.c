@@ -420,10 +420,13 @@ int dnp3_runtime_run(dnp3_runtime_t *rt)
     if (rt->ran)
         return DNP3_E_STATE;
     rt->ran = true;
-    if (rt->cfg.busy_poll_us)
+    if (rt->cfg.busy_poll_us) {
+        dnp3i_log(rt, DNP3_LOG_INFO, "runtime: busy polling for %u us after traffic",
+                  (unsigned)rt->cfg.busy_poll_us);
         run_busy(rt);
-    else
+    } else {
         uv_run(&rt->loop, UV_RUN_DEFAULT);
+    }
     close_leftovers(rt);
     return 0;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Ids of the shared options (below OPTS_OWN, above any short option). */
-enum { ID_HELP = 0x80, ID_JSON, ID_PCAP, ID_CONFIG, ID_ADDRESS, ID_MASTER };
+enum { ID_HELP = 0x80, ID_JSON, ID_PCAP, ID_CONFIG, ID_ADDRESS, ID_MASTER, ID_BUSY_POLL };
 
 static void add(opts_t *o, size_t *n, const char *name, int has_arg, int val)
 {
@@ -35,6 +35,8 @@ void opts_begin(opts_t *o, const char *cmd, unsigned shared, const struct option
         add(o, &n, "address", required_argument, ID_ADDRESS);
     if (shared & OPTS_MASTER)
         add(o, &n, "master", required_argument, ID_MASTER);
+    if (shared & OPTS_BUSY_POLL)
+        add(o, &n, "busy-poll", required_argument, ID_BUSY_POLL);
     for (; own && own->name; own++)
         add(o, &n, own->name, own->has_arg, own->val);
     /* ':' first: a missing value is reported as ':' rather than '?'. */
@@ -96,6 +98,26 @@ static int address_opt(opts_t *o, const char *name, const char *v, bool *have, u
     return 0;
 }
 
+static bool digits(const char *s, uint64_t max, uint64_t *out, const char **end);
+
+/* --busy-poll US: once, 0..1000000 (the runtime's limit). */
+static int busy_poll_opt(opts_t *o, const char *v)
+{
+    if (o->have_busy_poll) {
+        opts_usage_error(o, "--busy-poll given twice");
+        return -1;
+    }
+    uint64_t us = 0;
+    const char *end = v;
+    if (!digits(v, 1000000u, &us, &end) || *end != '\0') {
+        opts_usage_error(o, "--busy-poll: '%s' is not a number of microseconds 0..1000000", v);
+        return -1;
+    }
+    o->busy_poll_us = (uint32_t)us;
+    o->have_busy_poll = true;
+    return 0;
+}
+
 static const char *long_name(const opts_t *o, int val)
 {
     for (const struct option *t = o->table; t->name; t++) {
@@ -138,6 +160,10 @@ int opts_next(opts_t *o, const char **arg)
             continue;
         case ID_MASTER:
             if (address_opt(o, "master", optarg, &o->have_master, &o->master) < 0)
+                return -1;
+            continue;
+        case ID_BUSY_POLL:
+            if (busy_poll_opt(o, optarg) < 0)
                 return -1;
             continue;
         case ':':

@@ -39,6 +39,9 @@
 #define OPTS_CONFIG  0x4u  /* --config FILE */
 #define OPTS_ADDRESS 0x8u  /* --address N: our link address (0..65519) */
 #define OPTS_MASTER  0x10u /* --master N: the master's link address (0..65519) */
+/* --busy-poll US: the runtime's busy-poll window (dnp3_runtime_config_t.
+ * busy_poll_us), 0..1000000 microseconds. */
+#define OPTS_BUSY_POLL 0x20u
 
 /* Ids of a command's own options start here (struct option.val). */
 #define OPTS_OWN 0x100
@@ -59,9 +62,11 @@ typedef struct opts {
     const char *pcap;
     const char *config;
     bool have_address, have_master;
-    uint16_t address;  /* --address, when have_address */
-    uint16_t master;   /* --master, when have_master */
-    int first_operand; /* argv index of the first operand, valid after opts_next() returned 0 */
+    uint16_t address; /* --address, when have_address */
+    uint16_t master;  /* --master, when have_master */
+    bool have_busy_poll;
+    uint32_t busy_poll_us; /* --busy-poll (0 when not given) */
+    int first_operand;     /* argv index of the first operand, valid after opts_next() returned 0 */
 } opts_t;
 
 /* Builds the table: the shared options in `shared` plus own[] (terminated by

@@ -456,6 +456,7 @@ int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE 
     rc.logger = (dnp3_logger_t){log_line, app, cfg->log_level};
     rc.pcap_path = pcap;
     rc.stop_on_signals = true;
+    rc.busy_poll_us = cfg->busy_poll_us;
     char msg[256] = "";
     app->rt = dnp3_runtime_new(&rc, msg, sizeof msg);
     if (!app->rt)

@@ -67,6 +67,7 @@ typedef struct osc_config {
     bool syslog;
     bool simulate;
     uint32_t simulate_period_ms;
+    uint32_t busy_poll_us; /* --busy-poll: the runtime's busy-poll window (0: off) */
 
     /* --generate (os_generate.c): a known event sequence for tests. Step k
      * (1..generate_count) sets counter 0 to generate_base + k and binary

@@ -256,6 +256,7 @@ dnp3_runtime_t *station_runtime_new(const char *cmd, FILE *errf, const station_r
     rc.logger.level = r->log_level;
     rc.pcap_path = r->pcap;
     rc.stop_on_signals = !r->own_signals;
+    rc.busy_poll_us = r->busy_poll_us;
     char err[256] = "";
     dnp3_runtime_t *rt = dnp3_runtime_new(&rc, err, sizeof err);
     if (!rt)

@@ -90,6 +90,7 @@ typedef struct station_run_opts {
     uint32_t link_keepalive_ms;              /* 0: none (one-shot commands) */
     bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
     size_t channel_associations;             /* multi-drop: associations on the channel (0: 1) */
+    uint32_t busy_poll_us;                   /* the runtime's busy-poll window (0: off) */
 } station_run_opts_t;
 
 void station_run_opts_default(station_run_opts_t *r);
