@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -84,12 +85,13 @@ static void pin_to_cpu(int cpu)
         perror("bench_latency: sched_setaffinity");
 }
 
-static dnp3_runtime_t *quiet_runtime(void)
+static dnp3_runtime_t *quiet_runtime(uint32_t busy_poll_us)
 {
     dnp3_runtime_config_t rc;
     dnp3_runtime_config_default(&rc);
     rc.logger.level = DNP3_LOG_ERROR;
     rc.stop_on_signals = true;
+    rc.busy_poll_us = busy_poll_us;
     /* Diagnosis of slow commands: each process records its traffic. */
     static char pcap[1100];
     const char *dir = getenv("DNP3C_BENCH_PCAP_DIR");
@@ -120,11 +122,25 @@ static uint8_t os_control(void *ctx, const dnp3_control_t *c)
     return c->index < LAT_ANALOGS ? DNP3_CS_SUCCESS : DNP3_CS_NOT_SUPPORTED;
 }
 
+/* Under SCHED_FIFO the generator shares the loop's core at the loop's
+ * priority: a busy-polling loop would never let it run. One above, it
+ * preempts the loop for its few microseconds every 5 ms. */
+static void gen_priority_above_loop(void)
+{
+    int policy = 0;
+    struct sched_param sp;
+    if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0 && policy == SCHED_FIFO) {
+        sp.sched_priority++;
+        pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    }
+}
+
 /* Offers rate analog events per second in batches every 5 ms, each value
  * its sequence number, through the cross-thread update queue. */
 static void *gen_main(void *arg)
 {
     gen_t *g = arg;
+    gen_priority_above_loop();
     dnp3_point_update_t up[LAT_GEN_MAX_POST];
     uint64_t t0 = now_ns(), made = 0;
     struct timespec next;
@@ -188,9 +204,9 @@ static int os_setup(dnp3_runtime_t *rt, uint16_t port, dnp3_db_t **db,
     return dnp3_outstation_server_listen(*srv, &tc, NULL);
 }
 
-static int run_outstation(uint16_t port, double rate)
+static int run_outstation(uint16_t port, double rate, uint32_t busy_poll_us)
 {
-    dnp3_runtime_t *rt = quiet_runtime();
+    dnp3_runtime_t *rt = quiet_runtime(busy_poll_us);
     if (!rt)
         return 1;
     dnp3_db_t *db = NULL;
@@ -227,6 +243,9 @@ typedef struct mrun {
     size_t n, done, failed;
     uint64_t t0;
     uint64_t *lat_ns;
+    uint32_t idle_ms; /* n == 0: stay connected and idle this long, then stop */
+    pthread_t idle_thread;
+    bool idle_started;
 } mrun_t;
 
 static void issue_next(void *arg)
@@ -277,6 +296,25 @@ static void m_command_done(void *ctx, const dnp3_command_result_t *r)
         dnp3_runtime_stop(m->rt);
 }
 
+/* The idle case: the connection up, nothing to do for idle_ms, then stop. */
+static void *idle_main(void *arg)
+{
+    mrun_t *m = arg;
+    struct timespec ts = {.tv_sec = m->idle_ms / 1000, .tv_nsec = (m->idle_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    dnp3_runtime_stop(m->rt);
+    return NULL;
+}
+
+static void start_commands(void *arg)
+{
+    mrun_t *m = arg;
+    if (m->n > 0)
+        issue_next(m);
+    else
+        m->idle_started = pthread_create(&m->idle_thread, NULL, idle_main, m) == 0;
+}
+
 /* Commands start once the start-up sequence is over: the integrity poll,
  * and with unsolicited traffic the ENABLE_UNSOLICITED. */
 static void m_task_done(void *ctx, const dnp3_task_result_t *r)
@@ -286,7 +324,7 @@ static void m_task_done(void *ctx, const dnp3_task_result_t *r)
     if (m->started || r->kind != last || r->result != DNP3_MASTER_SUCCESS)
         return;
     m->started = true;
-    dnp3_runtime_post(m->rt, issue_next, m);
+    dnp3_runtime_post(m->rt, start_commands, m);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -321,16 +359,18 @@ static int m_setup(mrun_t *m, uint16_t port)
     return rc != 0 ? rc : dnp3_master_channel_add(m->ch, m->a);
 }
 
-static int run_master(uint16_t port, dnp3_command_mode_t mode, size_t n, bool unsol, bool report)
+static int run_master(uint16_t port, dnp3_command_mode_t mode, size_t n, bool unsol, bool report,
+                      uint32_t busy_poll_us, uint32_t idle_ms)
 {
     mrun_t m;
     memset(&m, 0, sizeof m);
     m.mode = mode;
     m.unsol = unsol;
     m.n = n;
+    m.idle_ms = idle_ms;
     m.note_slow = getenv("DNP3C_BENCH_PCAP_DIR") != NULL;
-    m.lat_ns = calloc(n, sizeof *m.lat_ns);
-    m.rt = quiet_runtime();
+    m.lat_ns = calloc(n ? n : 1, sizeof *m.lat_ns);
+    m.rt = quiet_runtime(busy_poll_us);
     if (!m.lat_ns || !m.rt)
         return 1;
     int rc = m_setup(&m, port);
@@ -339,9 +379,16 @@ static int run_master(uint16_t port, dnp3_command_mode_t mode, size_t n, bool un
         return 1;
     }
     dnp3_runtime_run(m.rt);
+    if (m.idle_started)
+        pthread_join(m.idle_thread, NULL);
     dnp3_runtime_free(m.rt);
     dnp3_master_channel_free(m.ch);
     dnp3_master_assoc_free(m.a);
+    if (n == 0) {
+        free(m.lat_ns);
+        printf("IDLE ok=%d\n", m.idle_started);
+        return m.idle_started ? 0 : 1;
+    }
     size_t c = m.done;
     if (c > 0 && report) {
         qsort(m.lat_ns, c, sizeof *m.lat_ns, cmp_u64);
@@ -356,8 +403,10 @@ static int run_master(uint16_t port, dnp3_command_mode_t mode, size_t n, bool un
 /* ---- the machine's floor: a bare TCP ping-pong --------------------------------- */
 
 /* The same exchange as a DIRECT_OPERATE on the wire (33 bytes out, 35
- * back), with nothing but blocking send and receive: what any stack's
- * round trip costs on this machine at least. */
+ * back), with nothing but send and receive: what any stack's round trip
+ * costs on this machine at least. Blocking receive (the kernel wakes the
+ * sleeping side), or spinning (non-blocking receive in a loop: no wake-up,
+ * what busy polling can approach). */
 static int pp_connect(uint16_t port, bool server)
 {
     struct sockaddr_in a;
@@ -387,7 +436,16 @@ static int pp_connect(uint16_t port, bool server)
     return fd;
 }
 
-static int run_pingpong(uint16_t port, bool server, size_t n)
+static ssize_t pp_recv(int fd, uint8_t *buf, size_t cap, bool spin)
+{
+    for (;;) {
+        ssize_t r = recv(fd, buf, cap, spin ? MSG_DONTWAIT : 0);
+        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return r;
+    }
+}
+
+static int run_pingpong(uint16_t port, bool server, size_t n, bool spin)
 {
     int fd = pp_connect(port, server);
     if (fd < 0)
@@ -399,7 +457,7 @@ static int run_pingpong(uint16_t port, bool server, size_t n)
         uint64_t t0 = now_ns();
         if (!server && send(fd, buf, 33, 0) != 33)
             break;
-        if (recv(fd, buf, sizeof buf, 0) <= 0)
+        if (pp_recv(fd, buf, sizeof buf, spin) <= 0)
             break;
         if (server && send(fd, buf, 35, 0) != 35)
             break;
@@ -418,8 +476,15 @@ static int run_pingpong(uint16_t port, bool server, size_t n)
 
 /* ---- the driver: processes, cases, runs --------------------------------------- */
 
+/* Who runs a case: dnp3c with busy polling on both sides (the figures),
+ * dnp3c as configured by default (sleeping loops), the reference. For the
+ * floor: the spinning ping-pong, the blocking one. */
+enum { WHO_BUSY = 0, WHO_BLOCK = 1, WHO_REF = 2, WHO_COUNT = 3 };
+static const char *const WHO_NAME[WHO_COUNT] = {"dnp3c", "dnp3c-blk", "opendnp3"};
+
 typedef struct res {
     double p50, p99, max;
+    double cpu_s; /* CPU time of both processes (user + system), start-up included */
     bool ok;
 } res_t;
 
@@ -428,15 +493,20 @@ typedef struct opts {
     int runs;
     double rate;
     bool reference, callgrind;
-    int rt_prio; /* SCHED_FIFO priority of both sides of both stacks; 0: normal */
+    int rt_prio;           /* SCHED_FIFO priority of both sides of both stacks; 0: normal */
+    uint32_t busy_poll_us; /* dnp3c's busy-poll window in the WHO_BUSY cases */
+    uint32_t idle_ms;      /* the idle case's length; 0: no idle case */
     char self[1024];
     char interop[1024];
     char latency_master[1100]; /* found by find_reference */
 } opts_t;
 
-/* The cases, then the floor (a bare ping-pong, ours only). */
+/* The cases, then the floor (a bare ping-pong) and an idle connection
+ * (dnp3c only: the CPU busy polling costs when there is nothing to do). */
 #define LAT_FLOOR LAT_CASES
-static const char *const CASE_NAME[LAT_CASES + 1] = {"do", "sbo", "do_bg", "sbo_bg", "floor"};
+#define LAT_IDLE  (LAT_CASES + 1)
+static const char *const CASE_NAME[LAT_CASES + 2] = {"do",     "sbo",   "do_bg",
+                                                     "sbo_bg", "floor", "idle"};
 
 static uint16_t free_port(void)
 {
@@ -508,72 +578,85 @@ static bool read_all(int fd, char *buf, size_t cap, int timeout_ms)
     return ok;
 }
 
-static void stop_child(pid_t pid)
+static double cpu_of(const struct rusage *ru)
 {
+    return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
+           (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
+/* SIGTERM, wait (5 s, then SIGKILL); the child's CPU time in *cpu_s. */
+static void stop_child(pid_t pid, double *cpu_s)
+{
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
     if (pid <= 0)
         return;
     kill(pid, SIGTERM);
     for (int i = 0; i < 500; i++) { /* 5 s to stop, then killed */
-        if (waitpid(pid, NULL, WNOHANG) == pid)
+        if (wait4(pid, NULL, WNOHANG, &ru) == pid) {
+            *cpu_s += cpu_of(&ru);
             return;
+        }
         usleep(10000);
     }
     kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    wait4(pid, NULL, 0, &ru);
+    *cpu_s += cpu_of(&ru);
 }
 
 typedef struct pair_args {
-    char *os[16];
-    char *m[16];
-    char port[16], n[24], rate[32];
+    char *os[24];
+    char *m[24];
+    char port[16], n[24], rate[32], busy[16], idle[16];
     char od_master[1100], od_outstation[1100];
 } pair_args_t;
 
-static void fill_args(const opts_t *o, bool ref, int c, size_t n, uint16_t port, char *prefix[],
+static void push(char **argv, size_t *i, char *const *add, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        argv[(*i)++] = add[k];
+}
+
+static void fill_args(const opts_t *o, int who, int c, size_t n, uint16_t port, char *prefix[],
                       pair_args_t *pa)
 {
-    bool bg = c >= 2 && c != LAT_FLOOR, sbo = c % 2 == 1;
+    bool bg = c == 2 || c == 3, sbo = c == 1 || c == 3;
     snprintf(pa->port, sizeof pa->port, "%u", port);
-    snprintf(pa->n, sizeof pa->n, "%zu", n);
+    snprintf(pa->n, sizeof pa->n, "%zu", c == LAT_IDLE ? (size_t)0 : n);
     snprintf(pa->rate, sizeof pa->rate, "%.0f", bg ? o->rate : 0.0);
+    snprintf(pa->busy, sizeof pa->busy, "%u", who == WHO_BUSY ? o->busy_poll_us : 0u);
+    snprintf(pa->idle, sizeof pa->idle, "%u", o->idle_ms);
     snprintf(pa->od_master, sizeof pa->od_master, "%s", o->latency_master);
     snprintf(pa->od_outstation, sizeof pa->od_outstation, "%s/bin/od_outstation", o->interop);
-    char **bufs = (char *[]){pa->port, pa->n, pa->rate, pa->od_master};
-    char *odo = pa->od_outstation;
+    char *self = (char *)o->self;
     size_t i = 0, j = 0;
     for (size_t k = 0; prefix && prefix[k]; k++)
         pa->os[i++] = pa->m[j++] = prefix[k];
-    char *const *mode = (char *[]){"--mode", sbo ? "sbo" : "do"};
+    char *mode[] = {"--mode", sbo ? "sbo" : "do"};
     if (c == LAT_FLOOR) {
-        char *os[] = {(char *)o->self, "--role",     "pp-server", "--port",
-                      bufs[0],         "--commands", bufs[1]};
-        char *m[] = {(char *)o->self, "--role",     "pp-client", "--port",
-                     bufs[0],         "--commands", bufs[1]};
-        for (size_t k = 0; k < 7; k++) {
-            pa->os[i++] = os[k];
-            pa->m[j++] = m[k];
-        }
-    } else if (ref) {
-        char *os[] = {odo, "--port", bufs[0], "--points", "10", "--quiet", "--duration", "600"};
-        for (size_t k = 0; k < 8; k++)
-            pa->os[i++] = os[k];
+        char *os[] = {self, "--role", "pp-server", "--port", pa->port, "--commands", pa->n};
+        char *m[] = {self, "--role", "pp-client", "--port", pa->port, "--commands", pa->n};
+        push(pa->os, &i, os, 7);
+        push(pa->m, &j, m, 7);
+        if (who == WHO_BUSY)
+            pa->os[i++] = pa->m[j++] = "--spin";
+    } else if (who == WHO_REF) {
+        char *os[] = {pa->od_outstation, "--port",     pa->port, "--points", "10",
+                      "--quiet",         "--duration", "600"};
+        push(pa->os, &i, os, 8);
         if (bg) {
-            pa->os[i++] = "--unsol";
-            pa->os[i++] = "--events-per-sec";
-            pa->os[i++] = bufs[2];
+            char *unsol[] = {"--unsol", "--events-per-sec", pa->rate};
+            push(pa->os, &i, unsol, 3);
         }
-        char *m[] = {bufs[3], "127.0.0.1", bufs[0], mode[0], mode[1], "--commands", bufs[1]};
-        for (size_t k = 0; k < 7; k++)
-            pa->m[j++] = m[k];
+        char *m[] = {pa->od_master, "127.0.0.1", pa->port, mode[0], mode[1], "--commands", pa->n};
+        push(pa->m, &j, m, 7);
     } else {
-        char *os[] = {(char *)o->self, "--role", "outstation", "--port",
-                      bufs[0],         "--rate", bufs[2]};
-        for (size_t k = 0; k < 7; k++)
-            pa->os[i++] = os[k];
-        char *m[] = {(char *)o->self, "--role", "master",     "--port", bufs[0],
-                     mode[0],         mode[1],  "--commands", bufs[1]};
-        for (size_t k = 0; k < 9; k++)
-            pa->m[j++] = m[k];
+        char *os[] = {self,     "--role", "outstation",  "--port", pa->port,
+                      "--rate", pa->rate, "--busy-poll", pa->busy};
+        char *m[] = {self,         "--role", "master",      "--port", pa->port,    mode[0], mode[1],
+                     "--commands", pa->n,    "--busy-poll", pa->busy, "--idle-ms", pa->idle};
+        push(pa->os, &i, os, 9);
+        push(pa->m, &j, m, 13);
     }
     if (bg)
         pa->m[j++] = "--unsol";
@@ -583,51 +666,63 @@ static void fill_args(const opts_t *o, bool ref, int c, size_t n, uint16_t port,
 }
 
 /* One case once: outstation on cpu 1, master on cpu 0. The master's output
- * (stdout, or stderr under valgrind: capture) is returned in out. */
-static bool run_pair(const opts_t *o, bool ref, int c, size_t n, char *prefix[], char *out,
-                     size_t cap, char *os_out, size_t os_cap)
+ * (stdout, or stderr under valgrind: capture) is returned in out; the CPU
+ * time of both processes in *cpu_s. */
+static bool run_pair(const opts_t *o, int who, int c, size_t n, char *prefix[], char *out,
+                     size_t cap, char *os_out, size_t os_cap, double *cpu_s)
 {
     uint16_t port = free_port();
     pair_args_t pa;
-    fill_args(o, ref, c, n, port, prefix, &pa);
+    fill_args(o, who, c, n, port, prefix, &pa);
     int capture = prefix ? 2 : 1, ofd = -1, mfd = -1;
     int prio = prefix ? 0 : o->rt_prio;
+    *cpu_s = 0;
     pid_t os = spawn(pa.os, 1, prio, os_out ? capture : 0, &ofd);
     if (os < 0)
         return false;
     pid_t m = spawn(pa.m, 0, prio, capture, &mfd);
     if (m < 0) {
-        stop_child(os);
+        stop_child(os, cpu_s);
         return false;
     }
     /* Generous: a minute to start, 5 ms a command (valgrind included). */
-    const int budget_ms = 60000 + (int)(n > 100000 ? 500000 : n * 5);
+    const int budget_ms =
+        60000 + (int)(n > 100000 ? 500000 : n * 5) + (c == LAT_IDLE ? (int)o->idle_ms : 0);
     if (!read_all(mfd, out, cap, budget_ms)) {
-        fprintf(stderr, "bench_latency: %s %s: no result in %d ms, stopped\n",
-                ref ? "reference" : "dnp3c", CASE_NAME[c], budget_ms);
+        fprintf(stderr, "bench_latency: %s %s: no result in %d ms, stopped\n", WHO_NAME[who],
+                CASE_NAME[c], budget_ms);
         kill(m, SIGKILL);
     }
     int st = 0;
-    waitpid(m, &st, 0);
-    stop_child(os);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    wait4(m, &st, 0, &ru);
+    *cpu_s += cpu_of(&ru);
+    stop_child(os, cpu_s);
     if (os_out)
         read_all(ofd, os_out, os_cap, 10000);
     return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-static res_t measure(const opts_t *o, bool ref, int c)
+static res_t measure(const opts_t *o, int who, int c)
 {
     char out[4096];
-    res_t r = {0, 0, 0, false};
-    bool ok = run_pair(o, ref, c, o->commands, NULL, out, sizeof out, NULL, 0);
+    res_t r = {0, 0, 0, 0, false};
+    bool ok = run_pair(o, who, c, o->commands, NULL, out, sizeof out, NULL, 0, &r.cpu_s);
+    if (c == LAT_IDLE) {
+        r.ok = ok && strstr(out, "IDLE ok=1") != NULL;
+        if (!r.ok)
+            fprintf(stderr, "bench_latency: %s idle failed\n", WHO_NAME[who]);
+        return r;
+    }
     const char *l = strstr(out, "LATENCY ");
     size_t n = 0, failed = 0;
     if (l && sscanf(l, "LATENCY n=%zu failed=%zu p50_us=%lf p99_us=%lf max_us=%lf", &n, &failed,
                     &r.p50, &r.p99, &r.max) == 5)
         r.ok = ok && n == o->commands && failed == 0;
     if (!r.ok)
-        fprintf(stderr, "bench_latency: %s %s failed: %s\n", ref ? "reference" : "dnp3c",
-                CASE_NAME[c], l ? l : "(no result)");
+        fprintf(stderr, "bench_latency: %s %s failed: %s\n", WHO_NAME[who], CASE_NAME[c],
+                l ? l : "(no result)");
     return r;
 }
 
@@ -648,22 +743,25 @@ static double collected(const char *text)
     return p ? strtod(p + strlen("Collected :"), NULL) : -1;
 }
 
-/* Instructions of both processes for n DIRECT_OPERATEs under callgrind. */
-static double callgrind_total(const opts_t *o, bool ref, size_t n)
+/* Instructions of both processes for n DIRECT_OPERATEs under callgrind
+ * (dnp3c: the default configuration, sleeping loops; a busy-polling loop
+ * would count its polls). */
+static double callgrind_total(const opts_t *o, int who, size_t n)
 {
     char *prefix[] = {"/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                       NULL};
     static char mout[16384], oout[16384];
-    if (!run_pair(o, ref, 0, n, prefix, mout, sizeof mout, oout, sizeof oout))
+    double cpu;
+    if (!run_pair(o, who, 0, n, prefix, mout, sizeof mout, oout, sizeof oout, &cpu))
         return -1;
     double a = collected(mout), b = collected(oout);
     return a < 0 || b < 0 ? -1 : a + b;
 }
 
-static double instructions_per_do(const opts_t *o, bool ref)
+static double instructions_per_do(const opts_t *o, int who)
 {
     const size_t n1 = 200, n2 = 1200;
-    double i1 = callgrind_total(o, ref, n1), i2 = callgrind_total(o, ref, n2);
+    double i1 = callgrind_total(o, who, n1), i2 = callgrind_total(o, who, n2);
     if (i1 < 0 || i2 < 0 || i2 <= i1)
         return -1;
     return (i2 - i1) / (double)(n2 - n1);
@@ -677,104 +775,166 @@ static const double PUBLISHED[LAT_CASES][2] = {{38, 111}, {55, 156}, {0, 169}, {
 static const double TARGET_P50[LAT_CASES] = {25, 30, 0, 0};
 static const double TARGET_P99[LAT_CASES] = {55, 80, 85, 125};
 
-static void bench_line(const char *name, double ours, double ref)
+static void bench_line(const char *name, double ours, const char *unit, double ref)
 {
     if (ref > 0 && ours > 0)
-        printf("BENCH %s %.1f us reference=%.1f ratio=%.2f\n", name, ours, ref, ref / ours);
+        printf("BENCH %s %.1f %s reference=%.1f ratio=%.2f\n", name, ours, unit, ref, ref / ours);
     else
-        printf("BENCH %s %.1f us\n", name, ours);
+        printf("BENCH %s %.1f %s\n", name, ours, unit);
 }
 
 typedef struct summary {
-    double p[2][LAT_CASES][2]; /* [ours|ref][case][p50|p99] */
-    double max[2];
-    double floor[2]; /* p50, p99 of the bare ping-pong */
+    double p[WHO_COUNT][LAT_CASES][2]; /* [who][case][p50|p99] */
+    double max[WHO_COUNT];
+    double floor[2][2];       /* [spinning|blocking][p50|p99] of the bare ping-pong */
+    double cpu[2][LAT_CASES]; /* [busy|blocking][case]: CPU us per command, both processes */
+    double idle_cpu[2];       /* [busy|blocking]: CPU ms per second idle, both processes */
     bool have_ref;
 } summary_t;
 
-static void report(const opts_t *o, const summary_t *s, double instr, double ref_instr)
+static double ref_of(const summary_t *s, int c, int q)
+{
+    return s->have_ref ? s->p[WHO_REF][c][q] : PUBLISHED[c][q];
+}
+
+static void report_table(const opts_t *o, const summary_t *s)
 {
     const char *src = s->have_ref ? "opendnp3 3.1.2, same run" : "issue figures (opendnp3 3.1.1)";
-    printf("\ncommand latency, %zu commands x %d runs, median per percentile (us); reference: %s\n",
-           o->commands, o->runs, src);
-    printf("%-8s %10s %10s %12s %12s %8s %8s\n", "case", "p50", "p99", "ref p50", "ref p99",
-           "ratio50", "ratio99");
+    printf("\ncommand latency, %zu commands x %d runs, median per percentile (us); dnp3c with "
+           "busy polling (%u us) on both sides, and as configured by default (sleeping loops, "
+           "\"blocking\"); reference: %s (no busy polling: it has none)\n",
+           o->commands, o->runs, o->busy_poll_us, src);
+    printf("%-8s %8s %8s %8s %8s %9s %9s %8s %8s %9s %9s\n", "case", "p50", "p99", "blk p50",
+           "blk p99", "ref p50", "ref p99", "ratio50", "ratio99", "cpu/cmd", "blk cpu");
     for (int c = 0; c < LAT_CASES; c++) {
-        double r50 = s->have_ref ? s->p[1][c][0] : PUBLISHED[c][0];
-        double r99 = s->have_ref ? s->p[1][c][1] : PUBLISHED[c][1];
-        printf("%-8s %10.1f %10.1f %12.1f %12.1f %8.2f %8.2f\n", CASE_NAME[c], s->p[0][c][0],
-               s->p[0][c][1], r50, r99, r50 > 0 ? r50 / s->p[0][c][0] : 0,
-               r99 > 0 ? r99 / s->p[0][c][1] : 0);
+        const double *b = s->p[WHO_BUSY][c], *k = s->p[WHO_BLOCK][c];
+        double r50 = ref_of(s, c, 0), r99 = ref_of(s, c, 1);
+        printf("%-8s %8.1f %8.1f %8.1f %8.1f %9.1f %9.1f %8.2f %8.2f %9.1f %9.1f\n", CASE_NAME[c],
+               b[0], b[1], k[0], k[1], r50, r99, r50 > 0 ? r50 / b[0] : 0, r99 > 0 ? r99 / b[1] : 0,
+               s->cpu[0][c], s->cpu[1][c]);
     }
-    printf("%-8s %10.1f %10.1f   (bare TCP ping-pong, 33/35 bytes, same pinning: the machine's "
-           "floor for one round trip)\n",
-           "floor", s->floor[0], s->floor[1]);
-    printf("worst single command: %.1f us (reference %.1f us)\n", s->max[0],
-           s->have_ref ? s->max[1] : 4e6);
+    printf("%-8s %8.1f %8.1f %8.1f %8.1f   (bare TCP ping-pong, 33/35 bytes, same pinning: "
+           "spinning receive, blocking receive)\n",
+           "floor", s->floor[0][0], s->floor[0][1], s->floor[1][0], s->floor[1][1]);
+    printf("cpu/cmd: CPU time (us) of both processes per command, start-up included\n");
+    if (o->idle_ms)
+        printf("idle: %.1f ms of CPU per second (both processes, connected, nothing to do, "
+               "start-up included) with busy polling, %.1f without\n",
+               s->idle_cpu[0], s->idle_cpu[1]);
+    printf("worst single command: %.1f us (blocking %.1f us, reference %.1f us)\n",
+           s->max[WHO_BUSY], s->max[WHO_BLOCK], s->have_ref ? s->max[WHO_REF] : 4e6);
     for (int c = 0; c < LAT_CASES; c++) {
-        double t50 = TARGET_P50[c], t99 = TARGET_P99[c];
+        double t50 = TARGET_P50[c], t99 = TARGET_P99[c], p50 = s->p[WHO_BUSY][c][0];
+        double p99 = s->p[WHO_BUSY][c][1];
         printf("target %-7s p50 %s p99 %.1f <= %.0f: %s\n", CASE_NAME[c],
-               t50 > 0 ? (s->p[0][c][0] <= t50 ? "met" : "MISSED") : "-", s->p[0][c][1], t99,
-               s->p[0][c][1] <= t99 ? "met" : "MISSED");
+               t50 > 0 ? (p50 <= t50 ? "met" : "MISSED") : "-", p99, t99,
+               p99 <= t99 ? "met" : "MISSED");
     }
-    printf("target max <= 10000 us: %s\n", s->max[0] <= 10000 ? "met" : "MISSED");
+    printf("target max <= 10000 us: %s\n", s->max[WHO_BUSY] <= 10000 ? "met" : "MISSED");
+}
+
+static void report(const opts_t *o, const summary_t *s, double instr, double ref_instr)
+{
+    report_table(o, s);
     char name[64];
-    for (int c = 0; c < LAT_CASES; c++) {
-        for (int q = 0; q < 2; q++) {
-            bool bg = c >= 2;
-            snprintf(name, sizeof name, "latency.%s_p%s%s", c % 2 ? "sbo" : "do", q ? "99" : "50",
-                     bg ? "_bg" : "");
-            bench_line(name, s->p[0][c][q], s->have_ref ? s->p[1][c][q] : PUBLISHED[c][q]);
-        }
+    for (int who = WHO_BUSY; who <= WHO_BLOCK; who++)
+        for (int c = 0; c < LAT_CASES; c++)
+            for (int q = 0; q < 2; q++) {
+                snprintf(name, sizeof name, "latency.%s_p%s%s%s", c % 2 ? "sbo" : "do",
+                         q ? "99" : "50", c >= 2 ? "_bg" : "", who ? "_blocking" : "");
+                bench_line(name, s->p[who][c][q], "us", ref_of(s, c, q));
+            }
+    bench_line("latency.max", s->max[WHO_BUSY], "us", s->have_ref ? s->max[WHO_REF] : 4e6);
+    bench_line("latency.max_blocking", s->max[WHO_BLOCK], "us",
+               s->have_ref ? s->max[WHO_REF] : 4e6);
+    bench_line("latency.floor_p50", s->floor[1][0], "us", 0);
+    bench_line("latency.floor_p99", s->floor[1][1], "us", 0);
+    bench_line("latency.floor_spin_p50", s->floor[0][0], "us", 0);
+    bench_line("latency.floor_spin_p99", s->floor[0][1], "us", 0);
+    bench_line("latency.do_cpu", s->cpu[0][0], "us", 0);
+    bench_line("latency.do_cpu_blocking", s->cpu[1][0], "us", 0);
+    if (o->idle_ms) {
+        bench_line("latency.idle_cpu", s->idle_cpu[0], "ms/s", 0);
+        bench_line("latency.idle_cpu_blocking", s->idle_cpu[1], "ms/s", 0);
     }
-    bench_line("latency.max", s->max[0], s->have_ref ? s->max[1] : 4e6);
     if (instr > 0 && ref_instr > 0)
         printf("BENCH latency.do_instructions %.0f instructions reference=%.0f ratio=%.2f\n", instr,
                ref_instr, ref_instr / instr);
     else if (instr > 0)
         printf("BENCH latency.do_instructions %.0f instructions\n", instr);
-    printf("(do_instructions: master + outstation processes, callgrind, per DIRECT_OPERATE)\n");
+    printf("(do_instructions: master + outstation processes, callgrind, per DIRECT_OPERATE, "
+           "dnp3c as configured by default: no busy polling)\n");
+}
+
+typedef struct samples {
+    double v[WHO_COUNT][LAT_CASES][3][LAT_MAX_RUNS]; /* p50, p99, cpu per command */
+    int got[WHO_COUNT][LAT_CASES];
+    double fl[2][2][LAT_MAX_RUNS], idle[2][LAT_MAX_RUNS];
+    int nfl[2], nidle[2];
+} samples_t;
+
+/* The floors and the idle case of one run. */
+static void run_floors(const opts_t *o, int run, samples_t *sm)
+{
+    for (int who = WHO_BUSY; who <= WHO_BLOCK; who++) {
+        res_t f = measure(o, who, LAT_FLOOR);
+        fprintf(stderr, "run %d floor  %-9s p50 %8.1f p99 %8.1f max %9.1f us\n", run + 1,
+                who ? "blocking" : "spinning", f.p50, f.p99, f.max);
+        if (f.ok) {
+            sm->fl[who][0][sm->nfl[who]] = f.p50;
+            sm->fl[who][1][sm->nfl[who]++] = f.p99;
+        }
+        if (!o->idle_ms)
+            continue;
+        res_t r = measure(o, who, LAT_IDLE);
+        double ms_per_s = r.cpu_s * 1e3 / ((double)o->idle_ms / 1e3);
+        fprintf(stderr, "run %d idle   %-9s %.1f ms CPU per s\n", run + 1, WHO_NAME[who], ms_per_s);
+        if (r.ok)
+            sm->idle[who][sm->nidle[who]++] = ms_per_s;
+    }
 }
 
 /* Returns the number of failed runs of ours. */
 static int run_all(const opts_t *o, summary_t *s)
 {
     int failures = 0;
-    double v[2][LAT_CASES][2][LAT_MAX_RUNS], fl[2][LAT_MAX_RUNS];
-    int got[2][LAT_CASES] = {{0}}, nfl = 0;
+    static samples_t sm;
+    memset(&sm, 0, sizeof sm);
     for (int run = 0; run < o->runs; run++) {
-        res_t f = measure(o, false, LAT_FLOOR);
-        fprintf(stderr, "run %d floor  p50 %8.1f p99 %8.1f max %9.1f us\n", run + 1, f.p50, f.p99,
-                f.max);
-        if (f.ok) {
-            fl[0][nfl] = f.p50;
-            fl[1][nfl++] = f.p99;
-        }
+        run_floors(o, run, &sm);
         for (int c = 0; c < LAT_CASES; c++) {
-            for (int ref = 0; ref < (s->have_ref ? 2 : 1); ref++) {
-                res_t r = measure(o, ref, c);
-                fprintf(stderr, "run %d %-6s %-8s p50 %8.1f p99 %8.1f max %9.1f us\n", run + 1,
-                        CASE_NAME[c], ref ? "opendnp3" : "dnp3c", r.p50, r.p99, r.max);
+            for (int who = 0; who < (s->have_ref ? WHO_COUNT : WHO_REF); who++) {
+                res_t r = measure(o, who, c);
+                double cpu = r.cpu_s * 1e6 / (double)o->commands;
+                fprintf(stderr, "run %d %-6s %-9s p50 %8.1f p99 %8.1f max %9.1f us cpu %6.1f us\n",
+                        run + 1, CASE_NAME[c], WHO_NAME[who], r.p50, r.p99, r.max, cpu);
                 /* A failed command (the reference's 5 s response timeout) is
                  * the worst command of the run: it counts for the max. */
-                if (r.max > s->max[ref])
-                    s->max[ref] = r.max;
+                if (r.max > s->max[who])
+                    s->max[who] = r.max;
                 if (!r.ok) {
-                    failures += !ref;
+                    failures += who != WHO_REF;
                     continue;
                 }
-                int k = got[ref][c]++;
-                v[ref][c][0][k] = r.p50;
-                v[ref][c][1][k] = r.p99;
+                int k = sm.got[who][c]++;
+                sm.v[who][c][0][k] = r.p50;
+                sm.v[who][c][1][k] = r.p99;
+                sm.v[who][c][2][k] = cpu;
             }
         }
     }
-    for (int ref = 0; ref < 2; ref++)
-        for (int c = 0; c < LAT_CASES; c++)
+    for (int who = 0; who < WHO_COUNT; who++)
+        for (int c = 0; c < LAT_CASES; c++) {
             for (int q = 0; q < 2; q++)
-                s->p[ref][c][q] = median3(v[ref][c][q], got[ref][c]);
-    s->floor[0] = median3(fl[0], nfl);
-    s->floor[1] = median3(fl[1], nfl);
+                s->p[who][c][q] = median3(sm.v[who][c][q], sm.got[who][c]);
+            if (who < WHO_REF)
+                s->cpu[who][c] = median3(sm.v[who][c][2], sm.got[who][c]);
+        }
+    for (int w = 0; w < 2; w++) {
+        s->floor[w][0] = median3(sm.fl[w][0], sm.nfl[w]);
+        s->floor[w][1] = median3(sm.fl[w][1], sm.nfl[w]);
+        s->idle_cpu[w] = median3(sm.idle[w], sm.nidle[w]);
+    }
     return failures;
 }
 
@@ -803,12 +963,19 @@ static int role_main(int argc, char **argv)
     uint16_t port = 0;
     double rate = 0;
     size_t n = 1000;
-    bool unsol = false, report = true;
+    bool unsol = false, report = true, spin = false;
+    uint32_t busy = 0, idle_ms = 0;
     dnp3_command_mode_t mode = DNP3_COMMAND_DIRECT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--unsol"))
             unsol = true;
+        else if (!strcmp(a, "--spin"))
+            spin = true;
+        else if (!strcmp(a, "--busy-poll") && ++i)
+            busy = (uint32_t)atol(v);
+        else if (!strcmp(a, "--idle-ms") && ++i)
+            idle_ms = (uint32_t)atol(v);
         else if (!strcmp(a, "--no-report"))
             report = false;
         else if (!strcmp(a, "--role") && ++i)
@@ -823,10 +990,10 @@ static int role_main(int argc, char **argv)
             mode = !strcmp(v, "sbo") ? DNP3_COMMAND_SELECT_OPERATE : DNP3_COMMAND_DIRECT;
     }
     if (role && !strcmp(role, "outstation"))
-        return run_outstation(port, rate);
+        return run_outstation(port, rate, busy);
     if (role && !strncmp(role, "pp-", 3))
-        return run_pingpong(port, !strcmp(role, "pp-server"), n);
-    return run_master(port, mode, n, unsol, report);
+        return run_pingpong(port, !strcmp(role, "pp-server"), n, spin);
+    return run_master(port, mode, n, unsol, report, busy, idle_ms);
 }
 
 static int read_opts(int argc, char **argv, opts_t *o)
@@ -837,6 +1004,8 @@ static int read_opts(int argc, char **argv, opts_t *o)
     o->rate = 10000;
     o->reference = o->callgrind = true;
     o->rt_prio = 10;
+    o->busy_poll_us = 1000;
+    o->idle_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
         if (!strcmp(a, "--quick")) {
@@ -854,14 +1023,20 @@ static int read_opts(int argc, char **argv, opts_t *o)
             o->callgrind = false;
         else if (!strcmp(a, "--no-rt"))
             o->rt_prio = 0;
+        else if (!strcmp(a, "--busy-poll") && ++i)
+            o->busy_poll_us = (uint32_t)atol(v);
+        else if (!strcmp(a, "--idle-ms") && ++i)
+            o->idle_ms = (uint32_t)atol(v);
         else {
             fprintf(stderr,
                     "usage: bench_latency [--quick] [--commands N] [--runs R] [--rate EV/S] "
-                    "[--no-reference] [--no-callgrind] [--no-rt]\n");
+                    "[--busy-poll US] [--idle-ms MS] [--no-reference] [--no-callgrind] "
+                    "[--no-rt]\n");
             return -1;
         }
     }
-    if (o->commands < 100 || o->runs < 1 || o->runs > LAT_MAX_RUNS)
+    if (o->commands < 100 || o->runs < 1 || o->runs > LAT_MAX_RUNS || o->busy_poll_us == 0 ||
+        o->busy_poll_us > 1000000u)
         return -1;
     ssize_t l = readlink("/proc/self/exe", o->self, sizeof o->self - 1);
     if (l <= 0)
@@ -906,9 +1081,9 @@ int main(int argc, char **argv)
     int failures = run_all(&o, &s);
     double instr = -1, ref_instr = -1;
     if (o.callgrind && access("/usr/bin/valgrind", X_OK) == 0) {
-        instr = instructions_per_do(&o, false);
+        instr = instructions_per_do(&o, WHO_BLOCK);
         if (s.have_ref)
-            ref_instr = instructions_per_do(&o, true);
+            ref_instr = instructions_per_do(&o, WHO_REF);
     }
     report(&o, &s, instr, ref_instr);
     return failures ? 1 : 0;
