@@ -137,15 +137,20 @@ static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
     return rc == 0 && at == n && k == t->npts ? 0 : -1;
 }
 
-void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
-                            size_t len, const dnp3_app_header_t *h)
+bool dnp3i_command_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
+{
+    memset(a->statuses, 0, a->cfg.max_command_points);
+    return check_echo(a, frag, len) == 0;
+}
+
+void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                            const dnp3_app_header_t *h, bool echo)
 {
     dnp3i_cur_t *c = &a->cur;
     const bool select = c->t.mode == DNP3_COMMAND_SELECT_OPERATE && c->step == 0;
-    memset(a->statuses, 0, a->cfg.max_command_points);
     if (!dnp3i_single_response_ok(a, now, h))
         return;
-    if (check_echo(a, frag, len) < 0) {
+    if (!echo) {
         c->nstat = 0;
         dnp3i_finish(a, now, select ? DNP3_MASTER_SELECT_MISMATCH : DNP3_MASTER_RESPONSE_ERROR);
         return;

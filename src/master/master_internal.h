@@ -240,9 +240,14 @@ void dnp3i_health_set(dnp3_master_assoc_t *a, dnp3_master_state_t s, dnp3_master
 void dnp3i_health_good(dnp3_master_assoc_t *a);
 
 /* ---- command.c ---- */
-/* Handle a response fragment for a command. */
-void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uint8_t *frag,
-                            size_t len, const dnp3_app_header_t *h);
+/* Whether a response fragment echoes the running command's objects (all
+ * but their status bytes, which are collected). Such a fragment is well
+ * formed, as the request was: it needs no validation walk. */
+bool dnp3i_command_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len);
+/* Handle a response fragment for a command; echo: what dnp3i_command_echo
+ * said of it. */
+void dnp3i_command_response(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
+                            const dnp3_app_header_t *h, bool echo);
 void dnp3i_command_report(dnp3_master_assoc_t *a, const dnp3i_task_t *t, dnp3_master_result_t r,
                           uint16_t iin);
 

@@ -241,7 +241,10 @@ static void on_solicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uin
                          (unsigned)(h->control & DNP3_AC_SEQ_MASK));
         return;
     }
-    int rc = dnp3i_measure_validate(data, len, h);
+    /* A command's echo is compared with the request first: when it matches,
+     * the walk that validates every other response is not needed. */
+    const bool echo = c->t.kind == DNP3_TASK_COMMAND && dnp3i_command_echo(a, data, len);
+    int rc = echo ? 0 : dnp3i_measure_validate(data, len, h);
     if (rc < 0) {
         a->counters.malformed++;
         dnp3i_master_log(a, DNP3_LOG_WARN, "response dropped: %s", dnp3_strerror(rc));
@@ -261,7 +264,7 @@ static void on_solicited(dnp3_master_assoc_t *a, dnp3_timestamp_t now, const uin
     dnp3i_iin_update(a, h->iin);
     dnp3i_health_good(a);
     if (c->t.kind == DNP3_TASK_COMMAND)
-        dnp3i_command_response(a, now, data, len, h);
+        dnp3i_command_response(a, now, h, echo);
     else if (c->t.kind == DNP3_TASK_TIME_SYNC)
         dnp3i_timesync_response(a, now, data, len, h);
     else
