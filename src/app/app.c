@@ -211,10 +211,18 @@ bool dnp3_app_var0_allowed(uint8_t func, uint8_t group)
  *    (en|dis)able unsolicited, delay measure, record time, ...). */
 bool dnp3_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier)
 {
+    if (DNP3_QUAL_RANGE(qualifier) == DNP3_RANGE_ALL || variation == 0)
+        return false;
+    return dnp3i_app_obj_has_data(func, group, variation, qualifier,
+                                  dnp3_obj_lookup(group, variation));
+}
+
+bool dnp3i_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier,
+                            const dnp3_obj_info_t *info)
+{
     uint8_t prefix = DNP3_QUAL_PREFIX(qualifier);
     if (DNP3_QUAL_RANGE(qualifier) == DNP3_RANGE_ALL || variation == 0)
         return false;
-    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
     if (info && info->size_kind == DNP3_SK_NONE)
         return false;
     if (prefix >= DNP3_PREFIX_SIZE8 && prefix <= DNP3_PREFIX_SIZE32)

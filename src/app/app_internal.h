@@ -39,4 +39,17 @@ static inline int dnp3i_prefix_size(uint8_t qualifier)
     return sizes[DNP3_QUAL_PREFIX(qualifier)];
 }
 
+/* Range field size of an accepted qualifier (as dnp3_qualifier_range_size
+ * without the re-check). */
+static inline int dnp3i_range_size(uint8_t qualifier)
+{
+    static const int8_t sizes[16] = {2, 4, 8, 1, 2, 4, 0, 1, 2, 4, 0, 1, 0, 0, 0, 0};
+    return sizes[DNP3_QUAL_RANGE(qualifier)];
+}
+
+/* dnp3_app_obj_has_data with the object's line already looked up (info:
+ * dnp3_obj_lookup(group, variation), NULL for an unknown object). */
+bool dnp3i_app_obj_has_data(uint8_t func, uint8_t group, uint8_t variation, uint8_t qualifier,
+                            const dnp3_obj_info_t *info);
+
 #endif

@@ -114,7 +114,8 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
     if (dnp3_qualifier_check(q) != DNP3_OK)
         return fail(it, out, DNP3_E_APP_QUALIFIER, off + 2);
 
-    const int rs = dnp3_qualifier_range_size(q);
+    /* Checked above: the sizes come from the tables without a re-check. */
+    const int rs = dnp3i_range_size(q);
     if (avail - 3 < (size_t)rs)
         return fail(it, out, DNP3_E_APP_HEADER_TRUNCATED, off + 3);
     const uint8_t *r = f + off + 3;
@@ -153,9 +154,9 @@ int dnp3_obj_iter_next(dnp3_obj_iter_t *it, dnp3_obj_header_t *out)
 
     const size_t data_off = off + 3 + (size_t)rs;
     const size_t rem = it->len - data_off;
-    const int ps = dnp3_qualifier_prefix_size(q);
+    const int ps = dnp3i_prefix_size(q);
     out->data = f + data_off;
-    out->has_data = dnp3_app_obj_has_data(it->func, out->group, out->variation, q);
+    out->has_data = dnp3i_app_obj_has_data(it->func, out->group, out->variation, q, out->info);
     out->has_cto = it->has_cto;
     out->cto = it->cto;
     out->cto_variation = it->cto_variation;
