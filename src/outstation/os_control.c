@@ -94,7 +94,8 @@ static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
     return DNP3_CS_SUCCESS;
 }
 
-/* Objects of one fixed size without size prefixes. */
+/* Objects of one fixed size without size prefixes (g12v1, g41): the
+ * header's checks bounded every object, and reading one cannot fail. */
 static bool fixed_size(const dnp3_obj_header_t *h)
 {
     return h->has_data && !h->partial && h->info && h->info->size_kind == DNP3_SK_FIXED &&
@@ -111,12 +112,6 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
     const dnp3_control_mode_t mode = mode_of(r->h->func);
     dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
     while (dnp3_obj_iter_next(&it, &h) > 0) {
-        /* Validation only, fixed-size objects (g12v1, g41): the header's
-         * checks bounded every object and reading one cannot fail. */
-        if (!execute && fixed_size(&h)) {
-            cw->total += h.count;
-            continue;
-        }
         dnp3_point_iter_t pi;
         dnp3_point_t pt;
         int rc;
@@ -145,27 +140,41 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
     return 0;
 }
 
-/* Controls in a request that passed validation (walk without execute):
- * each object header's count is the number of its points. */
-static uint32_t count_controls(const dnp3i_req_t *r)
+/* Controls in a request whose headers passed the conformance check: each
+ * object header's count is the number of its points. *fixed_only: every
+ * header holds fixed-size objects (nothing left to check point by point). */
+static uint32_t count_controls(const dnp3i_req_t *r, bool *fixed_only)
 {
     dnp3_obj_iter_t it;
     dnp3_obj_header_t h;
     uint32_t total = 0;
+    *fixed_only = true;
     dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
-    while (dnp3_obj_iter_next(&it, &h) > 0)
+    while (dnp3_obj_iter_next(&it, &h) > 0) {
         total += h.count;
+        *fixed_only = *fixed_only && fixed_size(&h);
+    }
     return total;
 }
 
+/* Validation (execute false) is done with the count, when executing: one
+ * walk of the request's headers instead of two. It comes before anything
+ * is written or carried out, so a request that fails it is answered as
+ * one that failed a separate validation. */
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w)
 {
     ctl_walk_t cw = {0};
-    bool all_ok = true;
+    bool all_ok = true, fixed_only;
     if (!execute)
-        return walk(o, r, false, NULL, 0, &all_ok, &cw);
-    cw.total = count_controls(r);
+        return 0;
+    cw.total = count_controls(r, &fixed_only);
+    if (!fixed_only) {
+        ctl_walk_t check = {0};
+        uint16_t err = walk(o, r, false, NULL, 0, &all_ok, &check);
+        if (err)
+            return err;
+    }
     const size_t objs = r->len - 2;
     if (w->cap - w->len < objs)
         return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
