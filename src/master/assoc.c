@@ -41,7 +41,10 @@ static bool config_valid(const dnp3_master_config_t *c)
         return false;
     if (c->max_tx_fragment < 249 || c->max_tx_fragment > 65535 || c->response_timeout_ms == 0)
         return false;
-    if (c->max_rx_fragment < 4 || c->max_command_points == 0 || c->max_queued_tasks == 0)
+    if (c->max_rx_fragment < 4 || c->max_command_points == 0 || c->max_queued_tasks == 0 ||
+        c->max_queued_bytes > UINT32_MAX)
+        return false;
+    if (c->pool && c->max_tx_fragment > c->pool->scratch_len)
         return false;
     if (c->n_range_scans && !c->range_scans)
         return false;
@@ -55,15 +58,12 @@ static bool config_valid(const dnp3_master_config_t *c)
 /* The bytes of each table _new allocates, from the configuration (one
  * place, so that dnp3_master_assoc_memory is what is really allocated). */
 typedef struct table_sizes {
-    size_t slots, pool, scratch, statuses, ranges, seen, held;
+    size_t statuses, ranges, seen, held;
 } table_sizes_t;
 
 static table_sizes_t sizes_of(const dnp3_master_config_t *c)
 {
     table_sizes_t z;
-    z.slots = (size_t)c->max_queued_tasks * sizeof(dnp3i_slot_t);
-    z.pool = c->max_queued_bytes ? c->max_queued_bytes : 1;
-    z.scratch = c->max_tx_fragment;
     z.held = c->confirm_first ? c->max_rx_fragment : 0;
     z.statuses = c->max_command_points;
     z.ranges = (c->n_range_scans ? c->n_range_scans : 1) * sizeof(dnp3i_range_t);
@@ -77,12 +77,18 @@ static table_sizes_t sizes_of(const dnp3_master_config_t *c)
 static int alloc_tables(dnp3_master_assoc_t *a)
 {
     const table_sizes_t z = sizes_of(&a->cfg);
-    a->slots = calloc(1, z.slots);
-    a->pool = malloc(z.pool);
-    a->scratch = malloc(z.scratch);
+    if (!a->pool) {
+        /* No shared pool: an own one, sized by this association's caps. */
+        a->pool = dnp3i_pool_create(a->cfg.max_queued_tasks, a->cfg.max_queued_bytes,
+                                    a->cfg.max_tx_fragment);
+        if (!a->pool)
+            return DNP3_E_NOMEM;
+        a->own_pool = true;
+    }
+    a->pool->n_assocs++;
     a->statuses = calloc(1, z.statuses);
     a->ranges = calloc(1, z.ranges);
-    if (!a->slots || !a->pool || !a->scratch || !a->statuses || !a->ranges)
+    if (!a->statuses || !a->ranges)
         return DNP3_E_NOMEM;
     if (z.seen) {
         a->seen = malloc(z.seen);
@@ -99,7 +105,8 @@ size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a)
     if (!a)
         return 0;
     const table_sizes_t z = sizes_of(&a->cfg);
-    return sizeof *a + z.slots + z.pool + z.scratch + z.statuses + z.ranges + z.seen + z.held;
+    return sizeof *a + (a->own_pool ? a->pool->memory : 0) + z.statuses + z.ranges + z.seen +
+           z.held;
 }
 
 int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_callbacks_t *callbacks,
@@ -119,6 +126,8 @@ int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_cal
     if (callbacks)
         a->cb = *callbacks;
     a->ctx = ctx;
+    a->pool = cfg->pool;
+    a->q_head = DNP3I_NIL;
     if (alloc_tables(a) != DNP3_OK) {
         dnp3_master_assoc_free(a);
         return DNP3_E_NOMEM;
@@ -140,14 +149,14 @@ void dnp3_master_assoc_free(dnp3_master_assoc_t *a)
 {
     if (!a)
         return;
-    if (a->slots) {
+    if (a->pool) { /* attached: alloc_tables counted it in n_assocs */
         if (a->cur.active && a->cur.source == DNP3I_SRC_USER)
             dnp3i_finish(a, a->now, DNP3_MASTER_CANCELLED);
         dnp3i_queue_fail_all(a, DNP3_MASTER_CANCELLED);
+        a->pool->n_assocs--;
     }
-    free(a->slots);
-    free(a->pool);
-    free(a->scratch);
+    if (a->own_pool)
+        dnp3_master_pool_free(a->pool);
     free(a->held);
     free(a->statuses);
     free(a->ranges);

@@ -30,27 +30,50 @@ enum dnp3i_source { DNP3I_SRC_USER = 0, DNP3I_SRC_AUTO, DNP3I_SRC_RANGE };
 
 /* A task's parameters (the request is built when it is sent). */
 typedef struct dnp3i_task {
-    uint32_t id;     /* caller's tasks: > 0; automatic: 0 */
-    uint8_t kind;    /* dnp3_task_kind_t */
-    uint8_t func;    /* function code of the (first) request */
-    uint8_t mode;    /* command mode, time sync mode */
-    bool safe;       /* may be retried after a timeout or a bad response */
-    uint8_t classes; /* polls, unsolicited: DNP3_MASTER_CLASS_* */
-    uint8_t group, variation, cls;
-    bool all;
-    uint32_t start, stop;
-    uint16_t npts;             /* command points */
-    size_t off, len;           /* object bytes in the pool */
+    uint32_t id;               /* caller's tasks: > 0; automatic: 0 */
     uint32_t order;            /* FIFO among equals */
+    uint32_t start, stop;      /* range scans, freezes, class assignment, attributes */
+    uint32_t off, len;         /* object bytes in the pool */
     dnp3_timestamp_t ready_at; /* not before (retry) */
     uint32_t backoff_ms;       /* next retry delay */
+    uint16_t npts;             /* command points */
+    uint8_t kind;              /* dnp3_task_kind_t */
+    uint8_t func;              /* function code of the (first) request */
+    uint8_t mode;              /* command mode, time sync mode */
+    bool safe;                 /* may be retried after a timeout or a bad response */
+    uint8_t classes;           /* polls, unsolicited: DNP3_MASTER_CLASS_* */
+    uint8_t group, variation, cls;
+    bool all;
 } dnp3i_task_t;
 
+/* No slot (end of a list). */
+#define DNP3I_NIL UINT32_MAX
+
+/* A task slot of a pool: on the free list, or on one association's queue. */
 typedef struct dnp3i_slot {
+    dnp3i_task_t t;
+    uint32_t next; /* the next slot of the same list; DNP3I_NIL at the end */
     bool used;
     bool doomed; /* to be failed by dnp3i_queue_fail_all (not tasks queued meanwhile) */
-    dnp3i_task_t t;
 } dnp3i_slot_t;
+
+/* The caller's queued tasks of one or several associations: the slots, the
+ * object bytes (compacted as tasks leave), and the scratch where requests
+ * and commands are built and echoes checked (each use is done before the
+ * call that made it returns, so one scratch serves every association of
+ * the pool: they all run on one thread). */
+struct dnp3_master_pool {
+    dnp3i_slot_t *slots;
+    uint32_t n_slots;
+    uint32_t free_head; /* first free slot; DNP3I_NIL when all are used */
+    uint32_t n_used;
+    uint32_t n_assocs; /* associations using it */
+    uint8_t *bytes;
+    size_t cap, used;
+    uint8_t *scratch;
+    size_t scratch_len;
+    size_t memory; /* bytes allocated for it */
+};
 
 typedef struct dnp3i_auto_state {
     bool pending;
@@ -120,11 +143,13 @@ struct dnp3_master_assoc {
     dnp3i_range_t *ranges;
     size_t n_ranges;
 
-    dnp3i_slot_t *slots;
-    uint16_t n_queued; /* slots in use: the scans of an empty queue are skipped */
+    /* The caller's tasks: a list of pool slots (shared pool or own). */
+    dnp3_master_pool_t *pool;
+    bool own_pool;     /* created by _new (no cfg.pool): freed with the association */
+    uint32_t q_head;   /* first slot of this association's queue; DNP3I_NIL if empty */
+    uint16_t n_queued; /* slots in the queue: the scans of an empty queue are skipped */
+    uint32_t q_bytes;  /* object bytes of the queued tasks (max_queued_bytes) */
     uint32_t next_id, next_order;
-    uint8_t *pool;
-    size_t pool_used;
 
     uint8_t confirms[DNP3I_MAX_CONFIRMS]; /* control bytes of confirms to send */
     bool confirm_uns[DNP3I_MAX_CONFIRMS];
@@ -144,7 +169,6 @@ struct dnp3_master_assoc {
     dnp3_app_header_t pending_h;
     dnp3_master_rx_info_t pending_info;
 
-    uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
 
     dnp3i_seen_t *seen; /* comm_lost_max_points entries, sorted by (type, index) */
@@ -169,9 +193,33 @@ bool dnp3i_master_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_time_t 
 /* ---- trace.c ---- */
 void dnp3i_master_trace(dnp3_master_assoc_t *a, bool tx, const uint8_t *frag, size_t len);
 
+/* ---- pool.c: the slots and bytes of queued tasks ---- */
+/* A pool of max_tasks slots, max_bytes object bytes and a scratch of
+ * scratch_len bytes (one allocation); NULL when out of memory. */
+dnp3_master_pool_t *dnp3i_pool_create(uint32_t max_tasks, size_t max_bytes, size_t scratch_len);
+/* A free slot taken off the free list (cleared, used) and len bytes
+ * reserved at its t.off; DNP3I_NIL when no slot or not len bytes are free. */
+uint32_t dnp3i_pool_take(dnp3_master_pool_t *p, size_t len);
+/* Slot i back to the free list, its bytes released (the bytes after them
+ * move down and every slot's offset follows). */
+void dnp3i_pool_give(dnp3_master_pool_t *p, uint32_t i);
+
+static inline dnp3i_slot_t *dnp3i_slot(const dnp3_master_assoc_t *a, int i)
+{
+    return &a->pool->slots[i];
+}
+
+static inline uint8_t *dnp3i_scratch(const dnp3_master_assoc_t *a)
+{
+    return a->pool->scratch;
+}
+
 /* ---- queue.c: the caller's tasks ---- */
 /* Reserve a slot (and len pool bytes, copied from bytes when not NULL).
- * Returns the slot or NULL with *err = DNP3_E_QUEUE_FULL. */
+ * Returns the slot or NULL with *err = DNP3_E_QUEUE_FULL (this
+ * association's max_queued_tasks or max_queued_bytes) or
+ * DNP3_E_POOL_EXHAUSTED (a shared pool has no slot or bytes left: counted
+ * and logged). */
 dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size_t len, int *err);
 void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot);
 const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_t *t);

@@ -106,7 +106,7 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
         finish_auto(a, now, &c, r);
         return;
     }
-    dnp3i_slot_t *s = &a->slots[c.index];
+    dnp3i_slot_t *s = dnp3i_slot(a, c.index);
     if (!s->used)
         return;
     if (retryable(a, &s->t, r)) {

@@ -185,9 +185,9 @@ static void memory_per_association(void **state)
     assert_int_equal(memory_with(1) - none, 16);
     assert_int_equal(memory_with(256) - none, 256 * 16);
     assert_int_equal(memory_with(10000) - none, 10000 * 16);
-    /* the rest: queue pool 4096 + last unsolicited 2048 + scratch 2048 +
-     * 16 task slots + command statuses + the association itself */
-    assert_true(none > 4096 + 2048 + 2048 && none < 10500);
+    /* the rest: its own pool (object bytes 4096 + scratch 2048 + 16 task
+     * slots) + command statuses + the association itself */
+    assert_true(none > 4096 + 2048 && none < 8500);
     assert_true(memory_with(256) < 14500);
     /* without comm-lost reports (the one-shot tools) no table at all */
     c.comm_lost_mode = DNP3_COMM_LOST_NONE;
