@@ -76,9 +76,9 @@ struct dnp3_master_pool {
 };
 
 typedef struct dnp3i_auto_state {
-    bool pending;
     dnp3_timestamp_t ready_at;
     uint32_t backoff_ms;
+    bool pending;
 } dnp3i_auto_state_t;
 
 typedef struct dnp3i_range {

@@ -38,8 +38,9 @@ static size_t own_pool(size_t tasks, size_t bytes, size_t scratch)
 }
 
 /* Defaults: an own pool of 16 task slots, a 4,096-byte object area and a
- * 2,048-byte scratch; 32 command statuses, one range record (none
- * configured), 256 comm-lost points of 16 bytes. */
+ * 2,048-byte scratch; 32 command statuses, no range record (none
+ * configured), 256 comm-lost points of 16 bytes; the tables in one block
+ * with the record. */
 static void master_assoc_defaults(void **state)
 {
     (void)state;
@@ -47,12 +48,11 @@ static void master_assoc_defaults(void **state)
     dnp3_master_config_default(&cfg);
     assert_int_equal(sizeof(dnp3i_slot_t), 56);
     assert_int_equal(sizeof(dnp3i_seen_t), 16);
-    size_t expect = sizeof(struct dnp3_master_assoc) + own_pool(16, 4096, 2048) + 32 +
-                    sizeof(dnp3i_range_t) + 256 * 16;
+    size_t expect = sizeof(struct dnp3_master_assoc) + own_pool(16, 4096, 2048) + 32 + 256 * 16;
     assert_int_equal(assoc_memory(&cfg), expect);
-    /* x86-64: 824 + (80 + 896 + 4096 + 2048) + 32 + 48 + 4096 */
+    /* x86-64: 776 + (80 + 896 + 4096 + 2048) + 32 + 4096 */
     if (sizeof(void *) == 8)
-        assert_int_equal(assoc_memory(&cfg), 12120);
+        assert_int_equal(assoc_memory(&cfg), 12024);
 }
 
 static void master_assoc_sized_from_config(void **state)
@@ -76,8 +76,13 @@ static void master_assoc_sized_from_config(void **state)
     cfg.max_tx_fragment = 249;
     cfg.max_queued_bytes = 1024;
     cfg.max_queued_tasks = 4;
-    assert_int_equal(assoc_memory(&cfg),
-                     base - 156 * 16 - (2048 - 249) - (4096 - 1024) - 12 * sizeof(dnp3i_slot_t));
+    const size_t small = base - 156 * 16 - (2048 - 249) - (4096 - 1024) - 12 * sizeof(dnp3i_slot_t);
+    assert_int_equal(assoc_memory(&cfg), small);
+    /* A record per configured range scan. */
+    const dnp3_master_range_scan_t scans[2] = {{30, 0, 0, 9, 1000}, {1, 2, 0, 7, 0}};
+    cfg.range_scans = scans;
+    cfg.n_range_scans = 2;
+    assert_int_equal(assoc_memory(&cfg), small + 2 * sizeof(dnp3i_range_t));
 }
 
 /* A shared pool (issue 10's thousands of associations): the association
@@ -95,11 +100,11 @@ static void master_assoc_shared_pool(void **state)
     dnp3_master_config_default(&cfg);
     cfg.pool = pool;
     cfg.comm_lost_max_points = 100; /* the sessions bench's outstations */
-    size_t expect = sizeof(struct dnp3_master_assoc) + 32 + sizeof(dnp3i_range_t) + 100 * 16;
+    size_t expect = sizeof(struct dnp3_master_assoc) + 32 + 100 * 16;
     assert_int_equal(assoc_memory(&cfg), expect);
-    /* x86-64: 824 + 32 + 48 + 1600 */
+    /* x86-64: 776 + 32 + 1600 */
     if (sizeof(void *) == 8) {
-        assert_int_equal(assoc_memory(&cfg), 2504);
+        assert_int_equal(assoc_memory(&cfg), 2408);
         assert_int_equal(dnp3_master_pool_memory(pool), 125008);
     }
     dnp3_master_pool_free(pool);
