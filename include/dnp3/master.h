@@ -206,11 +206,13 @@ typedef struct dnp3_master_config {
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
-    /* Points remembered for comm-lost reports: 16 bytes each, allocated by
-     * _new (size it to the outstation's point count; nothing is allocated
-     * under DNP3_COMM_LOST_NONE). Points beyond it
-     * are not re-reported (counted in untracked_points, logged once at
-     * WARN). Default 256 (4 KB). */
+    /* Points remembered for comm-lost reports: cells of 12 bytes,
+     * allocated by _new (size it to the outstation's point count; nothing
+     * is allocated under DNP3_COMM_LOST_NONE). A point takes one cell; one
+     * whose value is a 64-bit float that no 32-bit float equals takes two
+     * (every value is re-reported bit for bit). Points beyond it are not
+     * re-reported (counted in untracked_points, logged once at WARN).
+     * Default 256 (3 KB). */
     uint32_t comm_lost_max_points;
 
     size_t max_rx_fragment;     /* largest response accepted; default 2048 */
@@ -424,11 +426,11 @@ typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 
 /* Create an association: copies cfg (and its range scans) and callbacks
  * (NULL callbacks = none), allocates every buffer it will use. Memory
- * (dnp3_master_assoc_memory): about 0.8 KB + max_command_points + 16 bytes
- * per comm-lost point, and, without a shared pool (cfg.pool), its own pool:
- * 56 bytes per queued task + max_queued_bytes + max_tx_fragment (scratch).
- * About 12.1 KB with the defaults, 8.0 KB with comm_lost_max_points 0,
- * 2.5 KB with a shared pool and 100 comm-lost points (a repeated
+ * (dnp3_master_assoc_memory): about 0.8 KB + max_command_points + 12 bytes
+ * per comm-lost cell + 40 per range scan, and, without a shared pool
+ * (cfg.pool), its own pool: 56 bytes per queued task + max_queued_bytes +
+ * max_tx_fragment (scratch). About 11 KB with the defaults, 7.9 KB with
+ * comm_lost_max_points 0, 2 KB with a shared pool and 100 comm-lost cells (a repeated
  * unsolicited fragment is recognised by its length and hash, not a copy).
  * Errors: DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address
  * above 0xFFEF, max_tx_fragment below 249 or above 65535 or above the
@@ -574,7 +576,7 @@ typedef struct dnp3_master_counters {
     uint64_t retries;             /* safe tasks queued again after a failure */
     uint64_t malformed;           /* fragments the parser rejected */
     uint64_t unexpected;          /* fragments ignored (wrong sequence, none expected, ...) */
-    uint64_t untracked_points;    /* points not remembered for comm-lost (table full) */
+    uint64_t untracked_points;    /* points not remembered for comm-lost (no cell left) */
     uint64_t pool_exhausted;      /* tasks refused: the shared pool had no room (config.pool) */
 } dnp3_master_counters_t;
 

@@ -107,11 +107,13 @@ typedef struct dnp3i_cur {
     uint16_t nstat;       /* command statuses received */
 } dnp3i_cur_t;
 
-/* A remembered point for comm-lost reports: 16 bytes. */
+/* A remembered point for comm-lost reports: one 12-byte cell, or two for
+ * a value that needs 64 bits (a 64-bit float that no 32-bit float equals):
+ * the second cell (SEEN_CONT, same type and index) holds its high half. */
 typedef struct dnp3i_seen {
-    double value;
     uint32_t index;
-    uint8_t type_bits; /* dnp3_meas_type_t, 0x80: a float variation */
+    uint32_t value; /* by the encoding in bits: i32, u32, f32 bits or a double's low half */
+    uint8_t bits;   /* dnp3_meas_type_t (low 4 bits) | encoding | SEEN_FLOAT | SEEN_CONT */
     uint8_t group, variation, flags;
 } dnp3i_seen_t;
 

@@ -39,7 +39,7 @@ static size_t own_pool(size_t tasks, size_t bytes, size_t scratch)
 
 /* Defaults: an own pool of 16 task slots, a 4,096-byte object area and a
  * 2,048-byte scratch; 32 command statuses, no range record (none
- * configured), 256 comm-lost points of 16 bytes; the tables in one block
+ * configured), 256 comm-lost cells of 12 bytes; the tables in one block
  * with the record. */
 static void master_assoc_defaults(void **state)
 {
@@ -47,12 +47,12 @@ static void master_assoc_defaults(void **state)
     dnp3_master_config_t cfg;
     dnp3_master_config_default(&cfg);
     assert_int_equal(sizeof(dnp3i_slot_t), 56);
-    assert_int_equal(sizeof(dnp3i_seen_t), 16);
-    size_t expect = sizeof(struct dnp3_master_assoc) + own_pool(16, 4096, 2048) + 32 + 256 * 16;
+    assert_int_equal(sizeof(dnp3i_seen_t), 12);
+    size_t expect = sizeof(struct dnp3_master_assoc) + own_pool(16, 4096, 2048) + 32 + 256 * 12;
     assert_int_equal(assoc_memory(&cfg), expect);
-    /* x86-64: 776 + (80 + 896 + 4096 + 2048) + 32 + 4096 */
+    /* x86-64: 776 + (80 + 896 + 4096 + 2048) + 32 + 3072 */
     if (sizeof(void *) == 8)
-        assert_int_equal(assoc_memory(&cfg), 12024);
+        assert_int_equal(assoc_memory(&cfg), 11000);
 }
 
 static void master_assoc_sized_from_config(void **state)
@@ -63,20 +63,20 @@ static void master_assoc_sized_from_config(void **state)
     size_t base = assoc_memory(&cfg);
     /* No comm-lost reports: no table of seen points. */
     cfg.comm_lost_mode = DNP3_COMM_LOST_NONE;
-    assert_int_equal(assoc_memory(&cfg), base - 256 * 16);
+    assert_int_equal(assoc_memory(&cfg), base - 256 * 12);
     /* Comm-lost sized to an outstation of 100 points. */
     cfg.comm_lost_mode = DNP3_COMM_LOST_FLAG;
     cfg.comm_lost_max_points = 100;
-    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 12);
     /* Responses of any size are read in place: no per-association copy. */
     cfg.max_rx_fragment = 65535;
-    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 12);
     /* The scratch follows max_tx_fragment, the object area
      * max_queued_bytes, the slots max_queued_tasks. */
     cfg.max_tx_fragment = 249;
     cfg.max_queued_bytes = 1024;
     cfg.max_queued_tasks = 4;
-    const size_t small = base - 156 * 16 - (2048 - 249) - (4096 - 1024) - 12 * sizeof(dnp3i_slot_t);
+    const size_t small = base - 156 * 12 - (2048 - 249) - (4096 - 1024) - 12 * sizeof(dnp3i_slot_t);
     assert_int_equal(assoc_memory(&cfg), small);
     /* A record per configured range scan. */
     const dnp3_master_range_scan_t scans[2] = {{30, 0, 0, 9, 1000}, {1, 2, 0, 7, 0}};
@@ -100,11 +100,11 @@ static void master_assoc_shared_pool(void **state)
     dnp3_master_config_default(&cfg);
     cfg.pool = pool;
     cfg.comm_lost_max_points = 100; /* the sessions bench's outstations */
-    size_t expect = sizeof(struct dnp3_master_assoc) + 32 + 100 * 16;
+    size_t expect = sizeof(struct dnp3_master_assoc) + 32 + 100 * 12;
     assert_int_equal(assoc_memory(&cfg), expect);
-    /* x86-64: 776 + 32 + 1600 */
+    /* x86-64: 776 + 32 + 1200 */
     if (sizeof(void *) == 8) {
-        assert_int_equal(assoc_memory(&cfg), 2408);
+        assert_int_equal(assoc_memory(&cfg), 2008);
         assert_int_equal(dnp3_master_pool_memory(pool), 125008);
     }
     dnp3_master_pool_free(pool);
