@@ -224,6 +224,8 @@ static inline uint8_t *dnp3i_scratch(const dnp3_master_assoc_t *a)
  * and logged). */
 dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size_t len, int *err);
 void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot);
+/* Whether slot is on a's queue (a shared pool's other slots are not). */
+bool dnp3i_queue_owns(const dnp3_master_assoc_t *a, int slot);
 const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_t *t);
 /* Ready slot with the best priority (commands first, FIFO); -1 if none. */
 int dnp3i_queue_best(const dnp3_master_assoc_t *a, dnp3_timestamp_t now, bool commands);

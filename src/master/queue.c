@@ -61,6 +61,14 @@ void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot)
     dnp3i_pool_give(p, i);
 }
 
+bool dnp3i_queue_owns(const dnp3_master_assoc_t *a, int slot)
+{
+    for (uint32_t i = a->q_head; i != DNP3I_NIL; i = a->pool->slots[i].next)
+        if (i == (uint32_t)slot)
+            return true;
+    return false;
+}
+
 const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_t *t)
 {
     return a->pool->bytes + t->off;
