@@ -5,10 +5,12 @@
  * the automatic tasks (restart clearing, the start-up sequence), then the
  * caller's other tasks, then time sync, integrity, event polls and range
  * scans. Automatic tasks are bits with a retry time, not queue entries, so
- * a repeated IIN never fills the queue. The caller's tasks live in a fixed
- * array of slots; their object bytes (commands, deadbands, caller-built
- * requests) in one byte pool compacted as tasks complete. Everything is
- * allocated by dnp3_master_assoc_new. */
+ * a repeated IIN never fills the queue. The caller's tasks live in slots
+ * of a pool (the association's own, or one shared by a process's
+ * associations: dnp3_master_pool_t), linked into this association's
+ * queue; their object bytes (commands, deadbands, caller-built requests)
+ * in the pool's byte area, compacted as tasks complete. Everything is
+ * allocated by dnp3_master_assoc_new (or dnp3_master_pool_new). */
 #ifndef DNP3I_MASTER_INTERNAL_H
 #define DNP3I_MASTER_INTERNAL_H
 
