@@ -13,10 +13,17 @@
  *   1  advance time by arg * 250 ms and run the timers
  *   2  take every fragment to send and check it
  *   3  link event arg % 4 (UP, DOWN, TX_DONE, TX_FAILED)
- *   4  a command of arg % 4 + 1 points, 6 bytes each, mode (arg >> 2) % 3
+ *   4  a command of arg % 4 + 1 points, 6 bytes each, mode (arg >> 2) % 3;
+ *      arg bit 4: queued on the neighbour instead
  *   5  a task (arg % 12) with parameters from the next bytes
- *   6  connecting / connect failed
+ *   6  connecting / connect failed; arg bit 1: the neighbour's link goes
+ *      up or down instead (down fails its queued tasks: their bytes leave
+ *      the shared pool from under the association's)
  *   7  a repeat of the last fragment fed (the outstation retrying)
+ *
+ * The association shares a small pool of queued tasks (10 slots, 1,024
+ * bytes) with a neighbour association that only queues commands and sees
+ * its link go up and down.
  *
  * Invariants: every fragment the master sends reads back with our own
  * parser (a request of a defined function, or a 2-byte CONFIRM) and fits
@@ -51,6 +58,8 @@ static uint32_t next32(cursor_t *c)
 
 typedef struct state {
     dnp3_master_assoc_t *a;
+    dnp3_master_assoc_t *b; /* the neighbour sharing the pool */
+    bool b_up;
     dnp3_timestamp_t now;
     bool link_up;
     uint8_t last_seq;
@@ -194,7 +203,8 @@ static void command(state_t *s, cursor_t *c, uint8_t arg)
         pts[i].on_ms = next(c) * 10u;
         pts[i].value = (double)(int16_t)(next(c) << 8 | sel) / ((sel & 0x80) ? 4.0 : 1.0);
     }
-    dnp3_master_assoc_operate(s->a, s->now, (dnp3_command_mode_t)((arg >> 2) % 3), pts, n);
+    dnp3_master_assoc_operate((arg & 16) ? s->b : s->a, s->now,
+                              (dnp3_command_mode_t)((arg >> 2) % 3), pts, n);
 }
 
 static void task(state_t *s, cursor_t *c, uint8_t arg)
@@ -297,7 +307,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cb.on_state = on_state;
     cb.on_log = on_log;
     cb.utc_now = (data[0] & 4) ? NULL : utc_now;
+    dnp3_master_pool_config_t pc;
+    dnp3_master_pool_config_default(&pc);
+    pc.max_tasks = 10;
+    pc.max_bytes = 1024;
+    pc.max_tx_fragment = cfg.max_tx_fragment;
+    dnp3_master_pool_t *pool = NULL;
+    CHECK(dnp3_master_pool_new(&pc, &pool) == 0);
+    cfg.pool = pool;
     CHECK(dnp3_master_assoc_new(&cfg, &cb, &s, &s.a) == 0);
+    dnp3_master_config_t bcfg;
+    dnp3_master_config_default(&bcfg);
+    bcfg.outstation_address = 11;
+    bcfg.max_tx_fragment = cfg.max_tx_fragment;
+    bcfg.pool = pool;
+    CHECK(dnp3_master_assoc_new(&bcfg, NULL, NULL, &s.b) == 0);
     s.now = 1;
     static uint8_t last[256];
     size_t last_len = 0;
@@ -328,7 +352,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             task(&s, &c, arg);
             break;
         case 6:
-            if (arg & 1)
+            if (arg & 2) {
+                s.b_up = !s.b_up;
+                dnp3_master_assoc_on_link_event(s.b, s.now, s.b_up ? DNP3_LINK_UP : DNP3_LINK_DOWN);
+            } else if (arg & 1)
                 dnp3_master_assoc_on_connect_failed(s.a, s.now, DNP3_E_CONN_TIMEOUT);
             else
                 dnp3_master_assoc_on_connecting(s.a, s.now);
@@ -342,6 +369,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(s.link_up || dl == DNP3_TIMESTAMP_NEVER);
     }
     take_all(&s);
+    dnp3_master_assoc_free(s.b);
     dnp3_master_assoc_free(s.a);
+    dnp3_master_pool_usage_t u;
+    CHECK(dnp3_master_pool_usage(pool, &u) == 0 && u.tasks == 0 && u.bytes == 0 &&
+          u.associations == 0);
+    dnp3_master_pool_free(pool);
     return 0;
 }

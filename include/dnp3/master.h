@@ -191,16 +191,28 @@ typedef struct dnp3_master_config {
     uint16_t max_command_points; /* points in one command; default 32 */
     uint16_t max_queued_tasks;   /* user tasks waiting (not counting scans); default 16 */
     /* Bytes of object data held for queued commands, deadband writes and
-     * caller-built requests (allocated by _new); default 4096. */
+     * caller-built requests; default 4096 (at most UINT32_MAX). */
     size_t max_queued_bytes;
+    /* Where queued tasks and their object bytes are kept, and requests are
+     * built. NULL (default): a pool of the association's own, allocated by
+     * _new with max_queued_tasks slots, max_queued_bytes bytes and a
+     * max_tx_fragment scratch (about 7.6 KB with the defaults). Else a
+     * pool shared with other associations (dnp3_master_pool_new), which
+     * must outlive them: max_queued_tasks and max_queued_bytes still cap
+     * this association, and a task the pool has no room for is refused
+     * with DNP3_E_POOL_EXHAUSTED (counted in pool_exhausted, logged at
+     * WARN). max_tx_fragment must not exceed the pool's. */
+    struct dnp3_master_pool *pool;
 
     /* Health. */
     dnp3_comm_lost_mode_t comm_lost_mode; /* default DNP3_COMM_LOST_FLAG */
-    /* Points remembered for comm-lost reports: 16 bytes each, allocated by
-     * _new (size it to the outstation's point count; nothing is allocated
-     * under DNP3_COMM_LOST_NONE). Points beyond it
-     * are not re-reported (counted in untracked_points, logged once at
-     * WARN). Default 256 (4 KB). */
+    /* Points remembered for comm-lost reports: cells of 12 bytes,
+     * allocated by _new (size it to the outstation's point count; nothing
+     * is allocated under DNP3_COMM_LOST_NONE). A point takes one cell; one
+     * whose value is a 64-bit float that no 32-bit float equals takes two
+     * (every value is re-reported bit for bit). Points beyond it are not
+     * re-reported (counted in untracked_points, logged once at WARN).
+     * Default 256 (3 KB). */
     uint32_t comm_lost_max_points;
 
     size_t max_rx_fragment;     /* largest response accepted; default 2048 */
@@ -365,28 +377,74 @@ typedef struct dnp3_master_callbacks {
     dnp3_time_t (*utc_now)(void *ctx, dnp3_timestamp_t now);
 } dnp3_master_callbacks_t;
 
+/* ---- a pool of queued tasks shared by associations ------------------------
+ *
+ * Each association needs room for the tasks its caller queues (commands,
+ * polls on demand, deadband writes, caller-built requests: a slot each,
+ * plus their object bytes) and a scratch where requests are built. A
+ * master process with thousands of associations that seldom queue
+ * anything can give them one pool (dnp3_master_config_t.pool) instead of
+ * one each: its size is chosen for the whole process, each association
+ * keeping its own caps. The scratch is used only inside the call that
+ * needs it, so one serves all. Scheduled and automatic polls take no
+ * slot. Threading: the associations sharing a pool run on one thread (a
+ * runtime's loop). */
+
+typedef struct dnp3_master_pool dnp3_master_pool_t;
+
+typedef struct dnp3_master_pool_config {
+    uint32_t max_tasks;     /* task slots for all the associations (56 bytes each); default 1024 */
+    size_t max_bytes;       /* object bytes for all (at most UINT32_MAX); default 65536 */
+    size_t max_tx_fragment; /* the scratch: the largest max_tx_fragment of its associations
+                               (249..65535); default 2048 */
+} dnp3_master_pool_config_t;
+
+/* Fill cfg with the defaults above (125,008 bytes on x86-64). */
+DNP3_API void dnp3_master_pool_config_default(dnp3_master_pool_config_t *cfg);
+/* Allocate the pool (one block). Errors: DNP3_E_INVALID_ARG (NULL, max_tasks
+ * 0 or above 0x7FFFFFFF, max_bytes above UINT32_MAX, max_tx_fragment out of
+ * range), DNP3_E_NOMEM. */
+DNP3_API int dnp3_master_pool_new(const dnp3_master_pool_config_t *cfg, dnp3_master_pool_t **out);
+/* The bytes dnp3_master_pool_new allocated; 0 for NULL. */
+DNP3_API size_t dnp3_master_pool_memory(const dnp3_master_pool_t *p);
+
+typedef struct dnp3_master_pool_usage {
+    uint32_t tasks;        /* slots in use */
+    size_t bytes;          /* object bytes in use */
+    uint32_t associations; /* associations created with it and not yet freed */
+} dnp3_master_pool_usage_t;
+
+/* What is in use now. Errors: DNP3_E_INVALID_ARG. */
+DNP3_API int dnp3_master_pool_usage(const dnp3_master_pool_t *p, dnp3_master_pool_usage_t *out);
+/* Free the pool, after every association created with it was freed. NULL
+ * is ignored. */
+DNP3_API void dnp3_master_pool_free(dnp3_master_pool_t *p);
+
 /* ---- the association ------------------------------------------------------ */
 
 typedef struct dnp3_master_assoc dnp3_master_assoc_t;
 
 /* Create an association: copies cfg (and its range scans) and callbacks
  * (NULL callbacks = none), allocates every buffer it will use. Memory
- * (dnp3_master_assoc_memory): about 0.8 KB + 80 bytes per queued task +
- * max_queued_bytes + max_tx_fragment (scratch) + max_command_points + 16
- * bytes per comm-lost point: about 12.3 KB with the defaults, 8.2 KB with
- * comm_lost_max_points 0 (a repeated unsolicited fragment is recognised by
- * its length and hash, not a copy). Errors:
- * DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address above
- * 0xFFEF, max_tx_fragment below 249 or above 65535, max_rx_fragment below
- * 4, response_timeout_ms, max_command_points or max_queued_tasks 0, a
- * range scan with stop < start or group 0, n_range_scans without
- * range_scans, an undefined comm_lost_mode or time_sync_on_need_time),
- * DNP3_E_NOMEM. */
+ * (dnp3_master_assoc_memory): about 0.8 KB + max_command_points + 12 bytes
+ * per comm-lost cell + 40 per range scan, and, without a shared pool
+ * (cfg.pool), its own pool: 56 bytes per queued task + max_queued_bytes +
+ * max_tx_fragment (scratch). About 11 KB with the defaults, 7.9 KB with
+ * comm_lost_max_points 0, 2 KB with a shared pool and 100 comm-lost cells (a repeated
+ * unsolicited fragment is recognised by its length and hash, not a copy).
+ * Errors: DNP3_E_INVALID_ARG (NULL cfg/out, equal addresses, an address
+ * above 0xFFEF, max_tx_fragment below 249 or above 65535 or above the
+ * shared pool's, max_rx_fragment below 4, response_timeout_ms,
+ * max_command_points or max_queued_tasks 0, max_queued_bytes above
+ * UINT32_MAX, a range scan with stop < start or group 0, n_range_scans
+ * without range_scans, an undefined comm_lost_mode or
+ * time_sync_on_need_time), DNP3_E_NOMEM. */
 DNP3_API int dnp3_master_assoc_new(const dnp3_master_config_t *cfg,
                                    const dnp3_master_callbacks_t *callbacks, void *ctx,
                                    dnp3_master_assoc_t **out);
 /* The bytes _new allocated for a (the association and every table sized
- * from its configuration; not the allocator's own overhead); 0 for NULL. */
+ * from its configuration, its own pool included, a shared pool not; not
+ * the allocator's own overhead); 0 for NULL. */
 DNP3_API size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a);
 /* Queued and outstanding tasks complete with CANCELLED; NULL is ignored. */
 DNP3_API void dnp3_master_assoc_free(dnp3_master_assoc_t *a);
@@ -435,6 +493,9 @@ DNP3_API const dnp3_master_config_t *dnp3_master_assoc_config(const dnp3_master_
  * on_command_done, or a negative error: DNP3_E_INVALID_ARG, DNP3_E_QUEUE_FULL
  * (max_queued_tasks waiting, or its object bytes would take the queued
  * bytes past max_queued_bytes: both clear as queued tasks complete),
+ * DNP3_E_POOL_EXHAUSTED (a shared pool has no slot or bytes left for it:
+ * counted in pool_exhausted and logged at WARN; clears as any of the
+ * pool's associations' tasks complete),
  * DNP3_E_NOSPACE (the request would exceed max_tx_fragment). Tasks queued while
  * the link is down wait for it; commands then run ahead of everything else,
  * the other tasks after the start-up sequence. When the link goes down,
@@ -515,7 +576,8 @@ typedef struct dnp3_master_counters {
     uint64_t retries;             /* safe tasks queued again after a failure */
     uint64_t malformed;           /* fragments the parser rejected */
     uint64_t unexpected;          /* fragments ignored (wrong sequence, none expected, ...) */
-    uint64_t untracked_points;    /* points not remembered for comm-lost (table full) */
+    uint64_t untracked_points;    /* points not remembered for comm-lost (no cell left) */
+    uint64_t pool_exhausted;      /* tasks refused: the shared pool had no room (config.pool) */
 } dnp3_master_counters_t;
 
 /* Copy the counters. Errors: DNP3_E_INVALID_ARG. */

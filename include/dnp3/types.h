@@ -82,7 +82,8 @@ extern "C" {
     X(DNP3_E_CONN_RESET, -77, "connection reset by peer")                                          \
     X(DNP3_E_QUEUE_FULL, -78, "queue full")                                                        \
     X(DNP3_E_STOPPED, -79, "runtime stopped")                                                      \
-    X(DNP3_E_NO_FILES, -80, "no file descriptor left (open file limit, RLIMIT_NOFILE, reached)")
+    X(DNP3_E_NO_FILES, -80, "no file descriptor left (open file limit, RLIMIT_NOFILE, reached)")   \
+    X(DNP3_E_POOL_EXHAUSTED, -81, "shared pool exhausted (its configured total is in use)")
 
 typedef enum dnp3_error {
 #define DNP3_X_ENUM(name, value, text) name = (value),

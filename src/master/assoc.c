@@ -41,7 +41,10 @@ static bool config_valid(const dnp3_master_config_t *c)
         return false;
     if (c->max_tx_fragment < 249 || c->max_tx_fragment > 65535 || c->response_timeout_ms == 0)
         return false;
-    if (c->max_rx_fragment < 4 || c->max_command_points == 0 || c->max_queued_tasks == 0)
+    if (c->max_rx_fragment < 4 || c->max_command_points == 0 || c->max_queued_tasks == 0 ||
+        c->max_queued_bytes > UINT32_MAX)
+        return false;
+    if (c->pool && c->max_tx_fragment > c->pool->scratch_len)
         return false;
     if (c->n_range_scans && !c->range_scans)
         return false;
@@ -52,45 +55,54 @@ static bool config_valid(const dnp3_master_config_t *c)
            (unsigned)c->time_sync_on_need_time <= DNP3_TIME_SYNC_NON_LAN;
 }
 
-/* The bytes of each table _new allocates, from the configuration (one
- * place, so that dnp3_master_assoc_memory is what is really allocated). */
+/* The bytes of each table _new allocates with the association, in one
+ * block, from the configuration (one place, so that
+ * dnp3_master_assoc_memory is what is really allocated). The 8-byte
+ * aligned tables come first (ranges, then the 4-byte aligned comm-lost
+ * table), the byte arrays last: no padding. */
 typedef struct table_sizes {
-    size_t slots, pool, scratch, statuses, ranges, seen, held;
+    size_t ranges, seen, statuses, held;
 } table_sizes_t;
 
 static table_sizes_t sizes_of(const dnp3_master_config_t *c)
 {
     table_sizes_t z;
-    z.slots = (size_t)c->max_queued_tasks * sizeof(dnp3i_slot_t);
-    z.pool = c->max_queued_bytes ? c->max_queued_bytes : 1;
-    z.scratch = c->max_tx_fragment;
-    z.held = c->confirm_first ? c->max_rx_fragment : 0;
-    z.statuses = c->max_command_points;
-    z.ranges = (c->n_range_scans ? c->n_range_scans : 1) * sizeof(dnp3i_range_t);
     /* No comm-lost reports: nothing to remember. */
     z.seen = c->comm_lost_mode == DNP3_COMM_LOST_NONE
                  ? 0
                  : (size_t)c->comm_lost_max_points * sizeof(dnp3i_seen_t);
+    z.ranges = c->n_range_scans * sizeof(dnp3i_range_t);
+    z.statuses = c->max_command_points;
+    z.held = c->confirm_first ? c->max_rx_fragment : 0;
     return z;
 }
 
-static int alloc_tables(dnp3_master_assoc_t *a)
+static size_t block_size(const table_sizes_t *z)
+{
+    return sizeof(struct dnp3_master_assoc) + z->seen + z->ranges + z->statuses + z->held;
+}
+
+/* The tables in the block after the record; the queue's pool: the shared
+ * one, or an own one sized by this association's caps. */
+static int attach_tables(dnp3_master_assoc_t *a)
 {
     const table_sizes_t z = sizes_of(&a->cfg);
-    a->slots = calloc(1, z.slots);
-    a->pool = malloc(z.pool);
-    a->scratch = malloc(z.scratch);
-    a->statuses = calloc(1, z.statuses);
-    a->ranges = calloc(1, z.ranges);
-    if (!a->slots || !a->pool || !a->scratch || !a->statuses || !a->ranges)
-        return DNP3_E_NOMEM;
-    if (z.seen) {
-        a->seen = malloc(z.seen);
-        if (!a->seen)
+    uint8_t *p = (uint8_t *)(a + 1);
+    a->ranges = (dnp3i_range_t *)(void *)p;
+    p += z.ranges;
+    a->seen = z.seen ? (dnp3i_seen_t *)(void *)p : NULL;
+    p += z.seen;
+    a->statuses = p;
+    p += z.statuses;
+    a->held = z.held ? p : NULL;
+    if (!a->pool) {
+        a->pool = dnp3i_pool_create(a->cfg.max_queued_tasks, a->cfg.max_queued_bytes,
+                                    a->cfg.max_tx_fragment);
+        if (!a->pool)
             return DNP3_E_NOMEM;
+        a->own_pool = true;
     }
-    if (z.held && !(a->held = malloc(z.held)))
-        return DNP3_E_NOMEM;
+    a->pool->n_assocs++;
     return DNP3_OK;
 }
 
@@ -99,7 +111,7 @@ size_t dnp3_master_assoc_memory(const dnp3_master_assoc_t *a)
     if (!a)
         return 0;
     const table_sizes_t z = sizes_of(&a->cfg);
-    return sizeof *a + z.slots + z.pool + z.scratch + z.statuses + z.ranges + z.seen + z.held;
+    return block_size(&z) + (a->own_pool ? a->pool->memory : 0);
 }
 
 int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_callbacks_t *callbacks,
@@ -110,7 +122,8 @@ int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_cal
     *out = NULL;
     if (!config_valid(cfg))
         return DNP3_E_INVALID_ARG;
-    dnp3_master_assoc_t *a = calloc(1, sizeof *a);
+    const table_sizes_t z = sizes_of(cfg);
+    dnp3_master_assoc_t *a = calloc(1, block_size(&z));
     if (!a)
         return DNP3_E_NOMEM;
     a->cfg = *cfg;
@@ -119,7 +132,9 @@ int dnp3_master_assoc_new(const dnp3_master_config_t *cfg, const dnp3_master_cal
     if (callbacks)
         a->cb = *callbacks;
     a->ctx = ctx;
-    if (alloc_tables(a) != DNP3_OK) {
+    a->pool = cfg->pool;
+    a->q_head = DNP3I_NIL;
+    if (attach_tables(a) != DNP3_OK) {
         dnp3_master_assoc_free(a);
         return DNP3_E_NOMEM;
     }
@@ -140,18 +155,14 @@ void dnp3_master_assoc_free(dnp3_master_assoc_t *a)
 {
     if (!a)
         return;
-    if (a->slots) {
+    if (a->pool) { /* attached: attach_tables counted it in n_assocs */
         if (a->cur.active && a->cur.source == DNP3I_SRC_USER)
             dnp3i_finish(a, a->now, DNP3_MASTER_CANCELLED);
         dnp3i_queue_fail_all(a, DNP3_MASTER_CANCELLED);
+        a->pool->n_assocs--;
     }
-    free(a->slots);
-    free(a->pool);
-    free(a->scratch);
-    free(a->held);
-    free(a->statuses);
-    free(a->ranges);
-    free(a->seen);
+    if (a->own_pool)
+        dnp3_master_pool_free(a->pool);
     free(a);
 }
 

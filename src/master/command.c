@@ -44,13 +44,13 @@ static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
     return DNP3_OK;
 }
 
-/* The objects of a command into a->scratch after a 2-byte header; returns
+/* The objects of a command into the scratch after a 2-byte header; returns
  * the fragment length or an error. Runs of the same group and variation
  * share one index-prefixed header. */
 static int build(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
 {
     dnp3_app_writer_t w;
-    dnp3_app_writer_init(&w, a->scratch, a->cfg.max_tx_fragment);
+    dnp3_app_writer_init(&w, dnp3i_scratch(a), a->cfg.max_tx_fragment);
     dnp3_app_write_request(&w, DNP3_AC_FIR | DNP3_AC_FIN, DNP3_FC_SELECT);
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -83,7 +83,7 @@ int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     if (len < 0)
         return len;
     int err = 0;
-    dnp3i_task_t *t = dnp3i_queue_add(a, a->scratch + 2, (size_t)len - 2, &err);
+    dnp3i_task_t *t = dnp3i_queue_add(a, dnp3i_scratch(a) + 2, (size_t)len - 2, &err);
     if (!t)
         return err;
     dnp3i_task_defaults(a, t, DNP3_TASK_COMMAND,
@@ -103,8 +103,8 @@ int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
  * offsets. 0 when the echo matches, -1 otherwise. */
 static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
 {
-    const dnp3i_task_t *t = &a->slots[a->cur.index].t;
-    uint8_t *req = a->scratch;
+    const dnp3i_task_t *t = &dnp3i_slot(a, a->cur.index)->t;
+    uint8_t *req = dnp3i_scratch(a);
     const size_t n = t->len + 2;
     /* Response header 4 bytes, request header 2: echo[i] pairs with req[i]. */
     if (len != n + 2)

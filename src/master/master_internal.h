@@ -5,10 +5,12 @@
  * the automatic tasks (restart clearing, the start-up sequence), then the
  * caller's other tasks, then time sync, integrity, event polls and range
  * scans. Automatic tasks are bits with a retry time, not queue entries, so
- * a repeated IIN never fills the queue. The caller's tasks live in a fixed
- * array of slots; their object bytes (commands, deadbands, caller-built
- * requests) in one byte pool compacted as tasks complete. Everything is
- * allocated by dnp3_master_assoc_new. */
+ * a repeated IIN never fills the queue. The caller's tasks live in slots
+ * of a pool (the association's own, or one shared by a process's
+ * associations: dnp3_master_pool_t), linked into this association's
+ * queue; their object bytes (commands, deadbands, caller-built requests)
+ * in the pool's byte area, compacted as tasks complete. Everything is
+ * allocated by dnp3_master_assoc_new (or dnp3_master_pool_new). */
 #ifndef DNP3I_MASTER_INTERNAL_H
 #define DNP3I_MASTER_INTERNAL_H
 
@@ -30,32 +32,55 @@ enum dnp3i_source { DNP3I_SRC_USER = 0, DNP3I_SRC_AUTO, DNP3I_SRC_RANGE };
 
 /* A task's parameters (the request is built when it is sent). */
 typedef struct dnp3i_task {
-    uint32_t id;     /* caller's tasks: > 0; automatic: 0 */
-    uint8_t kind;    /* dnp3_task_kind_t */
-    uint8_t func;    /* function code of the (first) request */
-    uint8_t mode;    /* command mode, time sync mode */
-    bool safe;       /* may be retried after a timeout or a bad response */
-    uint8_t classes; /* polls, unsolicited: DNP3_MASTER_CLASS_* */
-    uint8_t group, variation, cls;
-    bool all;
-    uint32_t start, stop;
-    uint16_t npts;             /* command points */
-    size_t off, len;           /* object bytes in the pool */
+    uint32_t id;               /* caller's tasks: > 0; automatic: 0 */
     uint32_t order;            /* FIFO among equals */
+    uint32_t start, stop;      /* range scans, freezes, class assignment, attributes */
+    uint32_t off, len;         /* object bytes in the pool */
     dnp3_timestamp_t ready_at; /* not before (retry) */
     uint32_t backoff_ms;       /* next retry delay */
+    uint16_t npts;             /* command points */
+    uint8_t kind;              /* dnp3_task_kind_t */
+    uint8_t func;              /* function code of the (first) request */
+    uint8_t mode;              /* command mode, time sync mode */
+    bool safe;                 /* may be retried after a timeout or a bad response */
+    uint8_t classes;           /* polls, unsolicited: DNP3_MASTER_CLASS_* */
+    uint8_t group, variation, cls;
+    bool all;
 } dnp3i_task_t;
 
+/* No slot (end of a list). */
+#define DNP3I_NIL UINT32_MAX
+
+/* A task slot of a pool: on the free list, or on one association's queue. */
 typedef struct dnp3i_slot {
+    dnp3i_task_t t;
+    uint32_t next; /* the next slot of the same list; DNP3I_NIL at the end */
     bool used;
     bool doomed; /* to be failed by dnp3i_queue_fail_all (not tasks queued meanwhile) */
-    dnp3i_task_t t;
 } dnp3i_slot_t;
 
+/* The caller's queued tasks of one or several associations: the slots, the
+ * object bytes (compacted as tasks leave), and the scratch where requests
+ * and commands are built and echoes checked (each use is done before the
+ * call that made it returns, so one scratch serves every association of
+ * the pool: they all run on one thread). */
+struct dnp3_master_pool {
+    dnp3i_slot_t *slots;
+    uint32_t n_slots;
+    uint32_t free_head; /* first free slot; DNP3I_NIL when all are used */
+    uint32_t n_used;
+    uint32_t n_assocs; /* associations using it */
+    uint8_t *bytes;
+    size_t cap, used;
+    uint8_t *scratch;
+    size_t scratch_len;
+    size_t memory; /* bytes allocated for it */
+};
+
 typedef struct dnp3i_auto_state {
-    bool pending;
     dnp3_timestamp_t ready_at;
     uint32_t backoff_ms;
+    bool pending;
 } dnp3i_auto_state_t;
 
 typedef struct dnp3i_range {
@@ -84,11 +109,13 @@ typedef struct dnp3i_cur {
     uint16_t nstat;       /* command statuses received */
 } dnp3i_cur_t;
 
-/* A remembered point for comm-lost reports: 16 bytes. */
+/* A remembered point for comm-lost reports: one 12-byte cell, or two for
+ * a value that needs 64 bits (a 64-bit float that no 32-bit float equals):
+ * the second cell (SEEN_CONT, same type and index) holds its high half. */
 typedef struct dnp3i_seen {
-    double value;
     uint32_t index;
-    uint8_t type_bits; /* dnp3_meas_type_t, 0x80: a float variation */
+    uint32_t value; /* by the encoding in bits: i32, u32, f32 bits or a double's low half */
+    uint8_t bits;   /* dnp3_meas_type_t (low 4 bits) | encoding | SEEN_FLOAT | SEEN_CONT */
     uint8_t group, variation, flags;
 } dnp3i_seen_t;
 
@@ -120,11 +147,13 @@ struct dnp3_master_assoc {
     dnp3i_range_t *ranges;
     size_t n_ranges;
 
-    dnp3i_slot_t *slots;
-    uint16_t n_queued; /* slots in use: the scans of an empty queue are skipped */
+    /* The caller's tasks: a list of pool slots (shared pool or own). */
+    dnp3_master_pool_t *pool;
+    bool own_pool;     /* created by _new (no cfg.pool): freed with the association */
+    uint32_t q_head;   /* first slot of this association's queue; DNP3I_NIL if empty */
+    uint16_t n_queued; /* slots in the queue: the scans of an empty queue are skipped */
+    uint32_t q_bytes;  /* object bytes of the queued tasks (max_queued_bytes) */
     uint32_t next_id, next_order;
-    uint8_t *pool;
-    size_t pool_used;
 
     uint8_t confirms[DNP3I_MAX_CONFIRMS]; /* control bytes of confirms to send */
     bool confirm_uns[DNP3I_MAX_CONFIRMS];
@@ -144,7 +173,6 @@ struct dnp3_master_assoc {
     dnp3_app_header_t pending_h;
     dnp3_master_rx_info_t pending_info;
 
-    uint8_t *scratch; /* max_tx_fragment bytes: command echo checks, object building */
     uint8_t *statuses;
 
     dnp3i_seen_t *seen; /* comm_lost_max_points entries, sorted by (type, index) */
@@ -169,11 +197,37 @@ bool dnp3i_master_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_time_t 
 /* ---- trace.c ---- */
 void dnp3i_master_trace(dnp3_master_assoc_t *a, bool tx, const uint8_t *frag, size_t len);
 
+/* ---- pool.c: the slots and bytes of queued tasks ---- */
+/* A pool of max_tasks slots, max_bytes object bytes and a scratch of
+ * scratch_len bytes (one allocation); NULL when out of memory. */
+dnp3_master_pool_t *dnp3i_pool_create(uint32_t max_tasks, size_t max_bytes, size_t scratch_len);
+/* A free slot taken off the free list (cleared, used) and len bytes
+ * reserved at its t.off; DNP3I_NIL when no slot or not len bytes are free. */
+uint32_t dnp3i_pool_take(dnp3_master_pool_t *p, size_t len);
+/* Slot i back to the free list, its bytes released (the bytes after them
+ * move down and every slot's offset follows). */
+void dnp3i_pool_give(dnp3_master_pool_t *p, uint32_t i);
+
+static inline dnp3i_slot_t *dnp3i_slot(const dnp3_master_assoc_t *a, int i)
+{
+    return &a->pool->slots[i];
+}
+
+static inline uint8_t *dnp3i_scratch(const dnp3_master_assoc_t *a)
+{
+    return a->pool->scratch;
+}
+
 /* ---- queue.c: the caller's tasks ---- */
 /* Reserve a slot (and len pool bytes, copied from bytes when not NULL).
- * Returns the slot or NULL with *err = DNP3_E_QUEUE_FULL. */
+ * Returns the slot or NULL with *err = DNP3_E_QUEUE_FULL (this
+ * association's max_queued_tasks or max_queued_bytes) or
+ * DNP3_E_POOL_EXHAUSTED (a shared pool has no slot or bytes left: counted
+ * and logged). */
 dnp3i_task_t *dnp3i_queue_add(dnp3_master_assoc_t *a, const uint8_t *bytes, size_t len, int *err);
 void dnp3i_queue_remove(dnp3_master_assoc_t *a, int slot);
+/* Whether slot is on a's queue (a shared pool's other slots are not). */
+bool dnp3i_queue_owns(const dnp3_master_assoc_t *a, int slot);
 const uint8_t *dnp3i_queue_bytes(const dnp3_master_assoc_t *a, const dnp3i_task_t *t);
 /* Ready slot with the best priority (commands first, FIFO); -1 if none. */
 int dnp3i_queue_best(const dnp3_master_assoc_t *a, dnp3_timestamp_t now, bool commands);

@@ -36,7 +36,7 @@ static void write_range_or_all(dnp3_app_writer_t *w, uint8_t group, uint8_t vari
 static int write_raw(const dnp3_master_assoc_t *a, uint8_t *buf, size_t cap, uint8_t control,
                      uint8_t func)
 {
-    const dnp3i_task_t *t = &a->slots[a->cur.index].t;
+    const dnp3i_task_t *t = &dnp3i_slot(a, a->cur.index)->t;
     if (t->len > cap - 2)
         return DNP3_E_NOSPACE;
     buf[0] = control;

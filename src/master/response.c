@@ -106,9 +106,9 @@ void dnp3i_finish(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_master_resu
         finish_auto(a, now, &c, r);
         return;
     }
-    dnp3i_slot_t *s = &a->slots[c.index];
-    if (!s->used)
-        return;
+    if (!dnp3i_queue_owns(a, c.index))
+        return; /* no longer queued (cannot happen: only finish removes the current task) */
+    dnp3i_slot_t *s = dnp3i_slot(a, c.index);
     if (retryable(a, &s->t, r)) {
         backoff(a, now, &s->t.ready_at, &s->t.backoff_ms);
         a->counters.retries++;

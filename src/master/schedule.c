@@ -131,7 +131,7 @@ static bool pick_user(dnp3_master_assoc_t *a, dnp3_timestamp_t now, bool command
     int s = dnp3i_queue_best(a, now, commands);
     if (s < 0)
         return false;
-    start(a, DNP3I_SRC_USER, s, &a->slots[s].t);
+    start(a, DNP3I_SRC_USER, s, &dnp3i_slot(a, s)->t);
     return true;
 }
 
@@ -228,9 +228,9 @@ dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_time
     for (int k = 0; k < DNP3I_AUTO_COUNT; k++)
         if (auto_eligible(a, k))
             fold(a->autos[k].ready_at, now, &t, ready);
-    for (int i = 0; a->n_queued && i < a->cfg.max_queued_tasks; i++) {
-        const dnp3i_slot_t *s = &a->slots[i];
-        if (s->used && (a->startup_done || s->t.kind == DNP3_TASK_COMMAND))
+    for (uint32_t i = a->q_head; i != DNP3I_NIL; i = a->pool->slots[i].next) {
+        const dnp3i_slot_t *s = &a->pool->slots[i];
+        if (a->startup_done || s->t.kind == DNP3_TASK_COMMAND)
             fold(s->t.ready_at, now, &t, ready);
     }
     if (a->startup_done) {

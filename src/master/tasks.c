@@ -161,7 +161,7 @@ int dnp3_master_assoc_write_deadbands(dnp3_master_assoc_t *a, dnp3_timestamp_t n
         if (items[i].index > max_index)
             max_index = items[i].index;
     dnp3_app_writer_t w;
-    dnp3_app_writer_init(&w, a->scratch, a->cfg.max_tx_fragment);
+    dnp3_app_writer_init(&w, dnp3i_scratch(a), a->cfg.max_tx_fragment);
     dnp3_app_write_request(&w, DNP3_AC_FIR | DNP3_AC_FIN, DNP3_FC_WRITE);
     dnp3_app_write_indexed(&w, 34, variation, (uint32_t)n, max_index);
     for (size_t i = 0; i < n; i++) {
@@ -174,7 +174,8 @@ int dnp3_master_assoc_write_deadbands(dnp3_master_assoc_t *a, dnp3_timestamp_t n
     int len = dnp3_app_writer_finish(&w);
     if (len < 0)
         return len;
-    ADD_OR_RETURN(t, a, DNP3_TASK_WRITE_DEADBANDS, DNP3_FC_WRITE, a->scratch + 2, (size_t)len - 2);
+    ADD_OR_RETURN(t, a, DNP3_TASK_WRITE_DEADBANDS, DNP3_FC_WRITE, dnp3i_scratch(a) + 2,
+                  (size_t)len - 2);
     return (int)t->id;
 }
 
@@ -223,13 +224,14 @@ int dnp3_master_assoc_request(dnp3_master_assoc_t *a, dnp3_timestamp_t now, uint
     if (len > a->cfg.max_tx_fragment - 2)
         return DNP3_E_NOSPACE;
     /* Send only what our own parser reads as this function's objects. */
-    a->scratch[0] = DNP3_AC_FIR | DNP3_AC_FIN;
-    a->scratch[1] = func;
+    uint8_t *scratch = dnp3i_scratch(a);
+    scratch[0] = DNP3_AC_FIR | DNP3_AC_FIN;
+    scratch[1] = func;
     if (len)
-        memcpy(a->scratch + 2, objects, len);
+        memcpy(scratch + 2, objects, len);
     dnp3_app_header_t h;
-    dnp3_app_header_read(a->scratch, len + 2, &h);
-    int rc = dnp3i_measure_validate(a->scratch, len + 2, &h);
+    dnp3_app_header_read(scratch, len + 2, &h);
+    int rc = dnp3i_measure_validate(scratch, len + 2, &h);
     if (rc < 0)
         return rc;
     ADD_OR_RETURN(t, a, DNP3_TASK_REQUEST, func, objects, len);

@@ -11,10 +11,10 @@ struct dnp3_master_channel {
     dnp3_runtime_t *rt;
     dnp3_mux_t *mux;
     dnp3_conn_t *conn;
-    dnp3_master_assoc_t **assocs; /* attached, max_associations slots */
     size_t n_assocs, max_assocs;
     void (*on_event)(void *user, dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *ev);
     void *user;
+    dnp3_master_assoc_t *assocs[]; /* attached, max_associations slots (one allocation) */
 };
 
 void dnp3_master_channel_config_default(dnp3_master_channel_config_t *cfg)
@@ -190,12 +190,12 @@ int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config
     if (!rt || !cfg || !out || !config_ok(cfg))
         return DNP3_E_INVALID_ARG;
     *out = NULL;
-    dnp3_master_channel_t *ch = calloc(1, sizeof *ch);
+    dnp3_master_channel_t *ch =
+        calloc(1, sizeof *ch + cfg->max_associations * sizeof(dnp3_master_assoc_t *));
     if (!ch)
         return DNP3_E_NOMEM;
-    ch->assocs = calloc(cfg->max_associations, sizeof *ch->assocs);
     int err = DNP3_E_NOMEM;
-    ch->mux = ch->assocs ? make_mux(cfg, &err) : NULL;
+    ch->mux = make_mux(cfg, &err);
     if (!ch->mux) {
         dnp3_master_channel_free(ch);
         return err;
@@ -229,7 +229,6 @@ void dnp3_master_channel_free(dnp3_master_channel_t *ch)
     if (!ch)
         return;
     dnp3_mux_free(ch->mux);
-    free(ch->assocs);
     free(ch);
 }
 

@@ -160,9 +160,9 @@ static void names(void **state)
 }
 
 /* Memory per association (issue 10 wants thousands of them): the
- * comm-lost table costs 16 bytes a point and nothing else, the default
- * table is 256 points, and the whole default association stays under
- * 14.5 KB. */
+ * comm-lost table costs 12 bytes a point (a cell) and nothing else, the
+ * default table is 256 cells, and the whole default association stays
+ * under 14.5 KB. */
 static size_t memory_with(uint32_t comm_lost_points)
 {
     dnp3_master_config_t c;
@@ -182,12 +182,12 @@ static void memory_per_association(void **state)
     dnp3_master_config_default(&c);
     assert_int_equal(c.comm_lost_max_points, 256);
     const size_t none = memory_with(0);
-    assert_int_equal(memory_with(1) - none, 16);
-    assert_int_equal(memory_with(256) - none, 256 * 16);
-    assert_int_equal(memory_with(10000) - none, 10000 * 16);
-    /* the rest: queue pool 4096 + last unsolicited 2048 + scratch 2048 +
-     * 16 task slots + command statuses + the association itself */
-    assert_true(none > 4096 + 2048 + 2048 && none < 10500);
+    assert_int_equal(memory_with(1) - none, 12);
+    assert_int_equal(memory_with(256) - none, 256 * 12);
+    assert_int_equal(memory_with(10000) - none, 10000 * 12);
+    /* the rest: its own pool (object bytes 4096 + scratch 2048 + 16 task
+     * slots) + command statuses + the association itself */
+    assert_true(none > 4096 + 2048 && none < 8500);
     assert_true(memory_with(256) < 14500);
     /* without comm-lost reports (the one-shot tools) no table at all */
     c.comm_lost_mode = DNP3_COMM_LOST_NONE;

@@ -28,22 +28,31 @@ static size_t assoc_memory(const dnp3_master_config_t *cfg)
     return n;
 }
 
-/* Defaults: 16 task slots, a 4,096-byte object pool, a 2,048-byte
- * scratch for requests being built, 32 command statuses, one range record
- * (none configured), 256 comm-lost points of 16 bytes. */
+/* The association's own pool of queued tasks (no shared pool): the pool
+ * record (rounded to 16), the slots, the object bytes, the scratch for
+ * requests being built. */
+static size_t own_pool(size_t tasks, size_t bytes, size_t scratch)
+{
+    return ((sizeof(dnp3_master_pool_t) + 15) & ~(size_t)15) + tasks * sizeof(dnp3i_slot_t) +
+           bytes + scratch;
+}
+
+/* Defaults: an own pool of 16 task slots, a 4,096-byte object area and a
+ * 2,048-byte scratch; 32 command statuses, no range record (none
+ * configured), 256 comm-lost cells of 12 bytes; the tables in one block
+ * with the record. */
 static void master_assoc_defaults(void **state)
 {
     (void)state;
     dnp3_master_config_t cfg;
     dnp3_master_config_default(&cfg);
-    assert_int_equal(sizeof(dnp3i_slot_t), 80);
-    assert_int_equal(sizeof(dnp3i_seen_t), 16);
-    size_t expect = sizeof(struct dnp3_master_assoc) + 16 * 80 + 4096 + 2048 + 32 +
-                    sizeof(dnp3i_range_t) + 256 * 16;
+    assert_int_equal(sizeof(dnp3i_slot_t), 56);
+    assert_int_equal(sizeof(dnp3i_seen_t), 12);
+    size_t expect = sizeof(struct dnp3_master_assoc) + own_pool(16, 4096, 2048) + 32 + 256 * 12;
     assert_int_equal(assoc_memory(&cfg), expect);
-    /* x86-64: 848 + 1280 + 4096 + 2048 + 32 + 48 + 4096 */
+    /* x86-64: 776 + (80 + 896 + 4096 + 2048) + 32 + 3072 */
     if (sizeof(void *) == 8)
-        assert_int_equal(assoc_memory(&cfg), 12448);
+        assert_int_equal(assoc_memory(&cfg), 11000);
 }
 
 static void master_assoc_sized_from_config(void **state)
@@ -54,20 +63,51 @@ static void master_assoc_sized_from_config(void **state)
     size_t base = assoc_memory(&cfg);
     /* No comm-lost reports: no table of seen points. */
     cfg.comm_lost_mode = DNP3_COMM_LOST_NONE;
-    assert_int_equal(assoc_memory(&cfg), base - 256 * 16);
+    assert_int_equal(assoc_memory(&cfg), base - 256 * 12);
     /* Comm-lost sized to an outstation of 100 points. */
     cfg.comm_lost_mode = DNP3_COMM_LOST_FLAG;
     cfg.comm_lost_max_points = 100;
-    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 12);
     /* Responses of any size are read in place: no per-association copy. */
     cfg.max_rx_fragment = 65535;
-    assert_int_equal(assoc_memory(&cfg), base - 156 * 16);
-    /* The scratch follows max_tx_fragment, the pool max_queued_bytes,
-     * the slots max_queued_tasks. */
+    assert_int_equal(assoc_memory(&cfg), base - 156 * 12);
+    /* The scratch follows max_tx_fragment, the object area
+     * max_queued_bytes, the slots max_queued_tasks. */
     cfg.max_tx_fragment = 249;
     cfg.max_queued_bytes = 1024;
     cfg.max_queued_tasks = 4;
-    assert_int_equal(assoc_memory(&cfg), base - 156 * 16 - (2048 - 249) - (4096 - 1024) - 12 * 80);
+    const size_t small = base - 156 * 12 - (2048 - 249) - (4096 - 1024) - 12 * sizeof(dnp3i_slot_t);
+    assert_int_equal(assoc_memory(&cfg), small);
+    /* A record per configured range scan. */
+    const dnp3_master_range_scan_t scans[2] = {{30, 0, 0, 9, 1000}, {1, 2, 0, 7, 0}};
+    cfg.range_scans = scans;
+    cfg.n_range_scans = 2;
+    assert_int_equal(assoc_memory(&cfg), small + 2 * sizeof(dnp3i_range_t));
+}
+
+/* A shared pool (issue 10's thousands of associations): the association
+ * holds only its record, command statuses, range records and comm-lost
+ * table; the pool is counted once, by dnp3_master_pool_memory. */
+static void master_assoc_shared_pool(void **state)
+{
+    (void)state;
+    dnp3_master_pool_config_t pc;
+    dnp3_master_pool_config_default(&pc);
+    dnp3_master_pool_t *pool = NULL;
+    assert_int_equal(dnp3_master_pool_new(&pc, &pool), 0);
+    assert_int_equal(dnp3_master_pool_memory(pool), own_pool(1024, 65536, 2048));
+    dnp3_master_config_t cfg;
+    dnp3_master_config_default(&cfg);
+    cfg.pool = pool;
+    cfg.comm_lost_max_points = 100; /* the sessions bench's outstations */
+    size_t expect = sizeof(struct dnp3_master_assoc) + 32 + 100 * 12;
+    assert_int_equal(assoc_memory(&cfg), expect);
+    /* x86-64: 776 + 32 + 1200 */
+    if (sizeof(void *) == 8) {
+        assert_int_equal(assoc_memory(&cfg), 2008);
+        assert_int_equal(dnp3_master_pool_memory(pool), 125008);
+    }
+    dnp3_master_pool_free(pool);
 }
 
 /* A master's channel with one peer: the record and its event queue, the
@@ -117,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(master_assoc_defaults),
         cmocka_unit_test(master_assoc_sized_from_config),
+        cmocka_unit_test(master_assoc_shared_pool),
         cmocka_unit_test(channel_session),
         cmocka_unit_test(mux_record_table_channel),
     };
