@@ -110,8 +110,7 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->tx_cap =
         cfg->max_tx_fragment > cfg->max_rx_fragment ? cfg->max_tx_fragment : cfg->max_rx_fragment;
     o->tx = malloc(o->tx_cap);
-    o->uns_tx = malloc(cfg->max_tx_fragment);
-    if (!o->tx || !o->uns_tx) {
+    if (!o->tx) {
         dnp3_outstation_free(o);
         return DNP3_E_NOMEM;
     }
@@ -141,7 +140,6 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
         return;
     dnp3_event_buffer_free(o->eb);
     free(o->tx);
-    free(o->uns_tx);
     free(o->attr);
     free(o);
 }
@@ -183,8 +181,7 @@ size_t dnp3_outstation_memory(const dnp3_outstation_t *o)
 {
     if (!o)
         return 0;
-    return sizeof *o + o->attr_bytes + o->tx_cap + (size_t)o->cfg.max_tx_fragment +
-           dnp3_event_buffer_memory(o->eb);
+    return sizeof *o + o->attr_bytes + o->tx_cap + dnp3_event_buffer_memory(o->eb);
 }
 
 int dnp3_outstation_counters(const dnp3_outstation_t *o, dnp3_outstation_counters_t *out)

@@ -64,7 +64,7 @@ typedef enum dnp3i_uns_state {
     DNP3I_UNS_NULL,    /* the null unsolicited response is due */
     DNP3I_UNS_IDLE,    /* nothing to report */
     DNP3I_UNS_HOLD,    /* events waiting for the hold time or count */
-    DNP3I_UNS_READY,   /* a fragment is in uns_tx, waiting for take_fragment */
+    DNP3I_UNS_READY,   /* due: written (or written again) by take_fragment */
     DNP3I_UNS_WAIT,    /* sent: waiting for its confirm */
     DNP3I_UNS_BACKOFF  /* retries exhausted: waiting to start again */
 } dnp3i_uns_state_t;
@@ -177,10 +177,16 @@ struct dnp3_outstation {
     bool uns_null_done;
     uint8_t uns_enabled; /* class mask */
     uint8_t uns_seq;
-    uint8_t *uns_tx;
-    size_t uns_len;
+    /* The response due is written when taken, into the caller's buffer; a
+     * retry is written again from the same events and checked against the
+     * first send's length and hash (4.6.2: the same bytes). No copy. */
+    uint8_t uns_classes; /* classes of the response due (uns_enabled then) */
     bool uns_is_null;
-    uint32_t uns_tries; /* sends of the fragment in uns_tx */
+    bool uns_cto_valid; /* time_valid at the first send (g51v1 or v2) */
+    uint16_t uns_iin;   /* IIN of the first send */
+    uint32_t uns_len;   /* length of the first send */
+    uint64_t uns_hash;  /* and its hash */
+    uint32_t uns_tries; /* sends of the response */
     dnp3_timestamp_t uns_deadline;
     /* The READ in rx came while an unsolicited response with events waited
      * for its confirm: answered after the confirm or its timeout. */

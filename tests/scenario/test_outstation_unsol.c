@@ -118,6 +118,65 @@ static void test_retries(void **state)
     scn_teardown(&t);
 }
 
+/* A retry is written again when taken (no copy is kept), and is still the
+ * same bytes (4.6.2): not the newer event nor the IIN bit that came after
+ * the first send. */
+static void test_retry_same_bytes(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, 2, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    const char *frag = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
+    expect_hex(&t, frag);
+    dnp3_db_update_binary(t.db, 1, true, 1, 2);
+    dnp3_outstation_set_iin(t.o, DNP3_IIN_DEVICE_TROUBLE, true);
+    advance(&t, 5000);
+    expect_hex(&t, frag);
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    /* the newer event: the next response, with the IIN of now */
+    advance(&t, 0);
+    expect_hex(&t, "F2 82 D0 00 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
+    send_hex(&t, "D2 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).unsolicited_retried, 1);
+    scn_teardown(&t);
+}
+
+/* The events of an unconfirmed response lost to overflow before its retry:
+ * the same bytes cannot be written again, so what is left goes out as a new
+ * response (the next sequence number), logged. */
+static void test_retry_after_overflow(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    for (int i = 0; i < DNP3_PT_COUNT_; i++)
+        d.count[i] = 0;
+    d.count[DNP3_PT_BINARY] = 4;
+    scn_os_config(&c);
+    c.unsolicited = true;
+    c.unsolicited_hold_count = 1;
+    c.events.class_capacity[0] = 1;
+    scn_setup(&t, &d, &c);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 1, true, 1, 2); /* the buffer holds one */
+    advance(&t, 5000);
+    expect_hex(&t, "F2 82 90 08 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
+    assert_non_null(strstr(t.last_log, "unsolicited seq 1: its events changed before the retry"));
+    send_hex(&t, "D2 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    scn_teardown(&t);
+}
+
 static void test_unlimited_retries(void **state)
 {
     (void)state;
@@ -490,6 +549,8 @@ int main(void)
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_unlimited_retries),
         cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_retry_same_bytes),
+        cmocka_unit_test(test_retry_after_overflow),
         cmocka_unit_test(test_read_during_unsol),
         cmocka_unit_test(test_indexed_read_during_unsol),
         cmocka_unit_test(test_command_event_unsolicited),
