@@ -9,8 +9,10 @@
 
 #include "scenario.h"
 
-/* 4 binary inputs, unsolicited responses on; max_tx 0: the default. */
-static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
+/* 4 binary inputs, unsolicited responses on; max_tx and class1 (the
+ * class 1 event capacity) 0: the defaults. */
+static void setup_unsol_sized(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx,
+                              uint32_t class1)
 {
     dnp3_db_config_t d;
     dnp3_outstation_config_t c;
@@ -24,7 +26,14 @@ static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uin
     c.unsolicited_hold_count = hold_count;
     if (max_tx)
         c.max_tx_fragment = max_tx;
+    if (class1)
+        c.events.class_capacity[0] = class1;
     scn_setup(t, &d, &c);
+}
+
+static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
+{
+    setup_unsol_sized(t, retries, hold_count, max_tx, 0);
 }
 
 static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
@@ -153,17 +162,7 @@ static void test_retry_after_overflow(void **state)
 {
     (void)state;
     scn_t t;
-    dnp3_db_config_t d;
-    dnp3_outstation_config_t c;
-    scn_db_config(&d);
-    for (int i = 0; i < DNP3_PT_COUNT_; i++)
-        d.count[i] = 0;
-    d.count[DNP3_PT_BINARY] = 4;
-    scn_os_config(&c);
-    c.unsolicited = true;
-    c.unsolicited_hold_count = 1;
-    c.events.class_capacity[0] = 1;
-    scn_setup(&t, &d, &c);
+    setup_unsol_sized(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 0, 1);
     start(&t);
     dnp3_db_update_binary(t.db, 0, true, 1, 1);
     advance(&t, 0);
