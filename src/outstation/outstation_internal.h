@@ -117,11 +117,11 @@ struct dnp3_outstation {
      * of attr_bytes (cfg's pointers point into it). */
     char *attr;
     uint32_t attr_bytes;
+    bool link_up;
     dnp3_db_t *db;
     dnp3_event_buffer_t *eb;
     dnp3_outstation_callbacks_t cb;
     void *ctx;
-    bool link_up;
 
     /* The last request answered, as its length and a 64-bit hash (a
      * repeat, 4.4.1, is recognised by them): no copy is kept. Handlers
@@ -129,48 +129,48 @@ struct dnp3_outstation {
      * READ is planned then (its index lists copied into tx), so nothing
      * later needs the request itself. */
     uint64_t rx_hash;
-    size_t rx_len;
-    bool rx_valid;    /* rx_hash/rx_len are of the last request answered */
-    bool rx_was_read; /* READs are answered afresh when repeated */
+    uint32_t rx_len;
     /* The single-fragment response to that request, for a repeat: it stays
      * in tx (take_fragment copies it out and patches the copy), which
      * nothing else writes while rx is valid and not a READ. last_rsp_len
      * is its length (0: none). */
-    size_t last_rsp_len;
+    uint32_t last_rsp_len;
+    bool rx_valid;    /* rx_hash/rx_len are of the last request answered */
+    bool rx_was_read; /* READs are answered afresh when repeated */
 
     /* SELECT state (4.4.3) */
     bool sel_valid;
     uint8_t sel_seq;
-    dnp3_timestamp_t sel_time;
     /* The select's object bytes, as their length and a 64-bit hash (an
      * OPERATE must carry the same objects, 4.4.3): no copy is kept. */
+    uint32_t sel_len;
     uint64_t sel_hash;
-    size_t sel_len;
+    dnp3_timestamp_t sel_time;
 
     /* solicited response */
-    uint8_t sol_state;
     /* tx (max of max_tx_fragment and max_rx_fragment bytes) holds either
      * the response to a non-READ request, built at once and kept for a
      * repeat, or the index lists (0x17/0x28) of the READ being answered:
      * a READ's fragments are written when taken, straight into the
      * caller's buffer (the channel's), from the plan in items. */
     uint8_t *tx;
-    size_t tx_len;
+    uint32_t tx_len;
     uint32_t tx_cap;   /* bytes of tx */
     uint32_t list_len; /* bytes of index lists in tx */
-    bool sol_read;     /* READY: write the READ's next fragment when taken */
-    bool sol_first;    /* that fragment is the first (FIR) */
+    uint32_t delay_at; /* offset of the g52v2 value to patch, 0 = none */
+    uint8_t sol_state;
+    bool sol_read;  /* READY: write the READ's next fragment when taken */
+    bool sol_first; /* that fragment is the first (FIR) */
     uint8_t sol_seq;
-    bool sol_con; /* the fragment in tx asks for a confirm */
+    bool sol_con; /* the fragment asks for a confirm */
     bool sol_has_events;
-    bool sol_more; /* another fragment follows the confirm */
-    dnp3_timestamp_t sol_deadline;
-    dnp3_timestamp_t rx_time; /* DELAY_MEASURE: when the request came in */
-    size_t delay_at;          /* offset of the g52v2 value to patch, 0 = none */
-    dnp3i_item_t items[DNP3I_OS_MAX_ITEMS];
-    uint32_t item_count;
+    bool sol_more;       /* another fragment follows the confirm */
     bool static_started; /* the plan has moved past its events */
     uint16_t req_iin;    /* error bits of the request being answered */
+    uint32_t item_count;
+    dnp3_timestamp_t sol_deadline;
+    dnp3_timestamp_t rx_time; /* DELAY_MEASURE: when the request came in */
+    dnp3i_item_t items[DNP3I_OS_MAX_ITEMS];
 
     /* unsolicited */
     uint8_t uns_state;
@@ -183,28 +183,28 @@ struct dnp3_outstation {
     uint8_t uns_classes; /* classes of the response due (uns_enabled then) */
     bool uns_is_null;
     bool uns_cto_valid; /* time_valid at the first send (g51v1 or v2) */
+    /* The READ planned in items came while an unsolicited response with
+     * events waited for its confirm: answered after the confirm or its
+     * timeout. */
+    bool read_deferred;
     uint16_t uns_iin;   /* IIN of the first send */
     uint32_t uns_len;   /* length of the first send */
-    uint64_t uns_hash;  /* and its hash */
     uint32_t uns_tries; /* sends of the response */
+    uint64_t uns_hash;  /* hash of the first send */
     dnp3_timestamp_t uns_deadline;
-    /* The READ in rx came while an unsolicited response with events waited
-     * for its confirm: answered after the confirm or its timeout. */
-    bool read_deferred;
 
     /* IIN */
     uint16_t app_iin;
     bool local;
     bool restart_iin;
     bool need_time;
-    dnp3_timestamp_t need_time_at; /* when NEED_TIME rises again */
-    bool bcast_pending;            /* IIN1.0 for the next response */
-    bool bcast_confirm;            /* 0xFFFE: keep IIN1.0 until confirmed */
-
+    bool bcast_pending; /* IIN1.0 for the next response */
+    bool bcast_confirm; /* 0xFFFE: keep IIN1.0 until confirmed */
     /* time */
     bool record_valid; /* RECORD_CURRENT_TIME seen: g50v3 allowed */
-    dnp3_timestamp_t record_at;
     bool time_valid;
+    dnp3_timestamp_t need_time_at; /* when NEED_TIME rises again */
+    dnp3_timestamp_t record_at;
     dnp3_time_t utc_base;
     dnp3_timestamp_t utc_at;
     dnp3_timestamp_t now; /* of the call in progress */
