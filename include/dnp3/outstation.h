@@ -241,10 +241,15 @@ DNP3_API int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t 
                                  const dnp3_outstation_callbacks_t *cb, void *ctx,
                                  dnp3_outstation_t **out);
 /* The bytes dnp3_outstation_new allocated for o: the session record, the
- * request copy (max_rx_fragment), the response being written (also kept
- * for a repeated request) and the unsolicited response (max_tx_fragment
- * each) and its event buffer (dnp3_event_buffer_memory); not the allocator's own
- * overhead. 0 for NULL. */
+ * seven attribute strings (their lengths + 1 each), one buffer (the larger
+ * of max_tx_fragment and max_rx_fragment: a non-READ request's response,
+ * kept for a repeat, or a READ's index lists) and its event buffer
+ * (dnp3_event_buffer_memory); not the allocator's own overhead. No copy of
+ * the request is kept (a repeated request, 4.4.1, is recognised by its
+ * length and a 64-bit hash), and a READ's response and an unsolicited
+ * response are written by take_fragment into the caller's buffer (a retry
+ * is written again from the same events: the same bytes, 4.6.2). 0 for
+ * NULL. */
 DNP3_API size_t dnp3_outstation_memory(const dnp3_outstation_t *o);
 /* Detach the event buffer and free everything. NULL is ignored. */
 DNP3_API void dnp3_outstation_free(dnp3_outstation_t *o);
@@ -266,8 +271,13 @@ DNP3_API void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t
  * multi-fragment response once the previous one is confirmed, or an
  * unsolicited response), written into buf; returns its length, 0 for
  * nothing. *dst receives the master address; *confirmed is set false
- * (application confirms, not link confirms). A cap too small for the
- * fragment returns 0 and keeps it. */
+ * (application confirms, not link confirms). A READ's response is
+ * written here, fragment by fragment, from the plan made when the request
+ * came (so it reports the data as of this call), and so is an unsolicited
+ * response (its events selected now), in at most min(cap,
+ * max_tx_fragment) bytes. A cap too small for the fragment (for a READ's
+ * or a first unsolicited one: below 249 and below max_tx_fragment; for an
+ * unsolicited retry: below its first length) returns 0 and keeps it. */
 DNP3_API size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
                                               uint8_t *buf, size_t cap, uint16_t *dst,
                                               bool *confirmed);

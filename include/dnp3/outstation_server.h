@@ -41,7 +41,8 @@
  * thread may call.
  *
  * Memory: the server allocates at _new (the update queue), at each _add
- * (the association's session and event buffer) and per connection (its
+ * (the association's session and event buffer, dnp3_outstation_memory,
+ * and its allow-list, as many entries as given) and per connection (its
  * mux and channel, dnp3_mux_memory: about 2 x max fragment size + 3 KB
  * with one association per connection; the runtime's write buffer is one
  * for all connections); nothing per frame or per update. */

@@ -67,7 +67,7 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
 
 /* 64-bit FNV-1a over the bytes, then a final avalanche (splitmix64's), so
  * that objects differing in one bit differ in about half the hash bits. */
-static uint64_t objects_hash(const uint8_t *p, size_t len)
+uint64_t dnp3i_os_hash(const uint8_t *p, size_t len)
 {
     uint64_t h = 0xcbf29ce484222325u;
     for (size_t i = 0; i < len; i++)
@@ -85,7 +85,7 @@ static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
 {
     const uint8_t seq = r->h->control & DNP3_AC_SEQ_MASK;
     if (!o->sel_valid || seq != ((o->sel_seq + 1) & DNP3_AC_SEQ_MASK) || r->len - 2 != o->sel_len ||
-        objects_hash(r->frag + 2, o->sel_len) != o->sel_hash)
+        dnp3i_os_hash(r->frag + 2, o->sel_len) != o->sel_hash)
         return DNP3_CS_NO_SELECT;
     if (o->now - o->sel_time > o->cfg.select_timeout_ms) {
         o->counters.select_timeouts++;
@@ -193,7 +193,7 @@ uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execu
         o->sel_valid = true;
         o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
         o->sel_time = o->now;
-        o->sel_hash = objects_hash(r->frag + 2, objs);
+        o->sel_hash = dnp3i_os_hash(r->frag + 2, objs);
         o->sel_len = objs;
     } else {
         o->sel_valid = false;

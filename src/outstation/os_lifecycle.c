@@ -45,21 +45,29 @@ static int copy_attrs(dnp3_outstation_t *o, const dnp3_outstation_config_t *cfg)
     const char *src[7] = {cfg->device_name,      cfg->vendor_name,      cfg->product_name,
                           cfg->software_version, cfg->hardware_version, cfg->location,
                           cfg->serial_number};
+    const char **dst[7] = {&o->cfg.device_name,      &o->cfg.vendor_name,      &o->cfg.product_name,
+                           &o->cfg.software_version, &o->cfg.hardware_version, &o->cfg.location,
+                           &o->cfg.serial_number};
+    size_t total = 0;
     for (int i = 0; i < 7; i++) {
-        const char *s = src[i] ? src[i] : "";
-        size_t n = strlen(s);
+        size_t n = strlen(src[i] ? src[i] : "");
         if (n > DNP3_OUTSTATION_ATTR_MAX)
             return DNP3_E_INVALID_ARG;
-        memcpy(o->attr[i], s, n + 1);
+        total += n + 1;
     }
+    o->attr = malloc(total);
+    if (!o->attr)
+        return DNP3_E_NOMEM;
+    o->attr_bytes = (uint32_t)total;
     /* The copies are what the configuration points at from now on. */
-    o->cfg.device_name = o->attr[0];
-    o->cfg.vendor_name = o->attr[1];
-    o->cfg.product_name = o->attr[2];
-    o->cfg.software_version = o->attr[3];
-    o->cfg.hardware_version = o->attr[4];
-    o->cfg.location = o->attr[5];
-    o->cfg.serial_number = o->attr[6];
+    char *p = o->attr;
+    for (int i = 0; i < 7; i++) {
+        const char *s = src[i] ? src[i] : "";
+        size_t n = strlen(s) + 1;
+        memcpy(p, s, n);
+        *dst[i] = p;
+        p += n;
+    }
     return DNP3_OK;
 }
 
@@ -91,17 +99,18 @@ int dnp3_outstation_new(const dnp3_outstation_config_t *cfg, dnp3_db_t *db,
     o->cfg = *cfg;
     rc = copy_attrs(o, cfg);
     if (rc < 0) {
-        free(o);
+        dnp3_outstation_free(o);
         return rc;
     }
     if (cb)
         o->cb = *cb;
     o->ctx = ctx;
     o->db = db;
-    o->rx = malloc(cfg->max_rx_fragment);
-    o->tx = malloc(cfg->max_tx_fragment);
-    o->uns_tx = malloc(cfg->max_tx_fragment);
-    if (!o->rx || !o->tx || !o->uns_tx) {
+    /* tx also holds a READ's index lists, a part of the request. */
+    o->tx_cap =
+        cfg->max_tx_fragment > cfg->max_rx_fragment ? cfg->max_tx_fragment : cfg->max_rx_fragment;
+    o->tx = malloc(o->tx_cap);
+    if (!o->tx) {
         dnp3_outstation_free(o);
         return DNP3_E_NOMEM;
     }
@@ -130,9 +139,8 @@ void dnp3_outstation_free(dnp3_outstation_t *o)
     if (!o)
         return;
     dnp3_event_buffer_free(o->eb);
-    free(o->rx);
     free(o->tx);
-    free(o->uns_tx);
+    free(o->attr);
     free(o);
 }
 
@@ -173,8 +181,7 @@ size_t dnp3_outstation_memory(const dnp3_outstation_t *o)
 {
     if (!o)
         return 0;
-    return sizeof *o + o->cfg.max_rx_fragment + 2u * (size_t)o->cfg.max_tx_fragment +
-           dnp3_event_buffer_memory(o->eb);
+    return sizeof *o + o->attr_bytes + o->tx_cap + dnp3_event_buffer_memory(o->eb);
 }
 
 int dnp3_outstation_counters(const dnp3_outstation_t *o, dnp3_outstation_counters_t *out)

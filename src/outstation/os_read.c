@@ -15,7 +15,8 @@ static dnp3i_item_t *new_item(dnp3_outstation_t *o, uint8_t kind, const dnp3_obj
     it->kind = kind;
     it->group = h->group;
     it->variation = h->variation;
-    it->max = UINT32_MAX;
+    if (kind == DNP3I_ITEM_EVENTS)
+        it->max = UINT32_MAX; /* shares its place with next */
     return it;
 }
 
@@ -47,12 +48,20 @@ static uint16_t plan_static(dnp3_outstation_t *o, dnp3_point_type_t type,
     dnp3i_item_t *it = new_item(o, DNP3I_ITEM_STATIC, h);
     if (!it)
         return DNP3_IIN_PARAMETER_ERROR;
-    it->type = type;
+    it->type = (uint8_t)type;
     it->group = group;
     it->variation = variation;
     if (h->qualifier == 0x17 || h->qualifier == 0x28) {
+        /* The request is not kept: its list is, in tx (which a READ's
+         * response does not use; the lists are part of the request, and
+         * tx is at least max_rx_fragment long). */
+        const size_t bytes = (size_t)h->count * (h->qualifier == 0x17 ? 1u : 2u);
+        if (bytes > o->tx_cap - o->list_len)
+            return DNP3_IIN_PARAMETER_ERROR;
+        memcpy(o->tx + o->list_len, h->data, bytes);
         it->kind = DNP3I_ITEM_INDEXED;
-        it->list = h->data;
+        it->list = o->list_len;
+        o->list_len += (uint32_t)bytes;
         it->prefix_size = h->qualifier == 0x17 ? 1 : 2;
         it->start = 0;
         it->stop = h->count - 1;
@@ -129,14 +138,16 @@ static uint16_t plan_header(dnp3_outstation_t *o, const dnp3_obj_header_t *h)
     return 0;
 }
 
-uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *ah)
+uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *ah, const uint8_t *frag,
+                            size_t len)
 {
     dnp3_obj_iter_t iter;
     dnp3_obj_header_t h;
     int rc;
     o->item_count = 0;
+    o->list_len = 0;
     o->static_started = false;
-    dnp3_obj_iter_init(&iter, o->rx, o->rx_len, ah);
+    dnp3_obj_iter_init(&iter, frag, len, ah);
     while ((rc = dnp3_obj_iter_next(&iter, &h)) > 0) {
         uint16_t e = plan_header(o, &h);
         if (e) {
@@ -213,15 +224,15 @@ static bool fragment_static(dnp3_outstation_t *o, dnp3_app_writer_t *w)
     return true;
 }
 
-void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first)
+size_t dnp3i_os_read_fragment(dnp3_outstation_t *o, uint8_t *buf, size_t cap)
 {
     /* Every fragment selects its events afresh: an unsolicited response
      * built meanwhile (but not sent) gives its older ones back first. */
     dnp3i_os_unsol_yield(o);
     dnp3_app_writer_t w;
-    dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);
-    dnp3_app_write_response(&w, (uint8_t)((first ? DNP3_AC_FIR : 0) | o->sol_seq), DNP3_FC_RESPONSE,
-                            0);
+    dnp3_app_writer_init(&w, buf, cap);
+    dnp3_app_write_response(&w, (uint8_t)((o->sol_first ? DNP3_AC_FIR : 0) | o->sol_seq),
+                            DNP3_FC_RESPONSE, 0);
     o->sol_has_events = false;
     if (!o->static_started)
         fragment_events(o, &w);
@@ -236,12 +247,11 @@ void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first)
         o->static_started = true;
         fin = true;
     }
-    o->tx_len = w.len;
     o->sol_more = !fin;
     o->sol_con = o->sol_has_events || !fin;
-    o->tx[0] = (uint8_t)(o->tx[0] | (fin ? DNP3_AC_FIN : 0) | (o->sol_con ? DNP3_AC_CON : 0));
+    buf[0] = (uint8_t)(buf[0] | (fin ? DNP3_AC_FIN : 0) | (o->sol_con ? DNP3_AC_CON : 0));
     uint16_t iin = (uint16_t)(dnp3i_os_iin(o) | o->req_iin);
-    o->tx[2] = (uint8_t)(iin >> 8);
-    o->tx[3] = (uint8_t)iin;
-    o->sol_state = DNP3I_SOL_READY;
+    buf[2] = (uint8_t)(iin >> 8);
+    buf[3] = (uint8_t)iin;
+    return w.len;
 }

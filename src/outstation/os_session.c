@@ -41,17 +41,20 @@ void dnp3i_os_sol_abandon(dnp3_outstation_t *o)
         dnp3i_os_ev_unwrite(o, o->sol_seq, false);
     o->sol_state = DNP3I_SOL_IDLE;
     o->sol_more = false;
+    o->sol_read = false;
     o->item_count = 0;
+    o->read_deferred = false;
 }
 
 /* Every header parses and is in the conformance table. */
-static uint16_t check_headers(dnp3_outstation_t *o, const dnp3_app_header_t *h)
+static uint16_t check_headers(dnp3_outstation_t *o, const dnp3i_req_t *r)
 {
+    const dnp3_app_header_t *h = r->h;
     dnp3_obj_iter_t it;
     dnp3_obj_header_t oh;
     uint16_t err = 0;
     int rc;
-    dnp3_obj_iter_init(&it, o->rx, o->rx_len, h);
+    dnp3_obj_iter_init(&it, r->frag, r->len, h);
     while ((rc = dnp3_obj_iter_next(&it, &oh)) > 0)
         err |= dnp3i_os_conform(h->func, &oh);
     if (rc < 0) {
@@ -134,34 +137,41 @@ static void finish_response(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint16_t
         o->counters.errors_iin++;
 }
 
-static void answer_read(dnp3_outstation_t *o, const dnp3_app_header_t *h, uint16_t err)
+/* A READ is planned now (the request is not kept) and its fragments are
+ * written when taken (dnp3i_os_read_fragment). */
+static void answer_read(dnp3_outstation_t *o, const dnp3i_req_t *r, uint16_t err)
 {
     o->req_iin = err;
+    o->list_len = 0;
     if (!err)
-        o->req_iin = dnp3i_os_read_plan(o, h);
+        o->req_iin = dnp3i_os_read_plan(o, r->h, r->frag, r->len);
     if (o->req_iin) {
         o->item_count = 0;
         o->counters.errors_iin++;
     }
     o->static_started = o->item_count == 0 ? true : o->static_started;
-    dnp3i_os_read_fragment(o, true);
+    o->sol_first = true;
+    o->sol_read = true;
+    o->sol_state = DNP3I_SOL_READY;
 }
 
-static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcast)
+static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcast,
+                     const uint8_t *data, size_t len)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
-    dnp3i_req_t r = {.h = h, .frag = o->rx, .len = o->rx_len, .broadcast = bcast};
+    dnp3i_req_t r = {.h = h, .frag = data, .len = len, .broadcast = bcast};
     uint16_t err =
-        dnp3i_os_func_supported(h->func) ? check_headers(o, h) : DNP3_IIN_NO_FUNC_CODE_SUPPORT;
+        dnp3i_os_func_supported(h->func) ? check_headers(o, &r) : DNP3_IIN_NO_FUNC_CODE_SUPPORT;
     o->sol_seq = seq;
     o->delay_at = 0;
     if (h->func == DNP3_FC_READ && !bcast) {
-        answer_read(o, h, err);
+        answer_read(o, &r, err);
         return;
     }
     dnp3_app_writer_t w;
     dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);
     dnp3_app_write_response(&w, (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | seq), DNP3_FC_RESPONSE, 0);
+    o->sol_read = false;
     if (!err)
         err = handle(o, &r, false, &w);
     if (!err)
@@ -176,12 +186,6 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
     }
     finish_response(o, &w, err);
     o->last_rsp_len = o->tx_len;
-    o->last_rsp_ac = o->tx[0];
-    o->last_rsp_delay_at = o->delay_at;
-    if (o->delay_at) {
-        o->last_rsp_delay[0] = o->tx[o->delay_at];
-        o->last_rsp_delay[1] = o->tx[o->delay_at + 1];
-    }
 }
 
 /* The READ deferred while an unsolicited response waited for its confirm
@@ -194,10 +198,7 @@ static void run_deferred(dnp3_outstation_t *o)
     if (!o->read_deferred || o->uns_state == DNP3I_UNS_WAIT)
         return;
     o->read_deferred = false;
-    dnp3_app_header_t h;
-    if (!o->rx_valid || dnp3_app_header_read(o->rx, o->rx_len, &h) < 0)
-        return;
-    dispatch(o, &h, false);
+    o->sol_state = DNP3I_SOL_READY; /* planned when it came */
 }
 
 static void on_confirm(dnp3_outstation_t *o, const dnp3_app_header_t *h)
@@ -217,7 +218,8 @@ static void on_confirm(dnp3_outstation_t *o, const dnp3_app_header_t *h)
     o->bcast_pending = false;
     if (o->sol_more) {
         o->sol_seq = (uint8_t)((seq + 1) & DNP3_AC_SEQ_MASK);
-        dnp3i_os_read_fragment(o, false);
+        o->sol_first = false;
+        o->sol_state = DNP3I_SOL_READY; /* written when taken */
     } else {
         o->sol_state = DNP3I_SOL_IDLE;
     }
@@ -238,19 +240,15 @@ static bool accept_address(dnp3_outstation_t *o, uint16_t src, uint16_t dst)
 
 /* The request is the one answered last (same sequence, same bytes: the
  * master lost our response, 4.4.1): send that response again. */
-static bool repeat(dnp3_outstation_t *o, const uint8_t *data, size_t len)
+static bool repeat(dnp3_outstation_t *o, size_t len, uint64_t hash)
 {
-    if (!o->rx_valid || o->rx_was_read || len != o->rx_len || memcmp(o->rx, data, len) != 0)
+    if (!o->rx_valid || o->rx_was_read || len != o->rx_len || hash != o->rx_hash)
         return false;
     o->counters.repeats++;
     if (o->last_rsp_len) {
-        /* tx still holds it: undo what take_fragment patched. */
-        o->tx[0] = o->last_rsp_ac;
-        if (o->last_rsp_delay_at) {
-            o->tx[o->last_rsp_delay_at] = o->last_rsp_delay[0];
-            o->tx[o->last_rsp_delay_at + 1] = o->last_rsp_delay[1];
-        }
+        /* tx still holds it as built (take_fragment patches its copy). */
         o->tx_len = o->last_rsp_len;
+        o->sol_read = false;
         o->sol_con = false;
         o->sol_more = false;
         o->sol_state = DNP3I_SOL_READY;
@@ -287,6 +285,7 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         o->rx_valid = false;
         o->last_rsp_len = 0;
         if (!bcast) {
+            o->sol_read = false;
             dnp3_app_writer_t w;
             dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);
             dnp3_app_write_response(&w, (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | (h.control & 15)),
@@ -295,7 +294,8 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         }
         return;
     }
-    if (!bcast && repeat(o, data, len))
+    const uint64_t hash = dnp3i_os_hash(data, len);
+    if (!bcast && repeat(o, len, hash))
         return;
     dnp3i_os_sol_abandon(o);
     if (bcast) {
@@ -309,17 +309,42 @@ void dnp3_outstation_on_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uin
         o->bcast_pending = true;
         o->bcast_confirm = o->bcast_confirm || dst == DNP3I_ADDR_BCAST_CF;
     }
-    memcpy(o->rx, data, len);
+    o->rx_hash = hash;
     o->rx_len = len;
     o->rx_valid = !bcast;
     o->rx_was_read = h.func == DNP3_FC_READ;
     o->rx_time = now;
-    o->read_deferred = false; /* a newer request replaces it */
-    if (h.func == DNP3_FC_READ && !bcast && o->uns_state == DNP3I_UNS_WAIT && !o->uns_is_null) {
+    o->last_rsp_len = 0;
+    dispatch(o, &h, bcast, data, len);
+    if (o->sol_read && o->sol_state == DNP3I_SOL_READY && o->uns_state == DNP3I_UNS_WAIT &&
+        !o->uns_is_null) {
+        /* Planned; answered after the unsolicited response's confirm. */
+        o->sol_state = DNP3I_SOL_IDLE;
         o->read_deferred = true;
-        return;
     }
-    dispatch(o, &h, bcast);
+}
+
+/* The response due, into buf: a READ's next fragment written there, or
+ * tx's copied (tx keeps it as built, for a repeat, and the copy gets the
+ * DELAY_MEASURE value). 0 when cap is too small. */
+static size_t take_response(dnp3_outstation_t *o, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    if (o->sol_read) {
+        const size_t c = cap < o->cfg.max_tx_fragment ? cap : o->cfg.max_tx_fragment;
+        return c < DNP3I_OS_MIN_TX ? 0 : dnp3i_os_read_fragment(o, buf, c);
+    }
+    if (cap < o->tx_len)
+        return 0;
+    memcpy(buf, o->tx, o->tx_len);
+    if (o->delay_at) {
+        uint64_t d = now - o->rx_time;
+        if (d > 0xFFFF)
+            d = 0xFFFF;
+        buf[o->delay_at] = (uint8_t)d;
+        buf[o->delay_at + 1] = (uint8_t)(d >> 8);
+        o->delay_at = 0;
+    }
+    return o->tx_len;
 }
 
 size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now, uint8_t *buf,
@@ -333,32 +358,24 @@ size_t dnp3_outstation_take_fragment(dnp3_outstation_t *o, dnp3_timestamp_t now,
     if (confirmed)
         *confirmed = false;
     if (o->sol_state == DNP3I_SOL_READY) {
-        if (cap < o->tx_len)
+        size_t len = take_response(o, now, buf, cap);
+        if (!len)
             return 0;
-        if (o->delay_at) {
-            uint64_t d = now - o->rx_time;
-            if (d > 0xFFFF)
-                d = 0xFFFF;
-            o->tx[o->delay_at] = (uint8_t)d;
-            o->tx[o->delay_at + 1] = (uint8_t)(d >> 8);
-            o->delay_at = 0;
-        }
         if (o->bcast_pending && !o->bcast_confirm) {
             o->bcast_pending = false; /* reported once (0xFFFD/0xFFFF) */
-        } else if (o->bcast_pending && (o->tx[2] & 0x01)) {
-            o->tx[0] |= DNP3_AC_CON; /* 0xFFFE: the master must confirm it */
+        } else if (o->bcast_pending && (buf[2] & 0x01)) {
+            buf[0] |= DNP3_AC_CON; /* 0xFFFE: the master must confirm it */
             o->sol_con = true;
         }
-        memcpy(buf, o->tx, o->tx_len);
         o->counters.responses++;
-        dnp3i_os_trace(o, true, o->cfg.master_address, buf, o->tx_len);
+        dnp3i_os_trace(o, true, o->cfg.master_address, buf, len);
         if (o->sol_con) {
             o->sol_state = DNP3I_SOL_WAIT_CONFIRM;
             o->sol_deadline = now + o->cfg.confirm_timeout_ms;
         } else {
             o->sol_state = DNP3I_SOL_IDLE;
         }
-        return o->tx_len;
+        return len;
     }
     if (o->sol_state != DNP3I_SOL_IDLE)
         return 0; /* no unsolicited response while a response waits (4.6) */
@@ -428,6 +445,7 @@ void dnp3_outstation_on_link_event(dnp3_outstation_t *o, dnp3_timestamp_t now,
         o->link_up = false;
         o->sol_state = DNP3I_SOL_IDLE;
         o->sol_more = false;
+        o->sol_read = false;
         o->item_count = 0;
         o->sel_valid = false;
         o->rx_valid = false;

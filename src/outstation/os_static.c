@@ -38,7 +38,7 @@ static uint32_t fit(const dnp3_app_writer_t *w, const dnp3_obj_info_t *info, uin
 
 static uint8_t group_of(const dnp3i_item_t *it)
 {
-    return it->group == 34 ? 34 : dnp3_point_type_static_group(it->type);
+    return it->group == 34 ? 34 : dnp3_point_type_static_group((dnp3_point_type_t)it->type);
 }
 
 /* The variation point i is written in. */
@@ -71,11 +71,11 @@ static void to_point(const dnp3i_item_t *it, const dnp3_db_point_t *dp, uint8_t 
 }
 
 /* Index k of the item (range or list). */
-static uint32_t index_at(const dnp3i_item_t *it, uint32_t k)
+static uint32_t index_at(const dnp3_outstation_t *o, const dnp3i_item_t *it, uint32_t k)
 {
     if (it->kind != DNP3I_ITEM_INDEXED)
         return it->start + k;
-    const uint8_t *p = it->list + (size_t)k * it->prefix_size;
+    const uint8_t *p = o->tx + it->list + (size_t)k * it->prefix_size;
     uint32_t v = 0;
     for (unsigned b = 0; b < it->prefix_size; b++)
         v |= (uint32_t)p[b] << (8 * b);
@@ -93,20 +93,20 @@ static bool write_run(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_t 
 {
     const uint32_t total = item_len(it);
     dnp3_db_point_t dp;
-    dnp3_db_read(o->db, it->type, index_at(it, it->next), &dp);
+    dnp3_db_read(o->db, (dnp3_point_type_t)it->type, index_at(o, it, it->next), &dp);
     const uint8_t v = var_of(it, &dp);
     const uint8_t g = group_of(it);
     const dnp3_obj_info_t *info = dnp3_obj_lookup(g, v);
     uint32_t run = 1;
     while (it->next + run < total) {
         dnp3_db_point_t nx;
-        dnp3_db_read(o->db, it->type, index_at(it, it->next + run), &nx);
+        dnp3_db_read(o->db, (dnp3_point_type_t)it->type, index_at(o, it, it->next + run), &nx);
         if (var_of(it, &nx) != v)
             break;
         run++;
     }
     const bool indexed = it->kind == DNP3I_ITEM_INDEXED;
-    const uint32_t first = index_at(it, it->next);
+    const uint32_t first = index_at(o, it, it->next);
     size_t ps = indexed ? it->prefix_size : 0;
     uint8_t q;
     size_t hdr;
@@ -126,7 +126,7 @@ static bool write_run(dnp3_outstation_t *o, dnp3i_item_t *it, dnp3_app_writer_t 
         dnp3_app_write_header(w, g, v, q, first, first + m - 1);
     for (uint32_t k = 0; k < m; k++) {
         dnp3_point_t pt;
-        dnp3_db_read(o->db, it->type, index_at(it, it->next + k), &dp);
+        dnp3_db_read(o->db, (dnp3_point_type_t)it->type, index_at(o, it, it->next + k), &dp);
         to_point(it, &dp, v, &pt);
         dnp3_app_write_point(w, &pt);
     }

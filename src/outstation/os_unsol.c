@@ -15,48 +15,94 @@ static uint32_t pending(const dnp3_outstation_t *o)
     return n;
 }
 
-static void start_fragment(dnp3_outstation_t *o, dnp3_app_writer_t *w)
+/* The response is due (READY): it is written when taken, straight into
+ * the caller's buffer (the channel's), from the classes enabled now. */
+static void make_due(dnp3_outstation_t *o, bool null)
 {
-    dnp3_app_writer_init(w, o->uns_tx, o->cfg.max_tx_fragment);
-    dnp3_app_write_response(
-        w, (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | DNP3_AC_CON | DNP3_AC_UNS | o->uns_seq),
-        DNP3_FC_UNSOLICITED_RESPONSE, 0);
-}
-
-static void seal(dnp3_outstation_t *o, dnp3_app_writer_t *w)
-{
-    dnp3_app_writer_finish(w);
-    o->uns_len = w->len;
-    uint16_t iin = dnp3i_os_iin(o);
-    o->uns_tx[2] = (uint8_t)(iin >> 8);
-    o->uns_tx[3] = (uint8_t)iin;
+    o->uns_is_null = null;
+    o->uns_classes = o->uns_enabled;
     o->uns_tries = 0;
     o->uns_state = DNP3I_UNS_READY;
 }
 
-static void build_null(dnp3_outstation_t *o)
+/* Write the unsolicited response into buf: its header (IIN left to the
+ * caller), then (not
+ * the null response) the oldest events of uns_classes that fit in cap.
+ * Returns its length; *written the events it wrote (under uns_seq). */
+static size_t write_response(dnp3_outstation_t *o, uint8_t *buf, size_t cap, int *written)
 {
     dnp3_app_writer_t w;
-    start_fragment(o, &w);
-    o->uns_is_null = true;
-    seal(o, &w);
+    dnp3_app_writer_init(&w, buf, cap);
+    dnp3_app_write_response(
+        &w, (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | DNP3_AC_CON | DNP3_AC_UNS | o->uns_seq),
+        DNP3_FC_UNSOLICITED_RESPONSE, 0);
+    *written = 0;
+    if (!o->uns_is_null) {
+        /* No READ plan applies: every event in its own variation; what
+         * does not fit goes in the next unsolicited response. */
+        const uint32_t saved = o->item_count;
+        o->item_count = 0;
+        bool full;
+        uint32_t n = dnp3i_os_write_class_events(o, &w, o->uns_classes, &full);
+        *written = dnp3_event_buffer_write(o->eb, n, o->uns_seq, true);
+        o->item_count = saved;
+    }
+    dnp3_app_writer_finish(&w);
+    return w.len;
 }
 
-static void build_events(dnp3_outstation_t *o)
+static void put_iin(uint8_t *buf, uint16_t iin)
 {
-    dnp3_app_writer_t w;
-    start_fragment(o, &w);
-    /* No READ plan applies: every event in its own variation. */
-    const uint32_t saved = o->item_count;
-    o->item_count = 0;
-    bool full; /* what does not fit goes in the next unsolicited response */
-    uint32_t n = dnp3i_os_write_class_events(o, &w, o->uns_enabled, &full);
-    int written = dnp3_event_buffer_write(o->eb, n, o->uns_seq, true);
-    o->item_count = saved;
+    buf[2] = (uint8_t)(iin >> 8);
+    buf[3] = (uint8_t)iin;
+}
+
+/* The first send: written now, its length and hash kept for the retries. */
+static size_t write_first(dnp3_outstation_t *o, uint8_t *buf, size_t cap)
+{
+    const size_t c = cap < o->cfg.max_tx_fragment ? cap : o->cfg.max_tx_fragment;
+    if (c < DNP3I_OS_MIN_TX)
+        return 0;
+    o->uns_cto_valid = o->time_valid;
+    int written;
+    size_t len = write_response(o, buf, c, &written);
     if (written > 0)
         o->counters.events_sent += (uint64_t)written;
-    o->uns_is_null = false;
-    seal(o, &w);
+    /* The IIN as after the events were written (their class bits say
+     * whether more wait). */
+    o->uns_iin = dnp3i_os_iin(o);
+    put_iin(buf, o->uns_iin);
+    o->uns_len = (uint32_t)len;
+    o->uns_hash = dnp3i_os_hash(buf, len);
+    return len;
+}
+
+/* A retry must be the same bytes (4.6.2): the same events, still written
+ * under uns_seq and in the buffer in sequence-of-events order, are
+ * written again, oldest first, into exactly the length of the first send
+ * (so no newer event fits), with the first send's IIN and CTO variation;
+ * the hash proves it. Events lost meanwhile (overflow) make a different
+ * response: it goes out as a new one, with the next sequence number. */
+static size_t write_retry(dnp3_outstation_t *o, uint8_t *buf, size_t cap)
+{
+    if (cap < o->uns_len)
+        return 0;
+    (void)dnp3_event_buffer_unwrite(o->eb, o->uns_seq, true);
+    const bool time_valid = o->time_valid;
+    o->time_valid = o->uns_cto_valid;
+    int written;
+    size_t len = write_response(o, buf, o->uns_len, &written);
+    o->time_valid = time_valid;
+    put_iin(buf, o->uns_iin);
+    if (len == o->uns_len && dnp3i_os_hash(buf, len) == o->uns_hash)
+        return len;
+    dnp3i_os_log(o, DNP3_LOG_WARN,
+                 "unsolicited seq %u: its events changed before the retry (overflow): sent as new",
+                 o->uns_seq);
+    (void)dnp3_event_buffer_unwrite(o->eb, o->uns_seq, true);
+    o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
+    o->uns_tries = 0;
+    return write_first(o, buf, cap);
 }
 
 void dnp3i_os_unsol_link(dnp3_outstation_t *o, bool up)
@@ -104,7 +150,7 @@ void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now)
 {
     switch (o->uns_state) {
     case DNP3I_UNS_NULL:
-        build_null(o);
+        make_due(o, true);
         return;
     case DNP3I_UNS_IDLE:
         if (!pending(o))
@@ -118,7 +164,7 @@ void dnp3i_os_unsol_poll(dnp3_outstation_t *o, dnp3_timestamp_t now)
         if (n == 0)
             o->uns_state = DNP3I_UNS_IDLE;
         else if (now >= o->uns_deadline || n >= o->cfg.unsolicited_hold_count)
-            build_events(o);
+            make_due(o, false);
         return;
     }
     case DNP3I_UNS_WAIT:
@@ -140,20 +186,21 @@ void dnp3i_os_unsol_yield(dnp3_outstation_t *o)
 {
     if (o->uns_state != DNP3I_UNS_READY || o->uns_is_null)
         return;
+    if (o->uns_tries == 0) {
+        /* Not written yet: nothing to give back; due again after the
+         * hold, as a response built and given back was. */
+        o->uns_state = DNP3I_UNS_IDLE;
+        return;
+    }
     /* A READ's response goes out before an unsolicited response that
      * waits to be sent (take_fragment), and would carry the NEWER events
      * of a point (the unsolicited one holds the older ones): the master
      * would see a point go back in time. The events go back to the buffer
      * and the READ reports them, oldest first. */
-    int n = dnp3i_os_ev_unwrite(o, o->uns_seq, true);
-    if (o->uns_tries == 0) {
-        /* Never sent: the fragment never existed for the master. */
-        o->counters.events_sent -= (uint64_t)n;
-    } else {
-        /* Sent before, unconfirmed: a retry. Its sequence is done with, so
-         * that the next unsolicited response is not taken for a repeat. */
-        o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
-    }
+    /* Sent before, unconfirmed: a retry. Its sequence is done with, so
+     * that the next unsolicited response is not taken for a repeat. */
+    dnp3i_os_ev_unwrite(o, o->uns_seq, true);
+    o->uns_seq = (uint8_t)((o->uns_seq + 1) & DNP3_AC_SEQ_MASK);
     o->uns_state = DNP3I_UNS_IDLE;
 }
 
@@ -174,14 +221,16 @@ void dnp3i_os_unsol_confirm(dnp3_outstation_t *o, uint8_t seq)
 
 size_t dnp3i_os_unsol_take(dnp3_outstation_t *o, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
 {
-    if (o->uns_state != DNP3I_UNS_READY || cap < o->uns_len)
+    if (o->uns_state != DNP3I_UNS_READY)
         return 0;
-    memcpy(buf, o->uns_tx, o->uns_len);
+    size_t len = o->uns_tries == 0 ? write_first(o, buf, cap) : write_retry(o, buf, cap);
+    if (len == 0)
+        return 0;
     o->uns_tries++;
     o->counters.unsolicited_sent++;
     o->uns_state = DNP3I_UNS_WAIT;
     o->uns_deadline = now + o->cfg.unsolicited_confirm_timeout_ms;
-    return o->uns_len;
+    return len;
 }
 
 dnp3_timestamp_t dnp3i_os_unsol_deadline(const dnp3_outstation_t *o)

@@ -38,22 +38,24 @@ typedef enum dnp3i_item_kind {
 } dnp3i_item_kind_t;
 
 typedef struct dnp3i_item {
+    uint32_t start, stop; /* static range, g80 bits, g0 variation in start */
+    union {
+        uint32_t next; /* static: next index (or next list entry) to write */
+        uint32_t max;  /* events: count limit still open (UINT32_MAX: all) */
+    };
+    uint32_t list;      /* indexed: offset of the prefixes in o->tx */
+    uint16_t type_mask; /* events: DNP3_TYPE_MASK bits */
     uint8_t kind;
     uint8_t group, variation; /* variation 0: each point's own */
     uint8_t class_mask;       /* events */
-    uint16_t type_mask;       /* events: DNP3_TYPE_MASK bits */
-    dnp3_point_type_t type;   /* static */
-    uint32_t start, stop;     /* static range, g80 bits, g0 variation in start */
-    uint32_t next;            /* static: next index (or next list entry) to write */
-    uint32_t max;             /* events: count limit still open (UINT32_MAX: all) */
-    const uint8_t *list;      /* indexed: prefixes (in o->rx) */
-    uint8_t prefix_size;
-    bool done;
+    uint8_t type;             /* static: dnp3_point_type_t */
+    uint8_t prefix_size : 2;  /* indexed: 1 or 2 */
+    uint8_t done : 1;
 } dnp3i_item_t;
 
 typedef enum dnp3i_sol_state {
     DNP3I_SOL_IDLE = 0,
-    DNP3I_SOL_READY,       /* a fragment is in tx, waiting for take_fragment */
+    DNP3I_SOL_READY,       /* a fragment waits for take_fragment (in tx, or a READ's next) */
     DNP3I_SOL_WAIT_CONFIRM /* sent with CON: waiting for the master's confirm */
 } dnp3i_sol_state_t;
 
@@ -62,7 +64,7 @@ typedef enum dnp3i_uns_state {
     DNP3I_UNS_NULL,    /* the null unsolicited response is due */
     DNP3I_UNS_IDLE,    /* nothing to report */
     DNP3I_UNS_HOLD,    /* events waiting for the hold time or count */
-    DNP3I_UNS_READY,   /* a fragment is in uns_tx, waiting for take_fragment */
+    DNP3I_UNS_READY,   /* due: written (or written again) by take_fragment */
     DNP3I_UNS_WAIT,    /* sent: waiting for its confirm */
     DNP3I_UNS_BACKOFF  /* retries exhausted: waiting to start again */
 } dnp3i_uns_state_t;
@@ -111,80 +113,98 @@ static inline unsigned dnp3i_os_cs_slot(uint8_t st)
 
 struct dnp3_outstation {
     dnp3_outstation_config_t cfg;
-    char attr[7][DNP3_OUTSTATION_ATTR_MAX + 1]; /* copied attribute strings */
+    /* The seven attribute strings, copied end to end into one allocation
+     * of attr_bytes (cfg's pointers point into it). */
+    char *attr;
+    uint32_t attr_bytes;
+    bool link_up;
     dnp3_db_t *db;
     dnp3_event_buffer_t *eb;
     dnp3_outstation_callbacks_t cb;
     void *ctx;
-    bool link_up;
 
-    /* the request being answered (kept for dedupe and SELECT matching) */
-    uint8_t *rx;
-    size_t rx_len;
-    bool rx_valid;    /* rx holds the last request answered */
+    /* The last request answered, as its length and a 64-bit hash (a
+     * repeat, 4.4.1, is recognised by them): no copy is kept. Handlers
+     * read the request from the caller's bytes while on_fragment runs; a
+     * READ is planned then (its index lists copied into tx), so nothing
+     * later needs the request itself. */
+    uint64_t rx_hash;
+    uint32_t rx_len;
+    /* The single-fragment response to that request, for a repeat: it stays
+     * in tx (take_fragment copies it out and patches the copy), which
+     * nothing else writes while rx is valid and not a READ. last_rsp_len
+     * is its length (0: none). */
+    uint32_t last_rsp_len;
+    bool rx_valid;    /* rx_hash/rx_len are of the last request answered */
     bool rx_was_read; /* READs are answered afresh when repeated */
-    /* The single-fragment response to rx, for a repeat (4.4.1): it stays in
-     * tx, which nothing else writes while rx is valid and not a READ (a
-     * READ is answered afresh), so no copy is kept. last_rsp_len is its
-     * length (0: none); take_fragment patches tx[0] (CON for 0xFFFE) and a
-     * DELAY_MEASURE's delay, so their bytes as built are kept to restore. */
-    size_t last_rsp_len;
-    uint8_t last_rsp_ac;       /* tx[0] as built */
-    uint8_t last_rsp_delay[2]; /* the delay bytes as built */
-    size_t last_rsp_delay_at;  /* where they are (0: none) */
 
     /* SELECT state (4.4.3) */
     bool sel_valid;
     uint8_t sel_seq;
-    dnp3_timestamp_t sel_time;
     /* The select's object bytes, as their length and a 64-bit hash (an
      * OPERATE must carry the same objects, 4.4.3): no copy is kept. */
+    uint32_t sel_len;
     uint64_t sel_hash;
-    size_t sel_len;
+    dnp3_timestamp_t sel_time;
 
     /* solicited response */
-    uint8_t sol_state;
+    /* tx (max of max_tx_fragment and max_rx_fragment bytes) holds either
+     * the response to a non-READ request, built at once and kept for a
+     * repeat, or the index lists (0x17/0x28) of the READ being answered:
+     * a READ's fragments are written when taken, straight into the
+     * caller's buffer (the channel's), from the plan in items. */
     uint8_t *tx;
-    size_t tx_len;
+    uint32_t tx_len;
+    uint32_t tx_cap;   /* bytes of tx */
+    uint32_t list_len; /* bytes of index lists in tx */
+    uint32_t delay_at; /* offset of the g52v2 value to patch, 0 = none */
+    uint8_t sol_state;
+    bool sol_read;  /* READY: write the READ's next fragment when taken */
+    bool sol_first; /* that fragment is the first (FIR) */
     uint8_t sol_seq;
-    bool sol_con; /* the fragment in tx asks for a confirm */
+    bool sol_con; /* the fragment asks for a confirm */
     bool sol_has_events;
-    bool sol_more; /* another fragment follows the confirm */
-    dnp3_timestamp_t sol_deadline;
-    dnp3_timestamp_t rx_time; /* DELAY_MEASURE: when the request came in */
-    size_t delay_at;          /* offset of the g52v2 value to patch, 0 = none */
-    dnp3i_item_t items[DNP3I_OS_MAX_ITEMS];
-    uint32_t item_count;
+    bool sol_more;       /* another fragment follows the confirm */
     bool static_started; /* the plan has moved past its events */
     uint16_t req_iin;    /* error bits of the request being answered */
+    uint32_t item_count;
+    dnp3_timestamp_t sol_deadline;
+    dnp3_timestamp_t rx_time; /* DELAY_MEASURE: when the request came in */
+    dnp3i_item_t items[DNP3I_OS_MAX_ITEMS];
 
     /* unsolicited */
     uint8_t uns_state;
     bool uns_null_done;
     uint8_t uns_enabled; /* class mask */
     uint8_t uns_seq;
-    uint8_t *uns_tx;
-    size_t uns_len;
+    /* The response due is written when taken, into the caller's buffer; a
+     * retry is written again from the same events and checked against the
+     * first send's length and hash (4.6.2: the same bytes). No copy. */
+    uint8_t uns_classes; /* classes of the response due (uns_enabled then) */
     bool uns_is_null;
-    uint32_t uns_tries; /* sends of the fragment in uns_tx */
-    dnp3_timestamp_t uns_deadline;
-    /* The READ in rx came while an unsolicited response with events waited
-     * for its confirm: answered after the confirm or its timeout. */
+    bool uns_cto_valid; /* time_valid at the first send (g51v1 or v2) */
+    /* The READ planned in items came while an unsolicited response with
+     * events waited for its confirm: answered after the confirm or its
+     * timeout. */
     bool read_deferred;
+    uint16_t uns_iin;   /* IIN of the first send */
+    uint32_t uns_len;   /* length of the first send */
+    uint32_t uns_tries; /* sends of the response */
+    uint64_t uns_hash;  /* hash of the first send */
+    dnp3_timestamp_t uns_deadline;
 
     /* IIN */
     uint16_t app_iin;
     bool local;
     bool restart_iin;
     bool need_time;
-    dnp3_timestamp_t need_time_at; /* when NEED_TIME rises again */
-    bool bcast_pending;            /* IIN1.0 for the next response */
-    bool bcast_confirm;            /* 0xFFFE: keep IIN1.0 until confirmed */
-
+    bool bcast_pending; /* IIN1.0 for the next response */
+    bool bcast_confirm; /* 0xFFFE: keep IIN1.0 until confirmed */
     /* time */
     bool record_valid; /* RECORD_CURRENT_TIME seen: g50v3 allowed */
-    dnp3_timestamp_t record_at;
     bool time_valid;
+    dnp3_timestamp_t need_time_at; /* when NEED_TIME rises again */
+    dnp3_timestamp_t record_at;
     dnp3_time_t utc_base;
     dnp3_timestamp_t utc_at;
     dnp3_timestamp_t now; /* of the call in progress */
@@ -229,10 +249,18 @@ typedef struct dnp3i_conf_row {
 size_t dnp3i_os_conf_table(const dnp3i_conf_row_t **out);
 
 /* ---- os_read.c ---- */
-/* Validate and plan a READ (0 or IIN2 bits). */
-uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *h);
-/* Write the next fragment of the planned response into o->tx. */
-void dnp3i_os_read_fragment(dnp3_outstation_t *o, bool first);
+/* Validate and plan the READ in frag (0 or IIN2 bits); its index lists
+ * are copied into o->tx. */
+uint16_t dnp3i_os_read_plan(dnp3_outstation_t *o, const dnp3_app_header_t *h, const uint8_t *frag,
+                            size_t len);
+/* Write the next fragment of the planned response into buf (cap at least
+ * DNP3I_OS_MIN_TX); returns its length. */
+size_t dnp3i_os_read_fragment(dnp3_outstation_t *o, uint8_t *buf, size_t cap);
+/* The smallest fragment a READ's response is written into (one transport
+ * segment's payload, as max_tx_fragment's own lower bound). */
+#define DNP3I_OS_MIN_TX 249u
+/* A 64-bit hash of len bytes (a repeated request, a SELECT's objects). */
+uint64_t dnp3i_os_hash(const uint8_t *p, size_t len);
 
 /* ---- os_events.c / os_static.c ---- */
 /* Write events of the plan into w; returns the number written (the

@@ -66,8 +66,10 @@ void dnp3_outstation_server_free(dnp3_outstation_server_t *srv)
         dnp3_mux_free(c->mux);
         free(c);
     }
-    for (size_t i = 0; i < srv->assoc_count; i++)
+    for (size_t i = 0; i < srv->assoc_count; i++) {
         dnp3_outstation_free(srv->assocs[i].session);
+        free(srv->assocs[i].allow);
+    }
     free(srv->assocs);
     uv_mutex_destroy(&srv->lock);
     free(srv->queue);
@@ -121,6 +123,26 @@ static dnp3i_os_assoc_t *find_assoc(dnp3_outstation_server_t *srv, uint16_t loca
     return NULL;
 }
 
+/* The association's allow-list, exactly as long as configured. */
+static int read_allow(const dnp3_outstation_association_config_t *cfg, dnp3i_os_assoc_t *a)
+{
+    if (cfg->allow_count == 0)
+        return 0;
+    a->allow = calloc(cfg->allow_count, sizeof *a->allow);
+    if (!a->allow)
+        return DNP3_E_NOMEM;
+    for (size_t i = 0; i < cfg->allow_count; i++) {
+        int rc = dnp3_network_read(cfg->allow[i], &a->allow[i]);
+        if (rc < 0) {
+            free(a->allow);
+            a->allow = NULL;
+            return rc;
+        }
+    }
+    a->allow_count = (uint32_t)cfg->allow_count;
+    return 0;
+}
+
 int dnp3_outstation_server_add_association(dnp3_outstation_server_t *srv,
                                            const dnp3_outstation_association_config_t *cfg,
                                            dnp3_outstation_t **out)
@@ -134,13 +156,6 @@ int dnp3_outstation_server_add_association(dnp3_outstation_server_t *srv,
     if (find_assoc(srv, cfg->session.local_address, cfg->session.master_address) ||
         has_open_conns(srv))
         return DNP3_E_STATE;
-    dnp3i_os_assoc_t a;
-    memset(&a, 0, sizeof a);
-    for (size_t i = 0; i < cfg->allow_count; i++) {
-        int rc = dnp3_network_read(cfg->allow[i], &a.allow[i]);
-        if (rc < 0)
-            return rc;
-    }
     if (srv->assoc_count == srv->assoc_cap) {
         size_t cap = srv->assoc_cap ? srv->assoc_cap * 2 : 4;
         dnp3i_os_assoc_t *n = realloc(srv->assocs, cap * sizeof *n);
@@ -149,11 +164,17 @@ int dnp3_outstation_server_add_association(dnp3_outstation_server_t *srv,
         srv->assocs = n;
         srv->assoc_cap = cap;
     }
-    int rc =
-        dnp3_outstation_new(&cfg->session, st->db, &cfg->callbacks, cfg->callbacks_ctx, &a.session);
+    dnp3i_os_assoc_t a;
+    memset(&a, 0, sizeof a);
+    int rc = read_allow(cfg, &a);
     if (rc < 0)
         return rc;
-    a.allow_count = cfg->allow_count;
+    rc =
+        dnp3_outstation_new(&cfg->session, st->db, &cfg->callbacks, cfg->callbacks_ctx, &a.session);
+    if (rc < 0) {
+        free(a.allow);
+        return rc;
+    }
     a.db = st->db;
     a.local = cfg->session.local_address;
     a.master = cfg->session.master_address;

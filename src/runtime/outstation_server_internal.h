@@ -21,8 +21,11 @@ typedef struct dnp3i_os_assoc {
     dnp3_outstation_t *session;
     dnp3_db_t *db;
     uint16_t local, master;
-    dnp3_network_t allow[DNP3_OUTSTATION_ALLOW_MAX];
-    size_t allow_count;
+    /* The allow-list, allow_count entries allocated at creation (NULL when
+     * empty, the usual case): not a DNP3_OUTSTATION_ALLOW_MAX array in
+     * every association. */
+    dnp3_network_t *allow;
+    uint32_t allow_count;
     dnp3i_os_conn_t *conn; /* the connection carrying it, or NULL */
     /* Events its buffer discarded (overflow), as last logged, and when. */
     uint64_t discards_logged;

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -227,6 +228,47 @@ static void test_multi_fragment(void **state)
     scn_teardown(&t);
 }
 
+/* An index list (0x28) whose response takes two fragments: the request is
+ * not kept (its bytes are overwritten here as soon as it was handed over),
+ * the list is, and the second fragment carries the indices that follow. */
+static void test_indexed_multi_fragment(void **state)
+{
+    (void)state;
+    scn_t t;
+    dnp3_db_config_t d;
+    dnp3_outstation_config_t c;
+    scn_db_config(&d);
+    d.count[DNP3_PT_ANALOG] = 100;
+    scn_os_config(&c);
+    c.max_tx_fragment = 249;
+    scn_setup(&t, &d, &c);
+    /* g30v1 0x28, 60 indices: 99, 98, ..., 40 */
+    uint8_t req[7 + 120] = {0xC3, 0x01, 0x1E, 0x01, 0x28, 60, 0};
+    for (int k = 0; k < 60; k++) {
+        req[7 + 2 * k] = (uint8_t)(99 - k);
+        req[8 + 2 * k] = 0;
+    }
+    send_bytes(&t, t.master, t.local, req, 7 + 120);
+    memset(req, 0xEE, sizeof req);
+    uint8_t buf[4096];
+    /* FIR CON seq 3; 4 + 5 + 34 x (2 + 5) = 247 bytes */
+    size_t n = take(&t, buf, sizeof buf);
+    assert_int_equal(n, 247);
+    assert_int_equal(buf[0], 0xA3);
+    const uint8_t h1[7] = {0x1E, 0x01, 0x28, 34, 0, 99, 0};
+    assert_memory_equal(buf + 4, h1, 7);
+    assert_int_equal(buf[4 + 5 + 33 * 7], 66); /* the 34th: index 66 */
+    send_hex(&t, "C3 00");
+    /* FIN seq 4; the other 26, from index 65 */
+    n = take(&t, buf, sizeof buf);
+    assert_int_equal(n, 4 + 5 + 26 * 7);
+    assert_int_equal(buf[0], 0x44);
+    const uint8_t h2[7] = {0x1E, 0x01, 0x28, 26, 0, 65, 0};
+    assert_memory_equal(buf + 4, h2, 7);
+    assert_int_equal(buf[4 + 5 + 25 * 7], 40);
+    scn_teardown(&t);
+}
+
 /* Overflow: IIN2.3 until the master has confirmed the events. */
 static void test_overflow(void **state)
 {
@@ -396,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_read_iin),
         cmocka_unit_test(test_device_attributes),
         cmocka_unit_test(test_multi_fragment),
+        cmocka_unit_test(test_indexed_multi_fragment),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_events_two_fragments),
         cmocka_unit_test(test_classes_in_order_over_fragments),

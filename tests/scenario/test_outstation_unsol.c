@@ -3,13 +3,16 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "scenario.h"
 
-/* 4 binary inputs, unsolicited responses on; max_tx 0: the default. */
-static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
+/* 4 binary inputs, unsolicited responses on; max_tx and class1 (the
+ * class 1 event capacity) 0: the defaults. */
+static void setup_unsol_sized(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx,
+                              uint32_t class1)
 {
     dnp3_db_config_t d;
     dnp3_outstation_config_t c;
@@ -23,7 +26,14 @@ static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uin
     c.unsolicited_hold_count = hold_count;
     if (max_tx)
         c.max_tx_fragment = max_tx;
+    if (class1)
+        c.events.class_capacity[0] = class1;
     scn_setup(t, &d, &c);
+}
+
+static void setup_unsol_max(scn_t *t, uint32_t retries, uint32_t hold_count, uint32_t max_tx)
+{
+    setup_unsol_sized(t, retries, hold_count, max_tx, 0);
 }
 
 static void setup_unsol(scn_t *t, uint32_t retries, uint32_t hold_count)
@@ -117,6 +127,55 @@ static void test_retries(void **state)
     scn_teardown(&t);
 }
 
+/* A retry is written again when taken (no copy is kept), and is still the
+ * same bytes (4.6.2): not the newer event nor the IIN bit that came after
+ * the first send. */
+static void test_retry_same_bytes(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, 2, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    const char *frag = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
+    expect_hex(&t, frag);
+    dnp3_db_update_binary(t.db, 1, true, 1, 2);
+    dnp3_outstation_set_iin(t.o, DNP3_IIN_DEVICE_TROUBLE, true);
+    advance(&t, 5000);
+    expect_hex(&t, frag);
+    send_hex(&t, "D1 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    /* the newer event: the next response, with the IIN of now */
+    advance(&t, 0);
+    expect_hex(&t, "F2 82 D0 00 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
+    send_hex(&t, "D2 00");
+    assert_int_equal(counters(&t).events_confirmed, 2);
+    assert_int_equal(counters(&t).unsolicited_retried, 1);
+    scn_teardown(&t);
+}
+
+/* The events of an unconfirmed response lost to overflow before its retry:
+ * the same bytes cannot be written again, so what is left goes out as a new
+ * response (the next sequence number), logged. */
+static void test_retry_after_overflow(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol_sized(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 0, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    dnp3_db_update_binary(t.db, 1, true, 1, 2); /* the buffer holds one */
+    advance(&t, 5000);
+    expect_hex(&t, "F2 82 90 08 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
+    assert_non_null(strstr(t.last_log, "unsolicited seq 1: its events changed before the retry"));
+    send_hex(&t, "D2 00");
+    assert_int_equal(counters(&t).events_confirmed, 1);
+    scn_teardown(&t);
+}
+
 static void test_unlimited_retries(void **state)
 {
     (void)state;
@@ -172,6 +231,27 @@ static void test_read_during_unsol(void **state)
     expect_hex(&t, "E1 81 90 00 02 02 28 01 00 00 00 01 02 00 00 00 00 00");
     send_hex(&t, "C1 00");
     assert_int_equal(counters(&t).events_confirmed, 2);
+    scn_teardown(&t);
+}
+
+/* A deferred READ is planned when it comes (the request is not kept: its
+ * bytes are overwritten here once handed over) and answered from the plan
+ * after the confirm: an index list (0x17) too. */
+static void test_indexed_read_during_unsol(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    dnp3_db_update_binary(t.db, 0, true, 1, 1);
+    advance(&t, 0);
+    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    uint8_t req[8] = {0xC2, 0x01, 0x01, 0x02, 0x17, 0x02, 0x01, 0x00}; /* g1v2 [1, 0] */
+    send_bytes(&t, t.master, t.local, req, sizeof req);
+    memset(req, 0xEE, sizeof req);
+    expect_none(&t); /* deferred */
+    send_hex(&t, "D1 00");
+    expect_hex(&t, "C2 81 90 00 01 02 17 02 01 00 00 81");
     scn_teardown(&t);
 }
 
@@ -468,7 +548,10 @@ int main(void)
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_unlimited_retries),
         cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_retry_same_bytes),
+        cmocka_unit_test(test_retry_after_overflow),
         cmocka_unit_test(test_read_during_unsol),
+        cmocka_unit_test(test_indexed_read_during_unsol),
         cmocka_unit_test(test_command_event_unsolicited),
         cmocka_unit_test(test_read_before_built_unsol_is_sent),
         cmocka_unit_test(test_read_during_unsol_confirm_timeout),

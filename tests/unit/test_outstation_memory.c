@@ -57,9 +57,14 @@ static void event_buffer_defaults(void **state)
     dnp3_db_free(db);
 }
 
-/* The session record, the request copy, two response buffers (the one
- * being written, which also serves a repeated request, and the unsolicited
- * one) and the event buffer. */
+/* The session record, the attribute strings end to end (the defaults:
+ * "dnp3c", "dnp3c", "dnp3c outstation", "0.1" and three empty ones, 36
+ * bytes), one buffer (tx: the response to a non-READ request, kept for a
+ * repeat, or a READ's index lists; the larger of max_tx_fragment and
+ * max_rx_fragment) and the event buffer. No copy of the request (a repeat
+ * is known by its length and hash, a READ is planned when it comes) and no
+ * buffer for a READ's or an unsolicited response: they are written when
+ * taken, into the caller's buffer. */
 static void outstation_defaults(void **state)
 {
     (void)state;
@@ -70,11 +75,14 @@ static void outstation_defaults(void **state)
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
     assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4);
-    assert_int_equal(dnp3_outstation_memory(o),
-                     sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
-    /* x86-64: 3,128 + 2,048 + 4,096 + (1,896 + 19,200 + 404 + 259) */
-    if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_outstation_memory(o), 31031);
+    assert_int_equal(dnp3_outstation_memory(o), sizeof(struct dnp3_outstation) + 36 + 2048 + eb);
+    /* x86-64, the session's own part: 1,856 + 36 + 2,048 (was 3,128 +
+     * 2,048 of request copy + 2 x 2,048 of response buffers = 9,272). */
+    if (sizeof(void *) == 8) {
+        assert_int_equal(sizeof(struct dnp3_outstation), 1856);
+        assert_int_equal(sizeof(dnp3i_item_t), 24);
+        assert_int_equal(dnp3_outstation_memory(o) - eb, 3940);
+    }
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
     dnp3_outstation_free(o);
@@ -86,7 +94,16 @@ static void outstation_defaults(void **state)
     cfg.events.class_capacity[2] = 0;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     assert_int_equal(dnp3_outstation_memory(o),
-                     sizeof(struct dnp3_outstation) + 249 + 2 * 512 + eb - 200 * PER_EVENT);
+                     sizeof(struct dnp3_outstation) + 36 + 512 + eb - 200 * PER_EVENT);
+    dnp3_outstation_free(o);
+
+    /* Requests larger than responses: tx holds a READ's index lists. */
+    cfg.max_rx_fragment = 1000;
+    cfg.device_name = "rtu-7";
+    cfg.location = "";
+    assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
+    assert_int_equal(dnp3_outstation_memory(o),
+                     sizeof(struct dnp3_outstation) + 36 + 1000 + eb - 200 * PER_EVENT);
     dnp3_outstation_free(o);
     assert_int_equal(dnp3_outstation_memory(NULL), 0);
     dnp3_db_free(db);
