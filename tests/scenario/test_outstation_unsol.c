@@ -50,6 +50,17 @@ static void start(scn_t *t)
     expect_hex(t, "C0 81 90 00");
 }
 
+/* Binary input 0 goes on (time 1) after start(): the first unsolicited
+ * response, sequence 1, carries that one event. */
+static const char FIRST_UNSOL[] = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
+
+static void first_event_sent(scn_t *t)
+{
+    dnp3_db_update_binary(t->db, 0, true, 1, 1);
+    advance(t, 0);
+    expect_hex(t, FIRST_UNSOL);
+}
+
 static void test_null_then_enabled_events(void **state)
 {
     (void)state;
@@ -106,10 +117,8 @@ static void test_retries(void **state)
     scn_t t;
     setup_unsol(&t, 2, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    const char *frag = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
-    expect_hex(&t, frag);
+    first_event_sent(&t);
+    const char *frag = FIRST_UNSOL;
     advance(&t, 5000);
     expect_hex(&t, frag);
     advance(&t, 5000);
@@ -136,10 +145,8 @@ static void test_retry_same_bytes(void **state)
     scn_t t;
     setup_unsol(&t, 2, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    const char *frag = "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00";
-    expect_hex(&t, frag);
+    first_event_sent(&t);
+    const char *frag = FIRST_UNSOL;
     dnp3_db_update_binary(t.db, 1, true, 1, 2);
     dnp3_outstation_set_iin(t.o, DNP3_IIN_DEVICE_TROUBLE, true);
     advance(&t, 5000);
@@ -164,9 +171,7 @@ static void test_retry_after_overflow(void **state)
     scn_t t;
     setup_unsol_sized(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 0, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     dnp3_db_update_binary(t.db, 1, true, 1, 2); /* the buffer holds one */
     advance(&t, 5000);
     expect_hex(&t, "F2 82 90 08 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
@@ -198,9 +203,7 @@ static void test_link_down(void **state)
     scn_t t;
     setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_DOWN);
     assert_int_equal(dnp3_outstation_next_deadline(t.o), DNP3_TIMESTAMP_NEVER);
     dnp3_outstation_on_link_event(t.o, t.now, DNP3_LINK_UP);
@@ -221,9 +224,7 @@ static void test_read_during_unsol(void **state)
     scn_t t;
     setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     dnp3_db_update_binary(t.db, 0, false, 1, 2);
     send_hex(&t, "C1 01 3C 02 06");
     expect_none(&t); /* deferred */
@@ -243,9 +244,7 @@ static void test_indexed_read_during_unsol(void **state)
     scn_t t;
     setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     uint8_t req[8] = {0xC2, 0x01, 0x01, 0x02, 0x17, 0x02, 0x01, 0x00}; /* g1v2 [1, 0] */
     send_bytes(&t, t.master, t.local, req, sizeof req);
     memset(req, 0xEE, sizeof req);
@@ -263,9 +262,7 @@ static void test_read_during_unsol_confirm_timeout(void **state)
     scn_t t;
     setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     dnp3_db_update_binary(t.db, 0, false, 1, 2);
     send_hex(&t, "C1 01 3C 02 06");
     advance(&t, 4999);
@@ -295,9 +292,7 @@ static void test_read_before_built_unsol_is_sent(void **state)
     scn_t t;
     setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
     start(&t);
-    dnp3_db_update_binary(t.db, 0, true, 1, 1);
-    advance(&t, 0);
-    expect_hex(&t, "F1 82 90 00 02 02 28 01 00 00 00 81 01 00 00 00 00 00");
+    first_event_sent(&t);
     dnp3_db_update_binary(t.db, 0, false, 1, 2);
     send_hex(&t, "D1 00"); /* the next unsolicited response is built: event 2 */
     dnp3_db_update_binary(t.db, 0, true, 1, 3);
