@@ -341,12 +341,22 @@ typedef struct dnp3_event_buffer_config {
  * points' own event modes (every_change false). */
 DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 
+/* Most events one buffer holds (the sum of class capacities, lowered to
+ * the sum of type capacities when every type has one). */
+#define DNP3_EVENT_BUFFER_MAX_EVENTS (1u << 28)
+
 /* Create a buffer and attach it to db: from then on every event db makes is
- * offered to it. Memory (dnp3_event_buffer_memory): about 0.5 KB + 64
+ * offered to it. Memory (dnp3_event_buffer_memory): about 1.5 KB + 38
  * bytes per event of capacity (the sum of class capacities, lowered to the
- * sum of type capacities when every type has one), 4 bytes per point of
- * db, octet_string_size + 4 bytes per octet string event. Errors: DNP3_E_INVALID_ARG (NULL
- * argument, unknown policy), DNP3_E_STATE (a batch is open on db), DNP3_E_NOMEM. */
+ * sum of type capacities when every type has one; 4 more when some type
+ * has a capacity of its own) and 2 bytes per point of db, twice those
+ * entries (54 and 4 bytes, 58 with type capacities) above 65,534 events;
+ * octet_string_size + 4 bytes per octet string event. An event held while
+ * 2^30 - 2^20 newer events were made is discarded as on overflow (a class
+ * never read): held events are ordered by 32-bit sequence differences.
+ * Errors: DNP3_E_INVALID_ARG (NULL argument, unknown policy),
+ * DNP3_E_CAPACITY (more than DNP3_EVENT_BUFFER_MAX_EVENTS events),
+ * DNP3_E_STATE (a batch is open on db), DNP3_E_NOMEM. */
 DNP3_API int dnp3_event_buffer_new(dnp3_db_t *db, const dnp3_event_buffer_config_t *cfg,
                                    dnp3_event_buffer_t **out);
 /* The bytes dnp3_event_buffer_new allocated for b (not the allocator's own

@@ -26,9 +26,14 @@ static dnp3_db_t *analog_db(uint32_t n)
     return db;
 }
 
-/* Per event of capacity: its record, its selection entry, its merge
- * scratch entry. */
-#define PER_EVENT (sizeof(dnp3i_ev_t) + 4 + 4)
+/* Per event of capacity (up to 65,534: 16-bit entries): its record, its
+ * class and key links, its selection entry; its type links only when some
+ * type has a capacity. */
+#define PER_EVENT  (sizeof(dnp3i_ev_t) + 4 * 2 + 2)
+#define TYPE_LINKS (2 * 2)
+
+/* x86-64: the buffer record, 300 * 38, 101 latest entries, one octet slot. */
+#define EB_X86_64 (1560 + 11400 + 202 + 259)
 
 /* 100 events per class: 300 records; 100 points and the command slot;
  * no octet string points: one octet slot (255 bytes and its link). */
@@ -40,18 +45,18 @@ static void event_buffer_defaults(void **state)
     dnp3_event_buffer_config_default(&bc);
     dnp3_event_buffer_t *b = NULL;
     assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
-    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4;
+    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2 + 255 + 4;
     assert_int_equal(dnp3_event_buffer_memory(b), expect);
-    if (sizeof(void *) == 8) {
-        assert_int_equal(sizeof(dnp3i_ev_t), 56);
-        assert_int_equal(300 * PER_EVENT, 19200);
-    }
+    assert_int_equal(sizeof(dnp3i_ev_t), 28);
+    assert_int_equal(300 * PER_EVENT, 11400);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_event_buffer_memory(b), EB_X86_64);
     dnp3_event_buffer_free(b);
     /* Every type limited to 10: 100 records, below the classes' 300. */
     for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
         bc.type_capacity[t] = 10;
     assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
-    assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT);
+    assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT + 100 * TYPE_LINKS);
     dnp3_event_buffer_free(b);
     assert_int_equal(dnp3_event_buffer_memory(NULL), 0);
     dnp3_db_free(db);
@@ -69,12 +74,14 @@ static void outstation_defaults(void **state)
     dnp3_outstation_t *o = NULL;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
-    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4);
+    /* command_event_capacity limits the command kinds: type links kept. */
+    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * (PER_EVENT + TYPE_LINKS) +
+                             101 * 2 + 255 + 4);
     assert_int_equal(dnp3_outstation_memory(o),
                      sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
-    /* x86-64: 3,128 + 2,048 + 4,096 + (1,896 + 19,200 + 404 + 259) */
+    /* x86-64: 3,128 + 2,048 + 4,096 + (1,560 + 12,600 + 202 + 259) */
     if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_outstation_memory(o), 31031);
+        assert_int_equal(dnp3_outstation_memory(o), 23893);
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
     dnp3_outstation_free(o);
@@ -85,8 +92,8 @@ static void outstation_defaults(void **state)
     cfg.events.class_capacity[1] = 0;
     cfg.events.class_capacity[2] = 0;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
-    assert_int_equal(dnp3_outstation_memory(o),
-                     sizeof(struct dnp3_outstation) + 249 + 2 * 512 + eb - 200 * PER_EVENT);
+    assert_int_equal(dnp3_outstation_memory(o), sizeof(struct dnp3_outstation) + 249 + 2 * 512 +
+                                                    eb - 200 * (PER_EVENT + TYPE_LINKS));
     dnp3_outstation_free(o);
     assert_int_equal(dnp3_outstation_memory(NULL), 0);
     dnp3_db_free(db);
