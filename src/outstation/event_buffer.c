@@ -31,9 +31,13 @@ static uint64_t pool_size(const dnp3_event_buffer_config_t *cfg)
     return all_typed && by_type < by_class ? by_type : by_class;
 }
 
+/* Type lists are kept when some point type has a capacity. The command
+ * kinds' capacities (an outstation sets them by default) do without: their
+ * oldest event is looked for along the class lists (oldest_of_type), which
+ * costs a walk only when a command event arrives and its kind is full. */
 static bool any_typed(const dnp3_event_buffer_config_t *cfg)
 {
-    for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++) {
+    for (unsigned t = 0; t < DNP3_PT_COUNT_; t++) {
         if (cfg->type_capacity[t])
             return true;
     }
@@ -251,6 +255,22 @@ void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
         dnp3i_ev_set(b, b->latest, e->ref, r);
 }
 
+/* The oldest held event of type t without type lists: the first of that
+ * type on each class list, the oldest of those. */
+static uint32_t oldest_of_type(const dnp3_event_buffer_t *b, unsigned t)
+{
+    uint32_t best = DNP3I_NIL;
+    for (unsigned c = 0; c < DNP3I_NCLASS; c++) {
+        uint32_t r = b->class_list[c].head;
+        while (r != DNP3I_NIL && b->pool[r].type != t)
+            r = dnp3i_lk(b, r, DNP3I_LK_CLASS + 1);
+        if (r != DNP3I_NIL &&
+            (best == DNP3I_NIL || dnp3i_ev_seq_before(b->pool[r].seq, b->pool[best].seq)))
+            best = r;
+    }
+    return best;
+}
+
 /* Make room for an event of class index c and type t. Returns false when
  * the arriving event is the one to discard. */
 static bool make_room(dnp3_event_buffer_t *b, unsigned c, unsigned t)
@@ -270,7 +290,8 @@ static bool make_room(dnp3_event_buffer_t *b, unsigned c, unsigned t)
         dnp3i_ev_remove(b, b->class_list[c].head, DNP3I_EXIT_DISCARDED);
     }
     if (tcap && b->type_held[t] >= tcap)
-        dnp3i_ev_remove(b, b->type_list[t].head, DNP3I_EXIT_DISCARDED);
+        dnp3i_ev_remove(b, b->typed ? b->type_list[t].head : oldest_of_type(b, t),
+                        DNP3I_EXIT_DISCARDED);
     return b->free_head != DNP3I_NIL;
 }
 

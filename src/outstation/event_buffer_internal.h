@@ -6,8 +6,9 @@
  * because events arrive with increasing sequence numbers and are appended:
  *  - one list per class (selection by class mask, "oldest of the class");
  *  - one list per point type ("oldest of the type", selection by type),
- *    kept only when the configuration limits some type (else a selection
- *    by type walks the class lists);
+ *    kept only when the configuration limits some point type (else a
+ *    selection by type walks the class lists, and so does the search for
+ *    the oldest command event when a command kind is full);
  *  - one list per written key (seq | unsolicited << 4), so a confirm or a
  *    confirm timeout touches only the events of that response.
  * Every operation on one event is O(1).
@@ -90,7 +91,7 @@ struct dnp3_event_buffer {
 
     uint32_t pool_size;
     bool narrow; /* 16-bit links, selection and latest entries */
-    bool typed;  /* some type has a capacity: type lists kept */
+    bool typed;  /* some point type has a capacity: type lists kept */
     dnp3i_ev_t *pool;
     void *links;  /* DNP3I_LK_PER_EV per record */
     void *tlinks; /* DNP3I_TLK_PER_EV per record, or NULL */

@@ -28,7 +28,7 @@ static dnp3_db_t *analog_db(uint32_t n)
 
 /* Per event of capacity (up to 65,534: 16-bit entries): its record, its
  * class and key links, its selection entry; its type links only when some
- * type has a capacity. */
+ * point type has a capacity. */
 #define PER_EVENT  (sizeof(dnp3i_ev_t) + 4 * 2 + 2)
 #define TYPE_LINKS (2 * 2)
 
@@ -74,14 +74,13 @@ static void outstation_defaults(void **state)
     dnp3_outstation_t *o = NULL;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
-    /* command_event_capacity limits the command kinds: type links kept. */
-    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * (PER_EVENT + TYPE_LINKS) +
-                             101 * 2 + 255 + 4);
+    /* command_event_capacity limits only the command kinds: no type links. */
+    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2 + 255 + 4);
     assert_int_equal(dnp3_outstation_memory(o),
                      sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
-    /* x86-64: 3,128 + 2,048 + 4,096 + (1,560 + 12,600 + 202 + 259) */
+    /* x86-64: 3,128 + 2,048 + 4,096 + (1,560 + 11,400 + 202 + 259) */
     if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_outstation_memory(o), 23893);
+        assert_int_equal(dnp3_outstation_memory(o), 22693);
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
     dnp3_outstation_free(o);
@@ -92,8 +91,8 @@ static void outstation_defaults(void **state)
     cfg.events.class_capacity[1] = 0;
     cfg.events.class_capacity[2] = 0;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
-    assert_int_equal(dnp3_outstation_memory(o), sizeof(struct dnp3_outstation) + 249 + 2 * 512 +
-                                                    eb - 200 * (PER_EVENT + TYPE_LINKS));
+    assert_int_equal(dnp3_outstation_memory(o),
+                     sizeof(struct dnp3_outstation) + 249 + 2 * 512 + eb - 200 * PER_EVENT);
     dnp3_outstation_free(o);
     assert_int_equal(dnp3_outstation_memory(NULL), 0);
     dnp3_db_free(db);
