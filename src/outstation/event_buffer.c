@@ -197,7 +197,8 @@ dnp3_event_buffer_t *dnp3i_event_buffer_next(const dnp3_event_buffer_t *b)
 
 /* The counters of why, per class and type (confirmed ones are what the
  * others leave of added). */
-static void count_exit(dnp3_event_buffer_t *b, unsigned c, unsigned t, enum dnp3i_ev_exit why)
+__attribute__((always_inline)) static inline void count_exit(dnp3_event_buffer_t *b, unsigned c,
+                                                             unsigned t, enum dnp3i_ev_exit why)
 {
     b->class_held[c]--;
     b->type_held[t]--;
@@ -208,7 +209,10 @@ static void count_exit(dnp3_event_buffer_t *b, unsigned c, unsigned t, enum dnp3
         b->counters.superseded[c][t]++;
 }
 
-void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
+/* Take r out of every list and count it; its record is the caller's
+ * (freed, or reused at once for an arriving event). */
+__attribute__((always_inline)) static inline void detach(dnp3_event_buffer_t *b, uint32_t r,
+                                                         enum dnp3i_ev_exit why)
 {
     dnp3i_ev_t *e = &b->pool[r];
     unsigned c = e->cls - 1u, t = e->type;
@@ -233,9 +237,19 @@ void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
         b->octet_next[e->value[0]] = b->octet_free;
         b->octet_free = e->value[0];
     }
-    e->state = DNP3I_EV_FREE;
+}
+
+static void free_record(dnp3_event_buffer_t *b, uint32_t r)
+{
+    b->pool[r].state = DNP3I_EV_FREE;
     dnp3i_lk_set(b, r, DNP3I_LK_CLASS + 1, b->free_head);
     b->free_head = r;
+}
+
+void dnp3i_ev_remove(dnp3_event_buffer_t *b, uint32_t r, enum dnp3i_ev_exit why)
+{
+    detach(b, r, why);
+    free_record(b, r);
 }
 
 void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
@@ -271,28 +285,41 @@ static uint32_t oldest_of_type(const dnp3_event_buffer_t *b, unsigned t)
     return best;
 }
 
-/* Make room for an event of class index c and type t. Returns false when
- * the arriving event is the one to discard. */
-static bool make_room(dnp3_event_buffer_t *b, unsigned c, unsigned t)
+static uint32_t pop_free(dnp3_event_buffer_t *b)
+{
+    uint32_t r = b->free_head;
+    if (r != DNP3I_NIL)
+        b->free_head = dnp3i_lk(b, r, DNP3I_LK_CLASS + 1);
+    return r;
+}
+
+/* The record for an arriving event of class index c and type t, making
+ * room by the overflow policy; NIL when the arriving event is the one to
+ * discard. With DISCARD_OLDEST and the class full (an overload), the
+ * oldest event of the class leaves and its record takes the new one at
+ * once: no trip through the free list. */
+static uint32_t take_record(dnp3_event_buffer_t *b, unsigned c, unsigned t)
 {
     uint32_t tcap = b->cfg.type_capacity[t];
     bool class_full = b->class_held[c] >= b->cfg.class_capacity[c];
     bool type_full = tcap && b->type_held[t] >= tcap;
     if (!class_full && !type_full)
-        return b->free_head != DNP3I_NIL;
+        return pop_free(b);
     b->overflow = true;
     b->counters.overflows++;
     if (b->cfg.overflow_policy == DNP3_OVERFLOW_DISCARD_NEWEST)
-        return false;
+        return DNP3I_NIL;
+    uint32_t r = DNP3I_NIL;
     if (class_full) {
-        if (b->class_list[c].head == DNP3I_NIL)
-            return false; /* capacity 0: this class is never kept */
-        dnp3i_ev_remove(b, b->class_list[c].head, DNP3I_EXIT_DISCARDED);
+        r = b->class_list[c].head;
+        if (r == DNP3I_NIL)
+            return DNP3I_NIL; /* capacity 0: this class is never kept */
+        detach(b, r, DNP3I_EXIT_DISCARDED);
     }
     if (tcap && b->type_held[t] >= tcap)
         dnp3i_ev_remove(b, b->typed ? b->type_list[t].head : oldest_of_type(b, t),
                         DNP3I_EXIT_DISCARDED);
-    return b->free_head != DNP3I_NIL;
+    return r != DNP3I_NIL ? r : pop_free(b);
 }
 
 /* Held events DNP3I_SEQ_SPAN numbers behind the newest leave as on
@@ -314,7 +341,6 @@ static void drop_ancient(dnp3_event_buffer_t *b, uint64_t seq)
 static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, uint32_t slot)
 {
     dnp3i_ev_t *e = &b->pool[r];
-    b->free_head = dnp3i_lk(b, r, DNP3I_LK_CLASS + 1);
     e->seq = (uint32_t)ev->seq;
     e->time_lo = (uint32_t)ev->time;
     e->time_hi = (uint16_t)(ev->time >> 32);
@@ -351,14 +377,18 @@ void dnp3i_event_buffer_offer(dnp3_event_buffer_t *b, const dnp3_event_t *ev, ui
         if (prev != DNP3I_NIL)
             dnp3i_ev_remove(b, prev, DNP3I_EXIT_SUPERSEDED);
     }
+    uint32_t r = take_record(b, c, t);
     /* An octet slot exists whenever a record does (octet_slots is the pool
      * size or the octet type's own capacity); checked all the same. */
-    if (!make_room(b, c, t) || (t == DNP3_PT_OCTET_STRING && b->octet_free == DNP3I_NIL)) {
+    if (r != DNP3I_NIL && t == DNP3_PT_OCTET_STRING && b->octet_free == DNP3I_NIL) {
+        free_record(b, r);
+        r = DNP3I_NIL;
+    }
+    if (r == DNP3I_NIL) {
         b->overflow = true;
         b->counters.discarded[c][t]++;
         return;
     }
-    uint32_t r = b->free_head;
     store(b, r, ev, slot);
     dnp3i_ev_list_append(b, dnp3i_class_chain(b), &b->class_list[c], r);
     if (b->typed)
