@@ -14,6 +14,7 @@ static uint8_t key_of(uint8_t seq, bool unsolicited)
 typedef struct cursor {
     uint32_t r;
     dnp3i_chain_t ch;
+    unsigned ordinal; /* its place among the lists opened (resume_at) */
 } cursor_t;
 
 static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint16_t type_mask)
@@ -23,7 +24,8 @@ static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint16_t type_mask)
 }
 
 /* Advance to the first wanted event at or after c->r. */
-static void seek(const dnp3_event_buffer_t *b, cursor_t *c, uint8_t class_mask, uint16_t type_mask)
+__attribute__((always_inline)) static inline void seek(const dnp3_event_buffer_t *b, cursor_t *c,
+                                                       uint8_t class_mask, uint16_t type_mask)
 {
     while (c->r != DNP3I_NIL && !wanted(&b->pool[c->r], class_mask, type_mask))
         c->r = dnp3i_chain_next(b, c->ch, c->r);
@@ -34,7 +36,8 @@ static uint32_t sel_at(const dnp3_event_buffer_t *b, uint32_t i)
     return dnp3i_ev_get(b, b->selection, i);
 }
 
-static void sel_put(dnp3_event_buffer_t *b, uint32_t i, uint32_t r)
+__attribute__((always_inline)) static inline void sel_put(dnp3_event_buffer_t *b, uint32_t i,
+                                                          uint32_t r)
 {
     dnp3i_ev_set(b, b->selection, i, r);
     dnp3i_lk_set(b, r, DNP3I_LK_KEY, i); /* SELECTED: its position */
@@ -118,10 +121,23 @@ static unsigned open_cursors(dnp3_event_buffer_t *b, cursor_t *cur, uint8_t clas
                       : by_type ? b->type_list[k].head
                                 : b->class_list[k].head;
         cur[ncur].ch = by_type ? dnp3i_type_chain(b) : dnp3i_class_chain(b);
+        cur[ncur].ordinal = ncur;
+        b->resume_at[ncur] = DNP3I_NIL;
         seek(b, &cur[ncur], class_mask, type_mask);
         ncur++;
     }
     return ncur;
+}
+
+/* Keep the cursors that have events left (none arrive during a select). */
+static unsigned drop_spent(cursor_t *cur, unsigned ncur)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < ncur; k++) {
+        if (cur[k].r != DNP3I_NIL)
+            cur[n++] = cur[k];
+    }
+    return n;
 }
 
 int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_t type_mask,
@@ -131,27 +147,27 @@ int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask, uint16_
         return DNP3_E_INVALID_ARG;
     compact(b);
     cursor_t cur[DNP3_EV_TYPE_COUNT_];
-    unsigned ncur = open_cursors(b, cur, class_mask, type_mask);
+    unsigned ncur = drop_spent(cur, open_cursors(b, cur, class_mask, type_mask));
     uint32_t old = b->sel_count, added = 0;
-    /* Merge the lists by sequence number: SOE order across classes and types. */
-    while (added < max) {
-        unsigned best = ncur;
-        for (unsigned k = 0; k < ncur; k++) {
-            if (cur[k].r != DNP3I_NIL &&
-                (best == ncur ||
-                 dnp3i_ev_seq_before(b->pool[cur[k].r].seq, b->pool[cur[best].r].seq)))
+    /* Merge the lists by sequence number: SOE order across classes and
+     * types (a spent list leaves the merge; the last one left is taken
+     * as it comes). */
+    while (added < max && ncur > 0) {
+        unsigned best = 0;
+        for (unsigned k = 1; k < ncur; k++) {
+            if (dnp3i_ev_seq_before(b->pool[cur[k].r].seq, b->pool[cur[best].r].seq))
                 best = k;
         }
-        if (best == ncur)
-            break;
         uint32_t r = cur[best].r;
         cur[best].r = dnp3i_chain_next(b, cur[best].ch, r);
         seek(b, &cur[best], class_mask, type_mask);
         mark_selected(b, r);
         added++;
+        if (cur[best].r == DNP3I_NIL)
+            cur[best] = cur[--ncur];
     }
     for (unsigned k = 0; k < ncur; k++)
-        b->resume_at[k] = cur[k].r;
+        b->resume_at[cur[k].ordinal] = cur[k].r;
     b->resume_ok = true;
     b->resume_class = class_mask;
     b->resume_type = type_mask;
