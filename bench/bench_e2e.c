@@ -18,7 +18,9 @@
  *   BENCH e2e.cpu_per_event_master ...
  * Options: --quick (shorter runs, fewer steps), --no-ref, --only unsol|poll,
  * --seconds S (generation time of one run), --rate R (one run at R, no
- * search), --verbose (every run). Internal: --role outstation|master. */
+ * search), --verbose (every run, with the integrity polls the master made
+ * after start-up: IIN2.3 asks for one). BENCH_E2E_NO_INTEGRITY_ON_OVERFLOW=1
+ * turns that reaction off. Internal: --role outstation|master. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>

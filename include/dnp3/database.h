@@ -395,7 +395,9 @@ struct dnp3_event {
  * classes, so indices given by dnp3_event_buffer_selected are valid only
  * until the next select. Returns the number added. Cost: O(added + events
  * skipped on the walked lists (written or selected ones, or of another
- * type/class) + selection size when adding to an earlier selection).
+ * type/class; a selection by type walks the class lists unless some point
+ * type has a capacity of its own) + selection size when adding to an
+ * earlier selection).
  * Errors: DNP3_E_INVALID_ARG (NULL). */
 DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask,
                                       uint16_t type_mask, uint32_t max);
