@@ -13,6 +13,7 @@
  * that do not move with the machine's load:
  *   valgrind --tool=callgrind build/bench_evbuf room 2000
  *   valgrind --tool=callgrind build/bench_evbuf full 2000
+ *   valgrind --tool=callgrind build/bench_evbuf full 2000 200000  (32-bit links)
  * and compare the inclusive cost of dnp3_db_commit per offered event.
  * Without arguments it runs both (200,000 rounds each) and prints
  *   BENCH evbuf.room_ns_per_event <ns> ns
@@ -27,7 +28,7 @@
 #include "dnp3/database.h"
 
 #define POINTS    1000u
-#define CAPACITY  10000u
+#define CAPACITY  10000u /* default; a third argument sets another */
 #define PER_RESP  291u
 #define STEP_DIV  16u
 #define FRAG_ROOM 2048u
@@ -40,6 +41,8 @@ typedef struct rig {
     uint64_t sink;
 } rig_t;
 
+static uint32_t capacity = CAPACITY;
+
 static int rig_new(rig_t *r)
 {
     memset(r, 0, sizeof *r);
@@ -50,7 +53,7 @@ static int rig_new(rig_t *r)
     dc.batch_capacity = 4096;
     dnp3_event_buffer_config_t bc;
     dnp3_event_buffer_config_default(&bc);
-    bc.class_capacity[0] = CAPACITY;
+    bc.class_capacity[0] = capacity;
     if (dnp3_db_new(&dc, &r->db) != 0 || dnp3_event_buffer_new(r->db, &bc, &r->eb) != 0)
         return -1;
     return 0;
@@ -104,7 +107,7 @@ static double run(const char *mode, unsigned rounds, uint64_t *offered)
     }
     uint32_t per_round = strcmp(mode, "full") == 0 ? 2 * PER_RESP : PER_RESP;
     if (per_round != PER_RESP) {
-        for (uint32_t i = 0; i < CAPACITY / 256; i++)
+        for (uint32_t i = 0; i < capacity / 256; i++)
             offer(&r, 256); /* start full */
     }
     double t0 = bench_now_s();
@@ -128,6 +131,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 2) {
         unsigned rounds = argc >= 3 ? (unsigned)strtoul(argv[2], NULL, 10) : 2000u;
+        if (argc >= 4)
+            capacity = (uint32_t)strtoul(argv[3], NULL, 10);
         uint64_t n;
         run(argv[1], rounds, &n);
         return 0;
