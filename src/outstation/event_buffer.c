@@ -44,13 +44,9 @@ static bool any_typed(const dnp3_event_buffer_config_t *cfg)
     return false;
 }
 
-static void *alloc_array(size_t n, size_t size)
-{
-    return calloc(n ? n : 1, size);
-}
-
-/* Bytes of each part, as alloc_buffer asks for them (alloc_array takes one
- * element for none); dnp3_event_buffer_memory adds them up. */
+/* Bytes of each part, as alloc_buffer asks for them (one record for a
+ * buffer of none, so that no allocation is of 0 bytes; no octet store
+ * without octet string points); dnp3_event_buffer_memory adds them up. */
 typedef struct parts {
     size_t pool, links, tlinks, latest, selection, octets, octet_next;
 } parts_t;
@@ -59,7 +55,7 @@ static parts_t parts_of(const dnp3_event_buffer_t *b)
 {
     size_t w = b->narrow ? sizeof(uint16_t) : sizeof(uint32_t);
     size_t n = b->pool_size ? b->pool_size : 1;
-    size_t o = b->octet_slots ? b->octet_slots : 1;
+    size_t o = b->octet_slots; /* none at all without octet string points */
     return (parts_t){
         .pool = n * sizeof(dnp3i_ev_t),
         .links = n * DNP3I_LK_PER_EV * w,
@@ -112,10 +108,13 @@ static int alloc_buffer(dnp3_event_buffer_t *b, const dnp3_db_t *db)
     b->tlinks = b->typed ? calloc(1, p.tlinks) : NULL;
     b->latest = calloc(1, p.latest);
     b->selection = calloc(1, p.selection);
-    b->octets = alloc_array(b->octet_slots, b->octet_size);
-    b->octet_next = alloc_array(b->octet_slots, sizeof *b->octet_next);
-    if (!b->pool || !b->links || (b->typed && !b->tlinks) || !b->latest || !b->selection ||
-        !b->octets || !b->octet_next)
+    if (b->octet_slots) {
+        b->octets = calloc(b->octet_slots, b->octet_size);
+        b->octet_next = calloc(b->octet_slots, sizeof *b->octet_next);
+        if (!b->octets || !b->octet_next)
+            return DNP3_E_NOMEM;
+    }
+    if (!b->pool || !b->links || (b->typed && !b->tlinks) || !b->latest || !b->selection)
         return DNP3_E_NOMEM;
     init_lists(b);
     return DNP3_OK;

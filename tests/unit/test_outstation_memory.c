@@ -32,11 +32,11 @@ static dnp3_db_t *analog_db(uint32_t n)
 #define PER_EVENT  (sizeof(dnp3i_ev_t) + 4 * 2 + 2)
 #define TYPE_LINKS (2 * 2)
 
-/* x86-64: the buffer record, 300 * 38, 101 latest entries, one octet slot. */
-#define EB_X86_64 (1560 + 11400 + 202 + 259)
+/* x86-64: the buffer record, 300 * 38, 101 latest entries. */
+#define EB_X86_64 (1560 + 11400 + 202)
 
 /* 100 events per class: 300 records; 100 points and the command slot;
- * no octet string points: one octet slot (255 bytes and its link). */
+ * no octet string points: no octet store. */
 static void event_buffer_defaults(void **state)
 {
     (void)state;
@@ -45,7 +45,7 @@ static void event_buffer_defaults(void **state)
     dnp3_event_buffer_config_default(&bc);
     dnp3_event_buffer_t *b = NULL;
     assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
-    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2 + 255 + 4;
+    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2;
     assert_int_equal(dnp3_event_buffer_memory(b), expect);
     assert_int_equal(sizeof(dnp3i_ev_t), 28);
     assert_int_equal(300 * PER_EVENT, 11400);
@@ -59,6 +59,21 @@ static void event_buffer_defaults(void **state)
     assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT + 100 * TYPE_LINKS);
     dnp3_event_buffer_free(b);
     assert_int_equal(dnp3_event_buffer_memory(NULL), 0);
+    dnp3_db_free(db);
+
+    /* With octet string points: an octet store of octet_string_size bytes
+     * and a free-list link per record (the octet type has no limit). */
+    dnp3_db_config_t cfg;
+    dnp3_db_config_default(&cfg);
+    cfg.count[DNP3_PT_ANALOG] = 100;
+    cfg.count[DNP3_PT_OCTET_STRING] = 2;
+    cfg.octet_string_size = 16;
+    assert_int_equal(dnp3_db_new(&cfg, &db), 0);
+    dnp3_event_buffer_config_default(&bc);
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
+    assert_int_equal(dnp3_event_buffer_memory(b),
+                     sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 103 * 2 + 300 * (16 + 4));
+    dnp3_event_buffer_free(b);
     dnp3_db_free(db);
 }
 
@@ -75,12 +90,12 @@ static void outstation_defaults(void **state)
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
     /* command_event_capacity limits only the command kinds: no type links. */
-    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2 + 255 + 4);
+    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2);
     assert_int_equal(dnp3_outstation_memory(o),
                      sizeof(struct dnp3_outstation) + 2048 + 2 * 2048 + eb);
-    /* x86-64: 3,128 + 2,048 + 4,096 + (1,560 + 11,400 + 202 + 259) */
+    /* x86-64: 3,128 + 2,048 + 4,096 + (1,560 + 11,400 + 202) */
     if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_outstation_memory(o), 22693);
+        assert_int_equal(dnp3_outstation_memory(o), 22434);
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
     dnp3_outstation_free(o);
