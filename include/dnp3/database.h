@@ -350,7 +350,7 @@ DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
  * bytes per event of capacity (the sum of class capacities, lowered to the
  * sum of type capacities when every type has one; 4 more when some point
  * type has a capacity of its own) and 2 bytes per point of db; above 65,534
- * events those entries are twice as wide (54 bytes per event, 58 with
+ * events those entries are twice as wide (48 bytes per event, 56 with
  * point type capacities, and 4 per point); when db has octet string
  * points, octet_string_size + 4 bytes per event of capacity (of the octet
  * type's capacity when it has one). An event held while 2^30 - 2^20 newer
