@@ -346,11 +346,11 @@ DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 #define DNP3_EVENT_BUFFER_MAX_EVENTS (1u << 28)
 
 /* Create a buffer and attach it to db: from then on every event db makes is
- * offered to it. Memory (dnp3_event_buffer_memory): about 1.5 KB, plus 38
+ * offered to it. Memory (dnp3_event_buffer_memory): about 1.5 KB, plus 36
  * bytes per event of capacity (the sum of class capacities, lowered to the
  * sum of type capacities when every type has one; 4 more when some point
  * type has a capacity of its own) and 2 bytes per point of db; above 65,534
- * events those entries are twice as wide (48 bytes per event, 56 with
+ * events those entries are twice as wide (46 bytes per event, 54 with
  * point type capacities, and 4 per point); when db has octet string
  * points, octet_string_size + 4 bytes per event of capacity (of the octet
  * type's capacity when it has one). An event held while 2^30 - 2^20 newer

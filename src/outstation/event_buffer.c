@@ -214,7 +214,7 @@ __attribute__((always_inline)) static inline void detach(dnp3_event_buffer_t *b,
                                                          enum dnp3i_ev_exit why)
 {
     dnp3i_ev_t *e = &b->pool[r];
-    unsigned c = e->cls - 1u, t = e->type;
+    unsigned c = dnp3i_ev_ci(e), t = dnp3i_ev_type(e);
     b->resume_ok = false;
     dnp3i_ev_list_unlink(b, dnp3i_class_chain(b), &b->class_list[c], r);
     if (b->typed)
@@ -233,8 +233,10 @@ __attribute__((always_inline)) static inline void detach(dnp3_event_buffer_t *b,
     }
     count_exit(b, c, t, why);
     if (t == DNP3_PT_OCTET_STRING) {
-        b->octet_next[e->value[0]] = b->octet_free;
-        b->octet_free = e->value[0];
+        uint32_t o;
+        memcpy(&o, e->value, sizeof o);
+        b->octet_next[o] = b->octet_free;
+        b->octet_free = o;
     }
 }
 
@@ -259,7 +261,7 @@ void dnp3i_ev_to_unwritten(dnp3_event_buffer_t *b, uint32_t r)
         dnp3i_ev_list_unlink(b, dnp3i_key_chain(b), &b->key_list[DNP3I_EV_KEY(e)], r);
         b->counters.returned++;
     }
-    b->class_busy[e->cls - 1u]--;
+    b->class_busy[dnp3i_ev_ci(e)]--;
     e->state = DNP3I_EV_UNWRITTEN;
     if (!dnp3i_ev_has_slot(e))
         return;
@@ -275,7 +277,7 @@ static uint32_t oldest_of_type(const dnp3_event_buffer_t *b, unsigned t)
     uint32_t best = DNP3I_NIL;
     for (unsigned c = 0; c < DNP3I_NCLASS; c++) {
         uint32_t r = b->class_list[c].head;
-        while (r != DNP3I_NIL && b->pool[r].type != t)
+        while (r != DNP3I_NIL && dnp3i_ev_type(&b->pool[r]) != t)
             r = dnp3i_lk(b, r, DNP3I_LK_CLASS + 1);
         if (r != DNP3I_NIL &&
             (best == DNP3I_NIL || dnp3i_ev_seq_before(b->pool[r].seq, b->pool[best].seq)))
@@ -344,17 +346,17 @@ static void store(dnp3_event_buffer_t *b, uint32_t r, const dnp3_event_t *ev, ui
     e->time_lo = (uint32_t)ev->time;
     e->time_hi = (uint16_t)(ev->time >> 32);
     e->variation = ev->variation;
-    e->flags = ev->flags;
+    /* Point events have no status, command events no flags: one byte. */
+    e->flags = ev->type < DNP3_PT_COUNT_ ? ev->flags : ev->status;
     e->ref = ev->type < DNP3_PT_COUNT_ ? slot : ev->index;
-    e->type = (uint8_t)ev->type;
-    e->cls = ev->event_class;
-    e->status = ev->status;
+    e->tc = (uint8_t)(((unsigned)ev->type & 15u) | ((ev->event_class - 1u) & 3u) << 4);
     e->state = DNP3I_EV_UNWRITTEN;
     if (ev->type == DNP3_PT_OCTET_STRING) {
         uint32_t o = b->octet_free;
         b->octet_free = b->octet_next[o];
-        e->value[0] = o;
-        e->value[1] = ev->value.octets.len;
+        uint32_t len = ev->value.octets.len;
+        memcpy(e->value, &o, sizeof o);
+        memcpy(e->value + 4, &len, sizeof len);
         memcpy(b->octets + (size_t)o * b->octet_size, ev->value.octets.data, ev->value.octets.len);
     } else {
         /* Every member but octets lies in the union's first 8 bytes. */

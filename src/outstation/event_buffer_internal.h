@@ -42,24 +42,28 @@ enum dnp3i_ev_state { DNP3I_EV_FREE = 0, DNP3I_EV_UNWRITTEN, DNP3I_EV_SELECTED, 
 #define DNP3I_EV_IS_WRITTEN(e) ((e)->state >= DNP3I_EV_WRITTEN)
 #define DNP3I_EV_KEY(e)        ((uint8_t)((e)->state - DNP3I_EV_WRITTEN))
 
-/* One event, 28 bytes (a per-association buffer holds hundreds): the
+/* One event, 26 bytes (a per-association buffer holds hundreds): the
  * value is the first 8 bytes of dnp3_point_value_t (every member but
  * octets fits there; an octet string keeps its slot and length instead),
  * the sequence number its low 32 bits (held events never span 2^31 of
  * them: see dnp3i_ev_seq_before), the time its 48 bits (11.9.4 DNP3TIME);
- * the index is computed from the point slot. */
-typedef struct dnp3i_ev {
-    uint32_t value[2]; /* value bits, or octet slot and length */
+ * the index is computed from the point slot. Packed to 2-byte alignment:
+ * the 32-bit members of every other record are not 4-byte aligned, which
+ * the compiler handles (plain loads on x86-64). */
+typedef struct __attribute__((packed, aligned(2))) dnp3i_ev {
+    uint8_t value[8]; /* value bits, or octet slot (4 bytes) and length */
     uint32_t seq;
     uint32_t ref; /* point events: the point slot; command events: the index */
     uint32_t time_lo;
     uint16_t time_hi;
-    uint8_t type, cls, variation, flags;
-    uint8_t status; /* command events: the control's status */
-    uint8_t state;  /* enum dnp3i_ev_state, or WRITTEN + key */
+    uint8_t tc; /* type (dnp3_point_type_t, bits 0-3) | class index (0..2) << 4 */
+    uint8_t variation;
+    uint8_t flags; /* point events: quality bits; command events: the control's status */
+    uint8_t state; /* enum dnp3i_ev_state, or WRITTEN + key */
 } dnp3i_ev_t;
 
-_Static_assert(sizeof(dnp3i_ev_t) == 28, "event record size");
+_Static_assert(sizeof(dnp3i_ev_t) == 26, "event record size");
+_Static_assert(DNP3_EV_TYPE_COUNT_ <= 16, "event kinds fit 4 bits");
 
 /* Held events span less than DNP3I_SEQ_SPAN sequence numbers: an event
  * that many behind the newest one is discarded as on overflow (checked
@@ -235,11 +239,22 @@ static inline void dnp3i_ev_list_unlink(dnp3_event_buffer_t *b, dnp3i_chain_t ch
         l->tail = prev;
 }
 
+/* An event's type and class index (class - 1). */
+static inline unsigned dnp3i_ev_type(const dnp3i_ev_t *e)
+{
+    return e->tc & 15u;
+}
+
+static inline unsigned dnp3i_ev_ci(const dnp3i_ev_t *e)
+{
+    return e->tc >> 4;
+}
+
 /* Point events: their point's slot in `latest`; command events have none
  * (they are always kept in mode ALL, so nothing supersedes them). */
 static inline bool dnp3i_ev_has_slot(const dnp3i_ev_t *e)
 {
-    return e->type < DNP3_PT_COUNT_;
+    return (e->tc & 15u) < DNP3_PT_COUNT_;
 }
 
 /* Take event r out of the buffer for the given reason (counted). */

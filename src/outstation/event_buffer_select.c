@@ -19,8 +19,8 @@ typedef struct cursor {
 
 static bool wanted(const dnp3i_ev_t *e, uint8_t class_mask, uint16_t type_mask)
 {
-    return e->state == DNP3I_EV_UNWRITTEN && ((class_mask >> (e->cls - 1u)) & 1u) &&
-           ((type_mask >> e->type) & 1u);
+    return e->state == DNP3I_EV_UNWRITTEN && ((class_mask >> dnp3i_ev_ci(e)) & 1u) &&
+           ((type_mask >> dnp3i_ev_type(e)) & 1u);
 }
 
 /* Advance to the first wanted event at or after c->r. */
@@ -48,7 +48,7 @@ static void mark_selected(dnp3_event_buffer_t *b, uint32_t r)
     dnp3i_ev_t *e = &b->pool[r];
     e->state = DNP3I_EV_SELECTED;
     sel_put(b, b->sel_count++, r);
-    b->class_busy[e->cls - 1u]++;
+    b->class_busy[dnp3i_ev_ci(e)]++;
     if (dnp3i_ev_has_slot(e) && dnp3i_ev_get(b, b->latest, e->ref) == r)
         dnp3i_ev_set(b, b->latest, e->ref, DNP3I_NIL);
 }
@@ -195,16 +195,19 @@ int dnp3_event_buffer_selected(const dnp3_event_buffer_t *b, uint32_t i, dnp3_ev
     memset(out, 0, sizeof *out);
     /* The full number: the newest offered, less how far behind it is. */
     out->seq = b->last_seq - (uint32_t)((uint32_t)b->last_seq - e->seq);
-    out->type = (dnp3_point_type_t)e->type;
-    out->index = dnp3i_ev_has_slot(e) ? e->ref - b->slot_base[e->type] : e->ref;
-    out->event_class = e->cls;
+    out->type = (dnp3_point_type_t)dnp3i_ev_type(e);
+    out->index = dnp3i_ev_has_slot(e) ? e->ref - b->slot_base[dnp3i_ev_type(e)] : e->ref;
+    out->event_class = (uint8_t)(dnp3i_ev_ci(e) + 1u);
     out->variation = e->variation;
-    out->flags = e->flags;
+    out->flags = dnp3i_ev_has_slot(e) ? e->flags : 0;
+    out->status = dnp3i_ev_has_slot(e) ? 0 : e->flags;
     out->time = (uint64_t)e->time_hi << 32 | e->time_lo;
-    out->status = e->status;
     if (out->type == DNP3_PT_OCTET_STRING) {
-        out->value.octets.data = b->octets + (size_t)e->value[0] * b->octet_size;
-        out->value.octets.len = (uint8_t)e->value[1];
+        uint32_t o, len;
+        memcpy(&o, e->value, sizeof o);
+        memcpy(&len, e->value + 4, sizeof len);
+        out->value.octets.data = b->octets + (size_t)o * b->octet_size;
+        out->value.octets.len = (uint8_t)len;
     } else {
         memcpy(&out->value, e->value, sizeof e->value);
     }
