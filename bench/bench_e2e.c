@@ -18,7 +18,9 @@
  *   BENCH e2e.cpu_per_event_master ...
  * Options: --quick (shorter runs, fewer steps), --no-ref, --only unsol|poll,
  * --seconds S (generation time of one run), --rate R (one run at R, no
- * search), --verbose (every run). Internal: --role outstation|master. */
+ * search), --verbose (every run, with the integrity polls the master made
+ * after start-up: IIN2.3 asks for one). BENCH_E2E_NO_INTEGRITY_ON_OVERFLOW=1
+ * turns that reaction off. Internal: --role outstation|master. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -68,6 +70,7 @@ typedef struct run_result {
     uint64_t received; /* distinct sequence numbers at the master */
     uint64_t dups;
     uint64_t discarded;   /* lost to overflow at the outstation (ours) */
+    uint64_t integrity;   /* integrity polls the master made after start-up (ours; IIN2.3) */
     bool overflow;        /* IIN2.3 seen by the master */
     double delivered;     /* received / (last - first event at the master) */
     pid_t os_pid;         /* ours: the outstation process */
@@ -277,6 +280,7 @@ typedef struct m_ctx {
     uint64_t stamped; /* distinct at the last time stamp */
     double t_first, t_last;
     bool overflow, ready;
+    uint64_t integrity; /* integrity polls done after start-up (IIN2.3 asks for one) */
     int out_fd;
 } m_ctx_t;
 
@@ -328,6 +332,8 @@ static void m_task_done(void *ctx, const dnp3_task_result_t *r)
 {
     m_ctx_t *c = ctx;
     dnp3_task_kind_t want = c->p.unsol ? DNP3_TASK_ENABLE_UNSOL : DNP3_TASK_INTEGRITY;
+    if (c->ready && r->kind == DNP3_TASK_INTEGRITY)
+        c->integrity++;
     if (!c->ready && r->kind == want && r->result == DNP3_MASTER_SUCCESS) {
         c->ready = true;
         if (write(c->out_fd, "R", 1) != 1)
@@ -346,6 +352,11 @@ static dnp3_master_assoc_t *make_assoc(m_ctx_t *c)
         mc.class_period_ms[0] = POLL_MS;
     }
     mc.confirm_first = true; /* the confirm before the callbacks */
+    /* BENCH_E2E_NO_INTEGRITY_ON_OVERFLOW=1: no integrity poll on IIN2.3
+     * (to weigh what those polls cost under overload). */
+    const char *noi = getenv("BENCH_E2E_NO_INTEGRITY_ON_OVERFLOW");
+    if (noi && noi[0] == '1')
+        mc.integrity_on_overflow = false;
     mc.comm_lost_max_points = POINTS;
     mc.log_level = DNP3_LOG_WARN;
     dnp3_master_callbacks_t cb = {0};
@@ -386,8 +397,9 @@ static int master_main(const run_params_t *p, uint16_t port, uint64_t expected, 
     dnp3_master_channel_free(ch);
     dnp3_master_assoc_free(a);
     free(c.seen);
-    dprintf(out_fd, "X%llu %llu %d %.6f %.6f\n", (unsigned long long)c.distinct,
-            (unsigned long long)c.dups, c.overflow, c.t_first, c.t_last);
+    dprintf(out_fd, "X%llu %llu %d %.6f %.6f %llu\n", (unsigned long long)c.distinct,
+            (unsigned long long)c.dups, c.overflow, c.t_first, c.t_last,
+            (unsigned long long)c.integrity);
     return 0;
 }
 
@@ -538,12 +550,13 @@ static run_result_t run_ours(const run_params_t *p)
         struct pollfd pf = {m_out, POLLIN, 0};
         if (poll(&pf, 1, 300) <= 0) /* not all came: stop it */
             kill(mpid, SIGTERM);
-        unsigned long long d = 0, dup = 0;
+        unsigned long long d = 0, dup = 0, integ = 0;
         int ov = 0;
         double t0 = 0, t1 = 0;
         if (read_line(m_out, line, sizeof line, 3.0) < 0 ||
-            sscanf(line, "X%llu %llu %d %lf %lf", &d, &dup, &ov, &t0, &t1) != 5)
+            sscanf(line, "X%llu %llu %d %lf %lf %llu", &d, &dup, &ov, &t0, &t1, &integ) != 6)
             r.ok = false;
+        r.integrity = integ;
         r.received = d;
         r.dups = dup;
         r.overflow = ov != 0;
@@ -745,11 +758,12 @@ static run_result_t one_run(runner_t run, const char *who, run_params_t p, const
     if (o->verbose)
         fprintf(stderr,
                 "  %-10s %-5s g32v%d offered %9.0f/s: generated %llu received %llu dups %llu "
-                "discarded %llu overflow %d delivered %.0f/s cpu os %.3fs m %.3fs -> %s\n",
+                "discarded %llu overflow %d integrity polls %llu delivered %.0f/s cpu os %.3fs m "
+                "%.3fs -> %s\n",
                 who, p.unsol ? "unsol" : "poll", p.evar, p.rate, (unsigned long long)r.generated,
                 (unsigned long long)r.received, (unsigned long long)r.dups,
-                (unsigned long long)r.discarded, r.overflow, r.delivered, r.cpu_os, r.cpu_m,
-                passed(&r) ? "pass" : "FAIL");
+                (unsigned long long)r.discarded, r.overflow, (unsigned long long)r.integrity,
+                r.delivered, r.cpu_os, r.cpu_m, passed(&r) ? "pass" : "FAIL");
     return r;
 }
 

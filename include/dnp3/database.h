@@ -341,12 +341,24 @@ typedef struct dnp3_event_buffer_config {
  * points' own event modes (every_change false). */
 DNP3_API void dnp3_event_buffer_config_default(dnp3_event_buffer_config_t *cfg);
 
+/* Most events one buffer holds (the sum of class capacities, lowered to
+ * the sum of type capacities when every type has one). */
+#define DNP3_EVENT_BUFFER_MAX_EVENTS (1u << 28)
+
 /* Create a buffer and attach it to db: from then on every event db makes is
- * offered to it. Memory (dnp3_event_buffer_memory): about 0.5 KB + 64
+ * offered to it. Memory (dnp3_event_buffer_memory): about 1.5 KB, plus 36
  * bytes per event of capacity (the sum of class capacities, lowered to the
- * sum of type capacities when every type has one), 4 bytes per point of
- * db, octet_string_size + 4 bytes per octet string event. Errors: DNP3_E_INVALID_ARG (NULL
- * argument, unknown policy), DNP3_E_STATE (a batch is open on db), DNP3_E_NOMEM. */
+ * sum of type capacities when every type has one; 4 more when some point
+ * type has a capacity of its own) and 2 bytes per point of db; above 65,534
+ * events those entries are twice as wide (46 bytes per event, 54 with
+ * point type capacities, and 4 per point); when db has octet string
+ * points, octet_string_size + 4 bytes per event of capacity (of the octet
+ * type's capacity when it has one). An event held while 2^30 - 2^20 newer
+ * events were made is discarded as on overflow (a class never read): held
+ * events are ordered by 32-bit sequence differences. Errors:
+ * DNP3_E_INVALID_ARG (NULL argument, unknown policy), DNP3_E_CAPACITY (more
+ * than DNP3_EVENT_BUFFER_MAX_EVENTS events), DNP3_E_STATE (a batch is open
+ * on db), DNP3_E_NOMEM. */
 DNP3_API int dnp3_event_buffer_new(dnp3_db_t *db, const dnp3_event_buffer_config_t *cfg,
                                    dnp3_event_buffer_t **out);
 /* The bytes dnp3_event_buffer_new allocated for b (not the allocator's own
@@ -385,7 +397,9 @@ struct dnp3_event {
  * classes, so indices given by dnp3_event_buffer_selected are valid only
  * until the next select. Returns the number added. Cost: O(added + events
  * skipped on the walked lists (written or selected ones, or of another
- * type/class) + selection size when adding to an earlier selection).
+ * type/class; a selection by type walks the class lists unless some point
+ * type has a capacity of its own) + selection size when adding to an
+ * earlier selection).
  * Errors: DNP3_E_INVALID_ARG (NULL). */
 DNP3_API int dnp3_event_buffer_select(dnp3_event_buffer_t *b, uint8_t class_mask,
                                       uint16_t type_mask, uint32_t max);

@@ -37,6 +37,7 @@ extern "C" {
     X(DNP3_E_FORMAT, -6, "malformed input")                                                        \
     X(DNP3_E_NOMEM, -7, "out of memory")                                                           \
     X(DNP3_E_STATE, -8, "call not valid in the object's current state")                            \
+    X(DNP3_E_CAPACITY, -9, "capacity above the supported maximum")                                 \
     /* link layer (IEEE 1815-2012 clause 9) */                                                     \
     X(DNP3_E_LINK_START, -10, "link: bytes before a 0x05 0x64 start sequence")                     \
     X(DNP3_E_LINK_LENGTH, -11, "link: LENGTH field below 5")                                       \

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "outstation/database_internal.h"
+#include "outstation/event_buffer_internal.h"
 
 #define QUALITY_MASK 0x7Fu /* bit 7 is the state bit of g1/g10 (g3: 7..6): kept in the value */
 
@@ -34,7 +34,7 @@ static uint64_t emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
     p->reported = p->value;
     db->counters.events[type]++;
     uint32_t slot = db->base[type] + index;
-    for (dnp3_event_buffer_t *b = db->buffers; b; b = dnp3i_event_buffer_next(b))
+    for (dnp3_event_buffer_t *b = db->buffers; b; b = b->next_attached)
         dnp3i_event_buffer_offer(b, &ev, slot, (dnp3_event_mode_t)p->cfg.event_mode);
     return 1;
 }
@@ -43,6 +43,9 @@ static uint64_t emit(dnp3_db_t *db, dnp3_point_type_t type, uint32_t index)
  * identity (a move to or from NaN is a change, NaN to NaN is not). */
 static bool analog_exceeds(double now, double ref, double deadband)
 {
+    double d = now - ref;
+    if (isfinite(d)) /* both finite: the usual case, one subtraction */
+        return fabs(d) > deadband;
     if (isnan(now) || isnan(ref))
         return isnan(now) != isnan(ref);
     if (isinf(now) || isinf(ref))

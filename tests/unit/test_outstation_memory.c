@@ -26,12 +26,17 @@ static dnp3_db_t *analog_db(uint32_t n)
     return db;
 }
 
-/* Per event of capacity: its record, its selection entry, its merge
- * scratch entry. */
-#define PER_EVENT (sizeof(dnp3i_ev_t) + 4 + 4)
+/* Per event of capacity (up to 65,534: 16-bit entries): its record, its
+ * class and key links, its selection entry; its type links only when some
+ * point type has a capacity. */
+#define PER_EVENT  (sizeof(dnp3i_ev_t) + 4 * 2 + 2)
+#define TYPE_LINKS (2 * 2)
+
+/* x86-64: the buffer record, 300 * 36, 101 latest entries. */
+#define EB_X86_64 (1560 + 10800 + 202)
 
 /* 100 events per class: 300 records; 100 points and the command slot;
- * no octet string points: one octet slot (255 bytes and its link). */
+ * no octet string points: no octet store. */
 static void event_buffer_defaults(void **state)
 {
     (void)state;
@@ -40,20 +45,35 @@ static void event_buffer_defaults(void **state)
     dnp3_event_buffer_config_default(&bc);
     dnp3_event_buffer_t *b = NULL;
     assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
-    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4;
+    size_t expect = sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2;
     assert_int_equal(dnp3_event_buffer_memory(b), expect);
-    if (sizeof(void *) == 8) {
-        assert_int_equal(sizeof(dnp3i_ev_t), 56);
-        assert_int_equal(300 * PER_EVENT, 19200);
-    }
+    assert_int_equal(sizeof(dnp3i_ev_t), 26);
+    assert_int_equal(300 * PER_EVENT, 10800);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_event_buffer_memory(b), EB_X86_64);
     dnp3_event_buffer_free(b);
     /* Every type limited to 10: 100 records, below the classes' 300. */
     for (unsigned t = 0; t < DNP3_EV_TYPE_COUNT_; t++)
         bc.type_capacity[t] = 10;
     assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
-    assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT);
+    assert_int_equal(dnp3_event_buffer_memory(b), expect - 200 * PER_EVENT + 100 * TYPE_LINKS);
     dnp3_event_buffer_free(b);
     assert_int_equal(dnp3_event_buffer_memory(NULL), 0);
+    dnp3_db_free(db);
+
+    /* With octet string points: an octet store of octet_string_size bytes
+     * and a free-list link per record (the octet type has no limit). */
+    dnp3_db_config_t cfg;
+    dnp3_db_config_default(&cfg);
+    cfg.count[DNP3_PT_ANALOG] = 100;
+    cfg.count[DNP3_PT_OCTET_STRING] = 2;
+    cfg.octet_string_size = 16;
+    assert_int_equal(dnp3_db_new(&cfg, &db), 0);
+    dnp3_event_buffer_config_default(&bc);
+    assert_int_equal(dnp3_event_buffer_new(db, &bc, &b), 0);
+    assert_int_equal(dnp3_event_buffer_memory(b),
+                     sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 103 * 2 + 300 * (16 + 4));
+    dnp3_event_buffer_free(b);
     dnp3_db_free(db);
 }
 
@@ -74,14 +94,17 @@ static void outstation_defaults(void **state)
     dnp3_outstation_t *o = NULL;
     assert_int_equal(dnp3_outstation_new(&cfg, db, NULL, NULL, &o), 0);
     size_t eb = dnp3_event_buffer_memory(dnp3_outstation_event_buffer(o));
-    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 4 + 255 + 4);
+    /* command_event_capacity limits only the command kinds: no type links. */
+    assert_int_equal(eb, sizeof(struct dnp3_event_buffer) + 300 * PER_EVENT + 101 * 2);
     assert_int_equal(dnp3_outstation_memory(o), sizeof(struct dnp3_outstation) + 36 + 2048 + eb);
     /* x86-64, the session's own part: 1,856 + 36 + 2,048 (was 3,128 +
-     * 2,048 of request copy + 2 x 2,048 of response buffers = 9,272). */
+     * 2,048 of request copy + 2 x 2,048 of response buffers = 9,272); the
+     * event buffer 1,560 + 10,800 + 202 (was 21,759). */
     if (sizeof(void *) == 8) {
         assert_int_equal(sizeof(struct dnp3_outstation), 1856);
         assert_int_equal(sizeof(dnp3i_item_t), 24);
         assert_int_equal(dnp3_outstation_memory(o) - eb, 3940);
+        assert_int_equal(dnp3_outstation_memory(o), 16502);
     }
     /* The counters are the defined codes and statuses only. */
     assert_int_equal(sizeof(dnp3i_os_counters_t), (38 + 22 + 18) * 8);
