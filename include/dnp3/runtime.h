@@ -308,7 +308,11 @@ DNP3_API int dnp3_runtime_stop(dnp3_runtime_t *rt);
 /* Run fn(arg) on the loop thread soon (FIFO order). Callable from any
  * thread. Returns 0, DNP3_E_INVALID_ARG, DNP3_E_QUEUE_FULL (post_queue_size
  * closures pending; try again) or DNP3_E_STOPPED (the loop has finished;
- * fn will never run). Closures posted before the stop completes run. */
+ * fn will never run). Closures posted before the stop completes run.
+ * Each turn of the loop runs the closures queued when it woke; one posted
+ * meanwhile (also by a closure, to itself) waits for the next turn, after
+ * the connections were served: feeding a database in slices that re-post
+ * themselves keeps confirms and requests answered between the slices. */
 DNP3_API int dnp3_runtime_post(dnp3_runtime_t *rt, void (*fn)(void *arg), void *arg);
 
 /* Most signals dnp3_runtime_on_signal() watches (stop_on_signals uses 2). */

@@ -219,15 +219,16 @@ int dnp3_runtime_post(dnp3_runtime_t *rt, void (*fn)(void *arg), void *arg)
     return rc;
 }
 
-/* Run queued closures one at a time, the lock released around each call
- * (a closure may post again). */
-static void drain_posts(dnp3_runtime_t *rt)
+/* Run at most `limit` queued closures (SIZE_MAX: until the queue is
+ * empty), one at a time, the lock released around each call (a closure may
+ * post again). Returns whether closures are still queued. */
+static bool drain_posts(dnp3_runtime_t *rt, size_t limit)
 {
-    for (;;) {
+    for (; limit > 0; limit--) {
         uv_mutex_lock(&rt->post_lock);
         if (rt->post_count == 0) {
             uv_mutex_unlock(&rt->post_lock);
-            return;
+            return false;
         }
         dnp3i_post_t p = rt->posts[rt->post_head];
         rt->post_head = (rt->post_head + 1) % rt->cfg.post_queue_size;
@@ -236,11 +237,24 @@ static void drain_posts(dnp3_runtime_t *rt)
         rt->activity++;
         p.fn(p.arg);
     }
+    uv_mutex_lock(&rt->post_lock);
+    bool more = rt->post_count > 0;
+    uv_mutex_unlock(&rt->post_lock);
+    return more;
 }
 
+/* Only the closures queued when the loop woke run now: one that posts
+ * itself again (an application feeding its database in slices) runs again
+ * after the loop has polled its connections, so it cannot keep a confirm
+ * or a request waiting for as long as it has work. */
 static void on_post_async(uv_async_t *h)
 {
-    drain_posts(h->data);
+    dnp3_runtime_t *rt = h->data;
+    uv_mutex_lock(&rt->post_lock);
+    size_t queued = rt->post_count;
+    uv_mutex_unlock(&rt->post_lock);
+    if (drain_posts(rt, queued))
+        uv_async_send(&rt->post_async);
 }
 
 static void on_summary_timer(uv_timer_t *h)
@@ -339,7 +353,7 @@ static void begin_stop(dnp3_runtime_t *rt)
     uv_mutex_lock(&rt->post_lock);
     rt->post_closed = true;
     uv_mutex_unlock(&rt->post_lock);
-    drain_posts(rt);
+    drain_posts(rt, SIZE_MAX);
     uv_close((uv_handle_t *)&rt->post_async, NULL);
     uv_close((uv_handle_t *)&rt->stop_async, NULL);
 }

@@ -1318,6 +1318,38 @@ static void test_post_from_thread(void **state)
     assert_int_equal(dnp3_runtime_run(T.rt), DNP3_E_STATE);
 }
 
+/* A closure that posts itself again runs once per turn of the loop, not
+ * in a loop of its own: the connections are served between its runs (an
+ * application feeding its database in slices must not hold a confirm for
+ * as long as it has work). Before, the echo never completed: the drain of
+ * the post queue ran the closure forever. */
+static int self_posts;
+
+static void self_posting(void *arg)
+{
+    (void)arg;
+    self_posts++;
+    dnp3_runtime_post(T.rt, self_posting, NULL); /* DNP3_E_STOPPED once stopped */
+}
+
+static void test_self_posting_closure_does_not_starve_io(void **state)
+{
+    (void)state;
+    rt_new(NULL);
+    fake_t tmpl = {.reply_after = 11, .chunk = 5};
+    T.server_template = &tmpl;
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    echo_client = client_add("127.0.0.1", port, 1000, 1000);
+    queue_out(echo_client, "hello world", 11);
+    T.check = check_echo;
+    self_posts = 0;
+    assert_int_equal(dnp3_runtime_post(T.rt, self_posting, NULL), 0);
+    run();
+    assert_memory_equal(echo_client->in, "HELLO WORLD", 11);
+    /* it ran on every turn meanwhile, and once more at the stop */
+    assert_true(self_posts > 2);
+}
+
 static atomic_bool all_open;
 
 static void check_all_open(void)
@@ -2043,6 +2075,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timer_deadline_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_from_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_self_posting_closure_does_not_starve_io, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_linger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_reset, setup, teardown),
