@@ -48,16 +48,26 @@ static bool config_ok(const dnp3_channel_config_t *cfg)
            cfg->n_local <= DNP3_CHANNEL_MAX_LOCAL;
 }
 
-/* The session block with the tx fragment buffer as its tail. */
+/* The session block with the tx fragment buffer as its tail (none with a
+ * pool: fragments are framed from the caller's bytes or a pool buffer). */
 static int session_alloc(dnp3_channel_t *ch)
 {
-    size_t n = sizeof *ch->ses + ch->cfg.tx_fragment_max;
+    size_t n = sizeof *ch->ses + (ch->pool ? 0 : ch->cfg.tx_fragment_max);
     ch->ses = calloc(1, n);
     if (!ch->ses)
         return DNP3_E_NOMEM;
-    ch->ses->tx.apdu = (uint8_t *)(ch->ses + 1);
+    ch->ses->tx.own = ch->pool ? NULL : (uint8_t *)(ch->ses + 1);
     ch->memory += n;
     return DNP3_OK;
+}
+
+/* The configured pool, when it can serve this channel. */
+static dnp3_fragment_pool_t *usable_pool(const dnp3_channel_config_t *cfg)
+{
+    if (!cfg->pool || cfg->mode != DNP3_CHANNEL_MODE_SESSION)
+        return NULL;
+    size_t size = dnp3i_fragment_pool_size(cfg->pool);
+    return size >= cfg->rx_fragment_max && size >= cfg->tx_fragment_max ? cfg->pool : NULL;
 }
 
 dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
@@ -80,6 +90,9 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->ev_cap = ev_cap;
     ch->events = session ? (ch_event_t *)(ch + 1) : ch->evq;
     ch->memory = size;
+    ch->pool = usable_pool(cfg);
+    if (ch->pool)
+        dnp3i_fragment_pool_use(ch->pool);
     dnp3_link_parser_init(&ch->parser, cfg->policy);
     if (session && session_alloc(ch) != 0)
         goto fail;
@@ -100,7 +113,11 @@ void dnp3_channel_free(dnp3_channel_t *ch)
     if (!ch)
         return;
     dnp3i_channel_slots_free(ch);
+    if (ch->ses)
+        dnp3i_channel_tx_end(ch);
     free(ch->ses);
+    if (ch->pool)
+        dnp3i_fragment_pool_unuse(ch->pool);
     free(ch);
 }
 
@@ -120,7 +137,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
     if (ch->ses) {
         ch->ses->rp_head = ch->ses->rp_count = 0;
         dnp3i_channel_primary_forget(ch);
-        ch->ses->tx.kind = CH_TX_NONE;
+        dnp3i_channel_tx_end(ch);
         ch->ses->tx.seq = 0;
     }
 }

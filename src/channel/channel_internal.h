@@ -36,6 +36,9 @@ typedef struct ch_slot {
     /* Primary station: we reset the peer's link, FCB we send next. */
     bool pri_reset;
     bool pri_fcb;
+    /* Pool channel: the fragment in progress found no pool buffer; its
+     * later segments are dropped (DNP3_E_TP_POOL_EMPTY) up to its FIN. */
+    bool starved;
     dnp3_timestamp_t last_rx; /* last frame heard from remote (keep-alive) */
 } ch_slot_t;
 
@@ -71,7 +74,9 @@ typedef struct ch_tx {
     uint16_t dst;
     uint8_t seq; /* transport sequence number of the next segment (one per channel) */
     dnp3_tp_segmenter_t seg;
-    uint8_t *apdu; /* tx_fragment_max bytes */
+    uint8_t *own;      /* the channel's own buffer (tx_fragment_max bytes); NULL with a pool */
+    uint8_t *pool_buf; /* a pool buffer held for the fragment being sent, else NULL */
+    bool borrowed;     /* seg reads the caller's bytes: all framed by the next take_output */
 } ch_tx_t;
 
 /* What only a station sends and waits for: allocated in SESSION mode only
@@ -81,7 +86,7 @@ typedef struct ch_session {
     unsigned rp_head;
     unsigned rp_count;
 
-    ch_tx_t tx; /* tx.apdu: tx_fragment_max bytes after this struct */
+    ch_tx_t tx; /* tx.own: tx_fragment_max bytes after this struct (no pool) */
     ch_primary_t pri;
 } ch_session_t;
 
@@ -139,8 +144,10 @@ struct dnp3_channel {
     ch_event_t *events;
     ch_event_t evq[CH_EVENT_QUEUE_MONITOR];
     dnp3_link_parser_t parser;
-    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
-    ch_session_t *ses;        /* SESSION mode only, else NULL */
+    uint64_t reset_discarded;   /* bytes the parser held at dnp3_channel_reset */
+    ch_session_t *ses;          /* SESSION mode only, else NULL */
+    dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
+    bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
     dnp3_channel_config_t cfg;
 
     dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
@@ -220,6 +227,18 @@ static inline bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *e
     return true;
 }
 
+/* pool.c */
+size_t dnp3i_fragment_pool_size(const dnp3_fragment_pool_t *pool);
+size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool);
+/* A free buffer (dnp3i_fragment_pool_size bytes), or NULL (counted). */
+uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool);
+/* Gives buf back (NULL: nothing). */
+void dnp3i_fragment_pool_give(dnp3_fragment_pool_t *pool, uint8_t *buf);
+/* A channel starts / stops using the pool: it lives until its creator
+ * freed it and its last channel is gone. */
+void dnp3i_fragment_pool_use(dnp3_fragment_pool_t *pool);
+void dnp3i_fragment_pool_unuse(dnp3_fragment_pool_t *pool);
+
 /* channel.c */
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch);
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
@@ -227,10 +246,36 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
  * else nothing changes): the mux answers for the addresses of the sessions
  * attached to it. Slots of an address dropped stay until the next reset. */
 void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
-/* The channel's own fragment buffer (tx_fragment_max bytes; SESSION mode),
- * free while dnp3_channel_can_send: a fragment written there and handed to
- * dnp3_channel_send is not copied (the mux needs no buffer of its own). */
+/* A buffer for the next fragment to send (tx_fragment_max bytes; SESSION
+ * mode, while dnp3_channel_can_send): the channel's own, or with a pool a
+ * pool buffer now held by the channel (NULL when none is free; give it back
+ * with dnp3i_channel_tx_unused if no fragment comes). A fragment written
+ * there and handed to dnp3_channel_send is not copied. */
 uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch);
+void dnp3i_channel_tx_unused(dnp3_channel_t *ch);
+/* True when the channel keeps no fragment buffers of its own. */
+bool dnp3i_channel_pooled(const dnp3_channel_t *ch);
+/* Buffers in the channel's pool (0: none). */
+size_t dnp3i_channel_pool_buffers(const dnp3_channel_t *ch);
+/* dnp3_channel_send of unconfirmed user data without a copy: apdu is read
+ * by the next dnp3_channel_take_output, which the caller must make at once
+ * with room for every frame (dnp3i_channel_framed_size) plus any queued
+ * link frames (DNP3_LINK_MAX_FRAME + the replies, dnp3i_channel_out_slack),
+ * in a region not overlapping apdu. Same errors as dnp3_channel_send. */
+int dnp3i_channel_send_borrowed(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src,
+                                uint16_t dst, const uint8_t *apdu, size_t len);
+/* Bytes of the frames carrying a fragment of len bytes. */
+size_t dnp3i_channel_framed_size(size_t len);
+/* Most bytes of link frames (replies, a primary request) that take_output
+ * may write before the user data. */
+size_t dnp3i_channel_out_slack(void);
+/* The fragment being sent is done, failed or dropped: no fragment any more,
+ * its pool buffer given back. */
+void dnp3i_channel_tx_end(dnp3_channel_t *ch);
+/* Pool channel: gives back the reassembly buffers of slots with no
+ * fragment in progress (a FRAGMENT event's data stays valid until then:
+ * done before the parser is fed again). */
+void dnp3i_channel_rx_release(dnp3_channel_t *ch);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 
 /* slots.c */

@@ -5,6 +5,7 @@
  * keep-alive closes the connection. */
 #include <stdio.h>
 
+#include "channel/channel_internal.h"
 #include "mux_internal.h"
 
 static void to_session(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now,
@@ -138,6 +139,17 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
     case DNP3_CHANNEL_EV_SEND_FAILED:
         if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
             dnp3i_mux_tx_result(mux, now, false);
+        return 0;
+    case DNP3_CHANNEL_EV_TP_DROP:
+        /* Every other transport drop is the peer's doing and only counted;
+         * this one is ours: the pool shared by the connections is too small
+         * for the fragments in progress. Said once per fragment (its FIR). */
+        if (ev->reason == DNP3_E_TP_POOL_EMPTY && ev->frame.user_len > 0 &&
+            (ev->frame.user[0] & DNP3_TP_FIR))
+            dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                          "fragment from %u for %u dropped: no reassembly buffer free in the "
+                          "fragment pool (%zu buffers, all in use)",
+                          ev->src, ev->dst, dnp3i_channel_pool_buffers(mux->ch));
         return 0;
     case DNP3_CHANNEL_EV_SLOT_FULL:
         dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "frame from %u for %u dropped: no free peer slot",

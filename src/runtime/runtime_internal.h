@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <uv.h>
 
+#include "dnp3/channel.h"
 #include "dnp3/pcap.h"
 #include "dnp3/runtime.h"
 #include "runtime/pcap_internal.h"
@@ -121,6 +122,8 @@ struct dnp3_runtime {
      * a connection woken meanwhile waits in wbuf_deferred. */
     uint8_t *wbuf;
     bool wbuf_busy;
+    /* Fragment buffers of the connections' channels (fragment_pool_*). */
+    dnp3_fragment_pool_t *frag_pool;
     dnp3_conn_t *wbuf_deferred;
     /* Backlog chunks of write_buffer_size bytes, allocated when first
      * needed, up to write_backlog_max bytes in all, and reused (free list

@@ -103,22 +103,58 @@ static void mux_record_table_channel(void **state)
     /* One peer slot: the channel has max_peers >= max_sessions. */
     assert_int_equal(ch, sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
                              sizeof(ch_session_t) + 2048 + sizeof(ch_slot_t) + 2048);
-    /* 7,568: 8 bytes are the slow-peer guard's partial-frame offset;
-     * 7,928 while the mux record held its own copy of the channel's
-     * counters (368 bytes, now asked from the channel when read). */
+    /* 7,624 without a pool (7,568 before the pool's fields; 7,928 while
+     * the mux record held its own copy of the channel's counters). */
     if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_mux_memory(mux), 7568);
+        assert_int_equal(dnp3_mux_memory(mux), 7624);
     dnp3_mux_free(mux);
     assert_int_equal(dnp3_mux_memory(NULL), 0);
+}
+
+/* A mux whose channel takes its fragment buffers from a pool: neither the
+ * reassembly buffer nor the fragment being sent is its own. */
+static void mux_with_pool(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(4, 2048, NULL);
+    assert_non_null(pool);
+    dnp3_mux_config_t cfg;
+    dnp3_mux_config_default(&cfg);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.pool = pool;
+    cfg.max_sessions = 1;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    size_t ch = dnp3_channel_memory(dnp3_mux_channel(mux));
+    assert_int_equal(ch, sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
+                             sizeof(ch_session_t) + sizeof(ch_slot_t));
+    assert_int_equal(dnp3_mux_memory(mux), sizeof(struct dnp3_mux) + sizeof(mux_slot_t) + ch);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_mux_memory(mux), 7624 - 2 * 2048);
+    /* The pool, once per runtime: per buffer its bytes and a free-list
+     * entry. */
+    dnp3_fragment_pool_t *five = dnp3_fragment_pool_new(5, 2048, NULL);
+    assert_int_equal(dnp3_fragment_pool_memory(five) - dnp3_fragment_pool_memory(pool),
+                     2048 + sizeof(void *));
+    dnp3_fragment_pool_free(five);
+    /* A pool whose buffers are too small for the channel's fragments is
+     * not used: the channel keeps its own. */
+    dnp3_mux_free(mux);
+    cfg.channel.rx_fragment_max = 4096;
+    mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_mux_memory(mux), 7624 + 2048);
+    dnp3_mux_free(mux);
+    dnp3_fragment_pool_free(pool);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(master_assoc_defaults),
-        cmocka_unit_test(master_assoc_sized_from_config),
-        cmocka_unit_test(channel_session),
-        cmocka_unit_test(mux_record_table_channel),
+        cmocka_unit_test(master_assoc_defaults), cmocka_unit_test(master_assoc_sized_from_config),
+        cmocka_unit_test(channel_session),       cmocka_unit_test(mux_record_table_channel),
+        cmocka_unit_test(mux_with_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
