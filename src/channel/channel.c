@@ -79,7 +79,7 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     e = DNP3_E_NOMEM;
     bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
     unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
-    size_t size = sizeof *ch + (session ? ev_cap * sizeof ch->events[0] : 0);
+    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0];
     ch = calloc(1, size);
     if (!ch)
         goto fail;
@@ -88,7 +88,7 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->report_frames = cfg->report_frames;
     ch->rx_max = cfg->rx_fragment_max;
     ch->ev_cap = ev_cap;
-    ch->events = session ? (ch_event_t *)(ch + 1) : ch->evq;
+    ch->events = (ch_event_t *)(ch + 1);
     ch->memory = size;
     ch->pool = usable_pool(cfg);
     if (ch->pool)

@@ -65,7 +65,17 @@ typedef struct ch_primary {
     dnp3_timestamp_t deadline; /* confirm timeout (NEVER until the frame is taken) */
     unsigned tries;            /* sends of the current frame so far */
     size_t frame_len;
-    uint8_t frame[DNP3_LINK_MAX_FRAME];
+    /* CH_PRI_DATA: the frame is written when taken (and again for a
+     * retry) from its segment, which stays in the fragment being sent
+     * until tx ends: header octet th, then user_len - 1 bytes at data.
+     * Other requests are the 10 bytes of frame[]. */
+    uint8_t control;
+    uint8_t th;
+    uint16_t dst;
+    uint16_t src;
+    size_t user_len;
+    const uint8_t *data;
+    uint8_t frame[DNP3_LINK_HEADER_SIZE];
 } ch_primary_t;
 
 typedef struct ch_tx {
@@ -139,10 +149,9 @@ struct dnp3_channel {
     size_t memory;        /* asked after every feed by a decoder counting its flows */
     ch_hot_counters_t hot;
     dnp3_link_frame_t frame; /* the frame the queued frame events are of */
-    /* ev_cap entries: MONITOR's in evq, next to the fields above; SESSION's
-     * (CH_EVENT_QUEUE) right after the struct. */
+    /* ev_cap entries, right after the struct (in the same allocation: a
+     * SESSION channel carries no MONITOR-sized queue besides its own). */
     ch_event_t *events;
-    ch_event_t evq[CH_EVENT_QUEUE_MONITOR];
     dnp3_link_parser_t parser;
     uint64_t reset_discarded;   /* bytes the parser held at dnp3_channel_reset */
     ch_session_t *ses;          /* SESSION mode only, else NULL */

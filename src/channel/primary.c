@@ -50,6 +50,8 @@ static void start_request(dnp3_channel_t *ch, ch_pri_state_t state, ch_slot_t *s
 static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
 {
     ch_primary_t *p = &ch->ses->pri;
+    const dnp3_tp_segmenter_t *g = &ch->ses->tx.seg;
+    const uint8_t *payload = g->apdu + g->pos; /* the segment's bytes, kept until tx ends */
     uint8_t seg[DNP3_TP_MAX_SEGMENT];
     int n = dnp3_tp_segmenter_next(&ch->ses->tx.seg, seg, sizeof seg);
     ch->ses->tx.seq = dnp3_tp_segmenter_next_seq(&ch->ses->tx.seg);
@@ -59,10 +61,14 @@ static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
     p->frame_pending = true;
     p->deadline = DNP3_TIMESTAMP_NEVER;
     p->tries = 0;
-    uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, s->pri_fcb, true,
-                                        DNP3_LINK_CONFIRMED_USER_DATA);
-    p->frame_len = (size_t)dnp3_link_frame_write(p->frame, sizeof p->frame, control, s->remote,
-                                                 s->local, seg, n > 0 ? (size_t)n : 0);
+    p->control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, s->pri_fcb, true,
+                                   DNP3_LINK_CONFIRMED_USER_DATA);
+    p->th = seg[0];
+    p->dst = s->remote;
+    p->src = s->local;
+    p->user_len = n > 0 ? (size_t)n : 0;
+    p->data = payload;
+    p->frame_len = dnp3_link_frame_size(p->user_len);
 }
 
 static void tx_done(dnp3_channel_t *ch)

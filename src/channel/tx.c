@@ -30,7 +30,16 @@ static size_t write_request(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_t *b
     ch_primary_t *p = &ch->ses->pri;
     if (!p->frame_pending || cap < p->frame_len)
         return 0;
-    memcpy(buf, p->frame, p->frame_len);
+    if (p->state == CH_PRI_DATA) {
+        uint8_t user[DNP3_TP_MAX_SEGMENT];
+        if (p->user_len > 0) {
+            user[0] = p->th;
+            memcpy(user + 1, p->data, p->user_len - 1);
+        }
+        dnp3_link_frame_write(buf, cap, p->control, p->dst, p->src, user, p->user_len);
+    } else {
+        memcpy(buf, p->frame, p->frame_len);
+    }
     p->frame_pending = false;
     if (p->tries++ > 0)
         ch->counters.retries++;
