@@ -164,6 +164,11 @@ void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n
     ch->cfg.n_local = n;
 }
 
+const dnp3_channel_config_t *dnp3i_channel_config(const dnp3_channel_t *ch)
+{
+    return &ch->cfg;
+}
+
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
 {
     return ch->cfg.role == DNP3_CHANNEL_ROLE_MASTER;
@@ -247,7 +252,11 @@ void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *ou
 {
     if (!ch || !out)
         return;
-    *out = ch->counters;
+    memset(out, 0, sizeof *out);
+    out->transport = ch->counters.transport;
+#define CH_COUNTER_COPY(name) out->name = ch->counters.name;
+    CH_COLD_COUNTERS(CH_COUNTER_COPY)
+#undef CH_COUNTER_COPY
     out->rx_frame_bytes = ch->hot.rx_frame_bytes;
     out->rx_user_data = ch->hot.rx_user_data;
     out->rx_link_control = ch->hot.rx_link_control;

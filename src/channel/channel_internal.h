@@ -129,6 +129,22 @@ typedef struct ch_hot_counters {
     uint64_t fragments_rx;
 } ch_hot_counters_t;
 
+/* dnp3_channel_counters_t without what others keep: the parser its link
+ * counters, the hot counters above their four (folded in when asked). */
+#define CH_COLD_COUNTERS(X)                                                                        \
+    X(foreign)                                                                                     \
+    X(ignored_direction) X(ignored_source) X(duplicates) X(ignored_not_reset) X(ignored_function)  \
+        X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes)        \
+            X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped) X(events_dropped)          \
+                X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts) X(send_failures)   \
+                    X(keepalives) X(keepalive_failures) X(pool_empty)
+typedef struct ch_counters {
+    dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
+#define CH_COUNTER_FIELD(name) uint64_t name;
+    CH_COLD_COUNTERS(CH_COUNTER_FIELD)
+#undef CH_COUNTER_FIELD
+} ch_counters_t;
+
 /* Fields in the order the receive path touches them: a decoder keeps one
  * channel per flow, and with thousands of flows each frame's cache misses
  * are what it costs. The hot fields, the frame and the event queue come
@@ -159,7 +175,7 @@ struct dnp3_channel {
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
     dnp3_channel_config_t cfg;
 
-    dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
+    ch_counters_t counters;
 };
 
 /* A cleared event of the given kind. Copied from a constant rather than
@@ -262,6 +278,8 @@ void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n
  * there and handed to dnp3_channel_send is not copied. */
 uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch);
 void dnp3i_channel_tx_unused(dnp3_channel_t *ch);
+/* The configuration the channel runs with (local[] as last set). */
+const dnp3_channel_config_t *dnp3i_channel_config(const dnp3_channel_t *ch);
 /* True when the channel keeps no fragment buffers of its own. */
 bool dnp3i_channel_pooled(const dnp3_channel_t *ch);
 /* Buffers in the channel's pool (0: none). */

@@ -69,7 +69,7 @@ static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
 {
     uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
     size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
-    bool outstation = mux->cfg.channel.role == DNP3_CHANNEL_ROLE_OUTSTATION;
+    bool outstation = dnp3i_channel_config(mux->ch)->role == DNP3_CHANNEL_ROLE_OUTSTATION;
     int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
     for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
         w += snprintf(buf + w, cap - (size_t)w, "%s %u", i ? "," : "", local[i]);
@@ -114,7 +114,7 @@ static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
     char why[128];
     snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->src,
-             mux->cfg.channel.confirm_retries);
+             dnp3i_channel_config(mux->ch)->confirm_retries);
     return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
 }
 

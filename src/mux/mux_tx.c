@@ -58,7 +58,7 @@ static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, const uint
  * buffer). */
 static uint8_t *fragment_space(dnp3_mux_t *mux, uint8_t *buf, size_t cap, size_t w, bool *borrowed)
 {
-    size_t max = mux->cfg.channel.tx_fragment_max;
+    size_t max = dnp3i_channel_config(mux->ch)->tx_fragment_max;
     *borrowed = false;
     if (!dnp3i_channel_pooled(mux->ch))
         return dnp3i_channel_tx_buffer(mux->ch);
@@ -78,7 +78,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
                           size_t w)
 {
     size_t n = mux->cfg.max_sessions;
-    size_t cap = mux->cfg.channel.tx_fragment_max;
+    size_t cap = dnp3i_channel_config(mux->ch)->tx_fragment_max;
     /* Called only while the channel can send: the session writes straight
      * into the space the fragment is framed from. */
     bool borrowed = false;
