@@ -93,8 +93,15 @@ typedef struct ch_tx {
 
 /* What only a station sends and waits for: allocated in SESSION mode only
  * (a MONITOR channel, one per captured flow, stays small). */
+/* A queued link reply: a frame without user data, written when taken. */
+typedef struct ch_reply {
+    uint8_t control;
+    uint16_t dst;
+    uint16_t src;
+} ch_reply_t;
+
 typedef struct ch_session {
-    uint8_t replies[CH_REPLY_QUEUE][DNP3_LINK_HEADER_SIZE];
+    ch_reply_t replies[CH_REPLY_QUEUE];
     unsigned rp_head;
     unsigned rp_count;
 
@@ -136,7 +143,8 @@ typedef struct ch_hot_counters {
 #define CH_COLD_COUNTERS(X)                                                                        \
     X(foreign)                                                                                     \
     X(ignored_direction)                                                                           \
-    X(ignored_source) X(duplicates) X(ignored_not_reset) X(ignored_function) X(ignored_broadcast)  \
+    X(ignored_source)                                                                              \
+    X(duplicates) X(ignored_not_reset) X(ignored_function) X(ignored_broadcast)                    \
         X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes) X(fragments_tx)             \
             X(frames_tx) X(bytes_tx) X(replies_dropped) X(events_dropped) X(peer_resets) X(nacks)  \
                 X(not_supported) X(retries) X(timeouts) X(send_failures) X(keepalives)             \

@@ -15,7 +15,8 @@ static size_t write_replies(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 {
     size_t w = 0;
     while (ch->ses->rp_count > 0 && cap - w >= DNP3_LINK_HEADER_SIZE) {
-        memcpy(buf + w, ch->ses->replies[ch->ses->rp_head], DNP3_LINK_HEADER_SIZE);
+        const ch_reply_t *r = &ch->ses->replies[ch->ses->rp_head];
+        dnp3_link_frame_write(buf + w, DNP3_LINK_HEADER_SIZE, r->control, r->dst, r->src, NULL, 0);
         ch->ses->rp_head = (ch->ses->rp_head + 1) % CH_REPLY_QUEUE;
         ch->ses->rp_count--;
         w += DNP3_LINK_HEADER_SIZE;
