@@ -165,7 +165,8 @@ DNP3_API void dnp3_channel_config_default(dnp3_channel_config_t *cfg);
 typedef struct dnp3_channel dnp3_channel_t;
 
 /* Allocates a channel and everything it will need in SESSION mode (slots,
- * reassembly buffers, the tx fragment buffer). Returns NULL when cfg is
+ * reassembly buffers, the tx fragment buffer; with a pool, no fragment
+ * buffer: see dnp3_fragment_pool_t). Returns NULL when cfg is
  * NULL or invalid (fragment sizes out of 249..65535, max_peers 0, n_local
  * 0 or above DNP3_CHANNEL_MAX_LOCAL in SESSION mode, confirm_timeout_ms 0)
  * or when memory is short; with err not NULL, *err says which:
@@ -302,7 +303,8 @@ DNP3_API dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch);
 /* ---- sending ------------------------------------------------------------------- */
 
 /* Sends one application fragment apdu[0..len) from local address src to dst:
- * copies it into the channel and segments it (clause 8); the frames come out
+ * copies it into the channel (its own buffer, or a pool buffer held until
+ * the fragment is out) and segments it (clause 8); the frames come out
  * of dnp3_channel_take_output(). Unconfirmed user data (the TCP norm) is
  * done when its last frame is taken; confirmed user data (9.2.6) resets the
  * peer's link first if needed, then waits for an ACK per frame, resending
