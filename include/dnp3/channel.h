@@ -105,6 +105,11 @@ typedef enum dnp3_channel_mode {
  *     sent it: confirmed user data (9.2.6), or a fragment handed to
  *     dnp3_channel_send() (the mux frames its sessions' fragments straight
  *     into the caller's output buffer), given back when it is out.
+ * The channels of a pool also share their frame parser's user-data buffer
+ * (250 bytes): an event's frame.user, and the data of a fragment that came
+ * in one segment, stay valid until any channel of the pool is next given
+ * bytes (not only the same channel, as without a pool); a mux hands every
+ * event out before it returns, so its sessions see no difference.
  * When none is free, a fragment being received is dropped: one
  * DNP3_CHANNEL_EV_TP_DROP with reason DNP3_E_TP_POOL_EMPTY for its first
  * segment (and for each later segment of it), counted in the channel's

@@ -79,7 +79,8 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     e = DNP3_E_NOMEM;
     bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
     unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
-    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0];
+    dnp3_fragment_pool_t *pool = usable_pool(cfg);
+    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0] + (pool ? 0 : DNP3_LINK_MAX_USER_DATA);
     ch = calloc(1, size);
     if (!ch)
         goto fail;
@@ -90,10 +91,11 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->ev_cap = ev_cap;
     ch->events = (ch_event_t *)(ch + 1);
     ch->memory = size;
-    ch->pool = usable_pool(cfg);
+    ch->pool = pool;
+    ch->user = pool ? dnp3i_fragment_pool_user(pool) : (uint8_t *)(ch->events + ev_cap);
     if (ch->pool)
         dnp3i_fragment_pool_use(ch->pool);
-    dnp3_link_parser_init(&ch->parser, cfg->policy);
+    dnp3i_link_parser_init(&ch->parser, cfg->policy);
     if (session && session_alloc(ch) != 0)
         goto fail;
     if (dnp3i_channel_slots_alloc(ch) != 0)
@@ -128,7 +130,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
     /* What the parser still holds (a partial frame, a pending garbage run)
      * is lost with the connection: counted as discarded, without an event. */
     ch->reset_discarded += ch->parser.have + ch->parser.run_len;
-    dnp3_link_parser_reset(&ch->parser);
+    dnp3i_link_parser_reset(&ch->parser);
     for (size_t i = 0; i < ch->n_slots; i++) {
         if (ch->slots[i].used)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);
@@ -144,7 +146,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
 
 bool dnp3_channel_closed(const dnp3_channel_t *ch)
 {
-    return ch && dnp3_link_parser_closed(&ch->parser);
+    return ch && ch->parser.closed;
 }
 
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr)

@@ -4,6 +4,7 @@
 #define DNP3_CHANNEL_INTERNAL_H
 
 #include "dnp3/channel.h"
+#include "link/link_internal.h"
 
 /* Events one received frame can cause at most: FRAME, SLOT_EVICTED,
  * TP_DROP, FRAGMENT, and one primary-station event (LINK_RESET_DONE ...),
@@ -144,11 +145,11 @@ typedef struct ch_hot_counters {
     X(foreign)                                                                                     \
     X(ignored_direction)                                                                           \
     X(ignored_source)                                                                              \
-    X(duplicates) X(ignored_not_reset) X(ignored_function) X(ignored_broadcast)                    \
-        X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes) X(fragments_tx)             \
-            X(frames_tx) X(bytes_tx) X(replies_dropped) X(events_dropped) X(peer_resets) X(nacks)  \
-                X(not_supported) X(retries) X(timeouts) X(send_failures) X(keepalives)             \
-                    X(keepalive_failures) X(pool_empty)
+    X(duplicates)                                                                                  \
+    X(ignored_not_reset) X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) \
+        X(evictions) X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)  \
+            X(events_dropped) X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts)      \
+                X(send_failures) X(keepalives) X(keepalive_failures) X(pool_empty)
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
 #define CH_COUNTER_FIELD(name) uint64_t name;
@@ -179,7 +180,12 @@ struct dnp3_channel {
     /* ev_cap entries, right after the struct (in the same allocation: a
      * SESSION channel carries no MONITOR-sized queue besides its own). */
     ch_event_t *events;
-    dnp3_link_parser_t parser;
+    dnp3_link_parser_state_t parser;
+    /* The parser's user data of the last frame (frame.user, a one-segment
+     * fragment): DNP3_LINK_MAX_USER_DATA bytes after the event queue, or
+     * with a pool the pool's, shared by its channels (its contents are
+     * handed out before any channel of the pool is fed again). */
+    uint8_t *user;
     uint64_t reset_discarded;   /* bytes the parser held at dnp3_channel_reset */
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
@@ -187,6 +193,7 @@ struct dnp3_channel {
     dnp3_channel_config_t cfg;
 
     ch_counters_t counters;
+    uint8_t pbuf[DNP3_LINK_MAX_FRAME]; /* the parser's frame straddling feeds */
 };
 
 /* A cleared event of the given kind. Copied from a constant rather than
@@ -266,6 +273,8 @@ static inline bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *e
 /* pool.c */
 size_t dnp3i_fragment_pool_size(const dnp3_fragment_pool_t *pool);
 size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool);
+/* The user-data scratch its channels' parsers share. */
+uint8_t *dnp3i_fragment_pool_user(dnp3_fragment_pool_t *pool);
 /* A free buffer (dnp3i_fragment_pool_size bytes), or NULL (counted). */
 uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool);
 /* Gives buf back (NULL: nothing). */

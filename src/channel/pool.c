@@ -12,7 +12,8 @@ struct dnp3_fragment_pool {
     size_t n_free; /* entries of free_list in use */
     uint8_t *mem;  /* count * size */
     uint8_t **free_list;
-    size_t users;  /* channels using the pool */
+    size_t users; /* channels using the pool */
+    uint8_t user[DNP3_LINK_MAX_USER_DATA];
     bool released; /* dnp3_fragment_pool_free was called */
     dnp3_fragment_pool_counters_t counters;
 };
@@ -103,6 +104,11 @@ size_t dnp3i_fragment_pool_size(const dnp3_fragment_pool_t *pool)
 size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool)
 {
     return pool->count;
+}
+
+uint8_t *dnp3i_fragment_pool_user(dnp3_fragment_pool_t *pool)
+{
+    return pool->user;
 }
 
 uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool)

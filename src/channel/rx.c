@@ -245,8 +245,8 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
         dnp3_link_event_t lev;
         if (ch->rx_release)
             dnp3i_channel_rx_release(ch); /* the last frame's events are all out */
-        size_t n =
-            dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
+        size_t n = dnp3i_link_parser_feed(&ch->parser, ch->user, ch->pbuf,
+                                          used < len ? data + used : NULL, len - used, &lev);
         used += n;
         if (lev.kind == DNP3_LINK_EV_NONE) {
             clear_idle(ch, ev);
@@ -266,9 +266,9 @@ int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
         dnp3_link_event_t lev;
         if (ch->rx_release)
             dnp3i_channel_rx_release(ch);
-        if (dnp3_link_parser_finish(&ch->parser, &lev) == 0) {
+        if (dnp3i_link_parser_finish(&ch->parser, ch->user, ch->pbuf, &lev) == 0) {
             /* Nothing held: the next bytes are a new stream. */
-            dnp3_link_parser_reset(&ch->parser);
+            dnp3i_link_parser_reset(&ch->parser);
             return 0;
         }
         /* Frames a rescan finds arrived with the last bytes. */
@@ -286,7 +286,7 @@ int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
     if (!ch || ch->parser.closed || ch->parser.run_len == 0)
         return 0;
     dnp3_link_event_t lev;
-    if (dnp3_link_parser_flush_run(&ch->parser, &lev) == 0)
+    if (dnp3i_link_parser_flush_run(&ch->parser, &lev) == 0)
         return 0;
     on_link_event(ch, ch->now, &lev);
     return dnp3i_channel_pop(ch, ev) ? 1 : 0;
