@@ -16,9 +16,10 @@
  *   7     session arg % 4 is detached, or attached when it is not
  *
  * Every input runs twice: the channels with fragment buffers of their own,
- * then each mux's channel with a pool of two (dnp3_fragment_pool_t: its
- * partial fragments and its fragments to send share them, so the pool
- * runs out).
+ * then each mux's channel with a pool (dnp3_fragment_pool_t) of six: a
+ * partial fragment per session, the fragment being sent, a frame split
+ * between reads. Never short (B, fed byte by byte, holds a frame buffer
+ * where A does not); tests/unit/test_mux_pool.c covers running out.
  *
  * Two muxes run in lockstep, A fed each chunk whole and B one byte at a
  * time; invariants:
@@ -243,7 +244,7 @@ static void side_init(side_t *sd, uint8_t b, bool pooled)
     memset(sd, 0, sizeof *sd);
     dnp3_mux_config_t cfg = config(b, sd);
     if (pooled) {
-        sd->pool = dnp3_fragment_pool_new(2, 600, NULL);
+        sd->pool = dnp3_fragment_pool_new(6, 600, NULL);
         CHECK(sd->pool != NULL);
         cfg.channel.pool = sd->pool;
     }
@@ -384,6 +385,7 @@ static void run(const uint8_t *data, size_t size, bool pooled)
     dnp3_fragment_pool_counters(a.pool, &pa);
     dnp3_fragment_pool_counters(b.pool, &pb);
     CHECK(pa.in_use == 0 && pb.in_use == 0); /* every buffer back */
+    CHECK(pa.exhausted == 0 && pb.exhausted == 0);
     dnp3_fragment_pool_free(a.pool);
     dnp3_fragment_pool_free(b.pool);
 }

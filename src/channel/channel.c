@@ -80,7 +80,8 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
     unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
     dnp3_fragment_pool_t *pool = usable_pool(cfg);
-    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0] + (pool ? 0 : DNP3_LINK_MAX_USER_DATA);
+    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0] +
+                  (pool ? 0 : DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME);
     ch = calloc(1, size);
     if (!ch)
         goto fail;
@@ -93,6 +94,7 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->memory = size;
     ch->pool = pool;
     ch->user = pool ? dnp3i_fragment_pool_user(pool) : (uint8_t *)(ch->events + ev_cap);
+    ch->pbuf = pool ? NULL : ch->user + DNP3_LINK_MAX_USER_DATA;
     if (ch->pool)
         dnp3i_fragment_pool_use(ch->pool);
     dnp3i_link_parser_init(&ch->parser, cfg->policy);
@@ -115,6 +117,10 @@ void dnp3_channel_free(dnp3_channel_t *ch)
     if (!ch)
         return;
     dnp3i_channel_slots_free(ch);
+    if (ch->pool) {
+        ch->parser.have = 0;
+        dnp3i_channel_frame_release(ch);
+    }
     if (ch->ses)
         dnp3i_channel_tx_end(ch);
     free(ch->ses);
@@ -131,6 +137,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
      * is lost with the connection: counted as discarded, without an event. */
     ch->reset_discarded += ch->parser.have + ch->parser.run_len;
     dnp3i_link_parser_reset(&ch->parser);
+    dnp3i_channel_frame_release(ch);
     for (size_t i = 0; i < ch->n_slots; i++) {
         if (ch->slots[i].used)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);

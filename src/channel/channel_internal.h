@@ -146,8 +146,9 @@ typedef struct ch_hot_counters {
     X(ignored_direction)                                                                           \
     X(ignored_source)                                                                              \
     X(duplicates)                                                                                  \
-    X(ignored_not_reset) X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) \
-        X(evictions) X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)  \
+    X(ignored_not_reset)                                                                           \
+    X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions)         \
+        X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)               \
             X(events_dropped) X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts)      \
                 X(send_failures) X(keepalives) X(keepalive_failures) X(pool_empty)
 typedef struct ch_counters {
@@ -193,7 +194,11 @@ struct dnp3_channel {
     dnp3_channel_config_t cfg;
 
     ch_counters_t counters;
-    uint8_t pbuf[DNP3_LINK_MAX_FRAME]; /* the parser's frame straddling feeds */
+    /* The parser's frame straddling feeds (DNP3_LINK_MAX_FRAME bytes): the
+     * channel's own, after the user data; with a pool, a pool buffer held
+     * only while a frame straddles (NULL otherwise: the parser then works
+     * in the pool's shared frame buffer, see rx.c). */
+    uint8_t *pbuf;
 };
 
 /* A cleared event of the given kind. Copied from a constant rather than
@@ -275,6 +280,9 @@ size_t dnp3i_fragment_pool_size(const dnp3_fragment_pool_t *pool);
 size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool);
 /* The user-data scratch its channels' parsers share. */
 uint8_t *dnp3i_fragment_pool_user(dnp3_fragment_pool_t *pool);
+/* The frame scratch (DNP3_LINK_MAX_FRAME bytes) its channels' parsers
+ * share while no frame of theirs straddles feeds. */
+uint8_t *dnp3i_fragment_pool_frame(dnp3_fragment_pool_t *pool);
 /* A free buffer (dnp3i_fragment_pool_size bytes), or NULL (counted). */
 uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool);
 /* Gives buf back (NULL: nothing). */
@@ -335,6 +343,8 @@ int dnp3i_channel_slots_alloc(dnp3_channel_t *ch);
 void dnp3i_channel_slots_free(dnp3_channel_t *ch);
 
 /* rx.c */
+/* Pool channel: gives back the frame buffer when the parser holds nothing. */
+void dnp3i_channel_frame_release(dnp3_channel_t *ch);
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f);
 
 /* secondary.c */

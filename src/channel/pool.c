@@ -14,6 +14,7 @@ struct dnp3_fragment_pool {
     uint8_t **free_list;
     size_t users; /* channels using the pool */
     uint8_t user[DNP3_LINK_MAX_USER_DATA];
+    uint8_t frame[DNP3_LINK_MAX_FRAME];
     bool released; /* dnp3_fragment_pool_free was called */
     dnp3_fragment_pool_counters_t counters;
 };
@@ -109,6 +110,11 @@ size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool)
 uint8_t *dnp3i_fragment_pool_user(dnp3_fragment_pool_t *pool)
 {
     return pool->user;
+}
+
+uint8_t *dnp3i_fragment_pool_frame(dnp3_fragment_pool_t *pool)
+{
+    return pool->frame;
 }
 
 uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool)

@@ -14,6 +14,54 @@ static void clear(dnp3_channel_event_t *ev)
     dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
 }
 
+void dnp3i_channel_frame_release(dnp3_channel_t *ch)
+{
+    if (ch->pool && ch->pbuf && ch->parser.have == 0) {
+        dnp3i_fragment_pool_give(ch->pool, ch->pbuf);
+        ch->pbuf = NULL;
+    }
+}
+
+/* Where the parser keeps a frame straddling feeds: the channel's own
+ * buffer or the pool buffer it holds, else the pool's shared one (the
+ * frame moves into a pool buffer if still held after the call). */
+static uint8_t *frame_buf(dnp3_channel_t *ch)
+{
+    return ch->pbuf ? ch->pbuf : dnp3i_fragment_pool_frame(ch->pool);
+}
+
+/* Pool channel, after a parser call: a frame left straddling moves from the
+ * shared buffer into a pool buffer; with none free its bytes are lost, and
+ * a stream with a hole is unusable: the channel closes (CLOSED,
+ * DNP3_E_TP_POOL_EMPTY), counted in pool_empty. */
+static void frame_settle(dnp3_channel_t *ch, const uint8_t *used)
+{
+    if (!ch->pool)
+        return;
+    dnp3_link_parser_state_t *p = &ch->parser;
+    if (p->have == 0 || ch->pbuf) {
+        dnp3i_channel_frame_release(ch);
+        return;
+    }
+    ch->pbuf = dnp3i_fragment_pool_take(ch->pool);
+    if (ch->pbuf) {
+        memcpy(ch->pbuf, used, p->have);
+        return;
+    }
+    ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_CLOSED);
+    if (ev) {
+        ev->reason = DNP3_E_TP_POOL_EMPTY;
+        ev->bytes = p->have;
+        ev->offset = p->pos;
+    }
+    ch->counters.pool_empty++;
+    p->counters.discarded_bytes += p->have;
+    p->pos += p->have;
+    p->have = 0;
+    p->need = 0;
+    p->closed = true;
+}
+
 /* on_bytes reports NONE: every event was handed out by earlier calls, so
  * the pool buffers of completed fragments go back now, not with the
  * connection's next bytes (which may be a poll period away). */
@@ -245,10 +293,14 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
         dnp3_link_event_t lev;
         if (ch->rx_release)
             dnp3i_channel_rx_release(ch); /* the last frame's events are all out */
-        size_t n = dnp3i_link_parser_feed(&ch->parser, ch->user, ch->pbuf,
+        uint8_t *fb = frame_buf(ch);
+        size_t n = dnp3i_link_parser_feed(&ch->parser, ch->user, fb,
                                           used < len ? data + used : NULL, len - used, &lev);
         used += n;
+        frame_settle(ch, fb);
         if (lev.kind == DNP3_LINK_EV_NONE) {
+            if (dnp3i_channel_pop(ch, ev))
+                return used; /* the frame held could not be kept */
             clear_idle(ch, ev);
             return used; /* the parser consumed everything */
         }
@@ -266,7 +318,10 @@ int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
         dnp3_link_event_t lev;
         if (ch->rx_release)
             dnp3i_channel_rx_release(ch);
-        if (dnp3i_link_parser_finish(&ch->parser, ch->user, ch->pbuf, &lev) == 0) {
+        uint8_t *fb = frame_buf(ch);
+        int got = dnp3i_link_parser_finish(&ch->parser, ch->user, fb, &lev);
+        frame_settle(ch, fb);
+        if (got == 0) {
             /* Nothing held: the next bytes are a new stream. */
             dnp3i_link_parser_reset(&ch->parser);
             return 0;

@@ -104,6 +104,11 @@ static void foreign(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_ev
 
 static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
+    if (ev->reason == DNP3_E_TP_POOL_EMPTY)
+        dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                      "%zu bytes of a frame split between reads lost: no buffer free in the "
+                      "fragment pool (%zu buffers, all in use)",
+                      ev->bytes, dnp3i_channel_pool_buffers(mux->ch));
     char why[128];
     snprintf(why, sizeof why, "%s at stream offset %llu", dnp3_strerror(ev->reason),
              (unsigned long long)ev->offset);

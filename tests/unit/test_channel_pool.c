@@ -174,6 +174,62 @@ static void send_keeps_a_buffer_until_out(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* A frame split between two reads waits in a pool buffer, not in the
+ * channel, and the buffer goes back once the frame is whole. */
+static void straddling_frame_holds_a_buffer(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *h = pooled(pool);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    size_t n = segment(f, FIR | FIN | 0, 30, 0x77);
+    h_feed(h, f, 17);
+    assert_int_equal(pool_counters(pool).in_use, 1);
+    dnp3_channel_pending_t pend;
+    dnp3_channel_pending(h->ch, &pend);
+    assert_int_equal(pend.frame_bytes, 17);
+    h_feed(h, f + 17, n - 17);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[0].len, 30);
+    assert_int_equal(h->ev[0].data[29], 0x77);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* No buffer for a frame split between reads: its bytes cannot be kept, and
+ * a TCP stream with a hole is unusable, so the channel closes and says
+ * why. */
+static void straddling_frame_without_buffer_closes(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *a = pooled(pool);
+    harness_t *b = pooled(pool);
+    feed_segment(a, FIR | 0, 249, 0xAA); /* holds the only buffer */
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    segment(f, FIR | FIN | 0, 30, 0x77);
+    h_feed(b, f, 17);
+    size_t at = 0;
+    H_EXPECT(b, &at, DNP3_CHANNEL_EV_CLOSED);
+    assert_int_equal(b->ev[0].reason, DNP3_E_TP_POOL_EMPTY);
+    assert_int_equal(b->ev[0].bytes, 17);
+    assert_int_equal(b->ev[0].offset, 0);
+    assert_true(dnp3_channel_closed(b->ch));
+    assert_int_equal(pool_empty(b), 1);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(b->ch, &c);
+    assert_int_equal(c.link.bytes_in, 17);
+    assert_int_equal(c.link.discarded_bytes, 17);
+    /* A new connection: open again. */
+    dnp3_channel_reset(b->ch);
+    assert_false(dnp3_channel_closed(b->ch));
+    h_free(a);
+    h_free(b);
+    dnp3_fragment_pool_free(pool);
+}
+
 /* The owner may free the pool first: it goes with its last channel. */
 static void pool_outlives_its_owner(void **state)
 {
@@ -213,6 +269,8 @@ int main(void)
         cmocka_unit_test(empty_pool_drops_and_says_so),
         cmocka_unit_test(reset_gives_buffer_back),
         cmocka_unit_test(send_keeps_a_buffer_until_out),
+        cmocka_unit_test(straddling_frame_holds_a_buffer),
+        cmocka_unit_test(straddling_frame_without_buffer_closes),
         cmocka_unit_test(pool_outlives_its_owner),
         cmocka_unit_test(pool_arguments),
     };

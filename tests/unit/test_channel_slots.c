@@ -201,7 +201,7 @@ static void monitor_channel_is_small(void **state)
     cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
     dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
     size_t mon = sizeof(dnp3_channel_t) + CH_EVENT_QUEUE_MONITOR * sizeof(ch_event_t) +
-                 DNP3_LINK_MAX_USER_DATA;
+                 DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME;
     assert_int_equal(dnp3_channel_memory(ch), mon);
     dnp3_channel_free(ch);
 
@@ -210,8 +210,8 @@ static void monitor_channel_is_small(void **state)
     ch = dnp3_channel_new(&cfg, NULL);
     assert_int_equal(dnp3_channel_memory(ch),
                      sizeof(dnp3_channel_t) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
-                         DNP3_LINK_MAX_USER_DATA + sizeof(ch_session_t) + cfg.tx_fragment_max +
-                         3 * (sizeof(ch_slot_t) + cfg.rx_fragment_max));
+                         DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME + sizeof(ch_session_t) +
+                         cfg.tx_fragment_max + 3 * (sizeof(ch_slot_t) + cfg.rx_fragment_max));
     dnp3_channel_free(ch);
 }
 

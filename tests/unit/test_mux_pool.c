@@ -138,12 +138,41 @@ static void empty_pool_error_line(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* The only pool buffer is taken: a frame split between reads cannot be
+ * kept, and the connection closes with an ERROR line saying why. */
+static void empty_pool_closes_on_split_frame(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    run_t *other = run_new(pool);
+    run_t *r = run_new(pool);
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    memset(user, 0xC1, sizeof user);
+    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    mh_stream_t s = {0};
+    user[0] = DNP3_TP_FIR | 0;
+    mh_frame(&s, control, 10, 1, user, sizeof user);
+    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
+    s.n = 0;
+    user[0] = DNP3_TP_FIR | DNP3_TP_FIN | 0;
+    mh_frame(&s, control, 10, 1, user, 20);
+    assert_int_equal(dnp3_mux_on_bytes(r->mux, 0, s.b, 12), DNP3_E_LINK_CLOSED);
+    mh_expect(&r->log, "ERROR 12 bytes of a frame split between reads lost: no buffer free in the "
+                       "fragment pool (1 buffers, all in use)\n"
+                       "WARN closing the connection (framing): transport: no fragment buffer free "
+                       "in the pool at stream offset 0\n");
+    run_free(r);
+    run_free(other);
+    dnp3_fragment_pool_free(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(framed_in_place),
         cmocka_unit_test(small_buffer_uses_the_pool),
         cmocka_unit_test(empty_pool_error_line),
+        cmocka_unit_test(empty_pool_closes_on_split_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
