@@ -65,7 +65,7 @@ static double time_parse(const uint8_t *b, size_t n, size_t chunk, uint64_t want
         while (dnp3_link_parser_finish(&p, &ev))
             bad++;
         if (frames != want_frames || user_sum != want_user_sum || bad != 0 ||
-            p.counters.frames != want_frames || p.counters.discarded_bytes != 0) {
+            p.st.counters.frames != want_frames || p.st.counters.discarded_bytes != 0) {
             fprintf(stderr,
                     "bench_link: parser returned %llu frames (want %llu), %llu errors, "
                     "user checksum %llu (want %llu)\n",

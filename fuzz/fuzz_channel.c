@@ -12,6 +12,13 @@
  *         to peer (arg >> 1) & 3 (3: broadcast)
  *   7     arg % 4: 0 finish, 1 flush a pending run, 2 reset, 3 reset_link
  *
+ * Every input runs twice: the channels with fragment buffers of their own,
+ * then each with a pool (dnp3_fragment_pool_t, used in SESSION mode) of
+ * six: one per peer's partial fragment, the fragment being sent, a frame
+ * split between feeds. Never short (B, fed byte by byte, holds a frame
+ * buffer where A does not: running out would tell them apart);
+ * tests/unit/test_channel_pool.c covers running out.
+ *
  * Two channels run in lockstep, A fed each chunk whole and B one byte at a
  * time; invariants:
  *  - both report the same events (CLOSED's byte count aside: it says what
@@ -199,12 +206,15 @@ static void control(side_t *a, side_t *b, const dnp3_channel_config_t *cfg, uint
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run(const uint8_t *data, size_t size, bool pooled)
 {
-    if (size < 1)
-        return 0;
     dnp3_channel_config_t cfg = config(data[0]);
+    dnp3_fragment_pool_t *pa = pooled ? dnp3_fragment_pool_new(6, 2048, NULL) : NULL;
+    dnp3_fragment_pool_t *pb = pooled ? dnp3_fragment_pool_new(6, 2048, NULL) : NULL;
+    CHECK(!pooled || (pa && pb));
+    cfg.pool = pa;
     side_t a = {.ch = dnp3_channel_new(&cfg, NULL)};
+    cfg.pool = pb;
     side_t b = {.ch = dnp3_channel_new(&cfg, NULL)};
     CHECK(a.ch && b.ch);
     size_t mem0 = dnp3_channel_memory(a.ch);
@@ -261,5 +271,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(memcmp(&ca, &cb, sizeof ca) == 0);
     dnp3_channel_free(a.ch);
     dnp3_channel_free(b.ch);
+    dnp3_fragment_pool_counters_t qa, qb;
+    dnp3_fragment_pool_counters(pa, &qa);
+    dnp3_fragment_pool_counters(pb, &qb);
+    CHECK(qa.in_use == 0 && qb.in_use == 0); /* every buffer back */
+    CHECK(qa.exhausted == 0 && qb.exhausted == 0);
+    dnp3_fragment_pool_free(pa);
+    dnp3_fragment_pool_free(pb);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    run(data, size, false);
+    run(data, size, true);
     return 0;
 }

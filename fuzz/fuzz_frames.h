@@ -21,7 +21,7 @@ static inline void check_frames(const uint8_t *out, size_t n)
         CHECK(ev.kind == DNP3_LINK_EV_NONE || ev.kind == DNP3_LINK_EV_FRAME);
     }
     CHECK(dnp3_link_parser_finish(&p, &ev) == 0);
-    CHECK(p.counters.discarded_bytes == 0);
+    CHECK(p.st.counters.discarded_bytes == 0);
 }
 
 #endif

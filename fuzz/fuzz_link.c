@@ -160,9 +160,9 @@ static void run(const uint8_t *d, size_t n, dnp3_link_policy_t policy, chunker_t
         CHECK(++guard <= (int)n + 1);
     }
     CHECK(at == n);
-    CHECK(p.counters.bytes_in == n);
-    CHECK(p.counters.frames == o->frames);
-    o->counters = p.counters;
+    CHECK(p.st.counters.bytes_in == n);
+    CHECK(p.st.counters.frames == o->frames);
+    o->counters = p.st.counters;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

@@ -15,6 +15,12 @@
  *   6     the connection closes and a new one opens
  *   7     session arg % 4 is detached, or attached when it is not
  *
+ * Every input runs twice: the channels with fragment buffers of their own,
+ * then each mux's channel with a pool (dnp3_fragment_pool_t) of six: a
+ * partial fragment per session, the fragment being sent, a frame split
+ * between reads. Never short (B, fed byte by byte, holds a frame buffer
+ * where A does not); tests/unit/test_mux_pool.c covers running out.
+ *
  * Two muxes run in lockstep, A fed each chunk whole and B one byte at a
  * time; invariants:
  *  - the sessions of A and B see the same calls, and A and B return the
@@ -56,6 +62,7 @@ typedef struct sess {
 
 struct side {
     dnp3_mux_t *mux;
+    dnp3_fragment_pool_t *pool; /* or NULL */
     sess_t s[N_SESS];
     uint64_t digest;
     size_t rx_max;
@@ -232,10 +239,15 @@ static dnp3_mux_config_t config(uint8_t b, side_t *sd)
     return cfg;
 }
 
-static void side_init(side_t *sd, uint8_t b)
+static void side_init(side_t *sd, uint8_t b, bool pooled)
 {
     memset(sd, 0, sizeof *sd);
     dnp3_mux_config_t cfg = config(b, sd);
+    if (pooled) {
+        sd->pool = dnp3_fragment_pool_new(6, 600, NULL);
+        CHECK(sd->pool != NULL);
+        cfg.channel.pool = sd->pool;
+    }
     sd->mux = dnp3_mux_new(&cfg, NULL);
     CHECK(sd->mux != NULL);
     sd->rx_max = cfg.channel.rx_fragment_max;
@@ -311,13 +323,11 @@ static void toggle(side_t *sd, unsigned i)
         attach(sd, i);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run(const uint8_t *data, size_t size, bool pooled)
 {
-    if (size < 1)
-        return 0;
     static side_t a, b; /* the fuzzer's own state, reset per input */
-    side_init(&a, data[0]);
-    side_init(&b, data[0]);
+    side_init(&a, data[0], pooled);
+    side_init(&b, data[0], pooled);
     uint64_t now = 0;
     size_t pos = 1;
     while (pos < size) {
@@ -371,5 +381,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(ca.foreign == ca.channel.foreign);
     dnp3_mux_free(a.mux);
     dnp3_mux_free(b.mux);
+    dnp3_fragment_pool_counters_t pa, pb;
+    dnp3_fragment_pool_counters(a.pool, &pa);
+    dnp3_fragment_pool_counters(b.pool, &pb);
+    CHECK(pa.in_use == 0 && pb.in_use == 0); /* every buffer back */
+    CHECK(pa.exhausted == 0 && pb.exhausted == 0);
+    dnp3_fragment_pool_free(a.pool);
+    dnp3_fragment_pool_free(b.pool);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    run(data, size, false);
+    run(data, size, true);
     return 0;
 }

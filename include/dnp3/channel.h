@@ -92,6 +92,55 @@ typedef enum dnp3_channel_mode {
     DNP3_CHANNEL_MODE_MONITOR  /* a bystander: accept everything, answer nothing */
 } dnp3_channel_mode_t;
 
+/* ---- fragment buffer pool ------------------------------------------------------
+ *
+ * Buffers for application fragments shared by the channels of one thread
+ * (a runtime's connections): a SESSION channel given a pool keeps no
+ * fragment buffer of its own. It takes one only
+ *   - to reassemble a fragment of several transport segments (8.2), from
+ *     its FIR segment to its FIN (a one-segment fragment, nearly every
+ *     request and short response, is handed over from the frame's user
+ *     data without a copy), given back once the fragment is handed out;
+ *   - to keep a fragment being sent that does not go out in the call that
+ *     sent it: confirmed user data (9.2.6), or a fragment handed to
+ *     dnp3_channel_send() (the mux frames its sessions' fragments straight
+ *     into the caller's output buffer), given back when it is out.
+ * The channels of a pool also share their frame parser's user-data buffer
+ * (250 bytes): an event's frame.user, and the data of a fragment that came
+ * in one segment, stay valid until any channel of the pool is next given
+ * bytes (not only the same channel, as without a pool); a mux hands every
+ * event out before it returns, so its sessions see no difference.
+ * When none is free, a fragment being received is dropped: one
+ * DNP3_CHANNEL_EV_TP_DROP with reason DNP3_E_TP_POOL_EMPTY for its first
+ * segment (and for each later segment of it), counted in the channel's
+ * pool_empty and the pool's exhausted; dnp3_channel_send() returns
+ * DNP3_E_TP_POOL_EMPTY. The pool is sized once, at _new; it takes no lock
+ * (its channels are used from one thread) and allocates nothing
+ * afterwards. */
+typedef struct dnp3_fragment_pool dnp3_fragment_pool_t;
+
+typedef struct dnp3_fragment_pool_counters {
+    uint64_t taken;     /* buffers handed out */
+    uint64_t exhausted; /* requests refused: every buffer was in use */
+    size_t in_use;      /* buffers held now */
+    size_t peak;        /* most buffers held at once */
+} dnp3_fragment_pool_counters_t;
+
+/* Allocates buffers buffers of buffer_size bytes each (buffer_size
+ * DNP3_CHANNEL_FRAGMENT_MIN..DNP3_FRAGMENT_SIZE_MAX, buffers >= 1). Returns
+ * NULL on invalid arguments (*err DNP3_E_INVALID_ARG) or when memory is
+ * short (DNP3_E_NOMEM); err may be NULL. */
+DNP3_API dnp3_fragment_pool_t *dnp3_fragment_pool_new(size_t buffers, size_t buffer_size, int *err);
+/* Frees the pool (NULL allowed). Channels still using it keep it alive:
+ * it goes with the last of them (so an owner may free it before them). */
+DNP3_API void dnp3_fragment_pool_free(dnp3_fragment_pool_t *pool);
+/* Copies the counters into *out (zeros when pool is NULL; nothing when out
+ * is NULL). */
+DNP3_API void dnp3_fragment_pool_counters(const dnp3_fragment_pool_t *pool,
+                                          dnp3_fragment_pool_counters_t *out);
+/* Bytes the pool holds on the heap (0 for NULL). */
+DNP3_API size_t dnp3_fragment_pool_memory(const dnp3_fragment_pool_t *pool);
+
 typedef struct dnp3_channel_config {
     dnp3_channel_role_t role;               /* default MASTER */
     dnp3_channel_mode_t mode;               /* default SESSION */
@@ -107,6 +156,12 @@ typedef struct dnp3_channel_config {
     uint32_t confirm_timeout_ms; /* wait for ACK / LINK_STATUS, >= 1, default 2000 */
     unsigned confirm_retries;    /* resends after the first try, default 2 */
     uint32_t keepalive_ms;       /* idle period before REQUEST_LINK_STATUS; 0 = off (default) */
+    /* Fragment buffers (see above); NULL (default): the channel allocates
+     * its own at _new, one reassembly buffer per slot and one for the
+     * fragment being sent. Used in SESSION mode only, and only when its
+     * buffers hold rx_fragment_max and tx_fragment_max (else the channel
+     * keeps its own, as with NULL). */
+    dnp3_fragment_pool_t *pool;
 } dnp3_channel_config_t;
 
 /* Fills *cfg with the defaults listed above. */
@@ -115,7 +170,8 @@ DNP3_API void dnp3_channel_config_default(dnp3_channel_config_t *cfg);
 typedef struct dnp3_channel dnp3_channel_t;
 
 /* Allocates a channel and everything it will need in SESSION mode (slots,
- * reassembly buffers, the tx fragment buffer). Returns NULL when cfg is
+ * reassembly buffers, the tx fragment buffer; with a pool, no fragment
+ * buffer: see dnp3_fragment_pool_t). Returns NULL when cfg is
  * NULL or invalid (fragment sizes out of 249..65535, max_peers 0, n_local
  * 0 or above DNP3_CHANNEL_MAX_LOCAL in SESSION mode, confirm_timeout_ms 0)
  * or when memory is short; with err not NULL, *err says which:
@@ -252,7 +308,8 @@ DNP3_API dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch);
 /* ---- sending ------------------------------------------------------------------- */
 
 /* Sends one application fragment apdu[0..len) from local address src to dst:
- * copies it into the channel and segments it (clause 8); the frames come out
+ * copies it into the channel (its own buffer, or a pool buffer held until
+ * the fragment is out) and segments it (clause 8); the frames come out
  * of dnp3_channel_take_output(). Unconfirmed user data (the TCP norm) is
  * done when its last frame is taken; confirmed user data (9.2.6) resets the
  * peer's link first if needed, then waits for an ACK per frame, resending
@@ -265,7 +322,8 @@ DNP3_API dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch);
  *                       local address, dst reserved (0xFFF0..0xFFFC);
  *   DNP3_E_STATE        a fragment is still being sent, the channel is
  *                       closed, or MONITOR mode;
- *   DNP3_E_NOSPACE      confirmed, and no slot is free for dst. */
+ *   DNP3_E_NOSPACE      confirmed, and no slot is free for dst;
+ *   DNP3_E_TP_POOL_EMPTY a pool channel found no free buffer to keep it. */
 DNP3_API int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, uint16_t dst,
                                const uint8_t *apdu, size_t len, bool confirmed);
 
@@ -328,6 +386,7 @@ typedef struct dnp3_channel_counters {
     uint64_t send_failures;       /* SEND_FAILED events */
     uint64_t keepalives;          /* REQUEST_LINK_STATUS sent as keep-alive */
     uint64_t keepalive_failures;  /* KEEPALIVE_FAILED events */
+    uint64_t pool_empty; /* segments dropped: no pool buffer for their fragment (TP_DROP) */
 } dnp3_channel_counters_t;
 
 /* Copies the counters into *out (nothing when either is NULL). */

@@ -160,7 +160,8 @@ typedef enum dnp3_link_policy {
  * bad_start..truncated count discarded runs (one per DISCARD or first
  * CLOSED event) by reason; discarded_bytes counts every byte not delivered
  * in a frame, including those ignored after a close. Once the stream has
- * been finished: bytes_in == sum of frame sizes + discarded_bytes. */
+ * been finished: bytes_in == sum of frame sizes + discarded_bytes. A
+ * parser's are p->st.counters. */
 typedef struct dnp3_link_counters {
     uint64_t frames;          /* valid frames delivered */
     uint64_t bytes_in;        /* bytes consumed by feed */
@@ -172,9 +173,10 @@ typedef struct dnp3_link_counters {
     uint64_t truncated;       /* partial frame at finish (DNP3_E_TRUNCATED) */
 } dnp3_link_counters_t;
 
-/* All parser state; the caller owns it (stack, struct member, ...). Treat
- * the fields as private. 664 bytes on LP64. */
-typedef struct dnp3_link_parser {
+/* The parser's state without its two buffers (what the library's channel
+ * keeps per connection: it gives the parser buffers of its own choosing).
+ * Treat the fields as private. */
+typedef struct dnp3_link_parser_state {
     /* What every frame reads or counts first, then its user data: a
      * decoder keeps a parser per flow, and the lines a frame touches are
      * its cost. */
@@ -188,6 +190,12 @@ typedef struct dnp3_link_parser {
     uint64_t run_off;   /* pending discarded run: stream offset of its first byte */
     int run_reason;     /* pending discarded run: DNP3_E_* */
     unsigned run_block; /* pending discarded run: failing block for DNP3_E_LINK_BLOCK_CRC */
+} dnp3_link_parser_state_t;
+
+/* All parser state; the caller owns it (stack, struct member, ...). Treat
+ * the fields as private. 664 bytes on LP64. */
+typedef struct dnp3_link_parser {
+    dnp3_link_parser_state_t st;
     uint8_t user[DNP3_LINK_MAX_USER_DATA]; /* user data of the last frame event */
     uint8_t buf[DNP3_LINK_MAX_FRAME];      /* a frame in progress, across feeds */
 } dnp3_link_parser_t;

@@ -242,6 +242,17 @@ typedef struct dnp3_runtime_config {
     size_t write_buffer_size; /* default 8192 (a 2048-octet fragment framed is 2628) */
     size_t read_buffer_size;  /* default 4096 */
     size_t write_backlog_max; /* default 1 MiB (128 chunks); at least write_buffer_size */
+    /* Fragment buffers shared by the connections' channels
+     * (dnp3_fragment_pool_t, dnp3/channel.h): a connection holds one only
+     * while it receives a fragment of several segments (FIR to FIN) or
+     * sends one that does not go out at once, so no connection keeps
+     * fragment buffers of its own. When all are in use a fragment being
+     * received is dropped, with an ERROR line. fragment_pool_buffers 0: no
+     * pool (every channel allocates its own); fragment_pool_buffer_size
+     * 249..65535: a channel with larger fragments keeps its own. The block
+     * is reserved at _new and its pages are touched only when used. */
+    size_t fragment_pool_buffers;     /* default 256 */
+    size_t fragment_pool_buffer_size; /* default 2048 (DNP3_FRAGMENT_SIZE_DEFAULT) */
     /* Outgoing connect attempts in progress at once (TCP clients, master
      * channels); further attempts wait their turn in order. An attempt
      * counts until it fails or, connected, until the peer sends its first
@@ -279,6 +290,12 @@ typedef struct dnp3_runtime_config {
      * as without it. At most 1,000,000 (1 s). */
     uint32_t busy_poll_us;
 } dnp3_runtime_config_t;
+
+/* The runtime's fragment pool (NULL when fragment_pool_buffers is 0): put
+ * it in the channel configuration of a mux or channel driven by this
+ * runtime, and read its counters (dnp3_fragment_pool_counters). */
+typedef struct dnp3_fragment_pool dnp3_fragment_pool_t;
+DNP3_API dnp3_fragment_pool_t *dnp3_runtime_fragment_pool(dnp3_runtime_t *rt);
 
 /* Fill cfg with the defaults above (stderr logger at INFO). */
 DNP3_API void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg);

@@ -48,16 +48,26 @@ static bool config_ok(const dnp3_channel_config_t *cfg)
            cfg->n_local <= DNP3_CHANNEL_MAX_LOCAL;
 }
 
-/* The session block with the tx fragment buffer as its tail. */
+/* The session block with the tx fragment buffer as its tail (none with a
+ * pool: fragments are framed from the caller's bytes or a pool buffer). */
 static int session_alloc(dnp3_channel_t *ch)
 {
-    size_t n = sizeof *ch->ses + ch->cfg.tx_fragment_max;
+    size_t n = sizeof *ch->ses + (ch->pool ? 0 : ch->cfg.tx_fragment_max);
     ch->ses = calloc(1, n);
     if (!ch->ses)
         return DNP3_E_NOMEM;
-    ch->ses->tx.apdu = (uint8_t *)(ch->ses + 1);
+    ch->ses->tx.own = ch->pool ? NULL : (uint8_t *)(ch->ses + 1);
     ch->memory += n;
     return DNP3_OK;
+}
+
+/* The configured pool, when it can serve this channel. */
+static dnp3_fragment_pool_t *usable_pool(const dnp3_channel_config_t *cfg)
+{
+    if (!cfg->pool || cfg->mode != DNP3_CHANNEL_MODE_SESSION)
+        return NULL;
+    size_t size = dnp3i_fragment_pool_size(cfg->pool);
+    return size >= cfg->rx_fragment_max && size >= cfg->tx_fragment_max ? cfg->pool : NULL;
 }
 
 dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
@@ -69,7 +79,9 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     e = DNP3_E_NOMEM;
     bool session = cfg->mode == DNP3_CHANNEL_MODE_SESSION;
     unsigned ev_cap = session ? CH_EVENT_QUEUE : CH_EVENT_QUEUE_MONITOR;
-    size_t size = sizeof *ch + (session ? ev_cap * sizeof ch->events[0] : 0);
+    dnp3_fragment_pool_t *pool = usable_pool(cfg);
+    size_t size = sizeof *ch + ev_cap * sizeof ch->events[0] +
+                  (pool ? 0 : DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME);
     ch = calloc(1, size);
     if (!ch)
         goto fail;
@@ -78,9 +90,14 @@ dnp3_channel_t *dnp3_channel_new(const dnp3_channel_config_t *cfg, int *err)
     ch->report_frames = cfg->report_frames;
     ch->rx_max = cfg->rx_fragment_max;
     ch->ev_cap = ev_cap;
-    ch->events = session ? (ch_event_t *)(ch + 1) : ch->evq;
+    ch->events = (ch_event_t *)(ch + 1);
     ch->memory = size;
-    dnp3_link_parser_init(&ch->parser, cfg->policy);
+    ch->pool = pool;
+    ch->user = pool ? dnp3i_fragment_pool_user(pool) : (uint8_t *)(ch->events + ev_cap);
+    ch->pbuf = pool ? NULL : ch->user + DNP3_LINK_MAX_USER_DATA;
+    if (ch->pool)
+        dnp3i_fragment_pool_use(ch->pool);
+    dnp3i_link_parser_init(&ch->parser, cfg->policy);
     if (session && session_alloc(ch) != 0)
         goto fail;
     if (dnp3i_channel_slots_alloc(ch) != 0)
@@ -100,7 +117,15 @@ void dnp3_channel_free(dnp3_channel_t *ch)
     if (!ch)
         return;
     dnp3i_channel_slots_free(ch);
+    if (ch->pool) {
+        ch->parser.have = 0;
+        dnp3i_channel_frame_release(ch);
+    }
+    if (ch->ses)
+        dnp3i_channel_tx_end(ch);
     free(ch->ses);
+    if (ch->pool)
+        dnp3i_fragment_pool_unuse(ch->pool);
     free(ch);
 }
 
@@ -111,7 +136,8 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
     /* What the parser still holds (a partial frame, a pending garbage run)
      * is lost with the connection: counted as discarded, without an event. */
     ch->reset_discarded += ch->parser.have + ch->parser.run_len;
-    dnp3_link_parser_reset(&ch->parser);
+    dnp3i_link_parser_reset(&ch->parser);
+    dnp3i_channel_frame_release(ch);
     for (size_t i = 0; i < ch->n_slots; i++) {
         if (ch->slots[i].used)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);
@@ -120,14 +146,14 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
     if (ch->ses) {
         ch->ses->rp_head = ch->ses->rp_count = 0;
         dnp3i_channel_primary_forget(ch);
-        ch->ses->tx.kind = CH_TX_NONE;
+        dnp3i_channel_tx_end(ch);
         ch->ses->tx.seq = 0;
     }
 }
 
 bool dnp3_channel_closed(const dnp3_channel_t *ch)
 {
-    return ch && dnp3_link_parser_closed(&ch->parser);
+    return ch && ch->parser.closed;
 }
 
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr)
@@ -145,6 +171,11 @@ void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n
         return;
     memcpy(ch->cfg.local, local, n * sizeof *local);
     ch->cfg.n_local = n;
+}
+
+const dnp3_channel_config_t *dnp3i_channel_config(const dnp3_channel_t *ch)
+{
+    return &ch->cfg;
 }
 
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch)
@@ -230,7 +261,11 @@ void dnp3_channel_counters(const dnp3_channel_t *ch, dnp3_channel_counters_t *ou
 {
     if (!ch || !out)
         return;
-    *out = ch->counters;
+    memset(out, 0, sizeof *out);
+    out->transport = ch->counters.transport;
+#define CH_COUNTER_COPY(name) out->name = ch->counters.name;
+    CH_COLD_COUNTERS(CH_COUNTER_COPY)
+#undef CH_COUNTER_COPY
     out->rx_frame_bytes = ch->hot.rx_frame_bytes;
     out->rx_user_data = ch->hot.rx_user_data;
     out->rx_link_control = ch->hot.rx_link_control;

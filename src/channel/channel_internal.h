@@ -4,12 +4,15 @@
 #define DNP3_CHANNEL_INTERNAL_H
 
 #include "dnp3/channel.h"
+#include "link/link_internal.h"
 
 /* Events one received frame can cause at most: FRAME, SLOT_EVICTED,
  * TP_DROP, FRAGMENT, and one primary-station event (LINK_RESET_DONE ...),
  * with room for those take_output and the timers add before the owner
- * drains the queue. */
-#define CH_EVENT_QUEUE 16
+ * drains the queue (a mux drains it after every call; an owner that sends
+ * fragments without ever draining loses TX_DONEs, counted in
+ * events_dropped). 8, not 16: 384 bytes less per connection. */
+#define CH_EVENT_QUEUE 8
 /* MONITOR: nothing is sent and no timer runs, so one received frame's
  * events (FRAME, SLOT_EVICTED, TP_DROP, FRAGMENT) are the most ever queued. */
 #define CH_EVENT_QUEUE_MONITOR 4
@@ -36,6 +39,9 @@ typedef struct ch_slot {
     /* Primary station: we reset the peer's link, FCB we send next. */
     bool pri_reset;
     bool pri_fcb;
+    /* Pool channel: the fragment in progress found no pool buffer; its
+     * later segments are dropped (DNP3_E_TP_POOL_EMPTY) up to its FIN. */
+    bool starved;
     dnp3_timestamp_t last_rx; /* last frame heard from remote (keep-alive) */
 } ch_slot_t;
 
@@ -62,7 +68,17 @@ typedef struct ch_primary {
     dnp3_timestamp_t deadline; /* confirm timeout (NEVER until the frame is taken) */
     unsigned tries;            /* sends of the current frame so far */
     size_t frame_len;
-    uint8_t frame[DNP3_LINK_MAX_FRAME];
+    /* CH_PRI_DATA: the frame is written when taken (and again for a
+     * retry) from its segment, which stays in the fragment being sent
+     * until tx ends: header octet th, then user_len - 1 bytes at data.
+     * Other requests are the 10 bytes of frame[]. */
+    uint8_t control;
+    uint8_t th;
+    uint16_t dst;
+    uint16_t src;
+    size_t user_len;
+    const uint8_t *data;
+    uint8_t frame[DNP3_LINK_HEADER_SIZE];
 } ch_primary_t;
 
 typedef struct ch_tx {
@@ -71,17 +87,26 @@ typedef struct ch_tx {
     uint16_t dst;
     uint8_t seq; /* transport sequence number of the next segment (one per channel) */
     dnp3_tp_segmenter_t seg;
-    uint8_t *apdu; /* tx_fragment_max bytes */
+    uint8_t *own;      /* the channel's own buffer (tx_fragment_max bytes); NULL with a pool */
+    uint8_t *pool_buf; /* a pool buffer held for the fragment being sent, else NULL */
+    bool borrowed;     /* seg reads the caller's bytes: all framed by the next take_output */
 } ch_tx_t;
 
 /* What only a station sends and waits for: allocated in SESSION mode only
  * (a MONITOR channel, one per captured flow, stays small). */
+/* A queued link reply: a frame without user data, written when taken. */
+typedef struct ch_reply {
+    uint8_t control;
+    uint16_t dst;
+    uint16_t src;
+} ch_reply_t;
+
 typedef struct ch_session {
-    uint8_t replies[CH_REPLY_QUEUE][DNP3_LINK_HEADER_SIZE];
+    ch_reply_t replies[CH_REPLY_QUEUE];
     unsigned rp_head;
     unsigned rp_count;
 
-    ch_tx_t tx; /* tx.apdu: tx_fragment_max bytes after this struct */
+    ch_tx_t tx; /* tx.own: tx_fragment_max bytes after this struct (no pool) */
     ch_primary_t pri;
 } ch_session_t;
 
@@ -114,6 +139,25 @@ typedef struct ch_hot_counters {
     uint64_t fragments_rx;
 } ch_hot_counters_t;
 
+/* dnp3_channel_counters_t without what others keep: the parser its link
+ * counters, the hot counters above their four (folded in when asked). */
+#define CH_COLD_COUNTERS(X)                                                                        \
+    X(foreign)                                                                                     \
+    X(ignored_direction)                                                                           \
+    X(ignored_source)                                                                              \
+    X(duplicates)                                                                                  \
+    X(ignored_not_reset)                                                                           \
+    X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions)         \
+        X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)               \
+            X(events_dropped) X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts)      \
+                X(send_failures) X(keepalives) X(keepalive_failures) X(pool_empty)
+typedef struct ch_counters {
+    dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
+#define CH_COUNTER_FIELD(name) uint64_t name;
+    CH_COLD_COUNTERS(CH_COUNTER_FIELD)
+#undef CH_COUNTER_FIELD
+} ch_counters_t;
+
 /* Fields in the order the receive path touches them: a decoder keeps one
  * channel per flow, and with thousands of flows each frame's cache misses
  * are what it costs. The hot fields, the frame and the event queue come
@@ -134,16 +178,27 @@ struct dnp3_channel {
     size_t memory;        /* asked after every feed by a decoder counting its flows */
     ch_hot_counters_t hot;
     dnp3_link_frame_t frame; /* the frame the queued frame events are of */
-    /* ev_cap entries: MONITOR's in evq, next to the fields above; SESSION's
-     * (CH_EVENT_QUEUE) right after the struct. */
+    /* ev_cap entries, right after the struct (in the same allocation: a
+     * SESSION channel carries no MONITOR-sized queue besides its own). */
     ch_event_t *events;
-    ch_event_t evq[CH_EVENT_QUEUE_MONITOR];
-    dnp3_link_parser_t parser;
-    uint64_t reset_discarded; /* bytes the parser held at dnp3_channel_reset */
-    ch_session_t *ses;        /* SESSION mode only, else NULL */
+    dnp3_link_parser_state_t parser;
+    /* The parser's user data of the last frame (frame.user, a one-segment
+     * fragment): DNP3_LINK_MAX_USER_DATA bytes after the event queue, or
+     * with a pool the pool's, shared by its channels (its contents are
+     * handed out before any channel of the pool is fed again). */
+    uint8_t *user;
+    uint64_t reset_discarded;   /* bytes the parser held at dnp3_channel_reset */
+    ch_session_t *ses;          /* SESSION mode only, else NULL */
+    dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
+    bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
     dnp3_channel_config_t cfg;
 
-    dnp3_channel_counters_t counters; /* transport: of evicted/reset reassemblers only */
+    ch_counters_t counters;
+    /* The parser's frame straddling feeds (DNP3_LINK_MAX_FRAME bytes): the
+     * channel's own, after the user data; with a pool, a pool buffer held
+     * only while a frame straddles (NULL otherwise: the parser then works
+     * in the pool's shared frame buffer, see rx.c). */
+    uint8_t *pbuf;
 };
 
 /* A cleared event of the given kind. Copied from a constant rather than
@@ -220,6 +275,23 @@ static inline bool dnp3i_channel_pop(dnp3_channel_t *ch, dnp3_channel_event_t *e
     return true;
 }
 
+/* pool.c */
+size_t dnp3i_fragment_pool_size(const dnp3_fragment_pool_t *pool);
+size_t dnp3i_fragment_pool_count(const dnp3_fragment_pool_t *pool);
+/* The user-data scratch its channels' parsers share. */
+uint8_t *dnp3i_fragment_pool_user(dnp3_fragment_pool_t *pool);
+/* The frame scratch (DNP3_LINK_MAX_FRAME bytes) its channels' parsers
+ * share while no frame of theirs straddles feeds. */
+uint8_t *dnp3i_fragment_pool_frame(dnp3_fragment_pool_t *pool);
+/* A free buffer (dnp3i_fragment_pool_size bytes), or NULL (counted). */
+uint8_t *dnp3i_fragment_pool_take(dnp3_fragment_pool_t *pool);
+/* Gives buf back (NULL: nothing). */
+void dnp3i_fragment_pool_give(dnp3_fragment_pool_t *pool, uint8_t *buf);
+/* A channel starts / stops using the pool: it lives until its creator
+ * freed it and its last channel is gone. */
+void dnp3i_fragment_pool_use(dnp3_fragment_pool_t *pool);
+void dnp3i_fragment_pool_unuse(dnp3_fragment_pool_t *pool);
+
 /* channel.c */
 bool dnp3i_channel_our_dir(const dnp3_channel_t *ch);
 bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
@@ -227,10 +299,38 @@ bool dnp3i_channel_is_local(const dnp3_channel_t *ch, uint16_t addr);
  * else nothing changes): the mux answers for the addresses of the sessions
  * attached to it. Slots of an address dropped stay until the next reset. */
 void dnp3i_channel_set_local(dnp3_channel_t *ch, const uint16_t *local, size_t n);
-/* The channel's own fragment buffer (tx_fragment_max bytes; SESSION mode),
- * free while dnp3_channel_can_send: a fragment written there and handed to
- * dnp3_channel_send is not copied (the mux needs no buffer of its own). */
+/* A buffer for the next fragment to send (tx_fragment_max bytes; SESSION
+ * mode, while dnp3_channel_can_send): the channel's own, or with a pool a
+ * pool buffer now held by the channel (NULL when none is free; give it back
+ * with dnp3i_channel_tx_unused if no fragment comes). A fragment written
+ * there and handed to dnp3_channel_send is not copied. */
 uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch);
+void dnp3i_channel_tx_unused(dnp3_channel_t *ch);
+/* The configuration the channel runs with (local[] as last set). */
+const dnp3_channel_config_t *dnp3i_channel_config(const dnp3_channel_t *ch);
+/* True when the channel keeps no fragment buffers of its own. */
+bool dnp3i_channel_pooled(const dnp3_channel_t *ch);
+/* Buffers in the channel's pool (0: none). */
+size_t dnp3i_channel_pool_buffers(const dnp3_channel_t *ch);
+/* dnp3_channel_send of unconfirmed user data without a copy: apdu is read
+ * by the next dnp3_channel_take_output, which the caller must make at once
+ * with room for every frame (dnp3i_channel_framed_size) plus any queued
+ * link frames (DNP3_LINK_MAX_FRAME + the replies, dnp3i_channel_out_slack),
+ * in a region not overlapping apdu. Same errors as dnp3_channel_send. */
+int dnp3i_channel_send_borrowed(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src,
+                                uint16_t dst, const uint8_t *apdu, size_t len);
+/* Bytes of the frames carrying a fragment of len bytes. */
+size_t dnp3i_channel_framed_size(size_t len);
+/* Most bytes of link frames (replies, a primary request) that take_output
+ * may write before the user data. */
+size_t dnp3i_channel_out_slack(void);
+/* The fragment being sent is done, failed or dropped: no fragment any more,
+ * its pool buffer given back. */
+void dnp3i_channel_tx_end(dnp3_channel_t *ch);
+/* Pool channel: gives back the reassembly buffers of slots with no
+ * fragment in progress (a FRAGMENT event's data stays valid until then:
+ * done before the parser is fed again). */
+void dnp3i_channel_rx_release(dnp3_channel_t *ch);
 void dnp3i_channel_retire_tp(dnp3_channel_t *ch, const dnp3_tp_counters_t *c);
 
 /* slots.c */
@@ -243,6 +343,8 @@ int dnp3i_channel_slots_alloc(dnp3_channel_t *ch);
 void dnp3i_channel_slots_free(dnp3_channel_t *ch);
 
 /* rx.c */
+/* Pool channel: gives back the frame buffer when the parser holds nothing. */
+void dnp3i_channel_frame_release(dnp3_channel_t *ch);
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f);
 
 /* secondary.c */

@@ -50,6 +50,8 @@ static void start_request(dnp3_channel_t *ch, ch_pri_state_t state, ch_slot_t *s
 static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
 {
     ch_primary_t *p = &ch->ses->pri;
+    const dnp3_tp_segmenter_t *g = &ch->ses->tx.seg;
+    const uint8_t *payload = g->apdu + g->pos; /* the segment's bytes, kept until tx ends */
     uint8_t seg[DNP3_TP_MAX_SEGMENT];
     int n = dnp3_tp_segmenter_next(&ch->ses->tx.seg, seg, sizeof seg);
     ch->ses->tx.seq = dnp3_tp_segmenter_next_seq(&ch->ses->tx.seg);
@@ -59,10 +61,14 @@ static void start_data(dnp3_channel_t *ch, ch_slot_t *s)
     p->frame_pending = true;
     p->deadline = DNP3_TIMESTAMP_NEVER;
     p->tries = 0;
-    uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, s->pri_fcb, true,
-                                        DNP3_LINK_CONFIRMED_USER_DATA);
-    p->frame_len = (size_t)dnp3_link_frame_write(p->frame, sizeof p->frame, control, s->remote,
-                                                 s->local, seg, n > 0 ? (size_t)n : 0);
+    p->control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, s->pri_fcb, true,
+                                   DNP3_LINK_CONFIRMED_USER_DATA);
+    p->th = seg[0];
+    p->dst = s->remote;
+    p->src = s->local;
+    p->user_len = n > 0 ? (size_t)n : 0;
+    p->data = payload;
+    p->frame_len = dnp3_link_frame_size(p->user_len);
 }
 
 static void tx_done(dnp3_channel_t *ch)
@@ -73,7 +79,7 @@ static void tx_done(dnp3_channel_t *ch)
         ev->src = ch->ses->tx.src;
         ev->dst = ch->ses->tx.dst;
     }
-    ch->ses->tx.kind = CH_TX_NONE;
+    dnp3i_channel_tx_end(ch);
 }
 
 /* Starts the next step of a confirmed send or a link reset once the
@@ -86,7 +92,7 @@ static void kick(dnp3_channel_t *ch)
         return;
     ch_slot_t *s = dnp3i_channel_slot_find(ch, ch->ses->tx.src, ch->ses->tx.dst);
     if (!s) {
-        ch->ses->tx.kind = CH_TX_NONE;
+        dnp3i_channel_tx_end(ch);
         return;
     }
     if (ch->ses->tx.kind == CH_TX_RESET_ONLY || !s->pri_reset)
@@ -116,7 +122,7 @@ static void fail(dnp3_channel_t *ch, dnp3_timestamp_t now)
         ch->counters.send_failures++;
         push_peer(ch, DNP3_CHANNEL_EV_SEND_FAILED, s);
         s->pri_reset = false;
-        ch->ses->tx.kind = CH_TX_NONE;
+        dnp3i_channel_tx_end(ch);
     }
     idle(ch);
 }
@@ -128,7 +134,7 @@ static void on_ack(dnp3_channel_t *ch, ch_slot_t *s)
         s->pri_fcb = true;
         push_peer(ch, DNP3_CHANNEL_EV_LINK_RESET_DONE, s);
         if (ch->ses->tx.kind == CH_TX_RESET_ONLY)
-            ch->ses->tx.kind = CH_TX_NONE;
+            dnp3i_channel_tx_end(ch);
     } else {
         s->pri_fcb = !s->pri_fcb;
     }
@@ -239,14 +245,60 @@ void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index)
 
 /* ---- public entry points ------------------------------------------------------- */
 
+void dnp3i_channel_tx_end(dnp3_channel_t *ch)
+{
+    ch_tx_t *tx = &ch->ses->tx;
+    tx->kind = CH_TX_NONE;
+    tx->borrowed = false;
+    if (tx->pool_buf) {
+        dnp3i_fragment_pool_give(ch->pool, tx->pool_buf);
+        tx->pool_buf = NULL;
+    }
+}
+
+bool dnp3i_channel_pooled(const dnp3_channel_t *ch)
+{
+    return ch->pool != NULL;
+}
+
+size_t dnp3i_channel_pool_buffers(const dnp3_channel_t *ch)
+{
+    return ch->pool ? dnp3i_fragment_pool_count(ch->pool) : 0;
+}
+
 uint8_t *dnp3i_channel_tx_buffer(dnp3_channel_t *ch)
 {
-    return ch && ch->ses ? ch->ses->tx.apdu : NULL;
+    if (!ch || !ch->ses)
+        return NULL;
+    ch_tx_t *tx = &ch->ses->tx;
+    if (!ch->pool)
+        return tx->own;
+    if (!tx->pool_buf)
+        tx->pool_buf = dnp3i_fragment_pool_take(ch->pool);
+    return tx->pool_buf;
+}
+
+void dnp3i_channel_tx_unused(dnp3_channel_t *ch)
+{
+    if (ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE)
+        dnp3i_channel_tx_end(ch);
+}
+
+size_t dnp3i_channel_framed_size(size_t len)
+{
+    size_t full = len / DNP3_TP_MAX_PAYLOAD, rest = len % DNP3_TP_MAX_PAYLOAD;
+    size_t n = full * dnp3_link_frame_size(DNP3_TP_MAX_SEGMENT);
+    return rest ? n + dnp3_link_frame_size(rest + 1) : n;
+}
+
+size_t dnp3i_channel_out_slack(void)
+{
+    return DNP3_LINK_MAX_FRAME + CH_REPLY_QUEUE * DNP3_LINK_HEADER_SIZE;
 }
 
 bool dnp3_channel_can_send(const dnp3_channel_t *ch)
 {
-    return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !dnp3_link_parser_closed(&ch->parser);
+    return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !ch->parser.closed;
 }
 
 /* Reserved destinations (0xFFF0..0xFFFB) and the self address are never
@@ -279,13 +331,39 @@ int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, ui
         confirmed = false; /* nobody may ACK a broadcast (9.2.6) */
     if (confirmed && !tx_slot(ch, src, dst, now))
         return DNP3_E_NOSPACE;
-    if (apdu != ch->ses->tx.apdu) /* written in place: dnp3i_channel_tx_buffer */
-        memcpy(ch->ses->tx.apdu, apdu, len);
-    dnp3_tp_segmenter_init(&ch->ses->tx.seg, ch->ses->tx.apdu, len, ch->ses->tx.seq);
-    ch->ses->tx.src = src;
-    ch->ses->tx.dst = dst;
-    ch->ses->tx.kind = confirmed ? CH_TX_CONFIRMED : CH_TX_UNCONFIRMED;
+    ch_tx_t *tx = &ch->ses->tx;
+    /* The fragment is kept until its last frame is out: in the channel's
+     * own buffer, or a pool buffer. Written there already
+     * (dnp3i_channel_tx_buffer): not copied. */
+    uint8_t *keep = dnp3i_channel_tx_buffer(ch);
+    if (!keep)
+        return DNP3_E_TP_POOL_EMPTY;
+    if (apdu != keep)
+        memcpy(keep, apdu, len);
+    dnp3_tp_segmenter_init(&tx->seg, keep, len, tx->seq);
+    tx->src = src;
+    tx->dst = dst;
+    tx->kind = confirmed ? CH_TX_CONFIRMED : CH_TX_UNCONFIRMED;
     kick(ch);
+    return DNP3_OK;
+}
+
+int dnp3i_channel_send_borrowed(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src,
+                                uint16_t dst, const uint8_t *apdu, size_t len)
+{
+    (void)now;
+    if (!ch || !apdu || len == 0)
+        return DNP3_E_INVALID_ARG;
+    if (!dnp3_channel_can_send(ch))
+        return DNP3_E_STATE;
+    if (len > ch->cfg.tx_fragment_max || !dnp3i_channel_is_local(ch, src) || dst_reserved(dst))
+        return DNP3_E_INVALID_ARG;
+    ch_tx_t *tx = &ch->ses->tx;
+    dnp3_tp_segmenter_init(&tx->seg, apdu, len, tx->seq);
+    tx->src = src;
+    tx->dst = dst;
+    tx->kind = CH_TX_UNCONFIRMED;
+    tx->borrowed = true;
     return DNP3_OK;
 }
 

@@ -14,6 +14,111 @@ static void clear(dnp3_channel_event_t *ev)
     dnp3i_channel_event_clear(ev, DNP3_CHANNEL_EV_NONE);
 }
 
+void dnp3i_channel_frame_release(dnp3_channel_t *ch)
+{
+    if (ch->pool && ch->pbuf && ch->parser.have == 0) {
+        dnp3i_fragment_pool_give(ch->pool, ch->pbuf);
+        ch->pbuf = NULL;
+    }
+}
+
+/* Where the parser keeps a frame straddling feeds: the channel's own
+ * buffer or the pool buffer it holds, else the pool's shared one (the
+ * frame moves into a pool buffer if still held after the call). */
+static uint8_t *frame_buf(dnp3_channel_t *ch)
+{
+    return ch->pbuf ? ch->pbuf : dnp3i_fragment_pool_frame(ch->pool);
+}
+
+/* Pool channel, after a parser call: a frame left straddling moves from the
+ * shared buffer into a pool buffer; with none free its bytes are lost, and
+ * a stream with a hole is unusable: the channel closes (CLOSED,
+ * DNP3_E_TP_POOL_EMPTY), counted in pool_empty. */
+static void frame_settle(dnp3_channel_t *ch, const uint8_t *used)
+{
+    if (!ch->pool)
+        return;
+    dnp3_link_parser_state_t *p = &ch->parser;
+    if (p->have == 0 || ch->pbuf) {
+        dnp3i_channel_frame_release(ch);
+        return;
+    }
+    ch->pbuf = dnp3i_fragment_pool_take(ch->pool);
+    if (ch->pbuf) {
+        memcpy(ch->pbuf, used, p->have);
+        return;
+    }
+    ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_CLOSED);
+    if (ev) {
+        ev->reason = DNP3_E_TP_POOL_EMPTY;
+        ev->bytes = p->have;
+        ev->offset = p->pos;
+    }
+    ch->counters.pool_empty++;
+    p->counters.discarded_bytes += p->have;
+    p->pos += p->have;
+    p->have = 0;
+    p->need = 0;
+    p->closed = true;
+}
+
+/* on_bytes reports NONE: every event was handed out by earlier calls, so
+ * the pool buffers of completed fragments go back now, not with the
+ * connection's next bytes (which may be a poll period away). */
+static void clear_idle(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
+{
+    clear(ev);
+    if (ch->rx_release)
+        dnp3i_channel_rx_release(ch);
+}
+
+void dnp3i_channel_rx_release(dnp3_channel_t *ch)
+{
+    ch->rx_release = false;
+    for (size_t i = 0; i < ch->n_slots; i++) {
+        dnp3_tp_reassembler_t *r = &ch->slots[i].r;
+        if (!r->buf)
+            continue;
+        if (r->in_progress) {
+            ch->rx_release = true; /* still needed: looked at again */
+            continue;
+        }
+        dnp3i_fragment_pool_give(ch->pool, r->buf);
+        r->buf = NULL;
+        r->cap = 0;
+    }
+}
+
+/* Pool channel, a segment that is not a whole fragment: its FIR takes a
+ * pool buffer for the slot. Without one the fragment is dropped, this
+ * segment and every later one up to its FIN, each reported as TP_DROP
+ * DNP3_E_TP_POOL_EMPTY. Returns false when the segment was dropped. */
+static bool pool_room(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f)
+{
+    uint8_t th = f->user_len > 0 ? f->user[0] : 0;
+    if (th & DNP3_TP_FIR) {
+        s->starved = false;
+        if (!s->r.buf) {
+            s->r.buf = dnp3i_fragment_pool_take(ch->pool);
+            s->r.cap = s->r.buf ? ch->rx_max : 0;
+            s->starved = s->r.buf == NULL;
+            ch->rx_release = true;
+        }
+    }
+    if (!s->starved)
+        return true;
+    size_t bytes = f->user_len > 0 ? f->user_len - 1 : 0;
+    s->r.counters.segments++;
+    s->r.counters.dropped_bytes += bytes;
+    ch->counters.pool_empty++;
+    if (th & DNP3_TP_FIN)
+        s->starved = false;
+    ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f, DNP3_E_TP_POOL_EMPTY);
+    if (ev)
+        ev->bytes = bytes;
+    return false;
+}
+
 /* Hands the frame's user data (one transport segment) to the slot's
  * reassembler and reports what came of it. */
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f)
@@ -26,11 +131,14 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
     if (f->user_len > 0 &&
         (f->user[0] & (DNP3_TP_FIR | DNP3_TP_FIN)) == (DNP3_TP_FIR | DNP3_TP_FIN)) {
         /* The common case: the fragment is this frame's user data. */
+        s->starved = false;
         rc = dnp3i_tp_reassembler_feed_single(&s->r, src, dst, f->user, f->user_len, ch->rx_max,
                                               &res);
     } else {
         if (ch->monitor)
             dnp3i_channel_slot_room(ch, s, f->user, f->user_len);
+        else if (ch->pool && !pool_room(ch, s, f))
+            return;
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
     }
     if (res.dropped != 0 || rc < 0) {
@@ -179,15 +287,21 @@ size_t dnp3_channel_on_bytes(dnp3_channel_t *ch, dnp3_timestamp_t now, const uin
          * holding nothing has nothing to decide (the common end of a
          * call: skipping it saves a parser call per frame). */
         if (used == len && ch->parser.have == 0) {
-            clear(ev);
+            clear_idle(ch, ev);
             return used;
         }
         dnp3_link_event_t lev;
-        size_t n =
-            dnp3_link_parser_feed(&ch->parser, used < len ? data + used : NULL, len - used, &lev);
+        if (ch->rx_release)
+            dnp3i_channel_rx_release(ch); /* the last frame's events are all out */
+        uint8_t *fb = frame_buf(ch);
+        size_t n = dnp3i_link_parser_feed(&ch->parser, ch->user, fb,
+                                          used < len ? data + used : NULL, len - used, &lev);
         used += n;
+        frame_settle(ch, fb);
         if (lev.kind == DNP3_LINK_EV_NONE) {
-            clear(ev);
+            if (dnp3i_channel_pop(ch, ev))
+                return used; /* the frame held could not be kept */
+            clear_idle(ch, ev);
             return used; /* the parser consumed everything */
         }
         on_link_event(ch, now, &lev);
@@ -202,9 +316,14 @@ int dnp3_channel_finish(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
         return 0;
     while (!dnp3i_channel_pop(ch, ev)) {
         dnp3_link_event_t lev;
-        if (dnp3_link_parser_finish(&ch->parser, &lev) == 0) {
+        if (ch->rx_release)
+            dnp3i_channel_rx_release(ch);
+        uint8_t *fb = frame_buf(ch);
+        int got = dnp3i_link_parser_finish(&ch->parser, ch->user, fb, &lev);
+        frame_settle(ch, fb);
+        if (got == 0) {
             /* Nothing held: the next bytes are a new stream. */
-            dnp3_link_parser_reset(&ch->parser);
+            dnp3i_link_parser_reset(&ch->parser);
             return 0;
         }
         /* Frames a rescan finds arrived with the last bytes. */
@@ -222,7 +341,7 @@ int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev)
     if (!ch || ch->parser.closed || ch->parser.run_len == 0)
         return 0;
     dnp3_link_event_t lev;
-    if (dnp3_link_parser_flush_run(&ch->parser, &lev) == 0)
+    if (dnp3i_link_parser_flush_run(&ch->parser, &lev) == 0)
         return 0;
     on_link_event(ch, ch->now, &lev);
     return dnp3i_channel_pop(ch, ev) ? 1 : 0;

@@ -21,9 +21,10 @@ void dnp3i_channel_reply(dnp3_channel_t *ch, const ch_slot_t *s, uint8_t func)
         ch->counters.replies_dropped++;
         return;
     }
-    uint8_t *b = ch->ses->replies[(ch->ses->rp_head + ch->ses->rp_count) % CH_REPLY_QUEUE];
-    uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), false, false, false, func);
-    dnp3_link_frame_write(b, DNP3_LINK_HEADER_SIZE, control, s->remote, s->local, NULL, 0);
+    ch_reply_t *r = &ch->ses->replies[(ch->ses->rp_head + ch->ses->rp_count) % CH_REPLY_QUEUE];
+    r->control = dnp3_link_control(dnp3i_channel_our_dir(ch), false, false, false, func);
+    r->dst = s->remote;
+    r->src = s->local;
     ch->ses->rp_count++;
 }
 

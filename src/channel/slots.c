@@ -24,6 +24,8 @@ int dnp3i_channel_slots_alloc(dnp3_channel_t *ch)
         return DNP3_E_NOMEM;
     ch->n_slots = n;
     ch->memory += n * sizeof *ch->slots;
+    if (ch->pool)
+        return DNP3_OK; /* reassembly buffers come from the pool, per fragment */
     for (size_t i = 0; i < n; i++) {
         uint8_t *buf = malloc(ch->cfg.rx_fragment_max);
         if (!buf)
@@ -38,8 +40,12 @@ void dnp3i_channel_slots_free(dnp3_channel_t *ch)
 {
     if (!ch->slots)
         return;
-    for (size_t i = 0; i < ch->n_slots; i++)
-        free(ch->slots[i].r.buf);
+    for (size_t i = 0; i < ch->n_slots; i++) {
+        if (ch->pool)
+            dnp3i_fragment_pool_give(ch->pool, ch->slots[i].r.buf);
+        else
+            free(ch->slots[i].r.buf);
+    }
     free(ch->slots);
     ch->slots = NULL;
 }
@@ -85,12 +91,19 @@ static ch_slot_t *slots_grow(dnp3_channel_t *ch)
 }
 
 /* Empties a slot for reuse. Its transport counters move into the channel's
- * so the totals never go back; the buffer stays with the slot. */
+ * so the totals never go back; the buffer stays with the slot (a pool
+ * buffer goes back to the pool). */
 void dnp3i_channel_slot_release(dnp3_channel_t *ch, ch_slot_t *s)
 {
     dnp3i_channel_retire_tp(ch, &s->r.counters);
     memset(&s->r.counters, 0, sizeof s->r.counters);
     dnp3_tp_reassembler_reset(&s->r);
+    s->starved = false;
+    if (ch->pool && s->r.buf) {
+        dnp3i_fragment_pool_give(ch->pool, s->r.buf);
+        s->r.buf = NULL;
+        s->r.cap = 0;
+    }
     dnp3i_channel_primary_slot_gone(ch, (size_t)(s - ch->slots));
     s->used = false;
 }

@@ -27,4 +27,16 @@ typedef struct link_check_info {
 link_check_t dnp3i_link_frame_check(const uint8_t *b, size_t avail, uint8_t *user,
                                     dnp3_link_frame_t *frame, link_check_info_t *info);
 
+/* The parser (dnp3/link.h) over a state and buffers the caller places:
+ * user (DNP3_LINK_MAX_USER_DATA bytes) receives each frame's user data,
+ * buf (DNP3_LINK_MAX_FRAME) holds a frame straddling feeds. The public
+ * functions are these over the dnp3_link_parser_t's own buffers. */
+void dnp3i_link_parser_init(dnp3_link_parser_state_t *p, dnp3_link_policy_t policy);
+void dnp3i_link_parser_reset(dnp3_link_parser_state_t *p);
+size_t dnp3i_link_parser_feed(dnp3_link_parser_state_t *p, uint8_t *user, uint8_t *buf,
+                              const uint8_t *data, size_t len, dnp3_link_event_t *ev);
+int dnp3i_link_parser_flush_run(dnp3_link_parser_state_t *p, dnp3_link_event_t *ev);
+int dnp3i_link_parser_finish(dnp3_link_parser_state_t *p, uint8_t *user, uint8_t *buf,
+                             dnp3_link_event_t *ev);
+
 #endif

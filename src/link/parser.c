@@ -28,14 +28,14 @@
 #include "dnp3/link.h"
 #include "link/link_internal.h"
 
-void dnp3_link_parser_init(dnp3_link_parser_t *p, dnp3_link_policy_t policy)
+void dnp3i_link_parser_init(dnp3_link_parser_state_t *p, dnp3_link_policy_t policy)
 {
     memset(p, 0, sizeof *p);
     p->policy = policy;
     p->run_reason = DNP3_OK;
 }
 
-void dnp3_link_parser_reset(dnp3_link_parser_t *p)
+void dnp3i_link_parser_reset(dnp3_link_parser_state_t *p)
 {
     p->closed = false;
     p->pos = 0;
@@ -45,11 +45,6 @@ void dnp3_link_parser_reset(dnp3_link_parser_t *p)
     p->run_block = 0;
     p->have = 0;
     p->need = 0;
-}
-
-bool dnp3_link_parser_closed(const dnp3_link_parser_t *p)
-{
-    return p->closed;
 }
 
 static void count_reason(dnp3_link_counters_t *s, int reason)
@@ -77,7 +72,8 @@ static void count_reason(dnp3_link_counters_t *s, int reason)
 
 /* Adds len bytes at stream offset off to the pending run, opening one with
  * the given reason if none is pending. */
-static void run_add(dnp3_link_parser_t *p, uint64_t off, uint64_t len, int reason, unsigned block)
+static void run_add(dnp3_link_parser_state_t *p, uint64_t off, uint64_t len, int reason,
+                    unsigned block)
 {
     if (p->run_len == 0) {
         p->run_off = off;
@@ -87,7 +83,7 @@ static void run_add(dnp3_link_parser_t *p, uint64_t off, uint64_t len, int reaso
     p->run_len += len;
 }
 
-static void run_emit(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+static void run_emit(dnp3_link_parser_state_t *p, dnp3_link_event_t *ev)
 {
     ev->kind = DNP3_LINK_EV_DISCARD;
     ev->reason = p->run_reason;
@@ -103,7 +99,7 @@ static void run_emit(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
 
 /* Close policy: the framing error at b[at] ends the channel. The event
  * covers b[at..n); feed() extends it over the rest of its input. */
-static size_t close_at(dnp3_link_parser_t *p, uint64_t base, size_t at, size_t n, int reason,
+static size_t close_at(dnp3_link_parser_state_t *p, uint64_t base, size_t at, size_t n, int reason,
                        unsigned block, dnp3_link_event_t *ev)
 {
     p->closed = true;
@@ -120,8 +116,8 @@ static size_t close_at(dnp3_link_parser_t *p, uint64_t base, size_t at, size_t n
  * decided (consumed). With no event and a return < n, the bytes from the
  * return value on are a candidate frame needing *need bytes in total. With
  * eof, nothing is left undecided: a short candidate is truncated. */
-static size_t scan(dnp3_link_parser_t *p, const uint8_t *b, size_t n, uint64_t base, bool eof,
-                   dnp3_link_event_t *ev, size_t *need)
+static size_t scan(dnp3_link_parser_state_t *p, uint8_t *user, const uint8_t *b, size_t n,
+                   uint64_t base, bool eof, dnp3_link_event_t *ev, size_t *need)
 {
     const bool close = p->policy == DNP3_LINK_POLICY_CLOSE;
     size_t i = 0;
@@ -160,7 +156,7 @@ static size_t scan(dnp3_link_parser_t *p, const uint8_t *b, size_t n, uint64_t b
         link_check_info_t info;
         int reason;
         unsigned block = 0;
-        switch (dnp3i_link_frame_check(b + i, n - i, p->user, &ev->frame, &info)) {
+        switch (dnp3i_link_frame_check(b + i, n - i, user, &ev->frame, &info)) {
         case LINK_CHECK_FRAME:
             ev->kind = DNP3_LINK_EV_FRAME;
             ev->offset = base + i;
@@ -197,7 +193,8 @@ static void clear_event(dnp3_link_event_t *ev)
 }
 
 /* After a CLOSED event: everything else fed in this call goes too. */
-static size_t close_rest(dnp3_link_parser_t *p, size_t used, size_t len, dnp3_link_event_t *ev)
+static size_t close_rest(dnp3_link_parser_state_t *p, size_t used, size_t len,
+                         dnp3_link_event_t *ev)
 {
     size_t extra = len - used;
     ev->discarded += extra;
@@ -209,8 +206,8 @@ static size_t close_rest(dnp3_link_parser_t *p, size_t used, size_t len, dnp3_li
     return len;
 }
 
-size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t len,
-                             dnp3_link_event_t *ev)
+size_t dnp3i_link_parser_feed(dnp3_link_parser_state_t *p, uint8_t *user, uint8_t *buf,
+                              const uint8_t *data, size_t len, dnp3_link_event_t *ev)
 {
     clear_event(ev);
     if (data == NULL)
@@ -239,18 +236,18 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
                 take = len - used;
             if (take == 0)
                 return used; /* input exhausted (data may be NULL) */
-            memcpy(p->buf + p->have, data + used, take);
+            memcpy(buf + p->have, data + used, take);
             p->have += take;
             used += take;
             p->counters.bytes_in += take;
             if (p->have < p->need)
                 return used; /* input exhausted */
         }
-        size_t u = scan(p, p->buf, p->have, p->pos, false, ev, &need);
+        size_t u = scan(p, user, buf, p->have, p->pos, false, ev, &need);
         if (ev->kind == DNP3_LINK_EV_CLOSED)
             return close_rest(p, used, len, ev);
         p->have -= u;
-        memmove(p->buf, p->buf + u, p->have);
+        memmove(buf, buf + u, p->have);
         p->pos += u;
         p->need = need;
         if (ev->kind != DNP3_LINK_EV_NONE)
@@ -260,7 +257,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
     if (used == len)
         return used;
     /* Fast path: scan the caller's bytes in place. */
-    size_t u = scan(p, data + used, len - used, p->pos, false, ev, &need);
+    size_t u = scan(p, user, data + used, len - used, p->pos, false, ev, &need);
     p->counters.bytes_in += u;
     p->pos += u;
     used += u;
@@ -270,7 +267,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
         /* A candidate runs past the input: hold it (it is shorter than the
          * need, which is at most DNP3_LINK_MAX_FRAME). */
         size_t rest = len - used;
-        memcpy(p->buf, data + used, rest);
+        memcpy(buf, data + used, rest);
         p->have = rest;
         p->need = need;
         p->counters.bytes_in += rest;
@@ -279,7 +276,7 @@ size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t 
     return used;
 }
 
-int dnp3_link_parser_flush_run(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+int dnp3i_link_parser_flush_run(dnp3_link_parser_state_t *p, dnp3_link_event_t *ev)
 {
     clear_event(ev);
     /* A pending run only ever covers consumed bytes (held bytes start at a
@@ -291,7 +288,8 @@ int dnp3_link_parser_flush_run(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
     return 1;
 }
 
-int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+int dnp3i_link_parser_finish(dnp3_link_parser_state_t *p, uint8_t *user, uint8_t *buf,
+                             dnp3_link_event_t *ev)
 {
     clear_event(ev);
     if (p->closed)
@@ -310,10 +308,44 @@ int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
         return 1;
     }
     size_t need;
-    size_t u = scan(p, p->buf, p->have, p->pos, true, ev, &need);
+    size_t u = scan(p, user, buf, p->have, p->pos, true, ev, &need);
     p->have -= u;
-    memmove(p->buf, p->buf + u, p->have);
+    memmove(buf, buf + u, p->have);
     p->pos += u;
     p->need = 0;
     return ev->kind != DNP3_LINK_EV_NONE;
+}
+
+/* ---- the public parser: its state and its own buffers ---------------------- */
+
+void dnp3_link_parser_init(dnp3_link_parser_t *p, dnp3_link_policy_t policy)
+{
+    memset(p, 0, sizeof *p);
+    dnp3i_link_parser_init(&p->st, policy);
+}
+
+void dnp3_link_parser_reset(dnp3_link_parser_t *p)
+{
+    dnp3i_link_parser_reset(&p->st);
+}
+
+bool dnp3_link_parser_closed(const dnp3_link_parser_t *p)
+{
+    return p->st.closed;
+}
+
+size_t dnp3_link_parser_feed(dnp3_link_parser_t *p, const uint8_t *data, size_t len,
+                             dnp3_link_event_t *ev)
+{
+    return dnp3i_link_parser_feed(&p->st, p->user, p->buf, data, len, ev);
+}
+
+int dnp3_link_parser_flush_run(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+{
+    return dnp3i_link_parser_flush_run(&p->st, ev);
+}
+
+int dnp3_link_parser_finish(dnp3_link_parser_t *p, dnp3_link_event_t *ev)
+{
+    return dnp3i_link_parser_finish(&p->st, p->user, p->buf, ev);
 }

@@ -36,12 +36,27 @@ dnp3_mux_t *dnp3_mux_new(const dnp3_mux_config_t *cfg, int *err)
     mux = calloc(1, sizeof *mux);
     if (!mux)
         goto fail;
-    mux->cfg = *cfg;
-    if (mux->cfg.channel.max_peers < cfg->max_sessions)
-        mux->cfg.channel.max_peers = cfg->max_sessions;
+    mux->cfg = (mux_cfg_t){
+        .max_sessions = cfg->max_sessions,
+        .on_unclaimed = cfg->on_unclaimed,
+        .user = cfg->user,
+        .logger = cfg->logger,
+        .foreign_log_interval_ms = cfg->foreign_log_interval_ms,
+        .first_frame_timeout_ms = cfg->first_frame_timeout_ms,
+        .partial_frame_timeout_ms = cfg->partial_frame_timeout_ms,
+        .decode_link = cfg->decode_link,
+        .decode_transport = cfg->decode_transport,
+        .on_conn_open = cfg->on_conn_open,
+        .on_conn_close = cfg->on_conn_close,
+    };
+    memcpy(mux->cfg.local, cfg->channel.local, sizeof mux->cfg.local);
+    mux->cfg.n_local = cfg->channel.n_local;
+    dnp3_channel_config_t chc = cfg->channel;
+    if (chc.max_peers < cfg->max_sessions)
+        chc.max_peers = cfg->max_sessions;
     if (dnp3i_mux_tracing(mux))
-        mux->cfg.channel.report_frames = true; /* the trace sees every frame received */
-    mux->ch = dnp3_channel_new(&mux->cfg.channel, &e);
+        chc.report_frames = true; /* the trace sees every frame received */
+    mux->ch = dnp3_channel_new(&chc, &e);
     if (!mux->ch)
         goto fail;
     e = DNP3_E_NOMEM;
@@ -136,7 +151,7 @@ static bool has_addr(const uint16_t *a, size_t n, uint16_t v)
 size_t dnp3i_mux_locals(const dnp3_mux_t *mux, uint16_t *out, size_t cap)
 {
     size_t n = 0;
-    const dnp3_channel_config_t *c = &mux->cfg.channel;
+    const mux_cfg_t *c = &mux->cfg;
     for (size_t i = 0; i < c->n_local && n < cap; i++) {
         if (!has_addr(out, n, c->local[i]))
             out[n++] = c->local[i];

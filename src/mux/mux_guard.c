@@ -22,7 +22,7 @@ void dnp3i_mux_guard_open(dnp3_mux_t *mux, dnp3_timestamp_t now)
 
 void dnp3i_mux_guard_after_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now)
 {
-    const dnp3_link_parser_t *p = &mux->ch->parser;
+    const dnp3_link_parser_state_t *p = &mux->ch->parser;
     bool completed = p->counters.frames != mux->guard.frames;
     mux->guard.frames = p->counters.frames;
     if (completed)

@@ -32,8 +32,29 @@ typedef struct mux_counters {
     uint64_t closes[DNP3_MUX_CLOSE_REASON_COUNT];
 } mux_counters_t;
 
+/* dnp3_mux_config_t without its channel part, which the channel keeps
+ * (dnp3i_channel_config): not a second copy in every connection's mux. */
+typedef struct mux_cfg {
+    /* The channel's configured local addresses (the channel's own list
+     * also has the attached sessions'). */
+    uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
+    size_t n_local;
+    size_t max_sessions;
+    dnp3_mux_unclaimed_fn on_unclaimed;
+    void *user;
+    dnp3_logger_t logger;
+    uint32_t foreign_log_interval_ms;
+    uint32_t first_frame_timeout_ms;
+    uint32_t partial_frame_timeout_ms;
+    dnp3_link_decode_t decode_link;
+    dnp3_transport_decode_t decode_transport;
+    void (*on_conn_open)(void *user, dnp3_mux_t *mux, dnp3_conn_t *conn,
+                         const dnp3_conn_info_t *info);
+    void (*on_conn_close)(void *user, dnp3_mux_t *mux, dnp3_disconnect_reason_t reason);
+} mux_cfg_t;
+
 struct dnp3_mux {
-    dnp3_mux_config_t cfg;
+    mux_cfg_t cfg;
     dnp3_channel_t *ch;
     mux_slot_t *slots; /* cfg.max_sessions */
     size_t attached;

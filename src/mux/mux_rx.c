@@ -5,6 +5,7 @@
  * keep-alive closes the connection. */
 #include <stdio.h>
 
+#include "channel/channel_internal.h"
 #include "mux_internal.h"
 
 static void to_session(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now,
@@ -68,7 +69,7 @@ static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
 {
     uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
     size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
-    bool outstation = mux->cfg.channel.role == DNP3_CHANNEL_ROLE_OUTSTATION;
+    bool outstation = dnp3i_channel_config(mux->ch)->role == DNP3_CHANNEL_ROLE_OUTSTATION;
     int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
     for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
         w += snprintf(buf + w, cap - (size_t)w, "%s %u", i ? "," : "", local[i]);
@@ -103,6 +104,11 @@ static void foreign(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_ev
 
 static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
+    if (ev->reason == DNP3_E_TP_POOL_EMPTY)
+        dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                      "%zu bytes of a frame split between reads lost: no buffer free in the "
+                      "fragment pool (%zu buffers, all in use)",
+                      ev->bytes, dnp3i_channel_pool_buffers(mux->ch));
     char why[128];
     snprintf(why, sizeof why, "%s at stream offset %llu", dnp3_strerror(ev->reason),
              (unsigned long long)ev->offset);
@@ -113,7 +119,7 @@ static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
     char why[128];
     snprintf(why, sizeof why, "REQUEST_LINK_STATUS to %u unanswered after %u retries", ev->src,
-             mux->cfg.channel.confirm_retries);
+             dnp3i_channel_config(mux->ch)->confirm_retries);
     return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
 }
 
@@ -138,6 +144,17 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
     case DNP3_CHANNEL_EV_SEND_FAILED:
         if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
             dnp3i_mux_tx_result(mux, now, false);
+        return 0;
+    case DNP3_CHANNEL_EV_TP_DROP:
+        /* Every other transport drop is the peer's doing and only counted;
+         * this one is ours: the pool shared by the connections is too small
+         * for the fragments in progress. Said once per fragment (its FIR). */
+        if (ev->reason == DNP3_E_TP_POOL_EMPTY && ev->frame.user_len > 0 &&
+            (ev->frame.user[0] & DNP3_TP_FIR))
+            dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                          "fragment from %u for %u dropped: no reassembly buffer free in the "
+                          "fragment pool (%zu buffers, all in use)",
+                          ev->src, ev->dst, dnp3i_channel_pool_buffers(mux->ch));
         return 0;
     case DNP3_CHANNEL_EV_SLOT_FULL:
         dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "frame from %u for %u dropped: no free peer slot",

@@ -28,14 +28,19 @@ static bool may_have(const mux_slot_t *m)
  * channel refuses (a reserved destination, no slot for a confirmed send)
  * fails at once. */
 static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, const uint8_t *frag,
-                     size_t len, uint16_t dst, bool confirmed)
+                     size_t len, uint16_t dst, bool confirmed, bool borrowed)
 {
     mux_slot_t *m = &mux->slots[i];
     m->counters.fragments_out++;
     mux->counters.fragments_out++;
     mux->tx =
         (mux_inflight_t){.busy = true, .slot = i, .gen = m->gen, .src = m->s.local, .dst = dst};
-    int rc = dnp3_channel_send(mux->ch, now, m->s.local, dst, frag, len, confirmed);
+    /* A fragment in the caller's output buffer is framed by the next
+     * take_output, at once; confirmed data waits for ACKs, so the channel
+     * keeps a copy. */
+    int rc = borrowed && !confirmed
+                 ? dnp3i_channel_send_borrowed(mux->ch, now, m->s.local, dst, frag, len)
+                 : dnp3_channel_send(mux->ch, now, m->s.local, dst, frag, len, confirmed);
     if (rc < 0) {
         dnp3i_mux_log(mux, DNP3_LOG_WARN, "fragment from %u to %u (%zu bytes) not sent: %s",
                       m->s.local, dst, len, dnp3_strerror(rc));
@@ -43,20 +48,50 @@ static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, const uint
     }
 }
 
+/* Where a session writes the next fragment (tx_fragment_max bytes): a
+ * channel with its own buffers: there (free while the channel can send).
+ * A pool channel: the tail of the caller's output buffer buf[w..cap) when
+ * every frame of the fragment and any queued link frame fit before it (the
+ * fragment is framed at once and never kept); else, when the caller's whole
+ * buffer is too small for that, a pool buffer. NULL: not now (no pool
+ * buffer free, or the caller is asked to come back with an emptied
+ * buffer). */
+static uint8_t *fragment_space(dnp3_mux_t *mux, uint8_t *buf, size_t cap, size_t w, bool *borrowed)
+{
+    size_t max = dnp3i_channel_config(mux->ch)->tx_fragment_max;
+    *borrowed = false;
+    if (!dnp3i_channel_pooled(mux->ch))
+        return dnp3i_channel_tx_buffer(mux->ch);
+    size_t need = max + dnp3i_channel_framed_size(max) + dnp3i_channel_out_slack();
+    if (cap - w >= need) {
+        *borrowed = true;
+        return buf + cap - max;
+    }
+    if (w > 0)
+        return NULL;
+    return dnp3i_channel_tx_buffer(mux->ch);
+}
+
 /* One round: the first session, from mux->rr on, that has a fragment sends
  * it, and the next round starts after it. Returns whether one was sent. */
-static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
+static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, size_t bcap,
+                          size_t w)
 {
     size_t n = mux->cfg.max_sessions;
-    size_t cap = mux->cfg.channel.tx_fragment_max;
-    /* Called only while the channel can send: its fragment buffer is free,
-     * and the session writes straight into it. */
-    uint8_t *frag = dnp3i_channel_tx_buffer(mux->ch);
+    size_t cap = dnp3i_channel_config(mux->ch)->tx_fragment_max;
+    /* Called only while the channel can send: the session writes straight
+     * into the space the fragment is framed from. */
+    bool borrowed = false;
+    uint8_t *frag = NULL;
     for (size_t k = 0; k < n; k++) {
         size_t i = (mux->rr + k) % n;
         mux_slot_t *m = &mux->slots[i];
         if (!may_have(m))
             continue;
+        if (!frag)
+            frag = fragment_space(mux, buf, bcap, w, &borrowed);
+        if (!frag)
+            return false;
         uint16_t dst = m->s.remote;
         bool confirmed = false;
         size_t len = m->s.ops->take_fragment(m->s.s, now, frag, cap, &dst, &confirmed);
@@ -67,12 +102,15 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now)
             dnp3i_mux_log(mux, DNP3_LOG_ERROR, "session %u->%u gave %zu bytes for a %zu buffer",
                           m->s.local, m->s.remote, len, cap);
             mux->tx = (mux_inflight_t){.busy = true, .slot = i, .gen = m->gen};
+            dnp3i_channel_tx_unused(mux->ch);
             dnp3i_mux_tx_result(mux, now, false);
             return true;
         }
-        send_one(mux, i, now, frag, len, dst, confirmed);
+        send_one(mux, i, now, frag, len, dst, confirmed, borrowed);
+        dnp3i_channel_tx_unused(mux->ch); /* a pool buffer the send did not keep */
         return true;
     }
+    dnp3i_channel_tx_unused(mux->ch);
     return false;
 }
 
@@ -105,7 +143,7 @@ int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, si
         settle(mux, now);
         if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
             break;
-        if (!poll_sessions(mux, now))
+        if (!poll_sessions(mux, now, buf, cap, w))
             break;
     }
     return (int)w;

@@ -156,8 +156,11 @@ static bool conn_flush_once(dnp3_conn_t *conn)
         rt->wbuf_busy = false;
         return false;
     }
-    /* A full buffer may leave output behind: ask again after this write. */
-    conn->flush_again = used == cap;
+    /* A full buffer may leave output behind, and a session may wait for
+     * an emptied one (a mux frames a fragment only where all its frames
+     * fit): ask again after this write. A round that then gets nothing
+     * ends it. */
+    conn->flush_again = used == cap || !ops->want_write || ops->want_write(conn->session.ctx);
     dnp3i_capture_bytes(rt, conn, true, buf, used);
     conn->bytes_out += used;
     rt->counters.bytes_out += used;

@@ -162,7 +162,7 @@ static const dnp3_session_ops_t channel_ops = {
 
 /* ---- creation ---------------------------------------------------------------- */
 
-static dnp3_mux_t *make_mux(const dnp3_master_channel_config_t *cfg, int *err)
+static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, const dnp3_master_channel_config_t *cfg, int *err)
 {
     dnp3_mux_config_t mc;
     dnp3_mux_config_default(&mc);
@@ -172,6 +172,7 @@ static dnp3_mux_t *make_mux(const dnp3_master_channel_config_t *cfg, int *err)
     mc.channel.rx_fragment_max = cfg->max_rx_fragment;
     mc.channel.tx_fragment_max = cfg->max_tx_fragment;
     mc.channel.max_peers = cfg->max_associations;
+    mc.channel.pool = dnp3_runtime_fragment_pool(rt);
     mc.max_sessions = cfg->max_associations;
     mc.logger = cfg->logger;
     return dnp3_mux_new(&mc, err);
@@ -195,7 +196,7 @@ int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config
     if (!ch)
         return DNP3_E_NOMEM;
     int err = DNP3_E_NOMEM;
-    ch->mux = make_mux(cfg, &err);
+    ch->mux = make_mux(rt, cfg, &err);
     if (!ch->mux) {
         dnp3_master_channel_free(ch);
         return err;

@@ -150,6 +150,7 @@ static dnp3_mux_t *conn_mux(dnp3_master_listener_t *l, ml_conn_t *c, int *err)
     mc.channel.confirm_timeout_ms = l->cfg.link_confirm_timeout_ms;
     mc.channel.rx_fragment_max = l->cfg.max_rx_fragment;
     mc.channel.tx_fragment_max = l->cfg.max_tx_fragment;
+    mc.channel.pool = dnp3_runtime_fragment_pool(l->rt);
     mc.first_frame_timeout_ms = l->cfg.first_frame_timeout_ms;
     mc.partial_frame_timeout_ms = l->cfg.partial_frame_timeout_ms;
     mc.max_sessions = 1;

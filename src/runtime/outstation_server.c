@@ -410,6 +410,8 @@ static dnp3i_os_conn_t *conn_new(dnp3_outstation_server_t *srv, int *err)
     dnp3_mux_config_default(&mc);
     mc.channel = srv->cfg.link;
     mc.channel.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    if (!mc.channel.pool)
+        mc.channel.pool = dnp3_runtime_fragment_pool(srv->rt);
     mc.channel.n_local = srv->station_count;
     for (size_t i = 0; i < srv->station_count; i++)
         mc.channel.local[i] = srv->stations[i].address;

@@ -42,6 +42,8 @@ void dnp3_runtime_config_default(dnp3_runtime_config_t *cfg)
     cfg->write_buffer_size = 8192;
     cfg->read_buffer_size = 4096;
     cfg->write_backlog_max = 1024u * 1024u;
+    cfg->fragment_pool_buffers = 256;
+    cfg->fragment_pool_buffer_size = DNP3_FRAGMENT_SIZE_DEFAULT;
     cfg->stop_linger_ms = 2000;
     cfg->max_connecting = 256;
     cfg->pcap_flush_ms = 1000;
@@ -141,7 +143,12 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
     rt->posts = calloc(cfg->post_queue_size, sizeof *rt->posts);
     rt->rbuf = malloc(cfg->read_buffer_size);
     rt->wbuf = malloc(cfg->write_buffer_size);
-    if (!rt->posts || !rt->rbuf || !rt->wbuf || uv_mutex_init(&rt->post_lock)) {
+    int pool_err = DNP3_OK;
+    if (cfg->fragment_pool_buffers > 0)
+        rt->frag_pool = dnp3_fragment_pool_new(cfg->fragment_pool_buffers,
+                                               cfg->fragment_pool_buffer_size, &pool_err);
+    if (!rt->posts || !rt->rbuf || !rt->wbuf || pool_err || uv_mutex_init(&rt->post_lock)) {
+        dnp3_fragment_pool_free(rt->frag_pool);
         free(rt->wbuf);
         free(rt->rbuf);
         free(rt->posts);
@@ -153,6 +160,7 @@ dnp3_runtime_t *dnp3_runtime_new(const dnp3_runtime_config_t *cfg, char *err, si
         rt->pcap = dnp3_pcap_writer_open(cfg->pcap_path, err, errlen);
         if (!rt->pcap) {
             uv_mutex_destroy(&rt->post_lock);
+            dnp3_fragment_pool_free(rt->frag_pool);
             free(rt->wbuf);
             free(rt->rbuf);
             free(rt->posts);
@@ -471,10 +479,18 @@ void dnp3_runtime_free(dnp3_runtime_t *rt)
     dnp3_pcap_writer_close(rt->pcap);
     uv_mutex_destroy(&rt->post_lock);
     dnp3i_runtime_backlog_free(rt);
+    /* Master channels are freed after the runtime: the pool goes with the
+     * last channel still using it. */
+    dnp3_fragment_pool_free(rt->frag_pool);
     free(rt->wbuf);
     free(rt->rbuf);
     free(rt->posts);
     free(rt);
+}
+
+dnp3_fragment_pool_t *dnp3_runtime_fragment_pool(dnp3_runtime_t *rt)
+{
+    return rt ? rt->frag_pool : NULL;
 }
 
 int dnp3_runtime_counters(const dnp3_runtime_t *rt, dnp3_runtime_counters_t *out)

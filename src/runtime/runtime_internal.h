@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <uv.h>
 
+#include "dnp3/channel.h"
 #include "dnp3/pcap.h"
 #include "dnp3/runtime.h"
 #include "runtime/pcap_internal.h"
@@ -124,6 +125,8 @@ struct dnp3_runtime {
      * a connection woken meanwhile waits in wbuf_deferred. */
     uint8_t *wbuf;
     bool wbuf_busy;
+    /* Fragment buffers of the connections' channels (fragment_pool_*). */
+    dnp3_fragment_pool_t *frag_pool;
     dnp3_conn_t *wbuf_deferred;
     /* Backlog chunks of write_buffer_size bytes, allocated when first
      * needed, up to write_backlog_max bytes in all, and reused (free list
@@ -287,12 +290,18 @@ struct dnp3_tcp_client {
     dnp3_keepalive_t keepalive;
     dnp3_session_t session;
     uv_timer_t timer; /* connect timeout, or the wait before the next round */
-    uv_getaddrinfo_t resolve;
+    /* A name is resolved, then its addresses connected to: never both
+     * requests in flight at once (libuv is done with the resolve request
+     * when on_resolved runs, and a connect starts from there), so they
+     * share their memory. */
+    union {
+        uv_getaddrinfo_t resolve;
+        uv_connect_t connect_req;
+    };
     /* Addresses of a host name: IPv4 or IPv6 only, so sockaddr_in6 (28
      * bytes) holds either (sockaddr_storage would take 128 each). */
     struct sockaddr_in6 resolved[DNP3I_RESOLVED_MAX];
     size_t nresolved, resolved_next;
-    uv_connect_t connect_req;
     dnp3i_tcp_stream_t *attempt; /* socket of the attempt in progress */
     bool resolving, timed_out, stopping, timer_closed;
     bool waiting, has_slot; /* in rt->connect_wait / holds a connect slot */

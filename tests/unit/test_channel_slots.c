@@ -188,8 +188,9 @@ static void table_stops_at_max_peers(void **state)
     h_free(h);
 }
 
-/* A MONITOR channel holds no station parts: the struct (its four-event
- * queue inside), nothing else until frames come. A SESSION channel's memory
+/* A MONITOR channel holds no station parts: the struct, its four-event
+ * queue and the parser's user data after it, nothing else until frames
+ * come. A SESSION channel's memory
  * is the struct, 16 queued events after it, the station block with the tx
  * buffer, every slot with its buffer. */
 static void monitor_channel_is_small(void **state)
@@ -199,17 +200,18 @@ static void monitor_channel_is_small(void **state)
     dnp3_channel_config_default(&cfg);
     cfg.mode = DNP3_CHANNEL_MODE_MONITOR;
     dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
-    size_t mon = sizeof(dnp3_channel_t);
+    size_t mon = sizeof(dnp3_channel_t) + CH_EVENT_QUEUE_MONITOR * sizeof(ch_event_t) +
+                 DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME;
     assert_int_equal(dnp3_channel_memory(ch), mon);
     dnp3_channel_free(ch);
 
     cfg.mode = DNP3_CHANNEL_MODE_SESSION;
     cfg.max_peers = 3;
     ch = dnp3_channel_new(&cfg, NULL);
-    assert_int_equal(dnp3_channel_memory(ch), sizeof(dnp3_channel_t) +
-                                                  CH_EVENT_QUEUE * sizeof(ch_event_t) +
-                                                  sizeof(ch_session_t) + cfg.tx_fragment_max +
-                                                  3 * (sizeof(ch_slot_t) + cfg.rx_fragment_max));
+    assert_int_equal(dnp3_channel_memory(ch),
+                     sizeof(dnp3_channel_t) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
+                         DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME + sizeof(ch_session_t) +
+                         cfg.tx_fragment_max + 3 * (sizeof(ch_slot_t) + cfg.rx_fragment_max));
     dnp3_channel_free(ch);
 }
 

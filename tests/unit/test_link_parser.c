@@ -133,8 +133,8 @@ static void run(log_t *l, dnp3_link_policy_t policy, const uint8_t *b, size_t n,
     }
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    l->counters = p.counters;
-    assert_int_equal(p.counters.bytes_in, n);
+    l->counters = p.st.counters;
+    assert_int_equal(p.st.counters.bytes_in, n);
 }
 
 static void expect_frame(const log_t *l, size_t i, uint64_t offset, uint8_t control,
@@ -430,9 +430,9 @@ static void test_truncated_at_finish(void **state)
     assert_int_equal(ev.discarded, 15);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
-    assert_int_equal(p.counters.truncated, 1);
-    assert_int_equal(p.counters.discarded_bytes, 15);
-    assert_int_equal(p.counters.frames, 1);
+    assert_int_equal(p.st.counters.truncated, 1);
+    assert_int_equal(p.st.counters.discarded_bytes, 15);
+    assert_int_equal(p.st.counters.frames, 1);
 
     /* Two bytes of a start, and a lone 05 after garbage. */
     static log_t l;
@@ -582,15 +582,15 @@ static void test_flush_run(void **state)
     record(&l, &ev);
     assert_int_equal(dnp3_link_parser_flush_run(&p, &ev), 0);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    l.counters = p.counters;
+    l.counters = p.st.counters;
 
     assert_int_equal(l.n, 3);
     expect_discard(&l, 0, 0, DNP3_E_LINK_START, 3);
     expect_discard(&l, 1, 3, DNP3_E_LINK_START, 1);
     expect_frame(&l, 2, 4, 0xC9, 0);
     expect_tiling(&l, sizeof garbage + sizeof more + sizeof STATUS_REQ_M1_O10 - 1);
-    assert_int_equal(p.counters.bad_start, 2);
-    assert_int_equal(p.counters.frames, 1);
+    assert_int_equal(p.st.counters.bad_start, 2);
+    assert_int_equal(p.st.counters.frames, 1);
 
     /* Nothing to flush once a CLOSE-policy parser has closed. */
     dnp3_link_parser_init(&p, DNP3_LINK_POLICY_CLOSE);
@@ -626,18 +626,18 @@ static void test_close_policy(void **state)
     assert_int_equal(dnp3_link_parser_feed(&p, NULL, 0, &ev), 0);
     assert_int_equal(ev.kind, DNP3_LINK_EV_NONE);
     assert_int_equal(dnp3_link_parser_finish(&p, &ev), 0);
-    assert_int_equal(p.counters.frames, 1);
-    assert_int_equal(p.counters.bad_start, 1);
-    assert_int_equal(p.counters.bytes_in, 31);
-    assert_int_equal(p.counters.discarded_bytes, 21);
+    assert_int_equal(p.st.counters.frames, 1);
+    assert_int_equal(p.st.counters.bad_start, 1);
+    assert_int_equal(p.st.counters.bytes_in, 31);
+    assert_int_equal(p.st.counters.discarded_bytes, 21);
 
     dnp3_link_parser_reset(&p);
     assert_false(dnp3_link_parser_closed(&p));
-    assert_int_equal(p.policy, DNP3_LINK_POLICY_CLOSE);
+    assert_int_equal(p.st.policy, DNP3_LINK_POLICY_CLOSE);
     assert_int_equal(dnp3_link_parser_feed(&p, TWO_BLOCK, sizeof TWO_BLOCK, &ev), sizeof TWO_BLOCK);
     assert_int_equal(ev.kind, DNP3_LINK_EV_FRAME);
-    assert_int_equal(ev.offset, 0);         /* offsets restart */
-    assert_int_equal(p.counters.frames, 2); /* counters kept */
+    assert_int_equal(ev.offset, 0);            /* offsets restart */
+    assert_int_equal(p.st.counters.frames, 2); /* counters kept */
 }
 
 /* CLOSE with one-byte feeding on a header CRC error held across feeds. */

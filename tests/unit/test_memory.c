@@ -123,7 +123,8 @@ static void channel_session(void **state)
     dnp3_channel_t *ch = dnp3_channel_new(&cfg, NULL);
     assert_non_null(ch);
     size_t expect = sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
-                    sizeof(ch_session_t) + 2048 + sizeof(ch_slot_t) + 2048;
+                    DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME + sizeof(ch_session_t) + 2048 +
+                    sizeof(ch_slot_t) + 2048;
     assert_int_equal(dnp3_channel_memory(ch), expect);
     dnp3_channel_free(ch);
 }
@@ -142,14 +143,63 @@ static void mux_record_table_channel(void **state)
     assert_int_equal(dnp3_mux_memory(mux), sizeof(struct dnp3_mux) + sizeof(mux_slot_t) + ch);
     /* One peer slot: the channel has max_peers >= max_sessions. */
     assert_int_equal(ch, sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
-                             sizeof(ch_session_t) + 2048 + sizeof(ch_slot_t) + 2048);
-    /* 7,568: 8 bytes are the slow-peer guard's partial-frame offset;
-     * 7,928 while the mux record held its own copy of the channel's
-     * counters (368 bytes, now asked from the channel when read). */
+                             DNP3_LINK_MAX_USER_DATA + DNP3_LINK_MAX_FRAME + sizeof(ch_session_t) +
+                             2048 + sizeof(ch_slot_t) + 2048);
+    /* 6,582 without a pool: 7,568 before the pool's fields (+56), the
+     * MONITOR event queue that sat in every channel (-192), the primary
+     * station's 292-byte frame (confirmed data is framed when taken, from
+     * the fragment kept: -256), the channel's copy of the link counters and
+     * of its four hot counters (-96), the mux's copy of the channel
+     * configuration (-64), an event queue of 8 rather than 16 (-384),
+     * link replies queued as address and control, not 10-byte frames (-64),
+     * the parser's buffers after the event queue, a pointer to each (+14);
+     * 7,928 while the mux record held its own copy of
+     * the channel's counters. */
     if (sizeof(void *) == 8)
-        assert_int_equal(dnp3_mux_memory(mux), 7568);
+        assert_int_equal(dnp3_mux_memory(mux), 6582);
     dnp3_mux_free(mux);
     assert_int_equal(dnp3_mux_memory(NULL), 0);
+}
+
+/* A mux whose channel takes its fragment buffers from a pool: neither the
+ * reassembly buffer nor the fragment being sent is its own, nor the
+ * parser's buffers (the pool's, shared; a pool buffer only while a frame
+ * straddles reads). */
+static void mux_with_pool(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(4, 2048, NULL);
+    assert_non_null(pool);
+    dnp3_mux_config_t cfg;
+    dnp3_mux_config_default(&cfg);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.pool = pool;
+    cfg.max_sessions = 1;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    size_t ch = dnp3_channel_memory(dnp3_mux_channel(mux));
+    assert_int_equal(ch, sizeof(struct dnp3_channel) + CH_EVENT_QUEUE * sizeof(ch_event_t) +
+                             sizeof(ch_session_t) + sizeof(ch_slot_t));
+    assert_int_equal(dnp3_mux_memory(mux), sizeof(struct dnp3_mux) + sizeof(mux_slot_t) + ch);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_mux_memory(mux),
+                         6582 - 2048 - 2048 - DNP3_LINK_MAX_USER_DATA - DNP3_LINK_MAX_FRAME);
+    /* The pool, once per runtime: per buffer its bytes and a free-list
+     * entry. */
+    dnp3_fragment_pool_t *five = dnp3_fragment_pool_new(5, 2048, NULL);
+    assert_int_equal(dnp3_fragment_pool_memory(five) - dnp3_fragment_pool_memory(pool),
+                     2048 + sizeof(void *));
+    dnp3_fragment_pool_free(five);
+    /* A pool whose buffers are too small for the channel's fragments is
+     * not used: the channel keeps its own. */
+    dnp3_mux_free(mux);
+    cfg.channel.rx_fragment_max = 4096;
+    mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    if (sizeof(void *) == 8)
+        assert_int_equal(dnp3_mux_memory(mux), 6582 + 2048);
+    dnp3_mux_free(mux);
+    dnp3_fragment_pool_free(pool);
 }
 
 int main(void)
@@ -160,6 +210,7 @@ int main(void)
         cmocka_unit_test(master_assoc_shared_pool),
         cmocka_unit_test(channel_session),
         cmocka_unit_test(mux_record_table_channel),
+        cmocka_unit_test(mux_with_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

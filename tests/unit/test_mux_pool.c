@@ -1,0 +1,178 @@
+/* A mux whose channel takes its fragment buffers from a pool: the bytes
+ * sent are the same as with buffers of its own, a fragment is framed
+ * straight into the caller's output buffer when its frames fit before it
+ * (no pool buffer taken), a pool buffer when they cannot; a fragment
+ * received when the pool is empty is dropped with an ERROR line. */
+#include "mux_harness.h"
+
+typedef struct run {
+    mh_text_t calls;
+    mh_text_t log;
+    dnp3_mux_t *mux;
+    fake_t a, b;
+} run_t;
+
+static run_t *run_new(dnp3_fragment_pool_t *pool)
+{
+    run_t *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    dnp3_mux_config_t cfg;
+    mh_outstation_config(&cfg, &r->log);
+    cfg.channel.pool = pool;
+    r->mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(r->mux);
+    fake_init(&r->a, 'A', &r->calls, 10, 1);
+    fake_init(&r->b, 'B', &r->calls, 10, 2);
+    assert_int_equal(dnp3_mux_attach(r->mux, &r->a.as), 0);
+    assert_int_equal(dnp3_mux_attach(r->mux, &r->b.as), 0);
+    dnp3_mux_on_open(r->mux, 0);
+    return r;
+}
+
+static void run_free(run_t *r)
+{
+    dnp3_mux_free(r->mux);
+    free(r);
+}
+
+/* Queues the same fragments on both sessions, then takes the output with
+ * buffers of cap bytes until none is left; returns its length. */
+static size_t send_all(run_t *r, size_t cap, uint8_t *out, size_t out_cap)
+{
+    fake_queue(&r->a, 2048, 1, false);
+    fake_queue(&r->b, 600, 2, false);
+    fake_queue(&r->a, 10, 1, false);
+    fake_queue(&r->b, 2048, 2, false);
+    size_t total = 0;
+    uint8_t *buf = malloc(cap);
+    assert_non_null(buf);
+    for (int idle = 0; idle < 2;) {
+        int n = dnp3_mux_take_output(r->mux, 0, buf, cap);
+        assert_true(n >= 0 && (size_t)n <= cap);
+        idle = n == 0 ? idle + 1 : 0;
+        assert_true(total + (size_t)n <= out_cap);
+        memcpy(out + total, buf, (size_t)n);
+        total += (size_t)n;
+    }
+    free(buf);
+    return total;
+}
+
+static dnp3_fragment_pool_counters_t counters(const dnp3_fragment_pool_t *pool)
+{
+    dnp3_fragment_pool_counters_t c;
+    dnp3_fragment_pool_counters(pool, &c);
+    return c;
+}
+
+static void same_bytes(size_t cap, uint64_t expect_taken)
+{
+    static uint8_t own[16384], pooled[16384];
+    run_t *r = run_new(NULL);
+    size_t n_own = send_all(r, cap, own, sizeof own);
+    run_free(r);
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(2, 2048, NULL);
+    r = run_new(pool);
+    size_t n_pool = send_all(r, cap, pooled, sizeof pooled);
+    assert_int_equal(n_pool, n_own);
+    assert_memory_equal(pooled, own, n_own);
+    /* 2048 + 600 + 10 + 2048 bytes: 9 + 3 + 1 + 9 frames (the last of a
+     * 2048-byte fragment carries 57 bytes of user data, 600's 103). */
+    assert_int_equal(n_own, 2 * (8 * 292 + 75) + (2 * 292 + 127) + 23);
+    mh_expect(&r->calls,
+              "A up\nB up\nA sent 2048\nA tx_done\nB sent 600\nB tx_done\nA sent 10\nA tx_done\n"
+              "B sent 2048\nB tx_done\n");
+    assert_int_equal(counters(pool).taken, expect_taken);
+    assert_int_equal(counters(pool).in_use, 0);
+    run_free(r);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* The runtime's 8,192-byte write buffer: every fragment is framed where the
+ * session wrote it, in that buffer; no pool buffer. */
+static void framed_in_place(void **state)
+{
+    (void)state;
+    same_bytes(8192, 0);
+}
+
+/* A 300-byte output buffer cannot hold a fragment and its frames: each
+ * fragment waits in a pool buffer until its last frame is taken. */
+static void small_buffer_uses_the_pool(void **state)
+{
+    (void)state;
+    same_bytes(300, 4);
+}
+
+/* The only pool buffer is held by another connection's partial fragment:
+ * a fragment of two segments is dropped, with an ERROR line (once, at its
+ * FIR), and no session sees it. */
+static void empty_pool_error_line(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    run_t *other = run_new(pool);
+    run_t *r = run_new(pool);
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    memset(user, 0xC1, sizeof user);
+    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    mh_stream_t s = {0};
+    user[0] = DNP3_TP_FIR | 0;
+    mh_frame(&s, control, 10, 1, user, sizeof user);
+    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
+    s.n = 0;
+    user[0] = DNP3_TP_FIR | 3;
+    mh_frame(&s, control, 10, 1, user, sizeof user);
+    user[0] = DNP3_TP_FIN | 4;
+    mh_frame(&s, control, 10, 1, user, 5);
+    assert_int_equal(mh_feed(r->mux, 0, &s, 0), 0);
+    mh_expect(&r->log, "ERROR fragment from 1 for 10 dropped: no reassembly buffer free in the "
+                       "fragment pool (1 buffers, all in use)\n");
+    mh_expect(&r->calls, "A up\nB up\n");
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(dnp3_mux_channel(r->mux), &c);
+    assert_int_equal(c.pool_empty, 2);
+    assert_int_equal(counters(pool).exhausted, 1);
+    run_free(r);
+    run_free(other);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* The only pool buffer is taken: a frame split between reads cannot be
+ * kept, and the connection closes with an ERROR line saying why. */
+static void empty_pool_closes_on_split_frame(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    run_t *other = run_new(pool);
+    run_t *r = run_new(pool);
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    memset(user, 0xC1, sizeof user);
+    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    mh_stream_t s = {0};
+    user[0] = DNP3_TP_FIR | 0;
+    mh_frame(&s, control, 10, 1, user, sizeof user);
+    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
+    s.n = 0;
+    user[0] = DNP3_TP_FIR | DNP3_TP_FIN | 0;
+    mh_frame(&s, control, 10, 1, user, 20);
+    assert_int_equal(dnp3_mux_on_bytes(r->mux, 0, s.b, 12), DNP3_E_LINK_CLOSED);
+    mh_expect(&r->log, "ERROR 12 bytes of a frame split between reads lost: no buffer free in the "
+                       "fragment pool (1 buffers, all in use)\n"
+                       "WARN closing the connection (framing): transport: no fragment buffer free "
+                       "in the pool at stream offset 0\n");
+    run_free(r);
+    run_free(other);
+    dnp3_fragment_pool_free(pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(framed_in_place),
+        cmocka_unit_test(small_buffer_uses_the_pool),
+        cmocka_unit_test(empty_pool_error_line),
+        cmocka_unit_test(empty_pool_closes_on_split_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
