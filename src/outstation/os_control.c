@@ -94,9 +94,7 @@ static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
     return DNP3_CS_SUCCESS;
 }
 
-/* Objects of one fixed size without size prefixes (g12v1, g41): the
- * header's checks bounded every object, and reading one cannot fail. */
-static bool fixed_size(const dnp3_obj_header_t *h)
+bool dnp3i_os_fixed_size(const dnp3_obj_header_t *h)
 {
     return h->has_data && !h->partial && h->info && h->info->size_kind == DNP3_SK_FIXED &&
            h->info->size > 0 && h->prefix_code < DNP3_PREFIX_SIZE8;
@@ -140,36 +138,21 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
     return 0;
 }
 
-/* Controls in a request whose headers passed the conformance check: each
- * object header's count is the number of its points. *fixed_only: every
- * header holds fixed-size objects (nothing left to check point by point). */
-static uint32_t count_controls(const dnp3i_req_t *r, bool *fixed_only)
-{
-    dnp3_obj_iter_t it;
-    dnp3_obj_header_t h;
-    uint32_t total = 0;
-    *fixed_only = true;
-    dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
-    while (dnp3_obj_iter_next(&it, &h) > 0) {
-        total += h.count;
-        *fixed_only = *fixed_only && fixed_size(&h);
-    }
-    return total;
-}
-
-/* Validation (execute false) is done with the count, when executing: one
- * walk of the request's headers instead of two. It comes before anything
+/* Validation (execute false) is done with the count, when executing; the
+ * count and whether every object is of a fixed size come from the
+ * conformance walk (r->objects, r->fixed_only): one walk of the request's
+ * headers instead of three. It comes before anything
  * is written or carried out, so a request that fails it is answered as
  * one that failed a separate validation. */
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w)
 {
     ctl_walk_t cw = {0};
-    bool all_ok = true, fixed_only;
+    bool all_ok = true;
     if (!execute)
         return 0;
-    cw.total = count_controls(r, &fixed_only);
-    if (!fixed_only) {
+    cw.total = r->objects;
+    if (!r->fixed_only) {
         ctl_walk_t check = {0};
         uint16_t err = walk(o, r, false, NULL, 0, &all_ok, &check);
         if (err)
