@@ -6,7 +6,11 @@
 #include <string.h>
 
 typedef struct ctl_walk {
-    uint32_t total; /* controls in the request */
+    uint32_t total;           /* controls in the request */
+    dnp3_control_mode_t mode; /* of the request's function */
+    uint8_t fixed;            /* status of every control, or SUCCESS: each decided */
+    bool all_ok;              /* every control's status was SUCCESS */
+    uint8_t *out;             /* the echo (execute only) */
 } ctl_walk_t;
 
 static dnp3_control_mode_t mode_of(uint8_t func)
@@ -100,40 +104,50 @@ bool dnp3i_os_fixed_size(const dnp3_obj_header_t *h)
            h->info->size > 0 && h->prefix_code < DNP3_PREFIX_SIZE8;
 }
 
-/* Walk every control; with execute, decide each and patch its status into
- * the echo at out (the request's objects copied). */
-static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, uint8_t *out,
-                     uint8_t fixed, bool *all_ok, ctl_walk_t *cw)
+/* Controls of one object header; with execute, decide each and patch its
+ * status into the echo at out (the request's objects copied). */
+static uint16_t walk_header(dnp3_outstation_t *o, const dnp3i_req_t *r, const dnp3_obj_header_t *h,
+                            const dnp3_obj_iter_t *ctx, bool execute, ctl_walk_t *cw)
 {
+    dnp3_point_iter_t pi;
+    dnp3_point_t pt;
+    int rc;
+    const size_t size =
+        dnp3_obj_fixed_size(h->info) + (size_t)dnp3_qualifier_prefix_size(h->qualifier);
+    uint32_t k = 0;
+    dnp3_point_iter_init(&pi, h, ctx);
+    while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
+        cw->total++;
+        if (execute) {
+            uint8_t st = cw->fixed;
+            if (st == DNP3_CS_SUCCESS)
+                st = decide(o, &pt, h->group, h->variation, cw->mode);
+            if (st != DNP3_CS_SUCCESS)
+                cw->all_ok = false;
+            o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
+            /* status: the last byte of each object (g12v1, g41). */
+            size_t at = (size_t)(h->data - r->frag) - 2 + (size_t)k * size + size - 1;
+            cw->out[at] = st;
+        }
+        k++;
+    }
+    return rc < 0 ? DNP3_IIN_PARAMETER_ERROR : 0;
+}
+
+/* Walk every control. A request of one object header (the usual) uses the
+ * header the conformance walk kept (r->first: no g51 CTO precedes it, so
+ * no iterator context is needed) instead of parsing it again. */
+static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, ctl_walk_t *cw)
+{
+    if (r->headers == 1)
+        return walk_header(o, r, &r->first, NULL, execute, cw);
     dnp3_obj_iter_t it;
     dnp3_obj_header_t h;
-    const dnp3_control_mode_t mode = mode_of(r->h->func);
     dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
     while (dnp3_obj_iter_next(&it, &h) > 0) {
-        dnp3_point_iter_t pi;
-        dnp3_point_t pt;
-        int rc;
-        const size_t size =
-            dnp3_obj_fixed_size(h.info) + (size_t)dnp3_qualifier_prefix_size(h.qualifier);
-        uint32_t k = 0;
-        dnp3_point_iter_init(&pi, &h, &it);
-        while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
-            cw->total++;
-            if (execute) {
-                uint8_t st = fixed;
-                if (st == DNP3_CS_SUCCESS)
-                    st = decide(o, &pt, h.group, h.variation, mode);
-                if (st != DNP3_CS_SUCCESS)
-                    *all_ok = false;
-                o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
-                /* status: the last byte of each object (g12v1, g41). */
-                size_t at = (size_t)(h.data - r->frag) - 2 + (size_t)k * size + size - 1;
-                out[at] = st;
-            }
-            k++;
-        }
-        if (rc < 0)
-            return DNP3_IIN_PARAMETER_ERROR;
+        uint16_t err = walk_header(o, r, &h, &it, execute, cw);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -147,32 +161,28 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, u
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w)
 {
-    ctl_walk_t cw = {0};
-    bool all_ok = true;
     if (!execute)
         return 0;
-    cw.total = r->objects;
     if (!r->fixed_only) {
         ctl_walk_t check = {0};
-        uint16_t err = walk(o, r, false, NULL, 0, &all_ok, &check);
+        uint16_t err = walk(o, r, false, &check);
         if (err)
             return err;
     }
     const size_t objs = r->len - 2;
     if (w->cap - w->len < objs)
         return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
-    uint8_t *out = w->buf + w->len;
-    memcpy(out, r->frag + 2, objs);
-    uint8_t fixed = DNP3_CS_SUCCESS;
-    if (cw.total > o->cfg.max_controls_per_request)
-        fixed = DNP3_CS_TOO_MANY_OPS;
+    ctl_walk_t cw = {.mode = mode_of(r->h->func), .fixed = DNP3_CS_SUCCESS, .all_ok = true};
+    cw.out = w->buf + w->len;
+    memcpy(cw.out, r->frag + 2, objs);
+    if (r->objects > o->cfg.max_controls_per_request)
+        cw.fixed = DNP3_CS_TOO_MANY_OPS;
     else if (r->h->func == DNP3_FC_OPERATE)
-        fixed = operate_check(o, r);
-    cw.total = 0;
-    walk(o, r, true, out, fixed, &all_ok, &cw);
+        cw.fixed = operate_check(o, r);
+    walk(o, r, true, &cw);
     /* The echo is raw bytes: the writer only moves its length. */
     w->len += objs;
-    if (r->h->func == DNP3_FC_SELECT && all_ok) {
+    if (r->h->func == DNP3_FC_SELECT && cw.all_ok) {
         o->sel_valid = true;
         o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
         o->sel_time = o->now;

@@ -47,7 +47,8 @@ void dnp3i_os_sol_abandon(dnp3_outstation_t *o)
 }
 
 /* Every header parses and is in the conformance table. Counts the
- * objects on the way (r->objects, r->fixed_only). */
+ * objects on the way (r->objects, r->fixed_only) and keeps the first
+ * header (r->first, r->headers). */
 static uint16_t check_headers(dnp3_outstation_t *o, dnp3i_req_t *r)
 {
     const dnp3_app_header_t *h = r->h;
@@ -58,8 +59,12 @@ static uint16_t check_headers(dnp3_outstation_t *o, dnp3i_req_t *r)
     dnp3_obj_iter_init(&it, r->frag, r->len, h);
     r->objects = 0;
     r->fixed_only = true;
+    r->headers = 0;
     while ((rc = dnp3_obj_iter_next(&it, &oh)) > 0) {
         err |= dnp3i_os_conform(h->func, &oh);
+        if (r->headers == 0)
+            r->first = oh;
+        r->headers = (uint8_t)(r->headers < 2 ? r->headers + 1 : 2);
         r->objects += oh.count;
         r->fixed_only = r->fixed_only && dnp3i_os_fixed_size(&oh);
     }

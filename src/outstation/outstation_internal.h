@@ -299,6 +299,9 @@ typedef struct dnp3i_req {
      * fixed-size objects without size prefixes (dnp3i_os_fixed_size). */
     bool fixed_only;
     uint32_t objects;
+    /* Object headers that parsed (counted up to 2), and the first of them. */
+    uint8_t headers;
+    dnp3_obj_header_t first;
 } dnp3i_req_t;
 
 /* Objects of one fixed size without size prefixes (g12v1, g41): the
