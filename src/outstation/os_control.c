@@ -69,13 +69,25 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
     return status;
 }
 
-/* 64-bit FNV-1a over the bytes, then a final avalanche (splitmix64's), so
- * that objects differing in one bit differ in about half the hash bits. */
+/* FNV-1a's step over 8-byte words (the last one zero-padded), then a final
+ * avalanche (splitmix64's), so that objects differing in one bit differ in
+ * about half the hash bits. Each step is a bijection of the state for a
+ * given word (xor, then a multiply by an odd constant), so two inputs of
+ * the same length that differ in one word never collide; callers compare
+ * lengths as well. A word per step, not a byte: 8 times fewer multiplies. */
 uint64_t dnp3i_os_hash(const uint8_t *p, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3u;
+    uint64_t h = 0xcbf29ce484222325u, w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001b3u;
+    }
+    if (len) {
+        w = 0;
+        for (size_t i = 0; i < len; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w ^ ((uint64_t)len << 56)) * 0x100000001b3u;
+    }
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9u;
     h ^= h >> 27;
