@@ -140,12 +140,21 @@ static size_t first_row(uint8_t func)
     }
     return lo;
 }
+/* The functions with rows in the table, and CONFIRM, as a bit set (the
+ * test checks it against the table for every function code). */
+#define FN(f) (1u << (f))
+static const uint32_t supported =
+    FN(DNP3_FC_CONFIRM) | FN(DNP3_FC_READ) | FN(DNP3_FC_WRITE) | FN(DNP3_FC_SELECT) |
+    FN(DNP3_FC_OPERATE) | FN(DNP3_FC_DIRECT_OPERATE) | FN(DNP3_FC_DIRECT_OPERATE_NR) |
+    FN(DNP3_FC_IMMED_FREEZE) | FN(DNP3_FC_IMMED_FREEZE_NR) | FN(DNP3_FC_FREEZE_CLEAR) |
+    FN(DNP3_FC_FREEZE_CLEAR_NR) | FN(DNP3_FC_FREEZE_AT_TIME) | FN(DNP3_FC_FREEZE_AT_TIME_NR) |
+    FN(DNP3_FC_COLD_RESTART) | FN(DNP3_FC_WARM_RESTART) | FN(DNP3_FC_ENABLE_UNSOLICITED) |
+    FN(DNP3_FC_DISABLE_UNSOLICITED) | FN(DNP3_FC_ASSIGN_CLASS) | FN(DNP3_FC_DELAY_MEASURE) |
+    FN(DNP3_FC_RECORD_CURRENT_TIME);
+#undef FN
 bool dnp3i_os_func_supported(uint8_t func)
 {
-    if (func == DNP3_FC_CONFIRM)
-        return true;
-    size_t i = first_row(func);
-    return i < sizeof rows / sizeof rows[0] && rows[i].func == func;
+    return func < 32 && (supported >> func) & 1u;
 }
 uint16_t dnp3i_os_conform(uint8_t func, const dnp3_obj_header_t *h)
 {
