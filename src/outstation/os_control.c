@@ -124,10 +124,10 @@ static uint16_t walk_header(dnp3_outstation_t *o, const dnp3i_req_t *r, const dn
     dnp3_point_iter_t pi;
     dnp3_point_t pt;
     int rc;
-    const size_t size =
-        dnp3_obj_fixed_size(h->info) + (size_t)dnp3_qualifier_prefix_size(h->qualifier);
     uint32_t k = 0;
     dnp3_point_iter_init(&pi, h, ctx);
+    /* pi.ps: the index prefix's size, the qualifier checked once by init */
+    const size_t size = dnp3_obj_fixed_size(h->info) + (size_t)pi.ps;
     while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
         cw->total++;
         if (execute) {
