@@ -255,6 +255,8 @@ void dnp3i_schedule_due(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 bool dnp3i_master_pick(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                          bool *ready);
+/* dnp3i_schedule_deadline's *ready alone (stops at the first thing due). */
+bool dnp3i_schedule_ready(const dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 void dnp3i_auto_set(dnp3_master_assoc_t *a, int kind, dnp3_timestamp_t now);
 void dnp3i_task_defaults(dnp3_master_assoc_t *a, dnp3i_task_t *t, uint8_t kind, uint8_t func);
 
