@@ -28,13 +28,16 @@
  * Invariants: every fragment the master sends reads back with our own
  * parser (a request of a defined function, or a 2-byte CONFIRM) and fits
  * max_tx_fragment; nothing is sent while the link is down; callbacks get
- * values in range; each caller's task completes at most once. */
+ * values in range; each caller's task completes at most once; whether
+ * something is ready to send (dnp3i_schedule_ready) agrees with the full
+ * schedule walk (dnp3i_schedule_deadline), now and a little later. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnp3/master.h"
 #include "fuzz_check.h"
+#include "master/master_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -365,6 +368,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         CHECK(s.link_up || !dnp3_master_assoc_want_send(s.a));
+        /* want_send's early-exit check agrees with the full schedule walk */
+        for (dnp3_timestamp_t d = 0; d <= 1000; d += 500) {
+            bool ready;
+            (void)dnp3i_schedule_deadline(s.a, s.now + d, &ready);
+            CHECK(ready == dnp3i_schedule_ready(s.a, s.now + d));
+        }
         dnp3_timestamp_t dl = dnp3_master_assoc_next_deadline(s.a);
         CHECK(s.link_up || dl == DNP3_TIMESTAMP_NEVER);
     }

@@ -132,15 +132,13 @@ int dnp3_app_header_read(const uint8_t *frag, size_t len, dnp3_app_header_t *h)
 
 int dnp3_qualifier_check(uint8_t q)
 {
-    uint8_t prefix = DNP3_QUAL_PREFIX(q), range = DNP3_QUAL_RANGE(q);
-    if (q & 0x80)
-        return DNP3_E_APP_QUALIFIER; /* bit 7 reserved (4.2.2.7.3) */
-    if (prefix == 7 || range == 0xA || range > 0xB)
+    /* The range codes each prefix code may be paired with (bit r: range r):
+     * bit 7 of q is reserved (4.2.2.7.3), prefix 7 and ranges 0xA, 0xC-0xF
+     * are reserved, "all objects" (6) has nothing to prefix, and
+     * free-format objects (0xB) are sized by their size prefix (4-6). */
+    static const uint16_t ranges[8] = {0x03FF, 0x03BF, 0x03BF, 0x03BF, 0x0BBF, 0x0BBF, 0x0BBF, 0};
+    if (q & 0x80 || !((ranges[DNP3_QUAL_PREFIX(q)] >> DNP3_QUAL_RANGE(q)) & 1u))
         return DNP3_E_APP_QUALIFIER;
-    if (range == DNP3_RANGE_ALL && prefix != DNP3_PREFIX_NONE)
-        return DNP3_E_APP_QUALIFIER; /* "all objects" has nothing to prefix */
-    if (range == DNP3_RANGE_FREE_FORMAT && prefix < DNP3_PREFIX_SIZE8)
-        return DNP3_E_APP_QUALIFIER; /* free-format objects are sized by their prefix */
     return DNP3_OK;
 }
 

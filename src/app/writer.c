@@ -141,7 +141,7 @@ static uint8_t header_kind(const dnp3_app_writer_t *w)
 static int range_field(uint8_t qualifier, uint8_t group, uint32_t a, uint32_t b, uint8_t *h,
                        uint32_t *start, uint32_t *count)
 {
-    const int rs = dnp3_qualifier_range_size(qualifier);
+    const int rs = dnp3i_range_size(qualifier); /* the caller checked the qualifier */
     const uint8_t range = DNP3_QUAL_RANGE(qualifier);
     *start = 0;
     *count = 0;
@@ -185,7 +185,7 @@ static int begin_header(dnp3_app_writer_t *w, const uint8_t *h, size_t n, uint32
 {
     const uint8_t group = h[0], variation = h[1], qualifier = h[2];
     const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
-    const bool has_data = dnp3_app_obj_has_data(w->func, group, variation, qualifier);
+    const bool has_data = dnp3i_app_obj_has_data(w->func, group, variation, qualifier, info);
     if (variation == 0 && !dnp3_app_var0_allowed(w->func, group))
         return werr(w, DNP3_E_APP_VARIATION);
     if (has_data && !info)
@@ -232,8 +232,7 @@ int dnp3_app_write_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation
     int rc = range_field(qualifier, group, a, b, h, &start, &count);
     if (rc < 0)
         return werr(w, rc);
-    return begin_header(w, h, 3 + (size_t)dnp3_qualifier_range_size(qualifier), start, count,
-                        false);
+    return begin_header(w, h, 3 + (size_t)dnp3i_range_size(qualifier), start, count, false);
 }
 
 int dnp3_app_write_open_header(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,

@@ -215,10 +215,8 @@ int dnp3_master_assoc_counters(const dnp3_master_assoc_t *a, dnp3_master_counter
     return DNP3_OK;
 }
 
-void dnp3i_master_log(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...)
+void dnp3i_master_log_line(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...)
 {
-    if (!a->cb.on_log || level > a->cfg.log_level)
-        return;
     char msg[256];
     int n = snprintf(msg, sizeof msg, "assoc %u->%u: ", (unsigned)a->cfg.master_address,
                      (unsigned)a->cfg.outstation_address);

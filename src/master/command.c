@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "master/master_internal.h"
+#include "util/byteorder.h"
 
 /* pts[i] as a point for the writer; DNP3_E_APP_VALUE if it cannot be sent. */
 static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
@@ -96,45 +97,62 @@ int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     return (int)t->id;
 }
 
+/* Width of the count and of each index prefix of a header build() wrote
+ * (qualifiers 0x17, 0x28, 0x39); 0 for any other qualifier. */
+static size_t index_width(uint8_t q)
+{
+    switch (q) {
+    case 0x17:
+        return 1;
+    case 0x28:
+        return 2;
+    case 0x39:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
 /* Compare the response's objects with the request's, all but each
  * object's status byte (the last byte of g12v1 and g41), and collect the
  * statuses. The echo repeats the request's objects byte for byte (4.4.3),
  * so only the request is walked and the response is compared at the same
- * offsets. 0 when the echo matches, -1 otherwise. */
+ * offsets. The request is the one build() wrote (group, variation, an
+ * index-prefixed count qualifier, the count, then objects of one fixed
+ * size): it is read directly rather than through the object iterator,
+ * every length still checked. 0 when the echo matches, -1 otherwise. */
 static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
 {
     const dnp3i_task_t *t = &dnp3i_slot(a, a->cur.index)->t;
-    uint8_t *req = dnp3i_scratch(a);
-    const size_t n = t->len + 2;
-    /* Response header 4 bytes, request header 2: echo[i] pairs with req[i]. */
-    if (len != n + 2)
+    const uint8_t *req = dnp3i_queue_bytes(a, t);
+    const size_t n = t->len;
+    /* Response header 4 bytes: echo[i] pairs with req[i]. */
+    if (len != n + 4)
         return -1;
-    const uint8_t *echo = frag + 2;
-    req[0] = DNP3_AC_FIR | DNP3_AC_FIN;
-    req[1] = DNP3_FC_SELECT;
-    memcpy(req + 2, dnp3i_queue_bytes(a, t), t->len);
-    dnp3_app_header_t rh;
-    dnp3_app_header_read(req, n, &rh);
-    dnp3_obj_iter_t ri;
-    dnp3_obj_header_t ro;
-    dnp3_obj_iter_init(&ri, req, n, &rh);
-    size_t k = 0, at = 2;
-    int rc;
-    while ((rc = dnp3_obj_iter_next(&ri, &ro)) > 0) {
-        if (!ro.info || ro.count == 0)
+    const uint8_t *echo = frag + 4;
+    size_t k = 0, at = 0;
+    while (at < n) {
+        if (n - at < 3)
             return -1;
-        const size_t d = (size_t)(ro.data - req), stride = ro.data_len / ro.count;
-        if (memcmp(echo + at, req + at, d - at) != 0) /* the object header */
+        const size_t w = index_width(req[at + 2]);
+        const dnp3_obj_info_t *info = dnp3_obj_lookup(req[at], req[at + 1]);
+        const size_t size = info ? dnp3_obj_fixed_size(info) : 0;
+        if (w == 0 || size == 0 || n - at < 3 + w)
             return -1;
-        for (uint32_t j = 0; j < ro.count; j++) {
-            const size_t p = d + j * stride;
+        const size_t hdr = 3 + w, stride = w + size;
+        const uint32_t count = dnp3i_get_le_n(req + at + 3, (int)w);
+        if (count == 0 || (n - at - hdr) / stride < count ||
+            memcmp(echo + at, req + at, hdr) != 0) /* the object header */
+            return -1;
+        for (uint32_t j = 0; j < count; j++) {
+            const size_t p = at + hdr + (size_t)j * stride;
             if (memcmp(echo + p, req + p, stride - 1) != 0 || k >= t->npts)
                 return -1;
             a->statuses[k++] = echo[p + stride - 1];
         }
-        at = d + ro.data_len;
+        at += hdr + (size_t)count * stride;
     }
-    return rc == 0 && at == n && k == t->npts ? 0 : -1;
+    return k == t->npts ? 0 : -1;
 }
 
 bool dnp3i_command_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)

@@ -191,7 +191,15 @@ struct dnp3_master_assoc {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 3, 4)))
 #endif
-void dnp3i_master_log(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...);
+void dnp3i_master_log_line(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...);
+/* Log a line when the level is on: the level is checked before the
+ * arguments are evaluated or the variadic call is made (a command logs at
+ * DEBUG and INFO on every exchange). `a` and `level` are evaluated twice. */
+#define dnp3i_master_log(a, level, ...)                                                            \
+    do {                                                                                           \
+        if ((a)->cb.on_log && (level) <= (a)->cfg.log_level)                                       \
+            dnp3i_master_log_line((a), (level), __VA_ARGS__);                                      \
+    } while (0)
 bool dnp3i_master_utc(dnp3_master_assoc_t *a, dnp3_timestamp_t now, dnp3_time_t *out);
 
 /* ---- trace.c ---- */
@@ -247,6 +255,8 @@ void dnp3i_schedule_due(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 bool dnp3i_master_pick(dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                          bool *ready);
+/* dnp3i_schedule_deadline's *ready alone (stops at the first thing due). */
+bool dnp3i_schedule_ready(const dnp3_master_assoc_t *a, dnp3_timestamp_t now);
 void dnp3i_auto_set(dnp3_master_assoc_t *a, int kind, dnp3_timestamp_t now);
 void dnp3i_task_defaults(dnp3_master_assoc_t *a, dnp3i_task_t *t, uint8_t kind, uint8_t func);
 

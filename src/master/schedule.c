@@ -245,3 +245,37 @@ dnp3_timestamp_t dnp3i_schedule_deadline(const dnp3_master_assoc_t *a, dnp3_time
     }
     return t;
 }
+
+/* Whether something could be sent at once: dnp3i_schedule_deadline's
+ * ready flag without the deadline, returning at the first thing due (the
+ * caller's queue first: a queued command is what is usually waiting). */
+static bool due(dnp3_timestamp_t t, dnp3_timestamp_t now)
+{
+    return t != DNP3_TIMESTAMP_NEVER && t <= now;
+}
+
+bool dnp3i_schedule_ready(const dnp3_master_assoc_t *a, dnp3_timestamp_t now)
+{
+    if (!a->link_up)
+        return false;
+    for (uint32_t i = a->q_head; i != DNP3I_NIL; i = a->pool->slots[i].next) {
+        const dnp3i_slot_t *s = &a->pool->slots[i];
+        if ((a->startup_done || s->t.kind == DNP3_TASK_COMMAND) && due(s->t.ready_at, now))
+            return true;
+    }
+    for (int k = 0; k < DNP3I_AUTO_COUNT; k++)
+        if (auto_eligible(a, k) && due(a->autos[k].ready_at, now))
+            return true;
+    if (!a->startup_done)
+        return false;
+    if (due(a->integrity_due, now))
+        return true;
+    for (int i = 0; i < 3; i++)
+        if (due(a->class_due[i], now))
+            return true;
+    for (size_t i = 0; i < a->n_ranges; i++)
+        if (due(a->ranges[i].due, now) ||
+            (a->ranges[i].st.pending && due(a->ranges[i].st.ready_at, now)))
+            return true;
+    return false;
+}

@@ -79,9 +79,7 @@ bool dnp3_master_assoc_want_send(const dnp3_master_assoc_t *a)
         return true;
     if (a->cur.active)
         return a->cur.need_send;
-    bool ready;
-    (void)dnp3i_schedule_deadline(a, a->now, &ready);
-    return ready;
+    return dnp3i_schedule_ready(a, a->now);
 }
 
 dnp3_timestamp_t dnp3_master_assoc_next_deadline(const dnp3_master_assoc_t *a)

@@ -12,7 +12,9 @@
 #define Q_CTL   (DNP3I_Q_00 | DNP3I_Q_01 | DNP3I_Q_17 | DNP3I_Q_28)
 
 /* Variations 0..vmax of a row, except those a `skip` list names, are
- * accepted; rows with the same func and group are alternatives. */
+ * accepted; rows with the same func and group are alternatives. The rows
+ * are in ascending function order (a function's rows are found by binary
+ * search; tests/unit/test_os_conformance.c checks the order). */
 static const dnp3i_conf_row_t rows[] = {
     {DNP3_FC_READ, 0, 209, 255, DNP3I_Q_00 | DNP3I_Q_01 | DNP3I_Q_06, "device attributes"},
     {DNP3_FC_READ, 1, 0, 2, Q_STAT, "binary input"},
@@ -124,22 +126,43 @@ static uint16_t qual_bit(uint8_t q)
     }
 }
 
+/* The first row of func (or of the next function up): rows[lo..] from
+ * there on while rows[i].func == func are the function's. */
+static size_t first_row(uint8_t func)
+{
+    size_t lo = 0, hi = sizeof rows / sizeof rows[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (rows[mid].func < func)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+/* The functions with rows in the table, and CONFIRM, as a bit set (the
+ * test checks it against the table for every function code). */
+#define FN(f) (1u << (f))
+static const uint32_t supported =
+    FN(DNP3_FC_CONFIRM) | FN(DNP3_FC_READ) | FN(DNP3_FC_WRITE) | FN(DNP3_FC_SELECT) |
+    FN(DNP3_FC_OPERATE) | FN(DNP3_FC_DIRECT_OPERATE) | FN(DNP3_FC_DIRECT_OPERATE_NR) |
+    FN(DNP3_FC_IMMED_FREEZE) | FN(DNP3_FC_IMMED_FREEZE_NR) | FN(DNP3_FC_FREEZE_CLEAR) |
+    FN(DNP3_FC_FREEZE_CLEAR_NR) | FN(DNP3_FC_FREEZE_AT_TIME) | FN(DNP3_FC_FREEZE_AT_TIME_NR) |
+    FN(DNP3_FC_COLD_RESTART) | FN(DNP3_FC_WARM_RESTART) | FN(DNP3_FC_ENABLE_UNSOLICITED) |
+    FN(DNP3_FC_DISABLE_UNSOLICITED) | FN(DNP3_FC_ASSIGN_CLASS) | FN(DNP3_FC_DELAY_MEASURE) |
+    FN(DNP3_FC_RECORD_CURRENT_TIME);
+#undef FN
 bool dnp3i_os_func_supported(uint8_t func)
 {
-    if (func == DNP3_FC_CONFIRM)
-        return true;
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        if (rows[i].func == func)
-            return true;
-    return false;
+    return func < 32 && (supported >> func) & 1u;
 }
-
 uint16_t dnp3i_os_conform(uint8_t func, const dnp3_obj_header_t *h)
 {
     bool known = false;
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    for (size_t i = first_row(func); i < sizeof rows / sizeof rows[0] && rows[i].func == func;
+         i++) {
         const dnp3i_conf_row_t *r = &rows[i];
-        if (r->func != func || r->group != h->group || r->quals == 0)
+        if (r->group != h->group || r->quals == 0)
             continue;
         if (h->variation < r->vmin || h->variation > r->vmax ||
             variation_gap(h->group, h->variation))
@@ -152,7 +175,6 @@ uint16_t dnp3i_os_conform(uint8_t func, const dnp3_obj_header_t *h)
      * error; an object this function does not take is unknown (4.2.2.7.2). */
     return known ? DNP3_IIN_PARAMETER_ERROR : DNP3_IIN_OBJECT_UNKNOWN;
 }
-
 dnp3_point_type_t dnp3i_os_static_type(uint8_t group)
 {
     for (int t = 0; t < DNP3_PT_COUNT_; t++)

@@ -6,7 +6,11 @@
 #include <string.h>
 
 typedef struct ctl_walk {
-    uint32_t total; /* controls in the request */
+    uint32_t total;           /* controls in the request */
+    dnp3_control_mode_t mode; /* of the request's function */
+    uint8_t fixed;            /* status of every control, or SUCCESS: each decided */
+    bool all_ok;              /* every control's status was SUCCESS */
+    uint8_t *out;             /* the echo (execute only) */
 } ctl_walk_t;
 
 static dnp3_control_mode_t mode_of(uint8_t func)
@@ -65,13 +69,25 @@ static uint8_t decide(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t grou
     return status;
 }
 
-/* 64-bit FNV-1a over the bytes, then a final avalanche (splitmix64's), so
- * that objects differing in one bit differ in about half the hash bits. */
+/* FNV-1a's step over 8-byte words (the last one zero-padded), then a final
+ * avalanche (splitmix64's), so that objects differing in one bit differ in
+ * about half the hash bits. Each step is a bijection of the state for a
+ * given word (xor, then a multiply by an odd constant), so two inputs of
+ * the same length that differ in one word never collide; callers compare
+ * lengths as well. A word per step, not a byte: 8 times fewer multiplies. */
 uint64_t dnp3i_os_hash(const uint8_t *p, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3u;
+    uint64_t h = 0xcbf29ce484222325u, w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001b3u;
+    }
+    if (len) {
+        w = 0;
+        for (size_t i = 0; i < len; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w ^ ((uint64_t)len << 56)) * 0x100000001b3u;
+    }
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9u;
     h ^= h >> 27;
@@ -94,102 +110,91 @@ static uint8_t operate_check(dnp3_outstation_t *o, const dnp3i_req_t *r)
     return DNP3_CS_SUCCESS;
 }
 
-/* Objects of one fixed size without size prefixes (g12v1, g41): the
- * header's checks bounded every object, and reading one cannot fail. */
-static bool fixed_size(const dnp3_obj_header_t *h)
+bool dnp3i_os_fixed_size(const dnp3_obj_header_t *h)
 {
     return h->has_data && !h->partial && h->info && h->info->size_kind == DNP3_SK_FIXED &&
            h->info->size > 0 && h->prefix_code < DNP3_PREFIX_SIZE8;
 }
 
-/* Walk every control; with execute, decide each and patch its status into
- * the echo at out (the request's objects copied). */
-static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, uint8_t *out,
-                     uint8_t fixed, bool *all_ok, ctl_walk_t *cw)
+/* Controls of one object header; with execute, decide each and patch its
+ * status into the echo at out (the request's objects copied). */
+static uint16_t walk_header(dnp3_outstation_t *o, const dnp3i_req_t *r, const dnp3_obj_header_t *h,
+                            const dnp3_obj_iter_t *ctx, bool execute, ctl_walk_t *cw)
 {
+    dnp3_point_iter_t pi;
+    dnp3_point_t pt;
+    int rc;
+    uint32_t k = 0;
+    dnp3_point_iter_init(&pi, h, ctx);
+    /* pi.ps: the index prefix's size, the qualifier checked once by init */
+    const size_t size = dnp3_obj_fixed_size(h->info) + (size_t)pi.ps;
+    while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
+        cw->total++;
+        if (execute) {
+            uint8_t st = cw->fixed;
+            if (st == DNP3_CS_SUCCESS)
+                st = decide(o, &pt, h->group, h->variation, cw->mode);
+            if (st != DNP3_CS_SUCCESS)
+                cw->all_ok = false;
+            o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
+            /* status: the last byte of each object (g12v1, g41). */
+            size_t at = (size_t)(h->data - r->frag) - 2 + (size_t)k * size + size - 1;
+            cw->out[at] = st;
+        }
+        k++;
+    }
+    return rc < 0 ? DNP3_IIN_PARAMETER_ERROR : 0;
+}
+
+/* Walk every control. A request of one object header (the usual) uses the
+ * header the conformance walk kept (r->first: no g51 CTO precedes it, so
+ * no iterator context is needed) instead of parsing it again. */
+static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, ctl_walk_t *cw)
+{
+    if (r->headers == 1)
+        return walk_header(o, r, &r->first, NULL, execute, cw);
     dnp3_obj_iter_t it;
     dnp3_obj_header_t h;
-    const dnp3_control_mode_t mode = mode_of(r->h->func);
     dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
     while (dnp3_obj_iter_next(&it, &h) > 0) {
-        dnp3_point_iter_t pi;
-        dnp3_point_t pt;
-        int rc;
-        const size_t size =
-            dnp3_obj_fixed_size(h.info) + (size_t)dnp3_qualifier_prefix_size(h.qualifier);
-        uint32_t k = 0;
-        dnp3_point_iter_init(&pi, &h, &it);
-        while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
-            cw->total++;
-            if (execute) {
-                uint8_t st = fixed;
-                if (st == DNP3_CS_SUCCESS)
-                    st = decide(o, &pt, h.group, h.variation, mode);
-                if (st != DNP3_CS_SUCCESS)
-                    *all_ok = false;
-                o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
-                /* status: the last byte of each object (g12v1, g41). */
-                size_t at = (size_t)(h.data - r->frag) - 2 + (size_t)k * size + size - 1;
-                out[at] = st;
-            }
-            k++;
-        }
-        if (rc < 0)
-            return DNP3_IIN_PARAMETER_ERROR;
+        uint16_t err = walk_header(o, r, &h, &it, execute, cw);
+        if (err)
+            return err;
     }
     return 0;
 }
 
-/* Controls in a request whose headers passed the conformance check: each
- * object header's count is the number of its points. *fixed_only: every
- * header holds fixed-size objects (nothing left to check point by point). */
-static uint32_t count_controls(const dnp3i_req_t *r, bool *fixed_only)
-{
-    dnp3_obj_iter_t it;
-    dnp3_obj_header_t h;
-    uint32_t total = 0;
-    *fixed_only = true;
-    dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
-    while (dnp3_obj_iter_next(&it, &h) > 0) {
-        total += h.count;
-        *fixed_only = *fixed_only && fixed_size(&h);
-    }
-    return total;
-}
-
-/* Validation (execute false) is done with the count, when executing: one
- * walk of the request's headers instead of two. It comes before anything
+/* Validation (execute false) is done with the count, when executing; the
+ * count and whether every object is of a fixed size come from the
+ * conformance walk (r->objects, r->fixed_only): one walk of the request's
+ * headers instead of three. It comes before anything
  * is written or carried out, so a request that fails it is answered as
  * one that failed a separate validation. */
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
                           dnp3_app_writer_t *w)
 {
-    ctl_walk_t cw = {0};
-    bool all_ok = true, fixed_only;
     if (!execute)
         return 0;
-    cw.total = count_controls(r, &fixed_only);
-    if (!fixed_only) {
+    if (!r->fixed_only) {
         ctl_walk_t check = {0};
-        uint16_t err = walk(o, r, false, NULL, 0, &all_ok, &check);
+        uint16_t err = walk(o, r, false, &check);
         if (err)
             return err;
     }
     const size_t objs = r->len - 2;
     if (w->cap - w->len < objs)
         return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
-    uint8_t *out = w->buf + w->len;
-    memcpy(out, r->frag + 2, objs);
-    uint8_t fixed = DNP3_CS_SUCCESS;
-    if (cw.total > o->cfg.max_controls_per_request)
-        fixed = DNP3_CS_TOO_MANY_OPS;
+    ctl_walk_t cw = {.mode = mode_of(r->h->func), .fixed = DNP3_CS_SUCCESS, .all_ok = true};
+    cw.out = w->buf + w->len;
+    memcpy(cw.out, r->frag + 2, objs);
+    if (r->objects > o->cfg.max_controls_per_request)
+        cw.fixed = DNP3_CS_TOO_MANY_OPS;
     else if (r->h->func == DNP3_FC_OPERATE)
-        fixed = operate_check(o, r);
-    cw.total = 0;
-    walk(o, r, true, out, fixed, &all_ok, &cw);
+        cw.fixed = operate_check(o, r);
+    walk(o, r, true, &cw);
     /* The echo is raw bytes: the writer only moves its length. */
     w->len += objs;
-    if (r->h->func == DNP3_FC_SELECT && all_ok) {
+    if (r->h->func == DNP3_FC_SELECT && cw.all_ok) {
         o->sel_valid = true;
         o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
         o->sel_time = o->now;

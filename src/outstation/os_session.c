@@ -46,8 +46,10 @@ void dnp3i_os_sol_abandon(dnp3_outstation_t *o)
     o->read_deferred = false;
 }
 
-/* Every header parses and is in the conformance table. */
-static uint16_t check_headers(dnp3_outstation_t *o, const dnp3i_req_t *r)
+/* Every header parses and is in the conformance table. Counts the
+ * objects on the way (r->objects, r->fixed_only) and keeps the first
+ * header (r->first, r->headers). */
+static uint16_t check_headers(dnp3_outstation_t *o, dnp3i_req_t *r)
 {
     const dnp3_app_header_t *h = r->h;
     dnp3_obj_iter_t it;
@@ -55,8 +57,17 @@ static uint16_t check_headers(dnp3_outstation_t *o, const dnp3i_req_t *r)
     uint16_t err = 0;
     int rc;
     dnp3_obj_iter_init(&it, r->frag, r->len, h);
-    while ((rc = dnp3_obj_iter_next(&it, &oh)) > 0)
+    r->objects = 0;
+    r->fixed_only = true;
+    r->headers = 0;
+    while ((rc = dnp3_obj_iter_next(&it, &oh)) > 0) {
         err |= dnp3i_os_conform(h->func, &oh);
+        if (r->headers == 0)
+            r->first = oh;
+        r->headers = (uint8_t)(r->headers < 2 ? r->headers + 1 : 2);
+        r->objects += oh.count;
+        r->fixed_only = r->fixed_only && dnp3i_os_fixed_size(&oh);
+    }
     if (rc < 0) {
         o->counters.malformed++;
         dnp3i_os_log(o, DNP3_LOG_WARN, "malformed %s request: %s at offset %zu",

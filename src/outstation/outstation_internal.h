@@ -294,7 +294,19 @@ typedef struct dnp3i_req {
     const uint8_t *frag;
     size_t len;
     bool broadcast;
+    /* From the conformance walk of the headers (check_headers): the sum
+     * of the object headers' counts, and whether every header holds
+     * fixed-size objects without size prefixes (dnp3i_os_fixed_size). */
+    bool fixed_only;
+    uint32_t objects;
+    /* Object headers that parsed (counted up to 2), and the first of them. */
+    uint8_t headers;
+    dnp3_obj_header_t first;
 } dnp3i_req_t;
+
+/* Objects of one fixed size without size prefixes (g12v1, g41): the
+ * header's checks bounded every object, and reading one cannot fail. */
+bool dnp3i_os_fixed_size(const dnp3_obj_header_t *h);
 
 uint16_t dnp3i_os_write(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute);
 uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,

@@ -123,9 +123,27 @@ static void test_dispatch_uses_table(void **state)
     assert_true(dnp3i_os_func_supported(DNP3_FC_CONFIRM));
 }
 
+/* The lookup finds a function's rows by binary search: the table must be
+ * in ascending function order. */
+static void test_table_sorted_by_function(void **state)
+{
+    (void)state;
+    const dnp3i_conf_row_t *rows;
+    size_t n = dnp3i_os_conf_table(&rows);
+    for (size_t i = 1; i < n; i++)
+        assert_true(rows[i - 1].func <= rows[i].func);
+    for (unsigned f = 0; f < 256; f++) { /* supported iff it has a row (or is CONFIRM) */
+        bool has = f == DNP3_FC_CONFIRM;
+        for (size_t i = 0; i < n; i++)
+            has = has || rows[i].func == f;
+        assert_int_equal(dnp3i_os_func_supported((uint8_t)f), has);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_sorted_by_function),
         cmocka_unit_test(test_doc_matches_table),
         cmocka_unit_test(test_dispatch_uses_table),
     };
