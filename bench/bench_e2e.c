@@ -54,7 +54,7 @@
 #define OD_POLL_BUFFER 65535u
 #define POLL_MS        100u
 #define IIN2_OVERFLOW  0x0008u
-#define GEN_SLICE      512u /* events per posted call (BENCH_E2E_GEN_SLICE) */
+#define GEN_SLICE      128u /* events per posted call (BENCH_E2E_GEN_SLICE) */
 
 /* ---- options and one run's parameters ---------------------------------------- */
 
