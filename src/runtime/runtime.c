@@ -227,28 +227,30 @@ int dnp3_runtime_post(dnp3_runtime_t *rt, void (*fn)(void *arg), void *arg)
     return rc;
 }
 
-/* Run at most `limit` queued closures (SIZE_MAX: until the queue is
- * empty), one at a time, the lock released around each call (a closure may
- * post again). Returns whether closures are still queued. */
-static bool drain_posts(dnp3_runtime_t *rt, size_t limit)
+/* Run queued closures one at a time, the lock released around each call
+ * (a closure may post again): all of them, until the queue is empty (at
+ * the stop), or only those queued when the first was taken. Returns
+ * whether closures are still queued. */
+static bool drain_posts(dnp3_runtime_t *rt, bool all)
 {
-    for (; limit > 0; limit--) {
+    size_t left = SIZE_MAX;
+    for (;;) {
         uv_mutex_lock(&rt->post_lock);
-        if (rt->post_count == 0) {
+        if (!all && left == SIZE_MAX)
+            left = rt->post_count;
+        if (rt->post_count == 0 || left == 0) {
+            bool more = rt->post_count > 0;
             uv_mutex_unlock(&rt->post_lock);
-            return false;
+            return more;
         }
         dnp3i_post_t p = rt->posts[rt->post_head];
         rt->post_head = (rt->post_head + 1) % rt->cfg.post_queue_size;
         rt->post_count--;
+        left--;
         uv_mutex_unlock(&rt->post_lock);
         rt->activity++;
         p.fn(p.arg);
     }
-    uv_mutex_lock(&rt->post_lock);
-    bool more = rt->post_count > 0;
-    uv_mutex_unlock(&rt->post_lock);
-    return more;
 }
 
 /* Only the closures queued when the loop woke run now: one that posts
@@ -258,10 +260,7 @@ static bool drain_posts(dnp3_runtime_t *rt, size_t limit)
 static void on_post_async(uv_async_t *h)
 {
     dnp3_runtime_t *rt = h->data;
-    uv_mutex_lock(&rt->post_lock);
-    size_t queued = rt->post_count;
-    uv_mutex_unlock(&rt->post_lock);
-    if (drain_posts(rt, queued))
+    if (drain_posts(rt, false))
         uv_async_send(&rt->post_async);
 }
 
@@ -361,7 +360,7 @@ static void begin_stop(dnp3_runtime_t *rt)
     uv_mutex_lock(&rt->post_lock);
     rt->post_closed = true;
     uv_mutex_unlock(&rt->post_lock);
-    drain_posts(rt, SIZE_MAX);
+    drain_posts(rt, true);
     uv_close((uv_handle_t *)&rt->post_async, NULL);
     uv_close((uv_handle_t *)&rt->stop_async, NULL);
 }
