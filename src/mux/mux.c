@@ -59,6 +59,11 @@ dnp3_mux_t *dnp3_mux_new(const dnp3_mux_config_t *cfg, int *err)
     mux->ch = dnp3_channel_new(&chc, &e);
     if (!mux->ch)
         goto fail;
+    mux->tx_max = (uint16_t)chc.tx_fragment_max;
+    if (dnp3i_channel_pooled(mux->ch))
+        mux->tx_need =
+            (uint32_t)(chc.tx_fragment_max + dnp3i_channel_framed_size(chc.tx_fragment_max) +
+                       dnp3i_channel_out_slack());
     e = DNP3_E_NOMEM;
     mux->slots = calloc(cfg->max_sessions, sizeof *mux->slots);
     if (!mux->slots)

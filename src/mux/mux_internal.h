@@ -63,6 +63,12 @@ struct dnp3_mux {
     mux_inflight_t tx;
     bool up;     /* between on_open and on_close */
     bool closed; /* returned a closing code */
+    /* The channel's tx_fragment_max (at most 65,535), and the room a
+     * fragment framed in the caller's buffer needs (0: the channel has its
+     * own buffer): fixed at creation, kept here in what was padding so the
+     * send path does not work them out again for every fragment. */
+    uint16_t tx_max;
+    uint32_t tx_need;
     dnp3_timestamp_t now;
     dnp3_conn_t *conn;
     /* Foreign-frame log limiter. */
