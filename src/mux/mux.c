@@ -211,6 +211,8 @@ int dnp3_mux_attach(dnp3_mux_t *mux, const dnp3_app_session_t *session)
         m->gen = ++mux->next_gen;
         m->s = *session;
         mux->attached++;
+        if (i >= mux->span)
+            mux->span = (uint32_t)i + 1;
         mux->counters.attaches++;
         update_locals(mux);
         if (mux->up)
@@ -227,6 +229,8 @@ int dnp3_mux_detach(dnp3_mux_t *mux, uint16_t local, uint16_t remote)
         return DNP3_E_INVALID_ARG;
     mux->slots[i].used = false;
     mux->attached--;
+    while (mux->span > 0 && !mux->slots[mux->span - 1].used)
+        mux->span--;
     mux->counters.detaches++;
     update_locals(mux);
     return DNP3_OK;

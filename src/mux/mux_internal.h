@@ -59,6 +59,9 @@ struct dnp3_mux {
     mux_slot_t *slots; /* cfg.max_sessions */
     size_t attached;
     uint32_t next_gen;
+    /* One past the highest used slot (the rest are free): the session
+     * scans stop there. In what was padding. */
+    uint32_t span;
     size_t rr; /* slot polled first by the next round */
     mux_inflight_t tx;
     bool up;     /* between on_open and on_close */

@@ -78,13 +78,14 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
     size_t n = mux->cfg.max_sessions;
     size_t cap = mux->tx_max;
     /* Called only while the channel can send: the session writes straight
-     * into the space the fragment is framed from. The round ends after the
-     * last session attached when it began (the free slots after it hold
-     * nobody to ask). */
+     * into the space the fragment is framed from. The round goes round the
+     * used slots only (up to span; the slots from there on are free), and
+     * ends after the last session attached when it began. */
     bool borrowed = false;
     uint8_t *frag = NULL;
     size_t left = mux->attached;
-    for (size_t k = 0, i = mux->rr; k < n && left > 0; k++, i = i + 1 < n ? i + 1 : 0) {
+    size_t i = mux->rr < mux->span ? mux->rr : 0;
+    for (size_t k = 0; k < n && left > 0; k++, i = i + 1 < mux->span ? i + 1 : 0) {
         mux_slot_t *m = &mux->slots[i];
         if (!m->used)
             continue;
@@ -100,7 +101,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
         size_t len = m->s.ops->take_fragment(m->s.s, now, frag, cap, &dst, &confirmed);
         if (len == 0 || !m->used)
             continue;
-        mux->rr = i + 1 < n ? i + 1 : 0;
+        mux->rr = i + 1; /* from 0 again when it reaches span */
         if (len > cap) {
             dnp3i_mux_log(mux, DNP3_LOG_ERROR, "session %u->%u gave %zu bytes for a %zu buffer",
                           m->s.local, m->s.remote, len, cap);
@@ -161,7 +162,7 @@ bool dnp3_mux_want_write(const dnp3_mux_t *mux)
     if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
         return false;
     size_t left = mux->attached;
-    for (size_t i = 0; left > 0 && i < mux->cfg.max_sessions; i++) {
+    for (size_t i = 0; left > 0 && i < mux->span; i++) {
         const mux_slot_t *m = &mux->slots[i];
         if (!m->used)
             continue;
@@ -179,7 +180,7 @@ dnp3_timestamp_t dnp3_mux_next_deadline(const dnp3_mux_t *mux)
     dnp3_timestamp_t next =
         dnp3_timestamp_min(dnp3_channel_next_deadline(mux->ch), dnp3i_mux_guard_deadline(mux));
     size_t left = mux->attached;
-    for (size_t i = 0; left > 0 && i < mux->cfg.max_sessions; i++) {
+    for (size_t i = 0; left > 0 && i < mux->span; i++) {
         const mux_slot_t *m = &mux->slots[i];
         left -= m->used;
         if (m->used && m->s.ops->next_deadline && m->s.ops->on_timer)
