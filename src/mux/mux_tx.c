@@ -111,10 +111,13 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
             return true;
         }
         send_one(mux, i, now, frag, len, dst, confirmed, borrowed);
-        dnp3i_channel_tx_unused(mux->ch); /* a pool buffer the send did not keep */
+        if (!borrowed)
+            dnp3i_channel_tx_unused(mux->ch); /* a pool buffer the send did not keep */
         return true;
     }
-    dnp3i_channel_tx_unused(mux->ch);
+    /* Only fragment_space takes a pool buffer: none taken, none to give. */
+    if (frag && !borrowed)
+        dnp3i_channel_tx_unused(mux->ch);
     return false;
 }
 
