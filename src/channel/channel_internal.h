@@ -147,10 +147,11 @@ typedef struct ch_hot_counters {
     X(ignored_source)                                                                              \
     X(duplicates)                                                                                  \
     X(ignored_not_reset)                                                                           \
-    X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions)         \
-        X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)               \
-            X(events_dropped) X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts)      \
-                X(send_failures) X(keepalives) X(keepalive_failures) X(pool_empty)
+    X(ignored_function)                                                                            \
+    X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes)            \
+        X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped) X(events_dropped)              \
+            X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts) X(send_failures)       \
+                X(keepalives) X(keepalive_failures) X(pool_empty)
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
 #define CH_COUNTER_FIELD(name) uint64_t name;
@@ -191,6 +192,9 @@ struct dnp3_channel {
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
+    /* One past the highest used slot (the rest are free), for the keepalive
+     * scans; UINT32_MAX: not known, scan all n_slots. In what was padding. */
+    uint32_t slot_span;
     dnp3_channel_config_t cfg;
 
     ch_counters_t counters;
@@ -205,6 +209,12 @@ struct dnp3_channel {
  * memset: compilers copy these 88 bytes with a few vector moves, where a
  * memset (or a compound literal) becomes a `rep stos` whose start-up cost
  * showed on the decode path (several clears per frame). */
+/* How many slots from the first the scans for used slots look at. */
+static inline size_t dnp3i_channel_slot_span(const dnp3_channel_t *ch)
+{
+    return ch->slot_span == UINT32_MAX ? ch->n_slots : ch->slot_span;
+}
+
 static inline void dnp3i_channel_event_clear(dnp3_channel_event_t *ev,
                                              dnp3_channel_event_kind_t kind)
 {
