@@ -148,10 +148,11 @@ typedef struct ch_hot_counters {
     X(duplicates)                                                                                  \
     X(ignored_not_reset)                                                                           \
     X(ignored_function)                                                                            \
-    X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes)            \
-        X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped) X(events_dropped)              \
-            X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts) X(send_failures)       \
-                X(keepalives) X(keepalive_failures) X(pool_empty)
+    X(ignored_broadcast)                                                                           \
+    X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes) X(fragments_tx) X(frames_tx)    \
+        X(bytes_tx) X(replies_dropped) X(events_dropped) X(peer_resets) X(nacks) X(not_supported)  \
+            X(retries) X(timeouts) X(send_failures) X(keepalives) X(keepalive_failures)            \
+                X(pool_empty)
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
 #define CH_COUNTER_FIELD(name) uint64_t name;
@@ -204,6 +205,19 @@ struct dnp3_channel {
      * in the pool's shared frame buffer, see rx.c). */
     uint8_t *pbuf;
 };
+
+/* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
+ * exist: inline, for the mux, which asks them several times per fragment. */
+static inline bool dnp3i_channel_can_send(const dnp3_channel_t *ch)
+{
+    return ch->ses && ch->ses->tx.kind == CH_TX_NONE && !ch->parser.closed;
+}
+
+static inline bool dnp3i_channel_want_write(const dnp3_channel_t *ch)
+{
+    return ch->ses && (ch->ses->rp_count > 0 || ch->ses->pri.frame_pending ||
+                       ch->ses->tx.kind == CH_TX_UNCONFIRMED);
+}
 
 /* A cleared event of the given kind. Copied from a constant rather than
  * memset: compilers copy these 88 bytes with a few vector moves, where a

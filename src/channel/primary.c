@@ -298,7 +298,7 @@ size_t dnp3i_channel_out_slack(void)
 
 bool dnp3_channel_can_send(const dnp3_channel_t *ch)
 {
-    return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !ch->parser.closed;
+    return ch && dnp3i_channel_can_send(ch);
 }
 
 /* Reserved destinations (0xFFF0..0xFFFB) and the self address are never

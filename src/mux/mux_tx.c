@@ -125,7 +125,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
  * queue, or its peer slot went away): the session must not wait forever. */
 static void settle(dnp3_mux_t *mux, dnp3_timestamp_t now)
 {
-    if (mux->tx.busy && dnp3_channel_can_send(mux->ch))
+    if (mux->tx.busy && dnp3i_channel_can_send(mux->ch))
         dnp3i_mux_tx_result(mux, now, false);
 }
 
@@ -148,7 +148,7 @@ int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, si
         if (rc < 0)
             return rc;
         settle(mux, now);
-        if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+        if (!mux->up || mux->tx.busy || !dnp3i_channel_can_send(mux->ch))
             break;
         if (!poll_sessions(mux, now, buf, cap, w))
             break;
@@ -160,9 +160,9 @@ bool dnp3_mux_want_write(const dnp3_mux_t *mux)
 {
     if (!mux || mux->closed)
         return false;
-    if (dnp3_channel_want_write(mux->ch))
+    if (dnp3i_channel_want_write(mux->ch))
         return true;
-    if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+    if (!mux->up || mux->tx.busy || !dnp3i_channel_can_send(mux->ch))
         return false;
     size_t left = mux->attached;
     for (size_t i = 0; left > 0 && i < mux->span; i++) {
