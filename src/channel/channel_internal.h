@@ -147,10 +147,12 @@ typedef struct ch_hot_counters {
     X(ignored_source)                                                                              \
     X(duplicates)                                                                                  \
     X(ignored_not_reset)                                                                           \
-    X(ignored_function) X(ignored_broadcast) X(ignored_unexpected) X(no_slot) X(evictions)         \
-        X(evicted_bytes) X(fragments_tx) X(frames_tx) X(bytes_tx) X(replies_dropped)               \
-            X(events_dropped) X(peer_resets) X(nacks) X(not_supported) X(retries) X(timeouts)      \
-                X(send_failures) X(keepalives) X(keepalive_failures) X(pool_empty)
+    X(ignored_function)                                                                            \
+    X(ignored_broadcast)                                                                           \
+    X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes) X(fragments_tx) X(frames_tx)    \
+        X(bytes_tx) X(replies_dropped) X(events_dropped) X(peer_resets) X(nacks) X(not_supported)  \
+            X(retries) X(timeouts) X(send_failures) X(keepalives) X(keepalive_failures)            \
+                X(pool_empty)
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
 #define CH_COUNTER_FIELD(name) uint64_t name;
@@ -191,6 +193,9 @@ struct dnp3_channel {
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
+    /* One past the highest used slot (the rest are free), for the keepalive
+     * scans; UINT32_MAX: not known, scan all n_slots. In what was padding. */
+    uint32_t slot_span;
     dnp3_channel_config_t cfg;
 
     ch_counters_t counters;
@@ -201,10 +206,29 @@ struct dnp3_channel {
     uint8_t *pbuf;
 };
 
+/* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
+ * exist: inline, for the mux, which asks them several times per fragment. */
+static inline bool dnp3i_channel_can_send(const dnp3_channel_t *ch)
+{
+    return ch->ses && ch->ses->tx.kind == CH_TX_NONE && !ch->parser.closed;
+}
+
+static inline bool dnp3i_channel_want_write(const dnp3_channel_t *ch)
+{
+    return ch->ses && (ch->ses->rp_count > 0 || ch->ses->pri.frame_pending ||
+                       ch->ses->tx.kind == CH_TX_UNCONFIRMED);
+}
+
 /* A cleared event of the given kind. Copied from a constant rather than
  * memset: compilers copy these 88 bytes with a few vector moves, where a
  * memset (or a compound literal) becomes a `rep stos` whose start-up cost
  * showed on the decode path (several clears per frame). */
+/* How many slots from the first the scans for used slots look at. */
+static inline size_t dnp3i_channel_slot_span(const dnp3_channel_t *ch)
+{
+    return ch->slot_span == UINT32_MAX ? ch->n_slots : ch->slot_span;
+}
+
 static inline void dnp3i_channel_event_clear(dnp3_channel_event_t *ev,
                                              dnp3_channel_event_kind_t kind)
 {

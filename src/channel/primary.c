@@ -183,7 +183,7 @@ static void keepalive_check(dnp3_channel_t *ch, dnp3_timestamp_t now)
     if (period == 0 || ch->ses->pri.state != CH_PRI_IDLE ||
         ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
         return;
-    for (size_t i = 0; i < ch->n_slots; i++) {
+    for (size_t i = 0, n = dnp3i_channel_slot_span(ch); i < n; i++) {
         ch_slot_t *s = &ch->slots[i];
         if (s->used && now >= s->last_rx && now - s->last_rx >= period) {
             ch->counters.keepalives++;
@@ -223,7 +223,7 @@ dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch)
     if (period == 0 || ch->cfg.mode != DNP3_CHANNEL_MODE_SESSION)
         return DNP3_TIMESTAMP_NEVER;
     dnp3_timestamp_t next = DNP3_TIMESTAMP_NEVER;
-    for (size_t i = 0; i < ch->n_slots; i++) {
+    for (size_t i = 0, n = dnp3i_channel_slot_span(ch); i < n; i++) {
         const ch_slot_t *s = &ch->slots[i];
         if (s->used && s->last_rx <= DNP3_TIMESTAMP_NEVER - period)
             next = dnp3_timestamp_min(next, s->last_rx + period);
@@ -298,7 +298,7 @@ size_t dnp3i_channel_out_slack(void)
 
 bool dnp3_channel_can_send(const dnp3_channel_t *ch)
 {
-    return ch && ch->ses && ch->ses->tx.kind == CH_TX_NONE && !ch->parser.closed;
+    return ch && dnp3i_channel_can_send(ch);
 }
 
 /* Reserved destinations (0xFFF0..0xFFFB) and the self address are never

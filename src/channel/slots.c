@@ -106,6 +106,8 @@ void dnp3i_channel_slot_release(dnp3_channel_t *ch, ch_slot_t *s)
     }
     dnp3i_channel_primary_slot_gone(ch, (size_t)(s - ch->slots));
     s->used = false;
+    while (ch->slot_span > 0 && ch->slot_span != UINT32_MAX && !ch->slots[ch->slot_span - 1].used)
+        ch->slot_span--;
 }
 
 static ch_slot_t *evict_lru(dnp3_channel_t *ch)
@@ -152,6 +154,8 @@ ch_slot_t *dnp3i_channel_slot_get(dnp3_channel_t *ch, uint16_t local, uint16_t r
         return NULL;
     }
     ch->mru = (size_t)(s - ch->slots);
+    if (ch->slot_span != UINT32_MAX && ch->mru >= ch->slot_span)
+        ch->slot_span = ch->mru < UINT32_MAX - 1 ? (uint32_t)ch->mru + 1 : UINT32_MAX;
     s->used = true;
     s->local = local;
     s->remote = remote;

@@ -133,7 +133,5 @@ size_t dnp3_channel_take_output(dnp3_channel_t *ch, dnp3_timestamp_t now, uint8_
 
 bool dnp3_channel_want_write(const dnp3_channel_t *ch)
 {
-    return ch && ch->ses &&
-           (ch->ses->rp_count > 0 || ch->ses->pri.frame_pending ||
-            ch->ses->tx.kind == CH_TX_UNCONFIRMED);
+    return ch && dnp3i_channel_want_write(ch);
 }

@@ -45,11 +45,51 @@ static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
     return DNP3_OK;
 }
 
+/* The usual command, CROBs (g12v1) only: its one index-prefixed header and
+ * objects written straight into the scratch, byte for byte what build()'s
+ * writer walk puts there (the same qualifier choice, a status of 0).
+ * Returns the fragment length, or 0 when the command is anything else or
+ * does not fit (build() then writes it, and says why it cannot). */
+static int build_crobs(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
+{
+    uint32_t m = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].group != 12 || pts[i].variation != 1)
+            return 0;
+        if (pts[i].index > m)
+            m = pts[i].index;
+    }
+    const int iw = m <= 0xFF ? 1 : m <= 0xFFFF ? 2 : 4; /* count and index width */
+    const size_t stride = (size_t)iw + 11, len = 5 + (size_t)iw + n * stride;
+    if (len > a->cfg.max_tx_fragment)
+        return 0;
+    uint8_t *b = dnp3i_scratch(a);
+    b[0] = DNP3_AC_FIR | DNP3_AC_FIN;
+    b[1] = DNP3_FC_SELECT;
+    b[2] = 12;
+    b[3] = 1;
+    b[4] = iw == 1 ? 0x17 : iw == 2 ? 0x28 : 0x39;
+    dnp3i_put_le_n(b + 5, iw, (uint32_t)n);
+    uint8_t *p = b + 5 + iw;
+    for (size_t i = 0; i < n; i++, p += stride) {
+        dnp3i_put_le_n(p, iw, pts[i].index);
+        p[iw] = pts[i].code;
+        p[iw + 1] = pts[i].count;
+        dnp3i_put_le32(p + iw + 2, pts[i].on_ms);
+        dnp3i_put_le32(p + iw + 6, pts[i].off_ms);
+        p[iw + 10] = 0; /* status: filled in by the outstation */
+    }
+    return (int)len;
+}
+
 /* The objects of a command into the scratch after a 2-byte header; returns
  * the fragment length or an error. Runs of the same group and variation
  * share one index-prefixed header. */
 static int build(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
 {
+    int crobs = build_crobs(a, pts, n);
+    if (crobs > 0)
+        return crobs;
     dnp3_app_writer_t w;
     dnp3_app_writer_init(&w, dnp3i_scratch(a), a->cfg.max_tx_fragment);
     dnp3_app_write_request(&w, DNP3_AC_FIR | DNP3_AC_FIN, DNP3_FC_SELECT);

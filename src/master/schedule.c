@@ -58,12 +58,10 @@ static void auto_task(dnp3_master_assoc_t *a, int kind, dnp3i_task_t *t)
     }
 }
 
-/* Whether automatic task `kind` may run now (ignoring its retry time):
- * the start-up steps run in order, the rest after start-up. */
-static bool auto_eligible(const dnp3_master_assoc_t *a, int kind)
+/* Whether pending automatic task `kind` may run now (ignoring its retry
+ * time): the start-up steps run in order, the rest after start-up. */
+static bool auto_in_order(const dnp3_master_assoc_t *a, int kind)
 {
-    if (!a->autos[kind].pending)
-        return false;
     switch (kind) {
     case DNP3I_AUTO_CLEAR_RESTART:
     case DNP3I_AUTO_DISABLE_UNSOL:
@@ -76,6 +74,14 @@ static bool auto_eligible(const dnp3_master_assoc_t *a, int kind)
     default:
         return a->startup_done;
     }
+}
+
+/* Whether automatic task `kind` may run now (ignoring its retry time).
+ * The scans ask it of every kind, most of them not pending: that answer
+ * is had without a call. */
+static inline bool auto_eligible(const dnp3_master_assoc_t *a, int kind)
+{
+    return a->autos[kind].pending && auto_in_order(a, kind);
 }
 
 static void start(dnp3_master_assoc_t *a, uint8_t source, int index, const dnp3i_task_t *t)

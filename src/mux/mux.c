@@ -59,6 +59,11 @@ dnp3_mux_t *dnp3_mux_new(const dnp3_mux_config_t *cfg, int *err)
     mux->ch = dnp3_channel_new(&chc, &e);
     if (!mux->ch)
         goto fail;
+    mux->tx_max = (uint16_t)chc.tx_fragment_max;
+    if (dnp3i_channel_pooled(mux->ch))
+        mux->tx_need =
+            (uint32_t)(chc.tx_fragment_max + dnp3i_channel_framed_size(chc.tx_fragment_max) +
+                       dnp3i_channel_out_slack());
     e = DNP3_E_NOMEM;
     mux->slots = calloc(cfg->max_sessions, sizeof *mux->slots);
     if (!mux->slots)
@@ -206,6 +211,8 @@ int dnp3_mux_attach(dnp3_mux_t *mux, const dnp3_app_session_t *session)
         m->gen = ++mux->next_gen;
         m->s = *session;
         mux->attached++;
+        if (i >= mux->span)
+            mux->span = (uint32_t)i + 1;
         mux->counters.attaches++;
         update_locals(mux);
         if (mux->up)
@@ -222,6 +229,8 @@ int dnp3_mux_detach(dnp3_mux_t *mux, uint16_t local, uint16_t remote)
         return DNP3_E_INVALID_ARG;
     mux->slots[i].used = false;
     mux->attached--;
+    while (mux->span > 0 && !mux->slots[mux->span - 1].used)
+        mux->span--;
     mux->counters.detaches++;
     update_locals(mux);
     return DNP3_OK;

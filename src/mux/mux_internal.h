@@ -59,10 +59,19 @@ struct dnp3_mux {
     mux_slot_t *slots; /* cfg.max_sessions */
     size_t attached;
     uint32_t next_gen;
+    /* One past the highest used slot (the rest are free): the session
+     * scans stop there. In what was padding. */
+    uint32_t span;
     size_t rr; /* slot polled first by the next round */
     mux_inflight_t tx;
     bool up;     /* between on_open and on_close */
     bool closed; /* returned a closing code */
+    /* The channel's tx_fragment_max (at most 65,535), and the room a
+     * fragment framed in the caller's buffer needs (0: the channel has its
+     * own buffer): fixed at creation, kept here in what was padding so the
+     * send path does not work them out again for every fragment. */
+    uint16_t tx_max;
+    uint32_t tx_need;
     dnp3_timestamp_t now;
     dnp3_conn_t *conn;
     /* Foreign-frame log limiter. */

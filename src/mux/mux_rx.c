@@ -195,6 +195,13 @@ int dnp3_mux_on_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now, const uint8_t *data
 int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now)
 {
     for (;;) {
+        /* dnp3_channel_on_timer's own order (queued events first, then
+         * the timers), without filling an event when none comes. */
+        if (mux->ch->ev_count == 0) {
+            dnp3i_channel_primary_timer(mux->ch, now);
+            if (mux->ch->ev_count == 0)
+                return 0;
+        }
         dnp3_channel_event_t ev;
         dnp3_channel_on_timer(mux->ch, now, &ev);
         if (ev.kind == DNP3_CHANNEL_EV_NONE)

@@ -58,14 +58,12 @@ static void send_one(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now, const uint
  * buffer). */
 static uint8_t *fragment_space(dnp3_mux_t *mux, uint8_t *buf, size_t cap, size_t w, bool *borrowed)
 {
-    size_t max = dnp3i_channel_config(mux->ch)->tx_fragment_max;
     *borrowed = false;
-    if (!dnp3i_channel_pooled(mux->ch))
+    if (mux->tx_need == 0)
         return dnp3i_channel_tx_buffer(mux->ch);
-    size_t need = max + dnp3i_channel_framed_size(max) + dnp3i_channel_out_slack();
-    if (cap - w >= need) {
+    if (cap - w >= mux->tx_need) {
         *borrowed = true;
-        return buf + cap - max;
+        return buf + cap - mux->tx_max;
     }
     if (w > 0)
         return NULL;
@@ -78,14 +76,20 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
                           size_t w)
 {
     size_t n = mux->cfg.max_sessions;
-    size_t cap = dnp3i_channel_config(mux->ch)->tx_fragment_max;
+    size_t cap = mux->tx_max;
     /* Called only while the channel can send: the session writes straight
-     * into the space the fragment is framed from. */
+     * into the space the fragment is framed from. The round goes round the
+     * used slots only (up to span; the slots from there on are free), and
+     * ends after the last session attached when it began. */
     bool borrowed = false;
     uint8_t *frag = NULL;
-    for (size_t k = 0; k < n; k++) {
-        size_t i = (mux->rr + k) % n;
+    size_t left = mux->attached;
+    size_t i = mux->rr < mux->span ? mux->rr : 0;
+    for (size_t k = 0; k < n && left > 0; k++, i = i + 1 < mux->span ? i + 1 : 0) {
         mux_slot_t *m = &mux->slots[i];
+        if (!m->used)
+            continue;
+        left--;
         if (!may_have(m))
             continue;
         if (!frag)
@@ -97,7 +101,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
         size_t len = m->s.ops->take_fragment(m->s.s, now, frag, cap, &dst, &confirmed);
         if (len == 0 || !m->used)
             continue;
-        mux->rr = (i + 1) % n;
+        mux->rr = i + 1; /* from 0 again when it reaches span */
         if (len > cap) {
             dnp3i_mux_log(mux, DNP3_LOG_ERROR, "session %u->%u gave %zu bytes for a %zu buffer",
                           m->s.local, m->s.remote, len, cap);
@@ -107,10 +111,13 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
             return true;
         }
         send_one(mux, i, now, frag, len, dst, confirmed, borrowed);
-        dnp3i_channel_tx_unused(mux->ch); /* a pool buffer the send did not keep */
+        if (!borrowed)
+            dnp3i_channel_tx_unused(mux->ch); /* a pool buffer the send did not keep */
         return true;
     }
-    dnp3i_channel_tx_unused(mux->ch);
+    /* Only fragment_space takes a pool buffer: none taken, none to give. */
+    if (frag && !borrowed)
+        dnp3i_channel_tx_unused(mux->ch);
     return false;
 }
 
@@ -118,7 +125,7 @@ static bool poll_sessions(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, s
  * queue, or its peer slot went away): the session must not wait forever. */
 static void settle(dnp3_mux_t *mux, dnp3_timestamp_t now)
 {
-    if (mux->tx.busy && dnp3_channel_can_send(mux->ch))
+    if (mux->tx.busy && dnp3i_channel_can_send(mux->ch))
         dnp3i_mux_tx_result(mux, now, false);
 }
 
@@ -141,7 +148,7 @@ int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, si
         if (rc < 0)
             return rc;
         settle(mux, now);
-        if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+        if (!mux->up || mux->tx.busy || !dnp3i_channel_can_send(mux->ch))
             break;
         if (!poll_sessions(mux, now, buf, cap, w))
             break;
@@ -153,12 +160,17 @@ bool dnp3_mux_want_write(const dnp3_mux_t *mux)
 {
     if (!mux || mux->closed)
         return false;
-    if (dnp3_channel_want_write(mux->ch))
+    if (dnp3i_channel_want_write(mux->ch))
         return true;
-    if (!mux->up || mux->tx.busy || !dnp3_channel_can_send(mux->ch))
+    if (!mux->up || mux->tx.busy || !dnp3i_channel_can_send(mux->ch))
         return false;
-    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
-        if (may_have(&mux->slots[i]))
+    size_t left = mux->attached;
+    for (size_t i = 0; left > 0 && i < mux->span; i++) {
+        const mux_slot_t *m = &mux->slots[i];
+        if (!m->used)
+            continue;
+        left--;
+        if (may_have(m))
             return true;
     }
     return false;
@@ -170,8 +182,10 @@ dnp3_timestamp_t dnp3_mux_next_deadline(const dnp3_mux_t *mux)
         return DNP3_TIMESTAMP_NEVER;
     dnp3_timestamp_t next =
         dnp3_timestamp_min(dnp3_channel_next_deadline(mux->ch), dnp3i_mux_guard_deadline(mux));
-    for (size_t i = 0; i < mux->cfg.max_sessions; i++) {
+    size_t left = mux->attached;
+    for (size_t i = 0; left > 0 && i < mux->span; i++) {
         const mux_slot_t *m = &mux->slots[i];
+        left -= m->used;
         if (m->used && m->s.ops->next_deadline && m->s.ops->on_timer)
             next = dnp3_timestamp_min(next, m->s.ops->next_deadline(m->s.s));
     }

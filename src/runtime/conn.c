@@ -139,7 +139,8 @@ static bool conn_flush_once(dnp3_conn_t *conn)
     size_t cap = rt->cfg.write_buffer_size, used = 0;
     conn->flushing = true;
     rt->wbuf_busy = true;
-    while (used < cap && (!ops->want_write || ops->want_write(conn->session.ctx))) {
+    bool more = true; /* the session's last want_write answer */
+    while (used < cap && (more = !ops->want_write || ops->want_write(conn->session.ctx))) {
         int n = ops->take_output(conn->session.ctx, now, buf + used, cap - used);
         if (n < 0) {
             rt->wbuf_busy = false;
@@ -159,8 +160,10 @@ static bool conn_flush_once(dnp3_conn_t *conn)
     /* A full buffer may leave output behind, and a session may wait for
      * an emptied one (a mux frames a fragment only where all its frames
      * fit): ask again after this write. A round that then gets nothing
-     * ends it. */
-    conn->flush_again = used == cap || !ops->want_write || ops->want_write(conn->session.ctx);
+     * ends it. A session that has just said it has nothing to write is
+     * not asked again (nothing ran in between). */
+    conn->flush_again =
+        used == cap || (more && (!ops->want_write || ops->want_write(conn->session.ctx)));
     dnp3i_capture_bytes(rt, conn, true, buf, used);
     conn->bytes_out += used;
     rt->counters.bytes_out += used;

@@ -152,6 +152,30 @@ static void direct_no_ack_reports_sent(void **state)
     mh_expect_no_tx(&h);
 }
 
+/* CROBs whose index (or count) is above 255 take 2-byte counts and index
+ * prefixes (qualifier 0x28), above 65,535 4-byte ones (0x39). */
+static void crob_index_widths(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    const dnp3_command_point_t two[] = {
+        {.group = 12, .variation = 1, .index = 300, .code = 0x41, .count = 1, .on_ms = 1000},
+        {.group = 12, .variation = 1, .index = 5, .code = 0x81, .count = 2, .off_ms = 500},
+    };
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT_NO_ACK, two, 2), 1);
+    mh_expect_tx(&h, "C2 06 0C 01 28 02 00"
+                     " 2C 01 41 01 E8 03 00 00 00 00 00 00 00"
+                     " 05 00 81 02 00 00 00 00 F4 01 00 00 00");
+    mh_expect_events(&h, "command 1 SENT\n");
+    dnp3_command_point_t far = latch3;
+    far.index = 70000;
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT_NO_ACK, &far, 1), 2);
+    mh_expect_tx(&h, "C3 06 0C 01 39 01 00 00 00 70 11 01 00 03 01 64 00 00 00 C8 00 00 00 00");
+    mh_expect_events(&h, "command 2 SENT\n");
+    mh_expect_no_tx(&h);
+}
+
 /* Analog outputs of every variation and two CROBs in one DIRECT_OPERATE:
  * one header per run of the same group and variation. */
 static void several_points_per_request(void **state)
@@ -247,6 +271,7 @@ int main(void)
         cmocka_unit_test_teardown(operate_echo_mismatch, teardown),
         cmocka_unit_test_teardown(timeout_not_retried, teardown),
         cmocka_unit_test_teardown(direct_no_ack_reports_sent, teardown),
+        cmocka_unit_test_teardown(crob_index_widths, teardown),
         cmocka_unit_test_teardown(several_points_per_request, teardown),
         cmocka_unit_test_teardown(iin2_error, teardown),
         cmocka_unit_test_teardown(commands_ahead_of_polls, teardown),
