@@ -141,6 +141,7 @@ typedef struct ch_hot_counters {
 
 /* dnp3_channel_counters_t without what others keep: the parser its link
  * counters, the hot counters above their four (folded in when asked). */
+/* clang-format off: one counter per line */
 #define CH_COLD_COUNTERS(X)                                                                        \
     X(foreign)                                                                                     \
     X(ignored_direction)                                                                           \
@@ -149,10 +150,25 @@ typedef struct ch_hot_counters {
     X(ignored_not_reset)                                                                           \
     X(ignored_function)                                                                            \
     X(ignored_broadcast)                                                                           \
-    X(ignored_unexpected) X(no_slot) X(evictions) X(evicted_bytes) X(fragments_tx) X(frames_tx)    \
-        X(bytes_tx) X(replies_dropped) X(events_dropped) X(peer_resets) X(nacks) X(not_supported)  \
-            X(retries) X(timeouts) X(send_failures) X(keepalives) X(keepalive_failures)            \
-                X(pool_empty)
+    X(ignored_unexpected)                                                                          \
+    X(no_slot)                                                                                     \
+    X(evictions)                                                                                   \
+    X(evicted_bytes)                                                                               \
+    X(fragments_tx)                                                                                \
+    X(frames_tx)                                                                                   \
+    X(bytes_tx)                                                                                    \
+    X(replies_dropped)                                                                             \
+    X(events_dropped)                                                                              \
+    X(peer_resets)                                                                                 \
+    X(nacks)                                                                                       \
+    X(not_supported)                                                                               \
+    X(retries)                                                                                     \
+    X(timeouts)                                                                                    \
+    X(send_failures)                                                                               \
+    X(keepalives)                                                                                  \
+    X(keepalive_failures)                                                                          \
+    X(pool_empty)
+/* clang-format on */
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
 #define CH_COUNTER_FIELD(name) uint64_t name;
