@@ -318,8 +318,11 @@ static ch_slot_t *tx_slot(dnp3_channel_t *ch, uint16_t src, uint16_t dst, dnp3_t
     return s;
 }
 
-int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, uint16_t dst,
-                      const uint8_t *apdu, size_t len, bool confirmed)
+/* What both ways of sending refuse: bad arguments, a channel that cannot
+ * send now, a fragment too long, an address not ours to send from or a
+ * reserved destination. */
+static int send_check(const dnp3_channel_t *ch, uint16_t src, uint16_t dst, const uint8_t *apdu,
+                      size_t len)
 {
     if (!ch || !apdu || len == 0)
         return DNP3_E_INVALID_ARG;
@@ -327,6 +330,15 @@ int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, ui
         return DNP3_E_STATE;
     if (len > ch->cfg.tx_fragment_max || !dnp3i_channel_is_local(ch, src) || dst_reserved(dst))
         return DNP3_E_INVALID_ARG;
+    return DNP3_OK;
+}
+
+int dnp3_channel_send(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16_t src, uint16_t dst,
+                      const uint8_t *apdu, size_t len, bool confirmed)
+{
+    int err = send_check(ch, src, dst, apdu, len);
+    if (err)
+        return err;
     if (dnp3_link_addr_is_broadcast(dst))
         confirmed = false; /* nobody may ACK a broadcast (9.2.6) */
     if (confirmed && !tx_slot(ch, src, dst, now))
@@ -352,12 +364,9 @@ int dnp3i_channel_send_borrowed(dnp3_channel_t *ch, dnp3_timestamp_t now, uint16
                                 uint16_t dst, const uint8_t *apdu, size_t len)
 {
     (void)now;
-    if (!ch || !apdu || len == 0)
-        return DNP3_E_INVALID_ARG;
-    if (!dnp3_channel_can_send(ch))
-        return DNP3_E_STATE;
-    if (len > ch->cfg.tx_fragment_max || !dnp3i_channel_is_local(ch, src) || dst_reserved(dst))
-        return DNP3_E_INVALID_ARG;
+    int err = send_check(ch, src, dst, apdu, len);
+    if (err)
+        return err;
     ch_tx_t *tx = &ch->ses->tx;
     dnp3_tp_segmenter_init(&tx->seg, apdu, len, tx->seq);
     tx->src = src;
