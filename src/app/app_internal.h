@@ -30,6 +30,15 @@ void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
 int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_point_t *pt,
                        bool has_cto, dnp3_time_t cto, uint8_t *out);
 
+/* The index-prefixed qualifier (0x17, 0x28, 0x39) a header of `count`
+ * objects up to `max_index` takes: the narrowest prefix and count field
+ * both fit in (dnp3_app_write_indexed, and the master's CROB fast path). */
+static inline uint8_t dnp3i_indexed_qualifier(uint32_t count, uint32_t max_index)
+{
+    uint32_t m = count > max_index ? count : max_index;
+    return m <= 0xFF ? 0x17 : m <= 0xFFFF ? 0x28 : 0x39;
+}
+
 /* Prefix size of a qualifier that dnp3_qualifier_check() has already
  * accepted (header parse or write time): the per-object hot paths skip the
  * re-check. */

@@ -281,9 +281,8 @@ int dnp3_app_write_range(dnp3_app_writer_t *w, uint8_t group, uint8_t variation,
 int dnp3_app_write_indexed(dnp3_app_writer_t *w, uint8_t group, uint8_t variation, uint32_t count,
                            uint32_t max_index)
 {
-    uint32_t m = count > max_index ? count : max_index;
-    uint8_t q = m <= 0xFF ? 0x17 : m <= 0xFFFF ? 0x28 : 0x39;
-    return dnp3_app_write_header(w, group, variation, q, count, 0);
+    return dnp3_app_write_header(w, group, variation, dnp3i_indexed_qualifier(count, max_index),
+                                 count, 0);
 }
 
 /* ---- objects -----------------------------------------------------------------

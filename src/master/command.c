@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "app/app_internal.h"
 #include "master/master_internal.h"
 #include "util/byteorder.h"
 
@@ -47,19 +48,20 @@ static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
 
 /* The usual command, CROBs (g12v1) only: its one index-prefixed header and
  * objects written straight into the scratch, byte for byte what build()'s
- * writer walk puts there (the same qualifier choice, a status of 0).
+ * writer walk puts there (the writer's qualifier choice, a status of 0).
  * Returns the fragment length, or 0 when the command is anything else or
  * does not fit (build() then writes it, and says why it cannot). */
 static int build_crobs(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
 {
-    uint32_t m = (uint32_t)n;
+    uint32_t max_index = 0;
     for (size_t i = 0; i < n; i++) {
         if (pts[i].group != 12 || pts[i].variation != 1)
             return 0;
-        if (pts[i].index > m)
-            m = pts[i].index;
+        if (pts[i].index > max_index)
+            max_index = pts[i].index;
     }
-    const int iw = m <= 0xFF ? 1 : m <= 0xFFFF ? 2 : 4; /* count and index width */
+    const uint8_t q = dnp3i_indexed_qualifier((uint32_t)n, max_index);
+    const int iw = dnp3i_prefix_size(q); /* count and index width */
     const size_t stride = (size_t)iw + 11, len = 5 + (size_t)iw + n * stride;
     if (len > a->cfg.max_tx_fragment)
         return 0;
@@ -68,7 +70,7 @@ static int build_crobs(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, 
     b[1] = DNP3_FC_SELECT;
     b[2] = 12;
     b[3] = 1;
-    b[4] = iw == 1 ? 0x17 : iw == 2 ? 0x28 : 0x39;
+    b[4] = q;
     dnp3i_put_le_n(b + 5, iw, (uint32_t)n);
     uint8_t *p = b + 5 + iw;
     for (size_t i = 0; i < n; i++, p += stride) {
