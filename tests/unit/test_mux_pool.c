@@ -104,6 +104,23 @@ static void small_buffer_uses_the_pool(void **state)
     same_bytes(300, 4);
 }
 
+/* Unconfirmed user data from the master (1) to the outstation (10). */
+#define DATA_CONTROL dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA)
+
+/* A connection on the pool whose partial fragment (a first segment of 249
+ * octets, never finished) holds one of its buffers. */
+static run_t *holding_the_buffer(dnp3_fragment_pool_t *pool)
+{
+    run_t *other = run_new(pool);
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    memset(user, 0xC1, sizeof user);
+    user[0] = DNP3_TP_FIR | 0;
+    mh_stream_t s = {0};
+    mh_frame(&s, DATA_CONTROL, 10, 1, user, sizeof user);
+    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
+    return other;
+}
+
 /* The only pool buffer is held by another connection's partial fragment:
  * a fragment of two segments is dropped, with an ERROR line (once, at its
  * FIR), and no session sees it. */
@@ -111,16 +128,12 @@ static void empty_pool_error_line(void **state)
 {
     (void)state;
     dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
-    run_t *other = run_new(pool);
+    run_t *other = holding_the_buffer(pool);
     run_t *r = run_new(pool);
     uint8_t user[DNP3_TP_MAX_SEGMENT];
     memset(user, 0xC1, sizeof user);
-    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    const uint8_t control = DATA_CONTROL;
     mh_stream_t s = {0};
-    user[0] = DNP3_TP_FIR | 0;
-    mh_frame(&s, control, 10, 1, user, sizeof user);
-    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
-    s.n = 0;
     user[0] = DNP3_TP_FIR | 3;
     mh_frame(&s, control, 10, 1, user, sizeof user);
     user[0] = DNP3_TP_FIN | 4;
@@ -144,16 +157,12 @@ static void empty_pool_closes_on_split_frame(void **state)
 {
     (void)state;
     dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
-    run_t *other = run_new(pool);
+    run_t *other = holding_the_buffer(pool);
     run_t *r = run_new(pool);
     uint8_t user[DNP3_TP_MAX_SEGMENT];
     memset(user, 0xC1, sizeof user);
-    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    const uint8_t control = DATA_CONTROL;
     mh_stream_t s = {0};
-    user[0] = DNP3_TP_FIR | 0;
-    mh_frame(&s, control, 10, 1, user, sizeof user);
-    assert_int_equal(mh_feed(other->mux, 0, &s, 0), 0);
-    s.n = 0;
     user[0] = DNP3_TP_FIR | DNP3_TP_FIN | 0;
     mh_frame(&s, control, 10, 1, user, 20);
     assert_int_equal(dnp3_mux_on_bytes(r->mux, 0, s.b, 12), DNP3_E_LINK_CLOSED);
