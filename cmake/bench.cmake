@@ -18,3 +18,10 @@ foreach(src ${DNP3C_EXAMPLES})
   add_executable(example_${name} ${src})
   target_link_libraries(example_${name} PRIVATE dnp3c)
 endforeach()
+
+# bench_legs' tracer: loaded into bench_latency's processes with LD_PRELOAD
+# (a module, never linked into anything).
+add_library(legs_preload MODULE ${PROJECT_SOURCE_DIR}/bench/legs_preload.c)
+set_target_properties(legs_preload PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+target_link_libraries(legs_preload PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(bench_legs legs_preload bench_latency)
