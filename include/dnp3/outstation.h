@@ -325,6 +325,13 @@ typedef struct dnp3_outstation_counters {
     uint64_t repeats;             /* repeated requests answered with the previous response */
     uint64_t unsolicited_sent;    /* unsolicited fragments sent (a retry counts) */
     uint64_t unsolicited_retried; /* of those, retries */
+    /* Retries that could not be the same bytes (IEEE 1815-2012 4.6.2): the
+     * events of the unconfirmed response changed before the retry (some
+     * were discarded by event buffer overflow, which IIN2.3 and the event
+     * buffer's counters report), so what was left went out as a new
+     * response with the next sequence number. Counted once per such retry,
+     * which is also counted in unsolicited_retried. */
+    uint64_t unsolicited_retries_replaced;
     uint64_t unsolicited_confirmed;
     uint64_t confirms_timed_out;  /* solicited and unsolicited confirm timeouts */
     uint64_t confirms_unexpected; /* confirms matching nothing we wait for */

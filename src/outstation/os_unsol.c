@@ -96,6 +96,7 @@ static size_t write_retry(dnp3_outstation_t *o, uint8_t *buf, size_t cap)
     put_iin(buf, o->uns_iin);
     if (len == o->uns_len && dnp3i_os_hash(buf, len) == o->uns_hash)
         return len;
+    o->counters.unsolicited_retries_replaced++;
     dnp3i_os_log(o, DNP3_LOG_WARN,
                  "unsolicited seq %u: its events changed before the retry (overflow): sent as new",
                  o->uns_seq);

@@ -80,6 +80,7 @@ typedef enum dnp3i_uns_state {
     X(repeats)                                                                                     \
     X(unsolicited_sent)                                                                            \
     X(unsolicited_retried)                                                                         \
+    X(unsolicited_retries_replaced)                                                                \
     X(unsolicited_confirmed)                                                                       \
     X(confirms_timed_out)                                                                          \
     X(confirms_unexpected)                                                                         \

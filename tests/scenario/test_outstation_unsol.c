@@ -159,25 +159,59 @@ static void test_retry_same_bytes(void **state)
     send_hex(&t, "D2 00");
     assert_int_equal(counters(&t).events_confirmed, 2);
     assert_int_equal(counters(&t).unsolicited_retried, 1);
+    assert_int_equal(counters(&t).unsolicited_retries_replaced, 0); /* the same bytes */
     scn_teardown(&t);
 }
 
+static dnp3_event_buffer_counters_t eb_counters(const scn_t *t)
+{
+    dnp3_event_buffer_counters_t e;
+    assert_int_equal(dnp3_event_buffer_counters(dnp3_outstation_event_buffer(t->o), &e), 0);
+    return e;
+}
+
 /* The events of an unconfirmed response lost to overflow before its retry:
- * the same bytes cannot be written again, so what is left goes out as a new
- * response (the next sequence number), logged. */
+ * the same bytes cannot be written again (4.6.2), so what is left goes out
+ * as a new response (the next sequence number), logged and counted. Class 1
+ * holds one event, the default policy discards the oldest. */
 static void test_retry_after_overflow(void **state)
 {
     (void)state;
     scn_t t;
     setup_unsol_sized(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1, 0, 1);
     start(&t);
-    first_event_sent(&t);
-    dnp3_db_update_binary(t.db, 1, true, 1, 2); /* the buffer holds one */
-    advance(&t, 5000);
-    expect_hex(&t, "F2 82 90 08 02 02 28 01 00 01 00 81 02 00 00 00 00 00");
+    first_event_sent(&t);                       /* seq 1: binary 0 on at 1 ms */
+    dnp3_db_update_binary(t.db, 1, true, 1, 2); /* discards the event of seq 1 */
+    dnp3_event_buffer_counters_t e = eb_counters(&t);
+    assert_int_equal(e.added[0][DNP3_PT_BINARY], 2);
+    assert_int_equal(e.discarded[0][DNP3_PT_BINARY], 1);
+    assert_int_equal(e.held[0][DNP3_PT_BINARY], 1);
+    assert_int_equal(e.overflows, 1);
+    assert_int_equal(dnp3_outstation_iin(t.o) & DNP3_IIN_EVENT_BUFFER_OVERFLOW,
+                     DNP3_IIN_EVENT_BUFFER_OVERFLOW);
+    advance(&t, 5000);           /* the confirm timeout: the retry is a new response, seq 2 */
+    expect_hex(&t, "F2 82 90 08" /* IIN2.3 */
+                   " 02 02 28 01 00 01 00 81 02 00 00 00 00 00"); /* binary 1 on at 2 ms */
     assert_non_null(strstr(t.last_log, "unsolicited seq 1: its events changed before the retry"));
+    assert_int_equal(counters(&t).unsolicited_retries_replaced, 1);
+    assert_int_equal(counters(&t).unsolicited_retried, 1);
+    assert_int_equal(counters(&t).unsolicited_sent, 3); /* null, seq 1, seq 2 */
+    assert_int_equal(counters(&t).confirms_timed_out, 1);
+    assert_int_equal(counters(&t).events_sent, 2);
     send_hex(&t, "D2 00");
     assert_int_equal(counters(&t).events_confirmed, 1);
+    assert_int_equal(counters(&t).unsolicited_confirmed, 2);
+    assert_int_equal(counters(&t).confirms_unexpected, 0);
+    e = eb_counters(&t);
+    assert_int_equal(e.confirmed[0][DNP3_PT_BINARY], 1);
+    assert_int_equal(e.discarded[0][DNP3_PT_BINARY], 1);
+    assert_int_equal(e.held[0][DNP3_PT_BINARY], 0);
+    assert_int_equal(e.overflows, 1);
+    /* nothing more to send; the next retry of a response is counted only
+     * when it too has to be replaced */
+    advance(&t, 10000);
+    expect_none(&t);
+    assert_int_equal(counters(&t).unsolicited_retries_replaced, 1);
     scn_teardown(&t);
 }
 

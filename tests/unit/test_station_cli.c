@@ -366,6 +366,57 @@ static void test_example_file(void **state)
     assert_int_equal(cfg.n_range_scans, 2);
     assert_true(cfg.startup_link_reset);
     assert_int_equal(cfg.range_scans[0].stop, 9);
+    /* pool: 0 and 0, the defaults: 64 slots for the four associations */
+    assert_int_equal(mc.pool_slots, 0);
+    assert_int_equal(mc.pool_bytes, 0);
+    dnp3_master_pool_config_t pc;
+    master_conf_pool(&mc, &pc);
+    assert_int_equal(pc.max_tasks, 64);
+    assert_int_equal(pc.max_bytes, 64 * 256);
+    assert_int_equal(pc.max_tx_fragment, 2048);
+    master_conf_free(&mc);
+}
+
+/* The shared pool of `dnp3 master`: 4 slots per association, at least 64,
+ * never more than the 16 per association that private pools would hold;
+ * 256 bytes per slot; pool: of the file overrides. */
+static uint32_t default_slots(size_t n_assocs)
+{
+    master_conf_t mc;
+    master_conf_init(&mc);
+    mc.n_assocs = n_assocs;
+    dnp3_master_pool_config_t pc;
+    master_conf_pool(&mc, &pc);
+    assert_int_equal(pc.max_bytes, (size_t)pc.max_tasks * 256);
+    return pc.max_tasks;
+}
+
+static void test_pool(void **state)
+{
+    (void)state;
+    assert_int_equal(default_slots(1), 16);
+    assert_int_equal(default_slots(3), 48);
+    assert_int_equal(default_slots(4), 64);
+    assert_int_equal(default_slots(16), 64);
+    assert_int_equal(default_slots(17), 68);
+    assert_int_equal(default_slots(1000), 4000);
+    master_conf_t mc;
+    master_conf_init(&mc);
+    assert_int_equal(master_conf_load_string("m.yaml",
+                                             "associations:\n  - endpoints: [h]\n"
+                                             "pool: {slots: 3, bytes: 100}\n",
+                                             &mc, msg, sizeof msg),
+                     0);
+    dnp3_master_pool_config_t pc;
+    master_conf_pool(&mc, &pc);
+    assert_int_equal(pc.max_tasks, 3);
+    assert_int_equal(pc.max_bytes, 100);
+    mc.pool_bytes = 0; /* 256 per slot */
+    master_conf_pool(&mc, &pc);
+    assert_int_equal(pc.max_bytes, 768);
+    mc.pool_slots = 0x7FFFFFFF;
+    master_conf_pool(&mc, &pc);
+    assert_int_equal(pc.max_bytes, 0xFFFFFFFFu); /* capped: the pool takes at most UINT32_MAX */
     master_conf_free(&mc);
 }
 
@@ -390,7 +441,13 @@ static void test_bad_files(void **state)
         "task_retry_max, class1_poll, class2_poll, class3_poll, range_scans, comm_lost, "
         "link_reset)");
     bad_file("association: []\n",
-             "m.yaml:1: unknown key 'association' (known keys: defaults, associations)");
+             "m.yaml:1: unknown key 'association' (known keys: defaults, associations, pool)");
+    bad_file("associations:\n  - endpoints: [h]\npool: {slot: 3}\n",
+             "m.yaml:3: pool: unknown key 'slot' (known keys: slots, bytes)");
+    bad_file("associations:\n  - endpoints: [h]\npool: {slots: 2147483648}\n",
+             "m.yaml:3: pool.slots: 2147483648 is out of range (0..2147483647)");
+    bad_file("associations:\n  - endpoints: [h]\npool: 5\n",
+             "m.yaml:3: pool: expected a mapping (key: value lines), found a value");
     bad_file("defaults:\n  master: 1\n", "m.yaml:1: associations: at least one association is "
                                          "required");
     bad_file("associations:\n  - address: 3\n",
@@ -442,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_target),       cmocka_unit_test(test_connect_exit),
         cmocka_unit_test(test_json),         cmocka_unit_test(test_text),
         cmocka_unit_test(test_example_file), cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@ enum {
     OPT_TOGGLE_PERIOD,
     OPT_LISTEN,
     OPT_TIME_SYNC,
+    OPT_POOL_SLOTS,
+    OPT_POOL_BYTES,
 };
 
 /* --toggle: latch a binary output on and off in turn (a demonstration that
@@ -74,9 +76,20 @@ static void usage(FILE *f)
           "  --busy-poll US          after traffic, poll for US microseconds more before\n"
           "                          sleeping (default 0 = off): lower command latency for\n"
           "                          a core kept busy while traffic flows (up to 1000000)\n"
+          "  --pool-slots N          commands queued or running at once, all associations\n"
+          "                          together (default 4 per association, at least 64, at\n"
+          "                          most 16 per association; also `pool: {slots: N}` in\n"
+          "                          the file)\n"
+          "  --pool-bytes SIZE       their object bytes (default 256 per slot; 512K, 1M ...;\n"
+          "                          `pool: {bytes: N}` in the file)\n"
           "  --help                  show this text\n"
           "\n"
-          "exit status: 0 stopped by a signal, 2 usage or configuration error\n",
+          "Commands of every association share one pool. A command that finds it full is\n"
+          "refused, not queued: logged at WARN (\"task refused: shared pool exhausted\"),\n"
+          "counted, and the pool's use and the refusals are logged at exit and on SIGUSR1.\n"
+          "\n"
+          "exit status: 0 stopped by a signal (refused commands included), 2 usage or\n"
+          "configuration error\n",
           f);
 }
 
@@ -94,6 +107,29 @@ static int duration_opt(const opts_t *o, const char *name, const char *arg, uint
     if (opts_duration_ms(arg, &v, msg, sizeof msg) < 0)
         return opts_usage_error(o, "%s: %s", name, msg), -1;
     *ms = (uint32_t)v;
+    return 0;
+}
+
+/* --pool-slots / --pool-bytes: process-wide, so allowed with --config. */
+static int pool_opt(const opts_t *o, int id, const char *arg, master_conf_t *mc)
+{
+    char msg[160];
+    uint64_t v;
+    if (id == OPT_POOL_BYTES) {
+        if (opts_size(arg, &v, msg, sizeof msg) < 0 || v == 0 || v > MASTER_POOL_BYTES_MAX)
+            return opts_usage_error(o, "--pool-bytes: '%s' is not a size of 1 to 4G-1 bytes", arg),
+                   -1;
+        mc->pool_bytes = v;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    if (*end || end == arg || arg[0] == '-' || errno || n == 0 || n > MASTER_POOL_SLOTS_MAX)
+        return opts_usage_error(o, "--pool-slots: '%s' is not a count of 1 to %u", arg,
+                                MASTER_POOL_SLOTS_MAX),
+               -1;
+    mc->pool_slots = (uint32_t)n;
     return 0;
 }
 
@@ -138,15 +174,19 @@ static int listen_arg(const opts_t *o, const char *arg, listen_opt_t *lo)
 }
 
 static int parse(opts_t *o, master_assoc_conf_t *ac, bool *quiet, bool *cli_set, toggle_t *t,
-                 listen_opt_t *lo)
+                 listen_opt_t *lo, master_conf_t *pool)
 {
     int id;
     const char *arg;
     while ((id = opts_next(o, &arg)) > 0) {
         int bad = 0;
         *cli_set |= id != OPT_QUIET && id != 'q' && id != OPT_TOGGLE && id != OPT_TOGGLE_PERIOD &&
-                    id != OPT_LISTEN;
+                    id != OPT_LISTEN && id != OPT_POOL_SLOTS && id != OPT_POOL_BYTES;
         switch (id) {
+        case OPT_POOL_SLOTS:
+        case OPT_POOL_BYTES:
+            bad = pool_opt(o, id, arg, pool);
+            break;
         case OPT_TIMEOUT:
             bad = station_timeout_opt(o, arg, &ac->response_timeout_ms);
             break;
@@ -250,7 +290,56 @@ typedef struct master_run {
     dnp3_runtime_t *rt;
     station_t *sts;
     size_t n;
+    dnp3_master_pool_t *pool; /* every association's queued commands */
+    dnp3_master_pool_config_t pool_cfg;
 } master_run_t;
+
+/* The shared pool's use now, and the tasks it refused (every association's
+ * pool_exhausted): WARN when it refused any. */
+static void log_pool(const master_run_t *m, const char *when)
+{
+    dnp3_master_pool_usage_t u;
+    if (!m->pool || dnp3_master_pool_usage(m->pool, &u) < 0)
+        return;
+    uint64_t refused = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        dnp3_master_counters_t c;
+        if (m->sts[i].a && dnp3_master_assoc_counters(m->sts[i].a, &c) == 0)
+            refused += c.pool_exhausted;
+    }
+    dnp3_runtime_log(m->rt, refused ? DNP3_LOG_WARN : DNP3_LOG_INFO,
+                     "master: pool %s: %lu of %lu task slots and %zu of %zu bytes in use; "
+                     "pool_exhausted=%llu (commands refused)",
+                     when, (unsigned long)u.tasks, (unsigned long)m->pool_cfg.max_tasks, u.bytes,
+                     m->pool_cfg.max_bytes, (unsigned long long)refused);
+}
+
+/* SIGUSR1: the pool's line, as at exit. */
+static void on_status_signal(void *arg, int signum)
+{
+    (void)signum;
+    log_pool(arg, "now");
+}
+
+/* One pool for every association, sized from the configuration; NULL
+ * after writing the error. */
+static dnp3_master_pool_t *pool_new(const master_conf_t *mc, master_run_t *m, FILE *err)
+{
+    master_conf_pool(mc, &m->pool_cfg);
+    int rc = dnp3_master_pool_new(&m->pool_cfg, &m->pool);
+    if (rc < 0) {
+        fprintf(err, "dnp3 master: pool of %lu task slots and %zu bytes: %s\n",
+                (unsigned long)m->pool_cfg.max_tasks, m->pool_cfg.max_bytes, dnp3_strerror(rc));
+        return NULL;
+    }
+    dnp3_runtime_log(m->rt, DNP3_LOG_INFO,
+                     "master: %zu association%s, one pool of %lu command slots and %zu bytes "
+                     "(%zu bytes allocated)",
+                     mc->n_assocs, mc->n_assocs == 1 ? "" : "s",
+                     (unsigned long)m->pool_cfg.max_tasks, m->pool_cfg.max_bytes,
+                     dnp3_master_pool_memory(m->pool));
+    return m->pool;
+}
 
 /* SIGINT/SIGTERM: stop, without printing the comm-lost re-reports that the
  * closing connections would cause (the data did not go stale: we left). */
@@ -345,9 +434,12 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         return STATION_EXIT_USAGE;
     station_t *sts = calloc(mc->n_assocs, sizeof *sts);
     int rc = sts ? 0 : STATION_EXIT_USAGE;
-    master_run_t m = {rt, sts, mc->n_assocs};
+    master_run_t m = {.rt = rt, .sts = sts, .n = mc->n_assocs};
     if (rc == 0 && (dnp3_runtime_on_signal(rt, SIGINT, on_stop_signal, &m) < 0 ||
-                    dnp3_runtime_on_signal(rt, SIGTERM, on_stop_signal, &m) < 0))
+                    dnp3_runtime_on_signal(rt, SIGTERM, on_stop_signal, &m) < 0 ||
+                    dnp3_runtime_on_signal(rt, SIGUSR1, on_status_signal, &m) < 0))
+        rc = STATION_EXIT_USAGE;
+    if (rc == 0 && !pool_new(mc, &m, err))
         rc = STATION_EXIT_USAGE;
     size_t made = 0;
     dnp3_master_listener_t *listener = NULL;
@@ -375,6 +467,7 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         st->discard_measurements = quiet;
         dnp3_master_config_t cfg;
         master_conf_to_master(ac, &cfg);
+        cfg.pool = m.pool;
         master_conf_to_run(ac, &r);
         dnp3_tcp_endpoint_t eps[DNP3_RUNTIME_ENDPOINT_MAX];
         size_t n = master_conf_endpoints(ac, eps);
@@ -391,11 +484,14 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         dnp3_runtime_log(rt, DNP3_LOG_INFO, "master: %zu association%s; SIGINT or SIGTERM to stop",
                          mc->n_assocs, mc->n_assocs == 1 ? "" : "s");
         dnp3_runtime_run(rt);
+        log_pool(&m, "at exit");
     }
     dnp3_runtime_free(rt);
     for (size_t i = 0; i < made; i++)
         station_release(&sts[i]);
     dnp3_master_listener_free(listener);
+    /* Last: every association that used it is freed. */
+    dnp3_master_pool_free(m.pool);
     free(sts);
     return rc;
 }
@@ -414,6 +510,8 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         {"toggle", required_argument, NULL, OPT_TOGGLE},
         {"toggle-period", required_argument, NULL, OPT_TOGGLE_PERIOD},
         {"listen", required_argument, NULL, OPT_LISTEN},
+        {"pool-slots", required_argument, NULL, OPT_POOL_SLOTS},
+        {"pool-bytes", required_argument, NULL, OPT_POOL_BYTES},
         {0, 0, 0, 0}};
     opts_t o;
     opts_begin(&o, "master",
@@ -426,7 +524,9 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     bool quiet = false, cli_set = false;
     toggle_t toggle = {.period_ms = 5000, .latch_on = true};
     listen_opt_t lo = {.on = false};
-    if (parse(&o, &cli, &quiet, &cli_set, &toggle, &lo) < 0)
+    master_conf_t pool_opts; /* --pool-slots / --pool-bytes: over the file's */
+    master_conf_init(&pool_opts);
+    if (parse(&o, &cli, &quiet, &cli_set, &toggle, &lo, &pool_opts) < 0)
         return OPTS_EXIT_USAGE;
     if (o.help) {
         usage(out);
@@ -463,6 +563,10 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
             return STATION_EXIT_USAGE;
         }
     }
+    if (pool_opts.pool_slots)
+        mc.pool_slots = pool_opts.pool_slots;
+    if (pool_opts.pool_bytes)
+        mc.pool_bytes = pool_opts.pool_bytes;
     /* A long-running producer: each line reaches a pipe or file when it is
      * complete, not when a buffer fills. */
     setvbuf(out, NULL, _IOLBF, 0);

@@ -89,3 +89,28 @@ size_t master_conf_endpoints(const master_assoc_conf_t *ac,
     }
     return ac->n_endpoints;
 }
+
+void master_conf_pool(const master_conf_t *mc, dnp3_master_pool_config_t *pc)
+{
+    dnp3_master_pool_config_default(pc);
+    dnp3_master_config_t one;
+    dnp3_master_config_default(&one);
+    uint64_t slots = mc->pool_slots;
+    if (slots == 0) {
+        /* A master commands a few of its outstations at a time: sharing
+         * beats a private pool each once there are more than a few. */
+        const uint64_t n = mc->n_assocs ? mc->n_assocs : 1;
+        const uint64_t own = n * one.max_queued_tasks;
+        slots = n * MASTER_POOL_SLOTS_PER_ASSOC;
+        if (slots < MASTER_POOL_SLOTS_MIN)
+            slots = MASTER_POOL_SLOTS_MIN;
+        if (slots > own)
+            slots = own;
+        if (slots > MASTER_POOL_SLOTS_MAX)
+            slots = MASTER_POOL_SLOTS_MAX;
+    }
+    uint64_t bytes = mc->pool_bytes ? mc->pool_bytes : slots * MASTER_POOL_BYTES_PER_SLOT;
+    pc->max_tasks = (uint32_t)slots;
+    pc->max_bytes = (size_t)(bytes > MASTER_POOL_BYTES_MAX ? MASTER_POOL_BYTES_MAX : bytes);
+    pc->max_tx_fragment = one.max_tx_fragment;
+}

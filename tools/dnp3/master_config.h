@@ -41,9 +41,20 @@ typedef struct master_assoc_conf {
     dnp3_time_sync_mode_t time_sync; /* on NEED_TIME; default NONE */
 } master_assoc_conf_t;
 
+/* The pool of queued tasks (commands) every association of the process
+ * shares (dnp3_master_pool_t): by default sized from the number of
+ * associations (master_conf_pool). */
+#define MASTER_POOL_SLOTS_PER_ASSOC 4   /* commands in flight per association, on average */
+#define MASTER_POOL_SLOTS_MIN       64  /* room for a burst on a few of them */
+#define MASTER_POOL_BYTES_PER_SLOT  256 /* object bytes: a CROB takes 16 to 20 */
+#define MASTER_POOL_SLOTS_MAX       0x7FFFFFFFu
+#define MASTER_POOL_BYTES_MAX       0xFFFFFFFFu
+
 typedef struct master_conf {
     master_assoc_conf_t *assocs;
     size_t n_assocs, cap;
+    uint32_t pool_slots; /* task slots of the shared pool; 0: from the associations */
+    uint64_t pool_bytes; /* its object bytes; 0: MASTER_POOL_BYTES_PER_SLOT per slot */
 } master_conf_t;
 
 void master_conf_init(master_conf_t *mc);
@@ -56,6 +67,13 @@ int master_conf_add(master_conf_t *mc, const master_assoc_conf_t *ac);
  * points into ac: keep ac until dnp3_master_assoc_new has copied them). */
 void master_conf_to_master(const master_assoc_conf_t *ac, dnp3_master_config_t *cfg);
 void master_conf_to_run(const master_assoc_conf_t *ac, station_run_opts_t *r);
+
+/* The shared pool's configuration: pool_slots (default: 4 per association,
+ * at least 64, and never more than the 16 per association (each one's own
+ * max_queued_tasks) that private pools would hold), pool_bytes (default
+ * 256 per slot), and a scratch as large as the associations' largest
+ * max_tx_fragment. */
+void master_conf_pool(const master_conf_t *mc, dnp3_master_pool_config_t *pc);
 
 /* The endpoints as the runtime wants them; returns the count (>= 1). */
 size_t master_conf_endpoints(const master_assoc_conf_t *ac,

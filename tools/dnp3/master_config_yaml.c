@@ -8,7 +8,8 @@
 #include "config_yaml.h"
 #include "master_config.h"
 
-static const char *const top_keys[] = {"defaults", "associations", NULL};
+static const char *const top_keys[] = {"defaults", "associations", "pool", NULL};
+static const char *const pool_keys[] = {"slots", "bytes", NULL};
 static const char *const assoc_keys[] = {"name",
                                          "channel",
                                          "endpoints",
@@ -259,6 +260,28 @@ static int association(cy_t *cy, const yaml_node_t *n, const char *field,
     return 0;
 }
 
+/* `pool: {slots: N, bytes: N}`: the pool of queued commands every
+ * association shares (0 or absent: sized from the associations). */
+static int pool(cy_t *cy, const yaml_node_t *map, master_conf_t *mc)
+{
+    if (cy_expect_map(cy, map, "pool") < 0 || cy_check_keys(cy, map, "pool", pool_keys) < 0)
+        return -1;
+    uint64_t v;
+    const yaml_node_t *n = cy_get(cy, map, "slots");
+    if (n) {
+        if (cy_uint(cy, n, "pool.slots", 0, MASTER_POOL_SLOTS_MAX, &v) < 0)
+            return -1;
+        mc->pool_slots = (uint32_t)v;
+    }
+    n = cy_get(cy, map, "bytes");
+    if (n) {
+        if (cy_uint(cy, n, "pool.bytes", 0, MASTER_POOL_BYTES_MAX, &v) < 0)
+            return -1;
+        mc->pool_bytes = v;
+    }
+    return 0;
+}
+
 static int read_top(cy_t *cy, master_conf_t *mc)
 {
     const yaml_node_t *root = cy_root(cy);
@@ -273,6 +296,9 @@ static int read_top(cy_t *cy, master_conf_t *mc)
             settings(cy, d, "defaults", &defaults) < 0)
             return -1;
     }
+    const yaml_node_t *p = cy_get(cy, root, "pool");
+    if (p && pool(cy, p, mc) < 0)
+        return -1;
     const yaml_node_t *list = cy_get(cy, root, "associations");
     if (!list)
         return cy_error(cy, root, "associations", "at least one association is required");

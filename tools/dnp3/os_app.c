@@ -132,14 +132,15 @@ static void print_assoc(FILE *f, dnp3_outstation_t *o, uint16_t local, uint16_t 
     fprintf(f,
             "association %u/%u: connected=%d requests=%" PRIu64 " responses=%" PRIu64
             " repeats=%" PRIu64 " unsolicited=%" PRIu64 " unsolicited_confirmed=%" PRIu64
-            " confirm_timeouts=%" PRIu64 " controls=%" PRIu64 " controls_success=%" PRIu64
-            " malformed=%" PRIu64 " too_large=%" PRIu64 " errors_iin=%" PRIu64
-            " wrong_address=%" PRIu64 " events_sent=%" PRIu64 " events_confirmed=%" PRIu64
-            " link_up=%" PRIu64 " link_down=%" PRIu64 "\n",
+            " unsolicited_retries_replaced=%" PRIu64 " confirm_timeouts=%" PRIu64
+            " controls=%" PRIu64 " controls_success=%" PRIu64 " malformed=%" PRIu64
+            " too_large=%" PRIu64 " errors_iin=%" PRIu64 " wrong_address=%" PRIu64
+            " events_sent=%" PRIu64 " events_confirmed=%" PRIu64 " link_up=%" PRIu64
+            " link_down=%" PRIu64 "\n",
             local, master, connected, requests, c.responses, c.repeats, c.unsolicited_sent,
-            c.unsolicited_confirmed, c.confirms_timed_out, controls, c.controls[DNP3_CS_SUCCESS],
-            c.malformed, c.too_large, c.errors_iin, c.wrong_address, c.events_sent,
-            c.events_confirmed, c.link_up, c.link_down);
+            c.unsolicited_confirmed, c.unsolicited_retries_replaced, c.confirms_timed_out, controls,
+            c.controls[DNP3_CS_SUCCESS], c.malformed, c.too_large, c.errors_iin, c.wrong_address,
+            c.events_sent, c.events_confirmed, c.link_up, c.link_down);
 }
 
 /* One line per association's event buffer: every way an event left it. */
