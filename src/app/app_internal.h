@@ -23,16 +23,19 @@ static inline size_t dnp3i_obj_size(const dnp3_obj_info_t *info, uint8_t variati
  * encoder dnp3i_fields_write and dnp3i_app_write_command_objects): one
  * copy of each layout. */
 
-/* CROB value (g12v1, g12v2; IEEE 1815-2012 A.8): control code, count, on
- * time, off time; the status byte after it is the caller's. */
-static inline void dnp3i_put_crob(uint8_t *q, uint8_t code, uint8_t count, uint32_t on_ms,
-                                  uint32_t off_ms)
-{
-    q[0] = code;
-    q[1] = count;
-    dnp3i_put_le32(q + 2, on_ms);
-    dnp3i_put_le32(q + 6, off_ms);
-}
+/* CROB value (g12v1, g12v2; IEEE 1815-2012 A.8) of src (a pointer to
+ * anything with code, count, on_ms and off_ms members: a dnp3_point_t's
+ * v.crob, a dnp3_command_point_t) at q: control code, count, on time, off
+ * time; the status byte after it is the caller's. A macro because the
+ * members are read in place: through an inline function's scalar
+ * parameters GCC 12 assembles the bytes with ~40 shifts instead of ~9 moves. */
+#define DNP3I_PUT_CROB(q, src)                                                                     \
+    do {                                                                                           \
+        (q)[0] = (src)->code;                                                                      \
+        (q)[1] = (src)->count;                                                                     \
+        dnp3i_put_le32((q) + 2, (src)->on_ms);                                                     \
+        dnp3i_put_le32((q) + 6, (src)->off_ms);                                                    \
+    } while (0)
 
 /* IEEE 754 binary32 of d; the caller keeps finite values within +-FLT_MAX
  * (converting one beyond it is undefined). */

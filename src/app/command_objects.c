@@ -18,15 +18,13 @@ static bool whole_in(double v, double lo, double hi)
     return v >= lo && v <= hi && (double)(int32_t)v == v;
 }
 
-/* The value of one object (between its index prefix and its status byte)
- * as the table's val column lays it out (IEEE 1815-2012 A.8, A.23). */
-static int put_value(uint8_t val, const dnp3_command_point_t *c, uint8_t *q)
+/* An analog output block's value (between its index prefix and its status
+ * byte) as the table's val column lays it out (IEEE 1815-2012 A.23). Out of
+ * line: the usual command is a CROB, whose loop then keeps no
+ * floating-point constants live. */
+__attribute__((noinline)) static int put_analog(uint8_t val, double v, uint8_t *q)
 {
-    const double v = c->value;
     switch (val) {
-    case DNP3_VAL_CROB:
-        dnp3i_put_crob(q, c->code, c->count, c->on_ms, c->off_ms);
-        return DNP3_OK;
     case DNP3_VAL_I32:
         if (!whole_in(v, INT32_MIN, INT32_MAX))
             return DNP3_E_APP_VALUE;
@@ -44,63 +42,73 @@ static int put_value(uint8_t val, const dnp3_command_point_t *c, uint8_t *q)
             return DNP3_E_APP_VALUE;
         dnp3i_put_f32(q, v);
         return DNP3_OK;
-    default: /* DNP3_VAL_F64: command_layout() lets no other through */
+    case DNP3_VAL_F64:
         dnp3i_put_f64(q, v);
         return DNP3_OK;
+    default: /* a status last but neither a CROB nor an analog value */
+        return DNP3_E_INVALID_ARG;
     }
 }
 
-/* The table line of a command object: a fixed size, a CROB or analog
- * output value, the status byte last. */
-static int command_layout(uint8_t group, uint8_t variation, const dnp3_obj_info_t **out)
+/* The header and objects of d for an index width iw of 1, 2 or 4 (a
+ * constant where it is inlined: each width gets its own loop). */
+static inline int write_objects(uint8_t *out, size_t cap, const dnp3i_command_objects_t *d,
+                                const dnp3_obj_info_t *info, int iw)
 {
-    const dnp3_obj_info_t *info = dnp3_obj_lookup(group, variation);
-    if (!info)
-        return DNP3_E_APP_OBJECT_UNKNOWN;
-    const uint8_t val = info->val;
-    if (info->size_kind != DNP3_SK_FIXED || info->pre != DNP3_PRE_NONE ||
-        info->post != DNP3_POST_STATUS ||
-        (val != DNP3_VAL_CROB && val != DNP3_VAL_I32 && val != DNP3_VAL_I16 &&
-         val != DNP3_VAL_F32 && val != DNP3_VAL_F64))
-        return DNP3_E_INVALID_ARG;
-    *out = info;
-    return DNP3_OK;
-}
-
-int dnp3i_app_write_command_objects(uint8_t *out, size_t cap, const dnp3i_command_objects_t *d)
-{
-    const dnp3_obj_info_t *info = NULL;
-    if (!d->pts || d->n == 0)
-        return DNP3_E_INVALID_ARG;
-    int rc = command_layout(d->group, d->variation, &info);
-    if (rc < 0)
-        return rc;
-    const uint8_t q = d->qualifier;
-    if (q != 0x17 && q != 0x28 && q != 0x39)
-        return DNP3_E_APP_QUALIFIER;
-    const int iw = dnp3i_prefix_size(q); /* the count field is as wide */
+    const size_t n = d->n;
     const uint32_t most = iw == 4 ? UINT32_MAX : (1u << (8 * iw)) - 1;
-    if (d->n > most)
+    if (n > most)
         return DNP3_E_APP_COUNT;
+    /* n <= 2^32 - 1 and stride < 2^17: no overflow in 64 bits */
     const size_t stride = (size_t)iw + info->size;
-    if (cap < 3 + (size_t)iw || (cap - 3 - (size_t)iw) / stride < d->n)
+    const uint64_t need = 3 + (uint64_t)iw + (uint64_t)n * stride;
+    if (need > cap)
         return DNP3_E_NOSPACE;
-    if (3 + (size_t)iw + d->n * stride > INT_MAX) /* the length is returned as an int */
+    if (need > INT_MAX) /* the length is returned as an int */
         return DNP3_E_APP_COUNT;
     out[0] = d->group;
     out[1] = d->variation;
-    out[2] = q;
-    dnp3i_put_le_n(out + 3, iw, (uint32_t)d->n);
+    out[2] = d->qualifier;
+    dnp3i_put_le_n(out + 3, iw, (uint32_t)n);
     uint8_t *p = out + 3 + iw;
-    for (size_t i = 0; i < d->n; i++, p += stride) {
+    const uint8_t val = info->val;
+    for (size_t i = 0; i < n; i++, p += stride) {
         const dnp3_command_point_t *c = &d->pts[i];
         if (c->index > most)
             return DNP3_E_APP_VALUE;
         dnp3i_put_le_n(p, iw, c->index);
-        rc = put_value(info->val, c, p + iw);
-        if (rc < 0)
-            return rc;
+        if (val == DNP3_VAL_CROB) {
+            DNP3I_PUT_CROB(p + iw, c);
+        } else {
+            int rc = put_analog(val, c->value, p + iw);
+            if (rc < 0)
+                return rc;
+        }
         p[stride - 1] = 0; /* status: filled in by the outstation */
     }
-    return (int)(p - out);
+    return (int)need;
+}
+
+int dnp3i_app_write_command_objects(uint8_t *out, size_t cap, const dnp3i_command_objects_t *d)
+{
+    if (!d->pts || d->n == 0)
+        return DNP3_E_INVALID_ARG;
+    /* A command object: a fixed size, its status byte last (CROB, analog
+     * output block; put_analog() refuses any other value). */
+    const dnp3_obj_info_t *info = dnp3_obj_lookup(d->group, d->variation);
+    if (!info)
+        return DNP3_E_APP_OBJECT_UNKNOWN;
+    if (info->size_kind != DNP3_SK_FIXED || info->post != DNP3_POST_STATUS)
+        return DNP3_E_INVALID_ARG;
+    /* index-prefixed count qualifiers (IEEE 1815-2012 4.2.2.7.3) */
+    switch (d->qualifier) {
+    case 0x17:
+        return write_objects(out, cap, d, info, 1);
+    case 0x28:
+        return write_objects(out, cap, d, info, 2);
+    case 0x39:
+        return write_objects(out, cap, d, info, 4);
+    default:
+        return DNP3_E_APP_QUALIFIER;
+    }
 }

@@ -259,7 +259,7 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
         q += 8;
         break;
     case DNP3_VAL_CROB:
-        dnp3i_put_crob(q, pt->v.crob.code, pt->v.crob.count, pt->v.crob.on_ms, pt->v.crob.off_ms);
+        DNP3I_PUT_CROB(q, &pt->v.crob);
         q += 10;
         break;
     case DNP3_VAL_TIME48:

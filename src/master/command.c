@@ -92,6 +92,20 @@ static size_t index_width(uint8_t q)
     }
 }
 
+/* Bytes per object (index prefix included) of the header at h, `left`
+ * bytes after its count field, `count` objects; 0 if unknown. A header
+ * holding the command's last points is its last one (build() writes no
+ * empty header), so its objects fill the rest exactly; the others' size
+ * comes from the object table. */
+static size_t object_stride(const uint8_t *h, size_t left, uint32_t count, bool last)
+{
+    const size_t w = index_width(h[2]);
+    if (last)
+        return left % count == 0 ? left / count : 0;
+    const dnp3_obj_info_t *info = dnp3_obj_lookup(h[0], h[1]);
+    return info && info->size_kind == DNP3_SK_FIXED && info->size > 0 ? w + info->size : 0;
+}
+
 /* Compare the response's objects with the request's, all but each
  * object's status byte (the last byte of g12v1 and g41), and collect the
  * statuses. The echo repeats the request's objects byte for byte (4.4.3),
@@ -114,29 +128,36 @@ static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
         if (n - at < 3)
             return -1;
         const size_t w = index_width(req[at + 2]);
-        const dnp3_obj_info_t *info = dnp3_obj_lookup(req[at], req[at + 1]);
-        const size_t size = info ? dnp3_obj_fixed_size(info) : 0;
-        if (w == 0 || size == 0 || n - at < 3 + w)
+        if (w == 0 || n - at < 3 + w)
             return -1;
-        const size_t hdr = 3 + w, stride = w + size;
+        const size_t hdr = 3 + w;
         const uint32_t count = dnp3i_get_le_n(req + at + 3, (int)w);
-        if (count == 0 || (n - at - hdr) / stride < count ||
-            memcmp(echo + at, req + at, hdr) != 0) /* the object header */
+        if (count == 0 || count > t->npts - k)
             return -1;
-        for (uint32_t j = 0; j < count; j++) {
-            const size_t p = at + hdr + (size_t)j * stride;
-            if (memcmp(echo + p, req + p, stride - 1) != 0 || k >= t->npts)
+        const size_t stride = object_stride(req + at, n - at - hdr, count, count == t->npts - k);
+        if (stride <= w || (n - at - hdr) / stride < count)
+            return -1;
+        /* The object header goes with the first object's bytes before its
+         * status: one comparison, then one per further object. */
+        size_t p = at + hdr;
+        if (memcmp(echo + at, req + at, hdr + stride - 1) != 0)
+            return -1;
+        a->statuses[k++] = echo[p + stride - 1];
+        for (uint32_t j = 1; j < count; j++) {
+            p += stride;
+            if (memcmp(echo + p, req + p, stride - 1) != 0)
                 return -1;
             a->statuses[k++] = echo[p + stride - 1];
         }
-        at += hdr + (size_t)count * stride;
+        at = p + stride;
     }
     return k == t->npts ? 0 : -1;
 }
 
+/* a->statuses is read only after a matching echo, which has written each of
+ * the command's statuses: nothing to clear first. */
 bool dnp3i_command_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
 {
-    memset(a->statuses, 0, a->cfg.max_command_points);
     return check_echo(a, frag, len) == 0;
 }
 
