@@ -92,16 +92,15 @@ static size_t index_width(uint8_t q)
     }
 }
 
-/* Bytes per object (index prefix included) of the header at h, `left`
- * bytes after its count field, `count` objects; 0 if unknown. A header
- * holding the command's last points is its last one (build() writes no
- * empty header), so its objects fill the rest exactly; the others' size
- * comes from the object table. */
-static size_t object_stride(const uint8_t *h, size_t left, uint32_t count, bool last)
+/* Bytes per object (its w-byte index prefix included) of the header at h,
+ * `left` bytes after its count field, `count` objects; 0 if unknown. A
+ * header holding the command's last points is its last one (build() writes
+ * no empty header), so its objects share the rest (a remainder fails the
+ * next header's checks); the others' size comes from the object table. */
+static size_t object_stride(const uint8_t *h, size_t w, size_t left, uint32_t count, bool last)
 {
-    const size_t w = index_width(h[2]);
     if (last)
-        return left % count == 0 ? left / count : 0;
+        return left / count;
     const dnp3_obj_info_t *info = dnp3_obj_lookup(h[0], h[1]);
     return info && info->size_kind == DNP3_SK_FIXED && info->size > 0 ? w + info->size : 0;
 }
@@ -130,12 +129,13 @@ static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
         const size_t w = index_width(req[at + 2]);
         if (w == 0 || n - at < 3 + w)
             return -1;
-        const size_t hdr = 3 + w;
+        const size_t hdr = 3 + w, left = n - at - hdr;
         const uint32_t count = dnp3i_get_le_n(req + at + 3, (int)w);
         if (count == 0 || count > t->npts - k)
             return -1;
-        const size_t stride = object_stride(req + at, n - at - hdr, count, count == t->npts - k);
-        if (stride <= w || (n - at - hdr) / stride < count)
+        const size_t stride = object_stride(req + at, w, left, count, count == t->npts - k);
+        /* count < 2^32, stride < 2^17: the product fits 64 bits */
+        if (stride <= w || (uint64_t)count * stride > left)
             return -1;
         /* The object header goes with the first object's bytes before its
          * status: one comparison, then one per further object. */
