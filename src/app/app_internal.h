@@ -67,7 +67,8 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
 
 /* The index-prefixed qualifier (0x17, 0x28, 0x39) a header of `count`
  * objects up to `max_index` takes: the narrowest prefix and count field
- * both fit in (dnp3_app_write_indexed, and the master's CROB fast path). */
+ * both fit in (dnp3_app_write_indexed, and the master's commands through
+ * dnp3i_app_write_command_objects). */
 static inline uint8_t dnp3i_indexed_qualifier(uint32_t count, uint32_t max_index)
 {
     uint32_t m = count > max_index ? count : max_index;

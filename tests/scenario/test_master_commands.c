@@ -327,6 +327,35 @@ static void mixed_runs_and_widths(void **state)
     mh_expect_no_tx(&h);
 }
 
+static void smallest_fragment(dnp3_master_config_t *cfg)
+{
+    cfg->max_tx_fragment = 249;
+}
+
+/* A command whose objects do not fit max_tx_fragment is refused whole with
+ * DNP3_E_NOSPACE, nothing queued; one byte less of objects fits. 22 g41v4
+ * points at 2-byte indices: 5 + 22 * 11 = 247 bytes after the 2-byte
+ * application header; 23 points take 258. */
+static void command_beyond_fragment_refused(void **state)
+{
+    (void)state;
+    mh_open(&h, smallest_fragment);
+    mh_startup(&h);
+    dnp3_command_point_t pts[23];
+    for (uint32_t i = 0; i < 23; i++)
+        pts[i] = (dnp3_command_point_t){.group = 41, .variation = 4, .index = 256 + i};
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, pts, 23), DNP3_E_NOSPACE);
+    mh_expect_no_tx(&h);
+    mh_expect_events(&h, "");
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT_NO_ACK, pts, 22), 1);
+    char tx[1024];
+    size_t at = (size_t)snprintf(tx, sizeof tx, "C2 06 29 04 28 16 00");
+    for (unsigned i = 0; i < 22; i++) /* index 256 + i, value 0.0, status 0 */
+        at += (size_t)snprintf(tx + at, sizeof tx - at, " %02X 01 00 00 00 00 00 00 00 00 00", i);
+    mh_expect_tx(&h, tx);
+    mh_expect_events(&h, "command 1 SENT\n");
+}
+
 static void iin2_error(void **state)
 {
     (void)state;
@@ -399,6 +428,7 @@ int main(void)
         cmocka_unit_test_teardown(analog_outputs_every_variation_and_width, teardown),
         cmocka_unit_test_teardown(analog_output_echo_checked, teardown),
         cmocka_unit_test_teardown(mixed_runs_and_widths, teardown),
+        cmocka_unit_test_teardown(command_beyond_fragment_refused, teardown),
         cmocka_unit_test_teardown(iin2_error, teardown),
         cmocka_unit_test_teardown(commands_ahead_of_polls, teardown),
         cmocka_unit_test_teardown(bad_commands_refused_at_once, teardown),
