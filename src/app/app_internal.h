@@ -19,6 +19,41 @@ static inline size_t dnp3i_obj_size(const dnp3_obj_info_t *info, uint8_t variati
     return 0;
 }
 
+/* The value fields shared by every writer of command objects (the field
+ * encoder dnp3i_fields_write and dnp3i_app_write_command_objects): one
+ * copy of each layout. */
+
+/* CROB value (g12v1, g12v2; IEEE 1815-2012 A.8) of src (a pointer to
+ * anything with code, count, on_ms and off_ms members: a dnp3_point_t's
+ * v.crob, a dnp3_command_point_t) at q: control code, count, on time, off
+ * time; the status byte after it is the caller's. A macro because the
+ * members are read in place: through an inline function's scalar
+ * parameters GCC 12 assembles the bytes with ~40 shifts instead of ~9 moves. */
+#define DNP3I_PUT_CROB(q, src)                                                                     \
+    do {                                                                                           \
+        (q)[0] = (src)->code;                                                                      \
+        (q)[1] = (src)->count;                                                                     \
+        dnp3i_put_le32((q) + 2, (src)->on_ms);                                                     \
+        dnp3i_put_le32((q) + 6, (src)->off_ms);                                                    \
+    } while (0)
+
+/* IEEE 754 binary32 of d; the caller keeps finite values within +-FLT_MAX
+ * (converting one beyond it is undefined). */
+static inline void dnp3i_put_f32(uint8_t *q, double d)
+{
+    float f = (float)d;
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    dnp3i_put_le32(q, b);
+}
+
+static inline void dnp3i_put_f64(uint8_t *q, double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    dnp3i_put_le64(q, b);
+}
+
 /* Decode one fixed-layout object (len bytes at p) into pt's value fields.
  * cto (if has_cto) resolves relative times. */
 void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len, bool has_cto,
@@ -32,7 +67,8 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
 
 /* The index-prefixed qualifier (0x17, 0x28, 0x39) a header of `count`
  * objects up to `max_index` takes: the narrowest prefix and count field
- * both fit in (dnp3_app_write_indexed, and the master's CROB fast path). */
+ * both fit in (dnp3_app_write_indexed, and the master's commands through
+ * dnp3i_app_write_command_objects). */
 static inline uint8_t dnp3i_indexed_qualifier(uint32_t count, uint32_t max_index)
 {
     uint32_t m = count > max_index ? count : max_index;
@@ -55,6 +91,35 @@ static inline int dnp3i_range_size(uint8_t qualifier)
     static const int8_t sizes[16] = {2, 4, 8, 1, 2, 4, 0, 1, 2, 4, 0, 1, 0, 0, 0, 0};
     return sizes[DNP3_QUAL_RANGE(qualifier)];
 }
+
+struct dnp3_command_point; /* dnp3/master.h */
+
+/* One object header of index-prefixed command objects, for
+ * dnp3i_app_write_command_objects: any object of the table whose layout is
+ * a CROB or an analog output value followed by the command status (g12v1,
+ * g12v2, g41v1-v4). */
+typedef struct dnp3i_command_objects {
+    uint8_t group, variation;
+    uint8_t qualifier; /* 0x17, 0x28 or 0x39 (dnp3i_indexed_qualifier) */
+    /* n objects: each point's index and the values its layout takes (code,
+     * count, on_ms, off_ms for a CROB; value for g41). Their group and
+     * variation are not read: the header's are. */
+    const struct dnp3_command_point *pts;
+    size_t n;
+} dnp3i_command_objects_t;
+
+/* The object header and objects of d into out (cap bytes), every status
+ * byte 0 (the outstation fills it in its echo, IEEE 1815-2012 4.4.3).
+ * Returns the bytes written, or:
+ * DNP3_E_INVALID_ARG (no points, or an object this writer does not carry),
+ * DNP3_E_APP_OBJECT_UNKNOWN (not in the table), DNP3_E_APP_QUALIFIER (not
+ * an index-prefixed count qualifier), DNP3_E_APP_COUNT (n beyond the count
+ * field), DNP3_E_NOSPACE (more than cap bytes: nothing written),
+ * DNP3_E_APP_VALUE (an index beyond the prefix, an analog value that does
+ * not fit the variation: an integer variation takes whole numbers in its
+ * range, single precision any value but a finite one beyond +-FLT_MAX).
+ * After an error out holds no usable bytes. */
+int dnp3i_app_write_command_objects(uint8_t *out, size_t cap, const dnp3i_command_objects_t *d);
 
 /* dnp3_app_obj_has_data with the object's line already looked up (info:
  * dnp3_obj_lookup(group, variation), NULL for an unknown object). */

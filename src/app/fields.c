@@ -170,14 +170,6 @@ void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
     }
 }
 
-static void wr_f32(uint8_t *p, double d)
-{
-    float f = (float)d;
-    uint32_t b;
-    memcpy(&b, &f, sizeof b);
-    dnp3i_put_le32(p, b);
-}
-
 /* A double beyond +-FLT_MAX into a single-precision field (kept out of
  * line: the common path stays as lean as before). The infinities are
  * values and pass unchanged. A finite value: a measurement (the object has
@@ -192,15 +184,8 @@ __attribute__((noinline)) static int wr_f32_beyond(uint8_t *p, double d, uint8_t
         *flags |= DNP3_FLAG_ANALOG_OVER_RANGE;
         d = d > 0 ? FLT_MAX : -FLT_MAX;
     }
-    wr_f32(p, d);
+    dnp3i_put_f32(p, d);
     return DNP3_OK;
-}
-
-static void wr_f64(uint8_t *p, double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, sizeof b);
-    dnp3i_put_le64(p, b);
 }
 
 int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_point_t *pt,
@@ -264,20 +249,17 @@ int dnp3i_fields_write(const dnp3_obj_info_t *info, size_t size, const dnp3_poin
     case DNP3_VAL_F32:
         /* NaN fails both comparisons and is written as it is. */
         if (!(fabs(pt->v.analog_f) > FLT_MAX))
-            wr_f32(q, pt->v.analog_f);
+            dnp3i_put_f32(q, pt->v.analog_f);
         else if (wr_f32_beyond(q, pt->v.analog_f, info->pre == DNP3_PRE_FLAGS ? q - 1 : NULL) < 0)
             return DNP3_E_APP_VALUE;
         q += 4;
         break;
     case DNP3_VAL_F64:
-        wr_f64(q, pt->v.analog_f);
+        dnp3i_put_f64(q, pt->v.analog_f);
         q += 8;
         break;
     case DNP3_VAL_CROB:
-        q[0] = pt->v.crob.code;
-        q[1] = pt->v.crob.count;
-        dnp3i_put_le32(q + 2, pt->v.crob.on_ms);
-        dnp3i_put_le32(q + 6, pt->v.crob.off_ms);
+        DNP3I_PUT_CROB(q, &pt->v.crob);
         q += 10;
         break;
     case DNP3_VAL_TIME48:

@@ -4,115 +4,52 @@
  * time), DIRECT_OPERATE or DIRECT_OPERATE_NR. The outstation echoes the
  * objects with each status filled in; anything else in the echo is a
  * mismatch. A command is never retried automatically. */
-#include <float.h>
-#include <math.h>
 #include <string.h>
 
 #include "app/app_internal.h"
 #include "master/master_internal.h"
 #include "util/byteorder.h"
 
-/* pts[i] as a point for the writer; DNP3_E_APP_VALUE if it cannot be sent. */
-static int to_point(const dnp3_command_point_t *c, dnp3_point_t *p)
+/* The objects the master commands (dnp3_master_assoc_operate's doc). */
+static bool commandable(uint8_t group, uint8_t variation)
 {
-    memset(p, 0, sizeof *p);
-    p->index = c->index;
-    p->has_status = true;
-    if (c->group == 12 && c->variation == 1) {
-        p->type = DNP3_VT_CROB;
-        p->v.crob.code = c->code;
-        p->v.crob.count = c->count;
-        p->v.crob.on_ms = c->on_ms;
-        p->v.crob.off_ms = c->off_ms;
-        return DNP3_OK;
-    }
-    if (c->group != 41 || c->variation < 1 || c->variation > 4)
-        return DNP3_E_INVALID_ARG;
-    const double v = c->value;
-    if (c->variation <= 2) {
-        const double lo = c->variation == 1 ? -2147483648.0 : -32768.0;
-        const double hi = c->variation == 1 ? 2147483647.0 : 32767.0;
-        if (!(v >= lo && v <= hi) || (double)(int32_t)v != v)
-            return DNP3_E_APP_VALUE;
-        p->type = DNP3_VT_AO_INT;
-        p->v.analog_i = (int32_t)v;
-        return DNP3_OK;
-    }
-    /* A finite double beyond the float range has no f32 form. */
-    if (c->variation == 3 && isfinite(v) && (v > FLT_MAX || v < -FLT_MAX))
-        return DNP3_E_APP_VALUE;
-    p->type = DNP3_VT_AO_FLOAT;
-    p->v.analog_f = v;
-    return DNP3_OK;
+    return group == 12 ? variation == 1 : group == 41 && variation >= 1 && variation <= 4;
 }
 
-/* The usual command, CROBs (g12v1) only: its one index-prefixed header and
- * objects written straight into the scratch, byte for byte what build()'s
- * writer walk puts there (the writer's qualifier choice, a status of 0).
- * Returns the fragment length, or 0 when the command is anything else or
- * does not fit (build() then writes it, and says why it cannot). */
-static int build_crobs(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
-{
-    uint32_t max_index = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (pts[i].group != 12 || pts[i].variation != 1)
-            return 0;
-        if (pts[i].index > max_index)
-            max_index = pts[i].index;
-    }
-    const uint8_t q = dnp3i_indexed_qualifier((uint32_t)n, max_index);
-    const int iw = dnp3i_prefix_size(q); /* count and index width */
-    const size_t stride = (size_t)iw + 11, len = 5 + (size_t)iw + n * stride;
-    if (len > a->cfg.max_tx_fragment)
-        return 0;
-    uint8_t *b = dnp3i_scratch(a);
-    b[0] = DNP3_AC_FIR | DNP3_AC_FIN;
-    b[1] = DNP3_FC_SELECT;
-    b[2] = 12;
-    b[3] = 1;
-    b[4] = q;
-    dnp3i_put_le_n(b + 5, iw, (uint32_t)n);
-    uint8_t *p = b + 5 + iw;
-    for (size_t i = 0; i < n; i++, p += stride) {
-        dnp3i_put_le_n(p, iw, pts[i].index);
-        p[iw] = pts[i].code;
-        p[iw + 1] = pts[i].count;
-        dnp3i_put_le32(p + iw + 2, pts[i].on_ms);
-        dnp3i_put_le32(p + iw + 6, pts[i].off_ms);
-        p[iw + 10] = 0; /* status: filled in by the outstation */
-    }
-    return (int)len;
-}
-
-/* The objects of a command into the scratch after a 2-byte header; returns
- * the fragment length or an error. Runs of the same group and variation
- * share one index-prefixed header. */
+/* The request's objects into the scratch after the room for its 2-byte
+ * application header (the queue keeps the objects only: the function goes
+ * in at send time): one index-prefixed header per run of points of the
+ * same group and variation, the qualifier the narrowest that fits the
+ * run's count and indices. Returns the objects' length or an error. */
 static int build(dnp3_master_assoc_t *a, const dnp3_command_point_t *pts, size_t n)
 {
-    int crobs = build_crobs(a, pts, n);
-    if (crobs > 0)
-        return crobs;
-    dnp3_app_writer_t w;
-    dnp3_app_writer_init(&w, dnp3i_scratch(a), a->cfg.max_tx_fragment);
-    dnp3_app_write_request(&w, DNP3_AC_FIR | DNP3_AC_FIN, DNP3_FC_SELECT);
+    uint8_t *b = dnp3i_scratch(a) + 2;
+    const size_t cap = a->cfg.max_tx_fragment - 2; /* _new keeps it at 249 or more */
+    size_t len = 0;
     for (size_t i = 0; i < n;) {
-        size_t j = i;
-        uint32_t max_index = 0;
-        while (j < n && pts[j].group == pts[i].group && pts[j].variation == pts[i].variation) {
+        const uint8_t g = pts[i].group, v = pts[i].variation;
+        if (!commandable(g, v))
+            return DNP3_E_INVALID_ARG;
+        uint32_t max_index = pts[i].index;
+        size_t j = i + 1;
+        for (; j < n && pts[j].group == g && pts[j].variation == v; j++) {
             if (pts[j].index > max_index)
                 max_index = pts[j].index;
-            j++;
         }
-        dnp3_app_write_indexed(&w, pts[i].group, pts[i].variation, (uint32_t)(j - i), max_index);
-        for (; i < j; i++) {
-            dnp3_point_t p;
-            int rc = to_point(&pts[i], &p);
-            if (rc < 0)
-                return rc;
-            dnp3_app_write_point(&w, &p);
-        }
+        const dnp3i_command_objects_t d = {
+            .group = g,
+            .variation = v,
+            .qualifier = dnp3i_indexed_qualifier((uint32_t)(j - i), max_index),
+            .pts = pts + i,
+            .n = j - i,
+        };
+        int rc = dnp3i_app_write_command_objects(b + len, cap - len, &d);
+        if (rc < 0)
+            return rc;
+        len += (size_t)rc;
+        i = j;
     }
-    return dnp3_app_writer_finish(&w);
+    return (int)len;
 }
 
 int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
@@ -126,7 +63,7 @@ int dnp3_master_assoc_operate(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
     if (len < 0)
         return len;
     int err = 0;
-    dnp3i_task_t *t = dnp3i_queue_add(a, dnp3i_scratch(a) + 2, (size_t)len - 2, &err);
+    dnp3i_task_t *t = dnp3i_queue_add(a, dnp3i_scratch(a) + 2, (size_t)len, &err);
     if (!t)
         return err;
     dnp3i_task_defaults(a, t, DNP3_TASK_COMMAND,
@@ -155,6 +92,19 @@ static size_t index_width(uint8_t q)
     }
 }
 
+/* Bytes per object (its w-byte index prefix included) of the header at h,
+ * `left` bytes after its count field, `count` objects; 0 if unknown. A
+ * header holding the command's last points is its last one (build() writes
+ * no empty header), so its objects share the rest (a remainder fails the
+ * next header's checks); the others' size comes from the object table. */
+static size_t object_stride(const uint8_t *h, size_t w, size_t left, uint32_t count, bool last)
+{
+    if (last)
+        return left / count;
+    const dnp3_obj_info_t *info = dnp3_obj_lookup(h[0], h[1]);
+    return info && info->size_kind == DNP3_SK_FIXED && info->size > 0 ? w + info->size : 0;
+}
+
 /* Compare the response's objects with the request's, all but each
  * object's status byte (the last byte of g12v1 and g41), and collect the
  * statuses. The echo repeats the request's objects byte for byte (4.4.3),
@@ -177,29 +127,37 @@ static int check_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
         if (n - at < 3)
             return -1;
         const size_t w = index_width(req[at + 2]);
-        const dnp3_obj_info_t *info = dnp3_obj_lookup(req[at], req[at + 1]);
-        const size_t size = info ? dnp3_obj_fixed_size(info) : 0;
-        if (w == 0 || size == 0 || n - at < 3 + w)
+        if (w == 0 || n - at < 3 + w)
             return -1;
-        const size_t hdr = 3 + w, stride = w + size;
+        const size_t hdr = 3 + w, left = n - at - hdr;
         const uint32_t count = dnp3i_get_le_n(req + at + 3, (int)w);
-        if (count == 0 || (n - at - hdr) / stride < count ||
-            memcmp(echo + at, req + at, hdr) != 0) /* the object header */
+        if (count == 0 || count > t->npts - k)
             return -1;
-        for (uint32_t j = 0; j < count; j++) {
-            const size_t p = at + hdr + (size_t)j * stride;
-            if (memcmp(echo + p, req + p, stride - 1) != 0 || k >= t->npts)
+        const size_t stride = object_stride(req + at, w, left, count, count == t->npts - k);
+        /* count < 2^32, stride < 2^17: the product fits 64 bits */
+        if (stride <= w || (uint64_t)count * stride > left)
+            return -1;
+        /* The object header goes with the first object's bytes before its
+         * status: one comparison, then one per further object. */
+        size_t p = at + hdr;
+        if (memcmp(echo + at, req + at, hdr + stride - 1) != 0)
+            return -1;
+        a->statuses[k++] = echo[p + stride - 1];
+        for (uint32_t j = 1; j < count; j++) {
+            p += stride;
+            if (memcmp(echo + p, req + p, stride - 1) != 0)
                 return -1;
             a->statuses[k++] = echo[p + stride - 1];
         }
-        at += hdr + (size_t)count * stride;
+        at = p + stride;
     }
     return k == t->npts ? 0 : -1;
 }
 
+/* a->statuses is read only after a matching echo, which has written each of
+ * the command's statuses: nothing to clear first. */
 bool dnp3i_command_echo(dnp3_master_assoc_t *a, const uint8_t *frag, size_t len)
 {
-    memset(a->statuses, 0, a->cfg.max_command_points);
     return check_echo(a, frag, len) == 0;
 }
 

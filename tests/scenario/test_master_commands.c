@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "master_harness.h"
@@ -204,6 +205,157 @@ static void several_points_per_request(void **state)
     mh_expect_events(&h, "command 1 REFUSED [SUCCESS,SUCCESS,SUCCESS,SUCCESS,SUCCESS,LOCAL]\n");
 }
 
+/* ---- analog output blocks (g41v1-v4): the exact request, its echo ---------- */
+
+/* One g41 point of each variation, the value bytes it takes. */
+static const struct {
+    uint8_t variation;
+    double value;
+    const char *value_hex;
+} AO[] = {
+    {1, 100000, "A0 86 01 00"},
+    {2, -1234, "2E FB"},
+    {3, 0.5, "00 00 00 3F"},
+    {4, -2.25, "00 00 00 00 00 00 02 C0"},
+};
+
+/* The object header and object of AO[v] at `index`: 1-byte count and index
+ * (0x17) up to 255, 2-byte ones (0x28) above; status `status`. */
+static void ao_objects(size_t v, uint32_t index, const char *status, char *out, size_t cap)
+{
+    if (index <= 0xFF)
+        snprintf(out, cap, "29 %02X 17 01 %02X %s %s", AO[v].variation, (unsigned)index,
+                 AO[v].value_hex, status);
+    else
+        snprintf(out, cap, "29 %02X 28 01 00 %02X %02X %s %s", AO[v].variation,
+                 (unsigned)(index & 0xFF), (unsigned)(index >> 8), AO[v].value_hex, status);
+}
+
+/* Request `seq` (application control C0 | seq) with function fc and the
+ * objects, as hex. */
+static void request(unsigned seq, uint8_t fc, const char *objs, char *out, size_t cap)
+{
+    snprintf(out, cap, "%02X %02X %s", 0xC0 | (seq & 0x0F), fc, objs);
+}
+
+/* Every variation at index 5 and 258, by DIRECT_OPERATE and by SELECT then
+ * OPERATE: the request's bytes exact, the echo accepted. */
+static void analog_outputs_every_variation_and_width(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    static const uint32_t indices[] = {5, 258};
+    unsigned seq = 2, id = 1;
+    char objs[128], echo[128], tx[160], rx[160];
+    for (size_t v = 0; v < sizeof AO / sizeof AO[0]; v++) {
+        for (size_t k = 0; k < 2; k++) {
+            const dnp3_command_point_t p = {.group = 41,
+                                            .variation = AO[v].variation,
+                                            .index = indices[k],
+                                            .value = AO[v].value};
+            ao_objects(v, indices[k], "00", objs, sizeof objs);
+            ao_objects(v, indices[k], "00", echo, sizeof echo);
+
+            assert_int_equal(operate(DNP3_COMMAND_DIRECT, &p, 1), (int)id);
+            request(seq, 0x05, objs, tx, sizeof tx);
+            mh_expect_tx(&h, tx);
+            snprintf(rx, sizeof rx, "%02X 81 00 00 %s", 0xC0 | (seq++ & 0x0F), echo);
+            mh_rx(&h, rx);
+            snprintf(rx, sizeof rx, "command %u SUCCESS [SUCCESS]\n", id++);
+            mh_expect_events(&h, rx);
+
+            assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &p, 1), (int)id);
+            request(seq, 0x03, objs, tx, sizeof tx);
+            mh_expect_tx(&h, tx);
+            snprintf(rx, sizeof rx, "%02X 81 00 00 %s", 0xC0 | (seq++ & 0x0F), echo);
+            mh_rx(&h, rx);
+            mh_expect_events(&h, "");
+            request(seq, 0x04, objs, tx, sizeof tx); /* the same objects */
+            mh_expect_tx(&h, tx);
+            snprintf(rx, sizeof rx, "%02X 81 00 00 %s", 0xC0 | (seq++ & 0x0F), echo);
+            mh_rx(&h, rx);
+            snprintf(rx, sizeof rx, "command %u SUCCESS [SUCCESS]\n", id++);
+            mh_expect_events(&h, rx);
+        }
+    }
+    mh_expect_no_tx(&h);
+}
+
+/* An analog SELECT echoed with another value is a mismatch; one echoed with
+ * a status is refused with it. */
+static void analog_output_echo_checked(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    const dnp3_command_point_t half = {.group = 41, .variation = 3, .index = 2, .value = 0.5};
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &half, 1), 1);
+    mh_expect_tx(&h, "C2 03 29 03 17 01 02 00 00 00 3F 00");
+    mh_rx(&h, "C2 81 00 00 29 03 17 01 02 00 00 80 3F 00"); /* 1.0 */
+    mh_expect_events(&h, "command 1 SELECT_MISMATCH\n");
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, &half, 1), 2);
+    mh_expect_tx(&h, "C3 03 29 03 17 01 02 00 00 00 3F 00");
+    mh_rx(&h, "C3 81 00 00 29 03 17 01 02 00 00 00 3F 04");
+    mh_expect_events(&h, "command 2 REFUSED [NOT_SUPPORTED]\n");
+    mh_expect_no_tx(&h);
+}
+
+/* Runs of 2-byte indices between a 1-byte CROB run: each run its own
+ * header and qualifier; one status per point, in order. */
+static void mixed_runs_and_widths(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    mh_startup(&h);
+    const dnp3_command_point_t pts[] = {
+        {.group = 41, .variation = 2, .index = 300, .value = -1234},
+        {.group = 41, .variation = 2, .index = 2, .value = 7},
+        {.group = 12, .variation = 1, .index = 7, .code = 0x03, .count = 1, .on_ms = 100},
+        {.group = 41, .variation = 4, .index = 1000, .value = -2.25},
+    };
+#define MIXED                                                                                      \
+    "29 02 28 02 00 2C 01 2E FB 00 02 00 07 00 00 "                                                \
+    "0C 01 17 01 07 03 01 64 00 00 00 00 00 00 00 00 "                                             \
+    "29 04 28 01 00 E8 03 00 00 00 00 00 00 02 C0"
+    assert_int_equal(operate(DNP3_COMMAND_SELECT_OPERATE, pts, 4), 1);
+    mh_expect_tx(&h, "C2 03 " MIXED " 00");
+    mh_rx(&h, "C2 81 00 00 " MIXED " 00");
+    mh_expect_tx(&h, "C3 04 " MIXED " 00");
+    mh_rx(&h, "C3 81 00 00 " MIXED " 06"); /* the last: HARDWARE_ERROR */
+    mh_expect_events(&h, "command 1 REFUSED [SUCCESS,SUCCESS,SUCCESS,HARDWARE_ERROR]\n");
+    mh_expect_no_tx(&h);
+}
+
+static void smallest_fragment(dnp3_master_config_t *cfg)
+{
+    cfg->max_tx_fragment = 249;
+}
+
+/* A command whose objects do not fit max_tx_fragment is refused whole with
+ * DNP3_E_NOSPACE, nothing queued; one byte less of objects fits. 22 g41v4
+ * points at 2-byte indices: 5 + 22 * 11 = 247 bytes after the 2-byte
+ * application header; 23 points take 258. */
+static void command_beyond_fragment_refused(void **state)
+{
+    (void)state;
+    mh_open(&h, smallest_fragment);
+    mh_startup(&h);
+    dnp3_command_point_t pts[23];
+    for (uint32_t i = 0; i < 23; i++)
+        pts[i] = (dnp3_command_point_t){.group = 41, .variation = 4, .index = 256 + i};
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT, pts, 23), DNP3_E_NOSPACE);
+    mh_expect_no_tx(&h);
+    mh_expect_events(&h, "");
+    assert_int_equal(operate(DNP3_COMMAND_DIRECT_NO_ACK, pts, 22), 1);
+    char tx[1024];
+    size_t at = (size_t)snprintf(tx, sizeof tx, "C2 06 29 04 28 16 00");
+    for (unsigned i = 0; i < 22; i++) /* index 256 + i, value 0.0, status 0 */
+        at += (size_t)snprintf(tx + at, sizeof tx - at, " %02X 01 00 00 00 00 00 00 00 00 00", i);
+    mh_expect_tx(&h, tx);
+    mh_expect_events(&h, "command 1 SENT\n");
+}
+
 static void iin2_error(void **state)
 {
     (void)state;
@@ -273,6 +425,10 @@ int main(void)
         cmocka_unit_test_teardown(direct_no_ack_reports_sent, teardown),
         cmocka_unit_test_teardown(crob_index_widths, teardown),
         cmocka_unit_test_teardown(several_points_per_request, teardown),
+        cmocka_unit_test_teardown(analog_outputs_every_variation_and_width, teardown),
+        cmocka_unit_test_teardown(analog_output_echo_checked, teardown),
+        cmocka_unit_test_teardown(mixed_runs_and_widths, teardown),
+        cmocka_unit_test_teardown(command_beyond_fragment_refused, teardown),
         cmocka_unit_test_teardown(iin2_error, teardown),
         cmocka_unit_test_teardown(commands_ahead_of_polls, teardown),
         cmocka_unit_test_teardown(bad_commands_refused_at_once, teardown),

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "dnp3/app.h"
+#include "dnp3/master.h"
+#include "app/app_internal.h" /* dnp3i_app_write_command_objects */
 #include "dnp3test.h"
 
 static dnp3_point_t analog(uint32_t index, int32_t v)
@@ -762,6 +764,181 @@ static void test_fill_every_fragment_size(void **state)
     }
 }
 
+/* ---- command objects: dnp3i_app_write_command_objects -------------------- */
+
+/* One header of command objects into buf: the length or the error. */
+static int write_commands(uint8_t g, uint8_t v, uint8_t q, const dnp3_command_point_t *pts,
+                          size_t n, uint8_t *buf, size_t cap)
+{
+    const dnp3i_command_objects_t d = {
+        .group = g, .variation = v, .qualifier = q, .pts = pts, .n = n};
+    return dnp3i_app_write_command_objects(buf, cap, &d);
+}
+
+static void assert_commands(uint8_t g, uint8_t v, uint8_t q, const dnp3_command_point_t *pts,
+                            size_t n, const char *want_hex)
+{
+    uint8_t buf[600];
+    uint8_t want[600];
+    const size_t want_n = dnp3t_hex(want_hex, want, sizeof want);
+    memset(buf, 0xAA, sizeof buf);
+    assert_int_equal(write_commands(g, v, q, pts, n, buf, sizeof buf), (int)want_n);
+    assert_bytes_equal(buf, want_n, want, want_n);
+    assert_int_equal(buf[want_n], 0xAA); /* nothing past the objects */
+}
+
+/* LATCH_ON, count 1, on 100 ms, off 200 ms, index 3; then two CROBs whose
+ * index 300 needs 2-byte prefixes (and a 2-byte count with them). */
+static void test_command_objects_crob(void **state)
+{
+    (void)state;
+    const dnp3_command_point_t latch3 = {
+        .index = 3, .code = 0x03, .count = 1, .on_ms = 100, .off_ms = 200};
+    assert_commands(12, 1, 0x17, &latch3, 1, "0C 01 17 01 03 03 01 64 00 00 00 C8 00 00 00 00");
+    const dnp3_command_point_t two[] = {
+        {.index = 300, .code = 0x41, .count = 1, .on_ms = 1000},
+        {.index = 5, .code = 0x81, .count = 2, .off_ms = 500},
+    };
+    assert_commands(12, 1, 0x28, two, 2,
+                    "0C 01 28 02 00"
+                    " 2C 01 41 01 E8 03 00 00 00 00 00 00 00"
+                    " 05 00 81 02 00 00 00 00 F4 01 00 00 00");
+    /* g12v2 (pattern control block) shares the CROB layout */
+    assert_commands(12, 2, 0x17, &latch3, 1, "0C 02 17 01 03 03 01 64 00 00 00 C8 00 00 00 00");
+}
+
+static void test_command_objects_analog(void **state)
+{
+    (void)state;
+    const dnp3_command_point_t hundred = {.index = 0, .value = 100};
+    const dnp3_command_point_t low = {.index = 0x0102, .value = -2147483648.0};
+    assert_commands(41, 1, 0x17, &hundred, 1, "29 01 17 01 00 64 00 00 00 00");
+    assert_commands(41, 1, 0x28, &low, 1, "29 01 28 01 00 02 01 00 00 00 80 00");
+
+    const dnp3_command_point_t minus5 = {.index = 1, .value = -5};
+    const dnp3_command_point_t top16 = {.index = 300, .value = 32767};
+    assert_commands(41, 2, 0x17, &minus5, 1, "29 02 17 01 01 FB FF 00");
+    assert_commands(41, 2, 0x28, &top16, 1, "29 02 28 01 00 2C 01 FF 7F 00");
+
+    const dnp3_command_point_t f32[] = {{.index = 2, .value = 12.5}, {.index = 256, .value = -1.0}};
+    assert_commands(41, 3, 0x17, f32, 1, "29 03 17 01 02 00 00 48 41 00");
+    assert_commands(41, 3, 0x28, f32, 2,
+                    "29 03 28 02 00 02 00 00 00 48 41 00 00 01 00 00 80 BF 00");
+    const dnp3_command_point_t inf = {.index = 7, .value = INFINITY};
+    assert_commands(41, 3, 0x17, &inf, 1, "29 03 17 01 07 00 00 80 7F 00");
+
+    const dnp3_command_point_t tenth = {.index = 3, .value = 0.1};
+    const dnp3_command_point_t one = {.index = 65535, .value = 1.0};
+    assert_commands(41, 4, 0x17, &tenth, 1, "29 04 17 01 03 9A 99 99 99 99 99 B9 3F 00");
+    assert_commands(41, 4, 0x28, &one, 1, "29 04 28 01 00 FF FF 00 00 00 00 00 00 F0 3F 00");
+}
+
+/* The same objects through the general writer (a dnp3_point_t each): the
+ * two agree byte for byte for every command variation. */
+static void test_command_objects_match_general_writer(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t g, v;
+        dnp3_value_type_t type;
+    } kinds[] = {{12, 1, DNP3_VT_CROB},
+                 {41, 1, DNP3_VT_AO_INT},
+                 {41, 2, DNP3_VT_AO_INT},
+                 {41, 3, DNP3_VT_AO_FLOAT},
+                 {41, 4, DNP3_VT_AO_FLOAT}};
+    const dnp3_command_point_t pts[] = {
+        {.index = 9, .code = 0x41, .count = 2, .on_ms = 0x01020304, .off_ms = 7, .value = -300},
+        {.index = 260, .code = 0x81, .count = 1, .on_ms = 5, .off_ms = 0xFFFFFFFF, .value = 12},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        uint8_t fast[128], general[128];
+        int n = write_commands(kinds[k].g, kinds[k].v, 0x28, pts, 2, fast, sizeof fast);
+        assert_true(n > 0);
+        dnp3_app_writer_t w;
+        dnp3_app_writer_init(&w, general, sizeof general);
+        dnp3_app_write_request(&w, 0xC0, DNP3_FC_SELECT);
+        dnp3_app_write_indexed(&w, kinds[k].g, kinds[k].v, 2, 260);
+        for (size_t i = 0; i < 2; i++) {
+            dnp3_point_t p;
+            memset(&p, 0, sizeof p);
+            p.index = pts[i].index;
+            p.type = kinds[k].type;
+            p.v.crob.code = pts[i].code;
+            p.v.crob.count = pts[i].count;
+            p.v.crob.on_ms = pts[i].on_ms;
+            p.v.crob.off_ms = pts[i].off_ms;
+            if (kinds[k].type == DNP3_VT_AO_INT)
+                p.v.analog_i = (int32_t)pts[i].value;
+            else if (kinds[k].type == DNP3_VT_AO_FLOAT)
+                p.v.analog_f = pts[i].value;
+            assert_int_equal(dnp3_app_write_point(&w, &p), 0);
+        }
+        assert_int_equal(dnp3_app_writer_finish(&w), n + 2);
+        assert_bytes_equal(fast, (size_t)n, general + 2, (size_t)n);
+    }
+}
+
+/* Every capacity short of the objects is refused with NOSPACE and nothing
+ * written; the exact size fits. */
+static void test_command_objects_nospace(void **state)
+{
+    (void)state;
+    const dnp3_command_point_t two[] = {{.index = 1, .value = 1.5}, {.index = 2, .value = 2.5}};
+    const size_t need = 3 + 1 + 2 * (1 + 9); /* g41v4, 1-byte count and indices */
+    uint8_t buf[64];
+    for (size_t cap = 0; cap < need; cap++) {
+        memset(buf, 0xAA, sizeof buf);
+        assert_int_equal(write_commands(41, 4, 0x17, two, 2, buf, cap), DNP3_E_NOSPACE);
+        for (size_t i = 0; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xAA);
+    }
+    assert_int_equal(write_commands(41, 4, 0x17, two, 2, buf, need), (int)need);
+}
+
+/* Indices and counts beyond the qualifier's fields, values beyond the
+ * variation, qualifiers and objects the writer does not carry. */
+static void test_command_objects_refusals(void **state)
+{
+    (void)state;
+    uint8_t buf[4096];
+    const dnp3_command_point_t i256 = {.index = 256, .code = 0x03, .count = 1};
+    const dnp3_command_point_t i65536 = {.index = 65536, .code = 0x03, .count = 1};
+    assert_int_equal(write_commands(12, 1, 0x17, &i256, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    assert_int_equal(write_commands(12, 1, 0x28, &i65536, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    assert_int_equal(write_commands(12, 1, 0x39, &i65536, 1, buf, sizeof buf), 3 + 4 + 4 + 11);
+    /* the second object's index is the one too large */
+    const dnp3_command_point_t pair[] = {{.index = 255}, {.index = 256}};
+    assert_int_equal(write_commands(12, 1, 0x17, pair, 2, buf, sizeof buf), DNP3_E_APP_VALUE);
+
+    static dnp3_command_point_t many[256]; /* index 0, all zero */
+    assert_int_equal(write_commands(12, 1, 0x17, many, 256, buf, sizeof buf), DNP3_E_APP_COUNT);
+    assert_int_equal(write_commands(12, 1, 0x17, many, 255, buf, sizeof buf), 4 + 255 * 12);
+
+    dnp3_command_point_t p = {.index = 1, .value = 40000};
+    assert_int_equal(write_commands(41, 2, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    p.value = 1.5;
+    assert_int_equal(write_commands(41, 1, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    p.value = 2147483648.0;
+    assert_int_equal(write_commands(41, 1, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    p.value = NAN;
+    assert_int_equal(write_commands(41, 1, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    assert_int_equal(write_commands(41, 2, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    p.value = 1e300; /* finite, beyond single precision */
+    assert_int_equal(write_commands(41, 3, 0x17, &p, 1, buf, sizeof buf), DNP3_E_APP_VALUE);
+    assert_int_equal(write_commands(41, 4, 0x17, &p, 1, buf, sizeof buf), 3 + 1 + 1 + 9);
+
+    assert_int_equal(write_commands(12, 1, 0x07, &p, 1, buf, sizeof buf), DNP3_E_APP_QUALIFIER);
+    assert_int_equal(write_commands(12, 1, 0x5B, &p, 1, buf, sizeof buf), DNP3_E_APP_QUALIFIER);
+    assert_int_equal(write_commands(12, 1, 0x17, &p, 0, buf, sizeof buf), DNP3_E_INVALID_ARG);
+    assert_int_equal(write_commands(12, 1, 0x17, NULL, 1, buf, sizeof buf), DNP3_E_INVALID_ARG);
+    assert_int_equal(write_commands(12, 9, 0x17, &p, 1, buf, sizeof buf),
+                     DNP3_E_APP_OBJECT_UNKNOWN);
+    /* known objects that are not commands: no status byte, variation 0, packed */
+    assert_int_equal(write_commands(30, 1, 0x17, &p, 1, buf, sizeof buf), DNP3_E_INVALID_ARG);
+    assert_int_equal(write_commands(41, 0, 0x17, &p, 1, buf, sizeof buf), DNP3_E_INVALID_ARG);
+    assert_int_equal(write_commands(12, 3, 0x17, &p, 1, buf, sizeof buf), DNP3_E_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +955,11 @@ int main(void)
         cmocka_unit_test(test_nospace_leaves_writer_usable),
         cmocka_unit_test(test_rollback_byte_identical),
         cmocka_unit_test(test_fill_every_fragment_size),
+        cmocka_unit_test(test_command_objects_crob),
+        cmocka_unit_test(test_command_objects_analog),
+        cmocka_unit_test(test_command_objects_match_general_writer),
+        cmocka_unit_test(test_command_objects_nospace),
+        cmocka_unit_test(test_command_objects_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
