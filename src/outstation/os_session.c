@@ -166,13 +166,40 @@ static void answer_read(dnp3_outstation_t *o, const dnp3i_req_t *r, uint16_t err
     o->sol_state = DNP3I_SOL_READY;
 }
 
+static bool is_control(uint8_t func)
+{
+    return func == DNP3_FC_SELECT || func == DNP3_FC_OPERATE || func == DNP3_FC_DIRECT_OPERATE ||
+           func == DNP3_FC_DIRECT_OPERATE_NR;
+}
+
+/* Validate all of the request, then carry it out into w. A control
+ * request of the usual shape takes dnp3i_os_control_fast: the same
+ * outcome without the header and point iterators (it is on the path of
+ * every command's response). */
+static uint16_t run(dnp3_outstation_t *o, dnp3i_req_t *r, uint16_t err, dnp3_app_writer_t *w)
+{
+    if (!err && is_control(r->h->func)) {
+        uint16_t fast;
+        if (dnp3i_os_control_fast(o, r, w, &fast))
+            return fast;
+        err = check_headers(o, r);
+    }
+    if (!err)
+        err = handle(o, r, false, w);
+    if (!err)
+        err = handle(o, r, true, w);
+    return err;
+}
+
 static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcast,
                      const uint8_t *data, size_t len)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
     dnp3i_req_t r = {.h = h, .frag = data, .len = len, .broadcast = bcast};
-    uint16_t err =
-        dnp3i_os_func_supported(h->func) ? check_headers(o, &r) : DNP3_IIN_NO_FUNC_CODE_SUPPORT;
+    /* A control's headers are checked in run (or not walked at all). */
+    uint16_t err = !dnp3i_os_func_supported(h->func) ? DNP3_IIN_NO_FUNC_CODE_SUPPORT
+                   : is_control(h->func)             ? 0
+                                                     : check_headers(o, &r);
     o->sol_seq = seq;
     o->delay_at = 0;
     if (h->func == DNP3_FC_READ && !bcast) {
@@ -183,10 +210,7 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
     dnp3_app_writer_init(&w, o->tx, o->cfg.max_tx_fragment);
     dnp3_app_write_response(&w, (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | seq), DNP3_FC_RESPONSE, 0);
     o->sol_read = false;
-    if (!err)
-        err = handle(o, &r, false, &w);
-    if (!err)
-        err = handle(o, &r, true, &w);
+    err = run(o, &r, err, &w);
     if (err)
         dnp3i_os_log(o, DNP3_LOG_INFO, "%s request answered with IIN2 0x%02x",
                      dnp3_fc_name(h->func) ? dnp3_fc_name(h->func) : "undefined", err);
