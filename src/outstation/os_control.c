@@ -203,17 +203,18 @@ static void walk_crobs(dnp3_outstation_t *o, const uint8_t *objs, const ctl_shap
     }
 }
 
-/* Carries out a validated request: echo its objects into w, decide each
- * control (walk, or walk_crobs for a request control_shape recognised),
- * and keep or drop the SELECT. objects: the request's controls. */
+/* Carries out a validated request: echo its objects (r->len - 2 bytes)
+ * into out (room bytes), decide each control (walk, or walk_crobs for a
+ * request control_shape recognised), and keep or drop the SELECT.
+ * objects: the request's controls. */
 static uint16_t carry_out(dnp3_outstation_t *o, const dnp3i_req_t *r, uint32_t objects,
-                          const ctl_shape_t *shape, dnp3_app_writer_t *w)
+                          const ctl_shape_t *shape, uint8_t *out, size_t room)
 {
     const size_t objs = r->len - 2;
-    if (w->cap - w->len < objs)
+    if (room < objs)
         return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
     ctl_walk_t cw = {.mode = mode_of(r->h->func), .fixed = DNP3_CS_SUCCESS, .all_ok = true};
-    cw.out = w->buf + w->len;
+    cw.out = out;
     memcpy(cw.out, r->frag + 2, objs);
     if (objects > o->cfg.max_controls_per_request)
         cw.fixed = DNP3_CS_TOO_MANY_OPS;
@@ -223,8 +224,6 @@ static uint16_t carry_out(dnp3_outstation_t *o, const dnp3i_req_t *r, uint32_t o
         walk_crobs(o, r->frag + 2, shape, &cw);
     else
         walk(o, r, true, &cw);
-    /* The echo is raw bytes: the writer only moves its length. */
-    w->len += objs;
     if (r->h->func == DNP3_FC_SELECT && cw.all_ok) {
         o->sel_valid = true;
         o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
@@ -254,7 +253,11 @@ uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execu
         if (err)
             return err;
     }
-    return carry_out(o, r, r->objects, NULL, w);
+    uint16_t err = carry_out(o, r, r->objects, NULL, w->buf + w->len, w->cap - w->len);
+    /* The echo is raw bytes: the writer only moves its length. */
+    if (!err)
+        w->len += r->len - 2;
+    return err;
 }
 
 /* Whether the request is one header of CROBs (g12v1) with qualifier 0x17
@@ -283,12 +286,12 @@ static bool control_shape(const dnp3i_req_t *r, ctl_shape_t *s)
     return s->count > 0 && n == s->hdr + (size_t)s->count * (s->ps + CROB_SIZE);
 }
 
-bool dnp3i_os_control_fast(dnp3_outstation_t *o, const dnp3i_req_t *r, dnp3_app_writer_t *w,
+bool dnp3i_os_control_fast(dnp3_outstation_t *o, const dnp3i_req_t *r, uint8_t *out, size_t room,
                            uint16_t *err)
 {
     ctl_shape_t s;
     if (!control_shape(r, &s))
         return false;
-    *err = carry_out(o, r, s.count, &s, w);
+    *err = carry_out(o, r, s.count, &s, out, room);
     return true;
 }
