@@ -218,7 +218,16 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
                      const uint8_t *data, size_t len)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
-    dnp3i_req_t r = {.h = h, .frag = data, .len = len, .broadcast = bcast};
+    /* Not zero-filled whole: r.first (an object header, most of r's
+     * bytes) is set by check_headers and read only after it. */
+    dnp3i_req_t r;
+    r.h = h;
+    r.frag = data;
+    r.len = len;
+    r.broadcast = bcast;
+    r.fixed_only = true;
+    r.objects = 0;
+    r.headers = 0;
     o->sol_seq = seq;
     o->delay_at = 0;
     if (is_control(h->func) && control_fast(o, &r, bcast))
