@@ -529,7 +529,7 @@ static void test_fast_path_same_as_general(void **state)
     scn_setup(&a, NULL, &cfg);
     scn_setup(&b, NULL, &cfg);
     uint32_t s = 0x2545F491u;
-    uint8_t req[128], last_select[128];
+    uint8_t req[300], last_select[300];
     size_t last_select_len = 0;
     uint8_t last_select_seq = 0;
     unsigned fast = 0, operated = 0;
@@ -582,9 +582,9 @@ static void test_fast_path_same_as_general(void **state)
         assert_int_equal(took, shape);
         assert_same_state(&a, &b);
     }
-    /* the seed is fixed: 7,777 took the fast path, 100 OPERATEs succeeded */
-    assert_int_equal(fast, 7777);
-    assert_int_equal(operated, 100);
+    /* the seed is fixed: 11,129 took the fast path, 114 OPERATEs succeeded */
+    assert_int_equal(fast, 11129);
+    assert_int_equal(operated, 114);
     scn_teardown(&a);
     scn_teardown(&b);
 }
