@@ -55,6 +55,8 @@ size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap)
 {
     ch_tx_t *tx = &ch->ses->tx;
     size_t w = 0;
+    if (tx->kind != CH_TX_UNCONFIRMED)
+        return 0;
     uint8_t control = dnp3_link_control(dnp3i_channel_our_dir(ch), true, false, false,
                                         DNP3_LINK_UNCONFIRMED_USER_DATA);
     while (tx->kind == CH_TX_UNCONFIRMED) {

@@ -8,6 +8,13 @@
 #include "channel/channel_internal.h"
 #include "mux_internal.h"
 
+/* Kept out of line: the rare paths' log buffers off the hot path's stack. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MUX_OUT_OF_LINE __attribute__((noinline))
+#else
+#define MUX_OUT_OF_LINE
+#endif
+
 static void to_session(dnp3_mux_t *mux, size_t i, dnp3_timestamp_t now,
                        const dnp3_channel_event_t *ev)
 {
@@ -43,10 +50,12 @@ static size_t deliver(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_
     return hits;
 }
 
-static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+/* A fragment no session took: the unclaimed callback may attach one (then
+ * it is delivered again) or refuse the connection; else it is counted. Out
+ * of line: its log buffers stay off the stack of every fragment's path. */
+MUX_OUT_OF_LINE static int unclaimed(dnp3_mux_t *mux, dnp3_timestamp_t now,
+                                     const dnp3_channel_event_t *ev)
 {
-    if (deliver(mux, now, ev) > 0)
-        return 0;
     if (mux->cfg.on_unclaimed) {
         int rc = mux->cfg.on_unclaimed(mux->cfg.user, mux, now, ev->src, ev->dst);
         if (rc < 0) {
@@ -62,6 +71,13 @@ static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event
     dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "fragment from %u for %u: no session for that pair", ev->src,
                   ev->dst);
     return 0;
+}
+
+static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    if (deliver(mux, now, ev) > 0)
+        return 0;
+    return unclaimed(mux, now, ev);
 }
 
 /* "this outstation is 10" / "this master is 1, 2": every local address. */
@@ -123,14 +139,15 @@ static int keepalive_failed(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
     return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_KEEPALIVE, DNP3_E_LINK_KEEPALIVE, why);
 }
 
-int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+/* Every event but the two of each exchange (handle has those). Out of
+ * line: its log buffers stay off the stack of every fragment's path. */
+MUX_OUT_OF_LINE static int handle_other(dnp3_mux_t *mux, dnp3_timestamp_t now,
+                                        const dnp3_channel_event_t *ev)
 {
     switch (ev->kind) {
     case DNP3_CHANNEL_EV_FRAME:
         dnp3i_mux_trace_frame(mux, false, &ev->frame);
         return 0;
-    case DNP3_CHANNEL_EV_FRAGMENT:
-        return route(mux, now, ev);
     case DNP3_CHANNEL_EV_FOREIGN:
         foreign(mux, now, ev);
         return 0;
@@ -138,9 +155,6 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
         return closed_by_framing(mux, ev);
     case DNP3_CHANNEL_EV_KEEPALIVE_FAILED:
         return keepalive_failed(mux, ev);
-    case DNP3_CHANNEL_EV_TX_DONE:
-        dnp3i_mux_tx_result(mux, now, true);
-        return 0;
     case DNP3_CHANNEL_EV_SEND_FAILED:
         if (mux->tx.busy && ev->src == mux->tx.dst) /* src: the peer */
             dnp3i_mux_tx_result(mux, now, false);
@@ -163,6 +177,18 @@ int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_e
     default:
         return 0; /* counted by the channel */
     }
+}
+
+int dnp3i_mux_handle(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    /* A request's fragment in, its response's TX_DONE: first. */
+    if (ev->kind == DNP3_CHANNEL_EV_FRAGMENT)
+        return route(mux, now, ev);
+    if (ev->kind == DNP3_CHANNEL_EV_TX_DONE) {
+        dnp3i_mux_tx_result(mux, now, true);
+        return 0;
+    }
+    return handle_other(mux, now, ev);
 }
 
 int dnp3_mux_on_bytes(dnp3_mux_t *mux, dnp3_timestamp_t now, const uint8_t *data, size_t len)

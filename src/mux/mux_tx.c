@@ -138,7 +138,11 @@ int dnp3_mux_take_output(dnp3_mux_t *mux, dnp3_timestamp_t now, uint8_t *buf, si
     mux->now = now;
     size_t w = 0;
     for (;;) {
-        size_t n = dnp3_channel_take_output(mux->ch, now, buf + w, cap - w);
+        /* A channel with nothing to write (no link reply, request frame
+         * or data) writes nothing and changes nothing: not asked. */
+        size_t n = dnp3i_channel_want_write(mux->ch)
+                       ? dnp3_channel_take_output(mux->ch, now, buf + w, cap - w)
+                       : 0;
         if (n > 0 && dnp3i_mux_tracing(mux))
             dnp3i_mux_trace_output(mux, buf + w, n);
         w += n;

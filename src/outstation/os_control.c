@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/byteorder.h"
+
 typedef struct ctl_walk {
     uint32_t total;           /* controls in the request */
     dnp3_control_mode_t mode; /* of the request's function */
@@ -116,6 +118,21 @@ bool dnp3i_os_fixed_size(const dnp3_obj_header_t *h)
            h->info->size > 0 && h->prefix_code < DNP3_PREFIX_SIZE8;
 }
 
+/* One control: decided (or given the request's status for all, cw->fixed),
+ * counted, and its status patched into the echo at cw->out[at] (the last
+ * byte of the object, g12v1 and g41). */
+static void one_control(dnp3_outstation_t *o, const dnp3_point_t *pt, uint8_t group,
+                        uint8_t variation, ctl_walk_t *cw, size_t at)
+{
+    uint8_t st = cw->fixed;
+    if (st == DNP3_CS_SUCCESS)
+        st = decide(o, pt, group, variation, cw->mode);
+    if (st != DNP3_CS_SUCCESS)
+        cw->all_ok = false;
+    o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
+    cw->out[at] = st;
+}
+
 /* Controls of one object header; with execute, decide each and patch its
  * status into the echo at out (the request's objects copied). */
 static uint16_t walk_header(dnp3_outstation_t *o, const dnp3i_req_t *r, const dnp3_obj_header_t *h,
@@ -124,24 +141,15 @@ static uint16_t walk_header(dnp3_outstation_t *o, const dnp3i_req_t *r, const dn
     dnp3_point_iter_t pi;
     dnp3_point_t pt;
     int rc;
-    uint32_t k = 0;
     dnp3_point_iter_init(&pi, h, ctx);
     /* pi.ps: the index prefix's size, the qualifier checked once by init */
     const size_t size = dnp3_obj_fixed_size(h->info) + (size_t)pi.ps;
+    size_t at = (size_t)(h->data - r->frag) - 2 + size - 1;
     while ((rc = dnp3_point_iter_next(&pi, &pt)) > 0) {
         cw->total++;
-        if (execute) {
-            uint8_t st = cw->fixed;
-            if (st == DNP3_CS_SUCCESS)
-                st = decide(o, &pt, h->group, h->variation, cw->mode);
-            if (st != DNP3_CS_SUCCESS)
-                cw->all_ok = false;
-            o->counters.controls[dnp3i_os_cs_slot(st & 0x7F)]++;
-            /* status: the last byte of each object (g12v1, g41). */
-            size_t at = (size_t)(h->data - r->frag) - 2 + (size_t)k * size + size - 1;
-            cw->out[at] = st;
-        }
-        k++;
+        if (execute)
+            one_control(o, &pt, h->group, h->variation, cw, at);
+        at += size;
     }
     return rc < 0 ? DNP3_IIN_PARAMETER_ERROR : 0;
 }
@@ -164,6 +172,70 @@ static uint16_t walk(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute, c
     return 0;
 }
 
+/* The request's objects, as recognised by control_shape: one header of
+ * CROBs (g12v1) with 1- or 2-byte index prefixes. */
+typedef struct ctl_shape {
+    size_t hdr;     /* bytes of the object header (4 or 5) */
+    size_t ps;      /* index prefix size (1 or 2) */
+    uint32_t count; /* CROBs */
+} ctl_shape_t;
+
+#define CROB_SIZE 11u
+
+/* The CROBs of a recognised request, read in place (g12v1, Annex A: code,
+ * count, on-time, off-time, status), each decided like walk_header's. */
+static void walk_crobs(dnp3_outstation_t *o, const uint8_t *objs, const ctl_shape_t *s,
+                       ctl_walk_t *cw)
+{
+    const size_t size = s->ps + CROB_SIZE;
+    dnp3_point_t pt = {.type = DNP3_VT_CROB, .group = 12, .variation = 1, .has_status = true};
+    size_t at = s->hdr;
+    for (uint32_t k = 0; k < s->count; k++, at += size) {
+        const uint8_t *q = objs + at;
+        pt.index = s->ps == 1 ? q[0] : dnp3i_get_le16(q);
+        q += s->ps;
+        pt.v.crob.code = q[0];
+        pt.v.crob.count = q[1];
+        pt.v.crob.on_ms = dnp3i_get_le32(q + 2);
+        pt.v.crob.off_ms = dnp3i_get_le32(q + 6);
+        pt.status = q[10];
+        one_control(o, &pt, 12, 1, cw, at + size - 1);
+    }
+}
+
+/* Carries out a validated request: echo its objects (r->len - 2 bytes)
+ * into out (room bytes), decide each control (walk, or walk_crobs for a
+ * request control_shape recognised), and keep or drop the SELECT.
+ * objects: the request's controls. */
+static uint16_t carry_out(dnp3_outstation_t *o, const dnp3i_req_t *r, uint32_t objects,
+                          const ctl_shape_t *shape, uint8_t *out, size_t room)
+{
+    const size_t objs = r->len - 2;
+    if (room < objs)
+        return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
+    ctl_walk_t cw = {.mode = mode_of(r->h->func), .fixed = DNP3_CS_SUCCESS, .all_ok = true};
+    cw.out = out;
+    memcpy(cw.out, r->frag + 2, objs);
+    if (objects > o->cfg.max_controls_per_request)
+        cw.fixed = DNP3_CS_TOO_MANY_OPS;
+    else if (r->h->func == DNP3_FC_OPERATE)
+        cw.fixed = operate_check(o, r);
+    if (shape)
+        walk_crobs(o, r->frag + 2, shape, &cw);
+    else
+        walk(o, r, true, &cw);
+    if (r->h->func == DNP3_FC_SELECT && cw.all_ok) {
+        o->sel_valid = true;
+        o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
+        o->sel_time = o->now;
+        o->sel_hash = dnp3i_os_hash(r->frag + 2, objs);
+        o->sel_len = objs;
+    } else {
+        o->sel_valid = false;
+    }
+    return 0;
+}
+
 /* Validation (execute false) is done with the count, when executing; the
  * count and whether every object is of a fixed size come from the
  * conformance walk (r->objects, r->fixed_only): one walk of the request's
@@ -181,27 +253,45 @@ uint16_t dnp3i_os_control(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execu
         if (err)
             return err;
     }
-    const size_t objs = r->len - 2;
-    if (w->cap - w->len < objs)
-        return DNP3_IIN_PARAMETER_ERROR; /* the echo would not fit our fragment */
-    ctl_walk_t cw = {.mode = mode_of(r->h->func), .fixed = DNP3_CS_SUCCESS, .all_ok = true};
-    cw.out = w->buf + w->len;
-    memcpy(cw.out, r->frag + 2, objs);
-    if (r->objects > o->cfg.max_controls_per_request)
-        cw.fixed = DNP3_CS_TOO_MANY_OPS;
-    else if (r->h->func == DNP3_FC_OPERATE)
-        cw.fixed = operate_check(o, r);
-    walk(o, r, true, &cw);
+    uint16_t err = carry_out(o, r, r->objects, NULL, w->buf + w->len, w->cap - w->len);
     /* The echo is raw bytes: the writer only moves its length. */
-    w->len += objs;
-    if (r->h->func == DNP3_FC_SELECT && cw.all_ok) {
-        o->sel_valid = true;
-        o->sel_seq = r->h->control & DNP3_AC_SEQ_MASK;
-        o->sel_time = o->now;
-        o->sel_hash = dnp3i_os_hash(r->frag + 2, objs);
-        o->sel_len = objs;
+    if (!err)
+        w->len += r->len - 2;
+    return err;
+}
+
+/* Whether the request is one header of CROBs (g12v1) with qualifier 0x17
+ * or 0x28, at least one object, and nothing after the last: the shape
+ * every master sends for binary commands. Such a request passes the
+ * object iterator and the conformance table (g12v1 with 0x17 and 0x28 is
+ * a row of SELECT, OPERATE, DIRECT_OPERATE and DIRECT_OPERATE_NR; the test
+ * checks the table) with exactly these objects. */
+static bool control_shape(const dnp3i_req_t *r, ctl_shape_t *s)
+{
+    const uint8_t *p = r->frag + 2;
+    const size_t n = r->len - 2;
+    if (n < 4 || p[0] != 12 || p[1] != 1)
+        return false;
+    if (p[2] == 0x17) {
+        s->hdr = 4;
+        s->ps = 1;
+        s->count = p[3];
+    } else if (p[2] == 0x28 && n >= 5) {
+        s->hdr = 5;
+        s->ps = 2;
+        s->count = dnp3i_get_le16(p + 3);
     } else {
-        o->sel_valid = false;
+        return false;
     }
-    return 0;
+    return s->count > 0 && n == s->hdr + (size_t)s->count * (s->ps + CROB_SIZE);
+}
+
+bool dnp3i_os_control_fast(dnp3_outstation_t *o, const dnp3i_req_t *r, uint8_t *out, size_t room,
+                           uint16_t *err)
+{
+    ctl_shape_t s;
+    if (!control_shape(r, &s))
+        return false;
+    *err = carry_out(o, r, s.count, &s, out, room);
+    return true;
 }

@@ -128,15 +128,11 @@ static uint16_t handle(dnp3_outstation_t *o, const dnp3i_req_t *r, bool execute,
     }
 }
 
-static void finish_response(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint16_t err)
+/* The response in tx (its header's control and function written, len
+ * bytes in all) is ready, with the IIN and err. */
+static void ready_response(dnp3_outstation_t *o, size_t len, uint16_t err)
 {
-    if (dnp3_app_writer_finish(w) < 0) {
-        /* The objects did not fit (a control echo larger than our
-         * fragment): answer with the header only. */
-        w->len = 4;
-        err |= DNP3_IIN_PARAMETER_ERROR;
-    }
-    o->tx_len = w->len;
+    o->tx_len = len;
     uint16_t iin = (uint16_t)(dnp3i_os_iin(o) | err);
     o->tx[2] = (uint8_t)(iin >> 8);
     o->tx[3] = (uint8_t)iin;
@@ -146,6 +142,17 @@ static void finish_response(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint16_t
     o->sol_state = DNP3I_SOL_READY;
     if (err & (DNP3_IIN_NO_FUNC_CODE_SUPPORT | DNP3_IIN_OBJECT_UNKNOWN | DNP3_IIN_PARAMETER_ERROR))
         o->counters.errors_iin++;
+}
+
+static void finish_response(dnp3_outstation_t *o, dnp3_app_writer_t *w, uint16_t err)
+{
+    if (dnp3_app_writer_finish(w) < 0) {
+        /* The objects did not fit (a control echo larger than our
+         * fragment): answer with the header only. */
+        w->len = 4;
+        err |= DNP3_IIN_PARAMETER_ERROR;
+    }
+    ready_response(o, w->len, err);
 }
 
 /* A READ is planned now (the request is not kept) and its fragments are
@@ -166,15 +173,67 @@ static void answer_read(dnp3_outstation_t *o, const dnp3i_req_t *r, uint16_t err
     o->sol_state = DNP3I_SOL_READY;
 }
 
+static bool is_control(uint8_t func)
+{
+    return func == DNP3_FC_SELECT || func == DNP3_FC_OPERATE || func == DNP3_FC_DIRECT_OPERATE ||
+           func == DNP3_FC_DIRECT_OPERATE_NR;
+}
+
+/* After a request was carried out: the log line of an error; true when
+ * no response is due (broadcast, a _NR function), the session then idle. */
+static bool none_due(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcast, uint16_t err)
+{
+    if (err)
+        dnp3i_os_log(o, DNP3_LOG_INFO, "%s request answered with IIN2 0x%02x",
+                     dnp3_fc_name(h->func) ? dnp3_fc_name(h->func) : "undefined", err);
+    if (bcast || no_response(h->func)) {
+        o->sol_state = DNP3I_SOL_IDLE;
+        o->last_rsp_len = 0;
+        return true;
+    }
+    return false;
+}
+
+/* A control request of the usual shape (dnp3i_os_control_fast): the same
+ * outcome as the general path without the header and point iterators and
+ * without the writer (its response is the 4-byte header and the echo).
+ * It is on the path of every command's response. false: not that shape. */
+static bool control_fast(dnp3_outstation_t *o, const dnp3i_req_t *r, bool bcast)
+{
+    uint16_t err;
+    /* max_tx_fragment is at least DNP3I_OS_MIN_TX: room for the header */
+    if (!dnp3i_os_control_fast(o, r, o->tx + 4, o->cfg.max_tx_fragment - 4u, &err))
+        return false;
+    o->sol_read = false;
+    if (none_due(o, r->h, bcast, err))
+        return true;
+    o->tx[0] = (uint8_t)(DNP3_AC_FIR | DNP3_AC_FIN | (r->h->control & DNP3_AC_SEQ_MASK));
+    o->tx[1] = DNP3_FC_RESPONSE;
+    ready_response(o, err ? 4 : r->len + 2, err);
+    o->last_rsp_len = o->tx_len;
+    return true;
+}
+
 static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcast,
                      const uint8_t *data, size_t len)
 {
     const uint8_t seq = h->control & DNP3_AC_SEQ_MASK;
-    dnp3i_req_t r = {.h = h, .frag = data, .len = len, .broadcast = bcast};
-    uint16_t err =
-        dnp3i_os_func_supported(h->func) ? check_headers(o, &r) : DNP3_IIN_NO_FUNC_CODE_SUPPORT;
+    /* Not zero-filled whole: r.first (an object header, most of r's
+     * bytes) is set by check_headers and read only after it. */
+    dnp3i_req_t r;
+    r.h = h;
+    r.frag = data;
+    r.len = len;
+    r.broadcast = bcast;
+    r.fixed_only = true;
+    r.objects = 0;
+    r.headers = 0;
     o->sol_seq = seq;
     o->delay_at = 0;
+    if (is_control(h->func) && control_fast(o, &r, bcast))
+        return;
+    uint16_t err =
+        dnp3i_os_func_supported(h->func) ? check_headers(o, &r) : DNP3_IIN_NO_FUNC_CODE_SUPPORT;
     if (h->func == DNP3_FC_READ && !bcast) {
         answer_read(o, &r, err);
         return;
@@ -187,14 +246,8 @@ static void dispatch(dnp3_outstation_t *o, const dnp3_app_header_t *h, bool bcas
         err = handle(o, &r, false, &w);
     if (!err)
         err = handle(o, &r, true, &w);
-    if (err)
-        dnp3i_os_log(o, DNP3_LOG_INFO, "%s request answered with IIN2 0x%02x",
-                     dnp3_fc_name(h->func) ? dnp3_fc_name(h->func) : "undefined", err);
-    if (bcast || no_response(h->func)) {
-        o->sol_state = DNP3I_SOL_IDLE;
-        o->last_rsp_len = 0;
+    if (none_due(o, h, bcast, err))
         return;
-    }
     finish_response(o, &w, err);
     o->last_rsp_len = o->tx_len;
 }

@@ -5,9 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "outstation/outstation_internal.h"
 #include "scenario.h"
 
 /* CROB index 3: pulse on, count 1, on 100 ms, off 100 ms, status 0. */
@@ -388,6 +390,205 @@ static void test_command_events_unwritten_and_overflow(void **state)
     scn_teardown(&t);
 }
 
+/* ---- the fast path of a CROB request against the general one ---- */
+
+/* The usual shape passes the conformance table for every control function:
+ * dnp3i_os_control_fast skips the walk that would check it. */
+static void test_fast_shape_conforms(void **state)
+{
+    (void)state;
+    static const uint8_t funcs[] = {DNP3_FC_SELECT, DNP3_FC_OPERATE, DNP3_FC_DIRECT_OPERATE,
+                                    DNP3_FC_DIRECT_OPERATE_NR};
+    static const uint8_t quals[] = {0x17, 0x28};
+    for (size_t f = 0; f < sizeof funcs; f++)
+        for (size_t q = 0; q < sizeof quals; q++) {
+            dnp3_obj_header_t h = {.group = 12, .variation = 1, .qualifier = quals[q]};
+            assert_int_equal(dnp3i_os_conform(funcs[f], &h), 0);
+        }
+}
+
+static uint32_t rnd(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* A control request: mostly the fast path's shape (qualifier 0x17 or 0x28,
+ * 1..3 CROBs, some past the 10 points, some of 2-byte indexes, any code), sometimes another
+ * qualifier, a count of 0, a byte too many or too few. */
+static size_t random_request(uint32_t *s, uint8_t *req)
+{
+    static const uint8_t funcs[] = {DNP3_FC_SELECT, DNP3_FC_OPERATE, DNP3_FC_DIRECT_OPERATE,
+                                    DNP3_FC_DIRECT_OPERATE_NR};
+    static const uint8_t codes[] = {0x01, 0x03, 0x04, 0x41, 0x81, 0x10, 0x05, 0xC1, 0x00, 0x02};
+    req[0] = (uint8_t)(0xC0 | (rnd(s) & 15));
+    req[1] = funcs[rnd(s) % 4];
+    uint32_t pick = rnd(s) % 16;
+    uint8_t qual = pick < 7 ? 0x17 : pick < 14 ? 0x28 : pick == 14 ? 0x00 : 0x07;
+    uint32_t count = rnd(s) % 4; /* 0 now and then */
+    if (rnd(s) % 8 == 0)
+        count = 17 + rnd(s) % 3; /* above max_controls_per_request */
+    size_t n = 2;
+    req[n++] = 12;
+    req[n++] = rnd(s) % 16 == 0 ? 2 : 1;
+    req[n++] = qual;
+    size_t ps = qual == 0x28 ? 2 : 1;
+    if (qual == 0x28) {
+        req[n++] = (uint8_t)count;
+        req[n++] = 0;
+    } else if (qual == 0x00) {
+        req[n++] = 1; /* range 1..1 */
+        req[n++] = 1;
+        count = 1;
+        ps = 0;
+    } else {
+        req[n++] = (uint8_t)count;
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t idx = rnd(s) % 8 == 0 ? rnd(s) % 65536 : rnd(s) % 12;
+        if (ps >= 1)
+            req[n++] = (uint8_t)idx;
+        if (ps == 2)
+            req[n++] = (uint8_t)(idx >> 8);
+        req[n++] = codes[rnd(s) % sizeof codes];
+        req[n++] = (uint8_t)(rnd(s) % 3);
+        for (int b = 0; b < 8; b++)
+            req[n++] = (uint8_t)rnd(s);
+        req[n++] = (uint8_t)(rnd(s) % 4 == 0 ? rnd(s) : 0);
+    }
+    uint32_t tail = rnd(s) % 16;
+    if (tail == 0)
+        req[n++] = 0;
+    else if (tail == 1 && n > 5)
+        n--;
+    return n;
+}
+
+/* check_headers' walk (os_session.c), for the general path. Returns the
+ * IIN2 bits. */
+static uint16_t general_headers(dnp3i_req_t *r)
+{
+    dnp3_obj_iter_t it;
+    dnp3_obj_header_t oh;
+    uint16_t err = 0;
+    int rc;
+    dnp3_obj_iter_init(&it, r->frag, r->len, r->h);
+    r->objects = 0;
+    r->fixed_only = true;
+    r->headers = 0;
+    while ((rc = dnp3_obj_iter_next(&it, &oh)) > 0) {
+        err |= dnp3i_os_conform(r->h->func, &oh);
+        if (r->headers == 0)
+            r->first = oh;
+        r->headers = (uint8_t)(r->headers < 2 ? r->headers + 1 : 2);
+        r->objects += oh.count;
+        r->fixed_only = r->fixed_only && dnp3i_os_fixed_size(&oh);
+    }
+    return rc < 0 ? DNP3_IIN_PARAMETER_ERROR : err;
+}
+
+static void assert_same_state(const scn_t *a, const scn_t *b)
+{
+    const dnp3_outstation_t *x = a->o, *y = b->o;
+    assert_int_equal(a->controls, b->controls);
+    assert_int_equal(a->last_control.mode, b->last_control.mode);
+    assert_int_equal(a->last_control.index, b->last_control.index);
+    assert_int_equal(a->last_control.v.crob.code, b->last_control.v.crob.code);
+    assert_int_equal(a->last_control.v.crob.count, b->last_control.v.crob.count);
+    assert_int_equal(a->last_control.v.crob.on_ms, b->last_control.v.crob.on_ms);
+    assert_int_equal(a->last_control.v.crob.off_ms, b->last_control.v.crob.off_ms);
+    dnp3_outstation_counters_t ca = counters(a), cb = counters(b);
+    assert_memory_equal(ca.controls, cb.controls, sizeof ca.controls);
+    assert_int_equal(ca.controls_other, cb.controls_other);
+    assert_int_equal(ca.select_timeouts, cb.select_timeouts);
+    assert_int_equal(ca.command_events, cb.command_events);
+    assert_int_equal(x->sel_valid, y->sel_valid);
+    if (x->sel_valid) {
+        assert_int_equal(x->sel_seq, y->sel_seq);
+        assert_int_equal(x->sel_len, y->sel_len);
+        assert_int_equal(x->sel_hash, y->sel_hash);
+        assert_int_equal(x->sel_time, y->sel_time);
+    }
+}
+
+/* 20,000 random control requests, each carried out by the fast path in
+ * one outstation and by the general path (header walk, conformance,
+ * dnp3i_os_control) in another in the same state: the same echo, IIN2,
+ * callbacks, counters and SELECT, and the fast path takes exactly the
+ * requests of its shape. A SELECT's objects come back as an OPERATE with
+ * the next sequence number half of the time, so OPERATEs succeed too. */
+static void test_fast_path_same_as_general(void **state)
+{
+    (void)state;
+    dnp3_outstation_config_t cfg;
+    scn_os_config(&cfg);
+    cfg.command_event_class = 1;
+    scn_t a, b;
+    scn_setup(&a, NULL, &cfg);
+    scn_setup(&b, NULL, &cfg);
+    uint32_t s = 0x2545F491u;
+    uint8_t req[300], last_select[300];
+    size_t last_select_len = 0;
+    uint8_t last_select_seq = 0;
+    unsigned fast = 0, operated = 0;
+    dnp3_timestamp_t now = 1000;
+    for (int i = 0; i < 20000; i++) {
+        size_t len = random_request(&s, req);
+        if (last_select_len && rnd(&s) % 2 == 0) {
+            memcpy(req, last_select, last_select_len);
+            len = last_select_len;
+            req[0] = (uint8_t)(0xC0 | ((last_select_seq + 1) & 15));
+            req[1] = DNP3_FC_OPERATE;
+        }
+        if (req[1] == DNP3_FC_SELECT) {
+            memcpy(last_select, req, len);
+            last_select_len = len;
+            last_select_seq = req[0] & 15;
+        }
+        now += rnd(&s) % 8 == 0 ? 6000 : rnd(&s) % 100;
+        a.o->now = b.o->now = now;
+        a.control_status = b.control_status = rnd(&s) % 5 == 0 ? DNP3_CS_HARDWARE_ERROR : 0;
+        dnp3_app_header_t h;
+        assert_true(dnp3_app_header_read(req, len, &h) >= 0);
+        dnp3i_req_t ra = {.h = &h, .frag = req, .len = len}, rb = ra;
+        uint8_t ea[256], eb[256];
+        dnp3_app_writer_t wa, wb;
+        dnp3_app_writer_init(&wa, ea, 249);
+        dnp3_app_writer_init(&wb, eb, 249);
+        uint16_t err_a = 0;
+        bool took = dnp3i_os_control_fast(a.o, &ra, ea, wa.cap, &err_a);
+        if (took && err_a == 0)
+            wa.len = len - 2;
+        const uint16_t hdr_b = general_headers(&rb);
+        uint16_t err_b = hdr_b ? hdr_b : dnp3i_os_control(b.o, &rb, true, &wb);
+        if (took) {
+            fast++;
+            operated += req[1] == DNP3_FC_OPERATE && err_a == 0 && ea[wa.len - 1] == 0;
+            assert_int_equal(err_a, err_b);
+            assert_int_equal(wa.len, wb.len);
+            assert_memory_equal(ea, eb, wa.len);
+        } else {
+            /* not the shape: the general path's answer on both */
+            uint16_t err = general_headers(&ra);
+            if (!err)
+                err = dnp3i_os_control(a.o, &ra, true, &wa);
+            assert_int_equal(err, err_b);
+        }
+        /* the shape, exactly: CROBs, 0x17/0x28, a count, no byte more or less */
+        bool shape = req[2] == 12 && req[3] == 1 && (req[4] == 0x17 || req[4] == 0x28) &&
+                     hdr_b == 0 && rb.headers == 1 && rb.objects > 0;
+        assert_int_equal(took, shape);
+        assert_same_state(&a, &b);
+    }
+    /* the seed is fixed: 11,129 took the fast path, 114 OPERATEs succeeded */
+    assert_int_equal(fast, 11129);
+    assert_int_equal(operated, 114);
+    scn_teardown(&a);
+    scn_teardown(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_command_events),
         cmocka_unit_test(test_command_event_in_soe_order),
         cmocka_unit_test(test_command_events_unwritten_and_overflow),
+        cmocka_unit_test(test_fast_shape_conforms),
+        cmocka_unit_test(test_fast_path_same_as_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
