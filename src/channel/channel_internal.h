@@ -43,6 +43,7 @@ typedef struct ch_slot {
      * later segments are dropped (DNP3_E_TP_POOL_EMPTY) up to its FIN. */
     bool starved;
     dnp3_timestamp_t last_rx; /* last frame heard from remote (keep-alive) */
+    dnp3_timestamp_t seg_at;  /* last segment added to the fragment in progress */
 } ch_slot_t;
 
 /* What the primary station waits for (one request at a time). */
@@ -167,7 +168,8 @@ typedef struct ch_hot_counters {
     X(send_failures)                                                                               \
     X(keepalives)                                                                                  \
     X(keepalive_failures)                                                                          \
-    X(pool_empty)
+    X(pool_empty)                                                                                  \
+    X(reassembly_timeouts)
 /* clang-format on */
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
@@ -209,6 +211,9 @@ struct dnp3_channel {
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
+    /* A slot may hold a multi-segment fragment in progress (the reassembly
+     * timeout's scans run only then). */
+    bool rx_partial;
     /* One past the highest used slot (the rest are free), for the keepalive
      * scans; UINT32_MAX: not known, scan all n_slots. In what was padding. */
     uint32_t slot_span;
@@ -220,6 +225,10 @@ struct dnp3_channel {
      * only while a frame straddles (NULL otherwise: the parser then works
      * in the pool's shared frame buffer, see rx.c). */
     uint8_t *pbuf;
+    /* Pool channel: when the frame held in pbuf began straddling feeds, and
+     * its stream offset (a new frame restarts the reassembly timeout). */
+    dnp3_timestamp_t pbuf_since;
+    uint64_t pbuf_pos;
 };
 
 /* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
@@ -385,6 +394,9 @@ void dnp3i_channel_slots_free(dnp3_channel_t *ch);
 /* rx.c */
 /* Pool channel: gives back the frame buffer when the parser holds nothing. */
 void dnp3i_channel_frame_release(dnp3_channel_t *ch);
+/* Pool channel: drops the frame the parser holds (bytes lost: the stream
+ * closes), queues CLOSED with reason and gives the frame buffer back. */
+void dnp3i_channel_frame_drop(dnp3_channel_t *ch, int reason);
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f);
 
 /* secondary.c */
@@ -399,6 +411,14 @@ void dnp3i_channel_primary_timer(dnp3_channel_t *ch, dnp3_timestamp_t now);
 dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch);
 void dnp3i_channel_primary_forget(dnp3_channel_t *ch);
 void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index);
+
+/* reasm.c: the reassembly timeout */
+/* Re-reads whether any slot has a fragment in progress (after one ended). */
+void dnp3i_channel_partial_update(dnp3_channel_t *ch);
+dnp3_timestamp_t dnp3i_channel_reasm_deadline(const dnp3_channel_t *ch);
+void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now);
+/* Every timer due at now (primary station, then reassembly). */
+void dnp3i_channel_timers(dnp3_channel_t *ch, dnp3_timestamp_t now);
 
 /* tx.c */
 size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap);
