@@ -238,6 +238,9 @@ typedef struct dnp3_outstation_server_counters {
     uint64_t update_batches;     /* dnp3_outstation_server_update batches applied */
     uint64_t updates;            /* ... their updates */
     uint64_t updates_rejected;   /* batches aborted on the loop */
+    /* Partial fragments and split frames dropped by the reassembly timeout
+     * (link.reassembly_timeout_ms, dnp3/channel.h; all muxes). */
+    uint64_t reassembly_timeouts;
 } dnp3_outstation_server_counters_t;
 
 /* Copy the counters (loop thread, or after run returned). Errors:

@@ -143,6 +143,7 @@ static void test_arguments(void **state)
     dnp3_master_channel_config_default(&cc);
     assert_int_equal(cc.max_associations, 1);
     assert_int_equal(cc.link_keepalive_ms, 60000);
+    assert_int_equal(cc.reassembly_timeout_ms, 10000);
     dnp3_master_channel_t *ch = NULL;
     assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), DNP3_E_INVALID_ARG); /* no endpoint */
     dnp3_tcp_endpoint_t ep = {.host = "127.0.0.1", .port = 1};
@@ -227,6 +228,7 @@ static void test_listener_closes_silent_dial_in(void **state)
     dnp3_master_listener_config_default(&lc);
     assert_int_equal(lc.first_frame_timeout_ms, 30000);
     assert_int_equal(lc.partial_frame_timeout_ms, 10000);
+    assert_int_equal(lc.reassembly_timeout_ms, 10000);
     lc.address = "127.0.0.1";
     lc.port = 0;
     lc.first_frame_timeout_ms = 50;
