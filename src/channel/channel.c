@@ -323,7 +323,7 @@ dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch)
     if (ch->ev_count > 0)
         return 0;
     dnp3_timestamp_t next = dnp3i_channel_primary_deadline(ch);
-    if (ch->rx_partial || ch->pbuf) /* rare: a fragment or frame in pieces */
+    if (dnp3i_channel_reasm_watch(ch)) /* rare: a fragment or frame in pieces */
         next = dnp3_timestamp_min(next, dnp3i_channel_reasm_deadline(ch));
     return next;
 }

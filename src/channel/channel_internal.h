@@ -231,6 +231,14 @@ struct dnp3_channel {
     uint64_t pbuf_pos;
 };
 
+/* Something the reassembly timeout watches may be held: a multi-segment
+ * fragment in progress, or a split frame in a pool buffer (a channel with
+ * its own buffers always has pbuf, and no buffer to give back). */
+static inline bool dnp3i_channel_reasm_watch(const dnp3_channel_t *ch)
+{
+    return ch->rx_partial || (ch->pool && ch->pbuf);
+}
+
 /* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
  * exist: inline, for the mux, which asks them several times per fragment. */
 static inline bool dnp3i_channel_can_send(const dnp3_channel_t *ch)

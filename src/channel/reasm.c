@@ -7,8 +7,9 @@
  * lives.
  *
  * The scans run only while a slot may hold a fragment in progress
- * (rx_partial) or the channel holds a frame buffer (pbuf): the timer and
- * deadline paths of an idle channel read two fields. */
+ * (rx_partial) or the channel holds a pool buffer for a frame
+ * (dnp3i_channel_reasm_watch): the timer and deadline paths of an idle
+ * channel read a few fields. */
 #include "channel/channel_internal.h"
 
 void dnp3i_channel_partial_update(dnp3_channel_t *ch)
@@ -33,19 +34,19 @@ static dnp3_timestamp_t after(dnp3_timestamp_t t, uint32_t ms)
     return t > DNP3_TIMESTAMP_NEVER - ms ? DNP3_TIMESTAMP_NEVER : t + ms;
 }
 
-/* The frame held in pbuf: its deadline, NEVER when none is held. */
+/* The frame held in a pool buffer: its deadline, NEVER when none is held. */
 static dnp3_timestamp_t frame_deadline(const dnp3_channel_t *ch)
 {
-    if (!ch->pbuf || ch->parser.have == 0)
+    if (!ch->pool || !ch->pbuf || ch->parser.have == 0)
         return DNP3_TIMESTAMP_NEVER;
     return after(ch->pbuf_since, ch->cfg.reassembly_timeout_ms);
 }
 
 dnp3_timestamp_t dnp3i_channel_reasm_deadline(const dnp3_channel_t *ch)
 {
-    if (!reasm_on(ch) || (!ch->rx_partial && !ch->pbuf))
+    if (!reasm_on(ch) || !dnp3i_channel_reasm_watch(ch))
         return DNP3_TIMESTAMP_NEVER;
-    dnp3_timestamp_t next = ch->pool ? frame_deadline(ch) : DNP3_TIMESTAMP_NEVER;
+    dnp3_timestamp_t next = frame_deadline(ch);
     if (!ch->rx_partial)
         return next;
     size_t span = dnp3i_channel_slot_span(ch);
@@ -81,9 +82,9 @@ static void expire_fragment(dnp3_channel_t *ch, ch_slot_t *s)
 
 void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
 {
-    if (!reasm_on(ch) || (!ch->rx_partial && !ch->pbuf))
+    if (!reasm_on(ch) || !dnp3i_channel_reasm_watch(ch))
         return;
-    if (ch->pool && now >= frame_deadline(ch)) {
+    if (now >= frame_deadline(ch)) {
         /* The rest of the frame is lost with its buffer: the stream has a
          * hole, so the channel closes as when no buffer was free. */
         ch->counters.reassembly_timeouts++;

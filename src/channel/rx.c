@@ -155,8 +155,9 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
         else if (ch->pool && !pool_room(ch, s, f))
             return;
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
-        if (rc == 0 && s->r.in_progress) {
-            /* A segment taken: the reassembly timeout starts again. */
+        if (rc == 0 && s->r.in_progress && ch->ses && ch->cfg.reassembly_timeout_ms != 0) {
+            /* A segment taken: the reassembly timeout starts again (SESSION
+             * only: a MONITOR channel runs no timers). */
             s->seg_at = ch->now;
             ch->rx_partial = true;
         }
