@@ -30,9 +30,17 @@ static uint8_t *frame_buf(dnp3_channel_t *ch)
     return ch->pbuf ? ch->pbuf : dnp3i_fragment_pool_frame(ch->pool);
 }
 
+static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_link_event_t *lev);
+
 void dnp3i_channel_frame_drop(dnp3_channel_t *ch, int reason)
 {
     dnp3_link_parser_state_t *p = &ch->parser;
+    /* DISCARD policy: a run of garbage before the frame is reported first
+     * (a closed parser would never report it, and its bytes would be in no
+     * counter). */
+    dnp3_link_event_t lev;
+    if (dnp3i_link_parser_flush_run(p, &lev) == 1)
+        on_link_event(ch, ch->now, &lev);
     ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_CLOSED);
     if (ev) {
         ev->reason = reason;

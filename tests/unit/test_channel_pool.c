@@ -456,6 +456,40 @@ static void stalled_half_frame_closes(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* DISCARD policy (serial): garbage before the split frame is reported
+ * before the close, so every byte received is still in a counter. */
+static void stalled_half_frame_after_garbage(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.pool = pool;
+    cfg.policy = DNP3_LINK_POLICY_DISCARD;
+    harness_t *h = h_new(&cfg);
+    uint8_t f[3 + DNP3_LINK_MAX_FRAME] = {0x11, 0x22, 0x33};
+    segment(f + 3, FIR | FIN | 0, 30, 0x77);
+    h_feed(h, f, 3 + 17);
+    h_advance(h, 10000);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_LINK_DISCARD, DNP3_CHANNEL_EV_CLOSED);
+    assert_int_equal(h->ev[0].bytes, 3);
+    assert_int_equal(h->ev[0].offset, 0);
+    assert_int_equal(h->ev[1].reason, DNP3_E_LINK_STALLED);
+    assert_int_equal(h->ev[1].bytes, 17);
+    assert_int_equal(h->ev[1].offset, 3);
+    h_finish(h);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    assert_int_equal(c.link.bytes_in, 20);
+    assert_int_equal(c.link.discarded_bytes, 20);
+    assert_int_equal(c.rx_frame_bytes, 0);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
 /* A channel with its own buffers drops a stale fragment the same way. */
 static void own_buffers_time_out_too(void **state)
 {
@@ -521,6 +555,7 @@ int main(void)
         cmocka_unit_test(timeout_zero_keeps_the_buffer),
         cmocka_unit_test(many_stalled_peers),
         cmocka_unit_test(stalled_half_frame_closes),
+        cmocka_unit_test(stalled_half_frame_after_garbage),
         cmocka_unit_test(own_buffers_time_out_too),
         cmocka_unit_test(pool_outlives_its_owner),
         cmocka_unit_test(pool_arguments),
