@@ -144,7 +144,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);
     }
     ch->ev_head = ch->ev_count = 0;
-    ch->rx_partial = false;
+    ch->reasm = 0;
     if (ch->ses) {
         ch->ses->rp_head = ch->ses->rp_count = 0;
         dnp3i_channel_primary_forget(ch);
@@ -322,8 +322,8 @@ dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch)
         return DNP3_TIMESTAMP_NEVER;
     if (ch->ev_count > 0)
         return 0;
-    dnp3_timestamp_t next = dnp3i_channel_primary_deadline(ch);
     if (dnp3i_channel_reasm_watch(ch)) /* rare: a fragment or frame in pieces */
-        next = dnp3_timestamp_min(next, dnp3i_channel_reasm_deadline(ch));
-    return next;
+        return dnp3_timestamp_min(dnp3i_channel_primary_deadline(ch),
+                                  dnp3i_channel_reasm_deadline(ch));
+    return dnp3i_channel_primary_deadline(ch); /* a tail call: asked after every event */
 }

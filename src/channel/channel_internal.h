@@ -24,6 +24,10 @@
  * connection) mostly carries one address pair. The table doubles up to
  * max_peers. */
 #define CH_MONITOR_FIRST_SLOTS 1u
+/* dnp3_channel.reasm: a slot may hold a multi-segment fragment in progress;
+ * a split frame waits in a pool buffer (pbuf). */
+#define CH_REASM_FRAGMENT 1u
+#define CH_REASM_FRAME    2u
 
 /* One (local, remote) address pair. In MONITOR mode local is the frame's
  * destination and remote its source. */
@@ -211,9 +215,9 @@ struct dnp3_channel {
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
-    /* A slot may hold a multi-segment fragment in progress (the reassembly
-     * timeout's scans run only then). */
-    bool rx_partial;
+    /* What the reassembly timeout watches (CH_REASM_*; 0: nothing, its
+     * deadline and timer paths end at this byte). */
+    uint8_t reasm;
     /* One past the highest used slot (the rest are free), for the keepalive
      * scans; UINT32_MAX: not known, scan all n_slots. In what was padding. */
     uint32_t slot_span;
@@ -233,10 +237,10 @@ struct dnp3_channel {
 
 /* Something the reassembly timeout watches may be held: a multi-segment
  * fragment in progress, or a split frame in a pool buffer (a channel with
- * its own buffers always has pbuf, and no buffer to give back). */
+ * its own buffers has no buffer to give back). */
 static inline bool dnp3i_channel_reasm_watch(const dnp3_channel_t *ch)
 {
-    return ch->rx_partial || (ch->pool && ch->pbuf);
+    return ch->reasm != 0;
 }
 
 /* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
@@ -425,10 +429,17 @@ void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index);
 void dnp3i_channel_partial_update(dnp3_channel_t *ch);
 dnp3_timestamp_t dnp3i_channel_reasm_deadline(const dnp3_channel_t *ch);
 void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now);
-/* Every timer due at now (primary station, then reassembly). */
-void dnp3i_channel_timers(dnp3_channel_t *ch, dnp3_timestamp_t now);
 
 /* tx.c */
 size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap);
+
+/* Every timer due at now (primary station, then reassembly). Inline: the
+ * mux runs it at every timer call, and the reassembly part is rare. */
+static inline void dnp3i_channel_timers(dnp3_channel_t *ch, dnp3_timestamp_t now)
+{
+    dnp3i_channel_primary_timer(ch, now);
+    if (dnp3i_channel_reasm_watch(ch))
+        dnp3i_channel_reasm_timer(ch, now);
+}
 
 #endif

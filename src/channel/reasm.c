@@ -7,9 +7,8 @@
  * lives.
  *
  * The scans run only while a slot may hold a fragment in progress
- * (rx_partial) or the channel holds a pool buffer for a frame
- * (dnp3i_channel_reasm_watch): the timer and deadline paths of an idle
- * channel read a few fields. */
+ * or the channel holds a pool buffer for a frame (ch->reasm): the timer
+ * and deadline paths of an idle channel read one byte. */
 #include "channel/channel_internal.h"
 
 void dnp3i_channel_partial_update(dnp3_channel_t *ch)
@@ -17,11 +16,11 @@ void dnp3i_channel_partial_update(dnp3_channel_t *ch)
     size_t span = dnp3i_channel_slot_span(ch);
     for (size_t i = 0; i < span; i++) {
         if (ch->slots[i].used && ch->slots[i].r.in_progress) {
-            ch->rx_partial = true;
+            ch->reasm |= CH_REASM_FRAGMENT;
             return;
         }
     }
-    ch->rx_partial = false;
+    ch->reasm &= (uint8_t)~CH_REASM_FRAGMENT;
 }
 
 static bool reasm_on(const dnp3_channel_t *ch)
@@ -37,7 +36,7 @@ static dnp3_timestamp_t after(dnp3_timestamp_t t, uint32_t ms)
 /* The frame held in a pool buffer: its deadline, NEVER when none is held. */
 static dnp3_timestamp_t frame_deadline(const dnp3_channel_t *ch)
 {
-    if (!ch->pool || !ch->pbuf || ch->parser.have == 0)
+    if (!(ch->reasm & CH_REASM_FRAME) || ch->parser.have == 0)
         return DNP3_TIMESTAMP_NEVER;
     return after(ch->pbuf_since, ch->cfg.reassembly_timeout_ms);
 }
@@ -47,7 +46,7 @@ dnp3_timestamp_t dnp3i_channel_reasm_deadline(const dnp3_channel_t *ch)
     if (!reasm_on(ch) || !dnp3i_channel_reasm_watch(ch))
         return DNP3_TIMESTAMP_NEVER;
     dnp3_timestamp_t next = frame_deadline(ch);
-    if (!ch->rx_partial)
+    if (!(ch->reasm & CH_REASM_FRAGMENT))
         return next;
     size_t span = dnp3i_channel_slot_span(ch);
     for (size_t i = 0; i < span; i++) {
@@ -90,7 +89,7 @@ void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
         ch->counters.reassembly_timeouts++;
         dnp3i_channel_frame_drop(ch, DNP3_E_LINK_STALLED);
     }
-    if (!ch->rx_partial)
+    if (!(ch->reasm & CH_REASM_FRAGMENT))
         return;
     size_t span = dnp3i_channel_slot_span(ch);
     for (size_t i = 0; i < span; i++) {
@@ -102,10 +101,4 @@ void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now)
         expire_fragment(ch, s);
     }
     dnp3i_channel_partial_update(ch);
-}
-
-void dnp3i_channel_timers(dnp3_channel_t *ch, dnp3_timestamp_t now)
-{
-    dnp3i_channel_primary_timer(ch, now);
-    dnp3i_channel_reasm_timer(ch, now);
 }

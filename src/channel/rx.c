@@ -19,6 +19,7 @@ void dnp3i_channel_frame_release(dnp3_channel_t *ch)
     if (ch->pool && ch->pbuf && ch->parser.have == 0) {
         dnp3i_fragment_pool_give(ch->pool, ch->pbuf);
         ch->pbuf = NULL;
+        ch->reasm &= (uint8_t)~CH_REASM_FRAME;
     }
 }
 
@@ -78,6 +79,8 @@ static void frame_settle(dnp3_channel_t *ch, const uint8_t *used)
         }
         memcpy(ch->pbuf, used, p->have);
         ch->pbuf_pos = p->pos + 1; /* differs: the clock starts below */
+        if (ch->cfg.reassembly_timeout_ms != 0)
+            ch->reasm |= CH_REASM_FRAME;
     }
     if (p->pos != ch->pbuf_pos) {
         ch->pbuf_since = ch->now;
@@ -167,10 +170,10 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
             /* A segment taken: the reassembly timeout starts again (SESSION
              * only: a MONITOR channel runs no timers). */
             s->seg_at = ch->now;
-            ch->rx_partial = true;
+            ch->reasm |= CH_REASM_FRAGMENT;
         }
     }
-    if (ch->rx_partial && !s->r.in_progress)
+    if ((ch->reasm & CH_REASM_FRAGMENT) && !s->r.in_progress)
         dnp3i_channel_partial_update(ch);
     if (res.dropped != 0 || rc < 0) {
         ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f,
