@@ -313,16 +313,15 @@ DNP3_API int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev
 /* ---- time ------------------------------------------------------------------------- */
 
 /* Runs the timers due at now (confirm timeouts, retries, keep-alives, the
- * reassembly timeout) and
- * hands out queued events, one per call; NONE when nothing is left. Call
- * until NONE, whenever now >= dnp3_channel_next_deadline(). */
+ * reassembly timeout) and hands out queued events, one per call; NONE when
+ * nothing is left. Call until NONE, whenever now >=
+ * dnp3_channel_next_deadline(). */
 DNP3_API void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now,
                                     dnp3_channel_event_t *ev);
 
 /* When on_timer is next due: the earliest confirm timeout, keep-alive or
- * reassembly timeout, 0
- * when events are queued (call on_timer now), DNP3_TIMESTAMP_NEVER when
- * nothing is pending. */
+ * reassembly timeout, 0 when events are queued (call on_timer now),
+ * DNP3_TIMESTAMP_NEVER when nothing is pending. */
 DNP3_API dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch);
 
 /* ---- sending ------------------------------------------------------------------- */

@@ -70,8 +70,9 @@ typedef struct dnp3_outstation_server_config {
      * sizes, link confirm timeout and retries, and keepalive_ms, the idle
      * period after which the outstation sends REQUEST_LINK_STATUS and
      * closes the connection if no answer comes (9.2.6.4; a half-open
-     * connection then frees its slot). role and local addresses are set
-     * by the server. Default: dnp3_channel_config_default with
+     * connection then frees its slot), and reassembly_timeout_ms, after
+     * which a request's partial fragment gives its shared buffer back.
+     * role and local addresses are set by the server. Default: dnp3_channel_config_default with
      * keepalive_ms 60000. */
     dnp3_channel_config_t link;
     /* A connection for an association already connected replaces the old
