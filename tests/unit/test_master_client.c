@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "channel/channel_internal.h"
 #include "dnp3/master_client.h"
 
 typedef struct seen {
@@ -156,6 +157,14 @@ static void test_arguments(void **state)
     assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_master_channel_new(NULL, &cc, &ch), DNP3_E_INVALID_ARG);
     assert_null(ch);
+    /* The reassembly timeout reaches the connection's channel. */
+    cc.endpoint_count = 1;
+    cc.reassembly_timeout_ms = 1234;
+    assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), 0);
+    const dnp3_channel_t *link = dnp3_mux_channel(dnp3_master_channel_mux(ch));
+    assert_int_equal(dnp3i_channel_config(link)->reassembly_timeout_ms, 1234);
+    dnp3_master_channel_free(ch);
+    ch = NULL;
     assert_int_equal(dnp3_master_channel_add(NULL, NULL), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_master_channel_wake(NULL), DNP3_E_INVALID_ARG);
     assert_null(dnp3_master_channel_conn(NULL));

@@ -264,6 +264,51 @@ static void stalled_split_frame_closes(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* A master's mux (a master client's connection) does the same with a
+ * response whose next segment never comes: WARN line, buffer back, and the
+ * next response is delivered whole. */
+static void master_side_times_out_too(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    mh_text_t calls = {0}, log = {0};
+    dnp3_mux_config_t cfg;
+    dnp3_mux_config_default(&cfg);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.local[0] = 1;
+    cfg.channel.pool = pool;
+    cfg.channel.reassembly_timeout_ms = 5000;
+    cfg.logger.log = mh_logger;
+    cfg.logger.ctx = &log;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    fake_t a;
+    fake_init(&a, 'A', &calls, 1, 10);
+    assert_int_equal(dnp3_mux_attach(mux, &a.as), 0);
+    dnp3_mux_on_open(mux, 0);
+    const uint8_t control =
+        dnp3_link_control(false, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    mh_stream_t s = {0};
+    const uint8_t fir[] = {DNP3_TP_FIR | 0, 0xC0, 0x81, 0x00};
+    mh_frame(&s, control, 1, 10, fir, sizeof fir);
+    assert_int_equal(mh_feed(mux, 1000, &s, 0), 0);
+    assert_int_equal(counters(pool).in_use, 1);
+    assert_int_equal(dnp3_mux_next_deadline(mux), 6000);
+    assert_int_equal(dnp3_mux_on_timer(mux, 6000), 0);
+    mh_expect(&log, "WARN fragment from 10 for 1 discarded after 3 bytes: its next segment did "
+                    "not come within 5000 ms (reassembly timeout)\n");
+    assert_int_equal(counters(pool).in_use, 0);
+    mh_stream_t t = {0};
+    const uint8_t one[] = {DNP3_TP_FIR | 1, 0xC1};
+    const uint8_t two[] = {DNP3_TP_FIN | 2, 0x81, 0x00, 0x00};
+    mh_frame(&t, control, 1, 10, one, sizeof one);
+    mh_frame(&t, control, 1, 10, two, sizeof two);
+    assert_int_equal(mh_feed(mux, 7000, &t, 0), 0);
+    mh_expect(&calls, "A up\nA frag 10>1 C1 81 00 00\n");
+    dnp3_mux_free(mux);
+    dnp3_fragment_pool_free(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +318,7 @@ int main(void)
         cmocka_unit_test(empty_pool_closes_on_split_frame),
         cmocka_unit_test(stalled_fragment_frees_the_pool),
         cmocka_unit_test(stalled_split_frame_closes),
+        cmocka_unit_test(master_side_times_out_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
