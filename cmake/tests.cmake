@@ -42,7 +42,7 @@ foreach(src ${DNP3C_E2E_TESTS})
     SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
 # Floods and limits (issue 9): each runs well under 90 s; a hang fails early.
-foreach(name test_flood test_slow_peers test_master_unreliable)
+foreach(name test_flood test_slow_peers test_master_unreliable test_reassembly_timeout)
   if(TEST e2e.${name})
     set_tests_properties(e2e.${name} PROPERTIES TIMEOUT 150)
   endif()

@@ -100,7 +100,8 @@ typedef enum dnp3_channel_mode {
  *   - to reassemble a fragment of several transport segments (8.2), from
  *     its FIR segment to its FIN (a one-segment fragment, nearly every
  *     request and short response, is handed over from the frame's user
- *     data without a copy), given back once the fragment is handed out;
+ *     data without a copy), given back once the fragment is handed out,
+ *     or at once when its next segment is reassembly_timeout_ms late;
  *   - to keep a fragment being sent that does not go out in the call that
  *     sent it: confirmed user data (9.2.6), or a fragment handed to
  *     dnp3_channel_send() (the mux frames its sessions' fragments straight
@@ -156,6 +157,21 @@ typedef struct dnp3_channel_config {
     uint32_t confirm_timeout_ms; /* wait for ACK / LINK_STATUS, >= 1, default 2000 */
     unsigned confirm_retries;    /* resends after the first try, default 2 */
     uint32_t keepalive_ms;       /* idle period before REQUEST_LINK_STATUS; 0 = off (default) */
+    /* SESSION: a fragment of several transport segments (8.2) whose next
+     * segment has not come reassembly_timeout_ms after the last one is
+     * discarded (TP_DROP DNP3_E_TP_TIMEOUT) and its pool buffer given back
+     * at once; with a pool, a link frame split between reads whose rest has
+     * not come reassembly_timeout_ms after it began is dropped with its
+     * buffer, and the stream, now missing bytes, closes (CLOSED
+     * DNP3_E_LINK_STALLED). Both counted in reassembly_timeouts. 0 = never
+     * (a partial fragment then waits for its next segment, a FIR or
+     * dnp3_channel_reset). Default 10000: a fragment's segments are sent
+     * back to back, and one segment delayed by the link layer's own
+     * retries (confirm_timeout_ms x (confirm_retries + 1), 6 s by default)
+     * still arrives in time; a master has given up on the response by then
+     * (its application response timeout is 5 s by default). MONITOR mode
+     * runs no timers and ignores it. */
+    uint32_t reassembly_timeout_ms;
     /* Fragment buffers (see above); NULL (default): the channel allocates
      * its own at _new, one reassembly buffer per slot and one for the
      * fragment being sent. Used in SESSION mode only, and only when its
@@ -201,7 +217,9 @@ typedef enum dnp3_channel_event_kind {
     DNP3_CHANNEL_EV_LINK_DISCARD,
     /* CLOSE policy: the stream is unusable (reason, bytes, offset). */
     DNP3_CHANNEL_EV_CLOSED,
-    /* The transport function dropped data: reason (DNP3_E_TP_*), bytes. */
+    /* The transport function dropped data: reason (DNP3_E_TP_*), bytes.
+     * DNP3_E_TP_TIMEOUT (from on_timer, no frame): the partial fragment
+     * from src to dst waited reassembly_timeout_ms for its next segment. */
     DNP3_CHANNEL_EV_TP_DROP,
     /* A frame for a destination not ours: src, dst. */
     DNP3_CHANNEL_EV_FOREIGN,
@@ -294,15 +312,16 @@ DNP3_API int dnp3_channel_flush_run(dnp3_channel_t *ch, dnp3_channel_event_t *ev
 
 /* ---- time ------------------------------------------------------------------------- */
 
-/* Runs the timers due at now (confirm timeouts, retries, keep-alives) and
- * hands out queued events, one per call; NONE when nothing is left. Call
- * until NONE, whenever now >= dnp3_channel_next_deadline(). */
+/* Runs the timers due at now (confirm timeouts, retries, keep-alives, the
+ * reassembly timeout) and hands out queued events, one per call; NONE when
+ * nothing is left. Call until NONE, whenever now >=
+ * dnp3_channel_next_deadline(). */
 DNP3_API void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now,
                                     dnp3_channel_event_t *ev);
 
-/* When on_timer is next due: the earliest confirm timeout or keep-alive, 0
- * when events are queued (call on_timer now), DNP3_TIMESTAMP_NEVER when
- * nothing is pending. */
+/* When on_timer is next due: the earliest confirm timeout, keep-alive or
+ * reassembly timeout, 0 when events are queued (call on_timer now),
+ * DNP3_TIMESTAMP_NEVER when nothing is pending. */
 DNP3_API dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch);
 
 /* ---- sending ------------------------------------------------------------------- */
@@ -387,6 +406,9 @@ typedef struct dnp3_channel_counters {
     uint64_t keepalives;          /* REQUEST_LINK_STATUS sent as keep-alive */
     uint64_t keepalive_failures;  /* KEEPALIVE_FAILED events */
     uint64_t pool_empty; /* segments dropped: no pool buffer for their fragment (TP_DROP) */
+    /* Partial fragments discarded (TP_DROP DNP3_E_TP_TIMEOUT) and split
+     * frames dropped (CLOSED DNP3_E_LINK_STALLED): reassembly_timeout_ms. */
+    uint64_t reassembly_timeouts;
 } dnp3_channel_counters_t;
 
 /* Copies the counters into *out (nothing when either is NULL). */

@@ -80,6 +80,10 @@ typedef struct dnp3_master_channel_config {
      * poll times out. 0 = off. Default 60000. */
     uint32_t link_keepalive_ms;
     uint32_t link_confirm_timeout_ms; /* link replies (keep-alive); default 2000 */
+    /* A partial fragment (or, in a pool buffer, a split frame) dropped when
+     * its next part is this late: dnp3_channel_config_t
+     * reassembly_timeout_ms. 0 = never; default 10000. */
+    uint32_t reassembly_timeout_ms;
     /* Associations this channel can hold (1..DNP3_MUX_MAX_SESSIONS,
      * at most 16 distinct master addresses). Default 1. */
     size_t max_associations;
@@ -149,6 +153,7 @@ typedef struct dnp3_master_listener_config {
     size_t max_associations;          /* registered at most; default 64 */
     uint32_t link_keepalive_ms;       /* as the channel config; default 60000 */
     uint32_t link_confirm_timeout_ms; /* default 2000 */
+    uint32_t reassembly_timeout_ms;   /* as the channel config; default 10000 */
     size_t max_rx_fragment;           /* default 2048 */
     size_t max_tx_fragment;           /* default 2048 */
     /* Slow and idle peers (dnp3/mux.h): a connection with no valid frame

@@ -70,8 +70,9 @@ typedef struct dnp3_outstation_server_config {
      * sizes, link confirm timeout and retries, and keepalive_ms, the idle
      * period after which the outstation sends REQUEST_LINK_STATUS and
      * closes the connection if no answer comes (9.2.6.4; a half-open
-     * connection then frees its slot). role and local addresses are set
-     * by the server. Default: dnp3_channel_config_default with
+     * connection then frees its slot), and reassembly_timeout_ms, after
+     * which a request's partial fragment gives its shared buffer back.
+     * role and local addresses are set by the server. Default: dnp3_channel_config_default with
      * keepalive_ms 60000. */
     dnp3_channel_config_t link;
     /* A connection for an association already connected replaces the old
@@ -238,6 +239,9 @@ typedef struct dnp3_outstation_server_counters {
     uint64_t update_batches;     /* dnp3_outstation_server_update batches applied */
     uint64_t updates;            /* ... their updates */
     uint64_t updates_rejected;   /* batches aborted on the loop */
+    /* Partial fragments and split frames dropped by the reassembly timeout
+     * (link.reassembly_timeout_ms, dnp3/channel.h; all muxes). */
+    uint64_t reassembly_timeouts;
 } dnp3_outstation_server_counters_t;
 
 /* Copy the counters (loop thread, or after run returned). Errors:

@@ -58,6 +58,7 @@ extern "C" {
     X(DNP3_E_TP_FIR_RESTART, -25, "transport: FIR segment discarded an unfinished fragment")       \
     X(DNP3_E_TP_DUPLICATE, -26, "transport: repeated segment (same sequence number) discarded")    \
     X(DNP3_E_TP_POOL_EMPTY, -27, "transport: no fragment buffer free in the pool")                 \
+    X(DNP3_E_TP_TIMEOUT, -28, "transport: fragment not completed within the reassembly timeout")   \
     /* application layer (clause 4) */                                                             \
     X(DNP3_E_APP_SHORT, -30, "app: fragment shorter than its header")                              \
     X(DNP3_E_APP_FUNCTION, -31, "app: unknown function code")                                      \

@@ -23,6 +23,7 @@ void dnp3_channel_config_default(dnp3_channel_config_t *cfg)
     cfg->accept_broadcast = true;
     cfg->confirm_timeout_ms = 2000;
     cfg->confirm_retries = 2;
+    cfg->reassembly_timeout_ms = 10000;
 }
 
 static bool fragment_size_ok(size_t n)
@@ -143,6 +144,7 @@ void dnp3_channel_reset(dnp3_channel_t *ch)
             dnp3i_channel_slot_release(ch, &ch->slots[i]);
     }
     ch->ev_head = ch->ev_count = 0;
+    ch->reasm = 0;
     if (ch->ses) {
         ch->ses->rp_head = ch->ses->rp_count = 0;
         dnp3i_channel_primary_forget(ch);
@@ -310,7 +312,7 @@ void dnp3_channel_on_timer(dnp3_channel_t *ch, dnp3_timestamp_t now, dnp3_channe
         return;
     if (dnp3i_channel_pop(ch, ev))
         return;
-    dnp3i_channel_primary_timer(ch, now);
+    dnp3i_channel_timers(ch, now);
     dnp3i_channel_pop(ch, ev);
 }
 
@@ -320,5 +322,8 @@ dnp3_timestamp_t dnp3_channel_next_deadline(const dnp3_channel_t *ch)
         return DNP3_TIMESTAMP_NEVER;
     if (ch->ev_count > 0)
         return 0;
-    return dnp3i_channel_primary_deadline(ch);
+    if (dnp3i_channel_reasm_watch(ch)) /* rare: a fragment or frame in pieces */
+        return dnp3_timestamp_min(dnp3i_channel_primary_deadline(ch),
+                                  dnp3i_channel_reasm_deadline(ch));
+    return dnp3i_channel_primary_deadline(ch); /* a tail call: asked after every event */
 }

@@ -24,6 +24,10 @@
  * connection) mostly carries one address pair. The table doubles up to
  * max_peers. */
 #define CH_MONITOR_FIRST_SLOTS 1u
+/* dnp3_channel.reasm: a slot may hold a multi-segment fragment in progress;
+ * a split frame waits in a pool buffer (pbuf). */
+#define CH_REASM_FRAGMENT 1u
+#define CH_REASM_FRAME    2u
 
 /* One (local, remote) address pair. In MONITOR mode local is the frame's
  * destination and remote its source. */
@@ -43,6 +47,7 @@ typedef struct ch_slot {
      * later segments are dropped (DNP3_E_TP_POOL_EMPTY) up to its FIN. */
     bool starved;
     dnp3_timestamp_t last_rx; /* last frame heard from remote (keep-alive) */
+    dnp3_timestamp_t seg_at;  /* last segment added to the fragment in progress */
 } ch_slot_t;
 
 /* What the primary station waits for (one request at a time). */
@@ -167,7 +172,8 @@ typedef struct ch_hot_counters {
     X(send_failures)                                                                               \
     X(keepalives)                                                                                  \
     X(keepalive_failures)                                                                          \
-    X(pool_empty)
+    X(pool_empty)                                                                                  \
+    X(reassembly_timeouts)
 /* clang-format on */
 typedef struct ch_counters {
     dnp3_tp_counters_t transport; /* of evicted/reset reassemblers only */
@@ -209,6 +215,9 @@ struct dnp3_channel {
     ch_session_t *ses;          /* SESSION mode only, else NULL */
     dnp3_fragment_pool_t *pool; /* cfg.pool when used (SESSION, buffers big enough), else NULL */
     bool rx_release;            /* a slot may hold a pool buffer with no fragment in progress */
+    /* What the reassembly timeout watches (CH_REASM_*; 0: nothing, its
+     * deadline and timer paths end at this byte). */
+    uint8_t reasm;
     /* One past the highest used slot (the rest are free), for the keepalive
      * scans; UINT32_MAX: not known, scan all n_slots. In what was padding. */
     uint32_t slot_span;
@@ -220,7 +229,19 @@ struct dnp3_channel {
      * only while a frame straddles (NULL otherwise: the parser then works
      * in the pool's shared frame buffer, see rx.c). */
     uint8_t *pbuf;
+    /* Pool channel: when the frame held in pbuf began straddling feeds, and
+     * its stream offset (a new frame restarts the reassembly timeout). */
+    dnp3_timestamp_t pbuf_since;
+    uint64_t pbuf_pos;
 };
+
+/* Something the reassembly timeout watches may be held: a multi-segment
+ * fragment in progress, or a split frame in a pool buffer (a channel with
+ * its own buffers has no buffer to give back). */
+static inline bool dnp3i_channel_reasm_watch(const dnp3_channel_t *ch)
+{
+    return ch->reasm != 0;
+}
 
 /* dnp3_channel_can_send and dnp3_channel_want_write for a channel known to
  * exist: inline, for the mux, which asks them several times per fragment. */
@@ -385,6 +406,9 @@ void dnp3i_channel_slots_free(dnp3_channel_t *ch);
 /* rx.c */
 /* Pool channel: gives back the frame buffer when the parser holds nothing. */
 void dnp3i_channel_frame_release(dnp3_channel_t *ch);
+/* Pool channel: drops the frame the parser holds (bytes lost: the stream
+ * closes), queues CLOSED with reason and gives the frame buffer back. */
+void dnp3i_channel_frame_drop(dnp3_channel_t *ch, int reason);
 void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_frame_t *f);
 
 /* secondary.c */
@@ -400,7 +424,22 @@ dnp3_timestamp_t dnp3i_channel_primary_deadline(const dnp3_channel_t *ch);
 void dnp3i_channel_primary_forget(dnp3_channel_t *ch);
 void dnp3i_channel_primary_slot_gone(dnp3_channel_t *ch, size_t index);
 
+/* reasm.c: the reassembly timeout */
+/* Re-reads whether any slot has a fragment in progress (after one ended). */
+void dnp3i_channel_partial_update(dnp3_channel_t *ch);
+dnp3_timestamp_t dnp3i_channel_reasm_deadline(const dnp3_channel_t *ch);
+void dnp3i_channel_reasm_timer(dnp3_channel_t *ch, dnp3_timestamp_t now);
+
 /* tx.c */
 size_t dnp3i_channel_write_data(dnp3_channel_t *ch, uint8_t *buf, size_t cap);
+
+/* Every timer due at now (primary station, then reassembly). Inline: the
+ * mux runs it at every timer call, and the reassembly part is rare. */
+static inline void dnp3i_channel_timers(dnp3_channel_t *ch, dnp3_timestamp_t now)
+{
+    dnp3i_channel_primary_timer(ch, now);
+    if (dnp3i_channel_reasm_watch(ch))
+        dnp3i_channel_reasm_timer(ch, now);
+}
 
 #endif

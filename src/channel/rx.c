@@ -19,6 +19,7 @@ void dnp3i_channel_frame_release(dnp3_channel_t *ch)
     if (ch->pool && ch->pbuf && ch->parser.have == 0) {
         dnp3i_fragment_pool_give(ch->pool, ch->pbuf);
         ch->pbuf = NULL;
+        ch->reasm &= (uint8_t)~CH_REASM_FRAME;
     }
 }
 
@@ -30,36 +31,61 @@ static uint8_t *frame_buf(dnp3_channel_t *ch)
     return ch->pbuf ? ch->pbuf : dnp3i_fragment_pool_frame(ch->pool);
 }
 
-/* Pool channel, after a parser call: a frame left straddling moves from the
- * shared buffer into a pool buffer; with none free its bytes are lost, and
- * a stream with a hole is unusable: the channel closes (CLOSED,
- * DNP3_E_TP_POOL_EMPTY), counted in pool_empty. */
-static void frame_settle(dnp3_channel_t *ch, const uint8_t *used)
+static void on_link_event(dnp3_channel_t *ch, dnp3_timestamp_t now, const dnp3_link_event_t *lev);
+
+void dnp3i_channel_frame_drop(dnp3_channel_t *ch, int reason)
 {
-    if (!ch->pool)
-        return;
     dnp3_link_parser_state_t *p = &ch->parser;
-    if (p->have == 0 || ch->pbuf) {
-        dnp3i_channel_frame_release(ch);
-        return;
-    }
-    ch->pbuf = dnp3i_fragment_pool_take(ch->pool);
-    if (ch->pbuf) {
-        memcpy(ch->pbuf, used, p->have);
-        return;
-    }
+    /* DISCARD policy: a run of garbage before the frame is reported first
+     * (a closed parser would never report it, and its bytes would be in no
+     * counter). */
+    dnp3_link_event_t lev;
+    if (dnp3i_link_parser_flush_run(p, &lev) == 1)
+        on_link_event(ch, ch->now, &lev);
     ch_event_t *ev = dnp3i_channel_push(ch, DNP3_CHANNEL_EV_CLOSED);
     if (ev) {
-        ev->reason = DNP3_E_TP_POOL_EMPTY;
+        ev->reason = reason;
         ev->bytes = p->have;
         ev->offset = p->pos;
     }
-    ch->counters.pool_empty++;
     p->counters.discarded_bytes += p->have;
     p->pos += p->have;
     p->have = 0;
     p->need = 0;
     p->closed = true;
+    dnp3i_channel_frame_release(ch);
+}
+
+/* Pool channel, after a parser call: a frame left straddling moves from the
+ * shared buffer into a pool buffer; with none free its bytes are lost, and
+ * a stream with a hole is unusable: the channel closes (CLOSED,
+ * DNP3_E_TP_POOL_EMPTY), counted in pool_empty. A frame that starts
+ * straddling (a new stream offset) starts the reassembly timeout. */
+static void frame_settle(dnp3_channel_t *ch, const uint8_t *used)
+{
+    if (!ch->pool)
+        return;
+    dnp3_link_parser_state_t *p = &ch->parser;
+    if (p->have == 0) {
+        dnp3i_channel_frame_release(ch);
+        return;
+    }
+    if (!ch->pbuf) {
+        ch->pbuf = dnp3i_fragment_pool_take(ch->pool);
+        if (!ch->pbuf) {
+            ch->counters.pool_empty++;
+            dnp3i_channel_frame_drop(ch, DNP3_E_TP_POOL_EMPTY);
+            return;
+        }
+        memcpy(ch->pbuf, used, p->have);
+        ch->pbuf_pos = p->pos + 1; /* differs: the clock starts below */
+        if (ch->cfg.reassembly_timeout_ms != 0)
+            ch->reasm |= CH_REASM_FRAME;
+    }
+    if (p->pos != ch->pbuf_pos) {
+        ch->pbuf_since = ch->now;
+        ch->pbuf_pos = p->pos;
+    }
 }
 
 /* on_bytes reports NONE: every event was handed out by earlier calls, so
@@ -140,7 +166,15 @@ void dnp3i_channel_deliver(dnp3_channel_t *ch, ch_slot_t *s, const dnp3_link_fra
         else if (ch->pool && !pool_room(ch, s, f))
             return;
         rc = dnp3_tp_reassembler_feed(&s->r, src, dst, f->user, f->user_len, &res);
+        if (rc == 0 && s->r.in_progress && ch->ses && ch->cfg.reassembly_timeout_ms != 0) {
+            /* A segment taken: the reassembly timeout starts again (SESSION
+             * only: a MONITOR channel runs no timers). */
+            s->seg_at = ch->now;
+            ch->reasm |= CH_REASM_FRAGMENT;
+        }
     }
+    if ((ch->reasm & CH_REASM_FRAGMENT) && !s->r.in_progress)
+        dnp3i_channel_partial_update(ch);
     if (res.dropped != 0 || rc < 0) {
         ch_event_t *ev = dnp3i_channel_push_frame(ch, DNP3_CHANNEL_EV_TP_DROP, f,
                                                   res.dropped != 0 ? res.dropped : rc);

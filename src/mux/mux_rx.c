@@ -118,8 +118,45 @@ static void foreign(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_ev
     mux->foreign_quiet = 0;
 }
 
+/* A frame split between reads held a pool buffer for reassembly_timeout_ms
+ * without its rest coming: the buffer went back, the stream has a hole. */
+static int closed_by_timeout(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
+{
+    uint32_t ms = dnp3i_channel_config(mux->ch)->reassembly_timeout_ms;
+    dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                  "%zu bytes of a frame split between reads dropped: the rest did not come "
+                  "within %lu ms (reassembly timeout); its fragment pool buffer is free again",
+                  ev->bytes, (unsigned long)ms);
+    char why[128];
+    snprintf(why, sizeof why, "%s at stream offset %llu", dnp3_strerror(ev->reason),
+             (unsigned long long)ev->offset);
+    return dnp3i_mux_close(mux, DNP3_MUX_CLOSE_STALLED, DNP3_E_LINK_STALLED, why);
+}
+
+/* Every other transport drop is the peer's doing and only counted; these
+ * are logged: a pool shared by the connections too small for the fragments
+ * in progress (once per fragment, at its FIR), and a fragment whose next
+ * segment never came (its pool buffer is free again). */
+static void tp_drop(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
+{
+    if (ev->reason == DNP3_E_TP_POOL_EMPTY && ev->frame.user_len > 0 &&
+        (ev->frame.user[0] & DNP3_TP_FIR))
+        dnp3i_mux_log(mux, DNP3_LOG_ERROR,
+                      "fragment from %u for %u dropped: no reassembly buffer free in the "
+                      "fragment pool (%zu buffers, all in use)",
+                      ev->src, ev->dst, dnp3i_channel_pool_buffers(mux->ch));
+    else if (ev->reason == DNP3_E_TP_TIMEOUT)
+        dnp3i_mux_log(mux, DNP3_LOG_WARN,
+                      "fragment from %u for %u discarded after %zu bytes: its next segment did "
+                      "not come within %lu ms (reassembly timeout)",
+                      ev->src, ev->dst, ev->bytes,
+                      (unsigned long)dnp3i_channel_config(mux->ch)->reassembly_timeout_ms);
+}
+
 static int closed_by_framing(dnp3_mux_t *mux, const dnp3_channel_event_t *ev)
 {
+    if (ev->reason == DNP3_E_LINK_STALLED)
+        return closed_by_timeout(mux, ev);
     if (ev->reason == DNP3_E_TP_POOL_EMPTY)
         dnp3i_mux_log(mux, DNP3_LOG_ERROR,
                       "%zu bytes of a frame split between reads lost: no buffer free in the "
@@ -160,15 +197,7 @@ MUX_OUT_OF_LINE static int handle_other(dnp3_mux_t *mux, dnp3_timestamp_t now,
             dnp3i_mux_tx_result(mux, now, false);
         return 0;
     case DNP3_CHANNEL_EV_TP_DROP:
-        /* Every other transport drop is the peer's doing and only counted;
-         * this one is ours: the pool shared by the connections is too small
-         * for the fragments in progress. Said once per fragment (its FIR). */
-        if (ev->reason == DNP3_E_TP_POOL_EMPTY && ev->frame.user_len > 0 &&
-            (ev->frame.user[0] & DNP3_TP_FIR))
-            dnp3i_mux_log(mux, DNP3_LOG_ERROR,
-                          "fragment from %u for %u dropped: no reassembly buffer free in the "
-                          "fragment pool (%zu buffers, all in use)",
-                          ev->src, ev->dst, dnp3i_channel_pool_buffers(mux->ch));
+        tp_drop(mux, ev);
         return 0;
     case DNP3_CHANNEL_EV_SLOT_FULL:
         dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "frame from %u for %u dropped: no free peer slot",
@@ -224,7 +253,7 @@ int dnp3i_mux_drain_timer(dnp3_mux_t *mux, dnp3_timestamp_t now)
         /* dnp3_channel_on_timer's own order (queued events first, then
          * the timers), without filling an event when none comes. */
         if (mux->ch->ev_count == 0) {
-            dnp3i_channel_primary_timer(mux->ch, now);
+            dnp3i_channel_timers(mux->ch, now);
             if (mux->ch->ev_count == 0)
                 return 0;
         }

@@ -30,6 +30,7 @@ void dnp3_master_channel_config_default(dnp3_master_channel_config_t *cfg)
     cfg->tcp_keepalive = tc.keepalive;
     cfg->link_keepalive_ms = 60000;
     cfg->link_confirm_timeout_ms = 2000;
+    cfg->reassembly_timeout_ms = 10000;
     cfg->max_associations = 1;
     cfg->max_rx_fragment = 2048;
     cfg->max_tx_fragment = 2048;
@@ -169,6 +170,7 @@ static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, const dnp3_master_channel_config
     mc.channel.role = DNP3_CHANNEL_ROLE_MASTER;
     mc.channel.keepalive_ms = cfg->link_keepalive_ms;
     mc.channel.confirm_timeout_ms = cfg->link_confirm_timeout_ms;
+    mc.channel.reassembly_timeout_ms = cfg->reassembly_timeout_ms;
     mc.channel.rx_fragment_max = cfg->max_rx_fragment;
     mc.channel.tx_fragment_max = cfg->max_tx_fragment;
     mc.channel.max_peers = cfg->max_associations;

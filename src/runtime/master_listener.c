@@ -49,6 +49,7 @@ void dnp3_master_listener_config_default(dnp3_master_listener_config_t *cfg)
     cfg->max_associations = 64;
     cfg->link_keepalive_ms = 60000;
     cfg->link_confirm_timeout_ms = 2000;
+    cfg->reassembly_timeout_ms = 10000;
     cfg->max_rx_fragment = 2048;
     cfg->max_tx_fragment = 2048;
     cfg->first_frame_timeout_ms = 30000;
@@ -148,6 +149,7 @@ static dnp3_mux_t *conn_mux(dnp3_master_listener_t *l, ml_conn_t *c, int *err)
         mc.channel.local[0] = 1;
     mc.channel.keepalive_ms = l->cfg.link_keepalive_ms;
     mc.channel.confirm_timeout_ms = l->cfg.link_confirm_timeout_ms;
+    mc.channel.reassembly_timeout_ms = l->cfg.reassembly_timeout_ms;
     mc.channel.rx_fragment_max = l->cfg.max_rx_fragment;
     mc.channel.tx_fragment_max = l->cfg.max_tx_fragment;
     mc.channel.pool = dnp3_runtime_fragment_pool(l->rt);

@@ -376,6 +376,7 @@ static void keep_mux_counters(dnp3_outstation_server_t *srv, const dnp3_mux_t *m
     dnp3_mux_counters(mux, &mc);
     srv->counters.foreign_frames += mc.foreign;
     srv->counters.link_closes += link_closes(&mc);
+    srv->counters.reassembly_timeouts += mc.channel.reassembly_timeouts;
 }
 
 static void on_conn_close(void *user, dnp3_mux_t *mux, dnp3_disconnect_reason_t reason)
@@ -521,6 +522,7 @@ int dnp3_outstation_server_counters(const dnp3_outstation_server_t *srv,
         dnp3_mux_counters(c->mux, &mc);
         out->foreign_frames += mc.foreign;
         out->link_closes += link_closes(&mc);
+        out->reassembly_timeouts += mc.channel.reassembly_timeouts;
     }
     return 0;
 }

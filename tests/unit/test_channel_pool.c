@@ -230,6 +230,284 @@ static void straddling_frame_without_buffer_closes(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* ---- the reassembly timeout (reassembly_timeout_ms, default 10 s) ---- */
+
+static uint64_t reasm_timeouts(const harness_t *h)
+{
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    return c.reassembly_timeouts;
+}
+
+/* A user-data frame from src to outstation 1 (segment() is from 100). */
+static void feed_segment_from(harness_t *h, uint16_t src, uint8_t th, size_t n, uint8_t fill)
+{
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    user[0] = th;
+    memset(user + 1, fill, n);
+    uint8_t control = dnp3_link_control(true, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    int w = dnp3_link_frame_write(f, sizeof f, control, 1, src, user, n + 1);
+    assert_true(w > 0);
+    h_feed(h, f, (size_t)w);
+}
+
+/* A first segment, then silence: ten seconds after it the fragment is
+ * discarded, its buffer is back in the pool at once, and the drop is
+ * reported and counted; the peer's next fragment then completes. */
+static void silent_fragment_gives_its_buffer_back(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *h = pooled(pool);
+    h->now = 1000;
+    feed_segment(h, FIR | 0, 249, 0x11);
+    assert_int_equal(pool_counters(pool).in_use, 1);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 11000);
+
+    h_advance(h, 9999); /* 10999: not yet */
+    assert_int_equal(h->n, 0);
+    assert_int_equal(pool_counters(pool).in_use, 1);
+    h_advance(h, 1); /* 11000 */
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[0].reason, DNP3_E_TP_TIMEOUT);
+    assert_int_equal(h->ev[0].bytes, 249);
+    assert_int_equal(h->ev[0].src, 100);
+    assert_int_equal(h->ev[0].dst, 1);
+    assert_false(h->ev[0].has_frame);
+    assert_false(h->ev[0].more);
+    dnp3_fragment_pool_counters_t pc = pool_counters(pool);
+    assert_int_equal(pc.taken, 1);
+    assert_int_equal(pc.in_use, 0);
+    assert_int_equal(pc.exhausted, 0);
+    assert_int_equal(reasm_timeouts(h), 1);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    assert_int_equal(c.transport.dropped_bytes, 249);
+    assert_int_equal(c.fragments_rx, 0);
+    dnp3_channel_pending_t pend;
+    dnp3_channel_pending(h->ch, &pend);
+    assert_int_equal(pend.fragments, 0);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), DNP3_TIMESTAMP_NEVER);
+
+    /* The late segment is refused (no fragment in progress); the next
+     * fragment comes through whole. */
+    feed_segment(h, FIN | 1, 5, 0x12);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[1].reason, DNP3_E_TP_NO_FIR);
+    feed_segment(h, FIR | 2, 249, 0x21);
+    feed_segment(h, FIN | 3, 3, 0x22);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[2].len, 252);
+    pc = pool_counters(pool);
+    assert_int_equal(pc.taken, 2);
+    assert_int_equal(pc.in_use, 0);
+    assert_int_equal(reasm_timeouts(h), 1);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* Link frames from the peer (a keep-alive) are no segment: they do not
+ * hold the fragment's buffer any longer. */
+static void link_frames_do_not_extend_it(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *h = pooled(pool);
+    feed_segment(h, FIR | 0, 249, 0x11);
+    h_advance(h, 5000);
+    uint8_t req[DNP3_LINK_HEADER_SIZE];
+    uint8_t status = dnp3_link_control(true, true, false, false, DNP3_LINK_REQUEST_LINK_STATUS);
+    assert_int_equal(dnp3_link_frame_write(req, sizeof req, status, 1, 100, NULL, 0), sizeof req);
+    h_feed(h, req, sizeof req);
+    uint8_t out[64];
+    assert_int_equal(dnp3_channel_take_output(h->ch, h->now, out, sizeof out), 10); /* answered */
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 10000);
+    h_advance(h, 5000);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[0].reason, DNP3_E_TP_TIMEOUT);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* Each segment starts the wait again; a fragment whose last segment comes
+ * just before the deadline is delivered and nothing is counted. */
+static void fragment_just_in_time(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *h = pooled(pool);
+    feed_segment(h, FIR | 0, 249, 0x11);
+    h_advance(h, 9999);
+    feed_segment(h, 1, 249, 0x22);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 19999);
+    h_advance(h, 9999); /* 19998 */
+    feed_segment(h, FIN | 2, 2, 0x33);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[0].len, 500);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), DNP3_TIMESTAMP_NEVER);
+    h_advance(h, 100000);
+    assert_int_equal(h->n, 1);
+    assert_int_equal(reasm_timeouts(h), 0);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* 0 turns it off: the partial fragment keeps its buffer (the old way). */
+static void timeout_zero_keeps_the_buffer(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.pool = pool;
+    cfg.reassembly_timeout_ms = 0;
+    harness_t *h = h_new(&cfg);
+    feed_segment(h, FIR | 0, 249, 0x11);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), DNP3_TIMESTAMP_NEVER);
+    h_advance(h, 1000000);
+    assert_int_equal(h->n, 0);
+    assert_int_equal(pool_counters(pool).in_use, 1);
+    feed_segment(h, FIN | 1, 1, 0x22);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[0].len, 250);
+    assert_int_equal(reasm_timeouts(h), 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* Ten peers stall at once: more drops than the event queue holds, every
+ * one reported (over further on_timer calls) and every buffer back. */
+static void many_stalled_peers(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(10, 2048, NULL);
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.pool = pool;
+    cfg.max_peers = 10;
+    harness_t *h = h_new(&cfg);
+    for (uint16_t i = 0; i < 10; i++) {
+        h->now = i;
+        feed_segment_from(h, (uint16_t)(200 + i), FIR | 0, 249, (uint8_t)i);
+    }
+    assert_int_equal(pool_counters(pool).in_use, 10);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 10000);
+    h_advance(h, 10000); /* 10009: all due */
+    assert_int_equal(h->n, 10);
+    for (size_t i = 0; i < 10; i++) {
+        assert_int_equal(h->ev[i].kind, DNP3_CHANNEL_EV_TP_DROP);
+        assert_int_equal(h->ev[i].reason, DNP3_E_TP_TIMEOUT);
+        assert_int_equal(h->ev[i].src, 200 + i);
+    }
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    assert_int_equal(reasm_timeouts(h), 10);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    assert_int_equal(c.events_dropped, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* A frame split between reads whose rest never comes: its buffer goes
+ * back after the timeout, and the stream, missing those bytes, closes. */
+static void stalled_half_frame_closes(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    harness_t *h = pooled(pool);
+    uint8_t f[DNP3_LINK_MAX_FRAME];
+    size_t n = segment(f, FIR | FIN | 0, 30, 0x77);
+    h->now = 500;
+    h_feed(h, f, 17);
+    assert_int_equal(pool_counters(pool).in_use, 1);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 10500);
+    h_advance(h, 5000);
+    h_feed(h, f + 17, 3); /* a trickle is not a new frame: no new clock */
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), 10500);
+    h_advance(h, 4999);
+    assert_int_equal(h->n, 0);
+    h_advance(h, 1);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_CLOSED);
+    assert_int_equal(h->ev[0].reason, DNP3_E_LINK_STALLED);
+    assert_int_equal(h->ev[0].bytes, 20);
+    assert_int_equal(h->ev[0].offset, 0);
+    assert_true(dnp3_channel_closed(h->ch));
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    assert_int_equal(reasm_timeouts(h), 1);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    assert_int_equal(c.link.bytes_in, 20);
+    assert_int_equal(c.link.discarded_bytes, 20);
+    assert_int_equal(dnp3_channel_next_deadline(h->ch), DNP3_TIMESTAMP_NEVER);
+    h_feed(h, f + 20, n - 20); /* dropped: closed until reset */
+    assert_int_equal(h->n, 1);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* DISCARD policy (serial): garbage before the split frame is reported
+ * before the close, so every byte received is still in a counter. */
+static void stalled_half_frame_after_garbage(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    dnp3_channel_config_t cfg;
+    dnp3_channel_config_default(&cfg);
+    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
+    cfg.pool = pool;
+    cfg.policy = DNP3_LINK_POLICY_DISCARD;
+    harness_t *h = h_new(&cfg);
+    uint8_t f[3 + DNP3_LINK_MAX_FRAME] = {0x11, 0x22, 0x33};
+    segment(f + 3, FIR | FIN | 0, 30, 0x77);
+    h_feed(h, f, 3 + 17);
+    h_advance(h, 10000);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_LINK_DISCARD, DNP3_CHANNEL_EV_CLOSED);
+    assert_int_equal(h->ev[0].bytes, 3);
+    assert_int_equal(h->ev[0].offset, 0);
+    assert_int_equal(h->ev[1].reason, DNP3_E_LINK_STALLED);
+    assert_int_equal(h->ev[1].bytes, 17);
+    assert_int_equal(h->ev[1].offset, 3);
+    h_finish(h);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(h->ch, &c);
+    assert_int_equal(c.link.bytes_in, 20);
+    assert_int_equal(c.link.discarded_bytes, 20);
+    assert_int_equal(c.rx_frame_bytes, 0);
+    assert_int_equal(pool_counters(pool).in_use, 0);
+    h_free(h);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* A channel with its own buffers drops a stale fragment the same way. */
+static void own_buffers_time_out_too(void **state)
+{
+    (void)state;
+    harness_t *h = h_new_outstation();
+    feed_segment(h, FIR | 0, 249, 0x11);
+    h_advance(h, 10000);
+    size_t at = 0;
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_TP_DROP);
+    assert_int_equal(h->ev[0].reason, DNP3_E_TP_TIMEOUT);
+    assert_int_equal(reasm_timeouts(h), 1);
+    feed_segment(h, FIR | 1, 249, 0x21);
+    feed_segment(h, FIN | 2, 1, 0x22);
+    H_EXPECT(h, &at, DNP3_CHANNEL_EV_FRAGMENT);
+    assert_int_equal(h->ev[1].len, 250);
+    h_free(h);
+}
+
 /* The owner may free the pool first: it goes with its last channel. */
 static void pool_outlives_its_owner(void **state)
 {
@@ -271,6 +549,14 @@ int main(void)
         cmocka_unit_test(send_keeps_a_buffer_until_out),
         cmocka_unit_test(straddling_frame_holds_a_buffer),
         cmocka_unit_test(straddling_frame_without_buffer_closes),
+        cmocka_unit_test(silent_fragment_gives_its_buffer_back),
+        cmocka_unit_test(link_frames_do_not_extend_it),
+        cmocka_unit_test(fragment_just_in_time),
+        cmocka_unit_test(timeout_zero_keeps_the_buffer),
+        cmocka_unit_test(many_stalled_peers),
+        cmocka_unit_test(stalled_half_frame_closes),
+        cmocka_unit_test(stalled_half_frame_after_garbage),
+        cmocka_unit_test(own_buffers_time_out_too),
         cmocka_unit_test(pool_outlives_its_owner),
         cmocka_unit_test(pool_arguments),
     };

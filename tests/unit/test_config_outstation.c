@@ -64,6 +64,7 @@ static void example_file_loads(void **state)
     assert_int_equal(c->server.link.keepalive_ms, 60000);
     assert_int_equal(c->server.first_frame_timeout_ms, 30000);
     assert_int_equal(c->server.partial_frame_timeout_ms, 10000);
+    assert_int_equal(c->server.link.reassembly_timeout_ms, 10000);
     assert_int_equal(c->server.link.policy, DNP3_LINK_POLICY_CLOSE);
     assert_false(c->connect);
     assert_int_equal(c->decode, DNP3_APP_DECODE_NOTHING);
@@ -201,11 +202,13 @@ static void durations_take_units(void **state)
     (void)state;
     osc_config_t *c = load("link:\n  keepalive: 500ms\n  confirm_timeout: 10s\n"
                            "  first_frame_timeout: 2s\n  partial_frame_timeout: 0ms\n"
+                           "  reassembly_timeout: 2500ms\n"
                            "simulate:\n  period: 1m\n" MINIMAL,
                            0);
     assert_int_equal(c->server.link.keepalive_ms, 500);
     assert_int_equal(c->server.first_frame_timeout_ms, 2000);
     assert_int_equal(c->server.partial_frame_timeout_ms, 0);
+    assert_int_equal(c->server.link.reassembly_timeout_ms, 2500);
     assert_int_equal(c->server.link.confirm_timeout_ms, 10000);
     assert_int_equal(c->simulate_period_ms, 60000);
     done(c);

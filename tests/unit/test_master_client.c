@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "channel/channel_internal.h"
 #include "dnp3/master_client.h"
 
 typedef struct seen {
@@ -143,6 +144,7 @@ static void test_arguments(void **state)
     dnp3_master_channel_config_default(&cc);
     assert_int_equal(cc.max_associations, 1);
     assert_int_equal(cc.link_keepalive_ms, 60000);
+    assert_int_equal(cc.reassembly_timeout_ms, 10000);
     dnp3_master_channel_t *ch = NULL;
     assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), DNP3_E_INVALID_ARG); /* no endpoint */
     dnp3_tcp_endpoint_t ep = {.host = "127.0.0.1", .port = 1};
@@ -155,6 +157,14 @@ static void test_arguments(void **state)
     assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_master_channel_new(NULL, &cc, &ch), DNP3_E_INVALID_ARG);
     assert_null(ch);
+    /* The reassembly timeout reaches the connection's channel. */
+    cc.endpoint_count = 1;
+    cc.reassembly_timeout_ms = 1234;
+    assert_int_equal(dnp3_master_channel_new(rt, &cc, &ch), 0);
+    const dnp3_channel_t *link = dnp3_mux_channel(dnp3_master_channel_mux(ch));
+    assert_int_equal(dnp3i_channel_config(link)->reassembly_timeout_ms, 1234);
+    dnp3_master_channel_free(ch);
+    ch = NULL;
     assert_int_equal(dnp3_master_channel_add(NULL, NULL), DNP3_E_INVALID_ARG);
     assert_int_equal(dnp3_master_channel_wake(NULL), DNP3_E_INVALID_ARG);
     assert_null(dnp3_master_channel_conn(NULL));
@@ -227,6 +237,7 @@ static void test_listener_closes_silent_dial_in(void **state)
     dnp3_master_listener_config_default(&lc);
     assert_int_equal(lc.first_frame_timeout_ms, 30000);
     assert_int_equal(lc.partial_frame_timeout_ms, 10000);
+    assert_int_equal(lc.reassembly_timeout_ms, 10000);
     lc.address = "127.0.0.1";
     lc.port = 0;
     lc.first_frame_timeout_ms = 50;

@@ -175,6 +175,140 @@ static void empty_pool_closes_on_split_frame(void **state)
     dnp3_fragment_pool_free(pool);
 }
 
+/* Feeds the segment th + payload[0..n) from master 1 to outstation 10 at now. */
+static void feed_segment(run_t *r, dnp3_timestamp_t now, uint8_t th, const char *payload)
+{
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    size_t n = strlen(payload);
+    user[0] = th;
+    memcpy(user + 1, payload, n);
+    mh_stream_t s = {0};
+    mh_frame(&s, DATA_CONTROL, 10, 1, user, n + 1);
+    assert_int_equal(mh_feed(r->mux, now, &s, 0), 0);
+}
+
+/* The only buffer is held by a peer that sent a first segment and went
+ * quiet: ten seconds later (the default reassembly timeout) its fragment
+ * is discarded with a WARN line and the buffer is back, so the other
+ * connection's fragments of several segments come through again. */
+static void stalled_fragment_frees_the_pool(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    run_t *other = holding_the_buffer(pool);
+    run_t *r = run_new(pool);
+    feed_segment(r, 4000, DNP3_TP_FIR | 0, "ab");
+    feed_segment(r, 4000, DNP3_TP_FIN | 1, "c");
+    mh_expect(&r->calls, "A up\nB up\n"); /* dropped: the pool is empty */
+    assert_int_equal(dnp3_mux_next_deadline(other->mux), 10000);
+    assert_int_equal(dnp3_mux_on_timer(other->mux, 9999), 0);
+    assert_int_equal(counters(pool).in_use, 1);
+    assert_int_equal(dnp3_mux_on_timer(other->mux, 10000), 0);
+    mh_expect(&other->log, "WARN fragment from 1 for 10 discarded after 249 bytes: its next "
+                           "segment did not come within 10000 ms (reassembly timeout)\n");
+    assert_int_equal(counters(pool).in_use, 0);
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(dnp3_mux_channel(other->mux), &c);
+    assert_int_equal(c.reassembly_timeouts, 1);
+    assert_int_equal(dnp3_mux_next_deadline(other->mux), DNP3_TIMESTAMP_NEVER);
+
+    feed_segment(r, 10001, DNP3_TP_FIR | 2, "ab");
+    feed_segment(r, 10001, DNP3_TP_FIN | 3, "c");
+    mh_expect(&r->calls, "A up\nB up\nA frag 1>10 61 62 63\n");
+    dnp3_channel_counters(dnp3_mux_channel(r->mux), &c);
+    assert_int_equal(c.reassembly_timeouts, 0);
+    assert_int_equal(c.fragments_rx, 1);
+    run_free(r);
+    run_free(other);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* A frame split between reads whose rest never comes (the mux's own
+ * partial-frame guard off): after the reassembly timeout its buffer goes
+ * back and the connection, its stream now missing bytes, closes as
+ * stalled with an ERROR line. */
+static void stalled_split_frame_closes(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    run_t *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    dnp3_mux_config_t cfg;
+    mh_outstation_config(&cfg, &r->log);
+    cfg.channel.pool = pool;
+    cfg.channel.reassembly_timeout_ms = 3000;
+    cfg.partial_frame_timeout_ms = 0;
+    r->mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(r->mux);
+    dnp3_mux_on_open(r->mux, 0);
+    uint8_t user[DNP3_TP_MAX_SEGMENT];
+    memset(user, 0xC1, sizeof user);
+    user[0] = DNP3_TP_FIR | DNP3_TP_FIN | 0;
+    mh_stream_t s = {0};
+    mh_frame(&s, DATA_CONTROL, 10, 1, user, 20);
+    assert_int_equal(dnp3_mux_on_bytes(r->mux, 100, s.b, 12), 0);
+    assert_int_equal(counters(pool).in_use, 1);
+    assert_int_equal(dnp3_mux_next_deadline(r->mux), 3100);
+    assert_int_equal(dnp3_mux_on_timer(r->mux, 3100), DNP3_E_LINK_STALLED);
+    mh_expect(&r->log, "ERROR 12 bytes of a frame split between reads dropped: the rest did not "
+                       "come within 3000 ms (reassembly timeout); its fragment pool buffer is "
+                       "free again\n"
+                       "WARN closing the connection (stalled): link: partial frame left "
+                       "incomplete for too long at stream offset 0\n");
+    assert_int_equal(counters(pool).in_use, 0);
+    dnp3_mux_counters_t mc;
+    dnp3_mux_counters(r->mux, &mc);
+    assert_int_equal(mc.closes[DNP3_MUX_CLOSE_STALLED], 1);
+    assert_int_equal(mc.channel.reassembly_timeouts, 1);
+    run_free(r);
+    dnp3_fragment_pool_free(pool);
+}
+
+/* A master's mux (a master client's connection) does the same with a
+ * response whose next segment never comes: WARN line, buffer back, and the
+ * next response is delivered whole. */
+static void master_side_times_out_too(void **state)
+{
+    (void)state;
+    dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
+    mh_text_t calls = {0}, log = {0};
+    dnp3_mux_config_t cfg;
+    dnp3_mux_config_default(&cfg);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.local[0] = 1;
+    cfg.channel.pool = pool;
+    cfg.channel.reassembly_timeout_ms = 5000;
+    cfg.logger.log = mh_logger;
+    cfg.logger.ctx = &log;
+    dnp3_mux_t *mux = dnp3_mux_new(&cfg, NULL);
+    assert_non_null(mux);
+    fake_t a;
+    fake_init(&a, 'A', &calls, 1, 10);
+    assert_int_equal(dnp3_mux_attach(mux, &a.as), 0);
+    dnp3_mux_on_open(mux, 0);
+    const uint8_t control =
+        dnp3_link_control(false, true, false, false, DNP3_LINK_UNCONFIRMED_USER_DATA);
+    mh_stream_t s = {0};
+    const uint8_t fir[] = {DNP3_TP_FIR | 0, 0xC0, 0x81, 0x00};
+    mh_frame(&s, control, 1, 10, fir, sizeof fir);
+    assert_int_equal(mh_feed(mux, 1000, &s, 0), 0);
+    assert_int_equal(counters(pool).in_use, 1);
+    assert_int_equal(dnp3_mux_next_deadline(mux), 6000);
+    assert_int_equal(dnp3_mux_on_timer(mux, 6000), 0);
+    mh_expect(&log, "WARN fragment from 10 for 1 discarded after 3 bytes: its next segment did "
+                    "not come within 5000 ms (reassembly timeout)\n");
+    assert_int_equal(counters(pool).in_use, 0);
+    mh_stream_t t = {0};
+    const uint8_t one[] = {DNP3_TP_FIR | 1, 0xC1};
+    const uint8_t two[] = {DNP3_TP_FIN | 2, 0x81, 0x00, 0x00};
+    mh_frame(&t, control, 1, 10, one, sizeof one);
+    mh_frame(&t, control, 1, 10, two, sizeof two);
+    assert_int_equal(mh_feed(mux, 7000, &t, 0), 0);
+    mh_expect(&calls, "A up\nA frag 10>1 C1 81 00 00\n");
+    dnp3_mux_free(mux);
+    dnp3_fragment_pool_free(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +316,9 @@ int main(void)
         cmocka_unit_test(small_buffer_uses_the_pool),
         cmocka_unit_test(empty_pool_error_line),
         cmocka_unit_test(empty_pool_closes_on_split_frame),
+        cmocka_unit_test(stalled_fragment_frees_the_pool),
+        cmocka_unit_test(stalled_split_frame_closes),
+        cmocka_unit_test(master_side_times_out_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -327,6 +327,7 @@ static void test_example_file(void **state)
     assert_int_equal(a->comm_lost, DNP3_COMM_LOST_FLAG);
     assert_int_equal(a->task_retry_min_ms, 5000);
     assert_int_equal(a->task_retry_max_ms, 60000);
+    assert_int_equal(a->reassembly_timeout_ms, 10000);
     assert_false(a->link_reset);
     assert_int_equal(a->time_sync, DNP3_TIME_SYNC_LAN);
     assert_int_equal(a->integrity_period_ms, 60000);
@@ -437,7 +438,8 @@ static void test_bad_files(void **state)
         "associations:\n  - endpoints: [h]\n    adress: 3\n",
         "m.yaml:3: associations[0]: unknown key 'adress' (known keys: name, channel, endpoints, "
         "address, master, response_timeout, connect_timeout, integrity_period, class_poll, "
-        "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive, task_retry_min, "
+        "unsolicited, time_sync, reconnect_min, reconnect_max, link_keepalive, reassembly_timeout, "
+        "task_retry_min, "
         "task_retry_max, class1_poll, class2_poll, class3_poll, range_scans, comm_lost, "
         "link_reset)");
     bad_file("association: []\n",

@@ -28,6 +28,7 @@ void master_assoc_conf_default(master_assoc_conf_t *ac)
     ac->backoff_min_ms = 1000;
     ac->backoff_max_ms = 60000;
     ac->link_keepalive_ms = 60000;
+    ac->reassembly_timeout_ms = 10000;
     ac->task_retry_min_ms = 5000;
     ac->task_retry_max_ms = 60000;
     ac->comm_lost = DNP3_COMM_LOST_FLAG;
@@ -73,6 +74,7 @@ void master_conf_to_run(const master_assoc_conf_t *ac, station_run_opts_t *r)
     r->backoff_min_ms = ac->backoff_min_ms;
     r->backoff_max_ms = ac->backoff_max_ms;
     r->link_keepalive_ms = ac->link_keepalive_ms;
+    r->reassembly_timeout_ms = ac->reassembly_timeout_ms;
 }
 
 size_t master_conf_endpoints(const master_assoc_conf_t *ac,

@@ -38,6 +38,7 @@ typedef struct master_assoc_conf {
     uint32_t backoff_min_ms;         /* default 1000 */
     uint32_t backoff_max_ms;         /* default 60000 */
     uint32_t link_keepalive_ms;      /* default 60000 */
+    uint32_t reassembly_timeout_ms;  /* default 10000; 0: never */
     dnp3_time_sync_mode_t time_sync; /* on NEED_TIME; default NONE */
 } master_assoc_conf_t;
 

@@ -10,29 +10,13 @@
 
 static const char *const top_keys[] = {"defaults", "associations", "pool", NULL};
 static const char *const pool_keys[] = {"slots", "bytes", NULL};
-static const char *const assoc_keys[] = {"name",
-                                         "channel",
-                                         "endpoints",
-                                         "address",
-                                         "master",
-                                         "response_timeout",
-                                         "connect_timeout",
-                                         "integrity_period",
-                                         "class_poll",
-                                         "unsolicited",
-                                         "time_sync",
-                                         "reconnect_min",
-                                         "reconnect_max",
-                                         "link_keepalive",
-                                         "task_retry_min",
-                                         "task_retry_max",
-                                         "class1_poll",
-                                         "class2_poll",
-                                         "class3_poll",
-                                         "range_scans",
-                                         "comm_lost",
-                                         "link_reset",
-                                         NULL};
+static const char *const assoc_keys[] = {
+    "name",           "channel",          "endpoints",          "address",
+    "master",         "response_timeout", "connect_timeout",    "integrity_period",
+    "class_poll",     "unsolicited",      "time_sync",          "reconnect_min",
+    "reconnect_max",  "link_keepalive",   "reassembly_timeout", "task_retry_min",
+    "task_retry_max", "class1_poll",      "class2_poll",        "class3_poll",
+    "range_scans",    "comm_lost",        "link_reset",         NULL};
 
 /* 30 days, as opts_duration_ms. */
 #define DURATION_MAX 2592000000ull
@@ -199,6 +183,8 @@ static int settings(cy_t *cy, const yaml_node_t *map, const char *parent, master
         cy_opt_duration(cy, map, parent, "reconnect_max", DURATION_MAX, &ac->backoff_max_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "link_keepalive", DURATION_MAX, &ac->link_keepalive_ms) <
             0 ||
+        cy_opt_duration(cy, map, parent, "reassembly_timeout", DURATION_MAX,
+                        &ac->reassembly_timeout_ms) < 0 ||
         cy_opt_duration(cy, map, parent, "task_retry_min", DURATION_MAX, &ac->task_retry_min_ms) <
             0 ||
         cy_opt_duration(cy, map, parent, "task_retry_max", DURATION_MAX, &ac->task_retry_max_ms) <

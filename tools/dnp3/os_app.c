@@ -190,6 +190,13 @@ void os_app_print_counters(os_app_t *app, FILE *f)
                 " bytes_out=%" PRIu64 " connect_attempts=%" PRIu64 " connected=%" PRIu64 "\n",
                 r.accepted, r.refused[DNP3_REFUSE_LIMIT], r.refused[DNP3_REFUSE_ALLOW_LIST],
                 r.open_connections, r.bytes_in, r.bytes_out, r.connect_attempts, r.connected);
+    dnp3_fragment_pool_t *pool = dnp3_runtime_fragment_pool(app->rt);
+    if (pool) {
+        dnp3_fragment_pool_counters_t p;
+        dnp3_fragment_pool_counters(pool, &p);
+        fprintf(f, "fragment_pool: taken=%" PRIu64 " in_use=%zu peak=%zu exhausted=%" PRIu64 "\n",
+                p.taken, p.in_use, p.peak, p.exhausted);
+    }
     dnp3_outstation_server_counters_t total;
     memset(&total, 0, sizeof total);
     for (size_t g = 0; g < app->group_count; g++) {
@@ -207,10 +214,10 @@ void os_app_print_counters(os_app_t *app, FILE *f)
                 " replaced=%" PRIu64 " refused_duplicate=%" PRIu64
                 " refused_association_allow_list=%" PRIu64 " unknown_master=%" PRIu64
                 " foreign_frames=%" PRIu64 " link_closes=%" PRIu64 " update_batches=%" PRIu64
-                " updates_rejected=%" PRIu64 "\n",
+                " updates_rejected=%" PRIu64 " reassembly_timeouts=%" PRIu64 "\n",
                 s.connections, s.connections_open, s.attaches, s.replaced, s.refused_duplicate,
                 s.refused_allow_list, s.unknown_master, s.foreign_frames, s.link_closes,
-                s.update_batches, s.updates_rejected);
+                s.update_batches, s.updates_rejected, s.reassembly_timeouts);
     for (size_t i = 0; i < app->cfg->station_count; i++)
         print_db(f, app->cfg->stations[i].address, app->dbs[i]);
     for (size_t g = 0; g < app->group_count; g++) {

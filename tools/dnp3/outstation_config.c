@@ -104,9 +104,15 @@ static int read_tcp_keepalive(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 
 static int read_link(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
 {
-    static const char *const keys[] = {
-        "keepalive",           "confirm_timeout",       "retries", "max_fragment", "framing_errors",
-        "first_frame_timeout", "partial_frame_timeout", NULL};
+    static const char *const keys[] = {"keepalive",
+                                       "confirm_timeout",
+                                       "retries",
+                                       "max_fragment",
+                                       "framing_errors",
+                                       "first_frame_timeout",
+                                       "partial_frame_timeout",
+                                       "reassembly_timeout",
+                                       NULL};
     static const char *const policies[] = {"close", "discard", NULL};
     const char *p = "link";
     dnp3_channel_config_t *l = &c->server.link;
@@ -120,7 +126,8 @@ static int read_link(cy_t *cy, const yaml_node_t *m, osc_config_t *c)
         cy_opt_duration(cy, m, p, "first_frame_timeout", DAY_MS,
                         &c->server.first_frame_timeout_ms) < 0 ||
         cy_opt_duration(cy, m, p, "partial_frame_timeout", DAY_MS,
-                        &c->server.partial_frame_timeout_ms) < 0)
+                        &c->server.partial_frame_timeout_ms) < 0 ||
+        cy_opt_duration(cy, m, p, "reassembly_timeout", DAY_MS, &l->reassembly_timeout_ms) < 0)
         return -1;
     if (l->confirm_timeout_ms == 0)
         return cy_error(cy, cy_get(cy, m, "confirm_timeout"), "link.confirm_timeout",

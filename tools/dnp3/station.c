@@ -71,6 +71,7 @@ void station_run_opts_default(station_run_opts_t *r)
     r->response_timeout_ms = 5000;
     r->connect_timeout_ms = 5000;
     r->log_level = DNP3_LOG_ERROR;
+    r->reassembly_timeout_ms = 10000;
 }
 
 void station_oneshot_config(dnp3_master_config_t *mc)
@@ -334,6 +335,7 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
         cc.backoff_max_ms = r->backoff_max_ms;
     }
     cc.link_keepalive_ms = r->link_keepalive_ms;
+    cc.reassembly_timeout_ms = r->reassembly_timeout_ms;
     cc.max_associations = r->channel_associations ? r->channel_associations : 1;
     cc.logger.level = DNP3_LOG_WARN;
     cc.on_event = on_channel_event;

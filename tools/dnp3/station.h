@@ -88,6 +88,7 @@ typedef struct station_run_opts {
     dnp3_log_level_t log_level;              /* runtime's own log lines; default ERROR */
     uint32_t backoff_min_ms, backoff_max_ms; /* reconnect waits; 0: the defaults */
     uint32_t link_keepalive_ms;              /* 0: none (one-shot commands) */
+    uint32_t reassembly_timeout_ms;          /* default 10000; 0: never */
     bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
     size_t channel_associations;             /* multi-drop: associations on the channel (0: 1) */
     uint32_t busy_poll_us;                   /* the runtime's busy-poll window (0: off) */
