@@ -89,7 +89,9 @@ typedef struct dnp3_master_channel_config {
     size_t max_associations;
     size_t max_rx_fragment; /* default 2048 (4.2.2.1) */
     size_t max_tx_fragment; /* default 2048 */
-    /* Diagnostics of the mux (foreign frames...). level/log as runtime.h. */
+    /* Diagnostics of the mux (an outstation speaking from an address no
+     * association polls, foreign frames, stalls). log NULL: the runtime's
+     * logger (its level filters too); level as runtime.h. */
     dnp3_logger_t logger;
     /* Optional: connection events (called on the loop thread). */
     void (*on_event)(void *user, dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *ev);

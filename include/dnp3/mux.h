@@ -120,7 +120,8 @@ typedef struct dnp3_mux_config {
     dnp3_logger_t logger;
     /* Frames for a foreign address are each counted; the log line is
      * written for the first, then at most once per interval (with the
-     * number folded in), so a misconfigured peer cannot flood the log. */
+     * number folded in), so a misconfigured peer cannot flood the log.
+     * Fragments no session takes, without on_unclaimed, the same (WARN). */
     uint32_t foreign_log_interval_ms; /* default 10000 */
     /* Slow and idle peers: a peer that holds a connection without speaking
      * DNP3 must not hold it for ever (a listening port's connection slots
@@ -282,6 +283,9 @@ typedef struct dnp3_mux_counters {
     uint64_t unclaimed;               /* fragments no session claimed (dropped) */
     uint64_t foreign;                 /* frames for a foreign destination */
     uint64_t foreign_logs_suppressed; /* foreign frames not given a log line */
+    /* Unclaimed fragments not given a log line (a mux without
+     * on_unclaimed says the first at WARN, then one per interval). */
+    uint64_t unclaimed_logs_suppressed;
     uint64_t attaches;
     uint64_t detaches;
     uint64_t closes[DNP3_MUX_CLOSE_REASON_COUNT];

@@ -249,8 +249,8 @@ static void restart(dnp3_mux_t *mux, dnp3_timestamp_t now)
     dnp3_channel_reset(mux->ch);
     mux->closed = false;
     mux->tx.busy = false;
-    mux->foreign_logged = false;
-    mux->foreign_quiet = 0;
+    memset(&mux->foreign_limit, 0, sizeof mux->foreign_limit);
+    memset(&mux->unclaimed_limit, 0, sizeof mux->unclaimed_limit);
 }
 
 void dnp3_mux_on_open(dnp3_mux_t *mux, dnp3_timestamp_t now)
@@ -315,6 +315,7 @@ void dnp3_mux_counters(const dnp3_mux_t *mux, dnp3_mux_counters_t *out)
     out->unclaimed = c->unclaimed;
     out->foreign = c->foreign;
     out->foreign_logs_suppressed = c->foreign_logs_suppressed;
+    out->unclaimed_logs_suppressed = c->unclaimed_logs_suppressed;
     out->attaches = c->attaches;
     out->detaches = c->detaches;
     memcpy(out->closes, c->closes, sizeof out->closes);

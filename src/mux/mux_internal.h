@@ -28,9 +28,18 @@ typedef struct mux_inflight {
  * mux's record). */
 typedef struct mux_counters {
     uint64_t fragments_in, fragments_out, broadcast_in, self_in, unclaimed, foreign;
-    uint64_t foreign_logs_suppressed, attaches, detaches;
+    uint64_t foreign_logs_suppressed, unclaimed_logs_suppressed, attaches, detaches;
     uint64_t closes[DNP3_MUX_CLOSE_REASON_COUNT];
 } mux_counters_t;
+
+/* Stray traffic (foreign frames, fragments no session takes) gets a log
+ * line for the first, then at most one per foreign_log_interval_ms with
+ * the number left unsaid: a misconfigured peer cannot flood the log. */
+typedef struct mux_log_limit {
+    dnp3_timestamp_t at;
+    uint32_t quiet; /* since the last line (saturates) */
+    bool logged;
+} mux_log_limit_t;
 
 /* dnp3_mux_config_t without its channel part, which the channel keeps
  * (dnp3i_channel_config): not a second copy in every connection's mux. */
@@ -74,10 +83,7 @@ struct dnp3_mux {
     uint32_t tx_need;
     dnp3_timestamp_t now;
     dnp3_conn_t *conn;
-    /* Foreign-frame log limiter. */
-    bool foreign_logged;
-    dnp3_timestamp_t foreign_logged_at;
-    uint64_t foreign_quiet; /* frames since the last line */
+    mux_log_limit_t foreign_limit, unclaimed_limit;
     mux_counters_t counters;
     /* Slow and idle peer guard (mux_guard.c), per connection. */
     struct {

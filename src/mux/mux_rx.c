@@ -50,9 +50,56 @@ static size_t deliver(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_
     return hits;
 }
 
+/* "this outstation is 10" / "this master is 1, 2": every local address. */
+static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
+{
+    uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
+    size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
+    bool outstation = dnp3i_channel_config(mux->ch)->role == DNP3_CHANNEL_ROLE_OUTSTATION;
+    int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
+    for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
+        w += snprintf(buf + w, cap - (size_t)w, "%s %u", i ? "," : "", local[i]);
+}
+
+/* "this master talks to outstation 11, 12": the attached sessions' peers. */
+static void describe_remotes(const dnp3_mux_t *mux, bool outstation, char *buf, size_t cap)
+{
+    int w = snprintf(buf, cap, "this %s talks to %s", outstation ? "outstation" : "master",
+                     outstation ? "master" : "outstation");
+    size_t k = 0;
+    for (size_t i = 0; i < mux->span && w > 0 && (size_t)w < cap; i++)
+        if (mux->slots[i].used)
+            w +=
+                snprintf(buf + w, cap - (size_t)w, "%s %u", k++ ? "," : "", mux->slots[i].s.remote);
+    if (k == 0 && w > 0 && (size_t)w < cap)
+        snprintf(buf + w, cap - (size_t)w, " none yet");
+}
+
+/* True when this stray item gets a log line (the limiter's rule); *quiet
+ * is how many went unsaid before it. */
+static bool limit_pass(dnp3_mux_t *mux, mux_log_limit_t *l, dnp3_timestamp_t now,
+                       uint64_t *suppressed, uint64_t *quiet)
+{
+    uint32_t every = mux->cfg.foreign_log_interval_ms;
+    if (l->logged && now >= l->at && now - l->at < every) {
+        if (l->quiet < UINT32_MAX)
+            l->quiet++;
+        (*suppressed)++;
+        return false;
+    }
+    *quiet = l->quiet;
+    l->logged = true;
+    l->at = now;
+    l->quiet = 0;
+    return true;
+}
+
 /* A fragment no session took: the unclaimed callback may attach one (then
- * it is delivered again) or refuse the connection; else it is counted. Out
- * of line: its log buffers stay off the stack of every fragment's path. */
+ * it is delivered again) or refuse the connection; else it is counted.
+ * Without a callback nobody else can tell the user, so it is said at WARN:
+ * on a master, the outstation answering from another address than the
+ * association polls ("connected but no data"). Out of line: its log
+ * buffers stay off the stack of every fragment's path. */
 MUX_OUT_OF_LINE static int unclaimed(dnp3_mux_t *mux, dnp3_timestamp_t now,
                                      const dnp3_channel_event_t *ev)
 {
@@ -68,27 +115,27 @@ MUX_OUT_OF_LINE static int unclaimed(dnp3_mux_t *mux, dnp3_timestamp_t now,
             return 0;
     }
     mux->counters.unclaimed++;
-    dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "fragment from %u for %u: no session for that pair", ev->src,
-                  ev->dst);
-    return 0;
-}
-
-static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
-{
-    if (deliver(mux, now, ev) > 0)
+    if (mux->cfg.on_unclaimed) {
+        dnp3i_mux_log(mux, DNP3_LOG_DEBUG, "fragment from %u for %u: no session for that pair",
+                      ev->src, ev->dst);
         return 0;
-    return unclaimed(mux, now, ev);
-}
-
-/* "this outstation is 10" / "this master is 1, 2": every local address. */
-static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
-{
-    uint16_t local[DNP3_CHANNEL_MAX_LOCAL];
-    size_t n = dnp3i_mux_locals(mux, local, DNP3_CHANNEL_MAX_LOCAL);
+    }
+    uint64_t quiet = 0;
+    if (!limit_pass(mux, &mux->unclaimed_limit, now, &mux->counters.unclaimed_logs_suppressed,
+                    &quiet))
+        return 0;
     bool outstation = dnp3i_channel_config(mux->ch)->role == DNP3_CHANNEL_ROLE_OUTSTATION;
-    int w = snprintf(buf, cap, "this %s is", outstation ? "outstation" : "master");
-    for (size_t i = 0; i < n && w > 0 && (size_t)w < cap; i++)
-        w += snprintf(buf + w, cap - (size_t)w, "%s %u", i ? "," : "", local[i]);
+    const char *peer = outstation ? "master" : "outstation",
+               *me = outstation ? "outstation" : "master";
+    char peers[128], more[64] = "";
+    describe_remotes(mux, outstation, peers, sizeof peers);
+    if (quiet > 0)
+        snprintf(more, sizeof more, " (%llu more since the last line)", (unsigned long long)quiet);
+    dnp3i_mux_log(mux, DNP3_LOG_WARN,
+                  "fragment from %s %u for %s %u: no association with %s %u on this connection "
+                  "(%s): is %u the %s's link address?%s",
+                  peer, ev->src, me, ev->dst, peer, ev->src, peers, ev->src, peer, more);
+    return 0;
 }
 
 /* Every foreign frame is counted; the first gets a log line, then at most
@@ -96,26 +143,26 @@ static void describe_locals(const dnp3_mux_t *mux, char *buf, size_t cap)
 static void foreign(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
 {
     mux->counters.foreign++;
-    uint32_t every = mux->cfg.foreign_log_interval_ms;
-    if (mux->foreign_logged && now >= mux->foreign_logged_at &&
-        now - mux->foreign_logged_at < every) {
-        mux->foreign_quiet++;
-        mux->counters.foreign_logs_suppressed++;
+    uint64_t quiet = 0;
+    if (!limit_pass(mux, &mux->foreign_limit, now, &mux->counters.foreign_logs_suppressed, &quiet))
         return;
-    }
     char mine[128];
     describe_locals(mux, mine, sizeof mine);
-    if (mux->foreign_quiet > 0)
+    if (quiet > 0)
         dnp3i_mux_log(mux, DNP3_LOG_WARN,
                       "frame for address %u from %u: %s (%llu more foreign frames since the last "
                       "line)",
-                      ev->dst, ev->src, mine, (unsigned long long)mux->foreign_quiet);
+                      ev->dst, ev->src, mine, (unsigned long long)quiet);
     else
         dnp3i_mux_log(mux, DNP3_LOG_WARN, "frame for address %u from %u: %s", ev->dst, ev->src,
                       mine);
-    mux->foreign_logged = true;
-    mux->foreign_logged_at = now;
-    mux->foreign_quiet = 0;
+}
+
+static int route(dnp3_mux_t *mux, dnp3_timestamp_t now, const dnp3_channel_event_t *ev)
+{
+    if (deliver(mux, now, ev) > 0)
+        return 0;
+    return unclaimed(mux, now, ev);
 }
 
 /* A frame split between reads held a pool buffer for reassembly_timeout_ms

@@ -2,6 +2,7 @@
  * associations. The runtime's session operations are the mux's, plus the
  * connect progress (connecting / failed) that only a client has, which the
  * associations' health and the owner's event callback want. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 struct dnp3_master_channel {
     dnp3_runtime_t *rt;
+    char name[72]; /* "host:port" of the first endpoint, for the mux's log lines */
     dnp3_mux_t *mux;
     dnp3_conn_t *conn;
     size_t n_assocs, max_assocs;
@@ -163,7 +165,18 @@ static const dnp3_session_ops_t channel_ops = {
 
 /* ---- creation ---------------------------------------------------------------- */
 
-static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, const dnp3_master_channel_config_t *cfg, int *err)
+/* The mux's diagnostics (an outstation speaking from an address no
+ * association polls, foreign frames, stalls) through the runtime's logger
+ * when the owner gave no log function: as runtime.h's NULL means, not
+ * silence (the mux on its own writes nowhere). */
+static void channel_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    dnp3_master_channel_t *ch = ctx;
+    dnp3_runtime_log(ch->rt, level, "channel %s: %s", ch->name, msg);
+}
+
+static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, dnp3_master_channel_t *ch,
+                            const dnp3_master_channel_config_t *cfg, int *err)
 {
     dnp3_mux_config_t mc;
     dnp3_mux_config_default(&mc);
@@ -177,6 +190,10 @@ static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, const dnp3_master_channel_config
     mc.channel.pool = dnp3_runtime_fragment_pool(rt);
     mc.max_sessions = cfg->max_associations;
     mc.logger = cfg->logger;
+    if (!mc.logger.log) {
+        mc.logger.log = channel_log;
+        mc.logger.ctx = ch;
+    }
     return dnp3_mux_new(&mc, err);
 }
 
@@ -198,12 +215,15 @@ int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config
     if (!ch)
         return DNP3_E_NOMEM;
     int err = DNP3_E_NOMEM;
-    ch->mux = make_mux(rt, cfg, &err);
+    ch->rt = rt;
+    snprintf(ch->name, sizeof ch->name, "%.60s:%u",
+             cfg->endpoints[0].host ? cfg->endpoints[0].host : "?",
+             cfg->endpoints[0].port ? cfg->endpoints[0].port : 20000u);
+    ch->mux = make_mux(rt, ch, cfg, &err);
     if (!ch->mux) {
         dnp3_master_channel_free(ch);
         return err;
     }
-    ch->rt = rt;
     ch->max_assocs = cfg->max_associations;
     ch->on_event = cfg->on_event;
     ch->user = cfg->user;

@@ -138,6 +138,15 @@ static void on_conn_close(void *user, dnp3_mux_t *mux, dnp3_disconnect_reason_t 
     free(c);
 }
 
+/* The mux's diagnostics through the runtime's logger when the owner gave
+ * no log function (runtime.h: NULL is the default logger, not silence). */
+static void conn_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    ml_conn_t *c = ctx;
+    dnp3_runtime_log(c->l->rt, level, "master listener: connection %llu: %s",
+                     (unsigned long long)c->info.id, msg);
+}
+
 static dnp3_mux_t *conn_mux(dnp3_master_listener_t *l, ml_conn_t *c, int *err)
 {
     dnp3_mux_config_t mc;
@@ -161,6 +170,10 @@ static dnp3_mux_t *conn_mux(dnp3_master_listener_t *l, ml_conn_t *c, int *err)
     mc.on_conn_close = on_conn_close;
     mc.user = c;
     mc.logger = l->cfg.logger;
+    if (!mc.logger.log) {
+        mc.logger.log = conn_log;
+        mc.logger.ctx = c;
+    }
     return dnp3_mux_new(&mc, err);
 }
 

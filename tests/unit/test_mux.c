@@ -168,6 +168,44 @@ static void test_foreign_master_wording(void **state)
     fx_free(fx);
 }
 
+/* The master's side of "connected but no data": the outstation answers
+ * from another address than the association polls. Its frames are for
+ * this master (not foreign) and reach no session: said at WARN with both
+ * addresses and what the association expects, then at most once per
+ * interval, as foreign frames are. */
+static void test_unknown_outstation_said_on_master(void **state)
+{
+    (void)state;
+    fixture_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    dnp3_mux_config_t cfg = outstation_cfg(fx);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.local[0] = 1;
+    cfg.channel.max_peers = 1; /* as a master channel of one association */
+    cfg.max_sessions = 1;
+    fx_open(fx, &cfg, false);
+    fake_init(&fx->a, 'A', &fx->calls, 1, 11); /* master 1 polls outstation 11 */
+    assert_int_equal(dnp3_mux_attach(fx->mux, &fx->a.as), 0);
+    mh_stream_t s = {0};
+    mh_fragment(&s, false, 1, 10, 0, "F0 82 80 00"); /* outstation 10's null unsolicited */
+    assert_int_equal(mh_feed(fx->mux, 1000, &s, 0), 0);
+    assert_int_equal(mh_feed(fx->mux, 2000, &s, 0), 0);  /* within the interval: quiet */
+    assert_int_equal(mh_feed(fx->mux, 11000, &s, 0), 0); /* 10 s later: said again */
+    mh_expect(&fx->log,
+              "WARN fragment from outstation 10 for master 1: no association with outstation 10 "
+              "on this connection (this master talks to outstation 11): is 10 the outstation's "
+              "link address?\n"
+              "WARN fragment from outstation 10 for master 1: no association with outstation 10 "
+              "on this connection (this master talks to outstation 11): is 10 the outstation's "
+              "link address? (1 more since the last line)\n");
+    dnp3_mux_counters_t c;
+    dnp3_mux_counters(fx->mux, &c);
+    assert_int_equal(c.unclaimed, 3);
+    assert_int_equal(c.unclaimed_logs_suppressed, 1);
+    assert_int_equal(c.fragments_in, 0);
+    fx_free(fx);
+}
+
 /* ---- on-demand attach ---------------------------------------------------------- */
 
 static int on_unclaimed(void *user, dnp3_mux_t *mux, dnp3_timestamp_t now, uint16_t src,
@@ -459,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_self_address_disabled_is_foreign),
         cmocka_unit_test(test_foreign_counted_and_logged),
         cmocka_unit_test(test_foreign_master_wording),
+        cmocka_unit_test(test_unknown_outstation_said_on_master),
         cmocka_unit_test(test_attach_on_demand_from_first_frame),
         cmocka_unit_test(test_link_status_answered_before_attach),
         cmocka_unit_test(test_unclaimed_dropped_or_refused),

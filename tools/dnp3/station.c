@@ -193,6 +193,19 @@ static void cb_log(void *ctx, dnp3_log_level_t level, const char *msg)
         dnp3_runtime_log(st->rt, level, "%s: %s", st->target.name, msg);
 }
 
+/* The channel's diagnostics (an outstation answering from another
+ * address, foreign frames, stalls): `dnp3 master` logs them; a one-shot
+ * command says them on its error stream, whatever its log level, since
+ * they are why it got no answer. */
+static void cb_channel_log(void *ctx, dnp3_log_level_t level, const char *msg)
+{
+    station_t *st = ctx;
+    if (st->keep_trying && st->rt)
+        dnp3_runtime_log(st->rt, level, "%s: %s", st->target.name, msg);
+    else if (!st->keep_trying)
+        fprintf(st->err, "dnp3 %s: %s: %s\n", st->cmd, st->target.name, msg);
+}
+
 static dnp3_time_t cb_utc(void *ctx, dnp3_timestamp_t now)
 {
     (void)ctx;
@@ -338,6 +351,8 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
     cc.reassembly_timeout_ms = r->reassembly_timeout_ms;
     cc.max_associations = r->channel_associations ? r->channel_associations : 1;
     cc.logger.level = DNP3_LOG_WARN;
+    cc.logger.log = cb_channel_log;
+    cc.logger.ctx = st;
     cc.on_event = on_channel_event;
     cc.user = st;
     rc = dnp3_master_channel_new(st->rt, &cc, &st->ch);
