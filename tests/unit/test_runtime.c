@@ -2338,6 +2338,30 @@ static void check_timer_beside_hot(void)
         dnp3_runtime_stop(T.rt);
 }
 
+/* Each deadline timer_step after the call (not after the last deadline):
+ * a loop held off its CPU past one deadline cannot owe two at once, so the
+ * exchange goes on between any two calls. */
+static int timed_timer(void *ctx, dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->timer_calls++;
+    if (now < f->deadline)
+        f->timer_early++;
+    f->deadline = f->timer_calls < f->timer_limit ? now + f->timer_step : DNP3_TIMESTAMP_NEVER;
+    check();
+    return 0;
+}
+
+static const dnp3_session_ops_t TIMED_OPS = {
+    .on_open = fake_open,
+    .on_bytes = fake_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .next_deadline = fake_deadline,
+    .on_timer = timed_timer,
+    .on_close = fake_close,
+};
+
 static void test_busy_timer_beside_hot_connection(void **state)
 {
     (void)state;
@@ -2347,6 +2371,7 @@ static void test_busy_timer_beside_hot_connection(void **state)
     memset(pp_got_at_timer, 0, sizeof pp_got_at_timer);
     memset(hot_at_timer, 0, sizeof hot_at_timer);
     pp_t *pinger = pp_client_add(pp_server_add(&PP_NEVER), 0);
+    T.client_ops = &TIMED_OPS;
     fake_t *timed = client_add("127.0.0.1", server_add("127.0.0.1", 4, NULL, 0), 60000, 60000);
     assert_ptr_equal(timed, &T.fakes[0]);
     timed->timer_step = 20;
