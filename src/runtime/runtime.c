@@ -448,13 +448,17 @@ static void hot_clear(dnp3_runtime_t *rt)
 
 /* How long the direct reads of the hot connections go on before the loop
  * runs a round again (its timers, posts, signals, accepts, closes and the
- * connections that are not hot). A loop round costs about 1-2 us here
- * (epoll_wait, the timer and close phases); with 10 us of direct reads
- * between two, about 90 % of the arrivals on a hot connection are found by
- * the read that takes them (a 20 us round would make it 95 %, and delay
- * everything else twice as long), and nothing else waits more than 10 us
- * longer than it would have. */
-#define DNP3I_HOT_ROUND_NS 10000u
+ * connections that are not hot). An arrival the loop's round finds instead
+ * costs an epoll_wait and libuv's read (about 1 us more); one found by the
+ * direct read costs nothing more. The answer to what a connection sent
+ * comes a loopback round trip and the peer's processing later (9-20 us
+ * here), so a round that ends before it often ends just as it comes: in
+ * bench_latency's SELECT+OPERATE (slow VM state, loaded machine) the share
+ * of reads made directly was 85-89 % with 3 us rounds, 93-98 % with 10 us
+ * and 99.7-99.9 % with 20 us. A loop round at least every 20 us (plus the
+ * work a delivery causes) delays timers, posts and accepts by at most that
+ * much: nothing in DNP3 counts in microseconds. */
+#define DNP3I_HOT_ROUND_NS 20000u
 
 /* Read the hot connections directly until one of them delivers (bytes or
  * its end: then the loop runs at once, to do what that caused) or the
