@@ -376,6 +376,11 @@ typedef struct dnp3_runtime_counters {
     uint64_t bytes_out;
     uint64_t writes;         /* socket writes (one per flush) */
     uint64_t log_suppressed; /* refusal lines folded into summaries */
+    /* Busy polling (busy_poll_us): reads that found bytes (also counted in
+     * bytes_in) or the end of the stream by reading a connection that
+     * carried traffic in the window directly, between rounds of the loop,
+     * instead of waiting for the loop to find it readable. */
+    uint64_t busy_reads;
 } dnp3_runtime_counters_t;
 
 /* Copy the counters into out. Returns 0 or DNP3_E_INVALID_ARG. */

@@ -168,6 +168,9 @@ static bool conn_flush_once(dnp3_conn_t *conn)
     conn->bytes_out += used;
     rt->counters.bytes_out += used;
     rt->counters.writes++;
+    /* The answer to what is sent now comes on this connection. */
+    if (rt->cfg.busy_poll_us)
+        dnp3i_hot_add(conn);
     int n = conn->stream->ops->try_write(conn->stream, buf, used);
     if (n >= 0 && (size_t)n < used)
         conn_hold_backlog(conn, buf + n, used - (size_t)n);
@@ -294,6 +297,8 @@ void dnp3i_conn_stream_read(dnp3_conn_t *conn, const uint8_t *data, size_t len)
         dnp3i_client_answered(conn->client);
     conn->bytes_in += len;
     conn->rt->counters.bytes_in += len;
+    if (conn->rt->cfg.busy_poll_us)
+        dnp3i_hot_add(conn);
     dnp3i_capture_bytes(conn->rt, conn, false, data, len);
     conn->in_session = true;
     int rc = conn->session.ops->on_bytes(conn->session.ctx, dnp3_runtime_now(conn->rt), data, len);
@@ -331,6 +336,7 @@ static void conn_release(dnp3_conn_t *conn)
 {
     if (--conn->handles > 0)
         return;
+    dnp3i_hot_remove(conn);
     dnp3i_list_remove(&conn->link);
     backlog_give(conn->rt, &conn->backlog);
     if (conn->rt->pending_why_of == conn)
@@ -397,6 +403,7 @@ void dnp3i_conn_close(dnp3_conn_t *conn, dnp3_disconnect_reason_t reason, const 
     if (conn->closing)
         return;
     conn->closing = true;
+    dnp3i_hot_remove(conn);
     conn->reason = reason;
     rt->counters.disconnects[reason]++;
     rt->counters.open_connections--;

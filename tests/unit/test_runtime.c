@@ -2049,6 +2049,438 @@ static void test_busy_poll_config(void **state)
     assert_non_null(T.rt);
 }
 
+/* ---- busy polling's direct reads of hot connections ---------------------------
+ * A ping-pong session: the client sends "ping" (4 bytes), the server
+ * answers each with "pong", the client sends the next ping on each pong
+ * until it has sent its rounds (0: forever). A server may close its
+ * connection after close_after pongs. */
+
+#define PP_MAX 4
+
+typedef struct pp {
+    bool used, server;
+    dnp3_conn_t *conn;
+    int rounds;      /* client: pings to send (0: no limit) */
+    int sent, got;   /* messages sent, whole messages received */
+    int close_after; /* server: close after this many pongs (0: never) */
+    size_t partial;  /* bytes of the message being received */
+    uint8_t out[64];
+    size_t out_len, out_pos;
+    uint64_t bytes_in;
+    int closes;
+    dnp3_disconnect_reason_t reason;
+    bool hot_at_close; /* still in the runtime's hot set at on_close */
+} pp_t;
+
+static pp_t pps[PP_MAX];
+static void (*pp_check)(void);
+
+static void pp_send(pp_t *p, const char *msg)
+{
+    assert_true(p->out_len + 4 <= sizeof p->out);
+    memcpy(p->out + p->out_len, msg, 4);
+    p->out_len += 4;
+    p->sent++;
+}
+
+static bool in_hot_set(const dnp3_conn_t *conn)
+{
+    for (size_t i = 0; i < T.rt->nhot; i++)
+        if (T.rt->hot[i] == conn)
+            return true;
+    return false;
+}
+
+static void pp_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info,
+                    dnp3_timestamp_t now)
+{
+    (void)info;
+    (void)now;
+    pp_t *p = ctx;
+    p->conn = conn;
+    if (!p->server)
+        pp_send(p, "ping");
+}
+
+static int pp_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
+{
+    (void)now;
+    (void)data;
+    pp_t *p = ctx;
+    p->bytes_in += len;
+    for (p->partial += len; p->partial >= 4; p->partial -= 4) {
+        p->got++;
+        if (p->server) {
+            pp_send(p, "pong");
+            if (p->close_after && p->sent == p->close_after)
+                dnp3_conn_close(p->conn, DNP3_DISCONNECT_LOCAL, "enough pongs");
+        } else if (p->rounds == 0 || p->sent < p->rounds) {
+            pp_send(p, "ping");
+        }
+    }
+    if (pp_check)
+        pp_check();
+    return 0;
+}
+
+static int pp_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
+{
+    (void)now;
+    pp_t *p = ctx;
+    size_t n = p->out_len - p->out_pos;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, p->out + p->out_pos, n);
+    p->out_pos += n;
+    if (p->out_pos == p->out_len)
+        p->out_pos = p->out_len = 0;
+    return (int)n;
+}
+
+static void pp_close(void *ctx, dnp3_disconnect_reason_t reason)
+{
+    pp_t *p = ctx;
+    p->hot_at_close = in_hot_set(p->conn);
+    p->closes++;
+    p->reason = reason;
+    p->conn = NULL;
+    if (pp_check)
+        pp_check();
+}
+
+static const dnp3_session_ops_t PP_OPS = {
+    .on_open = pp_open,
+    .on_bytes = pp_bytes,
+    .take_output = pp_take,
+    .on_close = pp_close,
+};
+
+static pp_t *pp_new(bool server)
+{
+    for (size_t i = 0; i < PP_MAX; i++) {
+        if (!pps[i].used) {
+            memset(&pps[i], 0, sizeof pps[i]);
+            pps[i].used = true;
+            pps[i].server = server;
+            return &pps[i];
+        }
+    }
+    fail_msg("no free ping-pong session");
+    return NULL;
+}
+
+/* user: the pongs after which the server closes (0: never). */
+static int accept_pp(void *user, const dnp3_conn_info_t *info, dnp3_session_t *session, char *why,
+                     size_t why_cap)
+{
+    (void)info;
+    (void)why;
+    (void)why_cap;
+    pp_t *p = pp_new(true);
+    p->close_after = *(const int *)user;
+    session->ops = &PP_OPS;
+    session->ctx = p;
+    return 0;
+}
+
+static uint16_t pp_server_add(const int *close_after)
+{
+    dnp3_tcp_server_config_t cfg;
+    dnp3_tcp_server_config_default(&cfg);
+    cfg.address = "127.0.0.1";
+    cfg.port = 0;
+    cfg.accept = accept_pp;
+    cfg.accept_user = (void *)(uintptr_t)close_after;
+    dnp3_listener_t *l = NULL;
+    assert_int_equal(dnp3_runtime_add_tcp_server(T.rt, &cfg, &l), 0);
+    dnp3_endpoint_t ep;
+    assert_int_equal(dnp3_listener_endpoint(l, &ep), 0);
+    return ep.port;
+}
+
+static const int PP_NEVER = 0, PP_AFTER_5 = 5;
+
+static pp_t *pp_client_add(uint16_t port, int rounds)
+{
+    pp_t *p = pp_new(false);
+    p->rounds = rounds;
+    dnp3_tcp_endpoint_t ep = {.host = "127.0.0.1", .port = port};
+    dnp3_tcp_client_config_t cfg;
+    dnp3_tcp_client_config_default(&cfg);
+    cfg.endpoints = &ep;
+    cfg.endpoint_count = 1;
+    cfg.backoff_min_ms = cfg.backoff_max_ms = 60000;
+    cfg.session.ops = &PP_OPS;
+    cfg.session.ctx = p;
+    assert_int_equal(dnp3_runtime_add_tcp_client(T.rt, &cfg, NULL), 0);
+    return p;
+}
+
+static void pp_reset(void)
+{
+    memset(pps, 0, sizeof pps);
+    pp_check = NULL;
+}
+
+/* The server session that closes (close_after set), or NULL. */
+static pp_t *pp_closer(void)
+{
+    for (size_t i = 0; i < PP_MAX; i++)
+        if (pps[i].used && pps[i].server && pps[i].close_after)
+            return &pps[i];
+    return NULL;
+}
+
+#define PP_ROUNDS 200
+
+static void check_pp_rounds(void)
+{
+    if (pps[0].got == PP_ROUNDS)
+        dnp3_runtime_stop(T.rt);
+}
+
+/* 200 request/answer exchanges with busy polling: the answers are found by
+ * reading the connections that carry them directly (busy_reads moves), and
+ * every byte arrives once, in order, as through the loop. */
+static void test_busy_direct_reads(void **state)
+{
+    (void)state;
+    pp_reset();
+    T.busy_poll_us = BUSY_LONG_US;
+    rt_new(NULL);
+    uint16_t port = pp_server_add(&PP_NEVER);
+    pp_t *client = pp_client_add(port, PP_ROUNDS);
+    pp_check = check_pp_rounds;
+    run();
+    pp_t *server = &pps[1];
+    assert_true(server->server);
+    assert_int_equal(client->got, PP_ROUNDS);
+    assert_int_equal(server->got, PP_ROUNDS);
+    assert_int_equal(client->bytes_in, 4 * PP_ROUNDS);
+    assert_int_equal(server->bytes_in, 4 * PP_ROUNDS);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.bytes_in, 8 * PP_ROUNDS);
+    assert_int_equal(c.bytes_out, 8 * PP_ROUNDS);
+    assert_true(c.busy_reads > 0);
+    assert_true(c.busy_reads <= 2 * PP_ROUNDS);
+    /* The stop emptied the hot set. */
+    assert_int_equal(T.rt->nhot, 0);
+}
+
+/* The same exchanges with the sleeping loop: no direct read. */
+static void test_sleeping_loop_reads_through_libuv(void **state)
+{
+    (void)state;
+    pp_reset();
+    rt_new(NULL);
+    uint16_t port = pp_server_add(&PP_NEVER);
+    pp_client_add(port, PP_ROUNDS);
+    pp_check = check_pp_rounds;
+    run();
+    assert_int_equal(counters().bytes_in, 8 * PP_ROUNDS);
+    assert_int_equal(counters().busy_reads, 0);
+    assert_int_equal(T.rt->nhot, 0);
+}
+
+/* A session closes its connection while it is hot (after 5 pongs): it
+ * leaves the hot set at the close, before its memory goes, and is never
+ * read again (ASan), while a second pair of connections keeps exchanging
+ * through many more rounds of direct reads. */
+static pp_t *closing_client, *busy_client;
+
+static void check_closed_while_hot(void)
+{
+    pp_t *closer = pp_closer();
+    if (closer && closer->closes == 1 && closing_client->closes == 1 &&
+        busy_client->got >= PP_ROUNDS)
+        dnp3_runtime_stop(T.rt);
+}
+
+static void test_busy_session_closes_hot_connection(void **state)
+{
+    (void)state;
+    pp_reset();
+    T.busy_poll_us = BUSY_LONG_US;
+    rt_new(NULL);
+    closing_client = pp_client_add(pp_server_add(&PP_AFTER_5), 0);
+    busy_client = pp_client_add(pp_server_add(&PP_NEVER), 0);
+    pp_check = check_closed_while_hot;
+    run();
+    pp_t *closer = pp_closer();
+    assert_non_null(closer);
+    assert_int_equal(closer->sent, 5);
+    assert_int_equal(closer->reason, DNP3_DISCONNECT_LOCAL);
+    assert_false(closer->hot_at_close);
+    assert_int_equal(closing_client->got, 5);
+    assert_int_equal(closing_client->reason, DNP3_DISCONNECT_PEER_CLOSED);
+    assert_false(closing_client->hot_at_close);
+    assert_true(busy_client->got >= PP_ROUNDS);
+    assert_int_equal(busy_client->reason, DNP3_DISCONNECT_STOP);
+    assert_true(counters().busy_reads > 0);
+    assert_int_equal(log_count("closed: closed by application: enough pongs"), 1);
+}
+
+/* A timer on another connection fires at its deadline while one pair of
+ * connections is hot and exchanging without a pause: the loop still runs
+ * its rounds between the direct reads. */
+static int pp_got_at_timer[3];
+static bool hot_at_timer[3];
+
+static void check_timer_beside_hot(void)
+{
+    fake_t *f = &T.fakes[0];
+    int i = f->timer_calls - 1;
+    if (i < 0 || i >= 3 || hot_at_timer[i])
+        return;
+    pp_got_at_timer[i] = pps[0].got;
+    hot_at_timer[i] = pps[0].conn && pps[0].conn->hot;
+    if (f->timer_calls == 3)
+        dnp3_runtime_stop(T.rt);
+}
+
+/* Each deadline timer_step after the call (not after the last deadline):
+ * a loop held off its CPU past one deadline cannot owe two at once, so the
+ * exchange goes on between any two calls. */
+static int timed_timer(void *ctx, dnp3_timestamp_t now)
+{
+    fake_t *f = ctx;
+    f->timer_calls++;
+    if (now < f->deadline)
+        f->timer_early++;
+    f->deadline = f->timer_calls < f->timer_limit ? now + f->timer_step : DNP3_TIMESTAMP_NEVER;
+    check();
+    return 0;
+}
+
+static const dnp3_session_ops_t TIMED_OPS = {
+    .on_open = fake_open,
+    .on_bytes = fake_bytes,
+    .take_output = fake_take,
+    .want_write = fake_want,
+    .next_deadline = fake_deadline,
+    .on_timer = timed_timer,
+    .on_close = fake_close,
+};
+
+static void test_busy_timer_beside_hot_connection(void **state)
+{
+    (void)state;
+    pp_reset();
+    T.busy_poll_us = BUSY_LONG_US;
+    rt_new(NULL);
+    memset(pp_got_at_timer, 0, sizeof pp_got_at_timer);
+    memset(hot_at_timer, 0, sizeof hot_at_timer);
+    pp_t *pinger = pp_client_add(pp_server_add(&PP_NEVER), 0);
+    T.client_ops = &TIMED_OPS;
+    fake_t *timed = client_add("127.0.0.1", server_add("127.0.0.1", 4, NULL, 0), 60000, 60000);
+    assert_ptr_equal(timed, &T.fakes[0]);
+    timed->timer_step = 20;
+    timed->timer_limit = 3;
+    T.check = check_timer_beside_hot;
+    run();
+    assert_int_equal(timed->timer_calls, 3);
+    assert_int_equal(timed->timer_early, 0);
+    /* Each deadline came while the exchange went on, its connection hot. */
+    for (int i = 0; i < 3; i++)
+        assert_true(hot_at_timer[i]);
+    assert_true(pp_got_at_timer[0] > 0);
+    assert_true(pp_got_at_timer[2] > pp_got_at_timer[1]);
+    assert_true(pp_got_at_timer[1] > pp_got_at_timer[0]);
+    assert_true(pinger->got >= pp_got_at_timer[2]);
+    assert_true(counters().busy_reads > 0);
+}
+
+/* ---- a peer that ends its connection while it is hot ----------------------------
+ * A plain socket sends 2 bytes; the server session, on reading them (its
+ * connection now hot), has the peer close (FIN) or reset (RST) and waits
+ * until that has reached the server's socket. With busy polling, the next
+ * thing the loop does is the direct read of its hot connections: it finds
+ * the end there (busy_reads 1). The connection closes with the reason and
+ * the words the loop's own read gives (the sleeping loop, busy_reads 0). */
+static int ending_peer_fd = -1;
+static bool ending_peer_resets;
+
+static void check_peer_ends(void)
+{
+    fake_t *server = &T.fakes[0];
+    if (server->closes == 1) {
+        dnp3_runtime_stop(T.rt);
+        return;
+    }
+    if (ending_peer_fd < 0 || server->in_len != 2)
+        return;
+    assert_true(server->conn->hot == (T.busy_poll_us != 0));
+    if (ending_peer_resets) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        assert_int_equal(setsockopt(ending_peer_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    }
+    close(ending_peer_fd);
+    ending_peer_fd = -1;
+    dnp3i_tcp_stream_t *t = DNP3I_CONTAINER(server->conn->stream, dnp3i_tcp_stream_t, base);
+    struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 10000), 1);
+}
+
+static void peer_ends(bool reset, uint32_t busy_poll_us)
+{
+    T.busy_poll_us = busy_poll_us;
+    rt_new(NULL);
+    uint16_t port = server_add("127.0.0.1", 4, NULL, 0);
+    ending_peer_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(ending_peer_fd >= 0);
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
+    /* The kernel completes the handshake before the loop accepts. */
+    assert_int_equal(connect(ending_peer_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(write(ending_peer_fd, "hi", 2), 2);
+    ending_peer_resets = reset;
+    T.check = check_peer_ends;
+    run();
+    assert_int_equal(ending_peer_fd, -1);
+    fake_t *server = &T.fakes[0];
+    assert_true(server->server);
+    assert_memory_equal(server->in, "hi", 2);
+    assert_int_equal(server->closes, 1);
+    dnp3_runtime_counters_t c = counters();
+    assert_int_equal(c.bytes_in, 2);
+    assert_int_equal(c.busy_reads, busy_poll_us ? 1 : 0);
+    if (reset) {
+        assert_int_equal(server->reason, DNP3_DISCONNECT_RESET);
+        assert_int_equal(c.disconnects[DNP3_DISCONNECT_RESET], 1);
+        assert_int_equal(log_count("closed: connection error: connection reset by peer (in 2, "
+                                   "out 0 bytes)"),
+                         1);
+    } else {
+        assert_int_equal(server->reason, DNP3_DISCONNECT_PEER_CLOSED);
+        assert_int_equal(c.disconnects[DNP3_DISCONNECT_PEER_CLOSED], 1);
+        assert_int_equal(log_count("closed: peer closed (in 2, out 0 bytes)"), 1);
+    }
+}
+
+static void test_peer_closes_while_read(void **state)
+{
+    (void)state;
+    peer_ends(false, 0);
+}
+
+static void test_busy_peer_closes_while_hot(void **state)
+{
+    (void)state;
+    peer_ends(false, BUSY_LONG_US);
+}
+
+static void test_peer_resets_while_read(void **state)
+{
+    (void)state;
+    peer_ends(true, 0);
+}
+
+static void test_busy_peer_resets_while_hot(void **state)
+{
+    (void)state;
+    peer_ends(true, BUSY_LONG_US);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2096,6 +2528,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_busy_capture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_poll_sleeps_when_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_poll_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_direct_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sleeping_loop_reads_through_libuv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_session_closes_hot_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_timer_beside_hot_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_closes_while_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_peer_closes_while_hot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_resets_while_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_peer_resets_while_hot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
