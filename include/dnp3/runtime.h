@@ -275,7 +275,11 @@ typedef struct dnp3_runtime_config {
      * it sleeps again; more traffic restarts the window. An answer that
      * arrives within the window is picked up without the wake-up of a
      * sleeping thread (most of a loopback round trip's cost: about a third
-     * of a command's latency on a small VM).
+     * of a command's latency on a small VM). While polling, the (at most 4)
+     * connections that carried traffic last are read directly between loop
+     * rounds (a non-blocking recv, rounds of up to 20 us), so the call
+     * that finds an answer also reads it, as a bare spinning receive does
+     * (counter busy_reads).
      *   Cost: the loop thread keeps its core 100 % busy while traffic flows
      * with gaps shorter than W, and after the last traffic for at most W
      * (idle, it sleeps as without busy polling; a timer that produces no
