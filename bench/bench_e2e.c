@@ -599,20 +599,6 @@ static bool have_reference(void)
     return access(path, X_OK) == 0;
 }
 
-static uint16_t free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
-
 static pid_t spawn_od(char *const argv[], const char *log)
 {
     fflush(NULL);
@@ -685,7 +671,7 @@ static run_result_t run_reference(const run_params_t *p)
     char os_bin[512], m_bin[512], s[9][64];
     snprintf(os_bin, sizeof os_bin, "%s/bin/od_outstation", interop_dir());
     snprintf(m_bin, sizeof m_bin, "%s/bin/od_master", interop_dir());
-    od_args(p, s, free_port());
+    od_args(p, s, bench_free_port());
     char *oargv[] = {os_bin,
                      "--port",
                      s[0],

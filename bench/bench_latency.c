@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "dnp3/master.h"
 #include "dnp3/master_client.h"
 #include "dnp3/outstation_server.h"
@@ -508,23 +509,6 @@ typedef struct opts {
 static const char *const CASE_NAME[LAT_CASES + 2] = {"do",     "sbo",   "do_bg",
                                                      "sbo_bg", "floor", "idle"};
 
-static uint16_t free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
-
 /* Start argv pinned to cpu, under SCHED_FIFO at prio (0: the normal
  * policy); its stdout (capture 1) or stderr (capture 2) goes to *fd, the
  * rest to /dev/null. */
@@ -671,7 +655,7 @@ static void fill_args(const opts_t *o, int who, int c, size_t n, uint16_t port, 
 static bool run_pair(const opts_t *o, int who, int c, size_t n, char *prefix[], char *out,
                      size_t cap, char *os_out, size_t os_cap, double *cpu_s)
 {
-    uint16_t port = free_port();
+    uint16_t port = bench_free_port();
     pair_args_t pa;
     fill_args(o, who, c, n, port, prefix, &pa);
     int capture = prefix ? 2 : 1, ofd = -1, mfd = -1;

@@ -33,6 +33,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "legs_event.h"
 
 #define LEGS_MAX_RUNS 9
@@ -62,23 +63,6 @@ typedef struct {
 } tagged_t;
 
 /* ---- processes ---------------------------------------------------------------- */
-
-static uint16_t free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    uint16_t port = 0;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
 
 /* argv pinned to cpu (as bench_latency: outstation 1, master 0), under
  * SCHED_FIFO 10 when asked and allowed; legs_out != NULL loads the tracer.
@@ -153,7 +137,7 @@ static double run_pair(const opts_t *o, const char *srole, const char *crole, co
 {
     char exe[PATH_MAX + 32], port[8], n[24], busy[16], os_out[PATH_MAX + 8], m_out[PATH_MAX + 8];
     snprintf(exe, sizeof exe, "%s/bench_latency", o->self_dir);
-    snprintf(port, sizeof port, "%u", free_port());
+    snprintf(port, sizeof port, "%u", bench_free_port());
     snprintf(n, sizeof n, "%zu", o->commands);
     snprintf(busy, sizeof busy, "%u", o->busy_poll_us);
     const bool traced = mode != NULL && dir != NULL;

@@ -25,13 +25,20 @@ static void feed_segment(harness_t *h, uint8_t th, size_t n, uint8_t fill)
     h_feed(h, f, segment(f, th, n, fill));
 }
 
-static harness_t *pooled(dnp3_fragment_pool_t *pool)
+/* An outstation channel at address 1 taking its buffers from pool. */
+static dnp3_channel_config_t pooled_config(dnp3_fragment_pool_t *pool)
 {
     dnp3_channel_config_t cfg;
     dnp3_channel_config_default(&cfg);
     cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
     cfg.local[0] = 1;
     cfg.pool = pool;
+    return cfg;
+}
+
+static harness_t *pooled(dnp3_fragment_pool_t *pool)
+{
+    dnp3_channel_config_t cfg = pooled_config(pool);
     return h_new(&cfg);
 }
 
@@ -363,10 +370,7 @@ static void timeout_zero_keeps_the_buffer(void **state)
 {
     (void)state;
     dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
-    dnp3_channel_config_t cfg;
-    dnp3_channel_config_default(&cfg);
-    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.pool = pool;
+    dnp3_channel_config_t cfg = pooled_config(pool);
     cfg.reassembly_timeout_ms = 0;
     harness_t *h = h_new(&cfg);
     feed_segment(h, FIR | 0, 249, 0x11);
@@ -389,10 +393,7 @@ static void many_stalled_peers(void **state)
 {
     (void)state;
     dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(10, 2048, NULL);
-    dnp3_channel_config_t cfg;
-    dnp3_channel_config_default(&cfg);
-    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.pool = pool;
+    dnp3_channel_config_t cfg = pooled_config(pool);
     cfg.max_peers = 10;
     harness_t *h = h_new(&cfg);
     for (uint16_t i = 0; i < 10; i++) {
@@ -462,10 +463,7 @@ static void stalled_half_frame_after_garbage(void **state)
 {
     (void)state;
     dnp3_fragment_pool_t *pool = dnp3_fragment_pool_new(1, 2048, NULL);
-    dnp3_channel_config_t cfg;
-    dnp3_channel_config_default(&cfg);
-    cfg.role = DNP3_CHANNEL_ROLE_OUTSTATION;
-    cfg.pool = pool;
+    dnp3_channel_config_t cfg = pooled_config(pool);
     cfg.policy = DNP3_LINK_POLICY_DISCARD;
     harness_t *h = h_new(&cfg);
     uint8_t f[3 + DNP3_LINK_MAX_FRAME] = {0x11, 0x22, 0x33};

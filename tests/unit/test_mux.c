@@ -54,6 +54,23 @@ static fixture_t *fx_new(bool sessions)
     return fx;
 }
 
+/* A master channel at address 1 with no session yet; sessions > 0 caps the
+ * sessions and peer slots (a master channel of that many associations). */
+static fixture_t *fx_master(size_t sessions)
+{
+    fixture_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    dnp3_mux_config_t cfg = outstation_cfg(fx);
+    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
+    cfg.channel.local[0] = 1;
+    if (sessions) {
+        cfg.channel.max_peers = sessions;
+        cfg.max_sessions = sessions;
+    }
+    fx_open(fx, &cfg, false);
+    return fx;
+}
+
 static void fx_free(fixture_t *fx)
 {
     dnp3_mux_free(fx->mux);
@@ -155,12 +172,7 @@ static void test_foreign_counted_and_logged(void **state)
 static void test_foreign_master_wording(void **state)
 {
     (void)state;
-    fixture_t *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    dnp3_mux_config_t cfg = outstation_cfg(fx);
-    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
-    cfg.channel.local[0] = 1;
-    fx_open(fx, &cfg, false);
+    fixture_t *fx = fx_master(0);
     mh_stream_t s = {0};
     mh_fragment(&s, false, 3, 10, 0, "C0 81 00 00"); /* outstation 10 answers master 3 */
     assert_int_equal(mh_feed(fx->mux, 0, &s, 0), 0);
@@ -176,14 +188,7 @@ static void test_foreign_master_wording(void **state)
 static void test_unknown_outstation_said_on_master(void **state)
 {
     (void)state;
-    fixture_t *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    dnp3_mux_config_t cfg = outstation_cfg(fx);
-    cfg.channel.role = DNP3_CHANNEL_ROLE_MASTER;
-    cfg.channel.local[0] = 1;
-    cfg.channel.max_peers = 1; /* as a master channel of one association */
-    cfg.max_sessions = 1;
-    fx_open(fx, &cfg, false);
+    fixture_t *fx = fx_master(1);              /* as a master channel of one association */
     fake_init(&fx->a, 'A', &fx->calls, 1, 11); /* master 1 polls outstation 11 */
     assert_int_equal(dnp3_mux_attach(fx->mux, &fx->a.as), 0);
     mh_stream_t s = {0};
