@@ -1,22 +1,29 @@
 /* os_app: `dnp3 outstation` put together (os_app.h). */
 #include "os_app.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dnp3/app.h"
 
 /* ---- logging --------------------------------------------------------------- */
+
+/* Where glibc's syslog(3) sends its lines (_PATH_LOG). */
+#define DNP3_SYSLOG_SOCKET "/dev/log"
 
 static void log_line(void *ctx, dnp3_log_level_t level, const char *msg)
 {
     os_app_t *app = ctx;
     if (app->quiet)
         return;
-    if (app->cfg->syslog) {
+    if (app->syslog) {
         dnp3_log_syslog(NULL, level, msg);
         return;
     }
@@ -451,13 +458,36 @@ static int start_connecting(os_app_t *app, const os_group_t *g, FILE *err)
     return 0;
 }
 
+/* syslog(3) drops every line without a word when nothing listens on its
+ * socket (a container, a machine without a syslog daemon or journald's
+ * socket): look once at start, and when it is not there say so and log on
+ * the error stream instead (where a service manager collects it). */
+static bool syslog_reachable(FILE *err)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", DNP3_SYSLOG_SOCKET);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && connect(fd, (const struct sockaddr *)&a, sizeof a) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        fprintf(err,
+                "dnp3 outstation: --syslog: %s: %s (no syslog daemon?): logging to the error "
+                "stream instead\n",
+                DNP3_SYSLOG_SOCKET, strerror(e));
+    return ok;
+}
+
 int os_app_start(os_app_t *app, const osc_config_t *cfg, const char *pcap, FILE *out, FILE *err)
 {
     memset(app, 0, sizeof *app);
     app->cfg = cfg;
     app->pcap = pcap;
     app->out = out;
-    if (cfg->syslog)
+    if (cfg->syslog && syslog_reachable(err))
+        app->syslog = true;
+    if (app->syslog)
         openlog("dnp3-outstation", LOG_PID, LOG_DAEMON);
     dnp3_runtime_config_t rc;
     dnp3_runtime_config_default(&rc);
@@ -512,6 +542,6 @@ void os_app_free(os_app_t *app)
         dnp3_outstation_server_free(app->groups[g].srv);
     for (size_t i = 0; i < OSC_MAX_STATIONS; i++)
         dnp3_db_free(app->dbs[i]);
-    if (app->cfg && app->cfg->syslog)
+    if (app->syslog)
         closelog();
 }

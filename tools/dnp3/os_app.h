@@ -53,7 +53,8 @@ struct os_app {
     dnp3_db_t *dbs[OSC_MAX_STATIONS];
     os_assoc_ctx_t ctx[OSC_MAX_STATIONS * OSC_MAX_ASSOCS];
     size_t ctx_count;
-    bool quiet; /* the tool says it itself: the runtime's lines are dropped */
+    bool quiet;  /* the tool says it itself: the runtime's lines are dropped */
+    bool syslog; /* --syslog and the syslog socket was there at start */
     dnp3_log_level_t level;
     bool restarting; /* a restart was accepted: stopping, then OS_EXIT_RESTART */
     bool local;      /* local mode (SIGUSR2 toggles): controls answer LOCAL */
