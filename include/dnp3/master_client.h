@@ -9,11 +9,14 @@
  * front of a serial bus of outstations, polled in turn by the mux's round
  * robin). Connect attempts, failures and disconnects are reported to every
  * association's health (dnp3_master_assoc_on_connecting, _on_connect_failed,
- * LINK_DOWN) and to the channel's on_event callback. On each connect, the
- * first attached association whose configuration has startup_link_reset
- * gets a RESET_LINK_STATES (IEEE 1815-2012 9.2.6.2) before any start-up
- * request (one per connection: on a multi-drop channel the others are not
- * reset). The listener (dial-in) does not send it.
+ * LINK_DOWN) and to the channel's on_event callback. On each connect, every
+ * attached association whose configuration has startup_link_reset gets a
+ * RESET_LINK_STATES (IEEE 1815-2012 9.2.6.2), in the order they were
+ * added, one at a time (the next once the previous is ACKed or has failed
+ * after the confirm retries; a failure is logged at WARN), all before any
+ * association's first request. One added while connected gets its reset
+ * when the primary station is next free. The listener (dial-in) does not
+ * send it.
  *
  *     dnp3_master_channel_config_t cc;
  *     dnp3_master_channel_config_default(&cc);

@@ -2,6 +2,7 @@
  * associations. The runtime's session operations are the mux's, plus the
  * connect progress (connecting / failed) that only a client has, which the
  * associations' health and the owner's event callback want. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,15 @@ struct dnp3_master_channel {
     dnp3_mux_t *mux;
     dnp3_conn_t *conn;
     size_t n_assocs, max_assocs;
+    dnp3_logger_t logger; /* the mux's: the owner's, or channel_log */
+    /* The start-up link resets of this connection: assocs[reset_next..]
+     * are still to be considered; while reset_busy, the one to reset_dst is
+     * on the channel, begun when its send_failures counter was
+     * reset_failures. */
+    size_t reset_next;
+    bool reset_busy;
+    uint16_t reset_dst;
+    uint64_t reset_failures;
     void (*on_event)(void *user, dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *ev);
     void *user;
     dnp3_master_assoc_t *assocs[]; /* attached, max_associations slots (one allocation) */
@@ -62,18 +72,77 @@ static void emit(dnp3_master_channel_t *ch, const dnp3_master_channel_event_t *e
 
 /* ---- the runtime session operations ----------------------------------------- */
 
-/* The start-up link reset (dnp3_master_config_t.startup_link_reset): one
- * RESET_LINK_STATES (9.2.6.2), to the first association that asks for it,
- * queued as the connection opens and so on the wire before any of the
- * associations' requests, which wait for the channel's primary station. */
-static void startup_link_reset(dnp3_master_channel_t *ch, dnp3_timestamp_t now)
+static void client_log(const dnp3_master_channel_t *ch, dnp3_log_level_t level, const char *fmt,
+                       ...)
 {
-    for (size_t i = 0; i < ch->n_assocs; i++) {
-        const dnp3_master_config_t *c = dnp3_master_assoc_config(ch->assocs[i]);
-        if (c->startup_link_reset) {
-            (void)dnp3_channel_reset_link(dnp3_mux_channel(ch->mux), now, c->outstation_address);
-            return;
+    if (!ch->logger.log || level > ch->logger.level)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ch->logger.log(ch->logger.ctx, level, line);
+}
+
+static uint64_t send_failures(const dnp3_channel_t *lc)
+{
+    dnp3_channel_counters_t c;
+    dnp3_channel_counters(lc, &c);
+    return c.send_failures;
+}
+
+/* The reset in flight ended when the channel can send again (its primary
+ * station answered LINK_RESET_DONE or SEND_FAILED) or counted a failure;
+ * a failure is reported: the outstation may refuse confirmed data. */
+static bool reset_settled(dnp3_master_channel_t *ch, dnp3_channel_t *lc)
+{
+    bool failed = send_failures(lc) != ch->reset_failures;
+    if (!failed && !dnp3_channel_can_send(lc))
+        return false;
+    ch->reset_busy = false;
+    if (failed)
+        client_log(ch, DNP3_LOG_WARN,
+                   "outstation %u: start-up RESET_LINK_STATES not acknowledged (no ACK after "
+                   "the retries, NACK or NOT_SUPPORTED)",
+                   (unsigned)ch->reset_dst);
+    return true;
+}
+
+/* The start-up link resets (dnp3_master_config_t.startup_link_reset): one
+ * RESET_LINK_STATES (9.2.6.2) to every association that asks for it, in
+ * the order they were added, one at a time as the primary station allows
+ * (the next once the previous is ACKed or failed after the retries). Each
+ * holds the channel, so the associations' requests, which wait for it, go
+ * after the resets. Called after every step of the connection (open,
+ * bytes, timer, output) and when an association is added while connected. */
+static void link_resets_pump(dnp3_master_channel_t *ch, dnp3_timestamp_t now)
+{
+    if (!ch->conn)
+        return;
+    dnp3_channel_t *lc = dnp3_mux_channel(ch->mux);
+    if (ch->reset_busy && !reset_settled(ch, lc))
+        return;
+    while (ch->reset_next < ch->n_assocs) {
+        const dnp3_master_config_t *c = dnp3_master_assoc_config(ch->assocs[ch->reset_next]);
+        if (!c->startup_link_reset) {
+            ch->reset_next++;
+            continue;
         }
+        uint64_t failures = send_failures(lc);
+        int rc = dnp3_channel_reset_link(lc, now, c->outstation_address);
+        if (rc == DNP3_E_STATE)
+            return; /* the primary station is busy: when it is done */
+        ch->reset_next++;
+        if (rc < 0) {
+            client_log(ch, DNP3_LOG_WARN, "outstation %u: start-up RESET_LINK_STATES not sent: %s",
+                       (unsigned)c->outstation_address, dnp3_strerror(rc));
+            continue;
+        }
+        ch->reset_busy = true;
+        ch->reset_dst = c->outstation_address;
+        ch->reset_failures = failures;
+        return;
     }
 }
 
@@ -82,7 +151,9 @@ static void s_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info, d
     dnp3_master_channel_t *ch = ctx;
     ch->conn = conn;
     dnp3_mux_on_open(ch->mux, now);
-    startup_link_reset(ch, now);
+    ch->reset_next = 0;
+    ch->reset_busy = false;
+    link_resets_pump(ch, now);
     char text[DNP3_ENDPOINT_TEXT_MAX];
     if (dnp3_endpoint_format(&info->peer, text, sizeof text) < 0)
         strcpy(text, "?");
@@ -94,12 +165,15 @@ static void s_open(void *ctx, dnp3_conn_t *conn, const dnp3_conn_info_t *info, d
 static int s_bytes(void *ctx, dnp3_timestamp_t now, const uint8_t *data, size_t len)
 {
     dnp3_master_channel_t *ch = ctx;
-    return dnp3_mux_on_bytes(ch->mux, now, data, len);
+    int rc = dnp3_mux_on_bytes(ch->mux, now, data, len);
+    link_resets_pump(ch, now);
+    return rc;
 }
 
 static int s_take(void *ctx, dnp3_timestamp_t now, uint8_t *buf, size_t cap)
 {
     dnp3_master_channel_t *ch = ctx;
+    link_resets_pump(ch, now);
     return dnp3_mux_take_output(ch->mux, now, buf, cap);
 }
 
@@ -118,13 +192,16 @@ static dnp3_timestamp_t s_deadline(void *ctx)
 static int s_timer(void *ctx, dnp3_timestamp_t now)
 {
     dnp3_master_channel_t *ch = ctx;
-    return dnp3_mux_on_timer(ch->mux, now);
+    int rc = dnp3_mux_on_timer(ch->mux, now);
+    link_resets_pump(ch, now);
+    return rc;
 }
 
 static void s_close(void *ctx, dnp3_disconnect_reason_t reason)
 {
     dnp3_master_channel_t *ch = ctx;
     ch->conn = NULL;
+    ch->reset_busy = false;
     dnp3_mux_on_close(ch->mux, dnp3_runtime_now(ch->rt));
     dnp3_master_channel_event_t ev = {.kind = DNP3_MASTER_CHANNEL_DISCONNECTED, .reason = reason};
     emit(ch, &ev);
@@ -225,6 +302,11 @@ int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config
         return err;
     }
     ch->max_assocs = cfg->max_associations;
+    ch->logger = cfg->logger;
+    if (!ch->logger.log) {
+        ch->logger.log = channel_log;
+        ch->logger.ctx = ch;
+    }
     ch->on_event = cfg->on_event;
     ch->user = cfg->user;
 
@@ -268,8 +350,10 @@ int dnp3_master_channel_add(dnp3_master_channel_t *ch, dnp3_master_assoc_t *a)
     if (rc < 0)
         return rc;
     ch->assocs[ch->n_assocs++] = a;
-    if (ch->conn)
+    if (ch->conn) {
+        link_resets_pump(ch, dnp3_runtime_now(ch->rt));
         dnp3_conn_wake(ch->conn);
+    }
     return 0;
 }
 

@@ -14,10 +14,13 @@
 #include <cmocka.h>
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "channel/channel_internal.h"
+#include "dnp3/link.h"
 #include "dnp3/master_client.h"
 
 typedef struct seen {
@@ -268,6 +271,168 @@ static void test_listener_closes_silent_dial_in(void **state)
     dnp3_master_listener_free(l);
 }
 
+/* ---- start-up link resets on a multi-drop channel ---------------------------------- */
+
+/* A fake bus behind one connection (a thread, blocking sockets): it ACKs
+ * every RESET_LINK_STATES, answers nothing else, and notes in order what
+ * the master sent and what it answered: 'R' dst (a reset), 'A' dst (our
+ * ACK), 'U' dst (user data: a request). When 10, 11 and 13 have sent their
+ * first requests it has the loop add association 12 to the connected
+ * channel; when 12's request came it ends the run. */
+typedef struct bus {
+    int lfd;
+    dnp3_runtime_t *rt;
+    dnp3_master_channel_t *ch;
+    dnp3_master_assoc_t *late;
+    char kind[64];
+    uint16_t dst[64];
+    size_t n;
+} bus_t;
+
+static void note(bus_t *b, char kind, uint16_t dst)
+{
+    if (b->n < 64) {
+        b->kind[b->n] = kind;
+        b->dst[b->n++] = dst;
+    }
+}
+
+static bool requested(const bus_t *b, uint16_t dst)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->kind[i] == 'U' && b->dst[i] == dst)
+            return true;
+    return false;
+}
+
+static void add_late(void *arg)
+{
+    bus_t *b = arg;
+    assert_int_equal(dnp3_master_channel_add(b->ch, b->late), 0);
+}
+
+static void stop_run(void *arg)
+{
+    bus_t *b = arg;
+    dnp3_runtime_stop(b->rt);
+}
+
+static bool read_all(int fd, uint8_t *p, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+/* One frame from the master: its control octet and destination. */
+static bool bus_frame(int fd, uint8_t *control, uint16_t *dst)
+{
+    uint8_t f[292];
+    if (!read_all(fd, f, 10) || f[0] != 0x05 || f[1] != 0x64 || f[2] < 5)
+        return false;
+    size_t user = (size_t)f[2] - 5;
+    if (!read_all(fd, f + 10, user + 2 * ((user + 15) / 16)))
+        return false;
+    *control = f[3];
+    *dst = (uint16_t)(f[4] | f[5] << 8);
+    return true;
+}
+
+static void *bus_run(void *arg)
+{
+    bus_t *b = arg;
+    int fd = accept(b->lfd, NULL, NULL);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    bool added = false;
+    uint8_t control;
+    uint16_t dst;
+    while (fd >= 0 && !requested(b, 12) && bus_frame(fd, &control, &dst)) {
+        uint8_t func = control & 0x0F;
+        if (control == dnp3_link_control(true, true, false, false, DNP3_LINK_RESET_LINK_STATES)) {
+            note(b, 'R', dst);
+            uint8_t ack[10];
+            int n = dnp3_link_frame_write(
+                ack, sizeof ack, dnp3_link_control(false, false, false, false, DNP3_LINK_ACK), 1,
+                dst, NULL, 0);
+            if (write(fd, ack, (size_t)n) != n)
+                break;
+            note(b, 'A', dst);
+        } else if ((control & 0x40) && (func == 3 || func == 4)) {
+            note(b, 'U', dst);
+        }
+        if (!added && requested(b, 10) && requested(b, 11) && requested(b, 13)) {
+            added = true;
+            dnp3_runtime_post(b->rt, add_late, b);
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    dnp3_runtime_post(b->rt, stop_run, b);
+    return NULL;
+}
+
+static dnp3_master_assoc_t *assoc_to(uint16_t outstation, bool link_reset)
+{
+    dnp3_master_config_t mc;
+    dnp3_master_config_default(&mc);
+    mc.outstation_address = outstation;
+    mc.startup_link_reset = link_reset;
+    dnp3_master_assoc_t *a = NULL;
+    assert_int_equal(dnp3_master_assoc_new(&mc, NULL, NULL, &a), 0);
+    return a;
+}
+
+/* 10 and 11 ask for a reset, 13 does not: R10 A10, then R11 A11, then the
+ * three first requests; 12, added while connected, gets its reset before
+ * its first request. Nothing else is reset. */
+static void test_multidrop_link_resets(void **state)
+{
+    (void)state;
+    bus_t b = {.rt = quiet_runtime()};
+    b.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(b.lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(b.lfd, 1), 0);
+    socklen_t len = sizeof sa;
+    getsockname(b.lfd, (struct sockaddr *)&sa, &len);
+
+    dnp3_tcp_endpoint_t ep = {.host = "127.0.0.1", .port = ntohs(sa.sin_port)};
+    dnp3_master_channel_config_t cc;
+    dnp3_master_channel_config_default(&cc);
+    cc.endpoints = &ep;
+    cc.endpoint_count = 1;
+    cc.max_associations = 4;
+    assert_int_equal(dnp3_master_channel_new(b.rt, &cc, &b.ch), 0);
+    dnp3_master_assoc_t *a[3] = {assoc_to(10, true), assoc_to(11, true), assoc_to(13, false)};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(dnp3_master_channel_add(b.ch, a[i]), 0);
+    b.late = assoc_to(12, true);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bus_run, &b), 0);
+    assert_int_equal(dnp3_runtime_run(b.rt), 0);
+    pthread_join(t, NULL);
+    close(b.lfd);
+
+    const char *want_kind = "RARAUUURAU";
+    const uint16_t want_dst[] = {10, 10, 11, 11, 0, 0, 0, 12, 12, 12};
+    assert_int_equal(b.n, 10);
+    assert_memory_equal(b.kind, want_kind, 10);
+    for (size_t i = 0; i < 10; i++)
+        if (want_dst[i])
+            assert_int_equal(b.dst[i], want_dst[i]);
+    assert_true(requested(&b, 10) && requested(&b, 11) && requested(&b, 13));
+    dnp3_runtime_free(b.rt);
+    dnp3_master_channel_free(b.ch);
+    for (size_t i = 0; i < 3; i++)
+        dnp3_master_assoc_free(a[i]);
+    dnp3_master_assoc_free(b.late);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_listener),
         cmocka_unit_test(test_listener_closes_silent_dial_in),
+        cmocka_unit_test(test_multidrop_link_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
