@@ -47,6 +47,10 @@ foreach(name test_flood test_slow_peers test_master_unreliable test_reassembly_t
     set_tests_properties(e2e.${name} PROPERTIES TIMEOUT 150)
   endif()
 endforeach()
+# Silence diagnostics: about 10 s.
+if(TEST e2e.test_silent_outstation)
+  set_tests_properties(e2e.test_silent_outstation PROPERTIES TIMEOUT 60)
+endif()
 # The no-loss runs (issue 9) take 15-60 s each; a hang must not cost 10 minutes.
 foreach(name test_noloss_cuts test_noloss_flips test_noloss_restart test_noloss_overflow)
   if(TEST e2e.${name})

@@ -453,6 +453,31 @@ DNP3_API void dnp3_master_assoc_free(dnp3_master_assoc_t *a);
  * address) for the mux. Errors: DNP3_E_INVALID_ARG. */
 DNP3_API int dnp3_master_assoc_app_session(dnp3_master_assoc_t *a, dnp3_app_session_t *session);
 
+/* What the connection under the association carried, for the response
+ * timeout's diagnostic: a host that sees the connection (the master
+ * channel of dnp3/master_client.h installs one) tells the association
+ * whether not one byte came back on it since it opened. An outstation that
+ * is slow sends something; a request to a link address nobody has, or to
+ * an outstation that refuses this master address, gets silence (9.2.5:
+ * frames for another destination are discarded unanswered).
+ * silent(ctx, &bytes_out): true when the current connection has received
+ * nothing since it opened, *bytes_out then the bytes it sent; false when
+ * something came back or there is no connection. It must stay valid while
+ * the association is driven (NULL removes it). Errors: DNP3_E_INVALID_ARG
+ * (a NULL). */
+DNP3_API int dnp3_master_assoc_set_traffic_probe(dnp3_master_assoc_t *a,
+                                                 bool (*silent)(void *ctx, uint64_t *bytes_out),
+                                                 void *ctx);
+/* The hint a response timeout adds when the probe says nothing came back:
+ * "nothing at all came back on this connection (24 bytes sent, 0 received
+ * since it opened): check that the outstation's link address is 11 and
+ * that it accepts master address 1", written (truncated, NUL-terminated)
+ * into buf; buf gets "" when there is no probe or something came back.
+ * Meant for an on_task_done / on_command_done reporting
+ * DNP3_MASTER_TIMEOUT, when the connection is still the one that was
+ * silent. Returns the length written, 0 for none or a NULL. */
+DNP3_API size_t dnp3_master_assoc_silence_hint(const dnp3_master_assoc_t *a, char *buf, size_t cap);
+
 /* The session operations, callable directly (tests, the fuzz target). */
 DNP3_API void dnp3_master_assoc_on_fragment(dnp3_master_assoc_t *a, dnp3_timestamp_t now,
                                             uint16_t src, uint16_t dst, const uint8_t *data,

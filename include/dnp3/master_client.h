@@ -119,7 +119,11 @@ DNP3_API void dnp3_master_channel_free(dnp3_master_channel_t *ch);
 /* Attach an association (its master and outstation addresses tell it
  * apart). While connected it gets LINK_UP at once; added while an attempt
  * is under way (the first starts in _new), it learns of that attempt when
- * it ends. Returns 0,
+ * it ends. The channel installs its traffic probe in the association
+ * (dnp3_master_assoc_set_traffic_probe): a response timeout on a
+ * connection that received not one byte says so and names the addresses
+ * to check; drive the association no more once the channel is freed.
+ * Returns 0,
  * DNP3_E_INVALID_ARG, DNP3_E_STATE (the same address pair is attached),
  * DNP3_E_NOSPACE (max_associations reached). */
 DNP3_API int dnp3_master_channel_add(dnp3_master_channel_t *ch, dnp3_master_assoc_t *a);

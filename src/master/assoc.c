@@ -217,7 +217,7 @@ int dnp3_master_assoc_counters(const dnp3_master_assoc_t *a, dnp3_master_counter
 
 void dnp3i_master_log_line(dnp3_master_assoc_t *a, dnp3_log_level_t level, const char *fmt, ...)
 {
-    char msg[256];
+    char msg[320]; /* the longest: a response timeout with its silence hint */
     int n = snprintf(msg, sizeof msg, "assoc %u->%u: ", (unsigned)a->cfg.master_address,
                      (unsigned)a->cfg.outstation_address);
     if (n < 0 || (size_t)n >= sizeof msg)

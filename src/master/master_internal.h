@@ -185,6 +185,10 @@ struct dnp3_master_assoc {
     dnp3_time_t utc_anchor;
 
     dnp3_master_counters_t counters;
+
+    /* dnp3_master_assoc_set_traffic_probe: did the connection stay silent */
+    bool (*silent)(void *ctx, uint64_t *bytes_out);
+    void *silent_ctx;
 };
 
 /* ---- assoc.c ---- */

@@ -1,5 +1,6 @@
 /* The association as a mux session: fragments out (confirms first, then
  * the current task's request), deadlines, timers and link events. */
+#include <stdio.h>
 #include <string.h>
 
 #include "master/master_internal.h"
@@ -94,6 +95,47 @@ dnp3_timestamp_t dnp3_master_assoc_next_deadline(const dnp3_master_assoc_t *a)
     return dnp3i_schedule_deadline(a, a->now, &ready);
 }
 
+int dnp3_master_assoc_set_traffic_probe(dnp3_master_assoc_t *a,
+                                        bool (*silent)(void *ctx, uint64_t *bytes_out), void *ctx)
+{
+    if (!a)
+        return DNP3_E_INVALID_ARG;
+    a->silent = silent;
+    a->silent_ctx = silent ? ctx : NULL;
+    return 0;
+}
+
+size_t dnp3_master_assoc_silence_hint(const dnp3_master_assoc_t *a, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return 0;
+    buf[0] = '\0';
+    uint64_t out = 0;
+    if (!a || !a->silent || !a->silent(a->silent_ctx, &out))
+        return 0;
+    int n = snprintf(buf, cap,
+                     "nothing at all came back on this connection (%llu bytes sent, 0 received "
+                     "since it opened): check that the outstation's link address is %u and that "
+                     "it accepts master address %u",
+                     (unsigned long long)out, (unsigned)a->cfg.outstation_address,
+                     (unsigned)a->cfg.master_address);
+    if (n < 0)
+        return buf[0] = '\0', 0;
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* The timeout's WARN line, with the silence hint when nothing came back:
+ * the clue that tells a wrong address from a slow outstation. */
+static void log_timeout(dnp3_master_assoc_t *a)
+{
+    const dnp3i_cur_t *c = &a->cur;
+    char hint[256];
+    bool silent = dnp3_master_assoc_silence_hint(a, hint, sizeof hint) > 0;
+    dnp3i_master_log_line(a, DNP3_LOG_WARN, "no response to %s seq %u within %u ms%s%s",
+                          dnp3_task_kind_name((dnp3_task_kind_t)c->t.kind), (unsigned)c->seq,
+                          (unsigned)a->cfg.response_timeout_ms, silent ? "; " : "", hint);
+}
+
 void dnp3_master_assoc_on_timer(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
 {
     if (!a)
@@ -103,9 +145,8 @@ void dnp3_master_assoc_on_timer(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
     dnp3i_cur_t *c = &a->cur;
     if (c->active && c->sent && now >= c->deadline) {
         a->counters.timeouts++;
-        dnp3i_master_log(a, DNP3_LOG_WARN, "no response to %s seq %u within %u ms",
-                         dnp3_task_kind_name((dnp3_task_kind_t)c->t.kind), (unsigned)c->seq,
-                         (unsigned)a->cfg.response_timeout_ms);
+        if (a->cb.on_log && DNP3_LOG_WARN <= a->cfg.log_level)
+            log_timeout(a);
         dnp3i_health_set(a, DNP3_MASTER_FAILED, DNP3_MASTER_REASON_RESPONSE_TIMEOUT, 0);
         dnp3i_finish(a, now, DNP3_MASTER_TIMEOUT);
     }

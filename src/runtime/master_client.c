@@ -240,6 +240,18 @@ static const dnp3_session_ops_t channel_ops = {
     .on_connecting = s_connecting,
 };
 
+/* The associations' traffic probe (dnp3_master_assoc_set_traffic_probe):
+ * the connection's own byte counts, so that a response timeout can say
+ * that not one byte came back. */
+static bool assoc_silent(void *ctx, uint64_t *bytes_out)
+{
+    const dnp3_master_channel_t *ch = ctx;
+    if (!ch->conn || dnp3_conn_bytes_in(ch->conn) > 0)
+        return false;
+    *bytes_out = dnp3_conn_bytes_out(ch->conn);
+    return true;
+}
+
 /* ---- creation ---------------------------------------------------------------- */
 
 /* The mux's diagnostics (an outstation speaking from an address no
@@ -350,6 +362,7 @@ int dnp3_master_channel_add(dnp3_master_channel_t *ch, dnp3_master_assoc_t *a)
     if (rc < 0)
         return rc;
     ch->assocs[ch->n_assocs++] = a;
+    (void)dnp3_master_assoc_set_traffic_probe(a, assoc_silent, ch);
     if (ch->conn) {
         link_resets_pump(ch, dnp3_runtime_now(ch->rt));
         dnp3_conn_wake(ch->conn);

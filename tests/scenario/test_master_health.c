@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "master_harness.h"
@@ -74,6 +75,75 @@ static void timeout_then_retry_with_backoff(void **state)
     assert_int_equal(c.timeouts, 2);
     assert_int_equal(c.retries, 2);
     assert_int_equal(c.requests_sent, 5);
+}
+
+/* What the connection carried, as the master channel's probe tells it. */
+static uint64_t probe_sent, probe_received;
+
+static bool probe_silent(void *ctx, uint64_t *bytes_out)
+{
+    (void)ctx;
+    if (probe_received)
+        return false;
+    *bytes_out = probe_sent;
+    return true;
+}
+
+#define SILENCE_HINT(sent)                                                                         \
+    "nothing at all came back on this connection (" sent " bytes sent, 0 received since it "       \
+    "opened): check that the outstation's link address is 10 and that it accepts master "          \
+    "address 1"
+
+/* A request to an address nobody answers: not one byte comes back, and the
+ * timeout's line says so and names the addresses to check. Once something
+ * came back (a slow outstation sends something), the line is as before. */
+static void timeout_on_silent_connection(void **state)
+{
+    (void)state;
+    mh_open(&h, NULL);
+    probe_sent = 24;
+    probe_received = 0;
+    assert_int_equal(dnp3_master_assoc_set_traffic_probe(h.a, probe_silent, NULL), 0);
+    h.record_logs = true;
+    mh_link_up(&h);
+    mh_expect_tx(&h, "C0 15 3C 02 06 3C 03 06 3C 04 06");
+    mh_clear_events(&h);
+    mh_advance(&h, 5000);
+    mh_expect_events(
+        &h, "log WARN assoc 1->10: no response to disable_unsol seq 0 within 5000 "
+            "ms; " SILENCE_HINT(
+                "24") "\n"
+                      "log WARN assoc 1->10: state failed: response_timeout\n"
+                      "state failed response_timeout\n"
+                      "log WARN assoc 1->10: task disable_unsol (id 0): TIMEOUT, will retry\n"
+                      "task disable_unsol TIMEOUT retry\n");
+    char hint[256];
+    assert_int_equal(dnp3_master_assoc_silence_hint(h.a, hint, sizeof hint),
+                     strlen(SILENCE_HINT("24")));
+    assert_string_equal(hint, SILENCE_HINT("24"));
+    /* truncated, still terminated */
+    assert_int_equal(dnp3_master_assoc_silence_hint(h.a, hint, 8), 7);
+    assert_string_equal(hint, "nothing");
+
+    probe_received = 6;
+    mh_advance(&h, 5000);
+    mh_expect_tx(&h, "C1 15 3C 02 06 3C 03 06 3C 04 06");
+    mh_clear_events(&h);
+    mh_advance(&h, 5000);
+    mh_expect_events(&h, "log WARN assoc 1->10: no response to disable_unsol seq 1 within 5000 "
+                         "ms\n"
+                         "log WARN assoc 1->10: task disable_unsol (id 0): TIMEOUT, will retry\n"
+                         "task disable_unsol TIMEOUT retry\n");
+    assert_int_equal(dnp3_master_assoc_silence_hint(h.a, hint, sizeof hint), 0);
+    assert_string_equal(hint, "");
+
+    /* no probe: as before */
+    assert_int_equal(dnp3_master_assoc_set_traffic_probe(h.a, NULL, NULL), 0);
+    probe_received = 0;
+    assert_int_equal(dnp3_master_assoc_silence_hint(h.a, hint, sizeof hint), 0);
+    assert_int_equal(dnp3_master_assoc_set_traffic_probe(NULL, probe_silent, NULL),
+                     DNP3_E_INVALID_ARG);
+    assert_int_equal(dnp3_master_assoc_silence_hint(NULL, hint, sizeof hint), 0);
 }
 
 static void link_down_comm_lost_flag(void **state)
@@ -304,6 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(connection_progress, teardown),
         cmocka_unit_test_teardown(timeout_then_retry_with_backoff, teardown),
+        cmocka_unit_test_teardown(timeout_on_silent_connection, teardown),
         cmocka_unit_test_teardown(link_down_comm_lost_flag, teardown),
         cmocka_unit_test_teardown(link_down_stale, teardown),
         cmocka_unit_test_teardown(link_down_no_reports, teardown),

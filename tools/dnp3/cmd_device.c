@@ -43,7 +43,9 @@ static int task_exit(station_t *st, const dnp3_task_result_t *r)
     if (r->result == DNP3_MASTER_SUCCESS || r->result == DNP3_MASTER_SENT)
         return STATION_EXIT_OK;
     if (r->result == DNP3_MASTER_TIMEOUT) {
-        fprintf(st->err, "dnp3 %s: %s: no answer in time\n", st->cmd, st->target.name);
+        char hint[256];
+        fprintf(st->err, "dnp3 %s: %s: no answer in time%s\n", st->cmd, st->target.name,
+                station_silence_hint(st, hint, sizeof hint));
         return STATION_EXIT_NO_ANSWER;
     }
     char bits[200];

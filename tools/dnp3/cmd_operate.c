@@ -101,11 +101,12 @@ static void on_command(station_t *st, const dnp3_command_result_t *r)
         }
         fputc('\n', st->out);
     }
+    char hint[256];
     if (code == STATION_EXIT_NO_ANSWER)
         fprintf(st->err,
                 "dnp3 operate: %s: no answer in time (the control may or may not have "
-                "been carried out; it is not retried)\n",
-                st->target.name);
+                "been carried out; it is not retried)%s\n",
+                st->target.name, station_silence_hint(st, hint, sizeof hint));
     station_finish(st, code);
 }
 

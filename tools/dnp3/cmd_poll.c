@@ -44,13 +44,15 @@ static void on_link_up(station_t *st)
 
 static void on_task(station_t *st, const dnp3_task_result_t *r)
 {
-    if (r->kind != DNP3_TASK_INTEGRITY)
+    /* finished: the task a stopping runtime fails (LINK_DOWN) is no news */
+    if (r->kind != DNP3_TASK_INTEGRITY || st->finished)
         return;
     if (r->result == DNP3_MASTER_SUCCESS) {
         station_finish(st, STATION_EXIT_OK);
     } else if (r->result == DNP3_MASTER_TIMEOUT) {
-        fprintf(st->err, "dnp3 poll: %s: no answer to the integrity poll in time\n",
-                st->target.name);
+        char hint[256];
+        fprintf(st->err, "dnp3 poll: %s: no answer to the integrity poll in time%s\n",
+                st->target.name, station_silence_hint(st, hint, sizeof hint));
         station_finish(st, STATION_EXIT_NO_ANSWER);
     } else {
         char bits[200];

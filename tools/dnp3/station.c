@@ -97,6 +97,16 @@ void station_finish(station_t *st, int code)
         dnp3_runtime_stop(st->rt);
 }
 
+const char *station_silence_hint(const station_t *st, char *buf, size_t cap)
+{
+    if (cap < 3)
+        return cap ? (buf[0] = '\0', buf) : buf;
+    buf[0] = '\0';
+    if (dnp3_master_assoc_silence_hint(st->a, buf + 2, cap - 2) > 0)
+        memcpy(buf, "; ", 2);
+    return buf;
+}
+
 int station_timeout_opt(const opts_t *o, const char *arg, uint32_t *ms)
 {
     uint64_t v;

@@ -142,6 +142,10 @@ int station_timeout_opt(const opts_t *o, const char *arg, uint32_t *ms);
 
 /* End the command with status code (the first call wins). */
 void station_finish(station_t *st, int code);
+/* After a TIMEOUT result: "; nothing at all came back on this connection
+ * (...): check that ..." into buf when the connection received not one
+ * byte (dnp3_master_assoc_silence_hint), else "". Returns buf. */
+const char *station_silence_hint(const station_t *st, char *buf, size_t cap);
 
 /* Print one measurement as a text line (assoc NULL: without it) or a JSON
  * object (the master's --json format), ts = wall-clock ms at receipt. */
