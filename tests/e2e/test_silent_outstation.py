@@ -21,16 +21,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import LINK_REQUEST_STATUS, Outstation, frame  # noqa: E402
-from e2elib import BIN, require_bin  # noqa: E402
+from e2elib import BIN, dnp3, require_bin  # noqa: E402
 
 HINT = (r"nothing at all came back on this connection \((\d+) bytes sent, 0 received since it "
         r"opened\): check that the outstation's link address is 11 and that it accepts master "
         r"address 1")
-
-
-def dnp3(*args, timeout=30):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
 
 
 def check_poll_silent(target):

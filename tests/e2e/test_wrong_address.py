@@ -20,15 +20,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import Outstation  # noqa: E402
-from e2elib import BIN, require_bin  # noqa: E402
+from e2elib import BIN, dnp3, require_bin  # noqa: E402
 
 HINT = ("fragment from outstation 10 for master 1: no association with outstation 10 on this "
         "connection (this master talks to outstation 11): is 10 the outstation's link address?")
-
-
-def dnp3(*args, timeout=30):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
 
 
 def check_poll(target):
