@@ -118,7 +118,8 @@ static bool reset_settled(dnp3_master_channel_t *ch, dnp3_channel_t *lc)
  * bytes, timer, output) and when an association is added while connected. */
 static void link_resets_pump(dnp3_master_channel_t *ch, dnp3_timestamp_t now)
 {
-    if (!ch->conn)
+    /* The usual case, on every read, timer and flush: all done. */
+    if (!ch->conn || (!ch->reset_busy && ch->reset_next == ch->n_assocs))
         return;
     dnp3_channel_t *lc = dnp3_mux_channel(ch->mux);
     if (ch->reset_busy && !reset_settled(ch, lc))
@@ -278,11 +279,7 @@ static dnp3_mux_t *make_mux(dnp3_runtime_t *rt, dnp3_master_channel_t *ch,
     mc.channel.max_peers = cfg->max_associations;
     mc.channel.pool = dnp3_runtime_fragment_pool(rt);
     mc.max_sessions = cfg->max_associations;
-    mc.logger = cfg->logger;
-    if (!mc.logger.log) {
-        mc.logger.log = channel_log;
-        mc.logger.ctx = ch;
-    }
+    mc.logger = ch->logger;
     return dnp3_mux_new(&mc, err);
 }
 
@@ -308,17 +305,17 @@ int dnp3_master_channel_new(dnp3_runtime_t *rt, const dnp3_master_channel_config
     snprintf(ch->name, sizeof ch->name, "%.60s:%u",
              cfg->endpoints[0].host ? cfg->endpoints[0].host : "?",
              cfg->endpoints[0].port ? cfg->endpoints[0].port : 20000u);
+    ch->logger = cfg->logger;
+    if (!ch->logger.log) {
+        ch->logger.log = channel_log;
+        ch->logger.ctx = ch;
+    }
     ch->mux = make_mux(rt, ch, cfg, &err);
     if (!ch->mux) {
         dnp3_master_channel_free(ch);
         return err;
     }
     ch->max_assocs = cfg->max_associations;
-    ch->logger = cfg->logger;
-    if (!ch->logger.log) {
-        ch->logger.log = channel_log;
-        ch->logger.ctx = ch;
-    }
     ch->on_event = cfg->on_event;
     ch->user = cfg->user;
 
