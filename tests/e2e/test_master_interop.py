@@ -128,7 +128,10 @@ def check_master(tmp):
         objs = [json.loads(x) for x in f.read().strip().split("\n") if x]
     values = [o["value"] for o in objs
               if o["unsol"] and o["event"] and o["type"] == "analog_input"]
-    assert values == list(range(1, 41)), values
+    with open(os.path.join(tmp, "m.err")) as f:
+        merr = f.read()
+    # On failure, both sides' logs: the cause of an empty list has not been seen yet.
+    assert values == list(range(1, 41)), (values, merr[-3000:], od.out()[-3000:])
     assert "CONFIRM unsol=1" in od.out()
     assert not tshark_check(pcap, port)
 
