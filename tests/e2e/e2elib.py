@@ -105,16 +105,18 @@ def run_json(args, stdin=None):
     return rc, lines, err
 
 
-def wait_for(pred, timeout, what):
-    """Poll pred every 0.1 s until it returns something true (returned), else fail. The
-    timeout is scaled by DNP3C_TIME_SCALE (dnp3wire.TIME_SCALE: longer under valgrind)."""
+def wait_for(pred, timeout, what, detail=None):
+    """Poll pred every 0.1 s until it returns something true (returned), else fail, with
+    detail() (the logs that say why, say) in the message. The timeout is scaled by
+    DNP3C_TIME_SCALE (dnp3wire.TIME_SCALE: longer under valgrind)."""
     deadline = time.monotonic() + timeout * TIME_SCALE
     while time.monotonic() < deadline:
         v = pred()
         if v:
             return v
         time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
+    raise AssertionError("timed out waiting for " + what +
+                         ("\n" + detail() if detail is not None else ""))
 
 
 def free_port():

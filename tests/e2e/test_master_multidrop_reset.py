@@ -8,7 +8,10 @@ script) that ACKs the RESET_LINK_STATES of 10 and 12 after 0.3 s and never answe
     back), the exact frames 05 64 05 C0 <dst> 01 00 <crc>; none to 13;
   - no application request (user data) to anyone before 12's ACK: the associations' first
     requests come after every reset, and then to all four;
-  - the master's log names 11 at WARN: its reset was not acknowledged.
+  - the master's log names 11 at WARN, as the channel's line ("channel bus: outstation 11:
+    ..."), not as one association's: its reset was not acknowledged;
+  - an unsolicited response from 22, which no association polls, is named the same way:
+    "channel bus: fragment from outstation 22 for master 1: no association ...".
 """
 import os
 import select
@@ -119,6 +122,14 @@ def main():
                                  stderr=merr)
             try:
                 conn, log = run_bus(srv, 30)
+                # FIR FIN, then an unsolicited null response (FIR FIN UNS, seq 0), IIN 0000
+                conn.sendall(frame(0x44, 1, 22, bytes([0xC0, 0xD0, 0x82, 0x00, 0x00])))
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    with open(err_path) as f:
+                        if "fragment from outstation 22" in f.read():
+                            break
+                    time.sleep(0.1)
             finally:
                 m.send_signal(signal.SIGINT)
                 try:
@@ -133,7 +144,10 @@ def main():
         assert status == 0, (status, mlog)
         check(log)
         warns = [x for x in mlog.splitlines() if "RESET_LINK_STATES" in x]
-        assert len(warns) == 1 and "WARN" in warns[0] and "outstation 11:" in warns[0], mlog
+        assert len(warns) == 1 and "WARN" in warns[0], mlog
+        assert "channel bus: outstation 11: start-up RESET_LINK_STATES" in warns[0], mlog
+        assert ("channel bus: fragment from outstation 22 for master 1: no association with "
+                "outstation 22 on this connection") in mlog, mlog
     print("ok")
 
 

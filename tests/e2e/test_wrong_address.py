@@ -5,7 +5,8 @@
   - `dnp3 poll --address 11` fails (exit 6, no DNP3 answer) and its error stream names the address the
     outstation spoke from: "fragment from outstation 10 for master 1: no association with
     outstation 10 on this connection (this master talks to outstation 11): is 10 the
-    outstation's link address?", before "no answer to the integrity poll in time";
+    outstation's link address?", before "no answer to the integrity poll in time"; its
+    output is empty (no table header over no rows);
   - `dnp3 master --address 11` logs the same line at WARN once (the outstation's retries of
     its null unsolicited response within 10 s are counted, not repeated);
   - the outstation, for its part, logs the frames for address 11 as foreign;
@@ -29,6 +30,7 @@ HINT = ("fragment from outstation 10 for master 1: no association with outstatio
 def check_poll(target):
     rc, out, err = dnp3("poll", target, "--address", "11", "--timeout", "2s")
     assert rc == 6, (rc, out, err)  # 6: no DNP3 answer in time
+    assert out == "", out
     lines = err.strip().split("\n")
     assert lines[0] == "dnp3 poll: %s/11: %s" % (target, HINT), err
     assert "no answer to the integrity poll in time" in err, err
@@ -37,6 +39,7 @@ def check_poll(target):
 def check_right_address(target):
     rc, out, err = dnp3("poll", target, "--address", "10", "--timeout", "2s")
     assert rc == 0, (rc, err)
+    assert out.startswith("type ") and "binary_input" in out, out
     assert "no association" not in err, err
 
 

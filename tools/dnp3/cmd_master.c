@@ -473,6 +473,7 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         size_t n = master_conf_endpoints(ac, eps);
         station_t *owner = channel_owner(mc, sts, made);
         r.channel_associations = channel_count(mc, made);
+        r.channel_name = ac->channel;
         if (listener)
             rc = station_attach_listener(st, &r, &cfg, listener);
         else if (owner)

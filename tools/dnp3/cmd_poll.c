@@ -30,16 +30,16 @@ static void usage(FILE *f)
           f);
 }
 
+/* The table's header comes with its first row, or with the successful end
+ * of a poll that returned no points: a poll that failed prints no table. */
 static void table_header(station_t *st)
 {
-    if (!st->json)
-        fprintf(st->out, "%-28s %-4s %-4s %6s %14s  %-10s  %-24s %s\n", "type", "grp", "var",
-                "index", "value", "flags", "time", "kind");
-}
-
-static void on_link_up(station_t *st)
-{
-    table_header(st);
+    bool *printed = st->ctx;
+    if (st->json || *printed)
+        return;
+    *printed = true;
+    fprintf(st->out, "%-28s %-4s %-4s %6s %14s  %-10s  %-24s %s\n", "type", "grp", "var", "index",
+            "value", "flags", "time", "kind");
 }
 
 static void on_task(station_t *st, const dnp3_task_result_t *r)
@@ -48,6 +48,7 @@ static void on_task(station_t *st, const dnp3_task_result_t *r)
     if (r->kind != DNP3_TASK_INTEGRITY || st->finished)
         return;
     if (r->result == DNP3_MASTER_SUCCESS) {
+        table_header(st);
         station_finish(st, STATION_EXIT_OK);
     } else if (r->result == DNP3_MASTER_TIMEOUT) {
         char hint[256];
@@ -65,6 +66,7 @@ static void on_task(station_t *st, const dnp3_task_result_t *r)
 
 static void on_meas(station_t *st, const dnp3_measurement_t *m)
 {
+    table_header(st);
     station_print_measurement(st->out, st->json, st->json ? st->target.name : NULL,
                               station_utc_ms(), m);
 }
@@ -94,14 +96,19 @@ int cmd_poll(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         usage(out);
         return opts_finish_output("poll", out, err, 0, 0);
     }
-    station_t st = {.cmd = "poll", .out = out, .err = err, .json = o.json, .quiet = true};
+    bool header_printed = false;
+    station_t st = {.cmd = "poll",
+                    .out = out,
+                    .err = err,
+                    .json = o.json,
+                    .quiet = true,
+                    .ctx = &header_printed};
     if (station_target_read(&o, argc, argv, &st.target) < 0)
         return OPTS_EXIT_USAGE;
     r.connect_timeout_ms = r.response_timeout_ms;
     r.pcap = o.pcap;
     st.on_task_done = on_task;
     st.on_measurement = on_meas;
-    st.on_link_up = on_link_up;
     dnp3_master_config_t mc;
     station_oneshot_config(&mc);
     int rc = station_open(&st, &r, &mc);

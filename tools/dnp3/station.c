@@ -210,10 +210,12 @@ static void cb_log(void *ctx, dnp3_log_level_t level, const char *msg)
 static void cb_channel_log(void *ctx, dnp3_log_level_t level, const char *msg)
 {
     station_t *st = ctx;
+    const char *kind = st->channel_name ? "channel " : "";
+    const char *name = st->channel_name ? st->channel_name : st->target.name;
     if (st->keep_trying && st->rt)
-        dnp3_runtime_log(st->rt, level, "%s: %s", st->target.name, msg);
+        dnp3_runtime_log(st->rt, level, "%s%s: %s", kind, name, msg);
     else if (!st->keep_trying)
-        fprintf(st->err, "dnp3 %s: %s: %s\n", st->cmd, st->target.name, msg);
+        fprintf(st->err, "dnp3 %s: %s%s: %s\n", st->cmd, kind, name, msg);
 }
 
 static dnp3_time_t cb_utc(void *ctx, dnp3_timestamp_t now)
@@ -360,6 +362,8 @@ int station_attach(station_t *st, const station_run_opts_t *r, dnp3_master_confi
     cc.link_keepalive_ms = r->link_keepalive_ms;
     cc.reassembly_timeout_ms = r->reassembly_timeout_ms;
     cc.max_associations = r->channel_associations ? r->channel_associations : 1;
+    if (cc.max_associations > 1 && r->channel_name && r->channel_name[0])
+        st->channel_name = r->channel_name;
     cc.logger.level = DNP3_LOG_WARN;
     cc.logger.log = cb_channel_log;
     cc.logger.ctx = st;

@@ -69,6 +69,9 @@ typedef struct station {
     bool finished;
     bool connected_once;
     bool had_data; /* a measurement received: a later restart leaves a gap */
+    /* A channel shared by several associations logs as "channel NAME", not
+     * as its first association (NULL: the target's name). */
+    const char *channel_name;
     /* Command hooks (optional), called with ctx. */
     void *ctx;
     void (*on_task_done)(struct station *st, const dnp3_task_result_t *r);
@@ -91,6 +94,7 @@ typedef struct station_run_opts {
     uint32_t reassembly_timeout_ms;          /* default 10000; 0: never */
     bool own_signals;                        /* the command watches SIGINT/SIGTERM itself */
     size_t channel_associations;             /* multi-drop: associations on the channel (0: 1) */
+    const char *channel_name;                /* multi-drop: the channel's name (its log prefix) */
     uint32_t busy_poll_us;                   /* the runtime's busy-poll window (0: off) */
 } station_run_opts_t;
 
