@@ -24,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import tshark_check  # noqa: E402
-from e2elib import BIN, free_port, probe_capture_ok, require_bin, require_tshark, skip  # noqa: E402
+from e2elib import (BIN, free_port, probe_capture_ok, require_bin, require_tshark, skip,  # noqa: E402
+                    wait_for)
 
 INTEROP = os.environ.get("DNP3C_INTEROP", "/work/interop")
 OD = os.path.join(INTEROP, "bin", "od_outstation")
@@ -134,10 +135,8 @@ def check_master(tmp):
         m = subprocess.Popen([BIN, "master", target, "--unsol", "--json", "--pcap", pcap],
                              stdout=mout, stderr=merr)
         try:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and "start-up sequence done" not in mlog():
-                time.sleep(0.1)
-            assert "start-up sequence done" in mlog(), (mlog()[-3000:], od.out()[-3000:])
+            wait_for(lambda: "start-up sequence done" in mlog(), 20, "the master's start-up",
+                     lambda: mlog()[-3000:] + od.out()[-3000:])
             open(go, "w").close()
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and "GEN_DONE" not in od.out():

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import LINK_RESET, frame, master_ctrl  # noqa: E402
-from e2elib import BIN, require_bin  # noqa: E402
+from e2elib import BIN, require_bin, wait_for  # noqa: E402
 
 MASTER = """defaults:
   integrity_period: 0ms
@@ -117,6 +117,10 @@ def main():
             f.write(MASTER + "".join(ASSOC % (a, port, a, "true" if a != 13 else "false")
                                      for a in (10, 11, 12, 13)))
         err_path = os.path.join(tmp, "m.err")
+
+        def mlog():
+            with open(err_path) as f:
+                return f.read()
         with open(err_path, "w") as merr:
             m = subprocess.Popen([BIN, "master", "--config", my], stdout=subprocess.DEVNULL,
                                  stderr=merr)
@@ -124,12 +128,8 @@ def main():
                 conn, log = run_bus(srv, 30)
                 # FIR FIN, then an unsolicited null response (FIR FIN UNS, seq 0), IIN 0000
                 conn.sendall(frame(0x44, 1, 22, bytes([0xC0, 0xD0, 0x82, 0x00, 0x00])))
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline:
-                    with open(err_path) as f:
-                        if "fragment from outstation 22" in f.read():
-                            break
-                    time.sleep(0.1)
+                wait_for(lambda: "fragment from outstation 22" in mlog(), 10,
+                         "the log line on outstation 22", mlog)
             finally:
                 m.send_signal(signal.SIGINT)
                 try:
@@ -137,8 +137,7 @@ def main():
                 except subprocess.TimeoutExpired:
                     m.kill()
                     raise
-        with open(err_path) as f:
-            mlog = f.read()
+        mlog = mlog()
         conn.close()
         srv.close()
         assert status == 0, (status, mlog)
