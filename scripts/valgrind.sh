@@ -11,15 +11,13 @@
 # whose name matches (as ctest -R would).
 set -euo pipefail
 build=${1:-build}
-# The outstation session (test_outstation_session), the master, poll and
-# operate against a dnp3 outstation (test_master_cli), probe (test_probe) and
-# decode (test_decode_text). Each tolerates the slowdown (waits are scaled by
-# DNP3C_TIME_SCALE) and ends its dnp3 processes cleanly (no SIGKILL, so every
-# process writes its leak summary). Not test_master_session: slowed down on
-# a loaded machine, tshark once flagged some of its captured responses with
-# expert warnings (not explained; a second run passed and valgrind found no
-# error in either), so it is not dependable here yet.
-VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_cli e2e.test_probe e2e.test_decode_text"}
+# The outstation session (test_outstation_session), the master's session with
+# unsolicited events, toggles and a reconnect (test_master_session), the
+# master, poll and operate against a dnp3 outstation (test_master_cli), probe
+# (test_probe) and decode (test_decode_text). Each tolerates the slowdown
+# (waits are scaled by DNP3C_TIME_SCALE) and ends its dnp3 processes cleanly
+# (no SIGKILL, so every process writes its leak summary).
+VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_session e2e.test_master_cli e2e.test_probe e2e.test_decode_text"}
 command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/deps.sh installs it)"; exit 1; }
 cd "$build"
 vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
