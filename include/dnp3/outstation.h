@@ -125,7 +125,15 @@ typedef struct dnp3_outstation_config {
      * unsolicited_confirm_timeout_ms it is sent again (same sequence number,
      * 4.6.2), up to unsolicited_retries times (DNP3_OUTSTATION_RETRIES_UNLIMITED:
      * forever), then the events return to the buffer and a new attempt
-     * starts after unsolicited_retry_delay_ms. */
+     * starts after unsolicited_retry_delay_ms. A READ that arrives while a
+     * response with events waits for its confirm is answered after the
+     * confirm, or at the confirm timeout (no retry then: those events go
+     * back to the buffer and the READ reports them), so that the two never
+     * report the same events out of order: keep
+     * unsolicited_confirm_timeout_ms below the masters' response timeout
+     * (5 s by default in dnp3c's master and in opendnp3's), or a master
+     * whose confirm was lost times its READ out first. Other requests
+     * (controls, time sync) are answered at once. */
     bool unsolicited;                        /* default true */
     uint8_t unsolicited_classes_at_start;    /* DNP3_CLASS_MASK_*, default 0 */
     uint32_t unsolicited_hold_ms;            /* default 1000 */

@@ -314,6 +314,26 @@ static void test_read_during_unsol_confirm_timeout(void **state)
     scn_teardown(&t);
 }
 
+/* Only a READ waits for the unsolicited confirm (its response could report
+ * the same events): a WRITE (clearing IIN1.7 here) is answered at once,
+ * while the unsolicited response still waits, and the READ after it waits. */
+static void test_write_during_unsol_answered_at_once(void **state)
+{
+    (void)state;
+    scn_t t;
+    setup_unsol(&t, DNP3_OUTSTATION_RETRIES_UNLIMITED, 1);
+    start(&t);
+    first_event_sent(&t);
+    send_hex(&t, "C1 02 50 01 00 07 07 00");
+    expect_hex(&t, "C1 81 10 00");
+    send_hex(&t, "C2 01 3C 02 06");
+    expect_none(&t); /* deferred */
+    send_hex(&t, "D1 00");
+    expect_hex(&t, "C2 81 10 00");
+    assert_int_equal(counters(&t).confirms_timed_out, 0);
+    scn_teardown(&t);
+}
+
 /* A READ comes after an unsolicited response was built (on the confirm of
  * the previous one) but before it was sent, and a newer event of the same
  * point came in between. The READ's response goes out first, so it must
@@ -584,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_command_event_unsolicited),
         cmocka_unit_test(test_read_before_built_unsol_is_sent),
         cmocka_unit_test(test_read_during_unsol_confirm_timeout),
+        cmocka_unit_test(test_write_during_unsol_answered_at_once),
         cmocka_unit_test(test_unconfirmed_response_then_unsol_in_order),
         cmocka_unit_test(test_multi_fragment_read_and_unsol_in_order),
     };
