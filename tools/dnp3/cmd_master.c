@@ -88,8 +88,11 @@ static void usage(FILE *f)
           "refused, not queued: logged at WARN (\"task refused: shared pool exhausted\"),\n"
           "counted, and the pool's use and the refusals are logged at exit and on SIGUSR1.\n"
           "\n"
-          "exit status: 0 stopped by a signal (refused commands included), 2 usage or\n"
-          "configuration error\n",
+          "Measurements that cannot be written (a full disk, a closed pipe) stop it: the\n"
+          "outstations keep the events not yet confirmed.\n"
+          "\n"
+          "exit status: 0 stopped by a signal (refused commands included), 1 stopped\n"
+          "because its output failed, 2 usage or configuration error\n",
           f);
 }
 
@@ -251,9 +254,20 @@ static void raise_nofile(FILE *err, size_t sockets)
                 sockets, sockets, (unsigned long long)rl.rlim_cur);
 }
 
+typedef struct master_run {
+    dnp3_runtime_t *rt;
+    station_t *sts;
+    size_t n;
+    dnp3_master_pool_t *pool; /* every association's queued commands */
+    dnp3_master_pool_config_t pool_cfg;
+    toggle_t *toggle; /* --toggle: the first association's */
+    int output_errno; /* the measurements' output failed (EPIPE, ENOSPC ...) */
+} master_run_t;
+
 static void maybe_toggle(station_t *st)
 {
-    toggle_t *t = st->ctx;
+    const master_run_t *m = st->ctx;
+    toggle_t *t = st == &m->sts[0] ? m->toggle : NULL;
     dnp3_timestamp_t now = dnp3_runtime_now(st->rt);
     if (!t || !t->on || now < t->next)
         return;
@@ -285,14 +299,6 @@ static void on_task_master(station_t *st, const dnp3_task_result_t *r)
     if (r->result == DNP3_MASTER_SUCCESS && r->kind == DNP3_TASK_INTEGRITY)
         dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: integrity poll done", st->target.name);
 }
-
-typedef struct master_run {
-    dnp3_runtime_t *rt;
-    station_t *sts;
-    size_t n;
-    dnp3_master_pool_t *pool; /* every association's queued commands */
-    dnp3_master_pool_config_t pool_cfg;
-} master_run_t;
 
 /* The shared pool's use now, and the tasks it refused (every association's
  * pool_exhausted): WARN when it refused any. */
@@ -341,18 +347,33 @@ static dnp3_master_pool_t *pool_new(const master_conf_t *mc, master_run_t *m, FI
     return m->pool;
 }
 
-/* SIGINT/SIGTERM: stop, without printing the comm-lost re-reports that the
- * closing connections would cause (the data did not go stale: we left). */
-static void on_stop_signal(void *arg, int signum)
+/* Stop, without printing the comm-lost re-reports that the closing
+ * connections would cause (the data did not go stale: we left). */
+static void stop_all(master_run_t *m)
 {
-    master_run_t *m = arg;
-    dnp3_runtime_log(m->rt, DNP3_LOG_INFO, "master: signal %d, stopping", signum);
     for (size_t i = 0; i < m->n; i++) {
         m->sts[i].discard_measurements = true;
         m->sts[i].quiet = true;
         m->sts[i].finished = true;
     }
     dnp3_runtime_stop(m->rt);
+}
+
+static void on_stop_signal(void *arg, int signum)
+{
+    master_run_t *m = arg;
+    dnp3_runtime_log(m->rt, DNP3_LOG_INFO, "master: signal %d, stopping", signum);
+    stop_all(m);
+}
+
+/* The measurements' output failed: stop every association (station.c says
+ * why), and keep the errno for the exit's message and status. */
+static void on_output_failed(station_t *st, int e)
+{
+    master_run_t *m = st->ctx;
+    station_output_failed_log(m->rt, "master", e);
+    m->output_errno = e ? e : EIO;
+    stop_all(m);
 }
 
 static void on_listener_attach(void *user, dnp3_master_assoc_t *a, const dnp3_conn_info_t *info,
@@ -419,7 +440,7 @@ static size_t channel_count(const master_conf_t *mc, size_t i)
 }
 
 static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *toggle,
-                   const listen_opt_t *lo, FILE *out, FILE *err)
+                   const listen_opt_t *lo, FILE *out, FILE *err, int *output_errno)
 {
     bool json = o->json;
     raise_nofile(err, mc->n_assocs);
@@ -434,7 +455,7 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         return STATION_EXIT_USAGE;
     station_t *sts = calloc(mc->n_assocs, sizeof *sts);
     int rc = sts ? 0 : STATION_EXIT_USAGE;
-    master_run_t m = {.rt = rt, .sts = sts, .n = mc->n_assocs};
+    master_run_t m = {.rt = rt, .sts = sts, .n = mc->n_assocs, .toggle = toggle};
     if (rc == 0 && (dnp3_runtime_on_signal(rt, SIGINT, on_stop_signal, &m) < 0 ||
                     dnp3_runtime_on_signal(rt, SIGTERM, on_stop_signal, &m) < 0 ||
                     dnp3_runtime_on_signal(rt, SIGUSR1, on_status_signal, &m) < 0))
@@ -463,7 +484,8 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         st->on_task_done = on_task_master;
         st->on_command_done = on_command_master;
         st->on_activity = maybe_toggle;
-        st->ctx = made == 0 ? toggle : NULL;
+        st->on_output_failed = on_output_failed;
+        st->ctx = &m;
         st->discard_measurements = quiet;
         dnp3_master_config_t cfg;
         master_conf_to_master(ac, &cfg);
@@ -488,6 +510,7 @@ static int run_all(master_conf_t *mc, const opts_t *o, bool quiet, toggle_t *tog
         log_pool(&m, "at exit");
     }
     dnp3_runtime_free(rt);
+    *output_errno = m.output_errno;
     for (size_t i = 0; i < made; i++)
         station_release(&sts[i]);
     dnp3_master_listener_free(listener);
@@ -571,7 +594,8 @@ int cmd_master(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     /* A long-running producer: each line reaches a pipe or file when it is
      * complete, not when a buffer fills. */
     setvbuf(out, NULL, _IOLBF, 0);
-    rc = run_all(&mc, &o, quiet, &toggle, &lo, out, err);
+    int output_errno = 0;
+    rc = run_all(&mc, &o, quiet, &toggle, &lo, out, err, &output_errno);
     master_conf_free(&mc);
-    return opts_finish_output("master", out, err, rc, 0);
+    return opts_finish_output("master", out, err, rc, output_errno);
 }

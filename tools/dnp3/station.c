@@ -4,6 +4,7 @@
  * keeps retrying and prints what happens. */
 #include "station.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
@@ -121,16 +122,48 @@ int station_timeout_opt(const opts_t *o, const char *arg, uint32_t *ms)
 
 /* ---- association callbacks ---------------------------------------------------- */
 
+/* A long-running master whose measurements can no longer be written (a
+ * full disk, a closed pipe) stops rather than go on confirming events it
+ * cannot record: the outstations keep the ones not yet confirmed for the
+ * next master. */
+void station_output_failed_log(dnp3_runtime_t *rt, const char *cmd, int e)
+{
+    if (e == EPIPE)
+        dnp3_runtime_log(rt, DNP3_LOG_INFO,
+                         "%s: the output was closed (its reader went away): stopping", cmd);
+    else
+        dnp3_runtime_log(rt, DNP3_LOG_ERROR,
+                         "%s: cannot write measurements (%s): stopping, so that the outstations "
+                         "keep the events not yet confirmed",
+                         cmd, e ? strerror(e) : "write error");
+}
+
+static void output_failed(station_t *st, int e)
+{
+    if (st->on_output_failed) {
+        st->on_output_failed(st, e);
+        return;
+    }
+    station_output_failed_log(st->rt, st->cmd, e);
+    dnp3_runtime_stop(st->rt);
+}
+
 static void cb_measurement(void *ctx, const dnp3_measurement_t *m)
 {
     station_t *st = ctx;
     st->had_data = true;
     if (st->discard_measurements)
         return;
+    const bool failed_before = ferror(st->out) != 0;
+    errno = 0;
     if (st->on_measurement)
         st->on_measurement(st, m);
     else
         station_print_measurement(st->out, st->json, st->target.name, station_utc_ms(), m);
+    /* Said once: the stream's error flag stays set, so the other
+     * associations' later failures do not repeat it. */
+    if (!failed_before && ferror(st->out) && st->keep_trying && st->rt)
+        output_failed(st, errno);
 }
 
 static void cb_object(void *ctx, const dnp3_master_rx_info_t *info, const dnp3_point_t *pt)
