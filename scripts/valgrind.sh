@@ -12,12 +12,13 @@
 set -euo pipefail
 build=${1:-build}
 # The outstation session (test_outstation_session), the master's session with
-# unsolicited events, toggles and a reconnect (test_master_session), the
-# master, poll and operate against a dnp3 outstation (test_master_cli), probe
+# unsolicited events, toggles and a reconnect (test_master_session), a master
+# that stops because its output failed (test_master_output), the master, poll
+# and operate against a dnp3 outstation (test_master_cli), probe
 # (test_probe) and decode (test_decode_text). Each tolerates the slowdown
 # (waits are scaled by DNP3C_TIME_SCALE) and ends its dnp3 processes cleanly
 # (no SIGKILL, so every process writes its leak summary).
-VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_session e2e.test_master_cli e2e.test_probe e2e.test_decode_text"}
+VALGRIND_E2E=${VALGRIND_E2E:-"e2e.test_outstation_session e2e.test_master_session e2e.test_master_output e2e.test_master_cli e2e.test_probe e2e.test_decode_text"}
 command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/deps.sh installs it)"; exit 1; }
 cd "$build"
 vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
