@@ -232,6 +232,11 @@ static void cb_iin(void *ctx, uint16_t old_iin, uint16_t new_iin)
 static void cb_log(void *ctx, dnp3_log_level_t level, const char *msg)
 {
     station_t *st = ctx;
+    /* Once the command stops on purpose (a signal, its verdict, a failed
+     * output), the links going down and the tasks they fail are expected:
+     * no warnings. */
+    if (st->finished && level == DNP3_LOG_WARN)
+        level = DNP3_LOG_INFO;
     if (st->rt)
         dnp3_runtime_log(st->rt, level, "%s: %s", st->target.name, msg);
 }
