@@ -366,12 +366,21 @@ static void on_stop_signal(void *arg, int signum)
     stop_all(m);
 }
 
-/* The measurements' output failed: stop every association (station.c says
- * why), and keep the errno for the exit's message and status. */
+/* The measurements' output failed (a full disk, a closed pipe): stop every
+ * association rather than go on confirming events that cannot be recorded
+ * (the outstations keep the ones not yet confirmed for the next master),
+ * and keep the errno for the exit's message and status. */
 static void on_output_failed(station_t *st, int e)
 {
     master_run_t *m = st->ctx;
-    station_output_failed_log(m->rt, "master", e);
+    if (e == EPIPE)
+        dnp3_runtime_log(m->rt, DNP3_LOG_INFO,
+                         "master: the output was closed (its reader went away): stopping");
+    else
+        dnp3_runtime_log(m->rt, DNP3_LOG_ERROR,
+                         "master: cannot write measurements (%s): stopping, so that the "
+                         "outstations keep the events not yet confirmed",
+                         e ? strerror(e) : "write error");
     m->output_errno = e ? e : EIO;
     stop_all(m);
 }

@@ -122,32 +122,6 @@ int station_timeout_opt(const opts_t *o, const char *arg, uint32_t *ms)
 
 /* ---- association callbacks ---------------------------------------------------- */
 
-/* A long-running master whose measurements can no longer be written (a
- * full disk, a closed pipe) stops rather than go on confirming events it
- * cannot record: the outstations keep the ones not yet confirmed for the
- * next master. */
-void station_output_failed_log(dnp3_runtime_t *rt, const char *cmd, int e)
-{
-    if (e == EPIPE)
-        dnp3_runtime_log(rt, DNP3_LOG_INFO,
-                         "%s: the output was closed (its reader went away): stopping", cmd);
-    else
-        dnp3_runtime_log(rt, DNP3_LOG_ERROR,
-                         "%s: cannot write measurements (%s): stopping, so that the outstations "
-                         "keep the events not yet confirmed",
-                         cmd, e ? strerror(e) : "write error");
-}
-
-static void output_failed(station_t *st, int e)
-{
-    if (st->on_output_failed) {
-        st->on_output_failed(st, e);
-        return;
-    }
-    station_output_failed_log(st->rt, st->cmd, e);
-    dnp3_runtime_stop(st->rt);
-}
-
 static void cb_measurement(void *ctx, const dnp3_measurement_t *m)
 {
     station_t *st = ctx;
@@ -162,8 +136,8 @@ static void cb_measurement(void *ctx, const dnp3_measurement_t *m)
         station_print_measurement(st->out, st->json, st->target.name, station_utc_ms(), m);
     /* Said once: the stream's error flag stays set, so the other
      * associations' later failures do not repeat it. */
-    if (!failed_before && ferror(st->out) && st->keep_trying && st->rt)
-        output_failed(st, errno);
+    if (st->on_output_failed && !failed_before && ferror(st->out))
+        st->on_output_failed(st, errno);
 }
 
 static void cb_object(void *ctx, const dnp3_master_rx_info_t *info, const dnp3_point_t *pt)
@@ -277,9 +251,6 @@ static void on_channel_event(void *user, dnp3_master_channel_t *ch,
         if (!st->quiet)
             dnp3_runtime_log(st->rt, DNP3_LOG_INFO, "%s: connected to %s", st->target.name,
                              ev->endpoint);
-        if (!st->connected_once && st->on_link_up)
-            st->on_link_up(st);
-        st->connected_once = true;
         break;
     case DNP3_MASTER_CHANNEL_CONNECT_FAILED:
         if (!st->keep_trying) {

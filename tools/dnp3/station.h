@@ -67,7 +67,6 @@ typedef struct station {
     dnp3_master_assoc_t *a;
     int exit_code;
     bool finished;
-    bool connected_once;
     bool had_data; /* a measurement received: a later restart leaves a gap */
     /* A channel shared by several associations logs as "channel NAME", not
      * as its first association (NULL: the target's name). */
@@ -79,11 +78,10 @@ typedef struct station {
     void (*on_object)(struct station *st, const dnp3_master_rx_info_t *info,
                       const dnp3_point_t *pt);
     void (*on_measurement)(struct station *st, const dnp3_measurement_t *m);
-    void (*on_link_up)(struct station *st);  /* first connection made */
     void (*on_activity)(struct station *st); /* a response or unsolicited fragment was handled */
-    /* A long-running station's measurements could not be written (err: the
-     * errno, 0 if unknown); said once per output stream. Default: log it
-     * and stop the runtime. */
+    /* The measurements could not be written (err: the errno, 0 if
+     * unknown); called once per output stream. NULL: nothing then (a
+     * one-shot command's exit reports it, opts_finish_output). */
     void (*on_output_failed)(struct station *st, int err);
 } station_t;
 
@@ -157,9 +155,6 @@ const char *station_silence_hint(const station_t *st, char *buf, size_t cap);
 
 /* Print one measurement as a text line (assoc NULL: without it) or a JSON
  * object (the master's --json format), ts = wall-clock ms at receipt. */
-/* The log line for measurements that could not be written (e: errno). */
-void station_output_failed_log(dnp3_runtime_t *rt, const char *cmd, int e);
-
 void station_print_measurement(FILE *out, bool json, const char *assoc, uint64_t ts,
                                const dnp3_measurement_t *m);
 
