@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dnp3/master_client.h"
+#include "util/logline.h"
 
 struct dnp3_master_channel {
     dnp3_runtime_t *rt;
@@ -77,12 +78,10 @@ static void client_log(const dnp3_master_channel_t *ch, dnp3_log_level_t level, 
 {
     if (!ch->logger.log || level > ch->logger.level)
         return;
-    char line[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    dnp3i_log_vline(ch->logger.log, ch->logger.ctx, level, fmt, ap);
     va_end(ap);
-    ch->logger.log(ch->logger.ctx, level, line);
 }
 
 static uint64_t send_failures(const dnp3_channel_t *lc)
