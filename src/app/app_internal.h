@@ -37,6 +37,16 @@ static inline size_t dnp3i_obj_size(const dnp3_obj_info_t *info, uint8_t variati
         dnp3i_put_le32((q) + 6, (src)->off_ms);                                                    \
     } while (0)
 
+/* The same CROB value read from q into pt's v.crob (its status byte, after
+ * it, is the caller's): fields.c's decoder and the outstation's CROB path. */
+static inline void dnp3i_get_crob(const uint8_t *q, dnp3_point_t *pt)
+{
+    pt->v.crob.code = q[0];
+    pt->v.crob.count = q[1];
+    pt->v.crob.on_ms = dnp3i_get_le32(q + 2);
+    pt->v.crob.off_ms = dnp3i_get_le32(q + 6);
+}
+
 /* IEEE 754 binary32 of d; the caller keeps finite values within +-FLT_MAX
  * (converting one beyond it is undefined). */
 static inline void dnp3i_put_f32(uint8_t *q, double d)

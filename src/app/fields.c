@@ -99,10 +99,7 @@ void dnp3i_fields_read(const dnp3_obj_info_t *info, const uint8_t *p, size_t len
         q += 8;
         break;
     case DNP3_VAL_CROB:
-        pt->v.crob.code = q[0];
-        pt->v.crob.count = q[1];
-        pt->v.crob.on_ms = dnp3i_get_le32(q + 2);
-        pt->v.crob.off_ms = dnp3i_get_le32(q + 6);
+        dnp3i_get_crob(q, pt);
         q += 10;
         break;
     case DNP3_VAL_TIME48:

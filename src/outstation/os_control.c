@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app/app_internal.h"
 #include "util/byteorder.h"
 
 typedef struct ctl_walk {
@@ -194,10 +195,7 @@ static void walk_crobs(dnp3_outstation_t *o, const uint8_t *objs, const ctl_shap
         const uint8_t *q = objs + at;
         pt.index = s->ps == 1 ? q[0] : dnp3i_get_le16(q);
         q += s->ps;
-        pt.v.crob.code = q[0];
-        pt.v.crob.count = q[1];
-        pt.v.crob.on_ms = dnp3i_get_le32(q + 2);
-        pt.v.crob.off_ms = dnp3i_get_le32(q + 6);
+        dnp3i_get_crob(q, &pt);
         pt.status = q[10];
         one_control(o, &pt, 12, 1, cw, at + size - 1);
     }
