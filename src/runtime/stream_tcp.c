@@ -26,6 +26,15 @@ static void on_tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init((char *)base, (unsigned)cap);
 }
 
+/* The stream's end (code 0) or a read error, found by libuv's read or by
+ * a direct one (tcp_try_read): reading stops and the connection hears it. */
+static void read_ended(dnp3i_tcp_stream_t *t, int code)
+{
+    t->reading = false;
+    uv_read_stop((uv_stream_t *)&t->tcp);
+    dnp3i_conn_stream_ended(t->base.conn, code);
+}
+
 static void on_tcp_read(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 {
     dnp3i_tcp_stream_t *t = h->data;
@@ -35,9 +44,7 @@ static void on_tcp_read(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
     }
     if (n == 0)
         return; /* EAGAIN */
-    t->reading = false;
-    uv_read_stop(h);
-    dnp3i_conn_stream_ended(t->base.conn, n == UV_EOF ? 0 : dnp3i_error_from_uv((int)n));
+    read_ended(t, n == UV_EOF ? 0 : dnp3i_error_from_uv((int)n));
 }
 
 static int tcp_start_read(dnp3i_stream_t *s)
@@ -79,10 +86,7 @@ static int tcp_try_read(dnp3i_stream_t *s)
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return 0;
-    int code = n == 0 ? 0 : dnp3i_error_from_uv(uv_translate_sys_error(errno));
-    t->reading = false;
-    uv_read_stop((uv_stream_t *)&t->tcp);
-    dnp3i_conn_stream_ended(t->base.conn, code);
+    read_ended(t, n == 0 ? 0 : dnp3i_error_from_uv(uv_translate_sys_error(errno)));
     return -1;
 }
 
