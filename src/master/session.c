@@ -131,9 +131,9 @@ static void log_timeout(dnp3_master_assoc_t *a)
     const dnp3i_cur_t *c = &a->cur;
     char hint[256];
     bool silent = dnp3_master_assoc_silence_hint(a, hint, sizeof hint) > 0;
-    dnp3i_master_log_line(a, DNP3_LOG_WARN, "no response to %s seq %u within %u ms%s%s",
-                          dnp3_task_kind_name((dnp3_task_kind_t)c->t.kind), (unsigned)c->seq,
-                          (unsigned)a->cfg.response_timeout_ms, silent ? "; " : "", hint);
+    dnp3i_master_log(a, DNP3_LOG_WARN, "no response to %s seq %u within %u ms%s%s",
+                     dnp3_task_kind_name((dnp3_task_kind_t)c->t.kind), (unsigned)c->seq,
+                     (unsigned)a->cfg.response_timeout_ms, silent ? "; " : "", hint);
 }
 
 void dnp3_master_assoc_on_timer(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
@@ -145,8 +145,7 @@ void dnp3_master_assoc_on_timer(dnp3_master_assoc_t *a, dnp3_timestamp_t now)
     dnp3i_cur_t *c = &a->cur;
     if (c->active && c->sent && now >= c->deadline) {
         a->counters.timeouts++;
-        if (a->cb.on_log && DNP3_LOG_WARN <= a->cfg.log_level)
-            log_timeout(a);
+        log_timeout(a);
         dnp3i_health_set(a, DNP3_MASTER_FAILED, DNP3_MASTER_REASON_RESPONSE_TIMEOUT, 0);
         dnp3i_finish(a, now, DNP3_MASTER_TIMEOUT);
     }
