@@ -125,14 +125,11 @@ static int pool_opt(const opts_t *o, int id, const char *arg, master_conf_t *mc)
         mc->pool_bytes = v;
         return 0;
     }
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(arg, &end, 10);
-    if (*end || end == arg || arg[0] == '-' || errno || n == 0 || n > MASTER_POOL_SLOTS_MAX)
+    if (opts_uint(arg, MASTER_POOL_SLOTS_MAX, &v) < 0 || v == 0)
         return opts_usage_error(o, "--pool-slots: '%s' is not a count of 1 to %u", arg,
                                 MASTER_POOL_SLOTS_MAX),
                -1;
-    mc->pool_slots = (uint32_t)n;
+    mc->pool_slots = (uint32_t)v;
     return 0;
 }
 

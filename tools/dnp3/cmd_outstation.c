@@ -184,11 +184,10 @@ static int read_flags(opts_t *o, flags_t *f)
 static int flag_number(const opts_t *o, const char *s, const char *name, unsigned long max,
                        unsigned long *out)
 {
-    char *end = NULL;
-    unsigned long v = s[0] >= '0' && s[0] <= '9' ? strtoul(s, &end, 10) : 0;
-    if (!end || *end != '\0' || v > max)
+    uint64_t v;
+    if (opts_uint(s, max, &v) < 0)
         return UERR(o, "%s: '%s' is not a number 0..%lu", name, s, max);
-    *out = v;
+    *out = (unsigned long)v;
     return 0;
 }
 

@@ -222,6 +222,16 @@ static bool digits(const char *s, uint64_t max, uint64_t *out, const char **end)
     return p != s;
 }
 
+int opts_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    const char *end;
+    if (!digits(s, max, &v, &end) || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int opts_port(const char *s, uint16_t *port, char *msg, size_t msglen)
 {
     uint64_t v;

@@ -107,6 +107,10 @@ int opts_port(const char *s, uint16_t *port, char *msg, size_t msglen);
  * standard reserves 0xFFF0..0xFFFF, 0xFFFF being the broadcast address). */
 int opts_link_address(const char *s, uint16_t *addr, char *msg, size_t msglen);
 
+/* A plain decimal number (digits only: no sign, no space) of at most max.
+ * Returns 0, or -1 for anything else. */
+int opts_uint(const char *s, uint64_t max, uint64_t *out);
+
 /* A duration with a unit: "500ms", "10s", "1m", "1h" (at most 30 days), in ms. */
 int opts_duration_ms(const char *s, uint64_t *ms, char *msg, size_t msglen);
 
