@@ -15,7 +15,6 @@ script) that ACKs the RESET_LINK_STATES of 10 and 12 after 0.3 s and never answe
 """
 import os
 import select
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnp3wire import LINK_RESET, frame, master_ctrl  # noqa: E402
-from e2elib import BIN, require_bin, wait_for  # noqa: E402
+from e2elib import BIN, require_bin, stop_sigint, wait_for  # noqa: E402
 
 MASTER = """defaults:
   integrity_period: 0ms
@@ -131,12 +130,7 @@ def main():
                 wait_for(lambda: "fragment from outstation 22" in mlog(), 10,
                          "the log line on outstation 22", mlog)
             finally:
-                m.send_signal(signal.SIGINT)
-                try:
-                    status = m.wait(10)
-                except subprocess.TimeoutExpired:
-                    m.kill()
-                    raise
+                status = stop_sigint(m)
         mlog = mlog()
         conn.close()
         srv.close()
